@@ -1,0 +1,8 @@
+/**
+ * Streaming pcap / pcapng reader (gzip-compressed too), recognised by magic bytes.
+ * Link-layer decoding is parsers/net's job: packets leave here with their link type only.
+ */
+export type { CaptureError, CaptureResult, PacketHandler } from './types.js';
+export { CaptureParser } from './parser.js';
+export { readCapture, readCaptureStream } from './read.js';
+export { looksLikeCapture } from './magic.js';
