@@ -1,0 +1,54 @@
+#!/usr/bin/env node
+/** otwatch command line: dispatches to one Command per sub-command. */
+import type { Command } from './commands/command.js';
+import { CliError } from './commands/command.js';
+import { statsCommand } from './commands/stats.js';
+
+const commands: Command[] = [
+  statsCommand,
+];
+
+function help(): string {
+  const width = Math.max(...commands.map((c) => c.name.length));
+  return [
+    'otwatch: passive OT network discovery and IEC 62443-3-2 zone audit',
+    '',
+    'usage: otwatch <command> [options]',
+    '',
+    ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    '',
+    'otwatch <command> --help shows the options of a command.',
+  ].join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === 'help' || name === '--help' || name === '-h') {
+    console.log(help());
+    return name ? 0 : 2;
+  }
+  const command = commands.find((c) => c.name === name);
+  if (!command) {
+    console.error(`otwatch: unknown command '${name}'\n\n${help()}`);
+    return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    console.log(command.usage);
+    return 0;
+  }
+  try {
+    return await command.run(rest);
+  } catch (err) {
+    if (err instanceof CliError) {
+      console.error(`otwatch ${name}: ${err.message}`);
+      return err.exitCode;
+    }
+    const e = err as NodeJS.ErrnoException;
+    if (e && (e.code === 'ENOENT' || e.code === 'EACCES' || e.code === 'EISDIR')) {
+      console.error(`otwatch ${name}: ${e.message}`);
+      return 2;
+    }
+    console.error(`otwatch ${name}: internal error: ${e?.stack ?? String(err)}`);
+    return 70;
+  }
+}

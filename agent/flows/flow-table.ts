@@ -1,0 +1,273 @@
+/**
+ * The flow table: frames in, flows out. Keys a conversation by its 5-tuple (both directions share a key),
+ * decides who initiated it, hands its payload to the decoder the registry picks (by port, then by
+ * heuristic), feeds TCP reassembly, and expires idle flows.
+ */
+import type { AddressBinding, FlowRef, FlowSummary, ProtocolEvent, ProtocolModule, Transport } from '../../parsers/types.js';
+import { Frame } from '../../parsers/net/frame.js';
+import { IPPROTO_TCP, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../../parsers/net/constants.js';
+import { ipv4ToString, ipv6ToString, macToString } from '../../parsers/net/addr.js';
+import { DecodeState, Flow, type FlowOwner } from './flow.js';
+import { isServicePort, serviceName } from './app-ports.js';
+import type { PipelineCounters } from '../counters.js';
+
+export interface FlowTableOptions {
+  tcpIdleTimeout: number; // seconds without a packet before an open TCP flow ends
+  tcpClosedTimeout: number; // seconds after FIN/RST
+  udpIdleTimeout: number;
+  /** Payload packets offered to the probes before a flow is declared undecodable. */
+  probeBudget: number;
+}
+
+export const DEFAULT_FLOW_OPTIONS: FlowTableOptions = {
+  tcpIdleTimeout: 3600,
+  tcpClosedTimeout: 10,
+  udpIdleTimeout: 300,
+  probeBudget: 6,
+};
+
+export interface FlowTableOutput {
+  onEvent(event: ProtocolEvent<object>): void;
+  onFlowEnd(summary: FlowSummary): void;
+  onBinding(binding: AddressBinding): void;
+}
+
+export class FlowTable implements FlowOwner {
+  private flows = new Map<string, Flow>();
+  private byPort = new Map<string, ProtocolModule[]>(); // 'tcp/502' → modules
+  private flowSeq = 0;
+  private lastExpiry = 0;
+  private bindingsSeen = new Set<string>();
+
+  constructor(
+    private readonly modules: readonly ProtocolModule[],
+    private readonly out: FlowTableOutput,
+    private readonly counters: PipelineCounters,
+    private readonly opts: FlowTableOptions = DEFAULT_FLOW_OPTIONS,
+  ) {
+    for (const m of modules) {
+      for (const t of m.transports) {
+        for (const p of m.ports) {
+          const k = `${t}/${p}`;
+          const list = this.byPort.get(k) ?? [];
+          list.push(m);
+          this.byPort.set(k, list);
+        }
+      }
+    }
+  }
+
+  get size(): number {
+    return this.flows.size;
+  }
+
+  emit(event: ProtocolEvent<object>): void {
+    this.counters.events++;
+    this.out.onEvent(event);
+  }
+
+  anomaly(protocol: string, kind: string, _detail: string | undefined, _flow: FlowRef): void {
+    const k = `${protocol}.${kind}`;
+    this.counters.anomalies[k] = (this.counters.anomalies[k] ?? 0) + 1;
+  }
+
+  /** A decoded TCP or UDP frame. */
+  packet(f: Frame): void {
+    const tcp = f.l4proto === IPPROTO_TCP;
+    const sp = f.srcPort;
+    const dp = f.dstPort;
+    // canonical key: the endpoint that sorts first is "lo", so both directions find the same flow
+    let srcIsLo: boolean;
+    let key: string;
+    if (f.ipVersion === 4) {
+      const s = f.src4;
+      const d = f.dst4;
+      srcIsLo = s < d || (s === d && sp <= dp);
+      key = srcIsLo ? `${f.l4proto}|${s}|${sp}|${d}|${dp}` : `${f.l4proto}|${d}|${dp}|${s}|${sp}`;
+    } else {
+      const s = f.data.toString('latin1', f.addrOff, f.addrOff + 16);
+      const d = f.data.toString('latin1', f.addrOff + 16, f.addrOff + 32);
+      srcIsLo = s < d || (s === d && sp <= dp);
+      key = srcIsLo ? `${f.l4proto}|${s}|${sp}|${d}|${dp}` : `${f.l4proto}|${d}|${dp}|${s}|${sp}`;
+    }
+    const ts = f.ts;
+    if (ts - this.lastExpiry > 10) this.expire(ts);
+
+    let flow = this.flows.get(key);
+    const flags = tcp ? f.tcpFlags : 0;
+    if (flow && tcp && (flags & (TCP_SYN | TCP_ACK)) === TCP_SYN && (flow.reset || (flow.finFromInitiator && flow.finFromResponder))) {
+      // a new connection reusing the 4-tuple of a closed one
+      this.end(flow, ts);
+      flow = undefined;
+    }
+    if (!flow) flow = this.create(f, key, srcIsLo, tcp ? 'tcp' : 'udp');
+    const fromInitiator = srcIsLo === flow.initiatorIsLo;
+    const payloadLen = f.payloadEnd - f.payload;
+    const ipBytes = f.l4End - f.l4;
+    flow.lastSeen = ts;
+    if (fromInitiator) {
+      flow.packetsFromInitiator++;
+      flow.bytesFromInitiator += ipBytes;
+    } else {
+      flow.packetsFromResponder++;
+      flow.bytesFromResponder += ipBytes;
+      if (flow.packetsFromResponder === 1) this.bindFrom(f, flow.flow.responder.ip);
+    }
+
+    if (tcp) {
+      if (flags & TCP_SYN) {
+        if (fromInitiator) flow.initiatorIsn = f.seq;
+        else flow.responderIsn = f.seq;
+        const stream = fromInitiator ? flow.fromInitiatorStream : flow.fromResponderStream;
+        stream?.syn(f.seq);
+      }
+      if (flags & TCP_FIN) {
+        if (fromInitiator) flow.finFromInitiator = true;
+        else flow.finFromResponder = true;
+      }
+      if (flags & TCP_RST) flow.reset = true;
+    }
+
+    if (flow.state === DecodeState.Undecided && payloadLen > 0) this.choose(flow, f, fromInitiator);
+    if (flow.state !== DecodeState.Decoding) return;
+
+    if (tcp) {
+      const stream = fromInitiator ? flow.fromInitiatorStream! : flow.fromResponderStream!;
+      if (payloadLen > 0) stream.segment(f.seq, f.data, f.payload, f.payloadEnd, ts);
+      if (flags & TCP_ACK) (fromInitiator ? flow.fromResponderStream! : flow.fromInitiatorStream!).acked(f.ack, ts);
+    } else if (payloadLen > 0) {
+      const d = flow.decoder!;
+      const data = f.data.subarray(f.payload, f.payloadEnd);
+      flow.safe(() => d.onData(fromInitiator, data, ts));
+    }
+  }
+
+  private create(f: Frame, key: string, srcIsLo: boolean, transport: Transport): Flow {
+    const sp = f.srcPort;
+    const dp = f.dstPort;
+    // who initiated: SYN decides; mid-stream (or UDP) the side on a service port is the responder
+    let srcIsInitiator: boolean;
+    const flags = f.tcpFlags;
+    if (transport === 'tcp' && flags & TCP_SYN) srcIsInitiator = !(flags & TCP_ACK);
+    else {
+      const dstService = this.byPort.has(`${transport}/${dp}`) || isServicePort(transport, dp);
+      const srcService = this.byPort.has(`${transport}/${sp}`) || isServicePort(transport, sp);
+      if (dstService !== srcService) srcIsInitiator = dstService;
+      else if (dstService) srcIsInitiator = true; // both service ports (BACnet 47808↔47808): first sender initiates
+      else srcIsInitiator = sp >= dp;
+    }
+    const srcIp = f.ipVersion === 4 ? ipv4ToString(f.src4) : ipv6ToString(f.data, f.addrOff);
+    const dstIp = f.ipVersion === 4 ? ipv4ToString(f.dst4) : ipv6ToString(f.data, f.addrOff + 16);
+    const srcMac = f.srcMacOff >= 0 ? macToString(f.data, f.srcMacOff) : undefined;
+    const dstMac = f.ethOff >= 0 ? macToString(f.data, f.ethOff) : undefined;
+    const src = { ip: srcIp, port: sp, mac: srcMac };
+    const dst = { ip: dstIp, port: dp, mac: dstMac };
+    const initiator = srcIsInitiator ? src : dst;
+    const responder = srcIsInitiator ? dst : src;
+    const id = `${transport} ${fmt(initiator.ip, initiator.port)} > ${fmt(responder.ip, responder.port)} #${++this.flowSeq}`;
+    const ref: FlowRef = { id, transport, initiator, responder };
+    if (f.vlan >= 0) ref.vlan = f.vlan;
+    const flow = new Flow(key, ref, srcIsInitiator ? srcIsLo : !srcIsLo, f.ts, this);
+    flow.probesLeft = this.opts.probeBudget;
+    flow.serviceName = serviceName(transport, responder.port);
+    this.flows.set(key, flow);
+    this.counters.flows[transport]++;
+    if (srcMac) this.binding(srcMac, srcIp, f);
+    return flow;
+  }
+
+  /** First packet from the responder: its source MAC belongs to (or fronts) its IP. */
+  private bindFrom(f: Frame, ip: string): void {
+    if (f.srcMacOff >= 0) this.binding(macToString(f.data, f.srcMacOff), ip, f);
+  }
+
+  private binding(mac: string, ip: string, f: Frame): void {
+    const k = `${mac}|${ip}|${f.vlan}`;
+    if (this.bindingsSeen.has(k)) return;
+    if (this.bindingsSeen.size > 1_000_000) this.bindingsSeen.clear(); // bounded: the inventory dedupes too
+    this.bindingsSeen.add(k);
+    const b: AddressBinding = { ts: f.ts, mac, ip, source: 'ip' };
+    if (f.vlan >= 0) b.vlan = f.vlan;
+    this.out.onBinding(b);
+  }
+
+  /** ARP bindings come from the pipeline, deduplicated here with the IP ones. */
+  arpBinding(mac: string, ip: string, ts: number, vlan: number): void {
+    if (ip === '0.0.0.0' || mac === '00:00:00:00:00:00' || mac === 'ff:ff:ff:ff:ff:ff') return;
+    const k = `${mac}|${ip}|${vlan}|arp`;
+    if (this.bindingsSeen.has(k)) return;
+    this.bindingsSeen.add(k);
+    const b: AddressBinding = { ts, mac, ip, source: 'arp' };
+    if (vlan >= 0) b.vlan = vlan;
+    this.out.onBinding(b);
+  }
+
+  /** Pick the decoder: a module claiming either port whose probe accepts, else any module's heuristic. */
+  private choose(flow: Flow, f: Frame, fromInitiator: boolean): void {
+    const t = flow.flow.transport;
+    const payload = f.data.subarray(f.payload, f.payloadEnd);
+    const info = { transport: t, fromInitiator, srcPort: f.srcPort, dstPort: f.dstPort };
+    const portModules = this.byPort.get(`${t}/${flow.flow.responder.port}`) ?? this.byPort.get(`${t}/${flow.flow.initiator.port}`);
+    if (portModules) {
+      for (const m of portModules) {
+        if (safeProbe(m, payload, info)) return flow.attach(m);
+      }
+    }
+    for (const m of this.modules) {
+      if (portModules?.includes(m) || !m.transports.includes(t)) continue;
+      if (safeProbe(m, payload, info)) {
+        this.counters.heuristicFlows[m.name] = (this.counters.heuristicFlows[m.name] ?? 0) + 1;
+        return flow.attach(m);
+      }
+    }
+    if (--flow.probesLeft > 0) return;
+    flow.state = DecodeState.None;
+    if (portModules) {
+      // garbage on a well-known port: counted, and named by its port rather than by the protocol
+      for (const m of portModules) this.counters.mismatches[m.name] = (this.counters.mismatches[m.name] ?? 0) + 1;
+      flow.serviceName = `${t}/${flow.flow.responder.port}`;
+    }
+  }
+
+  private end(flow: Flow, ts: number): void {
+    this.flows.delete(flow.key);
+    const summary = flow.end(Math.max(ts, flow.lastSeen));
+    for (const s of [flow.fromInitiatorStream, flow.fromResponderStream]) {
+      if (!s) continue;
+      this.counters.tcp.gaps += s.gaps;
+      this.counters.tcp.gapBytes += s.gapBytes;
+      this.counters.tcp.retransmittedBytes += s.retransmittedBytes;
+    }
+    this.out.onFlowEnd(summary);
+  }
+
+  /** End flows idle past their timeout (capture time). */
+  expire(now: number): void {
+    this.lastExpiry = now;
+    const o = this.opts;
+    for (const flow of this.flows.values()) {
+      const idle = now - flow.lastSeen;
+      const closed = flow.reset || (flow.finFromInitiator && flow.finFromResponder);
+      const limit = flow.flow.transport === 'udp' ? o.udpIdleTimeout : closed ? o.tcpClosedTimeout : o.tcpIdleTimeout;
+      if (idle > limit) this.end(flow, flow.lastSeen);
+    }
+  }
+
+  /** End every flow (end of a capture). */
+  endAll(): void {
+    for (const flow of [...this.flows.values()]) this.end(flow, flow.lastSeen);
+    this.bindingsSeen.clear();
+  }
+}
+
+function fmt(ip: string, port: number): string {
+  return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
+}
+
+function safeProbe(m: ProtocolModule, payload: Buffer, info: { transport: Transport; fromInitiator: boolean; srcPort: number; dstPort: number }): boolean {
+  try {
+    return m.probe(payload, info);
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,129 @@
+/**
+ * One conversation: who initiated it, packets and bytes per direction, and — when a decoder claimed it —
+ * per-direction TCP reassembly feeding that decoder. A Flow is the decoder's DecoderContext.
+ */
+import type {
+  DecoderContext, Endpoint, FlowRef, FlowSummary, ProtocolEvent, ProtocolModule, StreamDecoder,
+} from '../../parsers/types.js';
+import { TcpDirection } from './tcp-reassembly.js';
+
+/** What a flow reports upward; the pipeline implements it. */
+export interface FlowOwner {
+  emit(event: ProtocolEvent<object>): void;
+  anomaly(protocol: string, kind: string, detail: string | undefined, flow: FlowRef): void;
+}
+
+export const enum DecodeState {
+  Undecided = 0,
+  Decoding = 1,
+  None = 2,
+}
+
+export class Flow implements DecoderContext {
+  readonly flow: FlowRef;
+  /** Whether the initiator is the endpoint that sorts first in the flow key. */
+  readonly initiatorIsLo: boolean;
+  state = DecodeState.Undecided;
+  module: ProtocolModule | undefined;
+  decoder: StreamDecoder | undefined;
+  /** Name for the summary when no decoder claimed the flow. */
+  serviceName = '';
+  probesLeft = 6;
+  firstSeen: number;
+  lastSeen: number;
+  packetsFromInitiator = 0;
+  packetsFromResponder = 0;
+  bytesFromInitiator = 0;
+  bytesFromResponder = 0;
+  /** TCP: ISN+1 per side when the SYN was seen, so that reassembly starts at the first byte. */
+  initiatorIsn: number | undefined;
+  responderIsn: number | undefined;
+  finFromInitiator = false;
+  finFromResponder = false;
+  reset = false;
+  fromInitiatorStream: TcpDirection | undefined;
+  fromResponderStream: TcpDirection | undefined;
+  private readonly pairFromInitiator: { src: Endpoint; dst: Endpoint };
+  private readonly pairFromResponder: { src: Endpoint; dst: Endpoint };
+
+  constructor(
+    readonly key: string,
+    ref: FlowRef,
+    initiatorIsLo: boolean,
+    ts: number,
+    private readonly owner: FlowOwner,
+  ) {
+    this.flow = ref;
+    this.initiatorIsLo = initiatorIsLo;
+    this.firstSeen = ts;
+    this.lastSeen = ts;
+    this.pairFromInitiator = { src: ref.initiator, dst: ref.responder };
+    this.pairFromResponder = { src: ref.responder, dst: ref.initiator };
+  }
+
+  endpoints(fromInitiator: boolean): { src: Endpoint; dst: Endpoint } {
+    return fromInitiator ? this.pairFromInitiator : this.pairFromResponder;
+  }
+
+  emit(event: ProtocolEvent<object>): void {
+    this.owner.emit(event);
+  }
+
+  anomaly(kind: string, detail?: string): void {
+    this.owner.anomaly(this.module?.name ?? 'flow', kind, detail, this.flow);
+  }
+
+  /** Attach a decoder; TCP streams start at the SYN when it was seen, else at the next segment. */
+  attach(module: ProtocolModule): void {
+    this.module = module;
+    this.state = DecodeState.Decoding;
+    const decoder = module.createDecoder(this);
+    this.decoder = decoder;
+    if (this.flow.transport === 'tcp') {
+      const self = this;
+      this.fromInitiatorStream = new TcpDirection({
+        data: (b, ts) => self.safe(() => decoder.onData(true, b, ts)),
+        gap: (n, ts) => self.safe(() => decoder.onGap?.(true, n, ts)),
+      });
+      this.fromResponderStream = new TcpDirection({
+        data: (b, ts) => self.safe(() => decoder.onData(false, b, ts)),
+        gap: (n, ts) => self.safe(() => decoder.onGap?.(false, n, ts)),
+      });
+      if (this.initiatorIsn !== undefined) this.fromInitiatorStream.syn(this.initiatorIsn);
+      if (this.responderIsn !== undefined) this.fromResponderStream.syn(this.responderIsn);
+    }
+  }
+
+  /** A decoder bug must cost one flow's decoding, never the process: count it and stop decoding this flow. */
+  safe(fn: () => void): void {
+    if (this.state !== DecodeState.Decoding) return;
+    try {
+      fn();
+    } catch (err) {
+      this.anomaly('decoder_exception', (err as Error)?.message);
+      this.state = DecodeState.None;
+      this.decoder = undefined;
+    }
+  }
+
+  /** Flush reassembly and the decoder; returns the summary for the inventory. */
+  end(ts: number): FlowSummary {
+    if (this.state === DecodeState.Decoding) {
+      this.fromInitiatorStream?.flush(ts);
+      this.fromResponderStream?.flush(ts);
+      const d = this.decoder;
+      if (d?.onEnd) this.safe(() => d.onEnd!(ts));
+    }
+    return {
+      flow: this.flow,
+      protocol: this.module ? this.module.name : this.serviceName,
+      decoded: this.module !== undefined,
+      firstSeen: this.firstSeen,
+      lastSeen: this.lastSeen,
+      packetsFromInitiator: this.packetsFromInitiator,
+      packetsFromResponder: this.packetsFromResponder,
+      bytesFromInitiator: this.bytesFromInitiator,
+      bytesFromResponder: this.bytesFromResponder,
+    };
+  }
+}

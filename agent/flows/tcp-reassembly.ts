@@ -1,0 +1,120 @@
+/**
+ * TCP reassembly of one direction of a connection: delivers in-order bytes, trims retransmissions and
+ * overlaps (first copy wins, as most stacks and Zeek do), holds out-of-order segments (bounded), and
+ * reports gaps when bytes are provably lost (the peer acknowledged past them, the queue overflowed, or
+ * the flow ended) so that the decoder can resynchronise.
+ */
+
+/** Signed difference of 32-bit sequence numbers: >0 when a is after b (RFC 1982 style). */
+export function seqDiff(a: number, b: number): number {
+  return (a - b) | 0;
+}
+
+export interface StreamSink {
+  data(bytes: Buffer, ts: number): void;
+  gap(bytes: number, ts: number): void;
+}
+
+interface Pending {
+  seq: number;
+  bytes: Buffer; // a copy: the capture buffer is reused
+}
+
+/** Limits so that a hostile or broken stream cannot grow memory without bound. */
+export const MAX_PENDING_SEGMENTS = 256;
+export const MAX_PENDING_BYTES = 1 << 20;
+
+export class TcpDirection {
+  /** Next expected sequence number; undefined until the first segment (or SYN) of this direction. */
+  private next: number | undefined;
+  private pending: Pending[] = [];
+  private pendingBytes = 0;
+  gaps = 0;
+  gapBytes = 0;
+  retransmittedBytes = 0;
+
+  constructor(private readonly sink: StreamSink) {}
+
+  /** SYN seen: data starts at isn + 1. */
+  syn(isn: number): void {
+    if (this.next === undefined) this.next = (isn + 1) >>> 0;
+  }
+
+  get started(): boolean {
+    return this.next !== undefined;
+  }
+
+  /** A segment carrying payload data[start:end] at sequence `seq`. */
+  segment(seq: number, data: Buffer, start: number, end: number, ts: number): void {
+    const len = end - start;
+    if (len <= 0) return;
+    if (this.next === undefined) this.next = seq; // mid-stream: the first segment seen starts the stream
+    const d = seqDiff(seq, this.next);
+    if (d <= 0) {
+      // retransmission or overlap: deliver only the part beyond what was delivered
+      const skip = -d;
+      if (skip >= len) {
+        this.retransmittedBytes += len;
+        return;
+      }
+      this.retransmittedBytes += skip;
+      this.deliver(data.subarray(start + skip, end), ts);
+      this.drain(ts);
+      return;
+    }
+    // in the future: keep a copy until the hole is filled or proven lost
+    if (this.pending.length >= MAX_PENDING_SEGMENTS || this.pendingBytes + len > MAX_PENDING_BYTES) {
+      this.skipToPending(ts);
+      // after skipping, this segment may now be in order
+      if (seqDiff(seq, this.next!) <= 0) return this.segment(seq, data, start, end, ts);
+    }
+    const bytes = Buffer.from(data.subarray(start, end));
+    let i = this.pending.length;
+    while (i > 0 && seqDiff(this.pending[i - 1].seq, seq) > 0) i--;
+    this.pending.splice(i, 0, { seq, bytes });
+    this.pendingBytes += len;
+  }
+
+  /** The peer acknowledged `ack`: bytes before it that we never saw are lost from the capture. */
+  acked(ack: number, ts: number): void {
+    if (this.next === undefined || this.pending.length === 0) return;
+    if (seqDiff(ack, this.pending[0].seq) >= 0 && seqDiff(this.pending[0].seq, this.next) > 0) this.skipToPending(ts);
+  }
+
+  /** End of flow: whatever is queued behind a hole is delivered after a gap. */
+  flush(ts: number): void {
+    while (this.pending.length > 0) this.skipToPending(ts);
+  }
+
+  private deliver(bytes: Buffer, ts: number): void {
+    this.next = (this.next! + bytes.length) >>> 0;
+    this.sink.data(bytes, ts);
+  }
+
+  /** Deliver queued segments that have become in-order. */
+  private drain(ts: number): void {
+    while (this.pending.length > 0) {
+      const p = this.pending[0];
+      const d = seqDiff(p.seq, this.next!);
+      if (d > 0) return;
+      this.pending.shift();
+      this.pendingBytes -= p.bytes.length;
+      const skip = -d;
+      if (skip < p.bytes.length) this.deliver(p.bytes.subarray(skip), ts);
+      else this.retransmittedBytes += p.bytes.length;
+    }
+  }
+
+  /** Declare the hole before the first queued segment lost, then drain. */
+  private skipToPending(ts: number): void {
+    if (this.pending.length === 0) return;
+    const missing = seqDiff(this.pending[0].seq, this.next!);
+    if (missing > 0) {
+      this.gaps++;
+      this.gapBytes += missing;
+      this.sink.gap(missing, ts);
+      this.next = this.pending[0].seq;
+    }
+    this.drain(ts);
+  }
+}

@@ -1,0 +1,8 @@
+/**
+ * The decoder registry: one line per protocol module. Order matters only for heuristics: on a port no
+ * module claims, modules are probed in this order.
+ */
+import type { ProtocolModule } from './types.js';
+
+export const protocolModules: ProtocolModule[] = [
+];
