@@ -1,0 +1,86 @@
+/**
+ * Checks parsed policy data against policy.schema.json (ajv) and turns ajv's errors into one
+ * readable message per problem, each with a line and a column and what was expected there.
+ */
+import { readFileSync } from 'node:fs';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { Document, LineCounter } from 'yaml';
+import type { PolicyError } from './policy-types.js';
+import { pathToPointer, pointerToPath, positionOf } from './yaml-positions.js';
+
+export const POLICY_SCHEMA: Record<string, unknown> = JSON.parse(
+  readFileSync(new URL('./policy.schema.json', import.meta.url), 'utf8'),
+);
+
+let compiled: ValidateFunction | undefined;
+
+function validator(): ValidateFunction {
+  if (!compiled) {
+    const ajv = new Ajv({ allErrors: true, verbose: true, strict: true });
+    // Our annotation: the phrase error messages use for "what was expected here".
+    ajv.addKeyword({ keyword: 'x-expected', schemaType: 'string' });
+    compiled = ajv.compile(POLICY_SCHEMA);
+  }
+  return compiled!;
+}
+
+function describe(value: unknown): string {
+  if (value === null || value === undefined) return 'nothing';
+  if (Array.isArray(value)) return `a list of ${value.length}`;
+  if (typeof value === 'object') return `a mapping with ${Object.keys(value).map((k) => `'${k}'`).join(', ') || 'no keys'}`;
+  if (typeof value === 'string') return `'${value.length > 40 ? value.slice(0, 40) + '…' : value}'`;
+  return String(value);
+}
+
+function expected(e: ErrorObject): string {
+  const hint = (e.parentSchema as Record<string, unknown> | undefined)?.['x-expected'];
+  return typeof hint === 'string' ? hint : (e.message ?? 'something else');
+}
+
+function messageFor(e: ErrorObject): { message: string; atKey: boolean; pointer: string } {
+  switch (e.keyword) {
+    case 'required': {
+      const missing = (e.params as { missingProperty: string }).missingProperty;
+      return { message: `missing '${missing}': expected ${expected(e)}`, atKey: false, pointer: e.instancePath };
+    }
+    case 'additionalProperties': {
+      const extra = (e.params as { additionalProperty: string }).additionalProperty;
+      const props = Object.keys(((e.parentSchema as Record<string, unknown>)?.properties ?? {}) as object);
+      return {
+        message: `unknown key '${extra}': expected one of ${props.join(', ')}`,
+        atKey: true,
+        pointer: `${e.instancePath}/${extra.replace(/~/g, '~0').replace(/\//g, '~1')}`,
+      };
+    }
+    default:
+      return { message: `expected ${expected(e)}, got ${describe(e.data)}`, atKey: false, pointer: e.instancePath };
+  }
+}
+
+/**
+ * ajv reports every failing branch of an anyOf, plus the anyOf itself; the branches only confuse
+ * ("must be string", "must be object"), so keep the anyOf's own message and drop every other error
+ * at or under its place. (Branch errors through a $ref carry the referenced schema's path, so the
+ * instance path is what ties them to the anyOf.)
+ */
+function collapseAnyOf(errors: ErrorObject[]): ErrorObject[] {
+  const places = errors.filter((e) => e.keyword === 'anyOf').map((e) => e.instancePath);
+  return errors.filter((e) => e.keyword === 'anyOf' || !places.some((p) => e.instancePath === p || e.instancePath.startsWith(p + '/')));
+}
+
+export function validateAgainstSchema(data: unknown, doc: Document, lc: LineCounter, file: string): PolicyError[] {
+  const validate = validator();
+  if (validate(data)) return [];
+  const seen = new Set<string>();
+  const out: PolicyError[] = [];
+  for (const e of collapseAnyOf(validate.errors ?? [])) {
+    const { message, atKey, pointer } = messageFor(e);
+    const path = pointerToPath(pointer);
+    const key = `${pointer}|${message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const pos = positionOf(doc, lc, path, atKey);
+    out.push({ file, line: pos.line, col: pos.col, path: pathToPointer(path), message });
+  }
+  return out.sort((a, b) => a.line - b.line || a.col - b.col);
+}
