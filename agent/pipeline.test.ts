@@ -1,0 +1,304 @@
+/**
+ * The pipeline on hand-made captures: every link type, VLAN QinQ, IPv6, IPv4 fragments, TCP reordering,
+ * retransmission and gaps, initiator detection, decoder choice by port and by heuristic, truncated files.
+ */
+import { describe, expect, it } from 'vitest';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Pipeline, runPipeline } from './pipeline.js';
+import type { AddressBinding, FlowSummary, PipelineSink, ProtocolEvent, ProtocolModule, StreamDecoder } from '../parsers/types.js';
+import { pcapFile, pcapHeader, pcapRecord } from '../fixtures/captures/build.js';
+import {
+  ACK, PSH, SYN, TcpConversation, arp, bsdLoopback, ethernet, ipv4, ipv6, sll, sll2, tcp, udp,
+} from '../fixtures/gen/packets.js';
+import { corpusAvailable, corpusCaptures, corpusPath, oracleFor } from '../fixtures/corpus.js';
+
+/** A test protocol: every byte a decoder receives is recorded, so reassembly is checked byte for byte. */
+interface Received { fromInitiator: boolean; kind: 'data' | 'gap'; bytes: string; gap?: number }
+function recordingModule(name: string, ports: number[], magic: string, log: Received[], transports: ('tcp' | 'udp')[] = ['tcp']): ProtocolModule {
+  return {
+    name,
+    transports,
+    ports,
+    probe: (data) => data.toString('latin1').startsWith(magic),
+    createDecoder(ctx): StreamDecoder {
+      return {
+        onData(fromInitiator, data, ts) {
+          log.push({ fromInitiator, kind: 'data', bytes: data.toString('latin1') });
+          const { src, dst } = ctx.endpoints(fromInitiator);
+          ctx.emit({ protocol: name, ts, flow: ctx.flow, src, dst, direction: fromInitiator ? 'request' : 'response', fn: 'data', operation: 'read', fields: {} });
+        },
+        onGap(fromInitiator, bytes) {
+          log.push({ fromInitiator, kind: 'gap', bytes: '', gap: bytes });
+        },
+      };
+    },
+  };
+}
+
+class Collect implements PipelineSink {
+  events: ProtocolEvent<object>[] = [];
+  flows: FlowSummary[] = [];
+  bindings: AddressBinding[] = [];
+  onEvent(e: ProtocolEvent<object>) { this.events.push(e); }
+  onFlowEnd(s: FlowSummary) { this.flows.push(s); }
+  onBinding(b: AddressBinding) { this.bindings.push(b); }
+}
+
+const C = { mac: '00:1b:1b:00:00:01', ip: '10.0.0.1', port: 50001 };
+const S = { mac: '00:0e:8c:00:00:02', ip: '10.0.0.2', port: 9999 };
+
+function run(frames: Buffer[], linkType = 1, modules: ProtocolModule[] = []): { sink: Collect; p: Pipeline } {
+  const sink = new Collect();
+  const p = new Pipeline(sink, { modules });
+  frames.forEach((f, i) => p.packet(f, 1_700_000_000 + i / 1000, linkType, f.length));
+  p.endCapture('mem', { format: 'pcap', compressed: false, packets: frames.length, bytesRead: 0, linkTypes: [linkType], interfaces: 1, skippedBlocks: 0 });
+  return { sink, p };
+}
+
+function stream(log: Received[], fromInitiator: boolean): string {
+  return log.filter((r) => r.fromInitiator === fromInitiator).map((r) => (r.kind === 'gap' ? `<gap ${r.gap}>` : r.bytes)).join('');
+}
+
+describe('link types', () => {
+  const seg = tcp(C.port, 502, 1, 0, SYN);
+  const v4 = ipv4(C.ip, S.ip, 6, seg);
+  const v6 = ipv6('fe80::1', '2001:db8::2', 6, seg);
+  const cases: [string, number, Buffer, string][] = [
+    ['Ethernet', 1, ethernet(S.mac, C.mac, 0x0800, v4), C.ip],
+    ['Linux SLL', 113, sll(0x0800, C.mac, v4), C.ip],
+    ['Linux SLL2', 276, sll2(0x86dd, C.mac, v6), 'fe80::1'],
+    ['BSD NULL little-endian', 0, bsdLoopback(2, v4, true), C.ip],
+    ['BSD NULL big-endian IPv6', 0, bsdLoopback(30, v6, false), 'fe80::1'],
+    ['OpenBSD LOOP', 108, bsdLoopback(2, v4, false), C.ip],
+    ['raw IP (v4)', 101, v4, C.ip],
+    ['raw IP (v6)', 101, v6, 'fe80::1'],
+    ['raw IPv4', 228, v4, C.ip],
+    ['raw IPv6', 229, v6, 'fe80::1'],
+  ];
+  for (const [name, lt, frame, ip] of cases) {
+    it(`${name} (${lt}) reaches the flow table`, () => {
+      const { sink, p } = run([frame], lt);
+      expect(p.counters.frames.transport).toBe(1);
+      expect(sink.flows).toHaveLength(1);
+      expect(sink.flows[0].flow.initiator.ip).toBe(ip);
+      expect(sink.flows[0].flow.responder.port).toBe(502);
+    });
+  }
+
+  it('keeps the source MAC of SLL frames as binding evidence', () => {
+    const { sink } = run([sll(0x0800, C.mac, v4)], 113);
+    expect(sink.bindings).toEqual([expect.objectContaining({ mac: C.mac, ip: C.ip, source: 'ip' })]);
+  });
+
+  it('counts an unknown link type without decoding it', () => {
+    const { p } = run([v4], 147);
+    expect(p.counters.frames.unknown_link).toBe(1);
+    expect(p.counters.unknownLinkTypes).toEqual({ 147: 1 });
+  });
+
+  it('counts a frame too short for its headers as malformed', () => {
+    const { p } = run([ethernet(S.mac, C.mac, 0x0800, v4.subarray(0, 12))]);
+    expect(p.counters.frames.malformed).toBe(1);
+  });
+});
+
+describe('VLAN tags', () => {
+  it('follows 802.1ad + 802.1Q (QinQ) and keeps the inner (customer) VLAN', () => {
+    const f = ethernet(S.mac, C.mac, 0x0800, ipv4(C.ip, S.ip, 17, udp(47808, 47808, Buffer.from('x'))), [{ tpid: 0x88a8, vid: 100 }, { vid: 20 }]);
+    const { sink } = run([f]);
+    expect(sink.flows[0].flow.vlan).toBe(20);
+    expect(sink.flows[0].flow.transport).toBe('udp');
+  });
+
+  it('follows three stacked tags', () => {
+    const f = ethernet(S.mac, C.mac, 0x0800, ipv4(C.ip, S.ip, 6, tcp(1, 2, 0, 0, SYN)), [{ tpid: 0x9100, vid: 7 }, { tpid: 0x88a8, vid: 8 }, { vid: 9 }]);
+    const { sink } = run([f]);
+    expect(sink.flows[0].flow.vlan).toBe(9);
+  });
+});
+
+describe('TCP reassembly', () => {
+  it('delivers in-order bytes despite reordering, retransmission and overlap', () => {
+    const log: Received[] = [];
+    const mod = recordingModule('echo', [9999], 'ECHO', log);
+    const c = new TcpConversation(C, S, 4_294_967_000); // sequence numbers wrap during the test
+    const hs = c.handshake();
+    const a = c.send(true, Buffer.from('ECHO one '));
+    const b = c.send(true, Buffer.from('two '));
+    const d = c.send(true, Buffer.from('three '));
+    const overlap = c.sendAt(true, -3, Buffer.from('ee four')); // 'ee ' again, then new bytes
+    const r = c.send(false, Buffer.from('reply'));
+    const { sink } = run([...hs, a, d, b, b, overlap, r], 1, [mod]);
+    expect(stream(log, true)).toBe('ECHO one two three four');
+    expect(stream(log, false)).toBe('reply');
+    expect(sink.flows[0].protocol).toBe('echo');
+    expect(sink.flows[0].packetsFromInitiator).toBe(7);
+  });
+
+  it('reports a gap when the peer acknowledges bytes the capture never saw, then carries on', () => {
+    const log: Received[] = [];
+    const mod = recordingModule('echo', [9999], 'ECHO', log);
+    const c = new TcpConversation(C, S);
+    const frames = [...c.handshake(), c.send(true, Buffer.from('ECHO a'))];
+    c.skip(true, 40); // 40 bytes lost by the mirror port
+    frames.push(c.send(true, Buffer.from('b')), c.send(false, Buffer.from('ack after')));
+    run(frames, 1, [mod]);
+    expect(stream(log, true)).toBe('ECHO a<gap 40>b');
+  });
+
+  it('flushes segments queued behind a hole at the end of the flow, after a gap', () => {
+    const log: Received[] = [];
+    const mod = recordingModule('echo', [9999], 'ECHO', log);
+    const c = new TcpConversation(C, S);
+    const frames = [...c.handshake(), c.send(true, Buffer.from('ECHO x'))];
+    c.skip(true, 5);
+    frames.push(c.send(true, Buffer.from('tail')));
+    run(frames, 1, [mod]);
+    expect(stream(log, true)).toBe('ECHO x<gap 5>tail');
+  });
+
+  it('starts mid-stream (no SYN) and names the service-port side the responder', () => {
+    const log: Received[] = [];
+    const mod = recordingModule('echo', [9999], 'ECHO', log);
+    const c = new TcpConversation(C, S);
+    c.handshake(); // not captured
+    const req = c.send(true, Buffer.from('ECHO req'));
+    const resp = c.send(false, Buffer.from('ECHO resp'));
+    const { sink } = run([resp, req], 1, [mod]); // the response is the first frame seen
+    expect(sink.flows[0].flow.initiator).toMatchObject({ ip: C.ip, port: C.port, mac: C.mac });
+    expect(sink.flows[0].flow.responder).toMatchObject({ ip: S.ip, port: 9999, mac: S.mac });
+    expect(stream(log, true)).toBe('ECHO req');
+    expect(stream(log, false)).toBe('ECHO resp');
+    expect(sink.events.map((e) => e.src.ip)).toEqual([S.ip, C.ip]);
+  });
+
+  it('counts garbage on a decoder port as a mismatch and names the flow by its port', () => {
+    const log: Received[] = [];
+    const mod = recordingModule('echo', [9999], 'ECHO', log);
+    const c = new TcpConversation(C, S);
+    const frames = [...c.handshake()];
+    for (let i = 0; i < 8; i++) frames.push(c.send(true, Buffer.from(`junk ${i}`)));
+    const { sink, p } = run(frames, 1, [mod]);
+    expect(log).toEqual([]);
+    expect(p.counters.mismatches).toEqual({ echo: 1 });
+    expect(sink.flows[0]).toMatchObject({ protocol: 'tcp/9999', decoded: false });
+  });
+
+  it('finds a protocol on another port by its heuristic', () => {
+    const log: Received[] = [];
+    const mod = recordingModule('echo', [9999], 'ECHO', log);
+    const c = new TcpConversation(C, { ...S, port: 48010 });
+    const { sink, p } = run([...c.handshake(), c.send(true, Buffer.from('ECHO hi'))], 1, [mod]);
+    expect(stream(log, true)).toBe('ECHO hi');
+    expect(p.counters.heuristicFlows).toEqual({ echo: 1 });
+    expect(sink.flows[0].protocol).toBe('echo');
+  });
+
+  it('separates a new connection that reuses the 4-tuple after a close', () => {
+    const c1 = new TcpConversation(C, S, 100);
+    const c2 = new TcpConversation(C, S, 9000);
+    const { sink } = run([...c1.handshake(), ...c1.close(), ...c2.handshake()]);
+    expect(sink.flows).toHaveLength(2);
+  });
+
+  it('contains a decoder that throws: counted, the flow stops decoding, the pipeline goes on', () => {
+    const bad: ProtocolModule = {
+      name: 'bad', transports: ['tcp'], ports: [9999], probe: () => true,
+      createDecoder: () => ({ onData() { throw new Error('boom'); } }),
+    };
+    const c = new TcpConversation(C, S);
+    const { p } = run([...c.handshake(), c.send(true, Buffer.from('a')), c.send(true, Buffer.from('b'))], 1, [bad]);
+    expect(p.counters.anomalies).toEqual({ 'bad.decoder_exception': 1 });
+  });
+});
+
+describe('IPv6 and IPv4 fragments', () => {
+  it('tracks a TCP flow over IPv6 with its addresses', () => {
+    const a = '2001:db8::10';
+    const b = '2001:db8::20';
+    const syn = ethernet(S.mac, C.mac, 0x86dd, ipv6(a, b, 6, tcp(40000, 4840, 5, 0, SYN)));
+    const synAck = ethernet(C.mac, S.mac, 0x86dd, ipv6(b, a, 6, tcp(4840, 40000, 99, 6, SYN | ACK)));
+    const { sink } = run([syn, synAck]);
+    expect(sink.flows).toHaveLength(1);
+    expect(sink.flows[0].flow.initiator.ip).toBe('2001:db8::10');
+    expect(sink.flows[0].flow.responder).toMatchObject({ ip: '2001:db8::20', port: 4840 });
+    expect(sink.flows[0].packetsFromResponder).toBe(1);
+  });
+
+  it('reassembles an IPv4-fragmented UDP datagram before the decoder sees it', () => {
+    const log: Received[] = [];
+    const mod = recordingModule('echo', [9999], 'ECHO', log, ['udp']);
+    const dgram = udp(40000, 9999, Buffer.from('ECHO ' + 'x'.repeat(60) + ' end'));
+    const part1 = dgram.subarray(0, 32);
+    const part2 = dgram.subarray(32);
+    const f1 = ethernet(S.mac, C.mac, 0x0800, ipv4(C.ip, S.ip, 17, part1, { id: 77, moreFragments: true }));
+    const f2 = ethernet(S.mac, C.mac, 0x0800, ipv4(C.ip, S.ip, 17, part2, { id: 77, fragOffset: 32 }));
+    const { p } = run([f2, f1], 1, [mod]); // out of order
+    expect(p.counters.ipv4Fragments).toMatchObject({ fragments: 2, reassembled: 1 });
+    expect(stream(log, true)).toBe('ECHO ' + 'x'.repeat(60) + ' end');
+  });
+});
+
+describe('ARP', () => {
+  it('turns requests and replies into MAC↔IP bindings', () => {
+    const req = ethernet('ff:ff:ff:ff:ff:ff', C.mac, 0x0806, arp(1, C.mac, C.ip, '00:00:00:00:00:00', S.ip));
+    const rep = ethernet(C.mac, S.mac, 0x0806, arp(2, S.mac, S.ip, C.mac, C.ip));
+    const { sink, p } = run([req, rep]);
+    expect(p.counters.frames.arp).toBe(2);
+    expect(sink.bindings.map((b) => `${b.mac} ${b.ip} ${b.source}`).sort()).toEqual([
+      `${C.mac} ${C.ip} arp`,
+      `${S.mac} ${S.ip} arp`,
+    ].sort());
+  });
+});
+
+describe('capture files through the pipeline', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'otwatch-pipe-'));
+  const c = new TcpConversation(C, S);
+  const frames = [...c.handshake(), c.send(true, Buffer.from('ECHO 1')), c.send(false, Buffer.from('2'))];
+  const records = frames.map((data, i) => ({ data, sec: 1_700_000_000 + i, frac: 0 }));
+
+  it('reads a big-endian nanosecond pcap like a little-endian microsecond one', async () => {
+    const le = join(dir, 'le.pcap');
+    const be = join(dir, 'be.pcap');
+    writeFileSync(le, pcapFile(records));
+    writeFileSync(be, pcapFile(records, { littleEndian: false, nano: true }));
+    const a = new Collect();
+    const b = new Collect();
+    await runPipeline([le], a, { modules: [] });
+    await runPipeline([be], b, { modules: [] });
+    expect(b.flows).toEqual(a.flows.map((f) => ({ ...f, flow: { ...f.flow } })));
+    expect(a.flows[0].packetsFromInitiator).toBe(3); // SYN, ACK, data
+    expect(a.flows[0].packetsFromResponder).toBe(2); // SYN-ACK, data
+  });
+
+  it('a truncated capture gives what was readable and says where it broke', async () => {
+    const whole = Buffer.concat([pcapHeader(), ...records.map((r) => pcapRecord(r))]);
+    const cut = join(dir, 'cut.pcap');
+    writeFileSync(cut, whole.subarray(0, whole.length - 3));
+    const sink = new Collect();
+    const counters = await runPipeline([cut], sink, { modules: [] });
+    expect(counters.packets).toBe(records.length - 1);
+    expect(counters.files[0].error?.record).toBe(records.length);
+    expect(counters.files[0].error?.offset).toBe(whole.length - (16 + frames[frames.length - 1].length));
+    expect(sink.flows).toHaveLength(1);
+  });
+});
+
+describe.skipIf(!corpusAvailable)('every corpus capture through the whole pipeline', () => {
+  const files = corpusCaptures();
+  it(`reads all ${files.length} captures with the oracle's packet count and no decoder exception`, async () => {
+    const problems: string[] = [];
+    for (const rel of files) {
+      const counters = await runPipeline([corpusPath(rel)], new Collect());
+      const want = oracleFor(rel).packets;
+      if (counters.packets !== want) problems.push(`${rel}: ${counters.packets} packets, oracle ${want}`);
+      if (counters.files[0].error) problems.push(`${rel}: ${counters.files[0].error.message}`);
+      const ex = Object.entries(counters.anomalies).filter(([k]) => k.endsWith('.decoder_exception'));
+      if (ex.length) problems.push(`${rel}: ${JSON.stringify(ex)}`);
+    }
+    expect(problems).toEqual([]);
+  });
+});
