@@ -1,0 +1,246 @@
+/**
+ * The stateful part of the Modbus/TCP decoder: MBAP framing over each direction's reassembled
+ * bytes, request/response pairing by (transaction id, unit id), and one ProtocolEvent per PDU.
+ *
+ * Framing follows what a receiver does: read the 6-byte MBAP prefix, check it (protocol id 0,
+ * length 2..254), take `length` more bytes. A chunk that does not start with a sane header is
+ * garbage up to its end (TCP segment boundaries are where a Modbus sender starts ADUs, so the next
+ * chunk is the next chance to find one, as Wireshark does); a gap drops the partial ADU.
+ */
+import type { DecoderContext, Direction, Endpoint, IdentityClaim, ProtocolEvent, StreamDecoder } from '../types.js';
+import { classify, describe } from './classify.js';
+import {
+  DEVICE_ID_OBJECTS, EXCEPTION_BIT, FC_ENCAPSULATED_INTERFACE, FC_REPORT_SERVER_ID, FUNCTIONS, MAX_ADU_LEN,
+  MAX_GARBAGE_CHUNKS_BEFORE_GIVING_UP, MAX_PENDING_TRANSACTIONS, MBAP_HEADER_LEN, MBAP_PREFIX_LEN,
+  MBAP_PROTOCOL_ID, MODBUS_TCP_PORT, isUserDefinedFunction,
+} from './constants.js';
+import { decodeException, decodeRequest, decodeResponse, mbapLength, u16, type ModbusFields } from './records.js';
+import type { Operation } from '../types.js';
+
+export const PROTOCOL = 'modbus';
+
+/** Per direction framing state. */
+class Side {
+  /** Holds the start of an ADU split across chunks; allocated on first need, never grows past one ADU. */
+  pend: Buffer | undefined;
+  pendLen = 0;
+  garbageChunks = 0;
+  validSeen = false;
+  givenUp = false;
+  ends: { src: Endpoint; dst: Endpoint } | undefined;
+}
+
+interface PendingRequest {
+  fields: ModbusFields;
+  fn: string;
+  operation: Operation;
+  detail: string;
+  ts: number;
+}
+
+/** Identity attribute each standard device identification object feeds (vendor URL has none). */
+const OBJECT_ATTRIBUTES: ReadonlyMap<number, IdentityClaim['attribute']> = new Map([
+  [0, 'vendor'],
+  [1, 'order_number'], // ProductCode: the catalogue reference, e.g. "BMX P34 2020"
+  [2, 'firmware'], // MajorMinorRevision
+  [4, 'product'],
+  [5, 'model'],
+  [6, 'name'], // UserApplicationName: the project running on the PLC
+]);
+
+export class ModbusDecoder implements StreamDecoder {
+  private readonly a = new Side(); // from initiator
+  private readonly b = new Side(); // from responder
+  private readonly pending = new Map<number, PendingRequest>();
+
+  constructor(private readonly ctx: DecoderContext) {}
+
+  onData(fromInitiator: boolean, data: Buffer, ts: number): void {
+    const side = fromInitiator ? this.a : this.b;
+    if (side.givenUp || data.length === 0) return;
+    try {
+      this.consume(side, fromInitiator, data, ts);
+    } catch (err) {
+      // A bug here must not take the pipeline down: count it and start this direction afresh.
+      side.pendLen = 0;
+      this.ctx.anomaly('modbus_decoder_error', err instanceof Error ? err.message : String(err));
+    }
+  }
+
+  onGap(fromInitiator: boolean, bytes: number): void {
+    const side = fromInitiator ? this.a : this.b;
+    if (side.pendLen > 0) {
+      this.ctx.anomaly('modbus_adu_lost_in_gap', `${side.pendLen} bytes buffered, ${bytes} missing`);
+      side.pendLen = 0;
+    }
+  }
+
+  onEnd(): void {
+    for (const side of [this.a, this.b]) {
+      if (side.pendLen > 0) this.ctx.anomaly('modbus_truncated_adu', `${side.pendLen} bytes at end of flow`);
+      side.pendLen = 0;
+      side.pend = undefined;
+    }
+    this.pending.clear();
+  }
+
+  private consume(side: Side, fromInitiator: boolean, data: Buffer, ts: number): void {
+    const n = data.length;
+    let off = 0;
+    if (side.pendLen > 0) {
+      const pend = side.pend!;
+      if (side.pendLen < MBAP_PREFIX_LEN) {
+        const take = Math.min(MBAP_PREFIX_LEN - side.pendLen, n);
+        data.copy(pend, side.pendLen, 0, take);
+        side.pendLen += take;
+        off = take;
+        if (side.pendLen < MBAP_PREFIX_LEN) return;
+      }
+      const len = mbapLength(pend, 0);
+      if (len < 0) {
+        side.pendLen = 0;
+        this.garbage(side, pend, 0, MBAP_PREFIX_LEN);
+        return;
+      }
+      const total = MBAP_PREFIX_LEN + len;
+      const take = Math.min(total - side.pendLen, n - off);
+      data.copy(pend, side.pendLen, off, off + take);
+      side.pendLen += take;
+      off += take;
+      if (side.pendLen < total) return;
+      side.pendLen = 0;
+      this.adu(side, fromInitiator, pend, 0, total, ts);
+    }
+    while (off < n) {
+      const rem = n - off;
+      if (rem < MBAP_PREFIX_LEN) {
+        // Too short to judge the length; a protocol id already visible must still be 0.
+        if (rem >= 4 && u16(data, off + 2) !== MBAP_PROTOCOL_ID) {
+          this.garbage(side, data, off, n);
+          return;
+        }
+        this.keep(side, data, off, n);
+        return;
+      }
+      const len = mbapLength(data, off);
+      if (len < 0) {
+        this.garbage(side, data, off, n);
+        return;
+      }
+      const total = MBAP_PREFIX_LEN + len;
+      if (rem < total) {
+        this.keep(side, data, off, n);
+        return;
+      }
+      this.adu(side, fromInitiator, data, off, off + total, ts);
+      off += total;
+    }
+  }
+
+  private keep(side: Side, data: Buffer, from: number, to: number): void {
+    if (!side.pend) side.pend = Buffer.allocUnsafe(MAX_ADU_LEN);
+    data.copy(side.pend, 0, from, to);
+    side.pendLen = to - from;
+  }
+
+  private garbage(side: Side, data: Buffer, from: number, to: number): void {
+    side.garbageChunks++;
+    this.ctx.anomaly('modbus_bad_mbap_header', data.toString('hex', from, Math.min(to, from + MBAP_HEADER_LEN + 1)));
+    if (!side.validSeen && side.garbageChunks >= MAX_GARBAGE_CHUNKS_BEFORE_GIVING_UP) {
+      // Not Modbus at all (a scanner, another protocol on 502): stop looking for ADUs in random bytes.
+      side.givenUp = true;
+      this.ctx.anomaly('modbus_not_modbus', `${side.garbageChunks} chunks without a valid MBAP header`);
+    }
+  }
+
+  /** One complete ADU at buf[start, end). */
+  private adu(side: Side, fromInitiator: boolean, buf: Buffer, start: number, end: number, ts: number): void {
+    side.validSeen = true;
+    const ends = side.ends ?? (side.ends = this.ctx.endpoints(fromInitiator));
+    const tid = u16(buf, start);
+    const unit = buf[start + 6]!;
+    const s = start + MBAP_HEADER_LEN;
+    const fcByte = buf[s]!;
+    const fields: ModbusFields = { transactionId: tid, unitId: unit, functionCode: fcByte & ~EXCEPTION_BIT };
+    const direction = directionOf(fromInitiator, ends.src.port, ends.dst.port, fcByte);
+    const key = (tid << 8) | unit;
+    let req: PendingRequest | undefined;
+    if (direction === 'response') {
+      req = this.pending.get(key);
+      if (req && req.fields.functionCode === fields.functionCode) {
+        this.pending.delete(key);
+        fields.paired = true;
+        fields.latency = ts - req.ts;
+      } else {
+        req = undefined;
+      }
+    }
+    if (fcByte & EXCEPTION_BIT) decodeException(buf, s, end, fields);
+    else if (direction === 'request') decodeRequest(buf, s, end, fields);
+    else decodeResponse(buf, s, end, fields, req?.fields);
+
+    const known = FUNCTIONS.has(fields.functionCode) || isUserDefinedFunction(fields.functionCode);
+    if (!known) this.ctx.anomaly('modbus_unknown_function', String(fields.functionCode));
+    if (fields.malformed) this.ctx.anomaly('modbus_malformed_pdu', `fc ${fields.functionCode}: ${fields.malformed}`);
+
+    let fn: string;
+    let operation: Operation;
+    let detail: string;
+    if (req) {
+      fn = req.fn;
+      operation = req.operation;
+      detail = req.detail;
+      if (fields.umasFunction === undefined && req.fields.umasFunction !== undefined) fields.umasFunction = req.fields.umasFunction;
+    } else {
+      ({ fn, operation } = classify(fields));
+      detail = describe(fields, fn);
+    }
+    if (fields.exceptionCode !== undefined) detail = `${detail} exception ${fields.exceptionCode} ${fields.exception ?? 'unknown'}`;
+    else if (direction === 'response' && fields.objects) detail = describe(fields, fn);
+
+    const event: ProtocolEvent<ModbusFields> = {
+      protocol: PROTOCOL, ts, flow: this.ctx.flow, src: ends.src, dst: ends.dst, direction, fn, operation, detail, fields,
+    };
+    if (direction === 'response') {
+      const identity = identityOf(fields);
+      if (identity) event.identity = identity;
+    } else {
+      this.remember(key, { fields, fn, operation, detail, ts });
+    }
+    this.ctx.emit(event);
+  }
+
+  private remember(key: number, r: PendingRequest): void {
+    if (this.pending.size >= MAX_PENDING_TRANSACTIONS && !this.pending.has(key)) {
+      // Oldest first: Map iteration order is insertion order.
+      const oldest = this.pending.keys().next().value as number;
+      this.pending.delete(oldest);
+    }
+    this.pending.set(key, r);
+  }
+}
+
+/**
+ * Who sent this PDU: the port-502 side is the server when exactly one side uses 502; otherwise an
+ * exception bit marks a response, and the initiator of the conversation is taken as the client.
+ */
+export function directionOf(fromInitiator: boolean, srcPort: number, dstPort: number, fcByte: number): Direction {
+  if (dstPort === MODBUS_TCP_PORT && srcPort !== MODBUS_TCP_PORT) return 'request';
+  if (srcPort === MODBUS_TCP_PORT && dstPort !== MODBUS_TCP_PORT) return 'response';
+  if (fcByte & EXCEPTION_BIT) return 'response';
+  return fromInitiator ? 'request' : 'response';
+}
+
+/** Claims about the server (the response's sender) from FC 43/14 objects and FC 17 text. */
+export function identityOf(f: ModbusFields): IdentityClaim[] | undefined {
+  if (f.functionCode === FC_ENCAPSULATED_INTERFACE && f.objects && f.objects.length > 0) {
+    const out: IdentityClaim[] = [];
+    for (const o of f.objects) {
+      const attribute = OBJECT_ATTRIBUTES.get(o.id);
+      if (attribute && DEVICE_ID_OBJECTS.has(o.id) && o.value.length > 0) out.push({ about: 'src', attribute, value: o.value });
+    }
+    return out.length > 0 ? out : undefined;
+  }
+  if (f.functionCode === FC_REPORT_SERVER_ID && f.serverIdText) return [{ about: 'src', attribute: 'description', value: f.serverIdText }];
+  return undefined;
+}
