@@ -50,6 +50,15 @@ describe('readCapture', () => {
     expect(result.error!.record).toBe(result.packets + 4); // SHB, 2 IDBs, then the EPBs read
   });
 
+  it('stops decompressing at a corrupt capture inside gzip, and says why', async () => {
+    const big = Buffer.concat([Buffer.from('this is a text file\n'), Buffer.alloc(4 << 20, 0x41)]);
+    const result = await readCapture(file('text.gz', gzipSync(big)), () => {});
+    expect(result.compressed).toBe(true);
+    expect(result.error!.message).toMatch(/^not a capture file: starts with 0x74686973/);
+    // Stopped early: far less than the 4 MiB inside was decompressed.
+    expect(result.bytesRead).toBeLessThan(1 << 20);
+  });
+
   it('a truncated plain file gives the readable packets and the break', async () => {
     const bytes = pcapFile([{ data: Buffer.alloc(10), sec: 1, frac: 0 }, { data: Buffer.alloc(10), sec: 2, frac: 0 }]);
     const result = await readCapture(file('t.pcap', bytes.subarray(0, bytes.length - 3)), () => {});
