@@ -1,0 +1,408 @@
+/**
+ * The inventory: a PipelineSink that turns events, flow summaries and MAC↔IP bindings into assets
+ * (devices, not addresses) and communication paths.
+ *
+ * While the capture runs it keeps evidence per IP address (bindings, identity claims, time) and paths
+ * keyed by addresses; `result()` then decides which addresses belong to which device: one MAC with its
+ * IPs is one device, except a MAC fronting many IPs or several subnets, which is a router: the router is
+ * an asset of its own and the IPs behind it become IP-keyed assets.
+ */
+import type { AddressBinding, FlowSummary, IdentityAttribute, Operation, PipelineSink, ProtocolEvent, Transport } from '../../parsers/types.js';
+import { isDeviceIp, isDeviceMac, isIpv4, subnetOf } from './addresses.js';
+import { DEFAULT_SILENT_AFTER_S, MAX_EXAMPLES, MAX_FACT_VALUES, ROUTER_MIN_IPS } from './constants.js';
+import { groupId, ipAssetId, macAssetId, pathId } from './ids.js';
+import { addCapped, mergeAsset, mergePath, newerIdentity, unionSorted } from './merge.js';
+import type { Asset, IdentityValue, InventoryChange, OperationSummary, Path } from './model.js';
+import { macVendor } from './oui.js';
+import { GATEWAY_EVIDENCE_PREFIX, inferRole, type RoleInput } from './roles.js';
+
+export interface InventoryOptions {
+  /** The registry's serverRole per protocol name (from parsers/protocols.ts). */
+  serverRoleOf(protocol: string): string | undefined;
+  /** Time without traffic after which an asset is reported silent (seconds). */
+  silentAfter?: number;
+}
+
+/** One identity value of one asset over the analysis (the store keeps these as the identity history). */
+export interface IdentityRecord {
+  assetId: string;
+  attribute: IdentityAttribute;
+  value: string;
+  protocol: string;
+  firstTs: number;
+  lastTs: number;
+}
+
+export interface InventoryResult {
+  assets: Asset[];
+  paths: Path[];
+  changes: InventoryChange[];
+  identityHistory: IdentityRecord[];
+}
+
+interface Seen {
+  first: number;
+  last: number;
+}
+
+interface BindingState extends Seen {
+  count: number;
+  arp: boolean; // the MAC claimed this IP in ARP (a router's own address), not only carried its frames
+  vlans: Set<number>;
+}
+
+interface IdentityState {
+  current: IdentityValue;
+  /** Every value reported, so that flapping reports one change per new value, and the history. */
+  values: Map<string, { protocol: string; first: number; last: number }>;
+}
+
+interface IpState extends Seen {
+  vlans: Set<number>;
+  identity: Map<IdentityAttribute, IdentityState>;
+  names: Set<string>;
+}
+
+interface PendingChange {
+  ts: number;
+  ip: string;
+  detail: string;
+}
+
+/** A path while the capture runs, keyed by addresses (assets are not known yet). */
+interface PathAcc {
+  initiatorIp: string;
+  responderIp: string;
+  protocol: string;
+  transport: Transport;
+  responderPort: number;
+  packetsToResponder: number;
+  packetsToInitiator: number;
+  bytesToResponder: number;
+  bytesToInitiator: number;
+  firstSeen: number;
+  lastSeen: number;
+  operations: Map<Operation, OperationSummary>;
+  facts: Map<string, string[]>;
+}
+
+interface FlowBinding {
+  acc: PathAcc;
+  reversed: boolean; // the flow's responder is the path's initiator (a UDP peer that spoke first)
+}
+
+export class Inventory implements PipelineSink {
+  private readonly ips = new Map<string, IpState>();
+  private readonly bindings = new Map<string, Map<string, BindingState>>(); // mac → ip → evidence
+  private readonly paths = new Map<string, PathAcc>();
+  private readonly flows = new Map<string, FlowBinding>();
+  private readonly pendingChanges: PendingChange[] = [];
+  private maxTs = -Infinity;
+  private readonly silentAfter: number;
+
+  constructor(private readonly opts: InventoryOptions) {
+    this.silentAfter = opts.silentAfter ?? DEFAULT_SILENT_AFTER_S;
+  }
+
+  onBinding(b: AddressBinding): void {
+    this.bind(b.mac, b.ip, b.ts, b.vlan, b.source === 'arp');
+    this.touchIp(b.ip, b.ts, b.vlan);
+  }
+
+  onEvent(e: ProtocolEvent<object>): void {
+    if (e.ts > this.maxTs) this.maxTs = e.ts;
+    const flow = e.flow;
+    // The requester is the path's initiator: a request's sender, a response's receiver.
+    const fromInitiator = e.src.ip === flow.initiator.ip && e.src.port === flow.initiator.port;
+    const reversed = e.direction === 'request' ? !fromInitiator : e.direction === 'response' ? fromInitiator : false;
+    let fb = this.flows.get(flow.id);
+    let acc: PathAcc;
+    if (fb && fb.reversed === reversed && fb.acc.protocol === e.protocol) acc = fb.acc;
+    else {
+      const init = reversed ? flow.responder : flow.initiator;
+      const resp = reversed ? flow.initiator : flow.responder;
+      acc = this.pathAcc(init.ip, resp.ip, e.protocol, flow.transport, resp.port, e.ts);
+      if (!fb) {
+        fb = { acc, reversed };
+        this.flows.set(flow.id, fb);
+      }
+    }
+    if (e.ts < acc.firstSeen) acc.firstSeen = e.ts;
+    if (e.ts > acc.lastSeen) acc.lastSeen = e.ts;
+    // A response repeats its request's operation: count what the initiator asked for, once.
+    if (e.direction !== 'response') {
+      let op = acc.operations.get(e.operation);
+      if (!op) {
+        op = { count: 0, examples: [], functions: {} };
+        acc.operations.set(e.operation, op);
+      }
+      op.count++;
+      op.functions[e.fn] = (op.functions[e.fn] ?? 0) + 1;
+      if (e.detail) addCapped(op.examples, e.detail, MAX_EXAMPLES);
+    }
+    if (e.facts) {
+      for (const key in e.facts) {
+        let values = acc.facts.get(key);
+        if (!values) acc.facts.set(key, (values = []));
+        addCapped(values, String(e.facts[key]), MAX_FACT_VALUES);
+      }
+    }
+    if (e.identity) {
+      for (const claim of e.identity) {
+        const ep = claim.about === 'src' ? e.src : e.dst;
+        if (claim.value === '' || !isDeviceIp(ep.ip)) continue;
+        this.claim(ep.ip, claim.attribute, claim.value, e.protocol, e.ts);
+      }
+    }
+  }
+
+  onFlowEnd(s: FlowSummary): void {
+    const f = s.flow;
+    if (s.lastSeen > this.maxTs) this.maxTs = s.lastSeen;
+    const fb = this.flows.get(f.id);
+    this.flows.delete(f.id);
+    const reversed = fb?.reversed ?? false;
+    const acc = fb?.acc ?? this.pathAcc(f.initiator.ip, f.responder.ip, s.protocol, f.transport, f.responder.port, s.firstSeen);
+    acc.packetsToResponder += reversed ? s.packetsFromResponder : s.packetsFromInitiator;
+    acc.packetsToInitiator += reversed ? s.packetsFromInitiator : s.packetsFromResponder;
+    acc.bytesToResponder += reversed ? s.bytesFromResponder : s.bytesFromInitiator;
+    acc.bytesToInitiator += reversed ? s.bytesFromInitiator : s.bytesFromResponder;
+    if (s.firstSeen < acc.firstSeen) acc.firstSeen = s.firstSeen;
+    if (s.lastSeen > acc.lastSeen) acc.lastSeen = s.lastSeen;
+    for (const ep of [f.initiator, f.responder]) {
+      this.touchIp(ep.ip, s.firstSeen, f.vlan);
+      this.touchIp(ep.ip, s.lastSeen, f.vlan);
+      if (ep.mac) this.bind(ep.mac, ep.ip, s.lastSeen, f.vlan, false);
+    }
+  }
+
+  /** Assets, paths and changes of everything seen so far. */
+  result(): InventoryResult {
+    const { assetOf, assets, gatewayEvidence } = this.resolveAssets();
+    const paths = this.buildPaths(assetOf);
+    // Roles need the paths; protocols per side too.
+    const asInit = new Map<string, Path[]>();
+    const asResp = new Map<string, Path[]>();
+    for (const p of paths) {
+      (asInit.get(p.initiator) ?? asInit.set(p.initiator, []).get(p.initiator)!).push(p);
+      (asResp.get(p.responder) ?? asResp.set(p.responder, []).get(p.responder)!).push(p);
+    }
+    for (const a of assets) {
+      finishAsset(a, { asInitiator: asInit.get(a.id) ?? [], asResponder: asResp.get(a.id) ?? [], gatewayEvidence: gatewayEvidence.get(a.id), serverRoleOf: this.opts.serverRoleOf });
+    }
+    const changes: InventoryChange[] = [];
+    for (const a of assets) changes.push({ ts: a.firstSeen, kind: 'new_asset', assetId: a.id, detail: describeAsset(a) });
+    for (const c of this.pendingChanges) {
+      const id = assetOf(c.ip);
+      if (id) changes.push({ ts: c.ts, kind: 'identity_changed', assetId: id, detail: c.detail });
+    }
+    for (const a of assets) {
+      if (this.maxTs - a.lastSeen > this.silentAfter) {
+        changes.push({ ts: a.lastSeen + this.silentAfter, kind: 'asset_silent', assetId: a.id, detail: silentDetail(a.lastSeen) });
+      }
+    }
+    changes.sort((x, y) => x.ts - y.ts || x.assetId.localeCompare(y.assetId));
+    const identityHistory: IdentityRecord[] = [];
+    for (const [ip, s] of this.ips) {
+      const assetId = assetOf(ip);
+      if (!assetId) continue;
+      for (const [attribute, st] of s.identity) {
+        for (const [value, v] of st.values) identityHistory.push({ assetId, attribute, value, protocol: v.protocol, firstTs: v.first, lastTs: v.last });
+      }
+    }
+    return { assets, paths, changes, identityHistory };
+  }
+
+  // --- evidence collection -------------------------------------------------------------------------
+
+  private bind(mac: string, ip: string, ts: number, vlan: number | undefined, arp: boolean): void {
+    if (!isDeviceMac(mac) || !isDeviceIp(ip)) return;
+    mac = mac.toLowerCase();
+    let byIp = this.bindings.get(mac);
+    if (!byIp) this.bindings.set(mac, (byIp = new Map()));
+    const b = byIp.get(ip);
+    if (!b) {
+      byIp.set(ip, { first: ts, last: ts, count: 1, arp, vlans: vlan === undefined ? new Set() : new Set([vlan]) });
+      return;
+    }
+    b.count++;
+    if (ts < b.first) b.first = ts;
+    if (ts > b.last) b.last = ts;
+    if (arp) b.arp = true;
+    if (vlan !== undefined) b.vlans.add(vlan);
+  }
+
+  private touchIp(ip: string, ts: number, vlan?: number): IpState | undefined {
+    if (!isDeviceIp(ip)) return undefined;
+    let s = this.ips.get(ip);
+    if (!s) this.ips.set(ip, (s = { first: ts, last: ts, vlans: new Set(), identity: new Map(), names: new Set() }));
+    if (ts < s.first) s.first = ts;
+    if (ts > s.last) s.last = ts;
+    if (vlan !== undefined) s.vlans.add(vlan);
+    return s;
+  }
+
+  private claim(ip: string, attribute: IdentityAttribute, value: string, protocol: string, ts: number): void {
+    const s = this.touchIp(ip, ts)!;
+    if (attribute === 'name') s.names.add(value);
+    const id = s.identity.get(attribute);
+    if (!id) {
+      s.identity.set(attribute, { current: { value, protocol, ts }, values: new Map([[value, { protocol, first: ts, last: ts }]]) });
+      return;
+    }
+    const seen = id.values.get(value);
+    if (seen) {
+      if (ts < seen.first) seen.first = ts;
+      if (ts > seen.last) seen.last = ts;
+    } else {
+      if (ts >= id.current.ts) this.pendingChanges.push({ ts, ip, detail: identityChangeDetail(attribute, id.current.value, value, protocol) });
+      id.values.set(value, { protocol, first: ts, last: ts });
+    }
+    const next = newerIdentity(id.current, { value, protocol, ts });
+    if (next) id.current = next;
+  }
+
+  private pathAcc(initiatorIp: string, responderIp: string, protocol: string, transport: Transport, responderPort: number, ts: number): PathAcc {
+    const key = `${initiatorIp}|${responderIp}|${protocol}|${transport}|${responderPort}`;
+    let acc = this.paths.get(key);
+    if (!acc) {
+      acc = {
+        initiatorIp, responderIp, protocol, transport, responderPort,
+        packetsToResponder: 0, packetsToInitiator: 0, bytesToResponder: 0, bytesToInitiator: 0,
+        firstSeen: ts, lastSeen: ts, operations: new Map(), facts: new Map(),
+      };
+      this.paths.set(key, acc);
+    }
+    return acc;
+  }
+
+  // --- resolution ----------------------------------------------------------------------------------
+
+  private resolveAssets(): { assetOf: (ip: string) => string | undefined; assets: Asset[]; gatewayEvidence: Map<string, string> } {
+    const owner = new Map<string, { mac: string; count: number; last: number }>(); // ip → owning device MAC
+    const assets = new Map<string, Asset>();
+    const gatewayEvidence = new Map<string, string>();
+    for (const mac of [...this.bindings.keys()].sort()) {
+      const byIp = this.bindings.get(mac)!;
+      const gateway = routerEvidence([...byIp.keys()]);
+      const own = gateway ? [...byIp].filter(([, b]) => b.arp).map(([ip]) => ip) : [...byIp.keys()];
+      const id = macAssetId(mac);
+      const asset = emptyAsset(id);
+      asset.macs = [mac];
+      asset.macVendor = macVendor(mac);
+      let first = Infinity;
+      let last = -Infinity;
+      const vlans = new Set<number>();
+      for (const b of byIp.values()) {
+        first = Math.min(first, b.first);
+        last = Math.max(last, b.last);
+        if (!gateway) for (const v of b.vlans) vlans.add(v);
+      }
+      asset.firstSeen = first;
+      asset.lastSeen = last;
+      asset.vlans = [...vlans].sort((a, b) => a - b);
+      if (gateway) gatewayEvidence.set(id, GATEWAY_EVIDENCE_PREFIX + gateway);
+      assets.set(id, asset);
+      for (const ip of own) {
+        const b = byIp.get(ip)!;
+        const cur = owner.get(ip);
+        // An IP seen on two devices (replaced device, address conflict): the device that used it most owns it.
+        if (!cur || b.count > cur.count || (b.count === cur.count && b.last > cur.last)) owner.set(ip, { mac, count: b.count, last: b.last });
+      }
+    }
+    const assetOf = (ip: string): string | undefined => {
+      if (!isDeviceIp(ip)) return undefined;
+      const o = owner.get(ip);
+      return o ? macAssetId(o.mac) : ipAssetId(ip);
+    };
+    for (const [ip, s] of [...this.ips].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      const id = assetOf(ip)!;
+      let asset = assets.get(id);
+      if (!asset) assets.set(id, (asset = emptyAsset(id)));
+      const fromIp = emptyAsset(id);
+      fromIp.ips = [ip];
+      fromIp.vlans = [...s.vlans].sort((a, b) => a - b);
+      fromIp.names = [...s.names];
+      fromIp.firstSeen = s.first;
+      fromIp.lastSeen = s.last;
+      for (const [attr, v] of s.identity) fromIp.identity[attr] = v.current;
+      assets.set(id, mergeAsset(asset, fromIp));
+    }
+    // A MAC that owns no address (its one IP went to the device that used it more) and is no gateway names nothing.
+    for (const [id, a] of assets) if (a.ips.length === 0 && !gatewayEvidence.has(id)) assets.delete(id);
+    return { assetOf, assets: [...assets.values()].sort((a, b) => (a.id < b.id ? -1 : 1)), gatewayEvidence };
+  }
+
+  private buildPaths(assetOf: (ip: string) => string | undefined): Path[] {
+    const out = new Map<string, Path>();
+    for (const acc of this.paths.values()) {
+      const initiator = assetOf(acc.initiatorIp);
+      if (!initiator) continue; // a broadcast never initiates
+      const responder = assetOf(acc.responderIp) ?? groupId(acc.responderIp);
+      const key = { initiator, responder, protocol: acc.protocol, transport: acc.transport, responderPort: acc.responderPort };
+      const operations: Path['operations'] = {};
+      for (const op of [...acc.operations.keys()].sort()) {
+        const s = acc.operations.get(op)!;
+        operations[op] = { count: s.count, examples: s.examples, functions: sortRecord(s.functions) };
+      }
+      const facts: Record<string, string[]> = {};
+      for (const k of [...acc.facts.keys()].sort()) facts[k] = acc.facts.get(k)!;
+      const path: Path = {
+        id: pathId(key), ...key,
+        initiatorIp: acc.initiatorIp, responderIp: acc.responderIp,
+        packetsToResponder: acc.packetsToResponder, packetsToInitiator: acc.packetsToInitiator,
+        bytesToResponder: acc.bytesToResponder, bytesToInitiator: acc.bytesToInitiator,
+        firstSeen: acc.firstSeen, lastSeen: acc.lastSeen, operations, facts,
+      };
+      const prev = out.get(path.id);
+      out.set(path.id, prev ? mergePath(prev, path) : path);
+    }
+    return [...out.values()].sort((a, b) => (a.id < b.id ? -1 : 1));
+  }
+}
+
+/** Why a MAC is a router, or undefined when its addresses look like one device's. */
+export function routerEvidence(ips: readonly string[]): string | undefined {
+  const v4 = ips.filter(isIpv4);
+  const v4Subnets = new Set(v4.map(subnetOf).filter((s) => s !== undefined));
+  const v6Subnets = new Set(ips.filter((ip) => !isIpv4(ip)).map(subnetOf).filter((s) => s !== undefined));
+  if (v4.length < ROUTER_MIN_IPS && v4Subnets.size <= 1 && v6Subnets.size <= 1) return undefined;
+  const subnets = v4Subnets.size + v6Subnets.size;
+  return `one MAC fronts ${ips.length} IP addresses in ${subnets} subnet${subnets === 1 ? '' : 's'}`;
+}
+
+export function emptyAsset(id: string): Asset {
+  return {
+    id, ips: [], macs: [], vlans: [], names: [], identity: {}, role: 'unknown', roleEvidence: [], purdueLevel: null,
+    protocolsServer: [], protocolsClient: [], firstSeen: Infinity, lastSeen: -Infinity,
+  };
+}
+
+/** Role, evidence, Purdue level and protocols of an asset from the paths it takes part in (in place). */
+export function finishAsset(a: Asset, ctx: Omit<RoleInput, 'identity' | 'names'>): void {
+  const verdict = inferRole({ ...ctx, identity: a.identity, names: a.names });
+  a.role = verdict.role;
+  a.roleEvidence = verdict.roleEvidence;
+  a.purdueLevel = verdict.purdueLevel;
+  a.protocolsServer = unionSorted([], ctx.asResponder.filter((p) => p.packetsToInitiator > 0 || Object.keys(p.operations).length > 0).map((p) => p.protocol));
+  a.protocolsClient = unionSorted([], ctx.asInitiator.map((p) => p.protocol));
+}
+
+export function identityChangeDetail(attribute: string, from: string, to: string, protocol: string): string {
+  return `${attribute} changed from '${from}' to '${to}' (${protocol})`;
+}
+
+export function silentDetail(lastSeen: number): string {
+  return `no traffic since ${new Date(lastSeen * 1000).toISOString()}`;
+}
+
+function describeAsset(a: Asset): string {
+  const what = [a.identity.vendor?.value ?? a.macVendor, a.identity.product?.value ?? a.identity.model?.value].filter(Boolean).join(' ');
+  return `${a.role} ${[...a.ips, ...a.macs].join(' ')}${what ? ` (${what})` : ''}`;
+}
+
+function sortRecord<T>(o: Record<string, T>): Record<string, T> {
+  const out: Record<string, T> = {};
+  for (const k of Object.keys(o).sort()) out[k] = o[k];
+  return out;
+}

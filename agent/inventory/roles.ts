@@ -1,0 +1,137 @@
+/**
+ * Role inference: a pure function of an asset's identity and the paths it takes part in, so that the
+ * in-memory inventory and the store (after merging a second capture) reach the same verdict.
+ * Each evidence line starts with the role it supports ("plc: s7comm server on tcp/102 to 2 clients").
+ */
+import type { Operation } from '../../parsers/types.js';
+import {
+  CLIENT_ROLE_BY_SERVER_ROLE, CONTROLLER_ROLE_BY_PROTOCOL, DATABASE_PROTOCOLS, ENGINEERING_OPERATIONS,
+  HISTORIAN_PATTERN, HMI_MIN_CONTROLLERS, HMI_MIN_POLLS_SINGLE, POLLING_OPERATIONS, PURDUE_BY_ROLE,
+  ROLE_PRECEDENCE, SERVER_ROLE_ALIASES,
+} from './constants.js';
+import type { Asset, AssetRole, Path } from './model.js';
+
+export type RolePath = Pick<Path, 'initiator' | 'responder' | 'protocol' | 'transport' | 'responderPort' | 'operations' | 'packetsToInitiator'>;
+
+export interface RoleInput {
+  identity: Asset['identity'];
+  names: readonly string[];
+  /** Set when the address evidence shows a router (one MAC fronting many IPs). */
+  gatewayEvidence?: string;
+  asInitiator: readonly RolePath[];
+  asResponder: readonly RolePath[];
+  /** The registry's serverRole of a protocol (undefined for non-industrial or silent protocols). */
+  serverRoleOf(protocol: string): string | undefined;
+}
+
+export interface RoleVerdict {
+  role: AssetRole;
+  roleEvidence: string[];
+  purdueLevel: number | null;
+}
+
+export const GATEWAY_EVIDENCE_PREFIX = 'gateway: ';
+
+/** The asset role a responder of `protocol` plays, or undefined when the protocol says nothing. */
+export function responderRole(protocol: string, serverRole: string | undefined): AssetRole | undefined {
+  if (!serverRole) return undefined;
+  const role = SERVER_ROLE_ALIASES[serverRole];
+  if (role === 'plc') return CONTROLLER_ROLE_BY_PROTOCOL[protocol] ?? 'plc';
+  return role;
+}
+
+const isController = (role: AssetRole | undefined): boolean => role === 'plc' || role === 'bacnet_controller';
+
+function opCount(p: RolePath, ops: readonly Operation[]): number {
+  let n = 0;
+  for (const op of ops) n += p.operations[op]?.count ?? 0;
+  return n;
+}
+
+/** A responder that answered or was asked something: a SYN scan to a closed port makes no server. */
+const served = (p: RolePath): boolean => p.packetsToInitiator > 0 || Object.keys(p.operations).length > 0;
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+export function inferRole(input: RoleInput): RoleVerdict {
+  const evidence = new Map<AssetRole, string[]>();
+  const add = (role: AssetRole, line: string) => {
+    const list = evidence.get(role) ?? [];
+    list.push(`${role}: ${line}`);
+    evidence.set(role, list);
+  };
+  if (input.gatewayEvidence) {
+    evidence.set('gateway', [input.gatewayEvidence.startsWith(GATEWAY_EVIDENCE_PREFIX) ? input.gatewayEvidence : GATEWAY_EVIDENCE_PREFIX + input.gatewayEvidence]);
+  }
+
+  // Server side, grouped by protocol and port.
+  const servedBy = new Map<string, { role: AssetRole | undefined; clients: Set<string> }>();
+  for (const p of input.asResponder) {
+    if (!served(p)) continue;
+    const key = `${p.protocol} on ${p.transport}/${p.responderPort}`;
+    const entry = servedBy.get(key) ?? { role: responderRole(p.protocol, input.serverRoleOf(p.protocol)), clients: new Set<string>() };
+    entry.clients.add(p.initiator);
+    servedBy.set(key, entry);
+  }
+  for (const [key, { role, clients }] of servedBy) {
+    const [protocol] = key.split(' on ');
+    const line = `${protocol} server ${key.slice(protocol.length + 1)} to ${plural(clients.size, 'client')}`;
+    add(role ?? 'server', line);
+  }
+
+  // Client side: what it does to controllers and servers.
+  const polled = new Map<string, number>(); // controller → read/write requests
+  const engineering = new Map<string, number>(); // operation → count toward controllers
+  const engineeringTargets = new Set<string>();
+  const clientOf = new Map<string, Set<string>>(); // protocol → responders
+  let subscribes = 0;
+  for (const p of input.asInitiator) {
+    const rRole = responderRole(p.protocol, input.serverRoleOf(p.protocol));
+    const targets = clientOf.get(p.protocol) ?? new Set<string>();
+    targets.add(p.responder);
+    clientOf.set(p.protocol, targets);
+    subscribes += p.operations.subscribe?.count ?? 0;
+    if (isController(rRole)) {
+      const polls = opCount(p, POLLING_OPERATIONS);
+      if (polls > 0) polled.set(p.responder, (polled.get(p.responder) ?? 0) + polls);
+      for (const op of ENGINEERING_OPERATIONS) {
+        const n = p.operations[op]?.count ?? 0;
+        if (n === 0) continue;
+        engineering.set(op, (engineering.get(op) ?? 0) + n);
+        engineeringTargets.add(p.responder);
+      }
+    } else if (rRole) {
+      const clientRole = CLIENT_ROLE_BY_SERVER_ROLE[rRole];
+      if (clientRole) add(clientRole, `${p.protocol} client of ${p.responder} (${p.transport}/${p.responderPort})`);
+    }
+  }
+  const totalPolls = [...polled.values()].reduce((a, b) => a + b, 0);
+  const isHmi = polled.size >= HMI_MIN_CONTROLLERS || (polled.size === 1 && totalPolls >= HMI_MIN_POLLS_SINGLE);
+  if (isHmi) add('hmi', `polls ${plural(polled.size, 'controller')} with ${plural(totalPolls, 'read/write request')}`);
+  if (engineering.size > 0) {
+    const ops = [...engineering].sort().map(([op, n]) => `${op} ×${n}`).join(', ');
+    const strong = [...engineering.keys()].some((op) => op !== 'identify');
+    // Identification alone is what HMIs also do at connect: it marks an engineering station only when nothing else explains it.
+    if (strong || !isHmi) add('engineering_workstation', `${ops} toward ${plural(engineeringTargets.size, 'controller')}`);
+  }
+
+  // Historian: recognised by product identity, or a subscriber that serves a database.
+  const idText = [...input.names, ...Object.values(input.identity).map((v) => v?.value ?? '')].join(' ');
+  if (HISTORIAN_PATTERN.test(idText)) add('historian', `identity names a historian product (${idText.match(HISTORIAN_PATTERN)![0]})`);
+  else if (subscribes > 0 && input.asResponder.some((p) => served(p) && DATABASE_PROTOCOLS.has(p.protocol))) {
+    add('historian', `subscribes to process data (${subscribes} subscribe requests) and serves a database`);
+  }
+
+  // Plain IT client when nothing else applies.
+  if (evidence.size === 0 && clientOf.size > 0) {
+    const protos = [...clientOf.keys()].sort();
+    add('workstation', `client of ${protos.slice(0, 5).join(', ')}${protos.length > 5 ? ', ...' : ''}`);
+  }
+
+  const role = ROLE_PRECEDENCE.find((r) => evidence.has(r)) ?? 'unknown';
+  const roleEvidence = [...(evidence.get(role) ?? [])];
+  for (const r of ROLE_PRECEDENCE) if (r !== role) roleEvidence.push(...(evidence.get(r) ?? []));
+  return { role, roleEvidence, purdueLevel: PURDUE_BY_ROLE[role] };
+}

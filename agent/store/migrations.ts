@@ -1,0 +1,115 @@
+/**
+ * The database schema as an ordered list of migrations. Adding a table (findings, policy, ...) is one
+ * new entry at the end with the next version number; a migration is never edited once released.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+const INVENTORY_V1 = `
+CREATE TABLE assets (
+  id TEXT PRIMARY KEY,
+  role TEXT NOT NULL,
+  purdue_level INTEGER,
+  vendor TEXT,            -- identity vendor, else the MAC vendor: what a person filters and sorts by
+  mac_vendor TEXT,
+  name TEXT,              -- first name, for sorting
+  first_seen REAL NOT NULL,
+  last_seen REAL NOT NULL,
+  gateway_evidence TEXT,  -- set when the address evidence made it a router; kept across merges
+  data TEXT NOT NULL      -- the whole Asset (agent/inventory/model.ts) as JSON
+);
+CREATE INDEX assets_role ON assets (role, id);
+CREATE INDEX assets_vendor ON assets (vendor, id);
+CREATE INDEX assets_mac_vendor ON assets (mac_vendor, id);
+CREATE INDEX assets_last_seen ON assets (last_seen);
+
+-- Addresses of assets, to find an asset by IP or MAC.
+CREATE TABLE asset_addresses (
+  kind TEXT NOT NULL,     -- 'ip' | 'mac'
+  value TEXT NOT NULL,
+  asset_id TEXT NOT NULL,
+  PRIMARY KEY (kind, value, asset_id)
+) WITHOUT ROWID;
+CREATE INDEX asset_addresses_asset ON asset_addresses (asset_id);
+
+-- Protocols an asset serves or uses, to filter assets by protocol.
+CREATE TABLE asset_protocols (
+  protocol TEXT NOT NULL,
+  side TEXT NOT NULL,     -- 'server' | 'client'
+  asset_id TEXT NOT NULL,
+  PRIMARY KEY (protocol, side, asset_id)
+) WITHOUT ROWID;
+CREATE INDEX asset_protocols_asset ON asset_protocols (asset_id);
+
+-- Every identity value ever reported for an asset, with when it was seen first and last.
+CREATE TABLE identity_history (
+  asset_id TEXT NOT NULL,
+  attribute TEXT NOT NULL,
+  value TEXT NOT NULL,
+  protocol TEXT NOT NULL,
+  first_ts REAL NOT NULL,
+  last_ts REAL NOT NULL,
+  PRIMARY KEY (asset_id, attribute, value, protocol)
+) WITHOUT ROWID;
+
+CREATE TABLE paths (
+  id TEXT PRIMARY KEY,
+  initiator TEXT NOT NULL,
+  responder TEXT NOT NULL,
+  initiator_ip TEXT NOT NULL,
+  responder_ip TEXT NOT NULL,
+  protocol TEXT NOT NULL,
+  transport TEXT NOT NULL,
+  responder_port INTEGER NOT NULL,
+  packets_to_responder INTEGER NOT NULL,
+  packets_to_initiator INTEGER NOT NULL,
+  bytes_to_responder INTEGER NOT NULL,
+  bytes_to_initiator INTEGER NOT NULL,
+  first_seen REAL NOT NULL,
+  last_seen REAL NOT NULL,
+  facts TEXT NOT NULL     -- JSON { fact: [values] }
+);
+CREATE INDEX paths_protocol ON paths (protocol, id);
+CREATE INDEX paths_initiator ON paths (initiator);
+CREATE INDEX paths_responder ON paths (responder);
+CREATE INDEX paths_last_seen ON paths (last_seen);
+
+CREATE TABLE path_operations (
+  path_id TEXT NOT NULL,
+  operation TEXT NOT NULL,
+  count INTEGER NOT NULL,
+  functions TEXT NOT NULL, -- JSON { fn: count }
+  examples TEXT NOT NULL,  -- JSON [detail, ...]
+  PRIMARY KEY (path_id, operation)
+) WITHOUT ROWID;
+CREATE INDEX path_operations_operation ON path_operations (operation, path_id);
+
+CREATE TABLE inventory_changes (
+  id INTEGER PRIMARY KEY,
+  ts REAL NOT NULL,
+  kind TEXT NOT NULL,
+  asset_id TEXT NOT NULL,
+  detail TEXT NOT NULL,
+  UNIQUE (kind, asset_id, ts, detail)
+);
+CREATE INDEX inventory_changes_ts ON inventory_changes (ts);
+CREATE INDEX inventory_changes_asset ON inventory_changes (asset_id, ts);
+
+-- Captures already merged, so that analysing one twice does not count its traffic twice.
+CREATE TABLE captures (
+  fingerprint TEXT PRIMARY KEY,
+  file TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  packets INTEGER NOT NULL,
+  analysed_at TEXT NOT NULL
+);
+`;
+
+export const migrations: readonly Migration[] = [
+  { version: 1, name: 'inventory: assets, paths, identity history, changes, captures', sql: INVENTORY_V1 },
+];
+
+export const LATEST_SCHEMA_VERSION = migrations[migrations.length - 1].version;
