@@ -3,6 +3,10 @@
  * module claims, modules are probed in this order.
  */
 import type { ProtocolModule } from './types.js';
+import { opcuaModule } from './opcua/index.js';
+import { modbusModule } from './modbus/index.js';
 
 export const protocolModules: ProtocolModule[] = [
+  opcuaModule,
+  modbusModule,
 ];

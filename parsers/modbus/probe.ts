@@ -1,15 +1,18 @@
 /**
- * Is this the first payload of a Modbus/TCP conversation? Used on ports no module claims (5020,
+ * Is this the first payload of a Modbus/TCP conversation? Off port 502 it is used on ports no module claims (5020,
  * gateways, simulators), so it must not fire on random TCP: the first ADU must be complete, its MBAP
  * header sane, its function code public (or UMAS) and its PDU shaped exactly as the spec says for a
  * request or a response; bytes after it must start another sane MBAP header.
  */
 import type { ProbeInfo } from '../types.js';
-import { EXCEPTION_BIT, EXCEPTIONS, FUNCTIONS, MBAP_HEADER_LEN, MBAP_PREFIX_LEN } from './constants.js';
+import { EXCEPTION_BIT, EXCEPTIONS, FUNCTIONS, MBAP_HEADER_LEN, MBAP_PREFIX_LEN, MODBUS_TCP_PORT } from './constants.js';
 import { aduLength, decodeException, decodeRequest, decodeResponse, type ModbusFields } from './records.js';
 
-export function probeModbus(data: Buffer, _info: ProbeInfo): boolean {
+export function probeModbus(data: Buffer, info: ProbeInfo): boolean {
   try {
+    // On 502 itself, a sane MBAP header is enough: fuzzed or vendor-specific PDUs there are still
+    // Modbus (Wireshark decodes them), and anything else fails the header check.
+    if (info.srcPort === MODBUS_TCP_PORT || info.dstPort === MODBUS_TCP_PORT) return data.length >= MBAP_HEADER_LEN + 1 && aduLength(data, 0) > 0;
     const total = aduLength(data, 0);
     if (total < 0 || data.length < total || total < MBAP_HEADER_LEN + 1) return false;
     if (!pduLooksValid(data, MBAP_HEADER_LEN, total)) return false;
