@@ -1,0 +1,158 @@
+/**
+ * Pure functions over Buffers for the UA TCP / UA Secure Conversation framing: the 8-byte message
+ * header, the symmetric and sequence headers and the body's type id. They run on every chunk, so they
+ * are written by hand (no allocation, no library call) and never throw: bad input gives `undefined`.
+ * Structured fields (Hello, OPN security header, service bodies) are decoded by node-opcua in bodies.ts.
+ */
+import {
+  CHUNK_ABORT, CHUNK_FINAL, CHUNK_INTERMEDIATE, HEADER_LEN, MAX_CHUNK_SIZE, MIN_SIZE,
+  MSG_ACK, MSG_CLO, MSG_ERR, MSG_HEL, MSG_MSG, MSG_OPN, MSG_RHE, type MessageType,
+} from './constants.js';
+
+export interface ChunkHeader {
+  type: MessageType;
+  /** 'F' final, 'C' intermediate, 'A' abort (as the byte value). */
+  chunk: number;
+  /** Whole chunk size, header included. */
+  size: number;
+}
+
+/** The message type of the 3 bytes at `off`, or undefined when they are not one. */
+export function messageTypeAt(b: Buffer, off: number): MessageType | undefined {
+  if (off + 3 > b.length) return undefined;
+  const v = (b[off]! << 16) | (b[off + 1]! << 8) | b[off + 2]!;
+  switch (v) {
+    case MSG_MSG: return 'MSG';
+    case MSG_OPN: return 'OPN';
+    case MSG_CLO: return 'CLO';
+    case MSG_HEL: return 'HEL';
+    case MSG_ACK: return 'ACK';
+    case MSG_ERR: return 'ERR';
+    case MSG_RHE: return 'RHE';
+    default: return undefined;
+  }
+}
+
+/** True for the message types that travel inside a secure channel (and so can be chunked). */
+export function isSecureType(t: MessageType): boolean {
+  return t === 'MSG' || t === 'OPN' || t === 'CLO';
+}
+
+/**
+ * The header at `off` if it is a plausible one: known type, a chunk type allowed for it (the
+ * connection protocol messages HEL/ACK/ERR/RHE are never chunked) and a size between the type's
+ * minimum and `maxSize`. Needs 8 bytes.
+ */
+export function parseHeader(b: Buffer, off: number, maxSize: number = MAX_CHUNK_SIZE): ChunkHeader | undefined {
+  if (off + HEADER_LEN > b.length) return undefined;
+  const type = messageTypeAt(b, off);
+  if (type === undefined) return undefined;
+  const chunk = b[off + 3]!;
+  if (chunk !== CHUNK_FINAL) {
+    if (!isSecureType(type) || (chunk !== CHUNK_INTERMEDIATE && chunk !== CHUNK_ABORT)) return undefined;
+  }
+  const size = b.readUInt32LE(off + 4);
+  if (size < MIN_SIZE[type] || size > maxSize) return undefined;
+  return { type, chunk, size };
+}
+
+/** Secure channel id of an OPN/MSG/CLO chunk (uint32 right after the header). Needs 12 bytes. */
+export function channelIdAt(b: Buffer, off: number): number | undefined {
+  return off + 12 <= b.length ? b.readUInt32LE(off + 8) : undefined;
+}
+
+/**
+ * Scan `b` from `from` for the next plausible header (used after a gap or when a capture starts
+ * mid-stream). When the channel id of the flow is known, OPN/MSG/CLO candidates must carry it, which
+ * rules out the odd 'MSGF' inside a string. Returns the offset, or -1.
+ */
+export function findHeader(b: Buffer, from: number, maxSize: number, channelId?: number): number {
+  const last = b.length - HEADER_LEN;
+  for (let i = from; i <= last; i++) {
+    const c = b[i]!;
+    // First letters of the seven types: M O C H A E R; a cheap filter before the full check.
+    if (c !== 0x4d && c !== 0x4f && c !== 0x43 && c !== 0x48 && c !== 0x41 && c !== 0x45 && c !== 0x52) continue;
+    const h = parseHeader(b, i, maxSize);
+    if (h === undefined) continue;
+    if (channelId !== undefined && channelId !== 0 && isSecureType(h.type) && h.type !== 'OPN') {
+      const id = channelIdAt(b, i);
+      if (id !== undefined && id !== channelId) continue;
+    }
+    return i;
+  }
+  return -1;
+}
+
+export interface TypeId {
+  /** Numeric identifier in namespace 0. */
+  id: number;
+  /** Bytes the encoded node id took. */
+  len: number;
+}
+
+/**
+ * The body's type id (an ExpandedNodeId) at `off` when it is a numeric node id of namespace 0, which
+ * every standard service is: two-byte (0x00, id byte), four-byte (0x01, ns byte, uint16) or numeric
+ * (0x02, ns uint16, uint32) encoding, without namespace-uri or server-index flags.
+ */
+export function readTypeId(b: Buffer, off: number): TypeId | undefined {
+  if (off >= b.length) return undefined;
+  switch (b[off]) {
+    case 0x00:
+      return off + 2 <= b.length ? { id: b[off + 1]!, len: 2 } : undefined;
+    case 0x01:
+      if (off + 4 > b.length || b[off + 1] !== 0) return undefined;
+      return { id: b.readUInt16LE(off + 2), len: 4 };
+    case 0x02:
+      if (off + 7 > b.length || b.readUInt16LE(off + 1) !== 0) return undefined;
+      return { id: b.readUInt32LE(off + 3), len: 7 };
+    default:
+      return undefined;
+  }
+}
+
+/** Offset of the sequence header in a MSG/CLO chunk: header, channel id, token id. */
+export const SYMMETRIC_SEQUENCE_OFFSET = 16;
+/** Sequence header length: sequence number, request id. */
+export const SEQUENCE_HEADER_LEN = 8;
+
+/** Request id from the sequence header at `off` (plaintext channels only). */
+export function requestIdAt(b: Buffer, off: number): number | undefined {
+  return off + 8 <= b.length ? b.readUInt32LE(off + 4) : undefined;
+}
+
+/**
+ * ServiceResult of a response body whose type id ends at `off`: the ResponseHeader starts with a
+ * DateTime (8) and a request handle (4), then the StatusCode.
+ */
+export function responseStatusAt(b: Buffer, off: number, end: number): number | undefined {
+  return off + 16 <= end ? b.readUInt32LE(off + 12) : undefined;
+}
+
+/**
+ * Cheap heuristic for `probe()`: the payload starts with a plausible UA TCP header whose size is
+ * consistent with what was received (a first segment holds at most one partial chunk, so the size
+ * must not be smaller than a chunk's minimum; a larger size is fine: the rest follows).
+ */
+export function looksLikeOpcUa(b: Buffer): boolean {
+  const h = parseHeader(b, 0);
+  if (h === undefined) return false;
+  if (h.type === 'HEL') {
+    // Protocol version 0 is the only one defined; its endpoint URL starts with "opc." when present.
+    return b.length < 12 || b.readUInt32LE(8) === 0;
+  }
+  return true;
+}
+
+/** Hex of a status code as OPC UA tools print it. */
+export function statusHex(code: number): string {
+  return `0x${code.toString(16).padStart(8, '0')}`;
+}
+
+/** Short name of a security policy URI: the part after '#', else the last path segment. */
+export function policyShortName(uri: string): string {
+  const hash = uri.lastIndexOf('#');
+  if (hash >= 0 && hash < uri.length - 1) return uri.slice(hash + 1);
+  const slash = uri.lastIndexOf('/');
+  return slash >= 0 && slash < uri.length - 1 ? uri.slice(slash + 1) : uri;
+}
