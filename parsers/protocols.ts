@@ -5,8 +5,10 @@
 import type { ProtocolModule } from './types.js';
 import { opcuaModule } from './opcua/index.js';
 import { modbusModule } from './modbus/index.js';
+import { bacnetModule } from './bacnet/index.js';
 
 export const protocolModules: ProtocolModule[] = [
   opcuaModule,
   modbusModule,
+  bacnetModule,
 ];

@@ -1,0 +1,34 @@
+/**
+ * BACnet/IP (ANSI/ASHRAE 135 Annex J) as an otwatch protocol module; BACnet over 802.2 LLC through
+ * `createLlcDecoder` (the pipeline has to hand over LLC payloads: see NOTES.md).
+ */
+import type { DecoderContext, ProbeInfo, ProtocolModule, StreamDecoder } from '../types.js';
+import { BACNET_PORTS } from './constants.js';
+import { BacnetDecoder, PROTOCOL } from './decoder.js';
+import { BacnetStats } from './stats.js';
+import { looksLikeBvlc } from './wire.js';
+
+export const bacnetModule: ProtocolModule = {
+  name: PROTOCOL,
+  transports: ['udp'],
+  ports: BACNET_PORTS,
+  probe(data: Buffer, info: ProbeInfo): boolean {
+    return info.transport === 'udp' && looksLikeBvlc(data);
+  },
+  createDecoder(ctx: DecoderContext): StreamDecoder {
+    return new BacnetDecoder(ctx);
+  },
+  createStats: () => new BacnetStats(),
+  serverRole: 'bacnet_controller',
+};
+
+/**
+ * A decoder for BACnet carried directly in 802.2 LLC frames (DSAP/SSAP 0x82, ISO 8802-3 Ethernet):
+ * each onData is one frame's LLC payload, with or without the 3-octet LLC header. Endpoints may carry
+ * only a MAC (ip ''): such events count in the stats but name no `devices` entry.
+ */
+export function createLlcDecoder(ctx: DecoderContext): StreamDecoder {
+  return new BacnetDecoder(ctx, true);
+}
+
+export default bacnetModule;
