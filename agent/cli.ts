@@ -3,9 +3,15 @@
 import type { Command } from './commands/command.js';
 import { CliError } from './commands/command.js';
 import { statsCommand } from './commands/stats.js';
+import { analyzeCommand } from './commands/analyze.js';
+import { assetsCommand } from './commands/assets.js';
+import { pathsCommand } from './commands/paths.js';
 
 const commands: Command[] = [
   statsCommand,
+  analyzeCommand,
+  assetsCommand,
+  pathsCommand,
 ];
 
 function help(): string {

@@ -76,8 +76,8 @@ export function inferRole(input: RoleInput): RoleVerdict {
     servedBy.set(key, entry);
   }
   for (const [key, { role, clients }] of servedBy) {
-    const [protocol] = key.split(' on ');
-    const line = `${protocol} server ${key.slice(protocol.length + 1)} to ${plural(clients.size, 'client')}`;
+    const [protocol, where] = key.split(' on ');
+    const line = `${protocol} server${where === protocol ? '' : ` on ${where}`} to ${plural(clients.size, 'client')}`;
     add(role ?? 'server', line);
   }
 
