@@ -21,16 +21,18 @@ export interface OpenOptions {
   /** Refuse to create a database that does not exist (read-only commands). */
   mustExist?: boolean;
   migrations?: readonly Migration[];
+  /** How long to wait for another process's lock (ms). */
+  busyTimeoutMs?: number;
 }
 
 /** Translates SQLite's errors into StoreErrors the user can act on; anything else is rethrown. */
-export function storeError(err: unknown, file: string): unknown {
+export function storeError(err: unknown, file: string, busyMs = BUSY_TIMEOUT_MS): unknown {
   const code = (err as { code?: string })?.code ?? '';
   if (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT')) {
     return new StoreError(`${file} is not a SQLite database or is corrupt (${code}); move it away or give another --db`, 'corrupt');
   }
   if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
-    return new StoreError(`${file} is locked by another process (waited ${BUSY_TIMEOUT_MS / 1000} s); try again when it has finished`, 'locked');
+    return new StoreError(`${file} is locked by another process (waited ${busyMs / 1000} s); try again when it has finished`, 'locked');
   }
   if (code.startsWith('SQLITE_CANTOPEN') || code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_PERM')) {
     return new StoreError(`cannot open ${file} for writing (${code})`, 'cannot_open');
@@ -51,7 +53,7 @@ export function openDatabase(file: string, opts: OpenOptions = {}): DB {
     throw storeError(err, file);
   }
   try {
-    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    db.pragma(`busy_timeout = ${Math.max(0, Math.floor(opts.busyTimeoutMs ?? BUSY_TIMEOUT_MS))}`);
     // Read-only checks first: a database we refuse must come out byte-identical.
     const current = schemaVersion(db, file);
     if (current > latest) {
@@ -66,7 +68,7 @@ export function openDatabase(file: string, opts: OpenOptions = {}): DB {
     return db;
   } catch (err) {
     db.close();
-    throw storeError(err, file);
+    throw storeError(err, file, opts.busyTimeoutMs);
   }
 }
 
