@@ -110,6 +110,50 @@ CREATE TABLE captures (
 
 export const migrations: readonly Migration[] = [
   { version: 1, name: 'inventory: assets, paths, identity history, changes, captures', sql: INVENTORY_V1 },
+  // REST API (api/, agent/jobs/): tokens, upload jobs, policy versions, stored findings with their
+  // lifecycle events, and the zone placement of assets and paths (indexed for the API's filters).
+  {
+    version: 2,
+    name: 'api: tokens, jobs, policy versions, findings, zone placement',
+    sql: `
+CREATE TABLE api_tokens (
+  id TEXT PRIMARY KEY, hash TEXT NOT NULL UNIQUE, role TEXT NOT NULL CHECK (role IN ('viewer', 'admin')),
+  label TEXT, created_at TEXT NOT NULL, last_used_at TEXT, revoked_at TEXT
+);
+CREATE TABLE jobs (
+  id TEXT PRIMARY KEY, kind TEXT NOT NULL, status TEXT NOT NULL, file TEXT NOT NULL, size INTEGER NOT NULL,
+  bytes_done INTEGER NOT NULL DEFAULT 0, packets INTEGER NOT NULL DEFAULT 0, attempts INTEGER NOT NULL DEFAULT 0,
+  created_by TEXT, created_at TEXT NOT NULL, started_at TEXT, finished_at TEXT, error TEXT, result TEXT
+);
+CREATE INDEX jobs_status ON jobs (status, created_at);
+CREATE TABLE policy_versions (version INTEGER PRIMARY KEY, text TEXT NOT NULL, created_at TEXT NOT NULL, created_by TEXT);
+CREATE TABLE findings (
+  id TEXT PRIMARY KEY, rule TEXT NOT NULL, severity TEXT NOT NULL, severity_rank INTEGER NOT NULL, status TEXT NOT NULL,
+  conduit TEXT, first_seen REAL NOT NULL, last_seen REAL NOT NULL, detected_at REAL NOT NULL, updated_at REAL NOT NULL,
+  data TEXT NOT NULL
+);
+CREATE INDEX findings_rank ON findings (severity_rank, id);
+CREATE INDEX findings_rule ON findings (rule, severity_rank, id);
+CREATE INDEX findings_severity ON findings (severity, id);
+CREATE INDEX findings_status ON findings (status, severity_rank, id);
+CREATE INDEX findings_conduit ON findings (conduit, severity_rank, id);
+CREATE INDEX findings_last_seen ON findings (last_seen, id);
+CREATE TABLE finding_zones (zone TEXT NOT NULL, finding_id TEXT NOT NULL, PRIMARY KEY (zone, finding_id)) WITHOUT ROWID;
+CREATE INDEX finding_zones_finding ON finding_zones (finding_id);
+CREATE TABLE finding_events (
+  id INTEGER PRIMARY KEY, finding_id TEXT NOT NULL, ts REAL NOT NULL, status TEXT NOT NULL, actor TEXT NOT NULL, comment TEXT
+);
+CREATE INDEX finding_events_finding ON finding_events (finding_id, ts);
+CREATE TABLE asset_zones (asset_id TEXT PRIMARY KEY, zone TEXT NOT NULL) WITHOUT ROWID;
+CREATE INDEX asset_zones_zone ON asset_zones (zone, asset_id);
+CREATE TABLE path_zones (path_id TEXT PRIMARY KEY, from_zone TEXT NOT NULL, to_zone TEXT NOT NULL, status TEXT NOT NULL) WITHOUT ROWID;
+CREATE INDEX path_zones_pair ON path_zones (from_zone, to_zone, path_id);
+CREATE INDEX path_zones_to ON path_zones (to_zone, path_id);
+CREATE TABLE path_conduits (conduit TEXT NOT NULL, path_id TEXT NOT NULL, PRIMARY KEY (conduit, path_id)) WITHOUT ROWID;
+CREATE INDEX paths_last_seen_id ON paths (last_seen, id);
+CREATE INDEX assets_last_seen_id ON assets (last_seen, id);
+`,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = migrations[migrations.length - 1].version;
