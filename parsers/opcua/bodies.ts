@@ -8,7 +8,7 @@ import {
   APPLICATION_TYPE_NAMES, IDENTITY_TOKEN_AUTH, MAX_KEPT_STRING, MAX_LISTED_ENDPOINTS, MAX_LISTED_NODES,
   REQUEST_TYPE_NAMES, USER_TOKEN_TYPE_NAMES,
 } from './constants.js';
-import type { OpcuaLib } from './lib.js';
+import { quietly, type OpcuaLib } from './lib.js';
 import {
   SERVICE_ACTIVATE_SESSION_REQUEST, SERVICE_CALL_REQUEST, SERVICE_CREATE_SESSION_REQUEST,
   SERVICE_CREATE_SESSION_RESPONSE, SERVICE_FIND_SERVERS_REQUEST, SERVICE_FIND_SERVERS_RESPONSE,
@@ -258,7 +258,7 @@ export function decodeServiceBody(lib: OpcuaLib, typeId: number, b: Buffer, star
     const obj = lib.construct(typeId);
     if (!obj) return { error: `no decoder for type ${typeId}` };
     const stream = new lib.BinaryStream(b.subarray(start, end));
-    obj.decode(stream);
+    quietly(() => obj.decode(stream));
     return summarise(typeId, obj as Obj);
   } catch (err) {
     return { error: err instanceof Error ? err.message.slice(0, 200) : 'decode failed' };
@@ -278,7 +278,7 @@ export interface HelloSummary {
 export function decodeHelloOrAck(lib: OpcuaLib, hello: boolean, b: Buffer, start: number, end: number): HelloSummary | undefined {
   try {
     const m = hello ? new lib.HelloMessage() : new lib.AcknowledgeMessage();
-    m.decode(new lib.BinaryStream(b.subarray(start, end)));
+    quietly(() => m.decode(new lib.BinaryStream(b.subarray(start, end))));
     const s: HelloSummary = {
       protocolVersion: m.protocolVersion as number,
       receiveBufferSize: m.receiveBufferSize as number,
@@ -298,7 +298,7 @@ export function decodeHelloOrAck(lib: OpcuaLib, hello: boolean, b: Buffer, start
 export function decodeError(lib: OpcuaLib, b: Buffer, start: number, end: number): { code: number; reason?: string } | undefined {
   try {
     const m = new lib.TCPErrorMessage();
-    m.decode(new lib.BinaryStream(b.subarray(start, end)));
+    quietly(() => m.decode(new lib.BinaryStream(b.subarray(start, end))));
     const sc = m.statusCode as Obj | undefined;
     const code = typeof sc?.value === 'number' ? (sc.value as number) >>> 0 : b.readUInt32LE(start);
     const s: { code: number; reason?: string } = { code };
@@ -314,7 +314,7 @@ export function decodeError(lib: OpcuaLib, b: Buffer, start: number, end: number
 export function decodeReverseHello(lib: OpcuaLib, b: Buffer, start: number, end: number): { serverUri?: string; endpointUrl?: string } | undefined {
   try {
     const m = new lib.ReverseHelloMessage();
-    m.decode(new lib.BinaryStream(b.subarray(start, end)));
+    quietly(() => m.decode(new lib.BinaryStream(b.subarray(start, end))));
     const s: { serverUri?: string; endpointUrl?: string } = {};
     const uri = keepString(m.serverUri);
     if (uri !== undefined) s.serverUri = uri;
@@ -339,7 +339,7 @@ export function decodeAsymmetricHeader(lib: OpcuaLib, b: Buffer, start: number, 
   try {
     const h = new lib.AsymmetricAlgorithmSecurityHeader();
     const stream = new lib.BinaryStream(b.subarray(start, end));
-    h.decode(stream);
+    quietly(() => h.decode(stream));
     const s: AsymmetricHeader = {
       hasSenderCertificate: isBuffer(h.senderCertificate),
       hasReceiverThumbprint: isBuffer(h.receiverCertificateThumbprint),

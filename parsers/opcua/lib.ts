@@ -56,3 +56,20 @@ export function opcuaLib(): OpcuaLib {
   };
   return loaded;
 }
+
+function silent(): void {}
+
+/**
+ * Run a node-opcua decode with console.warn muted: node-opcua-status-code warns on the console for
+ * every status code it does not know, which hostile or odd traffic would turn into a flood. What
+ * matters is already reported as a counted anomaly by the caller.
+ */
+export function quietly<T>(decode: () => T): T {
+  const saved = console.warn;
+  console.warn = silent;
+  try {
+    return decode();
+  } finally {
+    console.warn = saved;
+  }
+}
