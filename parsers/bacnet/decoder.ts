@@ -96,7 +96,7 @@ export class BacnetDecoder implements StreamDecoder {
       this.emit(ts, src, dst, isResponse ? 'response' : 'request', fn, BVLC_FUNCTION_OPERATIONS[bvlc.fn] ?? 'other', undefined, fields);
       return;
     }
-    this.onNpdu(fromInitiator, data, bvlc.npduOffset, Math.min(bvlc.length, data.length), ts, src, dst, fields);
+    this.onNpdu(fromInitiator, data, bvlc.npduOffset, data.length, ts, src, dst, fields);
   }
 
   private onLlc(fromInitiator: boolean, data: Buffer, ts: number): void {

@@ -6,14 +6,19 @@ import type { DecoderContext, ProbeInfo, ProtocolModule, StreamDecoder } from '.
 import { BACNET_PORTS } from './constants.js';
 import { BacnetDecoder, PROTOCOL } from './decoder.js';
 import { BacnetStats } from './stats.js';
-import { looksLikeBvlc } from './wire.js';
+import { looksLikeBvlc, looksLikeBvlcOnBacnetPort } from './wire.js';
+
+function isBacnetPort(port: number): boolean {
+  return port >= BACNET_PORTS[0]! && port <= BACNET_PORTS[BACNET_PORTS.length - 1]!;
+}
 
 export const bacnetModule: ProtocolModule = {
   name: PROTOCOL,
   transports: ['udp'],
   ports: BACNET_PORTS,
   probe(data: Buffer, info: ProbeInfo): boolean {
-    return info.transport === 'udp' && looksLikeBvlc(data);
+    if (info.transport !== 'udp') return false;
+    return isBacnetPort(info.srcPort) || isBacnetPort(info.dstPort) ? looksLikeBvlcOnBacnetPort(data) : looksLikeBvlc(data);
   },
   createDecoder(ctx: DecoderContext): StreamDecoder {
     return new BacnetDecoder(ctx);

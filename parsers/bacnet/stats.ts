@@ -39,8 +39,9 @@ export class BacnetStats implements ProtocolStats {
     const f = event.fields as BacnetFields;
     if (f.bvlc !== undefined) bump(this.bvlc, f.bvlc);
     if (f.network_message !== undefined) bump(this.network, f.network_message);
-    if (f.object_names) for (const n of f.object_names) this.objectNames.add(n);
-    if (f.char_strings) for (const s of f.char_strings) this.charStrings.add(s);
+    // Wireshark's empty strings leave no text to list.
+    if (f.object_names) for (const n of f.object_names) if (n !== '') this.objectNames.add(n);
+    if (f.char_strings) for (const s of f.char_strings) if (s !== '') this.charStrings.add(s);
     const type = f.apdu_type;
     if (type === undefined) return;
     this.apdus++;

@@ -37,11 +37,13 @@ export function parseBvlc(buf: Buffer): Bvlc | undefined {
   const fn = buf[1]!;
   const length = buf.readUInt16BE(2);
   const rec: Bvlc = { fn, length };
-  // The length field covers the whole message; a datagram shorter than it is truncated, a longer one
-  // carries trailing bytes we ignore (they belong to no BACnet field).
-  const end = Math.min(length, buf.length);
+  // The length field should equal the datagram's. When it does not, the datagram wins: Wireshark
+  // decodes the NPDU to the end of the datagram too, and real stacks send short length fields
+  // (icsnpp bacnet_example: ReinitializeDevice with its password past the BVLC length).
+  const end = buf.length;
   if (length < BVLC_HEADER_LENGTH) rec.malformed = 'bvlc length below header';
   else if (length > buf.length) rec.malformed = 'bvlc length beyond datagram';
+  else if (length < buf.length) rec.malformed = 'bvlc length short of datagram';
   switch (fn) {
     case BVLC_ORIGINAL_UNICAST:
     case BVLC_ORIGINAL_BROADCAST:
@@ -93,6 +95,14 @@ export function parseBvlc(buf: Buffer): Bvlc | undefined {
 export function looksLikeBvlc(buf: Buffer): boolean {
   return buf.length >= BVLC_HEADER_LENGTH && buf[0] === BVLL_TYPE_BACNET_IP && buf[1]! <= BVLC_MAX_FUNCTION &&
     buf.readUInt16BE(2) === buf.length;
+}
+
+/**
+ * On a BACnet port the type octet is enough: the flow is BACnet and a wrong length is the decoder's
+ * anomaly to count, not a reason to leave the flow undecoded.
+ */
+export function looksLikeBvlcOnBacnetPort(buf: Buffer): boolean {
+  return buf.length >= BVLC_HEADER_LENGTH && buf[0] === BVLL_TYPE_BACNET_IP;
 }
 
 // ---------------------------------------------------------------- NPDU
