@@ -6,9 +6,11 @@ import type { ProtocolModule } from './types.js';
 import { opcuaModule } from './opcua/index.js';
 import { modbusModule } from './modbus/index.js';
 import { bacnetModule } from './bacnet/index.js';
+import { s7commModule } from './s7comm/index.js';
 
 export const protocolModules: ProtocolModule[] = [
   opcuaModule,
   modbusModule,
   bacnetModule,
+  s7commModule,
 ];
