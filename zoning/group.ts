@@ -1,0 +1,18 @@
+/** Small helpers the rules share: grouping paths by a rule's subject, and times as text. */
+
+export function groupBy<T>(items: readonly T[], key: (t: T) => string | undefined): Map<string, T[]> {
+  const m = new Map<string, T[]>();
+  for (const t of items) {
+    const k = key(t);
+    if (k === undefined) continue;
+    const list = m.get(k);
+    if (list) list.push(t);
+    else m.set(k, [t]);
+  }
+  return m;
+}
+
+/** Seconds since the epoch as ISO 8601 UTC, without the milliseconds nobody reads. */
+export function isoDate(ts: number): string {
+  return new Date(ts * 1000).toISOString().replace('.000Z', 'Z');
+}
