@@ -228,7 +228,8 @@ export class BacnetDecoder implements StreamDecoder {
     fields.more_follows = h.moreFollows;
     const key = `${fromInitiator ? 1 : 0}:${h.type}:${h.invokeId}`;
     let r = this.reassembly.get(key);
-    if (h.sequence === 0) {
+    // Sequence numbers run modulo 256: a 0 that follows segment 255 continues the message.
+    if (h.sequence === 0 && !(r && r.next > 0 && (r.next & 0xff) === 0)) {
       if (r) this.ctx.anomaly('bacnet_segmentation_restart', key);
       r = { service: h.service!, chunks: [], bytes: 0, next: 0 };
       this.reassembly.delete(key);
