@@ -102,6 +102,11 @@ export class Pipeline {
     return report;
   }
 
+  /** Live agent: hand open flows' traffic since the last checkpoint to the sink (see FlowTable.checkpoint). */
+  checkpoint(): void {
+    this.flows.checkpoint();
+  }
+
   /** Idle-flow expiry for live capture, where capture time advances without packets. */
   tick(now: number): void {
     this.flows.expire(now);

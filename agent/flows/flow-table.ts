@@ -172,22 +172,22 @@ export class FlowTable implements FlowOwner {
     flow.serviceName = serviceName(transport, responder.port);
     this.flows.set(key, flow);
     this.counters.flows[transport]++;
-    if (srcMac) this.binding(srcMac, srcIp, f);
+    if (srcMac) this.binding(srcMac, srcIp, f.vlan, f.ts);
     return flow;
   }
 
   /** First packet from the responder: its source MAC belongs to (or fronts) its IP. */
   private bindFrom(f: Frame, ip: string): void {
-    if (f.srcMacOff >= 0) this.binding(macToString(f.data, f.srcMacOff), ip, f);
+    if (f.srcMacOff >= 0) this.binding(macToString(f.data, f.srcMacOff), ip, f.vlan, f.ts);
   }
 
-  private binding(mac: string, ip: string, f: Frame): void {
-    const k = `${mac}|${ip}|${f.vlan}`;
+  private binding(mac: string, ip: string, vlan: number, ts: number): void {
+    const k = `${mac}|${ip}|${vlan}`;
     if (this.bindingsSeen.has(k)) return;
     if (this.bindingsSeen.size > 1_000_000) this.bindingsSeen.clear(); // bounded: the inventory dedupes too
     this.bindingsSeen.add(k);
-    const b: AddressBinding = { ts: f.ts, mac, ip, source: 'ip' };
-    if (f.vlan >= 0) b.vlan = f.vlan;
+    const b: AddressBinding = { ts, mac, ip, source: 'ip' };
+    if (vlan >= 0) b.vlan = vlan;
     this.out.onBinding(b);
   }
 
@@ -250,6 +250,22 @@ export class FlowTable implements FlowOwner {
       const closed = flow.reset || (flow.finFromInitiator && flow.finFromResponder);
       const limit = flow.flow.transport === 'udp' ? o.udpIdleTimeout : closed ? o.tcpClosedTimeout : o.tcpIdleTimeout;
       if (idle > limit) this.end(flow, flow.lastSeen);
+    }
+  }
+
+  /**
+   * Live agent: report every open flow's traffic since the last checkpoint (and its address bindings
+   * again), so that the next persistence window has them; flows stay open.
+   */
+  checkpoint(): void {
+    this.bindingsSeen.clear();
+    for (const flow of this.flows.values()) {
+      const s = flow.checkpoint();
+      if (!s) continue;
+      for (const ep of [s.flow.initiator, s.flow.responder]) {
+        if (ep.mac) this.binding(ep.mac, ep.ip, flow.flow.vlan ?? -1, flow.lastSeen);
+      }
+      this.out.onFlowEnd(s);
     }
   }
 

@@ -114,6 +114,22 @@ export class Flow implements DecoderContext {
       const d = this.decoder;
       if (d?.onEnd) this.safe(() => d.onEnd!(ts));
     }
+    return this.summary();
+  }
+
+  /**
+   * The traffic since the last checkpoint, as a summary, and start counting afresh: a live agent persists
+   * long-lived flows (a Modbus poll connection lasts for months) interval by interval.
+   */
+  checkpoint(): FlowSummary | undefined {
+    if (this.packetsFromInitiator + this.packetsFromResponder === 0) return undefined;
+    const s = this.summary();
+    this.packetsFromInitiator = this.packetsFromResponder = this.bytesFromInitiator = this.bytesFromResponder = 0;
+    this.firstSeen = this.lastSeen;
+    return s;
+  }
+
+  private summary(): FlowSummary {
     return {
       flow: this.flow,
       protocol: this.module ? this.module.name : this.serviceName,
