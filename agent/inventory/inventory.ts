@@ -112,9 +112,11 @@ export class Inventory implements PipelineSink {
   onEvent(e: ProtocolEvent<object>): void {
     if (e.ts > this.maxTs) this.maxTs = e.ts;
     const flow = e.flow;
-    // The requester is the path's initiator: a request's sender, a response's receiver.
+    // UDP has no connection: the flow's initiator is only who spoke first, so the path's initiator is the
+    // requester (a request's sender, a response's receiver). A TCP path follows the connection, even when
+    // the server sends jobs back over it (an S7 PLC pulling blocks during a download).
     const fromInitiator = e.src.ip === flow.initiator.ip && e.src.port === flow.initiator.port;
-    const reversed = e.direction === 'request' ? !fromInitiator : e.direction === 'response' ? fromInitiator : false;
+    const reversed = flow.transport === 'udp' && (e.direction === 'request' ? !fromInitiator : e.direction === 'response' ? fromInitiator : false);
     let fb = this.flows.get(flow.id);
     let acc: PathAcc;
     if (fb && fb.reversed === reversed && fb.acc.protocol === e.protocol) acc = fb.acc;
