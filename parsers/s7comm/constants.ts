@@ -97,8 +97,9 @@ export const DTS_BYTE_WORD_DWORD = 4;
 export const DTS_INTEGER = 5;
 export const DTS_OCTET_STRING = 9;
 
-/** Item return code "success". */
+/** Item return codes: "success", and "reserved" (0x00, what write requests carry). */
 export const RETURN_SUCCESS = 0xff;
+export const RETURN_RESERVED = 0x00;
 
 // ---- Userdata ----
 /** Userdata parameter head: always 00 01 12. */

@@ -6,7 +6,7 @@
  */
 import {
   AREA_COUNTER, AREA_DB, AREA_DI, AREA_TIMER, DTS_BIT, DTS_BYTE_WORD_DWORD, DTS_INTEGER, FN_DOWNLOAD_BLOCK,
-  FN_DOWNLOAD_ENDED, FN_END_UPLOAD, FN_REQUEST_DOWNLOAD, FN_START_UPLOAD, FN_UPLOAD, PI_MAX_NAME, ROSCTR_ACK, ROSCTR_ACK_DATA,
+  FN_DOWNLOAD_ENDED, FN_END_UPLOAD, FN_REQUEST_DOWNLOAD, FN_START_UPLOAD, FN_UPLOAD, PI_MAX_NAME, RETURN_RESERVED, RETURN_SUCCESS, ROSCTR_ACK, ROSCTR_ACK_DATA,
   ROSCTR_JOB, ROSCTR_USERDATA, S7_HEADER_LEN, S7_HEADER_LEN_ACK, S7COMM_PROTOCOL_ID, SYNTAX_S7ANY, VAR_SPEC,
 } from './constants.js';
 import { AREA_SHORT_NAMES, BLOCK_TYPE_NAMES, TRANSPORT_SIZE_LETTER } from './tables.js';
@@ -168,7 +168,7 @@ export function transportLetter(ts: number): string {
 export interface DataItem {
   returnCode: number; // 0xff success; 0x00 in write requests
   transportSize: number; // data transport size (3 bit, 4 byte/word/dword, 5 int: length in bits)
-  length: number; // in bytes
+  length: number; // value bytes present (0 for a failed item)
   /** Up to 16 bytes of the value, hex (writes: what was written). */
   valueHex?: string;
 }
@@ -200,7 +200,9 @@ export function parseDataItems(buf: Buffer, off: number, end: number, count: num
     const transportSize = buf[p + 1];
     const raw = buf.readUInt16BE(p + 2);
     const inBits = transportSize === DTS_BIT || transportSize === DTS_BYTE_WORD_DWORD || transportSize === DTS_INTEGER;
-    const length = inBits ? (raw + 7) >>> 3 : raw;
+    // a failed item (return code other than success / reserved) has its head only, whatever its length says
+    const hasValue = returnCode === RETURN_SUCCESS || returnCode === RETURN_RESERVED;
+    const length = hasValue ? (inBits ? (raw + 7) >>> 3 : raw) : 0;
     const v = p + 4;
     if (v + length > end) {
       rec.malformed = 'data_item_truncated';

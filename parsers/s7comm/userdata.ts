@@ -96,9 +96,8 @@ export function parseSzlResponse(buf: Buffer, off: number, end: number): SzlHead
 }
 
 /**
- * The 10-byte clock value of time functions: reserved(1), then BCD century-year... as
- * S7 DATE_AND_TIME: year-high(1) year(1) month day hour minute second, milliseconds (3 BCD digits)
- * and weekday (1 digit). Returns "YYYY-MM-DD hh:mm:ss.mmm" or undefined when a digit is not BCD.
+ * The 10-byte clock value of time functions, BCD: reserved(1) year-high(1), then S7 DATE_AND_TIME:
+ * year month day hour minute second, milliseconds (3 digits) and weekday (1 digit). Returns "YYYY-MM-DD hh:mm:ss.mmm" or undefined when a digit is not BCD.
  */
 export function parseClock(buf: Buffer, off: number, end: number): string | undefined {
   if (end - off < 10) return undefined;
@@ -111,8 +110,9 @@ export function parseClock(buf: Buffer, off: number, end: number): string | unde
   const msHi = bcd(buf[off + 8]);
   const msLo = buf[off + 9] >> 4;
   if (msHi < 0 || msLo > 9) return undefined;
-  let year = d[0] * 100 + d[1];
-  if (d[0] === 0) year = d[1] < 90 ? 2000 + d[1] : 1900 + d[1]; // century byte unset
+  // the first year byte (0x19 on real PLCs even after 2000) is not a century: as Wireshark, use
+  // the two-digit year with the S7 DATE_AND_TIME window 1990..2089
+  const year = d[1] >= 90 ? 1900 + d[1] : 2000 + d[1];
   const p2 = (n: number): string => String(n).padStart(2, '0');
   return `${year}-${p2(d[2])}-${p2(d[3])} ${p2(d[4])}:${p2(d[5])}:${p2(d[6])}.${String(msHi * 10 + msLo).padStart(3, '0')}`;
 }
