@@ -33,7 +33,10 @@ export interface FlowTableOutput {
 }
 
 export class FlowTable implements FlowOwner {
-  private flows = new Map<string, Flow>();
+  /** Every open flow (iteration), and the indexes that find one from a packet. */
+  private flows = new Set<Flow>();
+  private index4 = new Map<number, Flow>();
+  private index6 = new Map<string, Flow>();
   private byPort = new Map<string, ProtocolModule[]>(); // 'tcp/502' → modules
   private flowSeq = 0;
   private lastExpiry = 0;
@@ -78,29 +81,37 @@ export class FlowTable implements FlowOwner {
     const dp = f.dstPort;
     // canonical key: the endpoint that sorts first is "lo", so both directions find the same flow
     let srcIsLo: boolean;
-    let key: string;
+    let flow: Flow | undefined;
+    let hash = 0;
+    let key6 = '';
     if (f.ipVersion === 4) {
       const s = f.src4;
       const d = f.dst4;
       srcIsLo = s < d || (s === d && sp <= dp);
-      key = srcIsLo ? `${f.l4proto}|${s}|${sp}|${d}|${dp}` : `${f.l4proto}|${d}|${dp}|${s}|${sp}`;
+      // IPv4 flows live in an integer-keyed index (no string built per packet); chains resolve collisions
+      const lo = srcIsLo ? s : d;
+      const hi = srcIsLo ? d : s;
+      const ports = srcIsLo ? sp * 65536 + dp : dp * 65536 + sp;
+      hash = tupleHash(lo, hi, ports, f.l4proto);
+      flow = this.index4.get(hash);
+      while (flow !== undefined && !(flow.lo4 === lo && flow.hi4 === hi && flow.ports === ports && flow.proto === f.l4proto)) flow = flow.chain;
     } else {
       const s = f.data.toString('latin1', f.addrOff, f.addrOff + 16);
       const d = f.data.toString('latin1', f.addrOff + 16, f.addrOff + 32);
       srcIsLo = s < d || (s === d && sp <= dp);
-      key = srcIsLo ? `${f.l4proto}|${s}|${sp}|${d}|${dp}` : `${f.l4proto}|${d}|${dp}|${s}|${sp}`;
+      key6 = srcIsLo ? `${f.l4proto}|${s}|${sp}|${d}|${dp}` : `${f.l4proto}|${d}|${dp}|${s}|${sp}`;
+      flow = this.index6.get(key6);
     }
     const ts = f.ts;
     if (ts - this.lastExpiry > 10) this.expire(ts);
 
-    let flow = this.flows.get(key);
     const flags = tcp ? f.tcpFlags : 0;
     if (flow && tcp && (flags & (TCP_SYN | TCP_ACK)) === TCP_SYN && (flow.reset || (flow.finFromInitiator && flow.finFromResponder))) {
       // a new connection reusing the 4-tuple of a closed one
       this.end(flow, ts);
       flow = undefined;
     }
-    if (!flow) flow = this.create(f, key, srcIsLo, tcp ? 'tcp' : 'udp');
+    if (!flow) flow = this.create(f, hash, key6, srcIsLo, tcp ? 'tcp' : 'udp');
     const fromInitiator = srcIsLo === flow.initiatorIsLo;
     const payloadLen = f.payloadEnd - f.payload;
     const ipBytes = f.l4End - f.l4;
@@ -136,13 +147,11 @@ export class FlowTable implements FlowOwner {
       if (payloadLen > 0) stream.segment(f.seq, f.data, f.payload, f.payloadEnd, ts);
       if (flags & TCP_ACK) (fromInitiator ? flow.fromResponderStream! : flow.fromInitiatorStream!).acked(f.ack, ts);
     } else if (payloadLen > 0) {
-      const d = flow.decoder!;
-      const data = f.data.subarray(f.payload, f.payloadEnd);
-      flow.safe(() => d.onData(fromInitiator, data, ts));
+      flow.datagram(fromInitiator, f.data.subarray(f.payload, f.payloadEnd), ts);
     }
   }
 
-  private create(f: Frame, key: string, srcIsLo: boolean, transport: Transport): Flow {
+  private create(f: Frame, hash: number, key6: string, srcIsLo: boolean, transport: Transport): Flow {
     const sp = f.srcPort;
     const dp = f.dstPort;
     // who initiated: SYN decides; mid-stream (or UDP) the side on a service port is the responder
@@ -167,10 +176,22 @@ export class FlowTable implements FlowOwner {
     const id = `${transport} ${fmt(initiator.ip, initiator.port)} > ${fmt(responder.ip, responder.port)} #${++this.flowSeq}`;
     const ref: FlowRef = { id, transport, initiator, responder };
     if (f.vlan >= 0) ref.vlan = f.vlan;
-    const flow = new Flow(key, ref, srcIsInitiator ? srcIsLo : !srcIsLo, f.ts, this);
+    const flow = new Flow(ref, srcIsInitiator ? srcIsLo : !srcIsLo, f.ts, this);
+    if (f.ipVersion === 4) {
+      flow.lo4 = srcIsLo ? f.src4 : f.dst4;
+      flow.hi4 = srcIsLo ? f.dst4 : f.src4;
+      flow.ports = srcIsLo ? sp * 65536 + dp : dp * 65536 + sp;
+      flow.proto = f.l4proto;
+      flow.hash = hash;
+      flow.chain = this.index4.get(hash);
+      this.index4.set(hash, flow);
+    } else {
+      flow.key6 = key6;
+      this.index6.set(key6, flow);
+    }
     flow.probesLeft = this.opts.probeBudget;
     flow.serviceName = serviceName(transport, responder.port);
-    this.flows.set(key, flow);
+    this.flows.add(flow);
     this.counters.flows[transport]++;
     if (srcMac) this.binding(srcMac, srcIp, f.vlan, f.ts);
     return flow;
@@ -229,8 +250,24 @@ export class FlowTable implements FlowOwner {
     }
   }
 
+  private unindex(flow: Flow): void {
+    this.flows.delete(flow);
+    if (flow.key6) {
+      this.index6.delete(flow.key6);
+      return;
+    }
+    let head = this.index4.get(flow.hash);
+    if (head === flow) {
+      if (flow.chain) this.index4.set(flow.hash, flow.chain);
+      else this.index4.delete(flow.hash);
+      return;
+    }
+    while (head && head.chain !== flow) head = head.chain;
+    if (head) head.chain = flow.chain;
+  }
+
   private end(flow: Flow, ts: number): void {
-    this.flows.delete(flow.key);
+    this.unindex(flow);
     const summary = flow.end(Math.max(ts, flow.lastSeen));
     for (const s of [flow.fromInitiatorStream, flow.fromResponderStream]) {
       if (!s) continue;
@@ -245,7 +282,7 @@ export class FlowTable implements FlowOwner {
   expire(now: number): void {
     this.lastExpiry = now;
     const o = this.opts;
-    for (const flow of this.flows.values()) {
+    for (const flow of this.flows) {
       const idle = now - flow.lastSeen;
       const closed = flow.reset || (flow.finFromInitiator && flow.finFromResponder);
       const limit = flow.flow.transport === 'udp' ? o.udpIdleTimeout : closed ? o.tcpClosedTimeout : o.tcpIdleTimeout;
@@ -259,7 +296,7 @@ export class FlowTable implements FlowOwner {
    */
   checkpoint(): void {
     this.bindingsSeen.clear();
-    for (const flow of this.flows.values()) {
+    for (const flow of this.flows) {
       const s = flow.checkpoint();
       if (!s) continue;
       for (const ep of [s.flow.initiator, s.flow.responder]) {
@@ -271,9 +308,18 @@ export class FlowTable implements FlowOwner {
 
   /** End every flow (end of a capture). */
   endAll(): void {
-    for (const flow of [...this.flows.values()]) this.end(flow, flow.lastSeen);
+    for (const flow of [...this.flows]) this.end(flow, flow.lastSeen);
     this.bindingsSeen.clear();
   }
+}
+
+/** 30-bit hash of an IPv4 5-tuple (a small integer, which V8's Map handles without allocation). */
+function tupleHash(lo: number, hi: number, ports: number, proto: number): number {
+  let h = Math.imul(lo ^ 0x9e3779b9, 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13) ^ hi, 0xc2b2ae35);
+  h = Math.imul(h ^ (h >>> 16) ^ ports, 0x27d4eb2f);
+  h ^= (h >>> 15) ^ proto;
+  return h & 0x3fffffff;
 }
 
 function fmt(ip: string, port: number): string {

@@ -5,7 +5,7 @@
 import type {
   DecoderContext, Endpoint, FlowRef, FlowSummary, ProtocolEvent, ProtocolModule, StreamDecoder,
 } from '../../parsers/types.js';
-import { TcpDirection } from './tcp-reassembly.js';
+import { TcpDirection, type StreamSink } from './tcp-reassembly.js';
 
 /** What a flow reports upward; the pipeline implements it. */
 export interface FlowOwner {
@@ -46,8 +46,16 @@ export class Flow implements DecoderContext {
   private readonly pairFromInitiator: { src: Endpoint; dst: Endpoint };
   private readonly pairFromResponder: { src: Endpoint; dst: Endpoint };
 
+  // flow-table index fields: the canonical IPv4 tuple and hash chain, or the IPv6 key
+  lo4 = 0;
+  hi4 = 0;
+  ports = 0;
+  proto = 0;
+  hash = 0;
+  chain: Flow | undefined;
+  key6 = '';
+
   constructor(
-    readonly key: string,
     ref: FlowRef,
     initiatorIsLo: boolean,
     ts: number,
@@ -80,30 +88,28 @@ export class Flow implements DecoderContext {
     const decoder = module.createDecoder(this);
     this.decoder = decoder;
     if (this.flow.transport === 'tcp') {
-      const self = this;
-      this.fromInitiatorStream = new TcpDirection({
-        data: (b, ts) => self.safe(() => decoder.onData(true, b, ts)),
-        gap: (n, ts) => self.safe(() => decoder.onGap?.(true, n, ts)),
-      });
-      this.fromResponderStream = new TcpDirection({
-        data: (b, ts) => self.safe(() => decoder.onData(false, b, ts)),
-        gap: (n, ts) => self.safe(() => decoder.onGap?.(false, n, ts)),
-      });
+      this.fromInitiatorStream = new TcpDirection(new DecoderFeed(this, decoder, true));
+      this.fromResponderStream = new TcpDirection(new DecoderFeed(this, decoder, false));
       if (this.initiatorIsn !== undefined) this.fromInitiatorStream.syn(this.initiatorIsn);
       if (this.responderIsn !== undefined) this.fromResponderStream.syn(this.responderIsn);
     }
   }
 
-  /** A decoder bug must cost one flow's decoding, never the process: count it and stop decoding this flow. */
-  safe(fn: () => void): void {
+  /** Hand a datagram (UDP) to the decoder. */
+  datagram(fromInitiator: boolean, data: Buffer, ts: number): void {
     if (this.state !== DecodeState.Decoding) return;
     try {
-      fn();
+      this.decoder!.onData(fromInitiator, data, ts);
     } catch (err) {
-      this.anomaly('decoder_exception', (err as Error)?.message);
-      this.state = DecodeState.None;
-      this.decoder = undefined;
+      this.failed(err);
     }
+  }
+
+  /** A decoder bug must cost one flow's decoding, never the process: count it and stop decoding this flow. */
+  failed(err: unknown): void {
+    this.anomaly('decoder_exception', (err as Error)?.message);
+    this.state = DecodeState.None;
+    this.decoder = undefined;
   }
 
   /** Flush reassembly and the decoder; returns the summary for the inventory. */
@@ -111,8 +117,11 @@ export class Flow implements DecoderContext {
     if (this.state === DecodeState.Decoding) {
       this.fromInitiatorStream?.flush(ts);
       this.fromResponderStream?.flush(ts);
-      const d = this.decoder;
-      if (d?.onEnd) this.safe(() => d.onEnd!(ts));
+      try {
+        this.decoder?.onEnd?.(ts);
+      } catch (err) {
+        this.failed(err);
+      }
     }
     return this.summary();
   }
@@ -141,5 +150,28 @@ export class Flow implements DecoderContext {
       bytesFromInitiator: this.bytesFromInitiator,
       bytesFromResponder: this.bytesFromResponder,
     };
+  }
+}
+
+/** Reassembled bytes of one direction into the flow's decoder (a class, not closures: no allocation per segment). */
+class DecoderFeed implements StreamSink {
+  constructor(private readonly flow: Flow, private readonly decoder: StreamDecoder, private readonly fromInitiator: boolean) {}
+
+  data(bytes: Buffer, ts: number): void {
+    if (this.flow.state !== DecodeState.Decoding) return;
+    try {
+      this.decoder.onData(this.fromInitiator, bytes, ts);
+    } catch (err) {
+      this.flow.failed(err);
+    }
+  }
+
+  gap(bytes: number, ts: number): void {
+    if (this.flow.state !== DecodeState.Decoding) return;
+    try {
+      this.decoder.onGap?.(this.fromInitiator, bytes, ts);
+    } catch (err) {
+      this.flow.failed(err);
+    }
   }
 }
