@@ -6,12 +6,16 @@ import { statsCommand } from './commands/stats.js';
 import { analyzeCommand } from './commands/analyze.js';
 import { assetsCommand } from './commands/assets.js';
 import { pathsCommand } from './commands/paths.js';
+import { policyCommand } from './commands/policy.js';
+import { zonesCommand } from './commands/zones.js';
 
 const commands: Command[] = [
   statsCommand,
   analyzeCommand,
   assetsCommand,
   pathsCommand,
+  policyCommand,
+  zonesCommand,
 ];
 
 function help(): string {

@@ -22,11 +22,11 @@ describe('export-rules', async () => {
   });
 
   it('CSV quotes what needs quoting and marks expired conduits for removal', () => {
-    const later = conduitRules(r.policy, Date.UTC(2026, 0, 1) / 1000);
+    const later = conduitRules(r.policy, Date.UTC(2028, 0, 1) / 1000);
     const csv = renderCsv(later).split('\n');
     expect(csv[0]).toBe('conduit,flow,action,src_end,src,dst_end,dst,transport,dst_ports,protocol,operations,expires,note');
     expect(csv[1]).toBe('enterprise-scada,1,allow,enterprise,10.10.1.0/24,scada,10.20.1.0/24,tcp,4840,opcua,"allow session,discovery,browse,read,subscribe",,');
-    expect(csv[6]).toBe('integrator-programming,1,remove,10.20.1.50,10.20.1.50/32,control,10.30.1.0/24,tcp,102,s7comm,,2025-06-30,conduit expired');
+    expect(csv[6]).toBe('integrator-programming,1,remove,10.20.1.50,10.20.1.50/32,control,10.30.1.0/24,tcp,102,s7comm,,2027-06-30,conduit expired');
   });
 
   it('nftables: default drop, allow rules, warnings for what L3 cannot express', () => {

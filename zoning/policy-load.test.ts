@@ -38,7 +38,7 @@ describe('policy loading: valid policies', () => {
     ]);
     const temp = p.conduits.find((c) => c.id === 'integrator-programming')!;
     expect(temp.a).toMatchObject({ kind: 'addresses', text: '10.20.1.50' });
-    expect(temp.expires).toBe(Date.UTC(2025, 6, 1) / 1000); // valid through 2025-06-30 UTC
+    expect(temp.expires).toBe(Date.UTC(2027, 6, 1) / 1000); // valid through 2027-06-30 UTC
     expect(temp.flows[0]!.initiator).toBe('a');
   });
 

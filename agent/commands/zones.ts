@@ -1,0 +1,76 @@
+/** `otwatch zones suggest|gap`: propose a zone/conduit model from the inventory, or estimate SL-A against SL-T. */
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { DEFAULT_DB } from '../analyze.js';
+import { StoreError } from '../store/database.js';
+import { Store } from '../store/store.js';
+import { audit } from '../../zoning/audit.js';
+import { formatGapTable, gapTable } from '../../zoning/gap.js';
+import { formatPolicyError, loadPolicyFile } from '../../zoning/policy-load.js';
+import { suggestPolicy } from '../../zoning/suggest.js';
+import { CliError, type Command } from './command.js';
+
+const usage = `usage: otwatch zones suggest [--db file] [--out file]
+       otwatch zones gap --policy file [--db file] [--json]
+
+suggest      proposes a first zone/conduit model (YAML, the policy schema) from the stored assets and
+             paths: zones by subnet and Purdue level of the roles, conduits from the observed flows,
+             with the reason for each grouping as comments. Review it and set sl_t before use.
+gap          per zone and FR: SL-T from the policy against the SL-A the observed traffic allows at most.
+  --db file  inventory database (default ${DEFAULT_DB})
+  --out file write the suggestion there instead of stdout
+  --json     the gap rows as JSON`;
+
+function withStore<T>(db: string, fn: (s: Store) => T): T {
+  try {
+    const store = new Store(db, { mustExist: true });
+    try {
+      return fn(store);
+    } finally {
+      store.close();
+    }
+  } catch (err) {
+    if (err instanceof StoreError) throw new CliError(err.message);
+    throw err;
+  }
+}
+
+async function suggest(argv: string[]): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { db: { type: 'string' }, out: { type: 'string' } } });
+  const db = values.db ?? DEFAULT_DB;
+  const yaml = withStore(db, (s) => suggestPolicy(s.assets(), s.paths(), `Suggested from ${db}`));
+  if (values.out) writeFileSync(values.out, yaml);
+  else process.stdout.write(yaml);
+  return 0;
+}
+
+async function gap(argv: string[]): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { db: { type: 'string' }, policy: { type: 'string' }, json: { type: 'boolean' } } });
+  if (!values.policy) throw new CliError(`--policy is required\n\n${usage}`);
+  const r = await loadPolicyFile(values.policy);
+  if (!r.ok) {
+    for (const e of r.errors) console.error(formatPolicyError(e));
+    throw new CliError(`${values.policy}: ${r.errors.length} error(s), policy not loaded`, 1);
+  }
+  const policy = r.policy;
+  const rows = withStore(values.db ?? DEFAULT_DB, (s) => gapTable(policy, audit(s.assets(), s.paths(), policy, { now: Date.now() / 1000 }).findings));
+  console.log(values.json ? JSON.stringify(rows, null, 2) : formatGapTable(rows));
+  return 0;
+}
+
+export const zonesCommand: Command = {
+  name: 'zones',
+  summary: 'suggest zones and conduits from the inventory, or show the SL-A vs SL-T gap',
+  usage,
+  async run(argv) {
+    const [sub, ...rest] = argv;
+    try {
+      if (sub === 'suggest') return await suggest(rest);
+      if (sub === 'gap') return await gap(rest);
+    } catch (err) {
+      if ((err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) throw new CliError(`${(err as Error).message}\n\n${usage}`);
+      throw err;
+    }
+    throw new CliError(`unknown sub-command '${sub ?? ''}'\n\n${usage}`);
+  },
+};
