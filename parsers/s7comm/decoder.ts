@@ -480,7 +480,7 @@ export class S7Decoder implements StreamDecoder {
     fields: Record<string, unknown>, identity?: Omit<IdentityClaim, 'about'>[], facts?: Record<string, string>,
   ): void {
     const { src, dst } = this.ctx.endpoints(side.fromInitiator);
-    const event: Parameters<DecoderContext['emit']>[0] = { protocol, ts: this.ts, flow: this.ctx.flow, src, dst, direction, fn, operation, fields: compact(fields) };
+    const event: Parameters<DecoderContext['emit']>[0] = { protocol, ts: this.ts, flow: this.ctx.flow, src, dst, direction, fn, operation, fields };
     if (detail) event.detail = detail;
     // SZL answers describe the PLC that sends them
     if (identity && identity.length) event.identity = identity.map((c) => ({ about: 'src', attribute: c.attribute, value: c.value }));
@@ -489,14 +489,9 @@ export class S7Decoder implements StreamDecoder {
   }
 }
 
-/** Fields without undefined members (events are JSON-serialised and compared). */
-function compact(fields: Record<string, unknown>): Record<string, unknown> {
-  for (const k of Object.keys(fields)) if (fields[k] === undefined) delete fields[k];
-  return fields;
-}
-
+/** Fields of one item; members left undefined are absent once serialised (no delete on the hot path). */
 function itemFields(it: VarItem): Record<string, unknown> {
-  return compact({
+  return ({
     syntax_id: hex2(it.syntaxId), address: it.address, area: it.area === undefined ? undefined : hex2(it.area),
     db: it.dbNumber, byte: it.byteAddress, bit: it.bitAddress, transport_size: it.transportSize, length: it.length,
   });
