@@ -8,6 +8,8 @@ import { assetsCommand } from './commands/assets.js';
 import { pathsCommand } from './commands/paths.js';
 import { policyCommand } from './commands/policy.js';
 import { zonesCommand } from './commands/zones.js';
+import { serveCommand } from './commands/serve.js';
+import { tokenCommand } from './commands/token.js';
 
 const commands: Command[] = [
   statsCommand,
@@ -16,6 +18,8 @@ const commands: Command[] = [
   pathsCommand,
   policyCommand,
   zonesCommand,
+  serveCommand,
+  tokenCommand,
 ];
 
 function help(): string {

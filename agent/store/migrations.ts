@@ -140,6 +140,8 @@ CREATE INDEX findings_conduit ON findings (conduit, severity_rank, id);
 CREATE INDEX findings_last_seen ON findings (last_seen, id);
 CREATE TABLE finding_zones (zone TEXT NOT NULL, finding_id TEXT NOT NULL, PRIMARY KEY (zone, finding_id)) WITHOUT ROWID;
 CREATE INDEX finding_zones_finding ON finding_zones (finding_id);
+CREATE TABLE finding_assets (asset_id TEXT NOT NULL, finding_id TEXT NOT NULL, PRIMARY KEY (asset_id, finding_id)) WITHOUT ROWID;
+CREATE INDEX finding_assets_finding ON finding_assets (finding_id);
 CREATE TABLE finding_events (
   id INTEGER PRIMARY KEY, finding_id TEXT NOT NULL, ts REAL NOT NULL, status TEXT NOT NULL, actor TEXT NOT NULL, comment TEXT
 );

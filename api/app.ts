@@ -1,0 +1,134 @@
+/**
+ * The REST API as a Fastify instance, built apart from `listen` so that tests drive it with inject().
+ * Every route group is a plugin under /api/v1 with a JSON Schema per route; the OpenAPI document is
+ * generated from those schemas and served with interactive docs at /docs (static files from the
+ * package, no CDN).
+ */
+import helmet from '@fastify/helmet';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import type { Logger } from 'pino';
+import { JobQueue } from '../agent/jobs/queue.js';
+import { StoreError } from '../agent/store/database.js';
+import { Store } from '../agent/store/store.js';
+import { authPlugin, FailureLimiter } from './auth.js';
+import { API_PREFIX, BODY_LIMIT, DEFAULT_UPLOAD_LIMIT } from './constants.js';
+import type { ApiContext } from './context.js';
+import { auditStore } from './data/audit-run.js';
+import { FindingsStore } from './data/findings-store.js';
+import { BadCursor } from './data/list.js';
+import { PolicyStore } from './data/policy-store.js';
+import { Metrics } from './metrics.js';
+import { captureRoutes } from './routes/captures.js';
+import { exportRoutes } from './routes/exports.js';
+import { findingRoutes } from './routes/findings.js';
+import { inventoryRoutes } from './routes/inventory.js';
+import { policyRoutes } from './routes/policy.js';
+import { policyModelRoutes } from './routes/policy-model.js';
+import { statsRoutes } from './routes/stats.js';
+import { systemRoutes } from './routes/system.js';
+import { errorSchema } from './schemas.js';
+import { parseSyslogUrl, SyslogForwarder } from './syslog.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    otwatch: ApiContext;
+  }
+}
+
+export interface AppOptions {
+  /** SQLite database file (the one `analyze` and the live agent write). */
+  db: string;
+  /** Where uploads wait for their job (default: `<db>.uploads/` next to the database). */
+  uploadDir?: string;
+  uploadLimit?: number;
+  /** Forward new findings: 'udp://host:port' or 'tcp://host:port'. */
+  syslog?: string;
+  /** Serve /docs without a token (the API description only, no data). */
+  publicDocs?: boolean;
+  tls?: { cert: string; key: string };
+  /** Fastify logger: false (tests), true, or a pino instance. */
+  logger?: boolean | Logger;
+  /** Failed-authentication limiter (tests pass a small one). */
+  authLimiter?: FailureLimiter;
+}
+
+export function defaultUploadDir(db: string): string {
+  return join(dirname(resolve(db)), `${resolve(db).split(/[\\/]/).pop()}.uploads`);
+}
+
+export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
+  const store = new Store(opts.db);
+  const findings = new FindingsStore(store.db);
+  const policies = new PolicyStore(store.db);
+  const metrics = new Metrics();
+  const syslog = opts.syslog ? new SyslogForwarder(parseSyslogUrl(opts.syslog)) : undefined;
+
+  const serverOpts: FastifyServerOptions & { https?: { cert: Buffer; key: Buffer } } = {
+    logger: opts.logger === undefined ? false : (opts.logger as FastifyServerOptions['logger']),
+    bodyLimit: BODY_LIMIT,
+    // Unknown query/body properties must be rejected (400), not silently dropped.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
+    ...(opts.tls ? { https: { cert: readFileSync(opts.tls.cert), key: readFileSync(opts.tls.key) } } : {}),
+  };
+  const app = Fastify(serverOpts) as unknown as FastifyInstance;
+
+  const audit = () => {
+    const policy = policies.policy();
+    if (!policy) return null;
+    const r = auditStore(store, policy);
+    syslog?.send(r.opened);
+    return { findings: r.findings, opened: r.opened.length, resolved: r.resolved };
+  };
+  const jobs = new JobQueue(store, {
+    uploadDir: opts.uploadDir ?? defaultUploadDir(opts.db),
+    log: app.log as unknown as Logger,
+    afterAnalysis: (a) => {
+      if (a.counters) metrics.add(a.counters);
+      return { audit: audit() ?? 'no policy stored: PUT /api/v1/policy to audit' };
+    },
+  });
+  const ctx: ApiContext = { store, findings, policies, jobs, metrics, uploadLimit: opts.uploadLimit ?? DEFAULT_UPLOAD_LIMIT, reaudit: audit, log: app.log as unknown as Logger };
+  app.decorate('otwatch', ctx);
+
+  app.addSchema(errorSchema);
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    if (err instanceof BadCursor) return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: err.message });
+    if (err instanceof StoreError && err.code === 'locked') return reply.code(503).send({ statusCode: 503, error: 'Service Unavailable', message: 'the database is busy; retry' });
+    const code = err.statusCode ?? 500;
+    if (code >= 500) {
+      req.log.error({ err }, 'request failed');
+      return reply.code(code).send({ statusCode: code, error: 'Internal Server Error', message: 'internal error (see the server log)' });
+    }
+    return reply.code(code).send({ statusCode: code, error: code === 400 ? 'Bad Request' : (err.name ?? 'Error'), message: err.message });
+  });
+
+  await app.register(helmet, { global: true });
+  await app.register(authPlugin, { db: store.db, limiter: opts.authLimiter, isPublic: opts.publicDocs ? (url: string) => url === '/docs' || url.startsWith('/docs/') : undefined });
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'otwatch API', version: '0.1.0', description: 'Passive OT discovery and IEC 62443-3-2 zone/conduit audit' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+    refResolver: { buildLocalReference: (json, _base, _frag, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+
+  await app.register(systemRoutes, { ctx });
+  for (const routes of [inventoryRoutes, findingRoutes, policyModelRoutes, statsRoutes, policyRoutes, captureRoutes, exportRoutes]) {
+    await app.register(routes, { prefix: API_PREFIX, ctx });
+  }
+
+  app.addHook('onClose', async () => {
+    jobs.close();
+    syslog?.close();
+    store.close();
+  });
+  jobs.recover();
+  return app;
+}
