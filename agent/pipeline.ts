@@ -12,6 +12,7 @@ import { protocolModules } from '../parsers/protocols.js';
 import type { PipelineSink, ProtocolModule } from '../parsers/types.js';
 import { FlowTable, DEFAULT_FLOW_OPTIONS, type FlowTableOptions } from './flows/flow-table.js';
 import { Ipv4Reassembler } from './flows/ip-fragments.js';
+import { LlcFlows } from './flows/llc-flows.js';
 import { newCounters, type PipelineCounters, type CaptureFileReport } from './counters.js';
 
 export interface PipelineOptions {
@@ -25,10 +26,14 @@ export class Pipeline {
   private readonly frame = new Frame();
   private readonly flows: FlowTable;
   private readonly fragments = new Ipv4Reassembler();
+  private readonly llc: LlcFlows;
+  private lastTs = 0;
   private readonly log?: Logger;
 
   constructor(private readonly sink: PipelineSink, opts: PipelineOptions = {}) {
-    this.flows = new FlowTable(opts.modules ?? protocolModules, sink, this.counters, { ...DEFAULT_FLOW_OPTIONS, ...opts.flow });
+    const modules = opts.modules ?? protocolModules;
+    this.flows = new FlowTable(modules, sink, this.counters, { ...DEFAULT_FLOW_OPTIONS, ...opts.flow });
+    this.llc = new LlcFlows(modules, this.flows);
     this.log = opts.log;
     this.counters.ipv4Fragments = this.fragments.counters;
   }
@@ -70,6 +75,8 @@ export class Pipeline {
       }
       case FrameKind.Llc:
         c.frames.llc++;
+        this.lastTs = ts;
+        this.llc.frame(f);
         return;
       case FrameKind.OtherL3:
         c.frames.other_l3++;
@@ -86,6 +93,7 @@ export class Pipeline {
   /** Record one capture's reading result and end its flows. */
   endCapture(file: string, result: CaptureResult): CaptureFileReport {
     this.flows.endAll();
+    this.llc.endAll(this.lastTs);
     const report: CaptureFileReport = {
       file,
       format: result.format,

@@ -30,7 +30,8 @@ export const OPERATIONS: readonly Operation[] = [
 ];
 
 export type Direction = 'request' | 'response' | 'unknown';
-export type Transport = 'tcp' | 'udp';
+/** 'llc': a protocol carried directly in 802.2 LLC frames (BACnet/Ethernet), endpoints known by MAC only. */
+export type Transport = 'tcp' | 'udp' | 'llc';
 
 export interface Endpoint {
   ip: string; // dotted IPv4 or compressed IPv6, as ipaddr.js would print it
@@ -57,6 +58,7 @@ export type IdentityAttribute =
   | 'model'
   | 'order_number'
   | 'firmware'
+  | 'software' // application software version
   | 'hardware'
   | 'serial'
   | 'name' // system / object / application / host name
@@ -128,7 +130,7 @@ export interface ProtocolStats {
 }
 
 export interface ProbeInfo {
-  transport: Transport;
+  transport: 'tcp' | 'udp';
   fromInitiator: boolean;
   srcPort: number;
   dstPort: number;
@@ -137,7 +139,7 @@ export interface ProbeInfo {
 /** What a protocol module registers (one line in parsers/protocols.ts). */
 export interface ProtocolModule {
   name: string;
-  transports: readonly Transport[];
+  transports: readonly ('tcp' | 'udp')[];
   /** Well-known ports. A flow on one of them is offered to this decoder first. */
   ports: readonly number[];
   /**
@@ -146,6 +148,11 @@ export interface ProtocolModule {
    */
   probe(data: Buffer, info: ProbeInfo): boolean;
   createDecoder(ctx: DecoderContext): StreamDecoder;
+  /**
+   * Protocols carried directly in 802.2 LLC frames (no IP): frames whose DSAP and SSAP equal `sap` are
+   * handed, LLC header included, to one decoder per MAC pair.
+   */
+  llc?: { sap: number; createDecoder(ctx: DecoderContext): StreamDecoder };
   /** Oracle-format section builder; a protocol without one does not appear in `otwatch stats`. */
   createStats?(): ProtocolStats;
   /**

@@ -16,7 +16,7 @@ export interface PathEvidence {
   initiatorIp: string;
   responderIp: string;
   protocol: string;
-  transport: 'tcp' | 'udp';
+  transport: Path['transport'];
   responderPort: number;
   packets: number;
   firstSeen: number;

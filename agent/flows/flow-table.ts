@@ -3,7 +3,9 @@
  * decides who initiated it, hands its payload to the decoder the registry picks (by port, then by
  * heuristic), feeds TCP reassembly, and expires idle flows.
  */
-import type { AddressBinding, FlowRef, FlowSummary, ProtocolEvent, ProtocolModule, Transport } from '../../parsers/types.js';
+import type { AddressBinding, FlowRef, FlowSummary, ProtocolEvent, ProtocolModule } from '../../parsers/types.js';
+
+type IpTransport = 'tcp' | 'udp';
 import { Frame } from '../../parsers/net/frame.js';
 import { IPPROTO_TCP, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../../parsers/net/constants.js';
 import { ipv4ToString, ipv6ToString, macToString } from '../../parsers/net/addr.js';
@@ -151,7 +153,7 @@ export class FlowTable implements FlowOwner {
     }
   }
 
-  private create(f: Frame, hash: number, key6: string, srcIsLo: boolean, transport: Transport): Flow {
+  private create(f: Frame, hash: number, key6: string, srcIsLo: boolean, transport: IpTransport): Flow {
     const sp = f.srcPort;
     const dp = f.dstPort;
     // who initiated: SYN decides; mid-stream (or UDP) the side on a service port is the responder
@@ -225,7 +227,7 @@ export class FlowTable implements FlowOwner {
 
   /** Pick the decoder: a module claiming either port whose probe accepts, else any module's heuristic. */
   private choose(flow: Flow, f: Frame, fromInitiator: boolean): void {
-    const t = flow.flow.transport;
+    const t = flow.flow.transport as IpTransport;
     const payload = f.data.subarray(f.payload, f.payloadEnd);
     const info = { transport: t, fromInitiator, srcPort: f.srcPort, dstPort: f.dstPort };
     const portModules = this.byPort.get(`${t}/${flow.flow.responder.port}`) ?? this.byPort.get(`${t}/${flow.flow.initiator.port}`);
@@ -326,7 +328,7 @@ function fmt(ip: string, port: number): string {
   return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
 }
 
-function safeProbe(m: ProtocolModule, payload: Buffer, info: { transport: Transport; fromInitiator: boolean; srcPort: number; dstPort: number }): boolean {
+function safeProbe(m: ProtocolModule, payload: Buffer, info: { transport: IpTransport; fromInitiator: boolean; srcPort: number; dstPort: number }): boolean {
   try {
     return m.probe(payload, info);
   } catch {

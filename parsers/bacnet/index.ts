@@ -25,6 +25,7 @@ export const bacnetModule: ProtocolModule = {
   },
   createStats: () => new BacnetStats(),
   serverRole: 'bacnet_controller',
+  llc: { sap: 0x82, createDecoder: (ctx) => createLlcDecoder(ctx) },
 };
 
 /**
