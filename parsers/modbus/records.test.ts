@@ -185,4 +185,13 @@ describe('exception responses', () => {
     expect(h.exceptionCode).toBeUndefined();
     expect(h.malformed).toMatch(/needs at least 2/);
   });
+  it('reads the FC43 exception form that carries the MEI type before the code (jsmodbus)', () => {
+    const f: ModbusFields = { transactionId: 0, unitId: 1, functionCode: 43 };
+    decodeException(Buffer.from([0xab, 0x0e, 0x03]), 0, 3, f);
+    expect(f).toMatchObject({ meiType: 14, exceptionCode: 3, exception: 'illegal_data_value' });
+    expect(f.malformed).toBeUndefined();
+    const g: ModbusFields = { transactionId: 0, unitId: 1, functionCode: 43 };
+    decodeException(Buffer.from([0xab, 0x04]), 0, 2, g);
+    expect(g).toMatchObject({ exceptionCode: 4, exception: 'server_device_failure' });
+  });
 });

@@ -11,7 +11,7 @@ import {
   FC_READ_WRITE_MULTIPLE_REGISTERS, FC_REPORT_SERVER_ID, FC_UMAS, FC_WRITE_FILE_RECORD,
   FC_WRITE_MULTIPLE_COILS, FC_WRITE_MULTIPLE_REGISTERS, FC_WRITE_SINGLE_COIL, FC_WRITE_SINGLE_REGISTER,
   MAX_READ_BITS, MAX_READ_REGISTERS, MAX_RW_WRITE_REGISTERS, MAX_WRITE_BITS, MAX_WRITE_REGISTERS,
-  MBAP_MAX_LENGTH, MBAP_MIN_LENGTH, MBAP_PREFIX_LEN, MBAP_PROTOCOL_ID, MEI_READ_DEVICE_IDENTIFICATION,
+  MBAP_MAX_LENGTH, MBAP_MIN_LENGTH, MBAP_PREFIX_LEN, MBAP_PROTOCOL_ID, MEI_CANOPEN_GENERAL_REFERENCE, MEI_READ_DEVICE_IDENTIFICATION,
   UMAS_RESPONSE_ERROR, UMAS_RESPONSE_OK,
 } from './constants.js';
 
@@ -117,10 +117,19 @@ function checkQuantity(f: ModbusFields, q: number, max: number): void {
   if (q < 1 || q > max) f.malformed = `quantity ${q} outside 1..${max}`;
 }
 
-/** Exception response: [fc|0x80][code]. */
+/**
+ * Exception response: [fc|0x80][code]. Some servers (jsmodbus among them) put the MEI type before the
+ * code of an FC 43 exception, [0xab][MEI type][code]; that form is read as such (Wireshark would take
+ * the MEI type for the code).
+ */
 export function decodeException(buf: Buffer, s: number, e: number, f: ModbusFields): void {
   if (!need(f, s, e, 2)) return;
-  const code = buf[s + 1]!;
+  let code = buf[s + 1]!;
+  if ((buf[s]! & ~EXCEPTION_BIT) === FC_ENCAPSULATED_INTERFACE && e - s === 3 && (code === MEI_READ_DEVICE_IDENTIFICATION || code === MEI_CANOPEN_GENERAL_REFERENCE)) {
+    f.meiType = code;
+    code = buf[s + 2]!;
+    s++;
+  }
   f.exceptionCode = code;
   const name = EXCEPTIONS.get(code);
   if (name) f.exception = name;
