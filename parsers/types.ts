@@ -73,6 +73,11 @@ export type IdentityAttribute =
 export interface IdentityClaim {
   /** Which endpoint of the event the claim describes. */
   about: 'src' | 'dst';
+  /**
+   * A device behind that endpoint rather than the endpoint itself: a BACnet MS/TP device reached
+   * through a router ('bacnet:<network>:<mac hex>'). The inventory makes it an asset of its own.
+   */
+  device?: string;
   attribute: IdentityAttribute;
   value: string;
 }
