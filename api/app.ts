@@ -56,6 +56,16 @@ export interface AppOptions {
   authLimiter?: FailureLimiter;
 }
 
+/** Ajv's first error in words that name the parameter: "unknown query parameter 'colour'". */
+function validationMessage(err: FastifyError): string {
+  const v = err.validation![0]!;
+  const where = err.validationContext === 'querystring' ? 'query parameter' : err.validationContext === 'params' ? 'path parameter' : 'body property';
+  const field = v.instancePath.replace(/^\//, '').replace(/\//g, '.');
+  const extra = (v.params as { additionalProperty?: string }).additionalProperty;
+  if (extra !== undefined) return `unknown ${where} '${extra}'`;
+  return field ? `${where} '${field}' ${v.message}` : `${err.validationContext ?? 'request'} ${v.message}`;
+}
+
 export function defaultUploadDir(db: string): string {
   return join(dirname(resolve(db)), `${resolve(db).split(/[\\/]/).pop()}.uploads`);
 }
@@ -98,6 +108,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   app.setErrorHandler((err: FastifyError, req, reply) => {
     if (err instanceof BadCursor) return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: err.message });
     if (err instanceof StoreError && err.code === 'locked') return reply.code(503).send({ statusCode: 503, error: 'Service Unavailable', message: 'the database is busy; retry' });
+    if (err.validation) return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: validationMessage(err) });
     const code = err.statusCode ?? 500;
     if (code >= 500) {
       req.log.error({ err }, 'request failed');

@@ -5,6 +5,7 @@
 import multipart from '@fastify/multipart';
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { rm } from 'node:fs/promises';
 import { actorOf } from '../auth.js';
 import { API_PREFIX, UPLOAD_RATE_MAX, UPLOAD_RATE_WINDOW_MS } from '../constants.js';
 import type { ApiContext } from '../context.js';
@@ -54,7 +55,11 @@ export async function captureRoutes(app: FastifyInstance, { ctx }: { ctx: ApiCon
       if (!part) return refuse(reply, { ok: false, reason: 'empty' }, limit);
       // part.filename is the client's and is never used: the file is named by the job id.
       outcome = await storeUpload(part.file, file, limit);
-      if (outcome.ok && part.file.truncated) outcome = { ok: false, reason: 'too_large' };
+      if (outcome.ok && part.file.truncated) {
+        // busboy stopped at the limit: what was stored is a cut capture, not the upload.
+        await rm(file, { force: true });
+        outcome = { ok: false, reason: 'too_large' };
+      }
     } else if (req.body && typeof (req.body as AsyncIterable<Buffer>)[Symbol.asyncIterator] === 'function') {
       outcome = await storeUpload(req.body as AsyncIterable<Buffer>, file, limit);
     } else {
