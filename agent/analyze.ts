@@ -1,6 +1,7 @@
 /**
  * `analyzeCaptures`: captures → pipeline → inventory (+ oracle-format stats) → store → report.
- * The audit (zoning/) plugs in as an optional step that receives the stored assets and paths.
+ * The audit (zoning/) plugs in as an optional step: it receives the stored assets and the paths as this
+ * analysis saw them (its own operations and facts), so that a finding resolves when its traffic stops.
  */
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, readSync, statSync, writeFileSync } from 'node:fs';
@@ -21,6 +22,8 @@ export interface AuditInput {
   paths: Path[];
   policy?: string;
   store: Store;
+  /** Only traffic seen since then counts (the live agent's active window); all of `paths` otherwise. */
+  activeSince?: number;
 }
 /** The zone/conduit audit: returns findings for the report (and may store them through `store`). */
 export type AuditStep = (input: AuditInput) => Promise<unknown[]> | unknown[];
@@ -119,7 +122,12 @@ export async function analyzeCaptures(paths: string[], opts: AnalyzeOptions = {}
       changes: result.changes,
       store: { db: dbFile, ...counts, ms: { pipeline: round(t1 - t0), inventory: round(t2 - t1), store: round(t3 - t2) } },
     };
-    if (opts.audit) report.findings = await opts.audit({ assets, paths: storedPaths, policy: opts.policy, store });
+    if (opts.audit && todo.length > 0) {
+      // the paths as this analysis saw them: a write that stopped no longer keeps its finding open
+      report.findings = await opts.audit({ assets: store.assets(), paths: result.paths, policy: opts.policy, store });
+    } else if (opts.audit) {
+      log?.info('no new capture: the audit keeps the stored findings as they are');
+    }
     if (opts.report === '-') process.stdout.write(JSON.stringify(report, null, 2) + '\n');
     else if (opts.report) writeFileSync(opts.report, JSON.stringify(report, null, 2) + '\n');
     return report;

@@ -23,7 +23,7 @@ export function zoningAuditStep(clock: () => number = () => Date.now() / 1000): 
     const loaded = await loadPolicyFile(input.policy);
     if (!loaded.ok) throw new PolicyLoadError(loaded.errors);
     const now = clock();
-    const result = audit(input.assets, input.paths, loaded.policy, { now });
+    const result = audit(input.assets, input.paths, loaded.policy, { now, activeSince: input.activeSince });
     const merged = new ZoningFindingsStore(input.store.db).saveAnalysis(result.findings, now);
     const shown = new Set([...result.findings.map((f) => f.id), ...merged.resolved]);
     return merged.findings.filter((f) => shown.has(f.id));

@@ -2,6 +2,8 @@
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { analyzeCaptures, DEFAULT_DB } from '../analyze.js';
+import { zoningAuditStep } from '../../zoning/audit-step.js';
+import { formatPolicyError, loadPolicyFile } from '../../zoning/policy-load.js';
 import { StoreError } from '../store/database.js';
 import { CliError, type Command } from './command.js';
 
@@ -35,13 +37,20 @@ export const analyzeCommand: Command = {
     const silentAfter = values['silent-after'] === undefined ? undefined : Number(values['silent-after']);
     if (silentAfter !== undefined && !(silentAfter > 0)) throw new CliError(`--silent-after must be a positive number of seconds`);
     const log = pino({ level: process.env.OTWATCH_LOG ?? 'warn' }, pino.destination(2));
+    if (values.policy) {
+      // a broken policy stops here, before any capture is read or anything is stored
+      const loaded = await loadPolicyFile(values.policy);
+      if (!loaded.ok) throw new CliError(`the policy has ${loaded.errors.length} error(s):\n${loaded.errors.map(formatPolicyError).join('\n')}`);
+    }
     try {
-      const r = await analyzeCaptures(positionals, { db: values.db, report: values.report, policy: values.policy, silentAfter, log });
+      const audit = values.policy ? zoningAuditStep() : undefined;
+      const r = await analyzeCaptures(positionals, { db: values.db, report: values.report, policy: values.policy, audit, silentAfter, log });
       if (values.report !== '-') {
         const s = r.store;
         console.log(
           `${r.files.length} capture(s) analysed into ${s.db}${r.skipped.length ? `, ${r.skipped.length} skipped (already analysed)` : ''}: ` +
-            `${s.assets} assets (${s.newAssets} new), ${s.paths} paths (${s.newPaths} new), ${s.changes} changes recorded`,
+            `${s.assets} assets (${s.newAssets} new), ${s.paths} paths (${s.newPaths} new), ${s.changes} changes recorded` +
+            (r.findings ? `, ${r.findings.length} findings` : ''),
         );
       }
       return 0;
