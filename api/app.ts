@@ -78,7 +78,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const syslog = opts.syslog ? new SyslogForwarder(parseSyslogUrl(opts.syslog)) : undefined;
 
   const serverOpts: FastifyServerOptions & { https?: { cert: Buffer; key: Buffer } } = {
-    logger: opts.logger === undefined ? false : (opts.logger as FastifyServerOptions['logger']),
+    // Fastify 5 takes a ready pino instance as loggerInstance, options or a boolean as logger.
+    ...(typeof opts.logger === 'object' ? { loggerInstance: opts.logger as never } : { logger: opts.logger ?? false }),
     bodyLimit: BODY_LIMIT,
     // Unknown query/body properties must be rejected (400), not silently dropped.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
