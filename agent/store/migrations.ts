@@ -134,7 +134,7 @@ CREATE TABLE findings (
 );
 CREATE INDEX findings_rank ON findings (severity_rank, id);
 CREATE INDEX findings_rule ON findings (rule, severity_rank, id);
-CREATE INDEX findings_severity ON findings (severity, id);
+CREATE INDEX findings_severity ON findings (severity, severity_rank, id);
 CREATE INDEX findings_status ON findings (status, severity_rank, id);
 CREATE INDEX findings_conduit ON findings (conduit, severity_rank, id);
 CREATE INDEX findings_last_seen ON findings (last_seen, id);
@@ -153,6 +153,7 @@ CREATE INDEX path_zones_pair ON path_zones (from_zone, to_zone, path_id);
 CREATE INDEX path_zones_to ON path_zones (to_zone, path_id);
 CREATE TABLE path_conduits (conduit TEXT NOT NULL, path_id TEXT NOT NULL, PRIMARY KEY (conduit, path_id)) WITHOUT ROWID;
 CREATE INDEX paths_last_seen_id ON paths (last_seen, id);
+CREATE INDEX paths_protocol_last_seen ON paths (protocol, last_seen, id);
 CREATE INDEX assets_last_seen_id ON assets (last_seen, id);
 `,
   },

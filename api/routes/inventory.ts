@@ -48,7 +48,8 @@ export function pathPage(ctx: ApiContext, q: PathQuery): Page<PathOut> {
   if (q.protocol) where.push('p.protocol = ?'), args.push(q.protocol);
   if (q.transport) where.push('p.transport = ?'), args.push(q.transport);
   if (q.port !== undefined) where.push('p.responder_port = ?'), args.push(q.port);
-  if (q.operation) where.push('p.id IN (SELECT path_id FROM path_operations WHERE operation = ?)'), args.push(q.operation);
+  // An operation filter drives the query from the (operation, path_id) index, already in id order.
+  if (q.operation) where.push('o.operation = ?'), args.push(q.operation);
   if (q.asset) where.push('(p.initiator = ? OR p.responder = ?)'), args.push(q.asset, q.asset);
   if (q.from_zone || q.to_zone) {
     const cond = [q.from_zone && 'from_zone = ?', q.to_zone && 'to_zone = ?'].filter(Boolean).join(' AND ');
@@ -57,9 +58,13 @@ export function pathPage(ctx: ApiContext, q: PathQuery): Page<PathOut> {
     if (q.to_zone) args.push(q.to_zone);
   }
   if (q.zone) where.push('p.id IN (SELECT path_id FROM path_zones WHERE from_zone = ? UNION SELECT path_id FROM path_zones WHERE to_zone = ?)'), args.push(q.zone, q.zone);
+  const byOp = q.operation !== undefined;
+  const id = byOp ? 'o.path_id' : 'p.id';
   const page = listPage<PathRow & { from_zone: string | null; to_zone: string | null; zone_status: string | null }>(ctx.store.db, {
-    from: PATH_FROM, countFrom: 'paths p', select: PATH_SELECT, id: 'p.id', where, args,
-    sort: PATH_SORT[q.sort], desc: q.order === 'desc', limit: q.limit, offset: q.offset, cursor: q.cursor,
+    from: byOp ? `path_operations o JOIN ${PATH_FROM.replace('paths p', 'paths p ON p.id = o.path_id')}` : PATH_FROM,
+    countFrom: byOp ? (where.length === 1 ? 'path_operations o' : 'path_operations o JOIN paths p ON p.id = o.path_id') : 'paths p',
+    select: PATH_SELECT, id, where, args,
+    sort: q.sort === 'id' ? id : PATH_SORT[q.sort], desc: q.order === 'desc', limit: q.limit, offset: q.offset, cursor: q.cursor,
   });
   return { ...page, items: withOps(ctx, page.items) };
 }
