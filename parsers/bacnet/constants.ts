@@ -197,6 +197,12 @@ export const OBJECT_DEVICE = 8;
 /** Device instance 4194303 (0x3FFFFF) means "the device that receives this request". */
 export const DEVICE_INSTANCE_WILDCARD = 4194303;
 
+// ---- routing (clause 6.2.2) ----
+/** DNET 0xFFFF: a global broadcast, to every network; names no device. */
+export const DNET_GLOBAL_BROADCAST = 0xffff;
+/** Prefix of the id of a device behind a BACnet router ('bacnet:<network>:<mac hex>', IdentityClaim.device). */
+export const ROUTED_DEVICE_PREFIX = 'bacnet:';
+
 export const PROP_APPLICATION_SOFTWARE_VERSION = 12;
 export const PROP_DESCRIPTION = 28;
 export const PROP_FIRMWARE_REVISION = 44;

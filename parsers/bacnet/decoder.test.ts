@@ -51,10 +51,54 @@ describe('BACnet decoder: discovery and identity', () => {
     expect(c.events[1]!.fields.char_strings).toEqual(['Acme Controls']);
   });
 
-  it('a routed I-Am (SNET present) keeps its fields but claims nothing about the router IP', () => {
-    const c = run([[false, bvlc(0x0a, [0x01, 0x08, 0x00, 0x05, 0x01, 0x11, 0x10, 0x00, ...app(12, oid(8, 42)), ...app(2, [50]), ...app(9, [3]), ...app(2, [7])])]]);
+  it('a routed I-Am (SNET/SADR) claims its identity for the device behind the router, never for the router IP', () => {
+    const c = run([[false, bvlc(0x0a, [0x01, 0x08, 0x00, 0x05, 0x01, 0x11, 0x10, 0x00, ...app(12, oid(8, 42)), ...app(2, [50]), ...app(9, [3]), ...app(2, [42])])]]);
     expect(c.events[0]!.fields).toMatchObject({ snet: 5, sadr: '11', device_instance: 42 });
+    expect(c.events[0]!.src.ip).toBe('10.0.0.2');
+    expect(c.events[0]!.identity).toEqual([
+      { about: 'src', device: 'bacnet:5:11', attribute: 'device_instance', value: '42' },
+      { about: 'src', device: 'bacnet:5:11', attribute: 'vendor_id', value: '42' },
+      { about: 'src', device: 'bacnet:5:11', attribute: 'vendor', value: 'Acuity Brands Lighting, Inc.' },
+    ]);
+  });
+
+  it('a ReadProperty ack routed from network 3 (bytes of icsnpp bacnet_services frames 631/632) names device bacnet:3:1d', () => {
+    // Request: NPDU control 0x24 (DNET present, expecting reply), DNET 3, DLEN 1, DADR 0x1d, hop count 255.
+    const rp = (invoke: number, prop: number) => bvlc(0x0a, [0x01, 0x24, 0x00, 0x03, 0x01, 0x1d, 0xff, 0x02, 0x03, invoke, 0x0c, ...ctx(0, oid(8, 29)), ...ctx(1, [prop])]);
+    // Ack: control 0x08 (SNET present), SNET 3, SLEN 1, SADR 0x1d.
+    const ack = (invoke: number, prop: number, value: number[]) => bvlc(0x0a, [0x01, 0x08, 0x00, 0x03, 0x01, 0x1d, 0x30, invoke, 0x0c, ...ctx(0, oid(8, 29)), ...ctx(1, [prop]), ...open(3), ...value, ...close(3)]);
+    const c = run([
+      [true, rp(0x93, 121)], [false, ack(0x93, 121, app(7, utf8('Lithonia Lighting, Inc.')))],
+      [true, rp(0x94, 70)], [false, ack(0x94, 70, app(7, utf8('SYSC MLX')))],
+      [true, rp(0x95, 44)], [false, ack(0x95, 44, app(7, utf8('2.62')))],
+    ]);
+    expect(c.events[0]!.fields).toMatchObject({ dnet: 3, dadr: '1d', hop_count: 255 });
     expect(c.events[0]!.identity).toBeUndefined();
+    const claims = c.events.filter((e) => e.direction === 'response').flatMap((e) => e.identity ?? []);
+    expect(new Set(claims.map((x) => `${x.about} ${x.device}`))).toEqual(new Set(['src bacnet:3:1d']));
+    expect(claims.filter((x) => x.attribute !== 'device_instance').map((x) => `${x.attribute}=${x.value}`)).toEqual(['vendor=Lithonia Lighting, Inc.', 'model=SYSC MLX', 'firmware=2.62']);
+    expect(claims.filter((x) => x.attribute === 'device_instance').map((x) => x.value)).toEqual(['29', '29', '29']);
+    expect(c.anomalies).toEqual([]);
+  });
+
+  it('an ack without SNET to a request routed to DNET/DADR names the addressed device; a later unrouted request with the same invoke id does not', () => {
+    const rp = (invoke: number, routed: boolean) => bvlc(0x0a, [0x01, ...(routed ? [0x24, 0x00, 0x07, 0x02, 0xab, 0xcd, 0xff] : [0x04]), 0x00, 0x05, invoke, 0x0c, ...ctx(0, oid(8, 4194303)), ...ctx(1, [70])]);
+    const ack = (invoke: number) => unicast([0x30, invoke, 0x0c, ...ctx(0, oid(8, 12)), ...ctx(1, [70]), ...open(3), ...app(7, utf8('M-1')), ...close(3)]);
+    const c = run([[true, rp(1, true)], [false, ack(1)], [true, rp(1, false)], [false, ack(1)], [false, ack(2)]]);
+    expect(c.events[1]!.identity?.map((x) => x.device)).toEqual(['bacnet:7:abcd', 'bacnet:7:abcd']);
+    expect(c.events[3]!.identity?.map((x) => x.device)).toEqual([undefined, undefined]);
+    expect(c.events[4]!.identity?.[0]).toEqual({ about: 'src', attribute: 'device_instance', value: '12' });
+  });
+
+  it('SNET with an empty SADR (indeterminate source) claims nothing, and DNET 0xFFFF names no device', () => {
+    const c = run([
+      [false, bvlc(0x0a, [0x01, 0x08, 0x00, 0x05, 0x00, 0x10, 0x00, ...app(12, oid(8, 42)), ...app(2, [50]), ...app(9, [3]), ...app(2, [42])])],
+      [true, bvlc(0x0a, [0x01, 0x24, 0xff, 0xff, 0x00, 0xff, 0x00, 0x05, 0x09, 0x0c, ...ctx(0, oid(8, 4194303)), ...ctx(1, [70])])],
+      [false, unicast([0x30, 0x09, 0x0c, ...ctx(0, oid(8, 12)), ...ctx(1, [70]), ...open(3), ...app(7, utf8('M-2')), ...close(3)])],
+    ]);
+    expect(c.events[0]!.identity).toBeUndefined();
+    expect(c.anomalies.map((a) => a.detail)).toContain('slen 0');
+    expect(c.events[2]!.identity?.every((x) => x.device === undefined)).toBe(true);
   });
 
   it('a forwarded NPDU is attributed to its original sender, the BBMD kept as relay', () => {

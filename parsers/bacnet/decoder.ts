@@ -13,6 +13,7 @@ import {
   USVC_I_HAVE,
 } from './constants.js';
 import { identityClaims } from './identity.js';
+import { routedDestination, routedSource } from './routing.js';
 import { decodeService, type ServiceRecord } from './services.js';
 import { networkNumbers, parseApduHeader, parseBvlc, parseNpdu, type ApduHeader, type Npdu } from './wire.js';
 
@@ -52,6 +53,8 @@ export class BacnetDecoder implements StreamDecoder {
   private readonly reassembly = new Map<string, Reassembly>();
   /** "<1 if the request came from the initiator>:<invoke id>" → confirmed service. */
   private readonly pending = new Map<string, number>();
+  /** Same keys: the remote device (DNET/DADR) an outstanding confirmed request was routed to. */
+  private readonly routedPending = new Map<string, string>();
 
   /** `llc`: datagrams are 802.2 LLC payloads (NPDU, no BVLC), not B/IP. */
   constructor(private readonly ctx: DecoderContext, private readonly llc = false) {}
@@ -71,6 +74,7 @@ export class BacnetDecoder implements StreamDecoder {
     if (this.reassembly.size) this.ctx.anomaly('bacnet_incomplete_segmentation', `${this.reassembly.size} unfinished`);
     this.reassembly.clear();
     this.pending.clear();
+    this.routedPending.clear();
   }
 
   private onBip(fromInitiator: boolean, data: Buffer, ts: number): void {
@@ -173,7 +177,7 @@ export class BacnetDecoder implements StreamDecoder {
         if (h.type === PDU_CONFIRMED_REQUEST) {
           name = base;
           direction = 'request';
-          if (h.invokeId !== undefined && h.service !== undefined) this.remember(fromInitiator, h.invokeId, h.service);
+          if (h.invokeId !== undefined && h.service !== undefined) this.remember(fromInitiator, h.invokeId, h.service, routedDestination(fields));
         } else {
           name = h.type === PDU_ERROR ? `${base}_error` : `${base}_ack`;
           direction = 'response';
@@ -215,9 +219,15 @@ export class BacnetDecoder implements StreamDecoder {
       if (rec.malformed) this.ctx.anomaly('bacnet_service_malformed', `${name}: ${rec.malformed}`);
       if (rec.objectNames) fields.object_names = rec.objectNames;
       if (rec.charStrings?.length) fields.char_strings = rec.charStrings;
-      // A routed PDU (SNET present) comes from a device behind the router whose IP we see: its
-      // identity is not the IP sender's.
-      if (fields.snet === undefined && (rec.iam || rec.ihaveDevice !== undefined || rec.results)) identity = identityClaims(rec);
+      if (rec.iam || rec.ihaveDevice !== undefined || rec.results) {
+        // A routed PDU (SNET/SADR) comes from a device behind the router whose IP we see: the claims name
+        // that device. So does an ack without SNET to a request that was routed to DNET/DADR (a router that
+        // omits SNET on the way back still relays the remote device's answer).
+        const device = fields.snet !== undefined ? routedSource(fields)
+          : h.type === PDU_COMPLEX_ACK && h.invokeId !== undefined ? this.routedAnswer(fromInitiator, h.invokeId) : undefined;
+        // SNET with an empty SADR is an indeterminate source: neither the router nor a device we can name.
+        if (fields.snet === undefined || device !== undefined) identity = identityClaims(rec, device);
+      }
     }
     this.emit(ts, src, dst, direction, name, operation, detail, fields, identity);
   }
@@ -263,11 +273,21 @@ export class BacnetDecoder implements StreamDecoder {
     return decodeService(h.type, r.service, whole, 0, whole.length);
   }
 
-  private remember(fromInitiator: boolean, invokeId: number, service: number): void {
+  private remember(fromInitiator: boolean, invokeId: number, service: number, device: string | undefined): void {
     const key = `${fromInitiator ? 1 : 0}:${invokeId}`;
     this.pending.delete(key);
     this.pending.set(key, service);
     this.evict(this.pending);
+    this.routedPending.delete(key);
+    if (device !== undefined) {
+      this.routedPending.set(key, device);
+      this.evict(this.routedPending);
+    }
+  }
+
+  /** The remote device that the request an ack answers (sent from the other direction) was routed to, if any. */
+  private routedAnswer(fromInitiator: boolean, invokeId: number): string | undefined {
+    return this.routedPending.get(`${fromInitiator ? 0 : 1}:${invokeId}`);
   }
 
   /**

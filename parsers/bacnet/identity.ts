@@ -30,12 +30,15 @@ export function vendorName(id: number): string | undefined {
   return VENDORS.get(id);
 }
 
-/** Claims about the sender (src) carried by one decoded service, or undefined. */
-export function identityClaims(rec: ServiceRecord): IdentityClaim[] | undefined {
+/**
+ * Claims about the sender (src) carried by one decoded service, or undefined. `device`: the sender is a
+ * device behind the router at src ('bacnet:<network>:<mac hex>', routing.ts), not src itself.
+ */
+export function identityClaims(rec: ServiceRecord, device?: string): IdentityClaim[] | undefined {
   let out: IdentityClaim[] | undefined;
   const add = (attribute: IdentityAttribute, value: string): void => {
     if (value === '') return;
-    (out ??= []).push({ about: 'src', attribute, value });
+    (out ??= []).push(device === undefined ? { about: 'src', attribute, value } : { about: 'src', device, attribute, value });
   };
   if (rec.iam) {
     add('device_instance', String(rec.iam.instance));
