@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 /** otwatch command line: dispatches to one Command per sub-command. */
+import { pathToFileURL } from 'node:url';
 import type { Command } from './commands/command.js';
 import { CliError } from './commands/command.js';
 import { statsCommand } from './commands/stats.js';
@@ -10,6 +11,7 @@ import { policyCommand } from './commands/policy.js';
 import { zonesCommand } from './commands/zones.js';
 import { serveCommand } from './commands/serve.js';
 import { tokenCommand } from './commands/token.js';
+import { captureCommand } from './commands/capture.js';
 
 const commands: Command[] = [
   statsCommand,
@@ -20,6 +22,7 @@ const commands: Command[] = [
   zonesCommand,
   serveCommand,
   tokenCommand,
+  captureCommand,
 ];
 
 function help(): string {
@@ -65,4 +68,12 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`otwatch ${name}: internal error: ${e?.stack ?? String(err)}`);
     return 70;
   }
+}
+
+// run when executed directly (`node --import tsx agent/cli.ts ...` in tests); bin/otwatch.js imports main()
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main(process.argv.slice(2)).then(
+    (code) => { process.exitCode = code; },
+    (err) => { console.error(err); process.exitCode = 70; },
+  );
 }

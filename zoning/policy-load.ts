@@ -10,7 +10,7 @@ import { buildPolicy, type RawPolicy } from './policy-semantics.js';
 import { validateAgainstSchema } from './schema-validate.js';
 
 /** yaml's pretty messages carry a code excerpt after ' at line N, column M:'; we give the position apart. */
-function yamlError(e: YAMLError, file: string): PolicyError {
+export function yamlError(e: YAMLError, file: string): PolicyError {
   const pos = e.linePos?.[0];
   return { file, line: pos?.line ?? 1, col: pos?.col ?? 1, path: '', message: `YAML: ${e.message.split(/ at line \d+, column \d+/)[0]!.trim()}` };
 }

@@ -14,14 +14,17 @@ export const POLICY_SCHEMA: Record<string, unknown> = JSON.parse(
 
 let compiled: ValidateFunction | undefined;
 
+/** An ajv validator that knows our `x-expected` annotation (also used for the agent's configuration file). */
+export function compileSchema(schema: Record<string, unknown>): ValidateFunction {
+  const ajv = new Ajv({ allErrors: true, verbose: true, strict: true });
+  // Our annotation: the phrase error messages use for "what was expected here".
+  ajv.addKeyword({ keyword: 'x-expected', schemaType: 'string' });
+  return ajv.compile(schema);
+}
+
 function validator(): ValidateFunction {
-  if (!compiled) {
-    const ajv = new Ajv({ allErrors: true, verbose: true, strict: true });
-    // Our annotation: the phrase error messages use for "what was expected here".
-    ajv.addKeyword({ keyword: 'x-expected', schemaType: 'string' });
-    compiled = ajv.compile(POLICY_SCHEMA);
-  }
-  return compiled!;
+  compiled ??= compileSchema(POLICY_SCHEMA);
+  return compiled;
 }
 
 function describe(value: unknown): string {
@@ -68,8 +71,7 @@ function collapseAnyOf(errors: ErrorObject[]): ErrorObject[] {
   return errors.filter((e) => e.keyword === 'anyOf' || !places.some((p) => e.instancePath === p || e.instancePath.startsWith(p + '/')));
 }
 
-export function validateAgainstSchema(data: unknown, doc: Document, lc: LineCounter, file: string): PolicyError[] {
-  const validate = validator();
+export function validateAgainstSchema(data: unknown, doc: Document, lc: LineCounter, file: string, validate: ValidateFunction = validator()): PolicyError[] {
   if (validate(data)) return [];
   const seen = new Set<string>();
   const out: PolicyError[] = [];

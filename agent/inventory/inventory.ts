@@ -178,6 +178,19 @@ export class Inventory implements PipelineSink {
     }
   }
 
+  /**
+   * The live agent's persistence window: the result so far, then the traffic (paths, their counts and
+   * operations, pending changes) starts afresh while the address and identity evidence is kept, so that
+   * the next window places its traffic on the same devices as a whole capture would.
+   */
+  takeWindow(): InventoryResult {
+    const r = this.result();
+    this.paths.clear();
+    this.flows.clear();
+    this.pendingChanges.length = 0;
+    return r;
+  }
+
   /** Assets, paths and changes of everything seen so far. */
   result(): InventoryResult {
     const { assetOf, assets, gatewayEvidence } = this.resolveAssets();
