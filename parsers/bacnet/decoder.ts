@@ -51,10 +51,10 @@ interface Reassembly {
 
 export class BacnetDecoder implements StreamDecoder {
   private readonly reassembly = new Map<string, Reassembly>();
-  /** "<1 if the request came from the initiator>:<invoke id>" → confirmed service. */
-  private readonly pending = new Map<string, number>();
+  /** pendingKey(request came from the initiator, invoke id) → confirmed service. */
+  private readonly pending = new Map<number, number>();
   /** Same keys: the remote device (DNET/DADR) an outstanding confirmed request was routed to. */
-  private readonly routedPending = new Map<string, string>();
+  private readonly routedPending = new Map<number, string>();
 
   /** `llc`: datagrams are 802.2 LLC payloads (NPDU, no BVLC), not B/IP. */
   constructor(private readonly ctx: DecoderContext, private readonly llc = false) {}
@@ -274,7 +274,7 @@ export class BacnetDecoder implements StreamDecoder {
   }
 
   private remember(fromInitiator: boolean, invokeId: number, service: number, device: string | undefined): void {
-    const key = `${fromInitiator ? 1 : 0}:${invokeId}`;
+    const key = pendingKey(fromInitiator, invokeId);
     this.pending.delete(key);
     this.pending.set(key, service);
     this.evict(this.pending);
@@ -287,7 +287,7 @@ export class BacnetDecoder implements StreamDecoder {
 
   /** The remote device that the request an ack answers (sent from the other direction) was routed to, if any. */
   private routedAnswer(fromInitiator: boolean, invokeId: number): string | undefined {
-    return this.routedPending.get(`${fromInitiator ? 0 : 1}:${invokeId}`);
+    return this.routedPending.get(pendingKey(!fromInitiator, invokeId));
   }
 
   /**
@@ -296,10 +296,10 @@ export class BacnetDecoder implements StreamDecoder {
    */
   private answered(fromInitiator: boolean, invokeId: number, byServer: boolean | undefined): number | undefined {
     const requestFromInitiator = byServer === false ? fromInitiator : !fromInitiator;
-    return this.pending.get(`${requestFromInitiator ? 1 : 0}:${invokeId}`);
+    return this.pending.get(pendingKey(requestFromInitiator, invokeId));
   }
 
-  private evict(map: Map<string, unknown>): void {
+  private evict(map: Map<unknown, unknown>): void {
     if (map.size > MAX_PENDING) {
       const oldest = map.keys().next().value;
       if (oldest !== undefined) map.delete(oldest);
@@ -324,4 +324,9 @@ function addRouting(fields: BacnetFields, npdu: Npdu): void {
     fields.snet = npdu.snet;
     fields.sadr = npdu.sadr;
   }
+}
+
+/** Key of an outstanding confirmed request: its direction and invoke id (0..255) as one small integer, no string per PDU. */
+function pendingKey(fromInitiator: boolean, invokeId: number): number {
+  return (fromInitiator ? 256 : 0) + invokeId;
 }
