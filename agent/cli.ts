@@ -12,6 +12,7 @@ import { zonesCommand } from './commands/zones.js';
 import { serveCommand } from './commands/serve.js';
 import { tokenCommand } from './commands/token.js';
 import { captureCommand } from './commands/capture.js';
+import { demoCommand } from './commands/demo.js';
 
 const commands: Command[] = [
   statsCommand,
@@ -23,6 +24,7 @@ const commands: Command[] = [
   serveCommand,
   tokenCommand,
   captureCommand,
+  demoCommand,
 ];
 
 function help(): string {
