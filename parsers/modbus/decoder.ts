@@ -8,7 +8,9 @@
  * chunk is the next chance to find one, as Wireshark does); a gap drops the partial ADU.
  */
 import type { DecoderContext, Direction, Endpoint, IdentityClaim, ProtocolEvent, StreamDecoder } from '../types.js';
-import { classify, describe } from './classify.js';
+import { describe } from './classify.js';
+import { RequestMemo } from './memo.js';
+import { SlotMap } from '../net/slot-map.js';
 import {
   DEVICE_ID_OBJECTS, EXCEPTION_BIT, FC_ENCAPSULATED_INTERFACE, FC_REPORT_SERVER_ID, FUNCTIONS, MAX_ADU_LEN,
   MAX_GARBAGE_CHUNKS_BEFORE_GIVING_UP, MAX_PENDING_TRANSACTIONS, MBAP_HEADER_LEN, MBAP_PREFIX_LEN,
@@ -30,13 +32,8 @@ class Side {
   ends: { src: Endpoint; dst: Endpoint } | undefined;
 }
 
-interface PendingRequest {
-  fields: ModbusFields;
-  fn: string;
-  operation: Operation;
-  detail: string;
-  ts: number;
-}
+/** An outstanding request is its own event: it carries fields, fn, operation, detail and ts. */
+type PendingRequest = ProtocolEvent<ModbusFields>;
 
 /** Identity attribute each standard device identification object feeds (vendor URL has none). */
 const OBJECT_ATTRIBUTES: ReadonlyMap<number, IdentityClaim['attribute']> = new Map([
@@ -51,7 +48,8 @@ const OBJECT_ATTRIBUTES: ReadonlyMap<number, IdentityClaim['attribute']> = new M
 export class ModbusDecoder implements StreamDecoder {
   private readonly a = new Side(); // from initiator
   private readonly b = new Side(); // from responder
-  private readonly pending = new Map<number, PendingRequest>();
+  private readonly pending = new SlotMap<PendingRequest>();
+  private readonly memo = new RequestMemo();
 
   constructor(private readonly ctx: DecoderContext) {}
 
@@ -189,11 +187,13 @@ export class ModbusDecoder implements StreamDecoder {
     if (req) {
       fn = req.fn;
       operation = req.operation;
-      detail = req.detail;
+      detail = req.detail ?? ''; // always set on a remembered request
       if (fields.umasFunction === undefined && req.fields.umasFunction !== undefined) fields.umasFunction = req.fields.umasFunction;
     } else {
-      ({ fn, operation } = classify(fields));
-      detail = describe(fields, fn);
+      const d = this.memo.describe(fields);
+      fn = d.fn;
+      operation = d.operation;
+      detail = d.detail;
     }
     if (fields.exceptionCode !== undefined) detail = `${detail} exception ${fields.exceptionCode} ${fields.exception ?? 'unknown'}`;
     else if (direction === 'response' && fields.objects) detail = describe(fields, fn);
@@ -205,7 +205,7 @@ export class ModbusDecoder implements StreamDecoder {
       const identity = identityOf(fields);
       if (identity) event.identity = identity;
     } else {
-      this.remember(key, { fields, fn, operation, detail, ts });
+      this.remember(key, event);
     }
     this.ctx.emit(event);
   }
@@ -213,8 +213,8 @@ export class ModbusDecoder implements StreamDecoder {
   private remember(key: number, r: PendingRequest): void {
     if (this.pending.size >= MAX_PENDING_TRANSACTIONS && !this.pending.has(key)) {
       // Oldest first: Map iteration order is insertion order.
-      const oldest = this.pending.keys().next().value as number;
-      this.pending.delete(oldest);
+      const oldest = this.pending.oldestKey();
+      if (oldest !== undefined) this.pending.delete(oldest);
     }
     this.pending.set(key, r);
   }

@@ -9,6 +9,7 @@ import type { ProtocolEvent, ProtocolStats } from '../types.js';
 import { DEVICE_ID_FIRST_NON_STRING, FC_ENCAPSULATED_INTERFACE, MEI_READ_DEVICE_IDENTIFICATION, MODBUS_TCP_PORT } from './constants.js';
 import { PROTOCOL } from './decoder.js';
 import type { ModbusFields } from './records.js';
+import { EndpointTextSet } from '../net/endpoint-text.js';
 
 export interface ModbusSection {
   pdus: number;
@@ -31,7 +32,7 @@ class Tally {
   readonly byFunction = new Map<number, number>();
   readonly exceptions = new Map<string, number>();
   readonly deviceIds = new Set<string>();
-  readonly servers = new Set<string>();
+  readonly servers = new EndpointTextSet();
   readonly clients = new Set<string>();
   readonly units = new Set<number>();
 
@@ -46,11 +47,11 @@ class Tally {
     this.units.add(f.unitId);
     if (dir === 'request') {
       this.requests++;
-      this.servers.add(hostPort(e.dst.ip, e.dst.port));
+      this.servers.add(e.dst);
       this.clients.add(e.src.ip);
     } else if (dir === 'response') {
       this.responses++;
-      this.servers.add(hostPort(e.src.ip, e.src.port));
+      this.servers.add(e.src);
       this.clients.add(e.dst.ip);
       if (f.functionCode === FC_ENCAPSULATED_INTERFACE && f.meiType === MEI_READ_DEVICE_IDENTIFICATION && f.objects && f.exceptionCode === undefined) {
         for (const o of f.objects) if (o.id < DEVICE_ID_FIRST_NON_STRING) this.deviceIds.add(o.value);
@@ -69,7 +70,7 @@ class Tally {
       by_function: countObject([...this.byFunction].sort((x, y) => x[0] - y[0]).map(([k, v]) => [String(k), v])),
       exceptions: countObject([...this.exceptions].sort(([x], [y]) => compareExceptionKeys(x, y))),
       device_identification: [...this.deviceIds].sort(),
-      servers: [...this.servers].sort(),
+      servers: [...this.servers.texts].sort(),
       clients: [...this.clients].sort(),
       unit_ids: [...this.units].sort((x, y) => x - y),
     };
@@ -95,11 +96,6 @@ export class ModbusStats implements ProtocolStats {
     if (this.other.pdus > 0) out.other_ports = this.other.section();
     return out;
   }
-}
-
-/** The oracle's way of writing an endpoint: IPv6 in brackets. */
-function hostPort(ip: string, port: number): string {
-  return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
 }
 
 function countObject(entries: Iterable<[string, number]>): Record<string, number> {
