@@ -10,11 +10,18 @@ import {
 } from './constants.js';
 import { FUNCTION_NAMES, S7P_FUNCTION_NAMES, S7P_OPCODE_NAMES, USERDATA_GROUP_NAMES, USERDATA_SUBFUNCTION_NAMES } from './tables.js';
 
+/** Texts of every byte, built once: hex2 runs several times per PDU (function codes, return codes). */
+const HEX2: readonly string[] = Array.from({ length: 256 }, (_, n) => `0x${n.toString(16).padStart(2, '0')}`);
+/** 16-bit texts, filled on first use (SZL ids, function codes of S7comm-plus). */
+const HEX4: (string | undefined)[] = new Array<string | undefined>(65536).fill(undefined);
+
 export function hex2(n: number): string {
+  if (n >= 0 && n <= 255 && (n | 0) === n) return HEX2[n]!;
   return `0x${n.toString(16).padStart(2, '0')}`;
 }
 
 export function hex4(n: number): string {
+  if (n >= 0 && n <= 0xffff && (n | 0) === n) return (HEX4[n] ??= `0x${n.toString(16).padStart(4, '0')}`);
   return `0x${n.toString(16).padStart(4, '0')}`;
 }
 

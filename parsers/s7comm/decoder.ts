@@ -15,6 +15,7 @@ import {
 } from './constants.js';
 import { parseCotp, tsapInfo, tsapText, type CotpRecord } from './cotp.js';
 import { parseS7Plus } from './plus.js';
+import { SlotMap } from '../net/slot-map.js';
 import {
   isBlockTransfer, parseBlockTransfer, parseDataItems, parsePiService, parsePlcStop, parseS7Pdu, parseSetupCommunication,
   parseVarRequest, type S7Pdu, type VarItem,
@@ -54,7 +55,7 @@ class Side implements TpktSink {
   /** Inside a fragmented S7comm-plus PDU: its continuation fragments are not S7comm. */
   plusFragments = false;
   udFrags: UserdataFragments | undefined;
-  readonly jobs = new Map<number, OpenJob>();
+  readonly jobs = new SlotMap<OpenJob>();
 
   constructor(private readonly dec: S7Decoder, readonly fromInitiator: boolean) {
     this.framer = new TpktFramer(this);

@@ -7,6 +7,7 @@ import type { ProtocolEvent, ProtocolStats } from '../types.js';
 import { FN_PLC_STOP, ROSCTR_ACK_DATA, ROSCTR_JOB, ROSCTR_USERDATA } from './constants.js';
 import { hex2 } from './classify.js';
 import { serverEndpoint } from './decoder.js';
+import { EndpointTextSet } from '../net/endpoint-text.js';
 
 const PLC_STOP = hex2(FN_PLC_STOP);
 
@@ -29,10 +30,6 @@ function bump(m: Record<string, number>, k: string): void {
   m[k] = (m[k] ?? 0) + 1;
 }
 
-function hostPort(ip: string, port: number): string {
-  return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
-}
-
 export class S7Stats implements ProtocolStats {
   private seen = false;
   private pdus = 0;
@@ -44,7 +41,7 @@ export class S7Stats implements ProtocolStats {
   private readonly orderNumbers = new Set<string>();
   private plcStop = 0;
   private readonly piServices = new Set<string>();
-  private readonly servers = new Set<string>();
+  private readonly servers = new EndpointTextSet();
   private readonly clients = new Set<string>();
   private plusFrames = 0;
 
@@ -81,7 +78,7 @@ export class S7Stats implements ProtocolStats {
     this.seen = true;
     const server = serverEndpoint(event.src, event.dst, event.direction);
     const client = server === event.src ? event.dst : event.src;
-    this.servers.add(hostPort(server.ip, server.port));
+    this.servers.add(server);
     this.clients.add(client.ip);
   }
 
@@ -97,7 +94,7 @@ export class S7Stats implements ProtocolStats {
       order_numbers: [...this.orderNumbers].sort(),
       plc_stop: this.plcStop,
       pi_services: [...this.piServices].sort(),
-      servers: [...this.servers].sort(),
+      servers: [...this.servers.texts].sort(),
       clients: [...this.clients].sort(),
       s7commplus_frames: this.plusFrames,
     };
