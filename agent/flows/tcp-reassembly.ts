@@ -25,8 +25,13 @@ export const MAX_PENDING_SEGMENTS = 256;
 export const MAX_PENDING_BYTES = 1 << 20;
 
 export class TcpDirection {
-  /** Next expected sequence number; undefined until the first segment (or SYN) of this direction. */
-  private next: number | undefined;
+  /**
+   * Next expected sequence number, valid once `started` (the first segment or SYN of this direction).
+   * Kept a plain number field (never undefined) so that V8 stores it unboxed: sequence numbers are
+   * mostly beyond the small-integer range and a tagged field would allocate a number per segment.
+   */
+  private next = 0;
+  private isStarted = false;
   private pending: Pending[] = [];
   private pendingBytes = 0;
   gaps = 0;
@@ -37,18 +42,23 @@ export class TcpDirection {
 
   /** SYN seen: data starts at isn + 1. */
   syn(isn: number): void {
-    if (this.next === undefined) this.next = (isn + 1) >>> 0;
+    if (!this.isStarted) this.start((isn + 1) >>> 0);
   }
 
   get started(): boolean {
-    return this.next !== undefined;
+    return this.isStarted;
+  }
+
+  private start(seq: number): void {
+    this.next = seq;
+    this.isStarted = true;
   }
 
   /** A segment carrying payload data[start:end] at sequence `seq`. */
   segment(seq: number, data: Buffer, start: number, end: number, ts: number): void {
     const len = end - start;
     if (len <= 0) return;
-    if (this.next === undefined) this.next = seq; // mid-stream: the first segment seen starts the stream
+    if (!this.isStarted) this.start(seq); // mid-stream: the first segment seen starts the stream
     const d = seqDiff(seq, this.next);
     if (d <= 0) {
       // retransmission or overlap: deliver only the part beyond what was delivered
@@ -66,7 +76,7 @@ export class TcpDirection {
     if (this.pending.length >= MAX_PENDING_SEGMENTS || this.pendingBytes + len > MAX_PENDING_BYTES) {
       this.skipToPending(ts);
       // after skipping, this segment may now be in order
-      if (seqDiff(seq, this.next!) <= 0) return this.segment(seq, data, start, end, ts);
+      if (seqDiff(seq, this.next) <= 0) return this.segment(seq, data, start, end, ts);
     }
     const bytes = Buffer.from(data.subarray(start, end));
     let i = this.pending.length;
@@ -77,7 +87,7 @@ export class TcpDirection {
 
   /** The peer acknowledged `ack`: bytes before it that we never saw are lost from the capture. */
   acked(ack: number, ts: number): void {
-    if (this.next === undefined || this.pending.length === 0) return;
+    if (!this.isStarted || this.pending.length === 0) return;
     if (seqDiff(ack, this.pending[0].seq) >= 0 && seqDiff(this.pending[0].seq, this.next) > 0) this.skipToPending(ts);
   }
 
@@ -87,7 +97,7 @@ export class TcpDirection {
   }
 
   private deliver(bytes: Buffer, ts: number): void {
-    this.next = (this.next! + bytes.length) >>> 0;
+    this.next = (this.next + bytes.length) >>> 0;
     this.sink.data(bytes, ts);
   }
 
@@ -95,7 +105,7 @@ export class TcpDirection {
   private drain(ts: number): void {
     while (this.pending.length > 0) {
       const p = this.pending[0];
-      const d = seqDiff(p.seq, this.next!);
+      const d = seqDiff(p.seq, this.next);
       if (d > 0) return;
       this.pending.shift();
       this.pendingBytes -= p.bytes.length;
@@ -108,7 +118,7 @@ export class TcpDirection {
   /** Declare the hole before the first queued segment lost, then drain. */
   private skipToPending(ts: number): void {
     if (this.pending.length === 0) return;
-    const missing = seqDiff(this.pending[0].seq, this.next!);
+    const missing = seqDiff(this.pending[0].seq, this.next);
     if (missing > 0) {
       this.gaps++;
       this.gapBytes += missing;

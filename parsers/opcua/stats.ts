@@ -2,7 +2,7 @@
  * The `opcua` section of `otwatch stats`, in the oracle's format (../shared/corpus/README.md), built
  * from the decoder's events only.
  */
-import type { Endpoint, ProtocolEvent, ProtocolStats } from '../types.js';
+import type { Endpoint, FlowRef, ProtocolEvent, ProtocolStats } from '../types.js';
 import type { ApplicationSummary, EndpointSummary } from './bodies.js';
 import { COUNTED_MESSAGE_TYPES, OPCUA_PORT } from './constants.js';
 
@@ -42,16 +42,22 @@ export class OpcuaStats implements ProtocolStats {
   private readonly productUris = new Set<string>();
   private readonly endpointUrls = new Set<string>();
   private readonly flows = new Map<string, FlowSides>();
+  /** The same sides by FlowRef object: one identity lookup per message instead of hashing the id string. */
+  private readonly byRef = new WeakMap<FlowRef, FlowSides>();
   private seen = false;
 
   onEvent(event: ProtocolEvent<object>): void {
     if (event.protocol !== 'opcua') return;
     this.seen = true;
     const f = event.fields as Record<string, unknown>;
-    let sides = this.flows.get(event.flow.id);
+    let sides = this.byRef.get(event.flow);
     if (!sides) {
-      sides = { initiator: event.flow.initiator, responder: event.flow.responder };
-      this.flows.set(event.flow.id, sides);
+      sides = this.flows.get(event.flow.id);
+      if (!sides) {
+        sides = { initiator: event.flow.initiator, responder: event.flow.responder };
+        this.flows.set(event.flow.id, sides);
+      }
+      this.byRef.set(event.flow, sides);
     }
     const type = f.msgType as string;
     if (this.messages.has(type)) this.messages.set(type, this.messages.get(type)! + ((f.chunks as number) ?? 1));
