@@ -129,11 +129,13 @@ CREATE INDEX jobs_status ON jobs (status, created_at);
 CREATE TABLE policy_versions (version INTEGER PRIMARY KEY, text TEXT NOT NULL, created_at TEXT NOT NULL, created_by TEXT);
 CREATE TABLE findings (
   id TEXT PRIMARY KEY, rule TEXT NOT NULL, severity TEXT NOT NULL, severity_rank INTEGER NOT NULL, status TEXT NOT NULL,
-  conduit TEXT, first_seen REAL NOT NULL, last_seen REAL NOT NULL, detected_at REAL NOT NULL, updated_at REAL NOT NULL,
-  data TEXT NOT NULL
-);
+  conduit TEXT, first_seen REAL NOT NULL, last_seen REAL NOT NULL, detected_at REAL NOT NULL, updated_at REAL NOT NULL
+) WITHOUT ROWID;
+-- The finding's JSON apart: filtered counts and sorts then read small rows only.
+CREATE TABLE finding_data (id TEXT PRIMARY KEY, data TEXT NOT NULL);
 CREATE INDEX findings_rank ON findings (severity_rank, id);
 CREATE INDEX findings_rule ON findings (rule, severity_rank, id);
+CREATE INDEX findings_rule_status ON findings (rule, status, severity_rank, id);
 CREATE INDEX findings_severity ON findings (severity, severity_rank, id);
 CREATE INDEX findings_status ON findings (status, severity_rank, id);
 CREATE INDEX findings_conduit ON findings (conduit, severity_rank, id);

@@ -86,7 +86,8 @@ function fill(store: Store): void {
   }
   console.log(`${N_PATHS} paths in ${((performance.now() - t) / 1000).toFixed(1)} s`);
   db.transaction(() => {
-    const f = db.prepare('INSERT INTO findings (id, rule, severity, severity_rank, status, conduit, first_seen, last_seen, detected_at, updated_at, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+    const f = db.prepare('INSERT INTO findings (id, rule, severity, severity_rank, status, conduit, first_seen, last_seen, detected_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+    const fd = db.prepare('INSERT INTO finding_data (id, data) VALUES (?, ?)');
     const fz = db.prepare('INSERT OR IGNORE INTO finding_zones (zone, finding_id) VALUES (?, ?)');
     const fa = db.prepare('INSERT OR IGNORE INTO finding_assets (asset_id, finding_id) VALUES (?, ?)');
     for (let k = 0; k < N_FINDINGS; k++) {
@@ -102,7 +103,8 @@ function fill(store: Store): void {
         explanation: 'modbus (tcp/502) from one zone to another on 1 path(s), but no conduit joins them', remediation: 'Block this flow', zones, conduit: conduit ?? undefined,
         evidence: { pathCount: 1, packets: 20, firstSeen: first, lastSeen: first + 3600, paths: [{ pathId: 'p', initiator: assetId(a), responder: assetId(a + 1), initiatorIp: ip(a), responderIp: ip(a + 1), protocol: 'modbus', transport: 'tcp', responderPort: 502, packets: 20, firstSeen: first, lastSeen: first + 3600 }], operations: [{ operation: 'write', count: 3, examples: ['HR 40001'] }], facts: {}, details: [] },
       };
-      f.run(id, rule, severity, SEVERITY_ORDER[severity as keyof typeof SEVERITY_ORDER], pick(['open', 'open', 'acknowledged', 'resolved']), conduit, first, first + 3600, first, first, JSON.stringify(finding));
+      f.run(id, rule, severity, SEVERITY_ORDER[severity as keyof typeof SEVERITY_ORDER], pick(['open', 'open', 'acknowledged', 'resolved']), conduit, first, first + 3600, first, first);
+      fd.run(id, JSON.stringify(finding));
       for (const z of zones) fz.run(z, id);
       fa.run(assetId(a), id);
     }
@@ -130,14 +132,14 @@ async function main(): Promise<void> {
       '/api/v1/assets?zone=zone-3&sort=last_seen&order=desc&limit=50',
       '/api/v1/assets?protocol=modbus&limit=50',
       '/api/v1/assets?vendor=Siemens&role=plc&limit=50',
-      `/api/v1/assets/${encodeURIComponent(assetId(4242))}`,
+      `/api/v1/assets/${encodeURIComponent(assetId(Math.min(4242, N_ASSETS - 1)))}`,
       '/api/v1/paths?limit=50',
       '/api/v1/paths?protocol=modbus&limit=50',
       `/api/v1/paths?protocol=modbus&limit=50&cursor=${second}`,
       '/api/v1/paths?from_zone=zone-1&to_zone=zone-2&limit=50',
       '/api/v1/paths?operation=write&limit=50',
       '/api/v1/paths?protocol=s7comm&sort=last_seen&order=desc&limit=50',
-      `/api/v1/paths?asset=${encodeURIComponent(assetId(77))}&limit=50`,
+      `/api/v1/paths?asset=${encodeURIComponent(assetId(Math.min(77, N_ASSETS - 1)))}&limit=50`,
       '/api/v1/findings?limit=50',
       '/api/v1/findings?severity=high&limit=50',
       '/api/v1/findings?rule=ZC-FLOW-NO-CONDUIT&status=open&limit=50',

@@ -35,7 +35,7 @@ export interface FindingFilter {
   conduit?: string;
   status?: FindingStatus;
   asset?: string;
-  /** Traffic seen at or after / before (seconds). */
+  /** The finding's latest traffic at or after / at or before (seconds). */
   since?: number;
   until?: number;
   sort: 'severity' | 'last_seen' | 'first_seen' | 'rule';
@@ -79,10 +79,11 @@ export class FindingsStore {
   saveAudit(findings: readonly Finding[], now: number): { opened: StoredFinding[]; resolved: number } {
     const db = this.db;
     const get = db.prepare('SELECT status FROM findings WHERE id = ?').pluck();
-    const put = db.prepare(`INSERT INTO findings (id, rule, severity, severity_rank, status, conduit, first_seen, last_seen, detected_at, updated_at, data)
-      VALUES (@id, @rule, @severity, @rank, @status, @conduit, @first, @last, @now, @now, @data)
+    const put = db.prepare(`INSERT INTO findings (id, rule, severity, severity_rank, status, conduit, first_seen, last_seen, detected_at, updated_at)
+      VALUES (@id, @rule, @severity, @rank, @status, @conduit, @first, @last, @now, @now)
       ON CONFLICT (id) DO UPDATE SET severity = excluded.severity, severity_rank = excluded.severity_rank, status = excluded.status,
-        conduit = excluded.conduit, first_seen = excluded.first_seen, last_seen = excluded.last_seen, updated_at = excluded.updated_at, data = excluded.data`);
+        conduit = excluded.conduit, first_seen = excluded.first_seen, last_seen = excluded.last_seen, updated_at = excluded.updated_at`);
+    const putData = db.prepare('INSERT OR REPLACE INTO finding_data (id, data) VALUES (?, ?)');
     const clearZones = db.prepare('DELETE FROM finding_zones WHERE finding_id = ?');
     const putZone = db.prepare('INSERT OR IGNORE INTO finding_zones (zone, finding_id) VALUES (?, ?)');
     const clearAssets = db.prepare('DELETE FROM finding_assets WHERE finding_id = ?');
@@ -97,8 +98,9 @@ export class FindingsStore {
         const status: FindingStatus = before === undefined || before === 'resolved' ? 'open' : before;
         put.run({
           id: f.id, rule: f.rule, severity: f.severity, rank: SEVERITY_ORDER[f.severity], status, conduit: f.conduit ?? null,
-          first: f.evidence.firstSeen ?? now, last: f.evidence.lastSeen ?? now, now, data: JSON.stringify(f),
+          first: f.evidence.firstSeen ?? now, last: f.evidence.lastSeen ?? now, now,
         });
+        putData.run(f.id, JSON.stringify(f));
         clearZones.run(f.id);
         for (const z of f.zones) putZone.run(z, f.id);
         clearAssets.run(f.id);
@@ -128,19 +130,23 @@ export class FindingsStore {
     if (q.severity) where.push('f.severity = ?'), args.push(q.severity);
     if (q.status) where.push('f.status = ?'), args.push(q.status);
     if (q.conduit) where.push('f.conduit = ?'), args.push(q.conduit);
-    if (q.zone) where.push('f.id IN (SELECT finding_id FROM finding_zones WHERE zone = ?)'), args.push(q.zone);
+    // Zone: driven from the (zone, finding_id) index by a join (one row per finding and zone, so no duplicates).
+    if (q.zone) where.push('fz.zone = ?'), args.push(q.zone);
     if (q.asset) where.push('f.id IN (SELECT finding_id FROM finding_assets WHERE asset_id = ?)'), args.push(q.asset);
+    // Time range: the finding's latest traffic falls in [since, until] (one indexed column, one range).
     if (q.since !== undefined) where.push('f.last_seen >= ?'), args.push(q.since);
-    if (q.until !== undefined) where.push('f.first_seen <= ?'), args.push(q.until);
-    const page = listPage<Row & Record<string, unknown>>(this.db, {
-      from: 'findings f', select: 'f.data, f.status, f.detected_at, f.updated_at', id: 'f.id', where, args,
+    if (q.until !== undefined) where.push('f.last_seen <= ?'), args.push(q.until);
+    const page = listPage<Omit<Row, 'data'> & { id: string }>(this.db, {
+      from: q.zone ? 'findings f JOIN finding_zones fz ON fz.finding_id = f.id' : 'findings f', select: 'f.id, f.status, f.detected_at, f.updated_at', id: 'f.id', where, args,
       sort: SORT_COLUMNS[q.sort], desc: q.desc, limit: q.limit, offset: q.offset, cursor: q.cursor,
     });
-    return { ...page, items: page.items.map(fromRow) };
+    // The JSON of the page's rows only, after the page is chosen.
+    const data = this.db.prepare('SELECT data FROM finding_data WHERE id = ?').pluck();
+    return { ...page, items: page.items.map((r) => fromRow({ ...r, data: data.get(r.id) as string })) };
   }
 
   get(id: string): StoredFinding | undefined {
-    const row = this.db.prepare('SELECT data, status, detected_at, updated_at FROM findings WHERE id = ?').get(id) as Row | undefined;
+    const row = this.db.prepare('SELECT d.data, f.status, f.detected_at, f.updated_at FROM findings f JOIN finding_data d ON d.id = f.id WHERE f.id = ?').get(id) as Row | undefined;
     if (!row) return undefined;
     const history = this.db.prepare('SELECT ts, status, actor, comment FROM finding_events WHERE finding_id = ? ORDER BY ts, id').all(id) as FindingEvent[];
     return { ...fromRow(row), history };

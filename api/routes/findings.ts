@@ -17,8 +17,8 @@ export const findingQuerySchema = {
   properties: {
     rule: { type: 'string', enum: Object.values(RULES) }, severity: { type: 'string', enum: Object.keys(SEVERITY_ORDER) },
     zone: filterString, conduit: filterString, asset: filterString, status: { type: 'string', enum: [...FINDING_STATUSES] },
-    since: { ...timeParam, description: 'traffic seen at or after (epoch seconds or ISO 8601)' },
-    until: { ...timeParam, description: 'traffic seen at or before (epoch seconds or ISO 8601)' },
+    since: { ...timeParam, description: 'latest traffic of the finding at or after (epoch seconds or ISO 8601)' },
+    until: { ...timeParam, description: 'latest traffic of the finding at or before (epoch seconds or ISO 8601)' },
     sort: { type: 'string', enum: ['severity', 'last_seen', 'first_seen', 'rule'], default: 'severity' }, ...pageQuery,
   },
 } as const;
