@@ -118,6 +118,27 @@ describe.skipIf(why !== undefined || !existsSync(plant))('otwatch capture on a v
     expect(live.findings.map((f: any) => f.rule).sort()).toEqual(file.findings.map((f: any) => f.rule).sort());
   });
 
+  it('serves the API in the same process, with libpcap and queue drop counters in /metrics', async () => {
+    const db = join(dir, 'serve.db');
+    const token = /otw_[A-Za-z0-9_-]+/.exec(runCli(['token', 'create', '--role', 'viewer', '--db', db]).stdout)?.[0];
+    expect(token).toBeDefined();
+    const agent = startAgent(['--interface', net.captureIf, '--db', db, '--flush-seconds', '1', '--serve', '--port', '0']);
+    await agent.ready;
+    const replay = net.replay(plant, 5000);
+    await new Promise((r) => setTimeout(r, 2000)); // a flush after the replay
+    const url = /API on (http:\/\/[^/\s]+)/.exec(agent.log())?.[1];
+    expect(url, agent.log()).toBeDefined();
+    const res = await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${token}` } });
+    const text = await res.text();
+    agent.child.kill('SIGTERM');
+    expect(await agent.exited).toBe(0);
+    expect(res.status).toBe(200);
+    expect(text).toContain('otwatch_capture_dropped_total{where="kernel"} 0');
+    expect(text).toContain('otwatch_capture_dropped_total{where="otwatch_queue"} 0');
+    expect(text).toContain(`otwatch_live_packets_total ${replay.sent}`);
+    expect((await fetch(`${url}/metrics`).catch(() => undefined))?.status).toBeUndefined(); // stopped with the agent
+  });
+
   it('loses at most the last interval on SIGKILL, and carries on after a restart', async () => {
     const db = join(dir, 'kill.db');
     const first = startAgent(['--interface', net.captureIf, '--db', db, '--flush-seconds', '1']);

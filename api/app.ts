@@ -22,6 +22,7 @@ import { FindingsStore } from './data/findings-store.js';
 import { BadCursor } from './data/list.js';
 import { PolicyStore } from './data/policy-store.js';
 import { Metrics } from './metrics.js';
+import type { LiveMetrics } from '../agent/live-agent.js';
 import { captureRoutes } from './routes/captures.js';
 import { exportRoutes } from './routes/exports.js';
 import { findingRoutes } from './routes/findings.js';
@@ -52,6 +53,8 @@ export interface AppOptions {
   tls?: { cert: string; key: string };
   /** Fastify logger: false (tests), true, or a pino instance. */
   logger?: boolean | Logger;
+  /** The live agent's counters, for /metrics, when the API runs inside `otwatch capture --serve`. */
+  live?: () => LiveMetrics;
   /** Failed-authentication limiter (tests pass a small one). */
   authLimiter?: FailureLimiter;
 }
@@ -75,6 +78,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const findings = new FindingsStore(store.db);
   const policies = new PolicyStore(store.db);
   const metrics = new Metrics();
+  metrics.live = opts.live;
   const syslog = opts.syslog ? new SyslogForwarder(parseSyslogUrl(opts.syslog)) : undefined;
 
   const serverOpts: FastifyServerOptions & { https?: { cert: Buffer; key: Buffer } } = {

@@ -4,6 +4,7 @@
  * jobs by status). Counter values are this process's; gauges are read from the database.
  */
 import type { PipelineCounters } from '../agent/counters.js';
+import type { LiveMetrics } from '../agent/live-agent.js';
 
 export class Metrics {
   packets = 0;
@@ -15,6 +16,8 @@ export class Metrics {
   uploads = 0;
   jobsDone = 0;
   jobsFailed = 0;
+  /** The live agent's own counters, when the API runs inside `otwatch capture --serve`. */
+  live?: () => LiveMetrics;
 
   add(c: PipelineCounters): void {
     this.packets += c.packets;
@@ -45,5 +48,18 @@ export function renderMetrics(m: Metrics, findings: Record<string, Record<string
   for (const [severity, byStatus] of Object.entries(findings)) for (const [status, n] of Object.entries(byStatus)) f.push([{ severity, status }, n]);
   metric('otwatch_findings', 'gauge', 'Stored findings by severity and status.', f);
   metric('otwatch_jobs', 'gauge', 'Capture jobs by status (queued and running are the queue).', Object.entries(jobs).map(([status, n]) => [{ status }, n]));
+  const live = m.live?.();
+  if (live) {
+    const c = live.capture;
+    metric('otwatch_capture_received_total', 'counter', 'Packets libpcap received on the capture interface.', [[{}, c.recv]]);
+    metric('otwatch_capture_dropped_total', 'counter', 'Packets dropped before decoding, by where.', [[{ where: 'kernel' }, c.drop], [{ where: 'interface' }, c.ifdrop], [{ where: 'otwatch_queue' }, c.queueDrops]]);
+    metric('otwatch_live_packets_total', 'counter', 'Packets the live pipeline decoded.', [[{}, live.packets]]);
+    metric('otwatch_live_bytes_total', 'counter', 'Bytes the live pipeline decoded.', [[{}, live.bytes]]);
+    metric('otwatch_live_decode_errors_total', 'counter', 'Malformed frames and decoder anomalies on live traffic.', [[{}, live.decodeErrors + live.malformedFrames]]);
+    metric('otwatch_live_active_flows', 'gauge', 'Conversations currently tracked.', [[{}, live.activeFlows]]);
+    metric('otwatch_live_flushes_total', 'counter', 'Flushes of the inventory to the database.', [[{}, live.flushes]]);
+    metric('otwatch_live_last_flush_seconds', 'gauge', 'Time of the last flush (seconds since the epoch).', [[{}, live.lastFlush ?? 0]]);
+    metric('otwatch_live_flush_duration_ms', 'gauge', 'Duration of the last flush.', [[{}, Math.round(live.lastFlushMs)]]);
+  }
   return out.join('\n') + '\n';
 }

@@ -4,9 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Store } from '../agent/store/store.js';
 import { createToken } from './data/tokens.js';
+import { corpusAvailable, corpusPath } from '../fixtures/corpus.js';
 
 /** Small Modbus capture (100 packets): client 192.168.1.6 writes to 3.15.227.20:502, plus loopback traffic. */
-export const MODBUS_CAPTURE = '/work/shared/corpus/modbus/icsnpp-modbus__modbus_example.pcap';
+export const MODBUS_CAPTURE = corpusPath('modbus/icsnpp-modbus__modbus_example.pcap');
+export { corpusAvailable };
 
 export function tempDb(): { dir: string; db: string; cleanup(): void } {
   const dir = mkdtempSync(join(tmpdir(), 'otwatch-api-'));

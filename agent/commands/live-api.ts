@@ -18,8 +18,7 @@ export async function startLiveApi(agent: LiveAgent, o: LiveApiOptions): Promise
   if (!o.tls && !isLoopback(host)) {
     o.log.warn(`listening on ${host} without TLS: tokens and data cross the network in clear text; set api.tls_cert and api.tls_key`);
   }
-  const options: Parameters<typeof buildApp>[0] & { live?: () => object } = { db: o.db, tls: o.tls, logger: o.log, live: () => agent.metrics };
-  const app = await buildApp(options);
+  const app = await buildApp({ db: o.db, tls: o.tls, logger: o.log, live: () => agent.metrics });
   const address = await app.listen({ host, port: o.port ?? DEFAULT_PORT });
   o.log.info(`API on ${address}/api/v1 (docs at ${address}/docs)`);
   return { close: () => app.close() };
