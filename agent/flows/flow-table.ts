@@ -43,6 +43,11 @@ export class FlowTable implements FlowOwner {
   private flowSeq = 0;
   private lastExpiry = 0;
   private bindingsSeen = new Set<string>();
+  /**
+   * One text per IPv4 address: every flow of a host shares the same string object, so that sets and maps
+   * keyed by address downstream (stats, inventory) compare by identity rather than character by character.
+   */
+  private ip4Texts = new Map<number, string>();
 
   constructor(
     private readonly modules: readonly ProtocolModule[],
@@ -167,8 +172,8 @@ export class FlowTable implements FlowOwner {
       else if (dstService) srcIsInitiator = true; // both service ports (BACnet 47808↔47808): first sender initiates
       else srcIsInitiator = sp >= dp;
     }
-    const srcIp = f.ipVersion === 4 ? ipv4ToString(f.src4) : ipv6ToString(f.data, f.addrOff);
-    const dstIp = f.ipVersion === 4 ? ipv4ToString(f.dst4) : ipv6ToString(f.data, f.addrOff + 16);
+    const srcIp = f.ipVersion === 4 ? this.ip4Text(f.src4) : ipv6ToString(f.data, f.addrOff);
+    const dstIp = f.ipVersion === 4 ? this.ip4Text(f.dst4) : ipv6ToString(f.data, f.addrOff + 16);
     const srcMac = f.srcMacOff >= 0 ? macToString(f.data, f.srcMacOff) : undefined;
     const dstMac = f.ethOff >= 0 ? macToString(f.data, f.ethOff) : undefined;
     const src = { ip: srcIp, port: sp, mac: srcMac };
@@ -197,6 +202,16 @@ export class FlowTable implements FlowOwner {
     this.counters.flows[transport]++;
     if (srcMac) this.binding(srcMac, srcIp, f.vlan, f.ts);
     return flow;
+  }
+
+  private ip4Text(n: number): string {
+    let t = this.ip4Texts.get(n);
+    if (t === undefined) {
+      if (this.ip4Texts.size >= MAX_INTERNED_ADDRESSES) this.ip4Texts.clear(); // bounded: a scan must not grow it forever
+      t = ipv4ToString(n);
+      this.ip4Texts.set(n, t);
+    }
+    return t;
   }
 
   /** First packet from the responder: its source MAC belongs to (or fronts) its IP. */
@@ -314,6 +329,9 @@ export class FlowTable implements FlowOwner {
     this.bindingsSeen.clear();
   }
 }
+
+/** Address texts kept for sharing; past this the cache starts afresh. */
+const MAX_INTERNED_ADDRESSES = 65536;
 
 /** 30-bit hash of an IPv4 5-tuple (a small integer, which V8's Map handles without allocation). */
 function tupleHash(lo: number, hi: number, ports: number, proto: number): number {

@@ -16,9 +16,10 @@ import {
 import { parseCotp, tsapInfo, tsapText, type CotpRecord } from './cotp.js';
 import { parseS7Plus } from './plus.js';
 import { SlotMap } from '../net/slot-map.js';
+import { VarRequestMemo } from './var-memo.js';
 import {
   isBlockTransfer, parseBlockTransfer, parseDataItems, parsePiService, parsePlcStop, parseS7Pdu, parseSetupCommunication,
-  parseVarRequest, type S7Pdu, type VarItem,
+  type S7Pdu, type VarItem,
 } from './records.js';
 import { decodeIdentitySzl, isModuleIdSzl } from './szl.js';
 import { CPU_MODE_NAMES, ROSCTR_NAMES } from './tables.js';
@@ -81,6 +82,7 @@ export class S7Decoder implements StreamDecoder {
   private readonly initiatorSide: Side;
   private readonly responderSide: Side;
   private ts = 0;
+  private readonly varRequests = new VarRequestMemo(itemsDetail);
 
   constructor(private readonly ctx: DecoderContext) {
     this.initiatorSide = new Side(this, true);
@@ -264,11 +266,12 @@ export class S7Decoder implements StreamDecoder {
     if (fn === FN_SETUP_COMMUNICATION) {
       detail = this.addSetup(buf, po, pe, fields);
     } else if (fn === FN_READ_VAR || fn === FN_WRITE_VAR) {
-      const req = parseVarRequest(buf, po, pe);
+      const parsed = this.varRequests.parse(buf, po, pe);
+      const req = parsed.req;
       if (req.malformed) this.anomaly(req.malformed);
       fields.item_count = req.itemCount;
       fields.items = req.items.map(itemFields);
-      detail = itemsDetail(req.items);
+      detail = parsed.detail;
       if (fn === FN_WRITE_VAR) {
         const data = parseDataItems(buf, dof, de, req.items.length, true);
         if (data.malformed) this.anomaly(data.malformed);
