@@ -68,13 +68,46 @@ describe.skipIf(!corpusAvailable || !has('bacnet'))('corpus: BACnet', () => {
     const rel = 'bacnet/icsnpp-bacnet__bacnet_services.pcap';
     const assets = await assetsOf(rel);
     const router = withIp(assets, '192.168.0.24');
-    expect(router.role).toBe('bacnet_controller');
+    // Every unicast exchange with it is routed on to network 3 (DNET/SNET 3): it serves nothing itself.
+    expect(router.role).toBe('gateway');
+    expect(router.roleEvidence[0]).toMatch(/^gateway: BACnet router to networks? (1, )?3$/);
     expect(router.identity.vendor_id?.value).toBe('24');
     expect(oracleFor(rel).bacnet.vendor_ids).toContain(Number(router.identity.vendor_id?.value));
     const ws = withIp(assets, '192.168.0.50');
     expect(ws.role).toBe('engineering_workstation'); // atomicWriteFile, reinitializeDevice, DCC toward the device
     // A broadcast address is never an asset.
     expect(assets.some((a) => a.ips.includes('192.168.0.255'))).toBe(false);
+  });
+
+  it('gives the Lithonia device behind the router (network 3, MS/TP MAC 29) as an asset of its own, reached through the router', async () => {
+    const rel = 'bacnet/icsnpp-bacnet__bacnet_services.pcap';
+    const oracle = oracleFor(rel).bacnet;
+    const { assets, paths } = await analyzeCaptures([corpusPath(rel)], { db: ':memory:' });
+    const router = withIp(assets, '192.168.0.24');
+    const dev = assets.find((a) => a.id === 'bacnet:3:1d');
+    expect(dev).toMatchObject({ ips: [], macs: [], via: router.id, role: 'bacnet_controller', purdueLevel: 1 });
+    expect(dev!.roleEvidence[0]).toBe(`bacnet_controller: BACnet device 1d on network 3, reached through ${router.id}`);
+    // ReadProperty acks from SNET 3 SADR 0x1d (tshark: model-name 'SYSC MLX', firmware-revision '2.62',
+    // vendor-name 'Lithonia Lighting, Inc.'); its I-Am names vendor 42, Acuity Brands Lighting.
+    expect(dev!.identity.model?.value).toBe('SYSC MLX');
+    expect(dev!.identity.firmware?.value).toBe('2.62');
+    expect(dev!.identity.vendor?.value).toMatch(/^(Lithonia Lighting|Acuity Brands Lighting), Inc\.$/);
+    expect(dev!.identity.device_instance?.value).toBe('29');
+    expect(oracle.iam_devices).toContain(29);
+    expect(oracle.vendor_ids).toContain(Number(dev!.identity.vendor_id?.value));
+    expect(oracle.object_names).toContain(dev!.names[0]);
+    // The remote identity stays off the router and every IP asset.
+    expect(assets.filter((a) => a.identity.model?.value === 'SYSC MLX').map((a) => a.id)).toEqual(['bacnet:3:1d']);
+    expect(router.routes).toContain('bacnet:3');
+    // Every device on network 3 that sent an I-Am is an asset behind the same router.
+    const net3 = assets.filter((a) => a.id.startsWith('bacnet:3:'));
+    expect(net3.every((a) => a.via === router.id)).toBe(true);
+    expect(net3.map((a) => Number(a.identity.device_instance?.value)).every((n) => oracle.iam_devices.includes(n))).toBe(true);
+    // The workstation's reads go to the device, at the router's address.
+    const ws = withIp(assets, '192.168.0.50');
+    const path = paths.find((p) => p.initiator === ws.id && p.responder === dev!.id);
+    expect(path).toMatchObject({ responderIp: '192.168.0.24', responderPort: 47808 });
+    expect(path!.operations.read?.functions.read_property).toBeGreaterThan(3000);
   });
 });
 

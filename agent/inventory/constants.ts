@@ -80,3 +80,8 @@ export const CLIENT_ROLE_BY_SERVER_ROLE: Partial<Record<AssetRole, AssetRole>> =
 export const CONTROLLER_ROLE_BY_PROTOCOL: Record<string, AssetRole> = {
   bacnet: 'bacnet_controller',
 };
+
+/** How evidence lines name a protocol when its registry name is not what people call it. */
+export const PROTOCOL_LABELS: Record<string, string> = {
+  bacnet: 'BACnet',
+};

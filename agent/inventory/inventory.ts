@@ -7,14 +7,15 @@
  * IPs is one device, except a MAC fronting many IPs or several subnets, which is a router: the router is
  * an asset of its own and the IPs behind it become IP-keyed assets.
  */
-import type { AddressBinding, FlowSummary, IdentityAttribute, Operation, PipelineSink, ProtocolEvent, Transport } from '../../parsers/types.js';
+import type { AddressBinding, Endpoint, FlowSummary, IdentityAttribute, Operation, PipelineSink, ProtocolEvent, Transport } from '../../parsers/types.js';
 import { isDeviceIp, isDeviceMac, isIpv4, subnetOf } from './addresses.js';
 import { DEFAULT_SILENT_AFTER_S, MAX_EXAMPLES, MAX_FACT_VALUES, ROUTER_MIN_IPS } from './constants.js';
-import { groupId, ipAssetId, macAssetId, pathId } from './ids.js';
+import { groupId, ipAssetId, isRoutedDeviceId, macAssetId, pathId, routedNetworkOf } from './ids.js';
 import { addCapped, mergeAsset, mergePath, newerIdentity, unionSorted } from './merge.js';
 import type { Asset, IdentityValue, InventoryChange, OperationSummary, Path } from './model.js';
 import { macVendor } from './oui.js';
 import { GATEWAY_EVIDENCE_PREFIX, inferRole, type RoleInput } from './roles.js';
+import { routedDeviceIp, routedEnds } from './routed.js';
 
 export interface InventoryOptions {
   /** The registry's serverRole per protocol name (from parsers/protocols.ts). */
@@ -63,9 +64,17 @@ interface IpState extends Seen {
   names: Set<string>;
 }
 
+/** A device behind a router (IdentityClaim.device, or the NPDU of a routed message): no address of its own. */
+interface DeviceState extends IpState {
+  /** The router endpoints it was reached through ('ip 10.0.0.1' or, over LLC, 'mac aa:bb:..') → messages. */
+  via: Map<string, number>;
+}
+
 interface PendingChange {
   ts: number;
-  ip: string;
+  /** An IP, or the id of a device behind a router (`device` set). */
+  subject: string;
+  device: boolean;
   detail: string;
 }
 
@@ -73,6 +82,9 @@ interface PendingChange {
 interface PathAcc {
   initiatorIp: string;
   responderIp: string;
+  /** A device behind the router at initiatorIp / responderIp: the path's end is that device, not the router. */
+  initiatorDevice?: string;
+  responderDevice?: string;
   protocol: string;
   transport: Transport;
   responderPort: number;
@@ -87,12 +99,22 @@ interface PathAcc {
 }
 
 interface FlowBinding {
-  acc: PathAcc;
+  /** The path between the flow's own endpoints, which receives the flow summary's counts (minus the routed share). */
+  acc?: PathAcc;
   reversed: boolean; // the flow's responder is the path's initiator (a UDP peer that spoke first)
+  /** Paths to devices behind a router that this flow carried, with the datagrams each side sent on them. */
+  routed?: Map<PathAcc, RoutedShare>;
+}
+
+interface RoutedShare {
+  reversed: boolean;
+  fromInitiator: number; // datagrams sent by the flow's initiator
+  fromResponder: number;
 }
 
 export class Inventory implements PipelineSink {
   private readonly ips = new Map<string, IpState>();
+  private readonly devices = new Map<string, DeviceState>();
   private readonly bindings = new Map<string, Map<string, BindingState>>(); // mac → ip → evidence
   private readonly paths = new Map<string, PathAcc>();
   private readonly flows = new Map<string, FlowBinding>();
@@ -118,15 +140,23 @@ export class Inventory implements PipelineSink {
     const fromInitiator = e.src.ip === flow.initiator.ip && e.src.port === flow.initiator.port;
     const reversed = flow.transport === 'udp' && (e.direction === 'request' ? !fromInitiator : e.direction === 'response' ? fromInitiator : false);
     let fb = this.flows.get(flow.id);
+    if (!fb) this.flows.set(flow.id, (fb = { reversed }));
+    const routed = routedEnds(e);
+    if (routed?.src) this.touchDevice(routed.src, e.src, e.ts, flow.vlan);
+    if (routed?.dst) this.touchDevice(routed.dst, e.dst, e.ts, flow.vlan);
+    // A path ends at a routed device only when the router on that side is a device address: a broadcast
+    // (an I-Am re-broadcast by the router) or an LLC station known by its MAC keeps the plain path.
+    const ends = routed && { src: isDeviceIp(e.src.ip) ? routed.src : undefined, dst: isDeviceIp(e.dst.ip) ? routed.dst : undefined };
     let acc: PathAcc;
-    if (fb && fb.reversed === reversed && fb.acc.protocol === e.protocol) acc = fb.acc;
+    if (ends && (ends.src || ends.dst)) acc = this.routedPathAcc(e, fb, ends, fromInitiator, reversed);
+    else if (fb.acc && fb.reversed === reversed && fb.acc.protocol === e.protocol) acc = fb.acc;
     else {
       const init = reversed ? flow.responder : flow.initiator;
       const resp = reversed ? flow.initiator : flow.responder;
       acc = this.pathAcc(init.ip, resp.ip, e.protocol, flow.transport, resp.port, e.ts);
-      if (!fb) {
-        fb = { acc, reversed };
-        this.flows.set(flow.id, fb);
+      if (!fb.acc) {
+        fb.acc = acc;
+        fb.reversed = reversed;
       }
     }
     if (e.ts < acc.firstSeen) acc.firstSeen = e.ts;
@@ -151,11 +181,43 @@ export class Inventory implements PipelineSink {
     }
     if (e.identity) {
       for (const claim of e.identity) {
+        if (claim.value === '') continue;
+        if (claim.device !== undefined) {
+          // Claims about a device behind the endpoint never land on the endpoint (the router). routedEnds()
+          // touched the device already, unless the event names two on one side.
+          const dev = this.devices.get(claim.device) ?? (isRoutedDeviceId(claim.device) ? this.touchDevice(claim.device, claim.about === 'src' ? e.src : e.dst, e.ts, flow.vlan) : undefined);
+          if (dev) this.claimOn(dev, claim.device, true, claim.attribute, claim.value, e.protocol, e.ts);
+          continue;
+        }
         const ep = claim.about === 'src' ? e.src : e.dst;
-        if (claim.value === '' || !isDeviceIp(ep.ip)) continue;
+        if (!isDeviceIp(ep.ip)) continue;
         this.claim(ep.ip, claim.attribute, claim.value, e.protocol, e.ts);
       }
     }
+  }
+
+  /**
+   * The path of an event from or to a device behind a router: between the other side and that device,
+   * reached at the router's address and port. One datagram is one event, so the datagrams are counted
+   * here and taken off the flow's own path when the flow ends (TCP has no routed devices: not counted).
+   */
+  private routedPathAcc(e: ProtocolEvent<object>, fb: FlowBinding, routed: { src?: string; dst?: string }, fromInitiator: boolean, reversed: boolean): PathAcc {
+    const flow = e.flow;
+    const init = reversed ? flow.responder : flow.initiator;
+    const resp = reversed ? flow.initiator : flow.responder;
+    const srcIsPathInitiator = reversed ? !fromInitiator : fromInitiator;
+    const initDevice = srcIsPathInitiator ? routed.src : routed.dst;
+    const respDevice = srcIsPathInitiator ? routed.dst : routed.src;
+    const acc = this.pathAcc(init.ip, resp.ip, e.protocol, flow.transport, resp.port, e.ts, initDevice, respDevice);
+    if (flow.transport !== 'tcp') {
+      if (srcIsPathInitiator) acc.packetsToResponder++;
+      else acc.packetsToInitiator++;
+      let share = fb.routed?.get(acc);
+      if (!share) (fb.routed ??= new Map()).set(acc, (share = { reversed, fromInitiator: 0, fromResponder: 0 }));
+      if (fromInitiator) share.fromInitiator++;
+      else share.fromResponder++;
+    }
+    return acc;
   }
 
   onFlowEnd(s: FlowSummary): void {
@@ -164,13 +226,36 @@ export class Inventory implements PipelineSink {
     const fb = this.flows.get(f.id);
     this.flows.delete(f.id);
     const reversed = fb?.reversed ?? false;
-    const acc = fb?.acc ?? this.pathAcc(f.initiator.ip, f.responder.ip, s.protocol, f.transport, f.responder.port, s.firstSeen);
-    acc.packetsToResponder += reversed ? s.packetsFromResponder : s.packetsFromInitiator;
-    acc.packetsToInitiator += reversed ? s.packetsFromInitiator : s.packetsFromResponder;
-    acc.bytesToResponder += reversed ? s.bytesFromResponder : s.bytesFromInitiator;
-    acc.bytesToInitiator += reversed ? s.bytesFromInitiator : s.bytesFromResponder;
-    if (s.firstSeen < acc.firstSeen) acc.firstSeen = s.firstSeen;
-    if (s.lastSeen > acc.lastSeen) acc.lastSeen = s.lastSeen;
+    let pI = s.packetsFromInitiator;
+    let pR = s.packetsFromResponder;
+    let bI = s.bytesFromInitiator;
+    let bR = s.bytesFromResponder;
+    if (fb?.routed) {
+      // Datagrams to and from devices behind a router were counted per event on their own paths; their
+      // bytes are not known per event: each such path gets the flow's bytes in proportion to its datagrams.
+      for (const [racc, share] of fb.routed) {
+        const i = Math.min(share.fromInitiator, pI);
+        const r = Math.min(share.fromResponder, pR);
+        const bi = pI > 0 ? Math.round((bI * i) / pI) : 0;
+        const br = pR > 0 ? Math.round((bR * r) / pR) : 0;
+        racc.bytesToResponder += share.reversed ? br : bi;
+        racc.bytesToInitiator += share.reversed ? bi : br;
+        pI -= i;
+        pR -= r;
+        bI -= bi;
+        bR -= br;
+      }
+    }
+    // A flow that only carried routed messages leaves no path between its own endpoints.
+    if (fb?.acc || !fb?.routed || pI + pR > 0) {
+      const acc = fb?.acc ?? this.pathAcc(reversed ? f.responder.ip : f.initiator.ip, reversed ? f.initiator.ip : f.responder.ip, s.protocol, f.transport, reversed ? f.initiator.port : f.responder.port, s.firstSeen);
+      acc.packetsToResponder += reversed ? pR : pI;
+      acc.packetsToInitiator += reversed ? pI : pR;
+      acc.bytesToResponder += reversed ? bR : bI;
+      acc.bytesToInitiator += reversed ? bI : bR;
+      if (s.firstSeen < acc.firstSeen) acc.firstSeen = s.firstSeen;
+      if (s.lastSeen > acc.lastSeen) acc.lastSeen = s.lastSeen;
+    }
     for (const ep of [f.initiator, f.responder]) {
       this.touchIp(ep.ip, s.firstSeen, f.vlan);
       this.touchIp(ep.ip, s.lastSeen, f.vlan);
@@ -193,8 +278,8 @@ export class Inventory implements PipelineSink {
 
   /** Assets, paths and changes of everything seen so far. */
   result(): InventoryResult {
-    const { assetOf, assets, gatewayEvidence } = this.resolveAssets();
-    const paths = this.buildPaths(assetOf);
+    const { assetOf, deviceAsset, assets, gatewayEvidence } = this.resolveAssets();
+    const paths = this.buildPaths(assetOf, deviceAsset);
     // Roles need the paths; protocols per side too.
     const asInit = new Map<string, Path[]>();
     const asResp = new Map<string, Path[]>();
@@ -208,7 +293,7 @@ export class Inventory implements PipelineSink {
     const changes: InventoryChange[] = [];
     for (const a of assets) changes.push({ ts: a.firstSeen, kind: 'new_asset', assetId: a.id, detail: describeAsset(a) });
     for (const c of this.pendingChanges) {
-      const id = assetOf(c.ip);
+      const id = c.device ? deviceAsset(c.subject) : assetOf(c.subject);
       if (id) changes.push({ ts: c.ts, kind: 'identity_changed', assetId: id, detail: c.detail });
     }
     for (const a of assets) {
@@ -218,8 +303,9 @@ export class Inventory implements PipelineSink {
     }
     changes.sort((x, y) => x.ts - y.ts || x.assetId.localeCompare(y.assetId));
     const identityHistory: IdentityRecord[] = [];
-    for (const [ip, s] of this.ips) {
-      const assetId = assetOf(ip);
+    const subjects: [string | undefined, IpState][] = [...this.ips].map(([ip, s]) => [assetOf(ip), s]);
+    for (const [id, s] of this.devices) subjects.push([deviceAsset(id), s]);
+    for (const [assetId, s] of subjects) {
       if (!assetId) continue;
       for (const [attribute, st] of s.identity) {
         for (const [value, v] of st.values) identityHistory.push({ assetId, attribute, value, protocol: v.protocol, firstTs: v.first, lastTs: v.last });
@@ -257,8 +343,24 @@ export class Inventory implements PipelineSink {
     return s;
   }
 
+  /** The state of a device behind a router, reached through `router` (the message's endpoint on its side). */
+  private touchDevice(id: string, router: Endpoint, ts: number, vlan?: number): DeviceState {
+    let s = this.devices.get(id);
+    if (!s) this.devices.set(id, (s = { first: ts, last: ts, vlans: new Set(), identity: new Map(), names: new Set(), via: new Map() }));
+    if (ts < s.first) s.first = ts;
+    if (ts > s.last) s.last = ts;
+    if (vlan !== undefined) s.vlans.add(vlan);
+    this.touchIp(router.ip, ts, vlan); // the router is seen too (ignored unless a device address)
+    const key = isDeviceIp(router.ip) ? `ip ${router.ip}` : isDeviceMac(router.mac) ? `mac ${router.mac.toLowerCase()}` : undefined;
+    if (key) s.via.set(key, (s.via.get(key) ?? 0) + 1);
+    return s;
+  }
+
   private claim(ip: string, attribute: IdentityAttribute, value: string, protocol: string, ts: number): void {
-    const s = this.touchIp(ip, ts)!;
+    this.claimOn(this.touchIp(ip, ts)!, ip, false, attribute, value, protocol, ts);
+  }
+
+  private claimOn(s: IpState, subject: string, device: boolean, attribute: IdentityAttribute, value: string, protocol: string, ts: number): void {
     if (attribute === 'name') s.names.add(value);
     const id = s.identity.get(attribute);
     if (!id) {
@@ -270,15 +372,15 @@ export class Inventory implements PipelineSink {
       if (ts < seen.first) seen.first = ts;
       if (ts > seen.last) seen.last = ts;
     } else {
-      if (ts >= id.current.ts) this.pendingChanges.push({ ts, ip, detail: identityChangeDetail(attribute, id.current.value, value, protocol) });
+      if (ts >= id.current.ts) this.pendingChanges.push({ ts, subject, device, detail: identityChangeDetail(attribute, id.current.value, value, protocol) });
       id.values.set(value, { protocol, first: ts, last: ts });
     }
     const next = newerIdentity(id.current, { value, protocol, ts });
     if (next) id.current = next;
   }
 
-  private pathAcc(initiatorIp: string, responderIp: string, protocol: string, transport: Transport, responderPort: number, ts: number): PathAcc {
-    const key = `${initiatorIp}|${responderIp}|${protocol}|${transport}|${responderPort}`;
+  private pathAcc(initiatorIp: string, responderIp: string, protocol: string, transport: Transport, responderPort: number, ts: number, initiatorDevice?: string, responderDevice?: string): PathAcc {
+    const key = `${initiatorIp}|${responderIp}|${protocol}|${transport}|${responderPort}|${initiatorDevice ?? ''}|${responderDevice ?? ''}`;
     let acc = this.paths.get(key);
     if (!acc) {
       acc = {
@@ -286,6 +388,8 @@ export class Inventory implements PipelineSink {
         packetsToResponder: 0, packetsToInitiator: 0, bytesToResponder: 0, bytesToInitiator: 0,
         firstSeen: ts, lastSeen: ts, operations: new Map(), facts: new Map(),
       };
+      if (initiatorDevice !== undefined) acc.initiatorDevice = initiatorDevice;
+      if (responderDevice !== undefined) acc.responderDevice = responderDevice;
       this.paths.set(key, acc);
     }
     return acc;
@@ -293,7 +397,7 @@ export class Inventory implements PipelineSink {
 
   // --- resolution ----------------------------------------------------------------------------------
 
-  private resolveAssets(): { assetOf: (ip: string) => string | undefined; assets: Asset[]; gatewayEvidence: Map<string, string> } {
+  private resolveAssets(): { assetOf: (ip: string) => string | undefined; deviceAsset: (id: string) => string; assets: Asset[]; gatewayEvidence: Map<string, string> } {
     const owner = new Map<string, { mac: string; count: number; last: number }>(); // ip → owning device MAC
     const assets = new Map<string, Asset>();
     const gatewayEvidence = new Map<string, string>();
@@ -343,17 +447,76 @@ export class Inventory implements PipelineSink {
       for (const [attr, v] of s.identity) fromIp.identity[attr] = v.current;
       assets.set(id, mergeAsset(asset, fromIp));
     }
-    // A MAC that owns no address (its one IP went to the device that used it more) and is no gateway names nothing.
-    for (const [id, a] of assets) if (a.ips.length === 0 && !gatewayEvidence.has(id)) assets.delete(id);
-    return { assetOf, assets: [...assets.values()].sort((a, b) => (a.id < b.id ? -1 : 1)), gatewayEvidence };
+    const aliases = this.resolveDevices(assets, assetOf);
+    const deviceAsset = (id: string): string => aliases.get(id) ?? id;
+    // A MAC that owns no address (its one IP went to the device that used it more) and is no gateway names
+    // nothing; a router of devices behind it, and those devices, are assets without an address.
+    for (const [id, a] of assets) if (a.ips.length === 0 && !gatewayEvidence.has(id) && !a.routes && !isRoutedDeviceId(id)) assets.delete(id);
+    return { assetOf, deviceAsset, assets: [...assets.values()].sort((a, b) => (a.id < b.id ? -1 : 1)), gatewayEvidence };
   }
 
-  private buildPaths(assetOf: (ip: string) => string | undefined): Path[] {
+  /**
+   * Devices behind routers become assets of their own (id = the device id), each reached through the router
+   * asset it was seen through most; the router learns the networks it reaches. A router seen only by its MAC
+   * (BACnet over LLC) becomes a MAC asset. A routed device named by a B/IP address whose IP talks on this
+   * network is that IP's asset (returned as an alias: device id → asset id).
+   */
+  private resolveDevices(assets: Map<string, Asset>, assetOf: (ip: string) => string | undefined): Map<string, string> {
+    const aliases = new Map<string, string>();
+    for (const [id, s] of [...this.devices].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      const votes = new Map<string, number>();
+      for (const [key, n] of s.via) {
+        const [kind, addr] = key.split(' ') as ['ip' | 'mac', string];
+        let routerId = kind === 'ip' ? assetOf(addr)! : macAssetId(addr);
+        if (kind === 'mac' && !assets.has(routerId)) {
+          const owner = [...assets.values()].find((a) => a.macs.includes(addr));
+          if (owner) routerId = owner.id;
+          else {
+            const router = emptyAsset(routerId);
+            router.macs = [addr];
+            router.macVendor = macVendor(addr);
+            assets.set(routerId, router);
+          }
+        }
+        votes.set(routerId, (votes.get(routerId) ?? 0) + n);
+      }
+      const device = emptyAsset(id);
+      device.vlans = [...s.vlans].sort((a, b) => a - b);
+      device.names = [...s.names].sort();
+      device.firstSeen = s.first;
+      device.lastSeen = s.last;
+      for (const [attr, v] of s.identity) device.identity[attr] = v.current;
+      // The router it was reached through most; a tie goes to the smaller id, for determinism.
+      const via = [...votes].sort(([a, x], [b, y]) => y - x || (a < b ? -1 : 1))[0]?.[0];
+      if (via !== undefined) {
+        device.via = via;
+        const router = assets.get(via);
+        if (router) {
+          router.routes = unionSorted(router.routes ?? [], [routedNetworkOf(id)]);
+          if (s.first < router.firstSeen) router.firstSeen = s.first;
+          if (s.last > router.lastSeen) router.lastSeen = s.last;
+        }
+      }
+      const ip = routedDeviceIp(id);
+      const own = ip !== undefined && this.ips.has(ip) ? assetOf(ip) : undefined;
+      if (own !== undefined && assets.has(own)) {
+        aliases.set(id, own);
+        const { via: _via, ...seen } = device;
+        assets.set(own, mergeAsset(assets.get(own)!, { ...seen, id: own, firstSeen: Infinity, lastSeen: -Infinity }));
+        continue;
+      }
+      const prev = assets.get(id);
+      assets.set(id, prev ? mergeAsset(prev, device) : device);
+    }
+    return aliases;
+  }
+
+  private buildPaths(assetOf: (ip: string) => string | undefined, deviceAsset: (id: string) => string): Path[] {
     const out = new Map<string, Path>();
     for (const acc of this.paths.values()) {
-      const initiator = assetOf(acc.initiatorIp);
+      const initiator = acc.initiatorDevice !== undefined ? deviceAsset(acc.initiatorDevice) : assetOf(acc.initiatorIp);
       if (!initiator) continue; // a broadcast never initiates
-      const responder = assetOf(acc.responderIp) ?? groupId(acc.responderIp);
+      const responder = acc.responderDevice !== undefined ? deviceAsset(acc.responderDevice) : assetOf(acc.responderIp) ?? groupId(acc.responderIp);
       const key = { initiator, responder, protocol: acc.protocol, transport: acc.transport, responderPort: acc.responderPort };
       const operations: Path['operations'] = {};
       for (const op of [...acc.operations.keys()].sort()) {
@@ -394,8 +557,8 @@ export function emptyAsset(id: string): Asset {
 }
 
 /** Role, evidence, Purdue level and protocols of an asset from the paths it takes part in (in place). */
-export function finishAsset(a: Asset, ctx: Omit<RoleInput, 'identity' | 'names'>): void {
-  const verdict = inferRole({ ...ctx, identity: a.identity, names: a.names });
+export function finishAsset(a: Asset, ctx: Omit<RoleInput, 'identity' | 'names' | 'id' | 'via' | 'routes'>): void {
+  const verdict = inferRole({ ...ctx, identity: a.identity, names: a.names, id: a.id, via: a.via, routes: a.routes });
   a.role = verdict.role;
   a.roleEvidence = verdict.roleEvidence;
   a.purdueLevel = verdict.purdueLevel;
@@ -413,7 +576,8 @@ export function silentDetail(lastSeen: number): string {
 
 function describeAsset(a: Asset): string {
   const what = [a.identity.vendor?.value ?? a.macVendor, a.identity.product?.value ?? a.identity.model?.value].filter(Boolean).join(' ');
-  return `${a.role} ${[...a.ips, ...a.macs].join(' ')}${what ? ` (${what})` : ''}`;
+  const where = a.ips.length + a.macs.length > 0 ? [...a.ips, ...a.macs].join(' ') : `${a.id}${a.via ? ` via ${a.via}` : ''}`;
+  return `${a.role} ${where}${what ? ` (${what})` : ''}`;
 }
 
 function sortRecord<T>(o: Record<string, T>): Record<string, T> {

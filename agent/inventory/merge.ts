@@ -86,7 +86,7 @@ export function mergeAsset(a: Asset, b: Asset): Asset {
   for (const attr of unionSorted(Object.keys(a.identity), Object.keys(b.identity)) as IdentityAttribute[]) {
     identity[attr] = newerIdentity(a.identity[attr], b.identity[attr]);
   }
-  return {
+  const out: Asset = {
     ...a,
     ips: unionSorted(a.ips, b.ips),
     macs: unionSorted(a.macs, b.macs),
@@ -99,6 +99,14 @@ export function mergeAsset(a: Asset, b: Asset): Asset {
     firstSeen: Math.min(a.firstSeen, b.firstSeen),
     lastSeen: Math.max(a.lastSeen, b.lastSeen),
   };
+  // Optional fields stay absent unless one side has them (stored JSON and API output unchanged for others).
+  delete out.via;
+  delete out.routes;
+  // A device seen behind two routers (moved, or redundant routers) keeps one: the smaller id, whatever the order.
+  const via = a.via !== undefined && b.via !== undefined ? (a.via <= b.via ? a.via : b.via) : a.via ?? b.via;
+  if (via !== undefined) out.via = via;
+  if (a.routes || b.routes) out.routes = unionSorted(a.routes ?? [], b.routes ?? []);
+  return out;
 }
 
 export function sortKeys<T>(o: Record<string, T>): Record<string, T> {

@@ -39,6 +39,13 @@ export interface Asset {
   protocolsClient: string[];
   firstSeen: number;
   lastSeen: number;
+  /**
+   * A device behind a router (a BACnet MS/TP device, id 'bacnet:<network>:<mac hex>', no IP or MAC of its
+   * own): the id of the router asset it is reached through. Absent for every other asset.
+   */
+  via?: string;
+  /** A router of devices that are assets of their own: the networks it reaches them on ('bacnet:3'), sorted. */
+  routes?: string[];
 }
 
 export interface OperationSummary {

@@ -6,9 +6,10 @@
 import type { Operation } from '../../parsers/types.js';
 import {
   CLIENT_ROLE_BY_SERVER_ROLE, CONTROLLER_ROLE_BY_PROTOCOL, DATABASE_PROTOCOLS, ENGINEERING_OPERATIONS,
-  HISTORIAN_PATTERN, HMI_MIN_CONTROLLERS, HMI_MIN_POLLS_SINGLE, POLLING_OPERATIONS, PURDUE_BY_ROLE,
+  HISTORIAN_PATTERN, HMI_MIN_CONTROLLERS, HMI_MIN_POLLS_SINGLE, POLLING_OPERATIONS, PROTOCOL_LABELS, PURDUE_BY_ROLE,
   ROLE_PRECEDENCE, SERVER_ROLE_ALIASES,
 } from './constants.js';
+import { isRoutedDeviceId } from './ids.js';
 import type { Asset, AssetRole, Path } from './model.js';
 
 export type RolePath = Pick<Path, 'initiator' | 'responder' | 'protocol' | 'transport' | 'responderPort' | 'operations' | 'packetsToInitiator'>;
@@ -22,6 +23,12 @@ export interface RoleInput {
   asResponder: readonly RolePath[];
   /** The registry's serverRole of a protocol (undefined for non-industrial or silent protocols). */
   serverRoleOf(protocol: string): string | undefined;
+  /** The asset's id, which says whether it is a device behind a router ('bacnet:3:1d'). */
+  id?: string;
+  /** A device behind a router: the router's asset id (Asset.via). */
+  via?: string;
+  /** A router of such devices: the networks it reaches (Asset.routes). */
+  routes?: readonly string[];
 }
 
 export interface RoleVerdict {
@@ -31,6 +38,37 @@ export interface RoleVerdict {
 }
 
 export const GATEWAY_EVIDENCE_PREFIX = 'gateway: ';
+
+const protocolLabel = (p: string): string => PROTOCOL_LABELS[p] ?? p;
+
+/** 'BACnet router to network 3' (one line for every network the asset routes to, grouped by protocol). */
+export function routeEvidence(routes: readonly string[] | undefined): string | undefined {
+  if (!routes?.length) return undefined;
+  const byProtocol = new Map<string, string[]>();
+  for (const r of routes) {
+    const i = r.indexOf(':');
+    const [protocol, net] = i < 0 ? [r, ''] : [r.slice(0, i), r.slice(i + 1)];
+    byProtocol.set(protocol, [...(byProtocol.get(protocol) ?? []), net]);
+  }
+  return [...byProtocol].map(([p, nets]) => `${protocolLabel(p)} router to network${nets.length === 1 ? '' : 's'} ${nets.join(', ')}`).join('; ');
+}
+
+/** The gateway evidence that came from addresses (a MAC fronting many IPs), not from the networks it routes to. */
+export function addressGatewayEvidence(a: Pick<Asset, 'roleEvidence' | 'routes'>): string | undefined {
+  const routed = routeEvidence(a.routes);
+  return a.roleEvidence.find((l) => l.startsWith(GATEWAY_EVIDENCE_PREFIX) && l !== GATEWAY_EVIDENCE_PREFIX + routed);
+}
+
+/** 'BACnet device 1d on network 3, reached through mac:…' for a device behind a router, with the role its protocol gives. */
+function routedDeviceEvidence(id: string, via: string | undefined, serverRoleOf: RoleInput['serverRoleOf']): [AssetRole, string] {
+  const [protocol, ...rest] = id.split(':');
+  const mac = rest.length > 1 ? rest.pop()! : undefined;
+  const where = mac === undefined ? `device ${id}` : `device ${mac} on network ${rest.join(':')}`;
+  return [
+    responderRole(protocol!, serverRoleOf(protocol!)) ?? 'unknown',
+    `${protocolLabel(protocol!)} ${where}, reached through ${via ?? 'a router not seen on the network'}`,
+  ];
+}
 
 /** The asset role a responder of `protocol` plays, or undefined when the protocol says nothing. */
 export function responderRole(protocol: string, serverRole: string | undefined): AssetRole | undefined {
@@ -64,6 +102,11 @@ export function inferRole(input: RoleInput): RoleVerdict {
   };
   if (input.gatewayEvidence) {
     evidence.set('gateway', [input.gatewayEvidence.startsWith(GATEWAY_EVIDENCE_PREFIX) ? input.gatewayEvidence : GATEWAY_EVIDENCE_PREFIX + input.gatewayEvidence]);
+  }
+
+  if (input.id !== undefined && isRoutedDeviceId(input.id)) {
+    const [role, line] = routedDeviceEvidence(input.id, input.via, input.serverRoleOf);
+    add(role, line);
   }
 
   // Server side, grouped by protocol and port.
@@ -130,8 +173,20 @@ export function inferRole(input: RoleInput): RoleVerdict {
     add('workstation', `client of ${protos.slice(0, 5).join(', ')}${protos.length > 5 ? ', ...' : ''}`);
   }
 
+  // Routing to devices that are assets of their own (a BACnet router to MS/TP) makes a gateway of an
+  // asset that does nothing else. A router that is itself a controller (its own device object, served to
+  // clients) stays a controller: the field bus it routes to is part of its job, and 'gateway' would put it
+  // at the operations level. Its routing is then listed after its role's evidence.
+  const routed = routeEvidence(input.routes);
+  let trailing: string | undefined;
+  if (routed) {
+    if (evidence.has('gateway') || !(evidence.has('plc') || evidence.has('bacnet_controller'))) add('gateway', routed);
+    else trailing = GATEWAY_EVIDENCE_PREFIX + routed;
+  }
+
   const role = ROLE_PRECEDENCE.find((r) => evidence.has(r)) ?? 'unknown';
   const roleEvidence = [...(evidence.get(role) ?? [])];
   for (const r of ROLE_PRECEDENCE) if (r !== role) roleEvidence.push(...(evidence.get(r) ?? []));
+  if (trailing) roleEvidence.push(trailing);
   return { role, roleEvidence, purdueLevel: PURDUE_BY_ROLE[role] };
 }

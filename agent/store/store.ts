@@ -5,7 +5,7 @@
  * leaves the database as it was before that analysis, and the captures it covered are recorded in the
  * same transaction, so a rerun completes the inventory without counting any traffic twice.
  */
-import { GATEWAY_EVIDENCE_PREFIX } from '../inventory/roles.js';
+import { addressGatewayEvidence } from '../inventory/roles.js';
 import { finishAsset, identityChangeDetail, silentDetail, type IdentityRecord, type InventoryResult } from '../inventory/inventory.js';
 import { mergeAsset, mergePath } from '../inventory/merge.js';
 import type { Asset, InventoryChange, Path } from '../inventory/model.js';
@@ -111,7 +111,9 @@ export class Store {
     for (const a of result.assets) {
       const row = getAsset.get(a.id) as { data: string; gateway_evidence: string | null } | undefined;
       const merged = row ? mergeAsset(JSON.parse(row.data) as Asset, a) : a;
-      const gw = row?.gateway_evidence ?? a.roleEvidence.find((l) => l.startsWith(GATEWAY_EVIDENCE_PREFIX)) ?? null;
+      // Only the address evidence (a MAC fronting many IPs) is kept in its column: routing to devices behind
+      // the asset lives in the asset itself (Asset.routes) and is re-derived from it with the role.
+      const gw = row?.gateway_evidence ?? addressGatewayEvidence(a) ?? null;
       gateway.set(a.id, gw);
       putAsset.run(assetColumns(merged, gw));
       for (const ip of a.ips) putAddress.run('ip', ip, a.id);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { routedDestination, routedDeviceId, routedSource } from './routing.js';
+import { bipAddressOf, routedDestination, routedDeviceId, routedSource } from './routing.js';
 
 describe('routed device ids', () => {
   it('name the device by network and MAC; broadcasts and indeterminate sources name none', () => {
@@ -12,5 +12,12 @@ describe('routed device ids', () => {
     expect(routedDestination({ dnet: 0xffff, dadr: '' })).toBeUndefined();
     expect(routedDestination({ dnet: 0xffff, dadr: '1d' })).toBeUndefined();
     expect(routedDestination({ dnet: '3', dadr: '1d' })).toBeUndefined();
+  });
+
+  it('read a B/IP address out of a 6-octet MAC, and nothing out of an MS/TP or Ethernet one', () => {
+    expect(bipAddressOf('bacnet:1:c0a80010bac0')).toEqual({ ip: '192.168.0.16', port: 47808 });
+    expect(bipAddressOf('bacnet:3:1d')).toBeUndefined();
+    expect(bipAddressOf('bacnet:3:c0a80010bac0ff')).toBeUndefined();
+    expect(bipAddressOf('other:1:c0a80010bac0')).toBeUndefined();
   });
 });

@@ -31,3 +31,16 @@ export function routedDestination(f: RoutingFields): string | undefined {
   if (typeof f.dnet !== 'number' || f.dnet === DNET_GLOBAL_BROADCAST) return undefined;
   return typeof f.dadr === 'string' && f.dadr !== '' ? routedDeviceId(f.dnet, f.dadr) : undefined;
 }
+
+/**
+ * The B/IP address a routed device id encodes, when its MAC is a 6-octet BACnet/IP address (4 octets IPv4,
+ * 2 octets UDP port, Annex J): such a "device behind a router" is a B/IP node on another IP network, or on
+ * this one when a router echoes it onto another data link (icsnpp bacnet_services: I-Ams from network 1
+ * repeated over LLC).
+ */
+export function bipAddressOf(deviceId: string): { ip: string; port: number } | undefined {
+  const m = /^bacnet:\d+:([0-9a-f]{12})$/.exec(deviceId);
+  if (!m) return undefined;
+  const b = Buffer.from(m[1]!, 'hex');
+  return { ip: `${b[0]}.${b[1]}.${b[2]}.${b[3]}`, port: b.readUInt16BE(4) };
+}
