@@ -63,6 +63,11 @@ export async function main(argv: string[]): Promise<number> {
       return err.exitCode;
     }
     const e = err as NodeJS.ErrnoException;
+    if (typeof e?.code === 'string' && e.code.startsWith('ERR_PARSE_ARGS')) {
+      // node:util parseArgs: an unknown option or a missing value is a usage error, not a crash
+      console.error(`otwatch ${name}: ${e.message}\n\n${command.usage}`);
+      return 2;
+    }
     if (e && (e.code === 'ENOENT' || e.code === 'EACCES' || e.code === 'EISDIR')) {
       console.error(`otwatch ${name}: ${e.message}`);
       return 2;

@@ -22,16 +22,11 @@ export const analyzeCommand: Command = {
   summary: 'analyse captures into the asset inventory database',
   usage,
   async run(argv) {
-    let parsed;
-    try {
-      parsed = parseArgs({
+    const parsed = parseArgs({
         args: argv,
         allowPositionals: true,
         options: { db: { type: 'string' }, report: { type: 'string' }, policy: { type: 'string' }, 'silent-after': { type: 'string' } },
       });
-    } catch (err) {
-      throw new CliError(`${(err as Error).message}\n\n${usage}`);
-    }
     const { values, positionals } = parsed;
     if (positionals.length === 0) throw new CliError(`no capture given\n\n${usage}`);
     const silentAfter = values['silent-after'] === undefined ? undefined : Number(values['silent-after']);

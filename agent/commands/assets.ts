@@ -21,18 +21,13 @@ export const assetsCommand: Command = {
   summary: 'list the asset inventory',
   usage,
   async run(argv) {
-    let values;
-    try {
-      values = parseArgs({
+    const values = parseArgs({
         args: argv,
         options: {
           db: { type: 'string' }, json: { type: 'boolean' }, role: { type: 'string' }, vendor: { type: 'string' },
           protocol: { type: 'string' }, limit: { type: 'string' },
         },
       }).values;
-    } catch (err) {
-      throw new CliError(`${(err as Error).message}\n\n${usage}`);
-    }
     const limit = values.limit === undefined ? undefined : Number(values.limit);
     if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) throw new CliError('--limit must be a positive integer');
     try {

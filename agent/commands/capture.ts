@@ -43,9 +43,7 @@ export const captureCommand: Command = {
   summary: 'run the live agent on a mirror port (libpcap), optionally serving the API',
   usage,
   async run(argv) {
-    let values;
-    try {
-      values = parseArgs({
+    const values = parseArgs({
         args: argv,
         options: {
           config: { type: 'string' }, interface: { type: 'string', short: 'i' }, filter: { type: 'string' }, policy: { type: 'string' },
@@ -54,9 +52,6 @@ export const captureCommand: Command = {
           'evidence-max-mb': { type: 'string' }, host: { type: 'string' }, port: { type: 'string' },
         },
       }).values;
-    } catch (err) {
-      throw new CliError(`${(err as Error).message}\n\n${usage}`);
-    }
     let cfg: Partial<AgentConfig> = {};
     if (values.config) {
       try {

@@ -37,12 +37,7 @@ export const demoCommand: Command = {
   summary: 'analyse the bundled plant capture against its policy, then serve the API',
   usage,
   async run(argv) {
-    let values;
-    try {
-      values = parseArgs({ args: argv, options: { db: { type: 'string' }, port: { type: 'string' }, 'no-serve': { type: 'boolean' } } }).values;
-    } catch (err) {
-      throw new CliError(`${(err as Error).message}\n\n${usage}`);
-    }
+    const values = parseArgs({ args: argv, options: { db: { type: 'string' }, port: { type: 'string' }, 'no-serve': { type: 'boolean' } } }).values;
     const db = values.db ?? DEMO_DB;
     const port = values.port === undefined ? DEFAULT_PORT : Number(values.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError('--port must be 0-65535');

@@ -21,18 +21,13 @@ export const pathsCommand: Command = {
   summary: 'list the communication paths',
   usage,
   async run(argv) {
-    let values;
-    try {
-      values = parseArgs({
+    const values = parseArgs({
         args: argv,
         options: {
           db: { type: 'string' }, json: { type: 'boolean' }, protocol: { type: 'string' }, operation: { type: 'string' },
           asset: { type: 'string' }, limit: { type: 'string' },
         },
       }).values;
-    } catch (err) {
-      throw new CliError(`${(err as Error).message}\n\n${usage}`);
-    }
     const limit = values.limit === undefined ? undefined : Number(values.limit);
     if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) throw new CliError('--limit must be a positive integer');
     try {

@@ -35,18 +35,13 @@ export const serveCommand: Command = {
   summary: 'serve the REST API (inventory, paths, findings, policy, capture upload)',
   usage,
   async run(argv) {
-    let values;
-    try {
-      values = parseArgs({
+    const values = parseArgs({
         args: argv,
         options: {
           db: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' }, 'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' },
           policy: { type: 'string' }, 'upload-limit': { type: 'string' }, 'upload-dir': { type: 'string' }, syslog: { type: 'string' }, 'public-docs': { type: 'boolean' },
         },
       }).values;
-    } catch (err) {
-      throw new CliError(`${(err as Error).message}\n\n${usage}`);
-    }
     const host = values.host ?? DEFAULT_HOST;
     const port = values.port === undefined ? DEFAULT_PORT : Number(values.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError('--port must be 0-65535');

@@ -19,12 +19,7 @@ export const tokenCommand: Command = {
   summary: 'create, list and revoke API tokens',
   usage,
   async run(argv) {
-    let parsed;
-    try {
-      parsed = parseArgs({ args: argv, allowPositionals: true, options: { db: { type: 'string' }, role: { type: 'string' }, name: { type: 'string' }, json: { type: 'boolean' } } });
-    } catch (err) {
-      throw new CliError(`${(err as Error).message}\n\n${usage}`);
-    }
+    const parsed = parseArgs({ args: argv, allowPositionals: true, options: { db: { type: 'string' }, role: { type: 'string' }, name: { type: 'string' }, json: { type: 'boolean' } } });
     const { values, positionals } = parsed;
     const [action, ...rest] = positionals;
     if (action !== 'create' && action !== 'list' && action !== 'revoke') throw new CliError(`expected create, list or revoke\n\n${usage}`);
