@@ -37,6 +37,7 @@ export interface Endpoint {
   ip: string; // dotted IPv4 or compressed IPv6, as ipaddr.js would print it
   port: number;
   mac?: string; // lower-case aa:bb:cc:dd:ee:ff of the frame's Ethernet address on this side, if any
+  vlan?: number; // VLAN of the frames this endpoint sends, when tagged
 }
 
 /** One conversation as the flow table knows it. */

@@ -3,7 +3,7 @@
  * decides who initiated it, hands its payload to the decoder the registry picks (by port, then by
  * heuristic), feeds TCP reassembly, and expires idle flows.
  */
-import type { AddressBinding, FlowRef, FlowSummary, ProtocolEvent, ProtocolModule } from '../../parsers/types.js';
+import type { AddressBinding, Endpoint, FlowRef, FlowSummary, ProtocolEvent, ProtocolModule } from '../../parsers/types.js';
 
 type IpTransport = 'tcp' | 'udp';
 import { Frame } from '../../parsers/net/frame.js';
@@ -124,12 +124,15 @@ export class FlowTable implements FlowOwner {
     const ipBytes = f.l4End - f.l4;
     flow.lastSeen = ts;
     if (fromInitiator) {
-      flow.packetsFromInitiator++;
+      // an endpoint's VLAN is that of the frames it sends (a routed peer's frames carry another)
+      if (++flow.packetsFromInitiator === 1 && f.vlan >= 0) flow.flow.initiator.vlan = f.vlan;
       flow.bytesFromInitiator += ipBytes;
     } else {
-      flow.packetsFromResponder++;
       flow.bytesFromResponder += ipBytes;
-      if (flow.packetsFromResponder === 1) this.bindFrom(f, flow.flow.responder.ip);
+      if (++flow.packetsFromResponder === 1) {
+        if (f.vlan >= 0) flow.flow.responder.vlan = f.vlan;
+        this.bindFrom(f, flow.flow.responder.ip);
+      }
     }
 
     if (tcp) {
@@ -176,8 +179,8 @@ export class FlowTable implements FlowOwner {
     const dstIp = f.ipVersion === 4 ? this.ip4Text(f.dst4) : ipv6ToString(f.data, f.addrOff + 16);
     const srcMac = f.srcMacOff >= 0 ? macToString(f.data, f.srcMacOff) : undefined;
     const dstMac = f.ethOff >= 0 ? macToString(f.data, f.ethOff) : undefined;
-    const src = { ip: srcIp, port: sp, mac: srcMac };
-    const dst = { ip: dstIp, port: dp, mac: dstMac };
+    const src: Endpoint = { ip: srcIp, port: sp, mac: srcMac, vlan: undefined };
+    const dst: Endpoint = { ip: dstIp, port: dp, mac: dstMac, vlan: undefined };
     const initiator = srcIsInitiator ? src : dst;
     const responder = srcIsInitiator ? dst : src;
     const id = `${transport} ${fmt(initiator.ip, initiator.port)} > ${fmt(responder.ip, responder.port)} #${++this.flowSeq}`;

@@ -142,8 +142,8 @@ export class Inventory implements PipelineSink {
     let fb = this.flows.get(flow.id);
     if (!fb) this.flows.set(flow.id, (fb = { reversed }));
     const routed = routedEnds(e);
-    if (routed?.src) this.touchDevice(routed.src, e.src, e.ts, flow.vlan);
-    if (routed?.dst) this.touchDevice(routed.dst, e.dst, e.ts, flow.vlan);
+    if (routed?.src) this.touchDevice(routed.src, e.src, e.ts, e.src.vlan);
+    if (routed?.dst) this.touchDevice(routed.dst, e.dst, e.ts, e.dst.vlan);
     // A path ends at a routed device only when the router on that side is a device address: a broadcast
     // (an I-Am re-broadcast by the router) or an LLC station known by its MAC keeps the plain path.
     const ends = routed && { src: isDeviceIp(e.src.ip) ? routed.src : undefined, dst: isDeviceIp(e.dst.ip) ? routed.dst : undefined };
@@ -185,7 +185,7 @@ export class Inventory implements PipelineSink {
         if (claim.device !== undefined) {
           // Claims about a device behind the endpoint never land on the endpoint (the router). routedEnds()
           // touched the device already, unless the event names two on one side.
-          const dev = this.devices.get(claim.device) ?? (isRoutedDeviceId(claim.device) ? this.touchDevice(claim.device, claim.about === 'src' ? e.src : e.dst, e.ts, flow.vlan) : undefined);
+          const dev = this.devices.get(claim.device) ?? (isRoutedDeviceId(claim.device) ? this.touchDevice(claim.device, claim.about === 'src' ? e.src : e.dst, e.ts, (claim.about === 'src' ? e.src : e.dst).vlan) : undefined);
           if (dev) this.claimOn(dev, claim.device, true, claim.attribute, claim.value, e.protocol, e.ts);
           continue;
         }
@@ -257,9 +257,9 @@ export class Inventory implements PipelineSink {
       if (s.lastSeen > acc.lastSeen) acc.lastSeen = s.lastSeen;
     }
     for (const ep of [f.initiator, f.responder]) {
-      this.touchIp(ep.ip, s.firstSeen, f.vlan);
-      this.touchIp(ep.ip, s.lastSeen, f.vlan);
-      if (ep.mac) this.bind(ep.mac, ep.ip, s.lastSeen, f.vlan, false);
+      this.touchIp(ep.ip, s.firstSeen, ep.vlan);
+      this.touchIp(ep.ip, s.lastSeen, ep.vlan);
+      if (ep.mac) this.bind(ep.mac, ep.ip, s.lastSeen, ep.vlan, false);
     }
   }
 
