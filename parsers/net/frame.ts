@@ -71,21 +71,21 @@ export function decodeFrame(linkType: number, data: Buffer, ts: number, f: Frame
     case LINKTYPE_LINUX_SLL: {
       // 16 bytes: packet type(2) ARPHRD(2) addr len(2) addr(8) protocol(2)
       if (len < 16) return (f.kind = FrameKind.Malformed);
-      if (data.readUInt16BE(4) === 6 && data.readUInt16BE(2) === 1) f.srcMacOff = 6;
-      return (f.kind = decodeEtherTypeChain(data, data.readUInt16BE(14), 16, f));
+      if (u16(data, 4) === 6 && u16(data, 2) === 1) f.srcMacOff = 6;
+      return (f.kind = decodeEtherTypeChain(data, u16(data, 14), 16, f));
     }
     case LINKTYPE_LINUX_SLL2: {
       // 20 bytes: protocol(2) reserved(2) ifindex(4) ARPHRD(2) packet type(1) addr len(1) addr(8)
       if (len < 20) return (f.kind = FrameKind.Malformed);
-      if (data[11] === 6 && data.readUInt16BE(8) === 1) f.srcMacOff = 12;
-      return (f.kind = decodeEtherTypeChain(data, data.readUInt16BE(0), 20, f));
+      if (data[11] === 6 && u16(data, 8) === 1) f.srcMacOff = 12;
+      return (f.kind = decodeEtherTypeChain(data, u16(data, 0), 20, f));
     }
     case LINKTYPE_NULL:
     case LINKTYPE_LOOP: {
       if (len < 4) return (f.kind = FrameKind.Malformed);
       // NULL stores the family in the capturing host's byte order: take whichever reading is small
-      let fam = linkType === LINKTYPE_LOOP ? data.readUInt32BE(0) : data.readUInt32LE(0);
-      if (fam > 0xffff) fam = data.readUInt32BE(0);
+      let fam = linkType === LINKTYPE_LOOP ? u32(data, 0) : data.readUInt32LE(0);
+      if (fam > 0xffff) fam = u32(data, 0);
       if (fam === AF_INET) return (f.kind = decodeIp(data, 4, f, 4));
       if (AF_INET6.has(fam)) return (f.kind = decodeIp(data, 4, f, 6));
       return (f.kind = FrameKind.OtherL3);
@@ -108,7 +108,7 @@ function decodeEthernet(data: Buffer, off: number, f: Frame): FrameKind {
   if (data.length < off + 14) return FrameKind.Malformed;
   f.ethOff = off;
   f.srcMacOff = off + 6;
-  const type = data.readUInt16BE(off + 12);
+  const type = u16(data, off + 12);
   if (type < 0x0600) {
     // 802.3 length field: an LLC header follows (BACnet/Ethernet, STP, ...)
     f.l3 = off + 14;
@@ -122,9 +122,9 @@ function decodeEthernet(data: Buffer, off: number, f: Frame): FrameKind {
 function decodeEtherTypeChain(data: Buffer, type: number, off: number, f: Frame): FrameKind {
   while (type === ETHERTYPE_VLAN || type === ETHERTYPE_QINQ || type === ETHERTYPE_QINQ_OLD) {
     if (data.length < off + 4) return FrameKind.Malformed;
-    f.vlan = data.readUInt16BE(off) & 0x0fff;
+    f.vlan = u16(data, off) & 0x0fff;
     f.vlanDepth++;
-    type = data.readUInt16BE(off + 2);
+    type = u16(data, off + 2);
     off += 4;
   }
   f.etherType = type;
@@ -151,14 +151,14 @@ function decodeIpv4(data: Buffer, off: number, f: Frame): FrameKind {
   const vihl = data[off];
   const ihl = (vihl & 15) * 4;
   if (vihl >> 4 !== 4 || ihl < 20) return FrameKind.Malformed;
-  const total = data.readUInt16BE(off + 2);
+  const total = u16(data, off + 2);
   if (total < ihl) return FrameKind.Malformed;
   f.ipVersion = 4;
-  f.src4 = data.readUInt32BE(off + 12);
-  f.dst4 = data.readUInt32BE(off + 16);
+  f.src4 = u32(data, off + 12);
+  f.dst4 = u32(data, off + 16);
   f.l4proto = data[off + 9];
-  f.ipId = data.readUInt16BE(off + 4);
-  const frag = data.readUInt16BE(off + 6);
+  f.ipId = u16(data, off + 4);
+  const frag = u16(data, off + 6);
   f.moreFragments = (frag & 0x2000) !== 0;
   f.fragOffset = (frag & 0x1fff) * 8;
   f.l4 = off + ihl;
@@ -186,7 +186,7 @@ function decodeIpv6(data: Buffer, off: number, f: Frame): FrameKind {
   if (data[off] >> 4 !== 6) return FrameKind.Malformed;
   f.ipVersion = 6;
   f.addrOff = off + 8;
-  let end = off + 40 + data.readUInt16BE(off + 4);
+  let end = off + 40 + u16(data, off + 4);
   if (end > data.length) {
     f.truncated = true;
     end = data.length;
@@ -205,7 +205,7 @@ function decodeIpv6(data: Buffer, off: number, f: Frame): FrameKind {
       p += (data[p + 1] + 2) * 4;
     } else if (next === IPV6_FRAGMENT) {
       if (p + 8 > end) return FrameKind.Malformed;
-      const fo = data.readUInt16BE(p + 2);
+      const fo = u16(data, p + 2);
       f.fragOffset = fo & 0xfff8;
       f.moreFragments = (fo & 1) !== 0;
       next = data[p];
@@ -234,10 +234,10 @@ export function decodeTransport(data: Buffer, f: Frame): FrameKind {
     if (end - p < 20) return FrameKind.Malformed;
     const hl = (data[p + 12] >> 4) * 4;
     if (hl < 20 || p + hl > end) return FrameKind.Malformed;
-    f.srcPort = data.readUInt16BE(p);
-    f.dstPort = data.readUInt16BE(p + 2);
-    f.seq = data.readUInt32BE(p + 4);
-    f.ack = data.readUInt32BE(p + 8);
+    f.srcPort = u16(data, p);
+    f.dstPort = u16(data, p + 2);
+    f.seq = u32(data, p + 4);
+    f.ack = u32(data, p + 8);
     f.tcpFlags = data[p + 13];
     f.payload = p + hl;
     f.payloadEnd = end;
@@ -245,9 +245,9 @@ export function decodeTransport(data: Buffer, f: Frame): FrameKind {
   }
   if (f.l4proto === IPPROTO_UDP) {
     if (end - p < 8) return FrameKind.Malformed;
-    f.srcPort = data.readUInt16BE(p);
-    f.dstPort = data.readUInt16BE(p + 2);
-    const ulen = data.readUInt16BE(p + 4);
+    f.srcPort = u16(data, p);
+    f.dstPort = u16(data, p + 2);
+    const ulen = u16(data, p + 4);
     f.tcpFlags = 0;
     f.payload = p + 8;
     // trust the UDP length when it is consistent; a truncated capture keeps what it has
@@ -255,4 +255,16 @@ export function decodeTransport(data: Buffer, f: Frame): FrameKind {
     return FrameKind.Transport;
   }
   return FrameKind.OtherL3;
+}
+
+/**
+ * Big-endian reads at offsets the caller has bounds-checked. Plain byte arithmetic is inlined by the
+ * compiler, where Buffer#readUInt16BE/readUInt32BE validate their offset on every call (per packet).
+ */
+function u16(b: Buffer, o: number): number {
+  return (b[o]! << 8) | b[o + 1]!;
+}
+
+function u32(b: Buffer, o: number): number {
+  return b[o]! * 0x1000000 + ((b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!);
 }

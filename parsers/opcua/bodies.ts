@@ -274,8 +274,45 @@ export interface HelloSummary {
   endpointUrl?: string;
 }
 
-/** HEL (`withUrl`) or ACK body in b[start, end) through node-opcua-transport. */
-export function decodeHelloOrAck(lib: OpcuaLib, hello: boolean, b: Buffer, start: number, end: number): HelloSummary | undefined {
+/** Fixed part of HEL and ACK bodies: five UInt32 (version, buffer sizes, message size, chunk count). */
+const HELLO_FIXED_LEN = 20;
+/** Endpoint URLs longer than this are left to node-opcua (its limits and errors apply to them). */
+const MAX_NATIVE_URL_LEN = 0xffff;
+
+/**
+ * HEL (`withUrl`) or ACK body in b[start, end): read here, as node-opcua-transport's HelloMessage and
+ * AcknowledgeMessage read it (UInt32 LE fields, then for HEL a UA String: Int32 length, -1 null, UTF-8),
+ * so that every connection's first messages do not load node-opcua; `lib` is asked only for a URL length
+ * beyond what is read here. Too short a body is undefined, as node-opcua's RangeError makes it.
+ */
+export function decodeHelloOrAck(lib: () => OpcuaLib, hello: boolean, b: Buffer, start: number, end: number): HelloSummary | undefined {
+  const n = end - start;
+  if (n < HELLO_FIXED_LEN) return undefined;
+  let url: string | undefined;
+  if (hello) {
+    if (n < HELLO_FIXED_LEN + 4) return undefined;
+    const len = b.readUInt32LE(start + HELLO_FIXED_LEN);
+    const avail = n - HELLO_FIXED_LEN - 4;
+    if (len !== 0xffffffff && len > 0) {
+      if (len > MAX_NATIVE_URL_LEN) return decodeHelloOrAckWithLib(lib(), hello, b, start, end);
+      if (len > avail) return undefined; // node-opcua: "not enough bytes left in buffer"
+      const at = start + HELLO_FIXED_LEN + 4;
+      url = keepString(b.toString('utf-8', at, at + len));
+    }
+  }
+  const s: HelloSummary = {
+    protocolVersion: b.readUInt32LE(start),
+    receiveBufferSize: b.readUInt32LE(start + 4),
+    sendBufferSize: b.readUInt32LE(start + 8),
+    maxMessageSize: b.readUInt32LE(start + 12),
+    maxChunkCount: b.readUInt32LE(start + 16),
+  };
+  if (url !== undefined) s.endpointUrl = url;
+  return s;
+}
+
+/** HEL or ACK through node-opcua-transport. */
+function decodeHelloOrAckWithLib(lib: OpcuaLib, hello: boolean, b: Buffer, start: number, end: number): HelloSummary | undefined {
   try {
     const m = hello ? new lib.HelloMessage() : new lib.AcknowledgeMessage();
     quietly(() => m.decode(new lib.BinaryStream(b.subarray(start, end))));
