@@ -241,6 +241,25 @@ describe('IPv6 and IPv4 fragments', () => {
   });
 });
 
+describe('protocols directly over Ethernet', () => {
+  it('hands frames of a module\'s EtherType (after VLAN tags) to one decoder per MAC pair', () => {
+    const log: Received[] = [];
+    const base = recordingModule('dcp', [], 'DCP', log);
+    const mod: ProtocolModule = { ...base, ethertype: { type: 0x8892, createDecoder: base.createDecoder } };
+    const req = ethernet('01:0e:cf:00:00:00', C.mac, 0x8892, Buffer.from('DCP identify'), [{ vid: 5 }]);
+    const resp = ethernet(C.mac, S.mac, 0x8892, Buffer.from('DCP response'));
+    const again = ethernet('01:0e:cf:00:00:00', C.mac, 0x8892, Buffer.from('DCP again'));
+    const { sink, p } = run([req, resp, again], 1, [mod]);
+    expect(log.map((r) => r.bytes)).toEqual(['DCP identify', 'DCP response', 'DCP again']);
+    expect(sink.events.map((e) => `${e.src.mac}>${e.dst.mac} ${e.flow.transport}`)).toEqual([
+      `${C.mac}>01:0e:cf:00:00:00 l2`,
+      `${S.mac}>${C.mac} l2`,
+      `${C.mac}>01:0e:cf:00:00:00 l2`,
+    ]);
+    expect(p.counters.frames.other_l3).toBe(3);
+  });
+});
+
 describe('ARP', () => {
   it('turns requests and replies into MAC↔IP bindings', () => {
     const req = ethernet('ff:ff:ff:ff:ff:ff', C.mac, 0x0806, arp(1, C.mac, C.ip, '00:00:00:00:00:00', S.ip));

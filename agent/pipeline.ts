@@ -3,16 +3,19 @@
  * One Pipeline per analysis; captures are fed one after the other, and every flow ends with its capture
  * (two captures are two observation windows, whatever their timestamps).
  */
+import { open } from 'node:fs/promises';
+import { pipeline as streamPipeline, Transform } from 'node:stream';
 import type { Logger } from 'pino';
-import { readCapture } from '../parsers/capture/index.js';
-import type { CaptureResult } from '../parsers/capture/index.js';
+import { DEFAULT_HIGH_WATER_MARK } from '../parsers/capture/constants.js';
+import { readCapture, readCaptureStream } from '../parsers/capture/index.js';
+import type { CaptureResult, PacketHandler } from '../parsers/capture/index.js';
 import { decodeFrame, decodeTransport, Frame, FrameKind } from '../parsers/net/frame.js';
 import { decodeArp } from '../parsers/net/arp.js';
 import { protocolModules } from '../parsers/protocols.js';
 import type { PipelineSink, ProtocolModule } from '../parsers/types.js';
 import { FlowTable, DEFAULT_FLOW_OPTIONS, type FlowTableOptions } from './flows/flow-table.js';
 import { Ipv4Reassembler } from './flows/ip-fragments.js';
-import { LlcFlows } from './flows/llc-flows.js';
+import { L2Flows } from './flows/l2-flows.js';
 import { newCounters, type PipelineCounters, type CaptureFileReport } from './counters.js';
 
 export interface PipelineOptions {
@@ -26,14 +29,14 @@ export class Pipeline {
   private readonly frame = new Frame();
   private readonly flows: FlowTable;
   private readonly fragments = new Ipv4Reassembler();
-  private readonly llc: LlcFlows;
+  private readonly l2: L2Flows;
   private lastTs = 0;
   private readonly log?: Logger;
 
   constructor(private readonly sink: PipelineSink, opts: PipelineOptions = {}) {
     const modules = opts.modules ?? protocolModules;
     this.flows = new FlowTable(modules, sink, this.counters, { ...DEFAULT_FLOW_OPTIONS, ...opts.flow });
-    this.llc = new LlcFlows(modules, this.flows);
+    this.l2 = new L2Flows(modules, this.flows);
     this.log = opts.log;
     this.counters.ipv4Fragments = this.fragments.counters;
   }
@@ -76,10 +79,14 @@ export class Pipeline {
       case FrameKind.Llc:
         c.frames.llc++;
         this.lastTs = ts;
-        this.llc.frame(f);
+        this.l2.llcFrame(f);
         return;
       case FrameKind.OtherL3:
         c.frames.other_l3++;
+        if (f.ipVersion === 0 && !this.l2.empty) {
+          this.lastTs = ts;
+          this.l2.etherTypeFrame(f);
+        }
         return;
       case FrameKind.UnknownLink:
         c.frames.unknown_link++;
@@ -93,7 +100,7 @@ export class Pipeline {
   /** Record one capture's reading result and end its flows. */
   endCapture(file: string, result: CaptureResult): CaptureFileReport {
     this.flows.endAll();
-    this.llc.endAll(this.lastTs);
+    this.l2.endAll(this.lastTs);
     const report: CaptureFileReport = {
       file,
       format: result.format,
@@ -125,12 +132,38 @@ export class Pipeline {
   }
 }
 
+/** Called as capture bytes are read (all files so far) with the packets decoded so far. */
+export type ProgressHandler = (bytes: number, packets: number) => void;
+
 /** Read captures one after the other through one pipeline into `sink`. */
-export async function runPipeline(paths: string[], sink: PipelineSink, opts: PipelineOptions = {}): Promise<PipelineCounters> {
+export async function runPipeline(
+  paths: string[],
+  sink: PipelineSink,
+  opts: PipelineOptions & { onProgress?: ProgressHandler } = {},
+): Promise<PipelineCounters> {
   const pipeline = new Pipeline(sink, opts);
+  const progress = opts.onProgress;
+  let bytes = 0;
   for (const path of paths) {
-    const result = await readCapture(path, pipeline.packet);
+    const result = progress
+      ? await readCounting(path, pipeline.packet, (n) => progress((bytes += n), pipeline.counters.packets))
+      : await readCapture(path, pipeline.packet);
     pipeline.endCapture(path, result);
+    progress?.(bytes, pipeline.counters.packets);
   }
   return pipeline.counters;
+}
+
+/** readCapture, counting the file's bytes as they are read (before any gunzip): progress against the file size. */
+async function readCounting(path: string, onPacket: PacketHandler, counted: (n: number) => void): Promise<CaptureResult> {
+  const fh = await open(path, 'r'); // a missing file rejects, as with readCapture
+  const counting = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      counted(chunk.length);
+      done(null, chunk);
+    },
+  });
+  // pipeline: a read error reaches the parser through `counting`, and stopping early closes the file
+  streamPipeline(fh.createReadStream({ highWaterMark: DEFAULT_HIGH_WATER_MARK }), counting, () => {});
+  return readCaptureStream(counting, onPacket);
 }

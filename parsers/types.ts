@@ -22,16 +22,21 @@ export type Operation =
   | 'discovery'
   | 'restart'
   | 'auth'
+  | 'io' // cyclic I/O data (EtherNet/IP class 0/1 connections)
+  | 'system' // station services: clock synchronisation, reset process, test (IEC 60870-5-104)
   | 'other';
 
 export const OPERATIONS: readonly Operation[] = [
   'read', 'write', 'diagnostic', 'program', 'identify', 'control', 'session',
-  'call', 'browse', 'subscribe', 'discovery', 'restart', 'auth', 'other',
+  'call', 'browse', 'subscribe', 'discovery', 'restart', 'auth', 'io', 'system', 'other',
 ];
 
 export type Direction = 'request' | 'response' | 'unknown';
-/** 'llc': a protocol carried directly in 802.2 LLC frames (BACnet/Ethernet), endpoints known by MAC only. */
-export type Transport = 'tcp' | 'udp' | 'llc';
+/**
+ * 'l2': a protocol carried directly over Ethernet, in 802.2 LLC frames (BACnet/Ethernet) or under its own
+ * EtherType (PROFINET DCP 0x8892); its endpoints are known by MAC (ip '' and port 0).
+ */
+export type Transport = 'tcp' | 'udp' | 'l2';
 
 export interface Endpoint {
   ip: string; // dotted IPv4 or compressed IPv6, as ipaddr.js would print it
@@ -159,6 +164,11 @@ export interface ProtocolModule {
    * handed, LLC header included, to one decoder per MAC pair.
    */
   llc?: { sap: number; createDecoder(ctx: DecoderContext): StreamDecoder };
+  /**
+   * Protocols with an EtherType of their own (PROFINET DCP 0x8892): frames of that type (after any VLAN
+   * tags) are handed, from the EtherType's payload on, to one decoder per MAC pair.
+   */
+  ethertype?: { type: number; createDecoder(ctx: DecoderContext): StreamDecoder };
   /** Oracle-format section builder; a protocol without one does not appear in `otwatch stats`. */
   createStats?(): ProtocolStats;
   /**

@@ -1,13 +1,14 @@
 /**
- * Protocols carried directly in 802.2 LLC frames (BACnet/Ethernet, SAP 0x82): one decoder per pair of
- * MAC addresses, fed each frame's LLC payload. Their endpoints have a MAC and no IP address.
+ * Protocols carried directly over Ethernet: in 802.2 LLC frames (BACnet/Ethernet, SAP 0x82) or under an
+ * EtherType of their own (PROFINET DCP, 0x8892). One decoder per module and pair of MAC addresses, fed
+ * each frame's payload. Their endpoints have a MAC and no IP address.
  */
 import type { DecoderContext, Endpoint, FlowRef, ProtocolEvent, ProtocolModule, StreamDecoder } from '../../parsers/types.js';
 import type { Frame } from '../../parsers/net/frame.js';
 import { macToString } from '../../parsers/net/addr.js';
 import type { FlowOwner } from './flow.js';
 
-class LlcConversation implements DecoderContext {
+class L2Conversation implements DecoderContext {
   readonly flow: FlowRef;
   decoder: StreamDecoder | undefined;
   private readonly fromInitiatorPair: { src: Endpoint; dst: Endpoint };
@@ -16,7 +17,7 @@ class LlcConversation implements DecoderContext {
   constructor(id: string, initiatorMac: string, responderMac: string, private readonly module: ProtocolModule, private readonly owner: FlowOwner) {
     const initiator = { ip: '', port: 0, mac: initiatorMac };
     const responder = { ip: '', port: 0, mac: responderMac };
-    this.flow = { id, transport: 'llc', initiator, responder };
+    this.flow = { id, transport: 'l2', initiator, responder };
     this.fromInitiatorPair = { src: initiator, dst: responder };
     this.fromResponderPair = { src: responder, dst: initiator };
   }
@@ -34,33 +35,53 @@ class LlcConversation implements DecoderContext {
   }
 }
 
-export class LlcFlows {
+export class L2Flows {
   private readonly bySap = new Map<number, ProtocolModule>();
-  private readonly conversations = new Map<string, LlcConversation>();
+  private readonly byEtherType = new Map<number, ProtocolModule>();
+  private readonly conversations = new Map<string, L2Conversation>();
   private seq = 0;
 
   constructor(modules: readonly ProtocolModule[], private readonly owner: FlowOwner) {
-    for (const m of modules) if (m.llc) this.bySap.set(m.llc.sap, m);
+    for (const m of modules) {
+      if (m.llc) this.bySap.set(m.llc.sap, m);
+      if (m.ethertype) this.byEtherType.set(m.ethertype.type, m);
+    }
+  }
+
+  get empty(): boolean {
+    return this.bySap.size === 0 && this.byEtherType.size === 0;
   }
 
   /** An 802.3/LLC frame (f.l3 at the DSAP). Returns whether a module took it. */
-  frame(f: Frame): boolean {
+  llcFrame(f: Frame): boolean {
     const d = f.data;
     const dsap = d[f.l3];
     const module = this.bySap.get(dsap);
-    if (!module || d[f.l3 + 1] !== dsap || f.ethOff < 0) return false;
-    const dst = macToString(d, f.ethOff);
-    const src = macToString(d, f.ethOff + 6);
+    if (!module || d[f.l3 + 1] !== dsap) return false;
+    return this.deliver(f, module, module.llc!.createDecoder, f.l4End); // 802.3 length: padding excluded
+  }
+
+  /** A frame of an EtherType no IP decoder handles (f.l3 at its payload). Returns whether a module took it. */
+  etherTypeFrame(f: Frame): boolean {
+    const module = this.byEtherType.get(f.etherType);
+    return module ? this.deliver(f, module, module.ethertype!.createDecoder, f.data.length) : false;
+  }
+
+  private deliver(f: Frame, module: ProtocolModule, create: (ctx: DecoderContext) => StreamDecoder, end: number): boolean {
+    if (f.ethOff < 0 && f.srcMacOff < 0) return false;
+    const d = f.data;
+    const src = macToString(d, f.srcMacOff >= 0 ? f.srcMacOff : f.ethOff + 6);
+    const dst = f.ethOff >= 0 ? macToString(d, f.ethOff) : 'ff:ff:ff:ff:ff:ff';
     const key = `${module.name}|${src < dst ? src + dst : dst + src}`;
     let c = this.conversations.get(key);
     if (!c) {
-      c = new LlcConversation(`llc ${src} > ${dst} #${++this.seq}`, src, dst, module, this.owner);
-      c.decoder = module.llc!.createDecoder(c);
+      c = new L2Conversation(`l2 ${src} > ${dst} #${++this.seq}`, src, dst, module, this.owner);
+      c.decoder = create(c);
       this.conversations.set(key, c);
     }
     if (!c.decoder) return true;
     try {
-      c.decoder.onData(c.flow.initiator.mac === src, d.subarray(f.l3, f.l4End), f.ts);
+      c.decoder.onData(c.flow.initiator.mac === src, d.subarray(f.l3, end), f.ts);
     } catch (err) {
       c.anomaly('decoder_exception', (err as Error)?.message);
       c.decoder = undefined;
