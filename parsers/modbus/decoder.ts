@@ -9,7 +9,7 @@
  */
 import type { DecoderContext, Direction, Endpoint, IdentityClaim, ProtocolEvent, StreamDecoder } from '../types.js';
 import { describe } from './classify.js';
-import { RequestMemo } from './memo.js';
+import { describeRequest, type Described } from './memo.js';
 import { SlotMap } from '../net/slot-map.js';
 import {
   DEVICE_ID_OBJECTS, EXCEPTION_BIT, FC_ENCAPSULATED_INTERFACE, FC_REPORT_SERVER_ID, FUNCTIONS, MAX_ADU_LEN,
@@ -49,7 +49,8 @@ export class ModbusDecoder implements StreamDecoder {
   private readonly a = new Side(); // from initiator
   private readonly b = new Side(); // from responder
   private readonly pending = new SlotMap<PendingRequest>();
-  private readonly memo = new RequestMemo();
+  /** Out-parameter of describeRequest, reused: no result object per PDU. */
+  private readonly described: Described = { fn: '', operation: 'other', detail: '' };
 
   constructor(private readonly ctx: DecoderContext) {}
 
@@ -190,7 +191,8 @@ export class ModbusDecoder implements StreamDecoder {
       detail = req.detail ?? ''; // always set on a remembered request
       if (fields.umasFunction === undefined && req.fields.umasFunction !== undefined) fields.umasFunction = req.fields.umasFunction;
     } else {
-      const d = this.memo.describe(fields);
+      const d = this.described;
+      describeRequest(fields, d);
       fn = d.fn;
       operation = d.operation;
       detail = d.detail;
