@@ -13,6 +13,7 @@ import {
   USVC_I_HAVE,
 } from './constants.js';
 import { identityClaims } from './identity.js';
+import { PendingServices } from './pending.js';
 import { routedDestination, routedSource } from './routing.js';
 import { decodeService, type ServiceRecord } from './services.js';
 import { networkNumbers, parseApduHeader, parseBvlc, parseNpdu, type ApduHeader, type Npdu } from './wire.js';
@@ -52,7 +53,7 @@ interface Reassembly {
 export class BacnetDecoder implements StreamDecoder {
   private readonly reassembly = new Map<string, Reassembly>();
   /** pendingKey(request came from the initiator, invoke id) → confirmed service. */
-  private readonly pending = new Map<number, number>();
+  private readonly pending = new PendingServices();
   /** Same keys: the remote device (DNET/DADR) an outstanding confirmed request was routed to. */
   private readonly routedPending = new Map<number, string>();
 
@@ -277,7 +278,7 @@ export class BacnetDecoder implements StreamDecoder {
     const key = pendingKey(fromInitiator, invokeId);
     this.pending.delete(key);
     this.pending.set(key, service);
-    this.evict(this.pending);
+    this.pending.evictOver(MAX_PENDING);
     this.routedPending.delete(key);
     if (device !== undefined) {
       this.routedPending.set(key, device);

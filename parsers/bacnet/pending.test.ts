@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { PendingServices } from './pending.js';
+
+describe('PendingServices', () => {
+  it('answers as a Map used the decoder\'s way (delete, set, evict the oldest past a bound)', () => {
+    let seed = 99;
+    const rnd = (n: number) => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return (seed >>> 8) % n;
+    };
+    for (const [keys, max] of [[512, 256], [40, 16], [3, 2]] as const) {
+      const ref = new Map<number, number>();
+      const p = new PendingServices();
+      for (let i = 0; i < 6000; i++) {
+        const k = rnd(keys);
+        const op = rnd(10);
+        if (op < 6) {
+          const svc = rnd(40);
+          ref.delete(k);
+          ref.set(k, svc);
+          if (ref.size > max) ref.delete(ref.keys().next().value!);
+          p.delete(k);
+          p.set(k, svc);
+          p.evictOver(max);
+        } else if (op < 8) {
+          expect(p.delete(k)).toBe(ref.delete(k));
+        } else if (op === 8 && rnd(100) === 0) {
+          ref.clear();
+          p.clear();
+        }
+        expect(p.get(k)).toBe(ref.get(k));
+        expect(p.size).toBe(ref.size);
+      }
+      for (let k = 0; k < keys; k++) expect(p.get(k)).toBe(ref.get(k));
+    }
+  });
+
+  it('keeps a present key in place when its service changes', () => {
+    const p = new PendingServices();
+    p.set(1, 12);
+    p.set(2, 15);
+    p.set(1, 14);
+    p.evictOver(1);
+    expect(p.get(1)).toBeUndefined();
+    expect(p.get(2)).toBe(15);
+  });
+});
