@@ -84,6 +84,13 @@ export interface IdentityClaim {
    * through a router ('bacnet:<network>:<mac hex>'). The inventory makes it an asset of its own.
    */
   device?: string;
+  /**
+   * An address the claim is about when it is neither endpoint: a DNS or NetBIOS answer names a third
+   * host; a DHCP ACK names the address it hands out. Overrides `about`.
+   */
+  ip?: string;
+  /** With `ip`: the MAC that address belongs to, when the message says (DHCP client hardware address). */
+  mac?: string;
   attribute: IdentityAttribute;
   value: string;
 }
