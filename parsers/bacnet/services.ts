@@ -417,11 +417,34 @@ function covNotification(c: Cursor, rec: ServiceRecord): void {
 }
 
 function setRef(rec: ServiceRecord, o: { type: number; instance: number }, prop: number, index: number | undefined): void {
-  rec.fields.object = objectIdString(o.type, o.instance);
-  rec.fields.property = propertyName(prop);
+  const object = objectIdString(o.type, o.instance);
+  const property = propertyName(prop);
+  rec.fields.object = object;
+  rec.fields.property = property;
   if (index !== undefined) rec.fields.index = index;
-  rec.detail = `${rec.fields.object}.${rec.fields.property}${index !== undefined ? `[${index}]` : ''}`;
+  rec.detail = index !== undefined ? `${object}.${property}[${index}]` : refText(object, prop, property);
 }
+
+/** "analog-input:1.present-value", built once per object text and property (the object texts are shared). */
+function refText(object: string, prop: number, property: string): string {
+  let byProp = REF_TEXTS.get(object);
+  if (byProp === undefined) {
+    if (REF_TEXTS.size >= MAX_REF_OBJECTS) REF_TEXTS.clear();
+    byProp = new Map();
+    REF_TEXTS.set(object, byProp);
+  }
+  let text = byProp.get(prop);
+  if (text === undefined) {
+    text = `${object}.${property}`;
+    if (byProp.size >= MAX_REF_PROPERTIES) byProp.clear();
+    byProp.set(prop, text);
+  }
+  return text;
+}
+
+const REF_TEXTS = new Map<string, Map<number, string>>();
+const MAX_REF_OBJECTS = 16384;
+const MAX_REF_PROPERTIES = 1024;
 
 function pv(o: { type: number; instance: number }, property: number, index: number | undefined, values: Value[]): PropertyValue {
   return index === undefined ? { objectType: o.type, instance: o.instance, property, values } : { objectType: o.type, instance: o.instance, property, index, values };

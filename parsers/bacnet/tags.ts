@@ -90,8 +90,29 @@ export function readSigned(buf: Buffer, off: number, len: number): number {
 
 /** "object-type:instance", with the standard's name when known. */
 export function objectIdString(type: number, instance: number): string {
-  return `${OBJECT_TYPES.get(type) ?? type}:${instance}`;
+  // Polling reads the same objects over and over: each text is built once (bounded table).
+  let byInstance = OBJECT_ID_TEXTS.get(type);
+  if (byInstance === undefined) {
+    byInstance = new Map();
+    OBJECT_ID_TEXTS.set(type, byInstance);
+  }
+  let text = byInstance.get(instance);
+  if (text === undefined) {
+    text = `${OBJECT_TYPES.get(type) ?? type}:${instance}`;
+    if (objectIdTextCount >= MAX_OBJECT_ID_TEXTS) {
+      for (const m of OBJECT_ID_TEXTS.values()) m.clear();
+      objectIdTextCount = 0;
+    }
+    byInstance.set(instance, text);
+    objectIdTextCount++;
+  }
+  return text;
 }
+
+/** object type → instance → text; at most MAX_OBJECT_ID_TEXTS texts, then it starts afresh. */
+const OBJECT_ID_TEXTS = new Map<number, Map<number, string>>();
+const MAX_OBJECT_ID_TEXTS = 65536;
+let objectIdTextCount = 0;
 
 /** Object identifier content (4 octets): type in the top 10 bits, instance in the low 22. */
 export function readObjectId(buf: Buffer, off: number): { type: number; instance: number } {
