@@ -155,7 +155,8 @@ export class FlowTable implements FlowOwner {
     if (tcp) {
       const stream = fromInitiator ? flow.fromInitiatorStream! : flow.fromResponderStream!;
       if (payloadLen > 0) stream.segment(f.seq, f.data, f.payload, f.payloadEnd, ts);
-      if (flags & TCP_ACK) (fromInitiator ? flow.fromResponderStream! : flow.fromInitiatorStream!).acked(f.ack, ts);
+      // an ACK can only prove queued bytes lost: with nothing queued the other stream need not be touched
+      if (flags & TCP_ACK && flow.queuedSegments > 0) (fromInitiator ? flow.fromResponderStream! : flow.fromInitiatorStream!).acked(f.ack, ts);
     } else if (payloadLen > 0) {
       flow.datagram(fromInitiator, f.data.subarray(f.payload, f.payloadEnd), ts);
     }

@@ -19,7 +19,7 @@ export const enum DecodeState {
   None = 2,
 }
 
-export class Flow implements DecoderContext {
+export class Flow implements DecoderContext, StreamSink {
   readonly flow: FlowRef;
   /** Whether the initiator is the endpoint that sorts first in the flow key. */
   readonly initiatorIsLo: boolean;
@@ -43,6 +43,8 @@ export class Flow implements DecoderContext {
   reset = false;
   fromInitiatorStream: TcpDirection | undefined;
   fromResponderStream: TcpDirection | undefined;
+  /** Out-of-order segments held by the two streams: an ACK needs a look at the other stream only when > 0. */
+  queuedSegments = 0;
   private readonly pairFromInitiator: { src: Endpoint; dst: Endpoint };
   private readonly pairFromResponder: { src: Endpoint; dst: Endpoint };
 
@@ -88,10 +90,29 @@ export class Flow implements DecoderContext {
     const decoder = module.createDecoder(this);
     this.decoder = decoder;
     if (this.flow.transport === 'tcp') {
-      this.fromInitiatorStream = new TcpDirection(new DecoderFeed(this, decoder, true));
-      this.fromResponderStream = new TcpDirection(new DecoderFeed(this, decoder, false));
+      this.fromInitiatorStream = new TcpDirection(this, true);
+      this.fromResponderStream = new TcpDirection(this, false);
       if (this.initiatorIsn !== undefined) this.fromInitiatorStream.syn(this.initiatorIsn);
       if (this.responderIsn !== undefined) this.fromResponderStream.syn(this.responderIsn);
+    }
+  }
+
+  /** Reassembled bytes of one direction into the decoder (TcpDirection's sink). */
+  streamData(fromInitiator: boolean, bytes: Buffer, ts: number): void {
+    if (this.state !== DecodeState.Decoding) return;
+    try {
+      this.decoder!.onData(fromInitiator, bytes, ts);
+    } catch (err) {
+      this.failed(err);
+    }
+  }
+
+  streamGap(fromInitiator: boolean, bytes: number, ts: number): void {
+    if (this.state !== DecodeState.Decoding) return;
+    try {
+      this.decoder!.onGap?.(fromInitiator, bytes, ts);
+    } catch (err) {
+      this.failed(err);
     }
   }
 
@@ -153,25 +174,4 @@ export class Flow implements DecoderContext {
   }
 }
 
-/** Reassembled bytes of one direction into the flow's decoder (a class, not closures: no allocation per segment). */
-class DecoderFeed implements StreamSink {
-  constructor(private readonly flow: Flow, private readonly decoder: StreamDecoder, private readonly fromInitiator: boolean) {}
 
-  data(bytes: Buffer, ts: number): void {
-    if (this.flow.state !== DecodeState.Decoding) return;
-    try {
-      this.decoder.onData(this.fromInitiator, bytes, ts);
-    } catch (err) {
-      this.flow.failed(err);
-    }
-  }
-
-  gap(bytes: number, ts: number): void {
-    if (this.flow.state !== DecodeState.Decoding) return;
-    try {
-      this.decoder.onGap?.(this.fromInitiator, bytes, ts);
-    } catch (err) {
-      this.flow.failed(err);
-    }
-  }
-}

@@ -10,9 +10,15 @@ export function seqDiff(a: number, b: number): number {
   return (a - b) | 0;
 }
 
+/**
+ * Where a direction delivers: the flow itself (one object for both directions, told which one by the
+ * flag), so that a segment touches no per-direction feed object on its way to the decoder.
+ */
 export interface StreamSink {
-  data(bytes: Buffer, ts: number): void;
-  gap(bytes: number, ts: number): void;
+  /** Segments queued out of order in both directions of the flow (kept by its TcpDirections). */
+  queuedSegments: number;
+  streamData(fromInitiator: boolean, bytes: Buffer, ts: number): void;
+  streamGap(fromInitiator: boolean, bytes: number, ts: number): void;
 }
 
 interface Pending {
@@ -38,7 +44,7 @@ export class TcpDirection {
   gapBytes = 0;
   retransmittedBytes = 0;
 
-  constructor(private readonly sink: StreamSink) {}
+  constructor(private readonly sink: StreamSink, private readonly fromInitiator: boolean) {}
 
   /** SYN seen: data starts at isn + 1. */
   syn(isn: number): void {
@@ -82,6 +88,7 @@ export class TcpDirection {
     let i = this.pending.length;
     while (i > 0 && seqDiff(this.pending[i - 1].seq, seq) > 0) i--;
     this.pending.splice(i, 0, { seq, bytes });
+    this.sink.queuedSegments++;
     this.pendingBytes += len;
   }
 
@@ -98,7 +105,7 @@ export class TcpDirection {
 
   private deliver(bytes: Buffer, ts: number): void {
     this.next = (this.next + bytes.length) >>> 0;
-    this.sink.data(bytes, ts);
+    this.sink.streamData(this.fromInitiator, bytes, ts);
   }
 
   /** Deliver queued segments that have become in-order. */
@@ -108,6 +115,7 @@ export class TcpDirection {
       const d = seqDiff(p.seq, this.next);
       if (d > 0) return;
       this.pending.shift();
+      this.sink.queuedSegments--;
       this.pendingBytes -= p.bytes.length;
       const skip = -d;
       if (skip < p.bytes.length) this.deliver(p.bytes.subarray(skip), ts);
@@ -122,7 +130,7 @@ export class TcpDirection {
     if (missing > 0) {
       this.gaps++;
       this.gapBytes += missing;
-      this.sink.gap(missing, ts);
+      this.sink.streamGap(this.fromInitiator, missing, ts);
       this.next = this.pending[0].seq;
     }
     this.drain(ts);
