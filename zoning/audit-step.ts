@@ -5,7 +5,7 @@
  */
 import type { AuditInput, AuditStep } from '../agent/analyze.js';
 import { audit } from './audit.js';
-import { ZoningFindingsStore } from './findings-store.js';
+import { FindingsStore, type StoredFinding } from './findings-store.js';
 import type { TrackedFinding } from './lifecycle.js';
 import { formatPolicyError, loadPolicyFile } from './policy-load.js';
 import type { PolicyError } from './policy-types.js';
@@ -16,16 +16,16 @@ export class PolicyLoadError extends Error {
   }
 }
 
-/** Findings of this analysis (and those it resolved), with their lifecycle state. */
+/** Findings of this analysis (and those it resolved), with their lifecycle state, stored through the one FindingsStore. */
 export function zoningAuditStep(clock: () => number = () => Date.now() / 1000): AuditStep {
-  return async (input: AuditInput): Promise<TrackedFinding[]> => {
+  return async (input: AuditInput): Promise<(TrackedFinding | StoredFinding)[]> => {
     if (!input.policy) return [];
     const loaded = await loadPolicyFile(input.policy);
     if (!loaded.ok) throw new PolicyLoadError(loaded.errors);
     const now = clock();
     const result = audit(input.assets, input.paths, loaded.policy, { now, activeSince: input.activeSince });
-    const merged = new ZoningFindingsStore(input.store.db).saveAnalysis(result.findings, now);
-    const shown = new Set([...result.findings.map((f) => f.id), ...merged.resolved]);
-    return merged.findings.filter((f) => shown.has(f.id));
+    const findings = new FindingsStore(input.store.db);
+    const saved = findings.saveAnalysis(result.findings, now);
+    return [...saved.findings, ...findings.byIds(saved.resolved)];
   };
 }

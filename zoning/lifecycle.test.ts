@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import { audit } from './audit.js';
 import { RULES } from './constants.js';
-import { acknowledge, mergeFindings, type TrackedFinding } from './lifecycle.js';
+import { acknowledge, AUDIT_ACTOR, mergeFindings, reopen, type TrackedFinding } from './lifecycle.js';
 import { loadPolicyFile } from './policy-load.js';
 import { asset, path, T0 } from './test-helpers.js';
 
@@ -78,6 +78,31 @@ describe('findings lifecycle across three analyses', async () => {
     expect(n.status).toBe('resolved');
     expect(n.history.map((h) => h.status)).toEqual(['open', 'acknowledged', 'resolved']);
     expect(a3.resolved).toContain(noConduitId);
+  });
+
+  it('every change says who and why: the audit for what traffic did, a person for an acknowledgement', () => {
+    const n = a3.findings.find((f) => f.id === noConduitId)!;
+    expect(n.history).toEqual([
+      { ts: t1, status: 'open', actor: AUDIT_ACTOR, comment: 'first reported' },
+      { ts: t1 + 60, status: 'acknowledged', actor: 'j.doe', comment: 'MES migration, firewall change CHG-1234 planned' },
+      { ts: t3, status: 'resolved', actor: AUDIT_ACTOR, comment: 'no longer reported' },
+    ]);
+  });
+
+  it('a person reopens an acknowledged or resolved finding, not an open one', () => {
+    const n = a2.findings.find((f) => f.id === noConduitId)!; // acknowledged
+    const r = reopen(n, 'a.smith', 'CHG-1234 cancelled', t2 + 60);
+    if (!r.ok) throw new Error(r.error);
+    expect(r.finding).toMatchObject({ status: 'reopened', ack: null, reopenCount: 1, resolvedAt: null });
+    expect(r.finding.history.at(-1)).toEqual({ ts: t2 + 60, status: 'reopened', actor: 'a.smith', comment: 'CHG-1234 cancelled' });
+    expect(reopen(r.finding, 'a.smith', 'again', t2 + 61)).toEqual({ ok: false, error: `finding ${noConduitId} is already reopened` });
+    const w = a2.findings.find((f) => f.id === writeId)!; // resolved
+    expect(reopen(w, 'a.smith', 'writes seen on the HMI log', t2 + 60).ok).toBe(true);
+    expect(reopen(w, 'a.smith', ' ', t2 + 60)).toEqual({ ok: false, error: 'reopening needs a reason' });
+    // the next analysis still reporting it keeps it reopened; one that does not resolves it again
+    const next = mergeFindings([r.finding], run([noConduit], t3), t3);
+    expect(next.findings[0]!.status).toBe('reopened');
+    expect(mergeFindings([r.finding], [], t3).resolved).toEqual([noConduitId]);
   });
 
   it('ids are unique in every state and nothing is lost', () => {

@@ -159,6 +159,28 @@ CREATE INDEX paths_protocol_last_seen ON paths (protocol, last_seen, id);
 CREATE INDEX assets_last_seen_id ON assets (last_seen, id);
 `,
   },
+  // One findings writer (zoning/findings-store.ts) for analyze, the live agent and the API: the lifecycle
+  // state of zoning/lifecycle.ts in columns (the finding's JSON stays in finding_data, its history in
+  // finding_events). Rows written before get what their columns and events tell.
+  {
+    version: 3,
+    name: 'findings: lifecycle state (last detected, resolved at, reopen count, acknowledgement)',
+    sql: `
+ALTER TABLE findings ADD COLUMN last_detected REAL;
+ALTER TABLE findings ADD COLUMN resolved_at REAL;
+ALTER TABLE findings ADD COLUMN reopen_count INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE findings ADD COLUMN ack_by TEXT;
+ALTER TABLE findings ADD COLUMN ack_reason TEXT;
+ALTER TABLE findings ADD COLUMN ack_at REAL;
+UPDATE findings SET last_detected = updated_at;
+UPDATE findings SET resolved_at = updated_at WHERE status = 'resolved';
+UPDATE findings SET
+  ack_by = (SELECT actor FROM finding_events e WHERE e.finding_id = findings.id AND e.status = 'acknowledged' ORDER BY ts DESC, id DESC LIMIT 1),
+  ack_reason = (SELECT comment FROM finding_events e WHERE e.finding_id = findings.id AND e.status = 'acknowledged' ORDER BY ts DESC, id DESC LIMIT 1),
+  ack_at = (SELECT ts FROM finding_events e WHERE e.finding_id = findings.id AND e.status = 'acknowledged' ORDER BY ts DESC, id DESC LIMIT 1)
+WHERE status = 'acknowledged';
+`,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = migrations[migrations.length - 1].version;
