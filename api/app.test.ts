@@ -154,8 +154,20 @@ describe.skipIf(!corpus)('REST API over inject()', () => {
     expect(ack.statusCode).toBe(200);
     expect(ack.json().status).toBe('acknowledged');
     expect(ack.json().history.at(-1)).toMatchObject({ status: 'acknowledged', actor: expect.stringContaining('(test admin)'), comment: 'vendor remote support, ticket 42' });
+    expect(ack.json().ack).toMatchObject({ by: expect.stringContaining('(test admin)'), reason: 'vendor remote support, ticket 42' });
+    // A re-audit (what PUT /policy and each capture job run) that still reports it keeps the acknowledgement.
+    expect(app.otwatch.reaudit()).toMatchObject({ opened: 0, resolved: 0 });
+    expect((await app.inject({ url, headers: bearer(tk.viewer) })).json()).toMatchObject({ status: 'acknowledged', lastDetected: expect.any(Number) });
     const reopen = await app.inject({ method: 'PATCH', url, headers: bearer(tk.admin), payload: { action: 'reopen', comment: 'ticket closed' } });
-    expect(reopen.json().status).toBe('open');
+    expect(reopen.statusCode).toBe(200);
+    expect(reopen.json()).toMatchObject({ status: 'reopened', ack: null, reopenCount: 1 });
+    expect(reopen.json().history.map((h: { status: string }) => h.status)).toEqual(['open', 'acknowledged', 'reopened']);
+    expect((await app.inject({ url: '/api/v1/findings?status=reopened', headers: bearer(tk.viewer) })).json().items.map((x: { id: string }) => x.id)).toEqual([f.id]);
+    // Lifecycle refusals are conflicts; a blank comment is a bad request.
+    const again = await app.inject({ method: 'PATCH', url, headers: bearer(tk.admin), payload: { action: 'reopen', comment: 'twice' } });
+    expect(again.statusCode).toBe(409);
+    expect(again.json().message).toBe(`finding ${f.id} is already reopened`);
+    expect((await app.inject({ method: 'PATCH', url, headers: bearer(tk.admin), payload: { action: 'acknowledge', comment: '   ' } })).statusCode).toBe(400);
     expect((await app.inject({ method: 'PATCH', url: '/api/v1/findings/nope', headers: bearer(tk.admin), payload: { action: 'reopen', comment: 'x' } })).statusCode).toBe(404);
   });
 

@@ -33,7 +33,3 @@ export const TOKEN_PREFIX = 'otw_';
 export const TOKEN_BYTES = 32;
 export const TOKEN_ROLES = ['viewer', 'admin'] as const;
 export type TokenRole = (typeof TOKEN_ROLES)[number];
-
-/** Finding lifecycle states. */
-export const FINDING_STATUSES = ['open', 'acknowledged', 'resolved'] as const;
-export type FindingStatus = (typeof FINDING_STATUSES)[number];

@@ -3,7 +3,8 @@
  * route in the OpenAPI document. Request schemas forbid unknown properties (removeAdditional is off
  * in the app's Ajv), so a typo in a filter is a 400, not a silently ignored parameter.
  */
-import { DEFAULT_PAGE, FINDING_STATUSES, MAX_OFFSET, MAX_PAGE } from './constants.js';
+import { FINDING_STATUSES } from '../zoning/lifecycle.js';
+import { DEFAULT_PAGE, MAX_OFFSET, MAX_PAGE } from './constants.js';
 
 const str = { type: 'string' } as const;
 const num = { type: 'number' } as const;
@@ -74,7 +75,10 @@ const pathEvidence = {
   },
 };
 
-export const findingEventSchema = { type: 'object', properties: { ts: num, status: str, actor: str, comment: nullable(str) } } as const;
+const findingStatus = { type: 'string', enum: [...FINDING_STATUSES] } as const;
+
+/** One status change (zoning/lifecycle.ts's StatusChange): who ('audit' or a person) and why. */
+export const findingEventSchema = { type: 'object', properties: { ts: num, status: findingStatus, actor: str, comment: nullable(str) } } as const;
 
 export const findingSchema = {
   type: 'object',
@@ -90,7 +94,9 @@ export const findingSchema = {
         facts: { type: 'object', additionalProperties: strs }, details: strs,
       },
     },
-    status: { type: 'string', enum: [...FINDING_STATUSES] }, detectedAt: num, updatedAt: num,
+    // the lifecycle (zoning/lifecycle.ts): audit times in seconds; history only on GET /findings/:id and PATCH
+    status: findingStatus, firstDetected: num, lastDetected: num, resolvedAt: nullable(num), reopenCount: int,
+    ack: nullable({ type: 'object', properties: { by: str, reason: str, at: num } }), updatedAt: num,
     history: { type: 'array', items: findingEventSchema },
   },
 } as const;

@@ -1,16 +1,18 @@
 /**
  * Audits the whole store against the current policy and keeps what the API filters by: findings
- * (with their lifecycle), the zone of every asset and the zone pair and conduits of every path.
- * Runs after each capture job and after each policy change.
+ * (through zoning's FindingsStore, the writer `otwatch analyze` and the live agent use too), the zone
+ * of every asset and the zone pair and conduits of every path. Runs after each capture job and after
+ * each policy change.
  */
 import type { Asset, Path } from '../../agent/inventory/model.js';
 import type { Store } from '../../agent/store/store.js';
 import { audit } from '../../zoning/audit.js';
 import type { Policy } from '../../zoning/policy-types.js';
-import { FindingsStore, type StoredFinding } from './findings-store.js';
+import { FindingsStore, type StoredFinding } from '../../zoning/findings-store.js';
 
 export interface AuditRunResult {
   findings: number;
+  /** Findings that are new or came back (what the syslog forwarder sends). */
   opened: StoredFinding[];
   resolved: number;
   pathStatus: Record<string, number>;
@@ -21,7 +23,9 @@ export function auditStore(store: Store, policy: Policy, now = Date.now() / 1000
   const paths: Path[] = store.paths();
   const result = audit(assets, paths, policy, { now });
   const db = store.db;
-  db.transaction(() => {
+  const findings = new FindingsStore(db);
+  // Placement and findings in one transaction: a reader never sees the zones of one audit with the findings of another.
+  const saved = db.transaction(() => {
     db.exec('DELETE FROM asset_zones; DELETE FROM path_zones; DELETE FROM path_conduits;');
     const putAsset = db.prepare('INSERT INTO asset_zones (asset_id, zone) VALUES (?, ?)');
     for (const [id, p] of result.assessment.placements) putAsset.run(id, p.zone);
@@ -31,7 +35,12 @@ export function auditStore(store: Store, policy: Policy, now = Date.now() / 1000
       putPath.run(a.path.id, a.from.zone, a.to.zone, a.status);
       for (const u of a.allowing.length ? a.allowing : a.uses) putConduit.run(u.conduit.id, a.path.id);
     }
+    return findings.saveAnalysis(result.findings, now);
   }).immediate();
-  const saved = new FindingsStore(db).saveAudit(result.findings, now);
-  return { findings: result.findings.length, opened: saved.opened, resolved: saved.resolved, pathStatus: result.pathStatus };
+  return {
+    findings: result.findings.length,
+    opened: findings.byIds([...saved.opened, ...saved.reopened]),
+    resolved: saved.resolved.length,
+    pathStatus: result.pathStatus,
+  };
 }

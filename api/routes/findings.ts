@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { RULES, SEVERITY_ORDER } from '../../zoning/constants.js';
 import { actorOf } from '../auth.js';
-import { FINDING_STATUSES, type FindingStatus } from '../constants.js';
+import { FINDING_STATUSES, type FindingStatus } from '../../zoning/lifecycle.js';
 import { parseTime, type ApiContext } from '../context.js';
 import type { FindingFilter } from '../data/findings-store.js';
 import { errors, filterString, findingSchema, idParam, pageOf, pageQuery, timeParam } from '../schemas.js';
@@ -48,16 +48,23 @@ export async function findingRoutes(app: FastifyInstance, { ctx }: { ctx: ApiCon
   app.patch<{ Params: { id: string }; Body: { action: 'acknowledge' | 'reopen'; comment: string } }>('/findings/:id', {
     config: { role: 'admin' },
     schema: {
-      tags: ['findings'], summary: 'Acknowledge or reopen a finding, with a comment (admin)', params,
+      tags: ['findings'],
+      summary: 'Acknowledge a finding, or reopen it (withdraw an acknowledgement, dispute a resolution), with a comment (admin)',
+      description: 'Lifecycle: open → acknowledged → resolved (the audit no longer reports it) → reopened (it came back, or reopened here). ' +
+        'Acknowledging a resolved finding, or reopening an open or reopened one, is a 409.',
+      params,
       body: {
         type: 'object', additionalProperties: false, required: ['action', 'comment'],
-        properties: { action: { type: 'string', enum: ['acknowledge', 'reopen'] }, comment: { type: 'string', minLength: 1, maxLength: 2000 } },
+        properties: { action: { type: 'string', enum: ['acknowledge', 'reopen'] }, comment: { type: 'string', minLength: 1, maxLength: 2000, pattern: '\\S' } },
       },
-      response: { 200: findingSchema, ...errors(400, 401, 403, 404) },
+      response: { 200: findingSchema, ...errors(400, 401, 403, 404, 409) },
     },
   }, async (req, reply) => {
-    const status = req.body.action === 'acknowledge' ? 'acknowledged' : 'open';
-    const f = ctx.findings.setStatus(req.params.id, status, actorOf(req), req.body.comment);
-    return f ?? reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no finding '${req.params.id}'` });
+    const { id } = req.params;
+    const actor = actorOf(req);
+    const r = req.body.action === 'acknowledge' ? ctx.findings.acknowledge(id, actor, req.body.comment) : ctx.findings.reopen(id, actor, req.body.comment);
+    if (!r) return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no finding '${id}'` });
+    if (!r.ok) return reply.code(409).send({ statusCode: 409, error: 'Conflict', message: r.error });
+    return r.finding;
   });
 }
