@@ -11,7 +11,7 @@ import { protocolModules } from '../parsers/protocols.js';
 import type { ProtocolModule } from '../parsers/types.js';
 import { Inventory } from './inventory/inventory.js';
 import type { Asset, InventoryChange, Path } from './inventory/model.js';
-import { runPipeline } from './pipeline.js';
+import { runPipeline, type ProgressHandler } from './pipeline.js';
 import { StatsCollector, type StatsReport } from './stats.js';
 import { Store, type CaptureRecord, type SaveResult } from './store/store.js';
 
@@ -39,6 +39,10 @@ export interface AnalyzeOptions {
   /** Seconds without traffic after which an asset is reported silent. */
   silentAfter?: number;
   modules?: readonly ProtocolModule[];
+  /** Called as the captures are read: bytes of the files read so far, packets decoded so far. */
+  onProgress?: ProgressHandler;
+  /** An open store to merge into (the API's connection), left open; `db` is ignored then. */
+  store?: Store;
 }
 
 export interface AnalysisReport {
@@ -84,9 +88,9 @@ export function serverRoleLookup(modules: readonly ProtocolModule[]): (protocol:
 export async function analyzeCaptures(paths: string[], opts: AnalyzeOptions = {}): Promise<AnalysisReport> {
   const modules = opts.modules ?? protocolModules;
   const serverRoleOf = serverRoleLookup(modules);
-  const dbFile = opts.db ?? DEFAULT_DB;
+  const store = opts.store ?? new Store(opts.db ?? DEFAULT_DB);
+  const dbFile = store.file;
   const log = opts.log;
-  const store = new Store(dbFile);
   try {
     const prints = paths.map((p) => ({ file: p, ...captureFingerprint(p) }));
     const known = store.knownCaptures(prints.map((p) => p.fingerprint));
@@ -97,7 +101,7 @@ export async function analyzeCaptures(paths: string[], opts: AnalyzeOptions = {}
     const t0 = performance.now();
     const inventory = new Inventory({ serverRoleOf, silentAfter: opts.silentAfter });
     const collector = new StatsCollector(modules, inventory);
-    const counters = todo.length ? await runPipeline(todo.map((p) => p.file), collector, { modules, log }) : null;
+    const counters = todo.length ? await runPipeline(todo.map((p) => p.file), collector, { modules, log, onProgress: opts.onProgress }) : null;
     const t1 = performance.now();
     const result = inventory.result();
     const t2 = performance.now();
@@ -132,7 +136,7 @@ export async function analyzeCaptures(paths: string[], opts: AnalyzeOptions = {}
     else if (opts.report) writeFileSync(opts.report, JSON.stringify(report, null, 2) + '\n');
     return report;
   } finally {
-    store.close();
+    if (!opts.store) store.close();
   }
 }
 

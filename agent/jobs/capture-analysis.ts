@@ -1,20 +1,12 @@
 /**
- * One stored upload through the pipeline into the inventory database, reporting progress (bytes
- * read from the file, packets decoded) as it goes. Same steps as analyzeCaptures (fingerprint,
- * skip a capture already merged, pipeline, inventory, one transaction), with a progress hook that
- * analyzeCaptures does not have.
+ * One stored upload through analyzeCaptures (fingerprint, skip a capture already merged, pipeline,
+ * inventory, one transaction) into the API's open store, reporting progress (bytes read from the
+ * file, packets decoded) as it goes, summed up for the job's result.
  */
-import { createReadStream } from 'node:fs';
-import { Transform } from 'node:stream';
 import type { Logger } from 'pino';
-import { readCaptureStream } from '../../parsers/capture/index.js';
-import { protocolModules } from '../../parsers/protocols.js';
 import type { ProtocolModule } from '../../parsers/types.js';
-import { captureFingerprint, serverRoleLookup } from '../analyze.js';
+import { analyzeCaptures } from '../analyze.js';
 import type { PipelineCounters } from '../counters.js';
-import { Inventory } from '../inventory/inventory.js';
-import { Pipeline } from '../pipeline.js';
-import { StatsCollector } from '../stats.js';
 import type { Store } from '../store/store.js';
 
 export interface CaptureProgress {
@@ -38,44 +30,17 @@ export interface CaptureAnalysis {
 export async function analyzeStoredCapture(
   store: Store,
   file: string,
-  label: string,
   onProgress: (p: CaptureProgress) => void,
   opts: { modules?: readonly ProtocolModule[]; log?: Logger } = {},
 ): Promise<CaptureAnalysis> {
-  const modules = opts.modules ?? protocolModules;
-  const serverRoleOf = serverRoleLookup(modules);
-  const { fingerprint, size } = captureFingerprint(file);
-  if (store.knownCaptures([fingerprint]).size) {
-    return { skipped: true, packets: 0, assets: 0, paths: 0, newAssets: 0, newPaths: 0, changes: 0 };
-  }
-  const inventory = new Inventory({ serverRoleOf });
-  const pipeline = new Pipeline(new StatsCollector(modules, inventory), { modules, log: opts.log });
-  let bytes = 0;
-  const counting = new Transform({
-    transform(chunk: Buffer, _enc, done) {
-      bytes += chunk.length;
-      onProgress({ bytes, packets: pipeline.counters.packets });
-      done(null, chunk);
-    },
+  const report = await analyzeCaptures([file], {
+    store, modules: opts.modules, log: opts.log, onProgress: (bytes, packets) => onProgress({ bytes, packets }),
   });
-  const source = createReadStream(file);
-  source.on('error', (err) => counting.destroy(err));
-  const result = await readCaptureStream(source.pipe(counting), pipeline.packet);
-  pipeline.endCapture(label, result);
-  onProgress({ bytes, packets: pipeline.counters.packets });
-  const saved = store.save(inventory.result(), {
-    serverRoleOf,
-    captures: [{ fingerprint, file: label, size, packets: result.packets }],
-  });
+  const counters = report.stats?.otwatch;
+  const read = counters?.files[0];
+  const { assets, paths, newAssets, newPaths, changes } = report.store;
   return {
-    skipped: false,
-    packets: result.packets,
-    assets: saved.assets,
-    paths: saved.paths,
-    newAssets: saved.newAssets,
-    newPaths: saved.newPaths,
-    changes: saved.changes,
-    captureError: result.error,
-    counters: pipeline.counters,
+    skipped: report.skipped.length > 0, packets: read?.packets ?? 0, assets, paths, newAssets, newPaths, changes,
+    ...(read?.error ? { captureError: read.error } : {}), ...(counters ? { counters } : {}),
   };
 }

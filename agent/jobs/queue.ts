@@ -170,7 +170,7 @@ export class JobQueue {
     const progress = db.prepare('UPDATE jobs SET bytes_done = ?, packets = ? WHERE id = ?');
     let lastWrite = 0;
     try {
-      const analysis = await analyzeStoredCapture(this.store, r.file, `upload ${r.id}`, (p) => {
+      const analysis = await analyzeStoredCapture(this.store, r.file, (p) => {
         const now = Date.now();
         if (now - lastWrite < PROGRESS_INTERVAL_MS && p.bytes < r.size) return;
         lastWrite = now;
