@@ -181,6 +181,16 @@ UPDATE findings SET
 WHERE status = 'acknowledged';
 `,
   },
+  // The assessment report (zoning/report/): what each archived report said, so that the next one lists
+  // what changed since. One row per distinct state (hash), newest last.
+  {
+    version: 4,
+    name: 'report: summaries of archived assessment reports',
+    sql: `
+CREATE TABLE report_summaries (id INTEGER PRIMARY KEY, created_at REAL NOT NULL, hash TEXT NOT NULL, summary TEXT NOT NULL);
+CREATE INDEX report_summaries_hash ON report_summaries (hash);
+`,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = migrations[migrations.length - 1].version;
