@@ -96,9 +96,10 @@ export class FlowTable implements FlowOwner {
       const d = f.dst4;
       srcIsLo = s < d || (s === d && sp <= dp);
       // IPv4 flows live in an integer-keyed index (no string built per packet); chains resolve collisions
-      const lo = srcIsLo ? s : d;
-      const hi = srcIsLo ? d : s;
-      const ports = srcIsLo ? sp * 65536 + dp : dp * 65536 + sp;
+      // the key as int32s: small integers in V8, so the Flow keeps them in place instead of boxed numbers
+      const lo = (srcIsLo ? s : d) | 0;
+      const hi = (srcIsLo ? d : s) | 0;
+      const ports = srcIsLo ? (sp << 16) | dp : (dp << 16) | sp;
       hash = tupleHash(lo, hi, ports, f.l4proto);
       flow = this.index4.get(hash);
       while (flow !== undefined && !(flow.lo4 === lo && flow.hi4 === hi && flow.ports === ports && flow.proto === f.l4proto)) flow = flow.chain;
@@ -189,9 +190,9 @@ export class FlowTable implements FlowOwner {
     if (f.vlan >= 0) ref.vlan = f.vlan;
     const flow = new Flow(ref, srcIsInitiator ? srcIsLo : !srcIsLo, f.ts, this);
     if (f.ipVersion === 4) {
-      flow.lo4 = srcIsLo ? f.src4 : f.dst4;
-      flow.hi4 = srcIsLo ? f.dst4 : f.src4;
-      flow.ports = srcIsLo ? sp * 65536 + dp : dp * 65536 + sp;
+      flow.lo4 = (srcIsLo ? f.src4 : f.dst4) | 0;
+      flow.hi4 = (srcIsLo ? f.dst4 : f.src4) | 0;
+      flow.ports = srcIsLo ? (sp << 16) | dp : (dp << 16) | sp;
       flow.proto = f.l4proto;
       flow.hash = hash;
       flow.chain = this.index4.get(hash);

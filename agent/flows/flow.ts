@@ -48,7 +48,8 @@ export class Flow implements DecoderContext, StreamSink {
   private readonly pairFromInitiator: { src: Endpoint; dst: Endpoint };
   private readonly pairFromResponder: { src: Endpoint; dst: Endpoint };
 
-  // flow-table index fields: the canonical IPv4 tuple and hash chain, or the IPv6 key
+  // flow-table index fields: the canonical IPv4 tuple (as int32: addresses and the two ports in one) and
+  // hash chain, or the IPv6 key
   lo4 = 0;
   hi4 = 0;
   ports = 0;
