@@ -7,10 +7,12 @@ import { opcuaModule } from './opcua/index.js';
 import { modbusModule } from './modbus/index.js';
 import { bacnetModule } from './bacnet/index.js';
 import { s7commModule } from './s7comm/index.js';
+import { pnDcpModule } from './pn_dcp/index.js';
 
 export const protocolModules: ProtocolModule[] = [
   opcuaModule,
   modbusModule,
   bacnetModule,
   s7commModule,
+  pnDcpModule,
 ];
