@@ -33,8 +33,8 @@ export const MAX_PENDING_BYTES = 1 << 20;
 export class TcpDirection {
   /**
    * Next expected sequence number, valid once `started` (the first segment or SYN of this direction).
-   * Kept a plain number field (never undefined) so that V8 stores it unboxed: sequence numbers are
-   * mostly beyond the small-integer range and a tagged field would allocate a number per segment.
+   * Kept as an int32 (never undefined, never above 2^31) so that V8 stores it as a small integer in the
+   * object rather than in a boxed number: seqDiff works modulo 2^32 whichever way it is written.
    */
   private next = 0;
   private isStarted = false;
@@ -48,7 +48,7 @@ export class TcpDirection {
 
   /** SYN seen: data starts at isn + 1. */
   syn(isn: number): void {
-    if (!this.isStarted) this.start((isn + 1) >>> 0);
+    if (!this.isStarted) this.start(isn + 1);
   }
 
   get started(): boolean {
@@ -56,7 +56,7 @@ export class TcpDirection {
   }
 
   private start(seq: number): void {
-    this.next = seq;
+    this.next = seq | 0;
     this.isStarted = true;
   }
 
@@ -104,7 +104,7 @@ export class TcpDirection {
   }
 
   private deliver(bytes: Buffer, ts: number): void {
-    this.next = (this.next + bytes.length) >>> 0;
+    this.next = (this.next + bytes.length) | 0;
     this.sink.streamData(this.fromInitiator, bytes, ts);
   }
 
@@ -131,7 +131,7 @@ export class TcpDirection {
       this.gaps++;
       this.gapBytes += missing;
       this.sink.streamGap(this.fromInitiator, missing, ts);
-      this.next = this.pending[0].seq;
+      this.next = this.pending[0].seq | 0;
     }
     this.drain(ts);
   }
