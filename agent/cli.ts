@@ -13,6 +13,7 @@ import { serveCommand } from './commands/serve.js';
 import { tokenCommand } from './commands/token.js';
 import { captureCommand } from './commands/capture.js';
 import { demoCommand } from './commands/demo.js';
+import { reportCommand } from './commands/report.js';
 
 const commands: Command[] = [
   statsCommand,
@@ -25,6 +26,7 @@ const commands: Command[] = [
   tokenCommand,
   captureCommand,
   demoCommand,
+  reportCommand,
 ];
 
 function help(): string {

@@ -29,8 +29,10 @@ import { findingRoutes } from './routes/findings.js';
 import { inventoryRoutes } from './routes/inventory.js';
 import { policyRoutes } from './routes/policy.js';
 import { policyModelRoutes } from './routes/policy-model.js';
+import { reportRoutes } from './routes/report.js';
 import { statsRoutes } from './routes/stats.js';
 import { systemRoutes } from './routes/system.js';
+import { webRoutes } from './routes/web.js';
 import { errorSchema } from './schemas.js';
 import { parseSyslogUrl, SyslogForwarder } from './syslog.js';
 
@@ -136,7 +138,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
 
   await app.register(systemRoutes, { ctx });
-  for (const routes of [inventoryRoutes, findingRoutes, policyModelRoutes, statsRoutes, policyRoutes, captureRoutes, exportRoutes]) {
+  await app.register(webRoutes, { ctx });
+  for (const routes of [inventoryRoutes, findingRoutes, policyModelRoutes, statsRoutes, policyRoutes, captureRoutes, exportRoutes, reportRoutes]) {
     await app.register(routes, { prefix: API_PREFIX, ctx });
   }
 
