@@ -8,6 +8,7 @@ import { modbusModule } from './modbus/index.js';
 import { bacnetModule } from './bacnet/index.js';
 import { s7commModule } from './s7comm/index.js';
 import { pnDcpModule } from './pn_dcp/index.js';
+import { iec104Module } from './iec104/index.js';
 
 export const protocolModules: ProtocolModule[] = [
   opcuaModule,
@@ -15,4 +16,5 @@ export const protocolModules: ProtocolModule[] = [
   bacnetModule,
   s7commModule,
   pnDcpModule,
+  iec104Module,
 ];
