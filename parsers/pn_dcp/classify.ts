@@ -12,7 +12,7 @@ import {
 } from './constants.js';
 import { isResponseType, type DcpBlock, type DcpPdu, type IpSettings } from './wire.js';
 
-const MAX_DETAIL = 160;
+const MAX_DETAIL = 200;
 
 export const hex4 = (n: number): string => `0x${n.toString(16).padStart(4, '0')}`;
 export const hex2 = (n: number): string => `0x${n.toString(16).padStart(2, '0')}`;
