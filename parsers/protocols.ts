@@ -9,6 +9,9 @@ import { bacnetModule } from './bacnet/index.js';
 import { s7commModule } from './s7comm/index.js';
 import { pnDcpModule } from './pn_dcp/index.js';
 import { iec104Module } from './iec104/index.js';
+import { dnsModules } from './dns/index.js';
+import { dhcpModule } from './dhcp/index.js';
+import { netbiosModules } from './netbios/index.js';
 
 export const protocolModules: ProtocolModule[] = [
   opcuaModule,
@@ -17,4 +20,7 @@ export const protocolModules: ProtocolModule[] = [
   s7commModule,
   pnDcpModule,
   iec104Module,
+  ...dnsModules,
+  dhcpModule,
+  ...netbiosModules,
 ];

@@ -16,6 +16,9 @@ export const IPV6_SUBNET_BITS = 64;
 /** Distinct `detail` examples kept per operation of a path (the lexicographically smallest: order-independent). */
 export const MAX_EXAMPLES = 5;
 
+/** Names kept per address from DNS/NetBIOS/DHCP (a CDN address can answer for hundreds). */
+export const MAX_NAMES = 16;
+
 /** Distinct values kept per security fact of a path. */
 export const MAX_FACT_VALUES = 20;
 

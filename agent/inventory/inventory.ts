@@ -7,9 +7,9 @@
  * IPs is one device, except a MAC fronting many IPs or several subnets, which is a router: the router is
  * an asset of its own and the IPs behind it become IP-keyed assets.
  */
-import type { AddressBinding, Endpoint, FlowSummary, IdentityAttribute, Operation, PipelineSink, ProtocolEvent, Transport } from '../../parsers/types.js';
+import type { AddressBinding, Endpoint, FlowSummary, IdentityAttribute, IdentityClaim, Operation, PipelineSink, ProtocolEvent, Transport } from '../../parsers/types.js';
 import { isDeviceIp, isDeviceMac, isIpv4, subnetOf } from './addresses.js';
-import { DEFAULT_SILENT_AFTER_S, MAX_EXAMPLES, MAX_FACT_VALUES, ROUTER_MIN_IPS } from './constants.js';
+import { DEFAULT_SILENT_AFTER_S, MAX_EXAMPLES, MAX_FACT_VALUES, MAX_NAMES, ROUTER_MIN_IPS } from './constants.js';
 import { groupId, ipAssetId, isRoutedDeviceId, macAssetId, pathId, routedNetworkOf } from './ids.js';
 import { addCapped, mergeAsset, mergePath, newerIdentity, unionSorted } from './merge.js';
 import type { Asset, IdentityValue, InventoryChange, OperationSummary, Path } from './model.js';
@@ -189,6 +189,10 @@ export class Inventory implements PipelineSink {
           if (dev) this.claimOn(dev, claim.device, true, claim.attribute, claim.value, e.protocol, e.ts);
           continue;
         }
+        if (claim.ip !== undefined) {
+          this.addressedClaim(claim, e.protocol, e.ts);
+          continue;
+        }
         const ep = claim.about === 'src' ? e.src : e.dst;
         if (!isDeviceIp(ep.ip)) continue;
         this.claim(ep.ip, claim.attribute, claim.value, e.protocol, e.ts);
@@ -293,7 +297,7 @@ export class Inventory implements PipelineSink {
     const changes: InventoryChange[] = [];
     for (const a of assets) changes.push({ ts: a.firstSeen, kind: 'new_asset', assetId: a.id, detail: describeAsset(a) });
     for (const c of this.pendingChanges) {
-      const id = c.device ? deviceAsset(c.subject) : assetOf(c.subject);
+      const id = c.device ? deviceAsset(c.subject) : wasSeen(this.ips.get(c.subject)) ? assetOf(c.subject) : undefined;
       if (id) changes.push({ ts: c.ts, kind: 'identity_changed', assetId: id, detail: c.detail });
     }
     for (const a of assets) {
@@ -303,7 +307,7 @@ export class Inventory implements PipelineSink {
     }
     changes.sort((x, y) => x.ts - y.ts || x.assetId.localeCompare(y.assetId));
     const identityHistory: IdentityRecord[] = [];
-    const subjects: [string | undefined, IpState][] = [...this.ips].map(([ip, s]) => [assetOf(ip), s]);
+    const subjects: [string | undefined, IpState][] = [...this.ips].map(([ip, s]) => [wasSeen(s) ? assetOf(ip) : undefined, s]);
     for (const [id, s] of this.devices) subjects.push([deviceAsset(id), s]);
     for (const [assetId, s] of subjects) {
       if (!assetId) continue;
@@ -354,6 +358,30 @@ export class Inventory implements PipelineSink {
     const key = isDeviceIp(router.ip) ? `ip ${router.ip}` : isDeviceMac(router.mac) ? `mac ${router.mac.toLowerCase()}` : undefined;
     if (key) s.via.set(key, (s.via.get(key) ?? 0) + 1);
     return s;
+  }
+
+  /**
+   * A claim about an address that is neither endpoint: a DNS/mDNS/LLMNR or NetBIOS answer naming a host,
+   * a DHCP lease. With a MAC (the DHCP client hardware address) the address is that MAC's own, as good as
+   * ARP, and the device is on the wire. Without one it only names the address: the address becomes an
+   * asset only if it shows up in traffic itself (a resolver answers for hosts on the internet, and mDNS
+   * announces 127.0.0.1). Names from these protocols are aliases (a host has several, each protocol its
+   * own), so they go to `names` only: the `name` identity and its change history stay what devices say.
+   */
+  private addressedClaim(claim: IdentityClaim, protocol: string, ts: number): void {
+    const ip = claim.ip!;
+    if (!isDeviceIp(ip)) return;
+    if (isDeviceMac(claim.mac)) {
+      this.bind(claim.mac, ip, ts, undefined, true);
+      this.touchIp(ip, ts);
+    }
+    let s = this.ips.get(ip);
+    if (!s) this.ips.set(ip, (s = { first: Infinity, last: -Infinity, vlans: new Set(), identity: new Map(), names: new Set() }));
+    if (claim.attribute === 'name') {
+      if (s.names.size < MAX_NAMES) s.names.add(claim.value);
+      return;
+    }
+    this.claimOn(s, ip, false, claim.attribute, claim.value, protocol, ts);
   }
 
   private claim(ip: string, attribute: IdentityAttribute, value: string, protocol: string, ts: number): void {
@@ -435,6 +463,7 @@ export class Inventory implements PipelineSink {
       return o ? macAssetId(o.mac) : ipAssetId(ip);
     };
     for (const [ip, s] of [...this.ips].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      if (!wasSeen(s)) continue; // named by an answer, never on the wire
       const id = assetOf(ip)!;
       let asset = assets.get(id);
       if (!asset) assets.set(id, (asset = emptyAsset(id)));
@@ -537,6 +566,11 @@ export class Inventory implements PipelineSink {
     }
     return [...out.values()].sort((a, b) => (a.id < b.id ? -1 : 1));
   }
+}
+
+/** An address with traffic or bindings, not only named by a DNS/NetBIOS answer (addressedClaim). */
+function wasSeen(s: Seen | undefined): boolean {
+  return s !== undefined && s.last !== -Infinity;
 }
 
 /** Why a MAC is a router, or undefined when its addresses look like one device's. */
