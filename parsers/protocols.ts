@@ -9,6 +9,8 @@ import { bacnetModule } from './bacnet/index.js';
 import { s7commModule } from './s7comm/index.js';
 import { pnDcpModule } from './pn_dcp/index.js';
 import { iec104Module } from './iec104/index.js';
+import { enipModule } from './enip/index.js';
+import { dnp3Module } from './dnp3/index.js';
 import { dnsModules } from './dns/index.js';
 import { dhcpModule } from './dhcp/index.js';
 import { netbiosModules } from './netbios/index.js';
@@ -20,6 +22,8 @@ export const protocolModules: ProtocolModule[] = [
   s7commModule,
   pnDcpModule,
   iec104Module,
+  enipModule,
+  dnp3Module,
   ...dnsModules,
   dhcpModule,
   ...netbiosModules,
