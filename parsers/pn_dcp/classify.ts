@@ -176,21 +176,16 @@ export function ownAddress(pdu: DcpPdu): IpSettings | undefined {
 
 /**
  * Identity claims of a self-report about its sender (`srcMac`). Requests name other devices (an Identify
- * filter, the name a Set would give): they claim nothing. With an address of its own, each claim names
- * that address and the MAC it belongs to, so that the inventory binds them.
+ * filter, the name a Set would give): they claim nothing. Every claim is about the sender (src), whose
+ * MAC keys it; when the device reports an address of its own, one more claim names that address with
+ * the MAC it belongs to (`ip` + `mac`, as a DHCP lease does), so that the inventory binds the two: the
+ * station name when there is one, else the first other value.
  */
 export function identityClaims(pdu: DcpPdu, srcMac: string | undefined): IdentityClaim[] | undefined {
   if (!isSelfReport(pdu)) return undefined;
   const out: IdentityClaim[] = [];
-  const own = ownAddress(pdu);
   const add = (attribute: IdentityClaim['attribute'], value: string) => {
-    if (value === '') return;
-    const c: IdentityClaim = { about: 'src', attribute, value };
-    if (own && srcMac) {
-      c.ip = own.ip;
-      c.mac = srcMac;
-    }
-    out.push(c);
+    if (value !== '') out.push({ about: 'src', attribute, value });
   };
   for (const b of pdu.blocks) {
     if (b.option !== OPTION_DEVICE) continue;
@@ -214,5 +209,8 @@ export function identityClaims(pdu: DcpPdu, srcMac: string | undefined): Identit
         break;
     }
   }
+  const own = ownAddress(pdu);
+  const named = out.find((c) => c.attribute === 'name') ?? out[0];
+  if (own && srcMac && named) out.push({ ...named, ip: own.ip, mac: srcMac });
   return out.length ? out : undefined;
 }

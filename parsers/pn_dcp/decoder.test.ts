@@ -26,12 +26,12 @@ describe('DcpDecoder', () => {
     expect(ctx.events.every((e) => e.protocol === 'pn_dcp' && e.facts?.auth === 'none' && e.flow === ctx.flow)).toBe(true);
   });
 
-  it('claims identity from a device Identify response about the device (src), with its own IP and MAC', () => {
+  it('claims identity from a device Identify response about the device (src), and binds its own IP to its MAC', () => {
     const ctx = fakeL2Context(DEVICE, TOOL);
     new DcpDecoder(ctx).onData(true, identifyResponse({ name: 'io-7', ip: ['10.0.0.7', '255.255.255.0', '10.0.0.1'] }), 1);
     const e = ctx.events[0]!;
     expect(e).toMatchObject({ direction: 'response', fn: 'identify', operation: 'discovery' });
-    expect(e.identity!.find((c) => c.attribute === 'name')).toEqual({ about: 'src', attribute: 'name', value: 'io-7', ip: '10.0.0.7', mac: DEVICE });
+    expect(e.identity!.filter((c) => c.attribute === 'name')).toEqual([{ about: 'src', attribute: 'name', value: 'io-7' }, { about: 'src', attribute: 'name', value: 'io-7', ip: '10.0.0.7', mac: DEVICE }]);
   });
 
   it('ignores the other PROFINET frames of the EtherType (cyclic data, alarms) and counts DCP PDUs cut short', () => {

@@ -55,13 +55,14 @@ describe('Identify response (a device describing itself)', () => {
 
   it('claims identity about the sender, with the address it reports as its own', () => {
     const claims = identityClaims(pdu, '00:09:91:43:e0:67')!;
-    const bound = { about: 'src', ip: '192.168.1.2', mac: '00:09:91:43:e0:67' };
     expect(claims).toEqual([
-      { ...bound, attribute: 'name', value: 'versamax-pns11' },
-      { ...bound, attribute: 'vendor', value: 'IC200PNS001' },
-      { ...bound, attribute: 'vendor_id', value: '0x015a' },
-      { ...bound, attribute: 'product', value: '0x0003' },
-      { ...bound, attribute: 'description', value: 'PROFINET IO-Device' },
+      { about: 'src', attribute: 'name', value: 'versamax-pns11' },
+      { about: 'src', attribute: 'vendor', value: 'IC200PNS001' },
+      { about: 'src', attribute: 'vendor_id', value: '0x015a' },
+      { about: 'src', attribute: 'product', value: '0x0003' },
+      { about: 'src', attribute: 'description', value: 'PROFINET IO-Device' },
+      // The address the device reports as its own, bound to its MAC.
+      { about: 'src', attribute: 'name', value: 'versamax-pns11', ip: '192.168.1.2', mac: '00:09:91:43:e0:67' },
     ]);
     expect(classify(pdu).detail).toBe("identify ok: NameOfStation 'versamax-pns11', DeviceVendorValue 'IC200PNS001', vendor 0x015a device 0x0003, IO-Device, IP 192.168.1.2/255.255.255.0 gw 192.168.1.2");
   });
@@ -72,7 +73,7 @@ describe('Identify response (a device describing itself)', () => {
     expect(ownAddress(parseDcp(identifyResponse({ ipInfo: 0x81 }))!)).toBeUndefined();
     expect(ownAddress(parseDcp(identifyResponse({ ipInfo: 2 }))!)?.ip).toBe('192.168.1.2'); // set by DHCP
     const claims = identityClaims(parseDcp(identifyResponse({ ipInfo: 0 }))!, '00:09:91:43:e0:67')!;
-    expect(claims[0]).toEqual({ about: 'src', attribute: 'name', value: 'versamax-pns11' });
+    expect(claims.filter((c) => c.ip !== undefined || c.mac !== undefined)).toEqual([]);
   });
 
   it('cuts names at the first NUL (devices pad them) and shows octets above 0x7F as U+FFFD', () => {
@@ -130,13 +131,13 @@ describe('Get and Hello', () => {
     expect(req.selectors).toEqual([0x0202, 0x0102]);
     expect(classify(req)).toEqual({ fn: 'get', operation: 'discovery', detail: 'get request: NameOfStation, IP' });
     const res = parseDcp(dcp({ frameId: 0xfefd, service: 3, type: 1, blocks: [...nameBlock('io-1'), ...ipBlock('10.1.1.5', '255.255.255.0', '10.1.1.1')] }))!;
-    expect(identityClaims(res, '00:0e:8c:00:00:05')!.map((c) => [c.attribute, c.value, c.ip])).toEqual([['name', 'io-1', '10.1.1.5']]);
+    expect(identityClaims(res, '00:0e:8c:00:00:05')!.map((c) => [c.attribute, c.value, c.ip])).toEqual([['name', 'io-1', undefined], ['name', 'io-1', '10.1.1.5']]);
   });
 
   it('reads a Hello request as the device announcing itself', () => {
     const pdu = parseDcp(dcp({ frameId: 0xfefc, service: 6, type: 0, blocks: [...nameBlock('et200sp'), ...deviceIdBlock(0x002a, 0x0313), ...ipBlock('172.16.0.20', '255.255.0.0', '0.0.0.0')] }))!;
     expect(classify(pdu).operation).toBe('discovery');
-    expect(identityClaims(pdu, '28:63:36:00:00:01')!.map((c) => `${c.attribute}=${c.value}@${c.ip}`)).toEqual(['name=et200sp@172.16.0.20', 'vendor_id=0x002a@172.16.0.20', 'product=0x0313@172.16.0.20']);
+    expect(identityClaims(pdu, '28:63:36:00:00:01')!.map((c) => `${c.attribute}=${c.value}@${c.ip}`)).toEqual(['name=et200sp@undefined', 'vendor_id=0x002a@undefined', 'product=0x0313@undefined', 'name=et200sp@172.16.0.20']);
   });
 });
 
