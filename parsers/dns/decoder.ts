@@ -116,14 +116,18 @@ export function typeName(t: number): string {
   return TYPE_NAMES[t] ?? `TYPE${t}`;
 }
 
-/** "A hmi-01.plant.local", "A hmi-01.plant.local = 10.20.1.11", "AAAA x.local NXDOMAIN". */
+/** "A hmi-01.plant.local", "A hmi-01.plant.local = 10.20.1.11", "A www.x → web.x = 10.0.0.8", "AAAA x.local NXDOMAIN". */
 export function detailOf(msg: DnsMessage, pairs: readonly NamedAddress[]): string {
   const q = msg.questions[0];
   const asked = q ? `${typeName(q.type)} ${q.name || '<Root>'}` : '';
   if (!msg.header.response) return asked || 'query';
   if (msg.header.rcode !== 0) return `${asked} ${RCODE_NAMES[msg.header.rcode] ?? `RCODE${msg.header.rcode}`}`.trim();
   const first = pairs[0];
-  if (first) return `${asked || 'announce'} ${first.name} = ${first.ip}${pairs.length > 1 ? ` (+${pairs.length - 1})` : ''}`.trim();
+  if (first) {
+    const more = pairs.length > 1 ? ` (+${pairs.length - 1})` : '';
+    if (!q) return `announce ${first.name} = ${first.ip}${more}`;
+    return `${asked}${first.name === q.name ? '' : ` → ${first.name}`} = ${first.ip}${more}`;
+  }
   return asked || 'response';
 }
 
