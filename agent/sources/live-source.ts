@@ -30,6 +30,8 @@ export class LiveSource {
   private done?: Promise<CaptureResult>;
   private exited?: Promise<number | null>;
   readonly stats: LiveStats = { recv: 0, drop: 0, ifdrop: 0, queueDrops: 0, captured: 0 };
+  /** Packets handed to the pipeline so far (the capture process may be ahead of us). */
+  delivered = 0;
   warnings: string[] = [];
 
   constructor(private readonly opts: LiveOptions) {}
@@ -62,7 +64,10 @@ export class LiveSource {
       child.on('message', (m: any) => {
         if (m?.type === 'ready') {
           started = true;
-          this.done = readCaptureStream(child.stdout!, onPacket);
+          this.done = readCaptureStream(child.stdout!, (d, ts, lt, len) => {
+            this.delivered++;
+            onPacket(d, ts, lt, len);
+          });
           resolve();
         } else if (m?.type === 'stats') {
           Object.assign(this.stats, { recv: m.recv, drop: m.drop, ifdrop: m.ifdrop, queueDrops: m.queueDrops, captured: m.captured });
@@ -78,14 +83,27 @@ export class LiveSource {
     });
   }
 
-  /** Stops the capture; resolves when every captured packet has been handed to onPacket. */
-  async stop(timeoutMs = 3000): Promise<CaptureResult | undefined> {
+  /**
+   * Stops the capture; resolves when every captured packet has been handed to onPacket. The capture
+   * process exits once its queue has drained into the pipeline: it is killed only when the pipeline has
+   * made no progress for `stallMs` (so that a backlog is decoded, not thrown away, and a hang still ends).
+   */
+  async stop(stallMs = 3000): Promise<CaptureResult | undefined> {
     const child = this.child;
     if (!child) return undefined;
     if (child.connected) child.send({ type: 'stop' });
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    let exited = false;
+    void this.exited!.then(() => { exited = true; });
+    let last = -1;
+    while (!exited) {
+      if (this.delivered === last) {
+        child.kill('SIGKILL');
+        break;
+      }
+      last = this.delivered;
+      await Promise.race([this.exited, new Promise((r) => setTimeout(r, stallMs))]);
+    }
     await this.exited;
-    clearTimeout(timer);
     return this.done ? await this.done : undefined;
   }
 
