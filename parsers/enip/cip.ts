@@ -48,7 +48,7 @@ export function parseCip(buf: Buffer, off: number, end: number): CipMessage | un
     for (let i = off + 4; i + 2 <= Math.min(dataStart, end); i += 2) r.extStatus.push(buf.readUInt16LE(i));
     return r;
   }
-  if (end - off < 2) return { kind: 'request', service, path: { classes: [], malformed: 'no path size' }, dataStart: end, dataEnd: end, malformed: 'no path size' };
+  if (end - off < 2) return { kind: 'request', service, path: { classes: [], logical: [], malformed: 'no path size' }, dataStart: end, dataEnd: end, malformed: 'no path size' };
   const words = buf[off + 1]!;
   const path = parseEPath(buf, off + 2, words, end);
   const dataStart = Math.min(off + 2 + words * 2, end);
@@ -70,10 +70,15 @@ export function parseMsp(buf: Buffer, off: number, end: number): { parts: [numbe
   let malformed: string | undefined;
   for (let i = 0; i < count; i++) {
     const s = off + buf.readUInt16LE(off + 2 + i * 2);
-    const e = i + 1 < count ? off + buf.readUInt16LE(off + 4 + i * 2) : end;
-    if (s < off + 2 + count * 2 || s >= end || e > end || e <= s) {
+    let e = i + 1 < count ? off + buf.readUInt16LE(off + 4 + i * 2) : end;
+    if (s < off + 2 + count * 2 || s >= end) {
       malformed = `service ${i + 1} offset out of range`;
       continue;
+    }
+    if (e > end || e <= s) {
+      // the next offset is wrong, not this one: this service runs to the end of the packet
+      malformed = `service ${i + 2} offset out of range`;
+      e = end;
     }
     parts.push([s, e]);
   }

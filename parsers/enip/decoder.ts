@@ -16,7 +16,7 @@ import type { DecoderContext, Direction, Endpoint, IdentityClaim, Operation, Pro
 import {
   CIP_RESPONSE_BIT, CLASS_IDENTITY, CMD_LIST_IDENTITY, CMD_LIST_INTERFACES, CMD_LIST_SERVICES, CMD_REGISTER_SESSION,
   CMD_SEND_RR_DATA, CMD_SEND_UNIT_DATA, CMD_START_DTLS, CMD_UNREGISTER_SESSION, COMMAND_NAMES, COMMON_SERVICE_NAMES,
-  ENCAP_HEADER_LEN, ENCAP_STATUS_NAMES, ENIP_IO_PORT, ENIP_PORT, ITEM_CONNECTED_ADDRESS, ITEM_CONNECTED_DATA,
+  ENCAP_HEADER_LEN, ENCAP_PREFIX_LEN, ENCAP_STATUS_NAMES, ENIP_IO_PORT, ENIP_PORT, ITEM_CONNECTED_ADDRESS, ITEM_CONNECTED_DATA,
   ITEM_SEQUENCED_ADDRESS, ITEM_SOCKADDR_OT, ITEM_SOCKADDR_TO, ITEM_UNCONNECTED_DATA, MAX_GARBAGE_CHUNKS, MAX_NESTING,
   MAX_PENDING, PROTOCOL, SVC_CM_FORWARD_CLOSE, SVC_CM_FORWARD_OPEN, SVC_CM_LARGE_FORWARD_OPEN, SVC_CM_UNCONNECTED_SEND,
   SVC_GET_ATTRIBUTES_ALL, SVC_GET_ATTRIBUTE_LIST, SVC_GET_ATTRIBUTE_SINGLE, SVC_MULTIPLE_SERVICE_PACKET,
@@ -222,6 +222,11 @@ export class EnipDecoder implements StreamDecoder {
     }
     while (off < n) {
       const rem = n - off;
+      if (rem < ENCAP_PREFIX_LEN) {
+        // too short to judge: wait for the length field
+        this.keep(side, data, off, n, ENCAP_HEADER_LEN);
+        return;
+      }
       if (!plausibleHeader(data, off, n)) {
         this.garbage(side, data, off, n);
         return;
@@ -544,14 +549,17 @@ export class EnipDecoder implements StreamDecoder {
     if (!fields.io) this.ctx.anomaly('enip_io_without_sequenced_address', data.toString('hex', 0, Math.min(16, data.length)));
     fields.ioLength = length;
     let detail = `io conn 0x${(fields.connId ?? 0).toString(16).padStart(8, '0')}${fields.seq !== undefined ? ` seq ${fields.seq}` : ''} ${length} bytes`;
+    // Both ends produce; only a Forward Open seen earlier says which one opened the connection.
+    let direction: Direction = 'unknown';
     if (fields.connId !== undefined) {
       const conn = findConnection(fields.connId, ends.src.ip, ends.dst.ip);
       if (conn) {
         fields.ioConnection = conn.path;
+        direction = conn.dir === 'ot' ? 'request' : 'response';
         detail += ` class ${conn.transportClass} ${conn.dir === 'ot' ? 'O->T' : 'T->O'} ${conn.path} API ${conn.api / 1000} ms`;
       }
     }
-    this.ctx.emit(this.event(ends, 'unknown', 'io_data', 'io', detail, fields, ts));
+    this.ctx.emit(this.event(ends, direction, 'io_data', 'io', detail, fields, ts));
   }
 
   // ---- helpers ----

@@ -23,6 +23,8 @@ export interface EPath {
   tag?: string;
   /** Port segments as "port/link" hops, e.g. ["1/0"] for backplane slot 0. */
   route?: string[];
+  /** The logical segments in order, for details: ["class 0x8e", "instance 1", "class 0x74", "instance 1"]. */
+  logical: string[];
   /** Electronic key (Forward Open connection paths). */
   key?: { vendor: number; deviceType: number; productCode: number; major: number; minor: number };
   malformed?: string;
@@ -30,7 +32,7 @@ export interface EPath {
 
 /** Parse `words` 16-bit words of padded EPATH at buf[off]. `end` bounds the bytes available. */
 export function parseEPath(buf: Buffer, off: number, words: number, end: number): EPath {
-  const p: EPath = { classes: [] };
+  const p: EPath = { classes: [], logical: [] };
   const stop = off + words * 2;
   if (stop > end) {
     p.malformed = `path of ${words} words runs past the message`;
@@ -68,14 +70,25 @@ export function parseEPath(buf: Buffer, off: number, words: number, end: number)
           value = next <= limit ? buf.readUInt32LE(i + 2) : -1;
         }
         if (value >= 0) {
-          if (ltype === LOGICAL_CLASS) p.classes.push(value);
-          else if (ltype === LOGICAL_INSTANCE) p.instance ??= value;
-          else if (ltype === LOGICAL_ATTRIBUTE) p.attribute ??= value;
-          else if (ltype === LOGICAL_CONNECTION_POINT) p.connectionPoint ??= value;
-          else if (ltype === LOGICAL_MEMBER) {
+          if (ltype === LOGICAL_CLASS) {
+            p.classes.push(value);
+            p.logical.push(`class ${hexClass(value)}`);
+          } else if (ltype === LOGICAL_INSTANCE) {
+            p.instance ??= value;
+            p.logical.push(`instance ${value}`);
+          } else if (ltype === LOGICAL_ATTRIBUTE) {
+            p.attribute ??= value;
+            p.logical.push(`attribute ${value}`);
+          } else if (ltype === LOGICAL_CONNECTION_POINT) {
+            p.connectionPoint ??= value;
+            p.logical.push(`connection point ${value}`);
+          } else if (ltype === LOGICAL_MEMBER) {
             // After a symbol, a member segment is an array element: Tag[3]
             if (lastWasSymbol || tag.endsWith(']')) tag += `[${value}]`;
-            else p.member ??= value;
+            else {
+              p.member ??= value;
+              p.logical.push(`member ${value}`);
+            }
           } else if (ltype === LOGICAL_SERVICE_ID) {
             // service id segments address a service, not an object: nothing to keep
           }
@@ -161,16 +174,11 @@ export function parseEPath(buf: Buffer, off: number, words: number, end: number)
   return p;
 }
 
-/** "class 0x01 instance 1 attribute 7" / "tag Motor.Speed" / "" — for event details. */
+/** "class 0x01 instance 1 attribute 7" / "tag Motor.Speed" / "", in path order — for event details. */
 export function describePath(p: EPath): string {
-  const parts: string[] = [];
-  if (p.tag !== undefined) parts.push(`tag ${p.tag}`);
-  if (p.classes.length > 0) parts.push(`class ${hexClass(p.classes[p.classes.length - 1]!)}`);
-  if (p.instance !== undefined) parts.push(`instance ${p.instance}`);
-  if (p.attribute !== undefined) parts.push(`attribute ${p.attribute}`);
-  if (p.member !== undefined) parts.push(`member ${p.member}`);
-  if (p.connectionPoint !== undefined) parts.push(`connection point ${p.connectionPoint}`);
-  return parts.join(' ');
+  const logical = p.logical.join(' ');
+  if (p.tag === undefined) return logical;
+  return logical === '' ? `tag ${p.tag}` : `tag ${p.tag} ${logical}`;
 }
 
 /** "0x%02x" (more digits for 16-bit classes), as the oracle writes classes. */
