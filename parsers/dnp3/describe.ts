@@ -33,7 +33,7 @@ export function describeObjects(w: ObjectWalk | undefined): string {
     if (w.controls.length > MAX_CONTROLS_DESCRIBED) parts.push(`+${w.controls.length - MAX_CONTROLS_DESCRIBED} more`);
     return parts.join(', ');
   }
-  if (w.files && w.files.length > 0) return `file ${w.files.join(', ')}`;
+  if (w.files && w.files.length > 0) return w.files.join(', ');
   if (w.headers.length === 0) return '';
   const parts = w.headers.slice(0, MAX_HEADERS_DESCRIBED).map(describeHeader);
   if (w.types.length > MAX_HEADERS_DESCRIBED) parts.push(`+${w.types.length - MAX_HEADERS_DESCRIBED} more`);
