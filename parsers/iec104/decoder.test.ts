@@ -174,4 +174,16 @@ describe('decoder', () => {
     send(false, sp(0, 1), sp(1, 2), sp(2, 1), sp(3, 0xffff), sp(4, 0), sp(5, 2));
     expect(ctx.events.flatMap((e) => e.identity ?? []).map((c) => [c.about, c.value])).toEqual([['src', 'IEC-104 CA 1'], ['src', 'IEC-104 CA 2']]);
   });
+
+  it('says auth=secure_authentication once the connection carries IEC 62351-5 authentication ASDUs', () => {
+    const { ctx, send } = session();
+    send(true, iFrame(0, 0, asdu({ type: 45, cause: 6, ca: CA }, [...ioa(300), 0x81])));
+    send(false, iFrame(0, 1, [81, 1, 14, 0, CA, 0, ...ioa(0), 1, 0, 0, 0, 1, 0, 4, 0x10, 0, 0xaa, 0xbb]));
+    send(true, iFrame(1, 1, [82, 1, 14, 0, CA, 0, ...ioa(0), 1, 0, 0, 0, 1, 0, 2, 0, 0xcc, 0xdd]));
+    expect(ctx.events.map((e) => [e.fn, e.operation, e.facts?.auth])).toEqual([
+      ['single_command', 'control', 'none'],
+      ['authentication_challenge', 'auth', 'secure_authentication'],
+      ['authentication_reply', 'auth', 'secure_authentication'],
+    ]);
+  });
 });

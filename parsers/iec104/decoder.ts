@@ -26,10 +26,11 @@ export const PROTOCOL = 'iec104';
 
 /**
  * Plain IEC 104 has no authentication of any kind (IEC 62351-3 wraps it in TLS, which we would not see
- * as IEC 104 at all; IEC 62351-5 authentication ASDUs are reported as `auth` operations). One shared,
- * frozen object: the inventory only reads it.
+ * as IEC 104 at all). Once a connection carries IEC 62351-5 / 60870-5-7 authentication ASDUs (types
+ * 81..95), its later events say so. Shared, frozen objects: the inventory only reads them.
  */
-const FACTS: Readonly<Record<string, string>> = Object.freeze({ auth: 'none' });
+const FACTS_PLAIN: Readonly<Record<string, string>> = Object.freeze({ auth: 'none' });
+const FACTS_SECURE: Readonly<Record<string, string>> = Object.freeze({ auth: 'secure_authentication' });
 
 /** The identity value for a common address: the station as operators name it in their IEC 104 lists. */
 export function stationName(commonAddress: number): string {
@@ -62,6 +63,7 @@ export class Iec104Decoder implements StreamDecoder {
   private controllingIsInitiator: boolean | undefined;
   private roleConflictReported = false;
   private readonly claimed = new Set<number>();
+  private facts = FACTS_PLAIN;
 
   constructor(private readonly ctx: DecoderContext) {}
 
@@ -115,6 +117,7 @@ export class Iec104Decoder implements StreamDecoder {
       }
       side.expectedSend = (fields.sendSeq + 1) % SEQ_MODULO;
       decodeAsdu(buf, start + APCI_LEN, start + APCI_PREFIX_LEN + length, fields);
+      if (fields.typeId !== undefined && typeInfo(fields.typeId)?.kind === 'security') this.facts = FACTS_SECURE;
       if (fields.malformed) this.ctx.anomaly('iec104_malformed_asdu', `type ${fields.typeId ?? '-'}: ${fields.malformed}`);
       else if (fields.typeId !== undefined && !typeInfo(fields.typeId)) this.ctx.anomaly('iec104_unknown_type', String(fields.typeId));
     } else if (format === 'S') {
@@ -134,7 +137,7 @@ export class Iec104Decoder implements StreamDecoder {
     const ends = side.ends ?? (side.ends = this.ctx.endpoints(side.fromInitiator));
     const { fn, operation, detail } = classify(fields);
     const event: ProtocolEvent<Iec104Fields> = {
-      protocol: PROTOCOL, ts: side.ts, flow: this.ctx.flow, src: ends.src, dst: ends.dst, direction, fn, operation, detail, fields, facts: FACTS,
+      protocol: PROTOCOL, ts: side.ts, flow: this.ctx.flow, src: ends.src, dst: ends.dst, direction, fn, operation, detail, fields, facts: this.facts,
     };
     const identity = station ? this.identityOf(fields, station) : undefined;
     if (identity) event.identity = identity;
