@@ -180,6 +180,33 @@ describe.skipIf(!existsSync(CHROMIUM))('web page in headless Chromium', () => {
     await v.page.close();
   });
 
+  it('tables page through the API with filters; a broken policy is refused with the error at its line; the suggest draft shows', async () => {
+    const { page, errors } = await signIn(admin);
+    await page.locator('#tabs button[data-view="tables"]').click();
+    await page.locator('#table-count', { hasText: 'of 20' }).waitFor();
+    await page.locator('#table-filters input[name="role"]').fill('plc');
+    await page.locator('#table-filters button[type="submit"]').click();
+    await page.locator('#table-count', { hasText: '1–5 of 5' }).waitFor();
+    await page.locator('[data-table="findings"]').click();
+    await page.locator('#table-count', { hasText: `of ${findings.length}` }).waitFor();
+
+    await page.locator('#tabs button[data-view="policy"]').click();
+    await expect.poll(() => page.locator('#policy-text').inputValue()).toContain('Demo plant');
+    const broken = policyText.replace('    level: 4\n', '    level: 7\n');
+    const line = broken.split('\n').indexOf('    level: 7') + 1;
+    await page.locator('#policy-text').fill(broken);
+    await page.locator('#policy-save').click();
+    await page.locator('#policy-lines li.bad').first().waitFor();
+    expect(await page.locator('#policy-lines li.bad').first().getAttribute('data-line')).toBe(String(line));
+    expect(app.otwatch.policies.current()!.version).toBe(1); // refused: the old one stays
+
+    await page.locator('#suggest').click();
+    await expect.poll(() => page.locator('#suggest-text').textContent()).toContain('zones:');
+    expect(await page.locator('#suggest-download').isVisible()).toBe(true);
+    expect(errors.filter((e) => !e.includes('400'))).toEqual([]);
+    await page.close();
+  });
+
   it('uploads a capture, follows its job to the end and lands on the map', async () => {
     const { page, errors } = await signIn(admin);
     await page.locator('#tabs button[data-view="upload"]').click();
