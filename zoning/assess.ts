@@ -68,6 +68,8 @@ export interface Assessment {
   paths: PathAssessment[];
 }
 
+const GROUP_PREFIX = 'group:';
+
 export function assess(policy: Policy, assets: readonly Asset[], paths: readonly Path[]): Assessment {
   const placements = placeAssets(policy, assets);
   const byId = new Map(assets.map((a) => [a.id, a]));
@@ -77,8 +79,13 @@ export function assess(policy: Policy, assets: readonly Asset[], paths: readonly
     zone: placeEndpoint(policy, placements, byId, assetId, ip),
     asset: byId.get(assetId),
   });
-  return {
-    placements,
-    paths: paths.map((p) => assessPath(policy, p, endpoint(p.initiator, p.initiatorIp), endpoint(p.responder, p.responderIp))),
+  const judged = (p: Path): PathAssessment => {
+    const from = endpoint(p.initiator, p.initiatorIp);
+    const to = endpoint(p.responder, p.responderIp);
+    // A layer-2 multicast or broadcast (DCP Identify) has no address to place and never leaves the sender's
+    // broadcast domain: it counts in the sender's zone. The unicast answers show who is reached across zones.
+    if (p.transport === 'l2' && p.responder.startsWith(GROUP_PREFIX)) to.zone = from.zone;
+    return assessPath(policy, p, from, to);
   };
+  return { placements, paths: paths.map(judged) };
 }

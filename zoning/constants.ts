@@ -78,15 +78,19 @@ export const PROTOCOL_DEFAULTS: Record<string, { transport: 'tcp' | 'udp'; ports
   rdp: { transport: 'tcp', ports: [3389] },
 };
 
+/** Protocols carried directly over Ethernet (paths with transport 'l2', port 0): a flow of theirs names no port. */
+export const L2_PROTOCOLS: readonly string[] = ['pn_dcp'];
+
 /** Pseudo-protocols in a flow: any application protocol on the given transport and ports. */
 export const TRANSPORT_PROTOCOLS = ['tcp', 'udp'] as const;
 
 /**
  * Industrial protocols that carry no authentication and no integrity protection on the wire
  * (classic Modbus/TCP, S7comm before S7comm-plus, BACnet/IP without Secure Connect, DNP3 without
- * SAv5, IEC 104). BACnet/SC runs over TLS WebSockets and never appears as 'bacnet' on UDP.
+ * SAv5, IEC 104, PROFINET DCP: any station may rename or reset a device). BACnet/SC runs over TLS
+ * WebSockets and never appears as 'bacnet' on UDP.
  */
-export const CLEARTEXT_PROTOCOLS: readonly string[] = ['modbus', 's7comm', 'bacnet', 'dnp3', 'iec104', 'enip'];
+export const CLEARTEXT_PROTOCOLS: readonly string[] = ['modbus', 's7comm', 'bacnet', 'dnp3', 'iec104', 'enip', 'pn_dcp'];
 
 /** OPC UA security policies that Part 7 deprecated (SHA-1, RSA-PKCS#1 v1.5). */
 export const DEPRECATED_OPCUA_POLICIES: readonly string[] = ['Basic128Rsa15', 'Basic256'];

@@ -5,7 +5,7 @@
  */
 import type { Document, LineCounter } from 'yaml';
 import type { Operation } from '../parsers/types.js';
-import { DAY_SECONDS, FRS, PROTOCOL_DEFAULTS, TRANSPORT_PROTOCOLS, type FR } from './constants.js';
+import { DAY_SECONDS, FRS, L2_PROTOCOLS, PROTOCOL_DEFAULTS, TRANSPORT_PROTOCOLS, type FR } from './constants.js';
 import { addressToInterval, cidrToInterval, intersection, intervalToText, rangeToInterval, subtract } from './ip-intervals.js';
 import type { Conduit, ConduitEnd, Flow, InitiatorSide, IpInterval, Member, MemberKind, Policy, PolicyError, SecurityLevels, SourcePos, Zone } from './policy-types.js';
 import { pathToPointer, positionOf, type PathSegment } from './yaml-positions.js';
@@ -170,7 +170,7 @@ function buildFlow(c: Collector, raw: RawFlow, path: PathSegment[], a: ConduitEn
     c.error([...path, 'transport'], `transport '${raw.transport}' contradicts protocol '${protocol}'`);
     ok = false;
   }
-  if (!isTransport && !defaults && !raw.ports) {
+  if (!isTransport && !defaults && !raw.ports && !L2_PROTOCOLS.includes(protocol)) {
     c.error(path, `protocol '${protocol}' has no well-known port: expected 'ports'`);
     ok = false;
   }

@@ -5,7 +5,9 @@
  * While the capture runs it keeps evidence per IP address (bindings, identity claims, time) and paths
  * keyed by addresses; `result()` then decides which addresses belong to which device: one MAC with its
  * IPs is one device, except a MAC fronting many IPs or several subnets, which is a router: the router is
- * an asset of its own and the IPs behind it become IP-keyed assets.
+ * an asset of its own and the IPs behind it become IP-keyed assets. A station seen on layer 2 only
+ * (PROFINET DCP, BACnet over LLC: endpoints with a MAC and no IP) is an asset keyed by its MAC, with the
+ * identity it claims there, on paths between MAC assets.
  */
 import type { AddressBinding, Endpoint, FlowSummary, IdentityAttribute, IdentityClaim, Operation, PipelineSink, ProtocolEvent, Transport } from '../../parsers/types.js';
 import { isDeviceIp, isDeviceMac, isIpv4, subnetOf } from './addresses.js';
@@ -72,7 +74,7 @@ interface DeviceState extends IpState {
 
 interface PendingChange {
   ts: number;
-  /** An IP, or the id of a device behind a router (`device` set). */
+  /** An IP, or with `device` set an asset id: a device behind a router, or 'mac:…' of a layer-2 station. */
   subject: string;
   device: boolean;
   detail: string;
@@ -85,6 +87,9 @@ interface PathAcc {
   /** A device behind the router at initiatorIp / responderIp: the path's end is that device, not the router. */
   initiatorDevice?: string;
   responderDevice?: string;
+  /** A layer-2 path (transport 'l2'): its ends are these MACs, and initiatorIp / responderIp are ''. */
+  initiatorMac?: string;
+  responderMac?: string;
   protocol: string;
   transport: Transport;
   responderPort: number;
@@ -115,6 +120,8 @@ interface RoutedShare {
 export class Inventory implements PipelineSink {
   private readonly ips = new Map<string, IpState>();
   private readonly devices = new Map<string, DeviceState>();
+  /** Stations seen on layer 2: an event endpoint with a MAC and no IP (mac → evidence). */
+  private readonly macs = new Map<string, IpState>();
   private readonly bindings = new Map<string, Map<string, BindingState>>(); // mac → ip → evidence
   private readonly paths = new Map<string, PathAcc>();
   private readonly flows = new Map<string, FlowBinding>();
@@ -134,13 +141,16 @@ export class Inventory implements PipelineSink {
   onEvent(e: ProtocolEvent<object>): void {
     if (e.ts > this.maxTs) this.maxTs = e.ts;
     const flow = e.flow;
-    // UDP has no connection: the flow's initiator is only who spoke first, so the path's initiator is the
-    // requester (a request's sender, a response's receiver). A TCP path follows the connection, even when
-    // the server sends jobs back over it (an S7 PLC pulling blocks during a download).
-    const fromInitiator = e.src.ip === flow.initiator.ip && e.src.port === flow.initiator.port;
-    const reversed = flow.transport === 'udp' && (e.direction === 'request' ? !fromInitiator : e.direction === 'response' ? fromInitiator : false);
-    let fb = this.flows.get(flow.id);
-    if (!fb) this.flows.set(flow.id, (fb = { reversed }));
+    const l2 = flow.transport === 'l2';
+    // UDP and layer 2 have no connection: the flow's initiator is only who spoke first, so the path's
+    // initiator is the requester (a request's sender, a response's receiver). A TCP path follows the
+    // connection, even when the server sends jobs back over it (an S7 PLC pulling blocks during a download).
+    const fromInitiator = l2 ? e.src.mac === flow.initiator.mac : e.src.ip === flow.initiator.ip && e.src.port === flow.initiator.port;
+    const reversed = flow.transport !== 'tcp' && (e.direction === 'request' ? !fromInitiator : e.direction === 'response' ? fromInitiator : false);
+    if (l2) {
+      this.touchL2(e.src, e.ts);
+      this.touchL2(e.dst, e.ts);
+    }
     const routed = routedEnds(e);
     if (routed?.src) this.touchDevice(routed.src, e.src, e.ts, e.src.vlan);
     if (routed?.dst) this.touchDevice(routed.dst, e.dst, e.ts, e.dst.vlan);
@@ -148,7 +158,11 @@ export class Inventory implements PipelineSink {
     // (an I-Am re-broadcast by the router) or an LLC station known by its MAC keeps the plain path.
     const ends = routed && { src: isDeviceIp(e.src.ip) ? routed.src : undefined, dst: isDeviceIp(e.dst.ip) ? routed.dst : undefined };
     let acc: PathAcc;
-    if (ends && (ends.src || ends.dst)) acc = this.routedPathAcc(e, fb, ends, fromInitiator, reversed);
+    // No flow summary ever ends a layer-2 conversation: its path is counted per event, outside this.flows.
+    let fb = l2 ? undefined : this.flows.get(flow.id);
+    if (!l2 && !fb) this.flows.set(flow.id, (fb = { reversed }));
+    if (!fb) acc = this.l2PathAcc(e, fromInitiator, reversed);
+    else if (ends && (ends.src || ends.dst)) acc = this.routedPathAcc(e, fb, ends, fromInitiator, reversed);
     else if (fb.acc && fb.reversed === reversed && fb.acc.protocol === e.protocol) acc = fb.acc;
     else {
       const init = reversed ? flow.responder : flow.initiator;
@@ -194,10 +208,23 @@ export class Inventory implements PipelineSink {
           continue;
         }
         const ep = claim.about === 'src' ? e.src : e.dst;
-        if (!isDeviceIp(ep.ip)) continue;
-        this.claim(ep.ip, claim.attribute, claim.value, e.protocol, e.ts);
+        if (isDeviceIp(ep.ip)) this.claim(ep.ip, claim.attribute, claim.value, e.protocol, e.ts);
+        // A layer-2 station's claims are about its MAC (the pending change names its asset id).
+        else if (ep.ip === '' && isDeviceMac(ep.mac)) this.claimOn(this.touchMac(ep.mac, e.ts), macAssetId(ep.mac), true, claim.attribute, claim.value, e.protocol, e.ts);
       }
     }
+  }
+
+  /** The path of a layer-2 event, between the MACs of the requester and the responder (or the group it was sent to). */
+  private l2PathAcc(e: ProtocolEvent<object>, fromInitiator: boolean, reversed: boolean): PathAcc {
+    const flow = e.flow;
+    const init = reversed ? flow.responder : flow.initiator;
+    const resp = reversed ? flow.initiator : flow.responder;
+    const acc = this.pathAcc('', '', e.protocol, 'l2', resp.port, e.ts, undefined, undefined, (init.mac ?? '').toLowerCase(), (resp.mac ?? '').toLowerCase());
+    // One event is one frame; their sizes are not known here.
+    if (reversed ? !fromInitiator : fromInitiator) acc.packetsToResponder++;
+    else acc.packetsToInitiator++;
+    return acc;
   }
 
   /**
@@ -309,6 +336,7 @@ export class Inventory implements PipelineSink {
     const identityHistory: IdentityRecord[] = [];
     const subjects: [string | undefined, IpState][] = [...this.ips].map(([ip, s]) => [wasSeen(s) ? assetOf(ip) : undefined, s]);
     for (const [id, s] of this.devices) subjects.push([deviceAsset(id), s]);
+    for (const [mac, s] of this.macs) subjects.push([macAssetId(mac), s]);
     for (const [assetId, s] of subjects) {
       if (!assetId) continue;
       for (const [attribute, st] of s.identity) {
@@ -384,6 +412,21 @@ export class Inventory implements PipelineSink {
     this.claimOn(s, ip, false, claim.attribute, claim.value, protocol, ts);
   }
 
+  /** An endpoint known only by its MAC (ip '') is a layer-2 station. */
+  private touchL2(ep: Endpoint, ts: number): void {
+    if (ep.ip === '' && isDeviceMac(ep.mac)) this.touchMac(ep.mac, ts, ep.vlan);
+  }
+
+  private touchMac(mac: string, ts: number, vlan?: number): IpState {
+    mac = mac.toLowerCase();
+    let s = this.macs.get(mac);
+    if (!s) this.macs.set(mac, (s = { first: ts, last: ts, vlans: new Set(), identity: new Map(), names: new Set() }));
+    if (ts < s.first) s.first = ts;
+    if (ts > s.last) s.last = ts;
+    if (vlan !== undefined) s.vlans.add(vlan);
+    return s;
+  }
+
   private claim(ip: string, attribute: IdentityAttribute, value: string, protocol: string, ts: number): void {
     this.claimOn(this.touchIp(ip, ts)!, ip, false, attribute, value, protocol, ts);
   }
@@ -407,8 +450,11 @@ export class Inventory implements PipelineSink {
     if (next) id.current = next;
   }
 
-  private pathAcc(initiatorIp: string, responderIp: string, protocol: string, transport: Transport, responderPort: number, ts: number, initiatorDevice?: string, responderDevice?: string): PathAcc {
-    const key = `${initiatorIp}|${responderIp}|${protocol}|${transport}|${responderPort}|${initiatorDevice ?? ''}|${responderDevice ?? ''}`;
+  private pathAcc(
+    initiatorIp: string, responderIp: string, protocol: string, transport: Transport, responderPort: number, ts: number,
+    initiatorDevice?: string, responderDevice?: string, initiatorMac?: string, responderMac?: string,
+  ): PathAcc {
+    const key = `${initiatorIp}|${responderIp}|${protocol}|${transport}|${responderPort}|${initiatorDevice ?? ''}|${responderDevice ?? ''}|${initiatorMac ?? ''}|${responderMac ?? ''}`;
     let acc = this.paths.get(key);
     if (!acc) {
       acc = {
@@ -418,6 +464,8 @@ export class Inventory implements PipelineSink {
       };
       if (initiatorDevice !== undefined) acc.initiatorDevice = initiatorDevice;
       if (responderDevice !== undefined) acc.responderDevice = responderDevice;
+      if (initiatorMac !== undefined) acc.initiatorMac = initiatorMac;
+      if (responderMac !== undefined) acc.responderMac = responderMac;
       this.paths.set(key, acc);
     }
     return acc;
@@ -476,11 +524,26 @@ export class Inventory implements PipelineSink {
       for (const [attr, v] of s.identity) fromIp.identity[attr] = v.current;
       assets.set(id, mergeAsset(asset, fromIp));
     }
+    // Layer-2 stations: the MAC's asset, with or without an address (PROFINET devices known from DCP alone).
+    for (const [mac, s] of [...this.macs].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      const id = macAssetId(mac);
+      const fromMac = emptyAsset(id);
+      fromMac.macs = [mac];
+      fromMac.macVendor = macVendor(mac);
+      fromMac.vlans = [...s.vlans].sort((a, b) => a - b);
+      fromMac.names = [...s.names].sort();
+      fromMac.firstSeen = s.first;
+      fromMac.lastSeen = s.last;
+      for (const [attr, v] of s.identity) fromMac.identity[attr] = v.current;
+      const prev = assets.get(id);
+      assets.set(id, prev ? mergeAsset(prev, fromMac) : fromMac);
+    }
     const aliases = this.resolveDevices(assets, assetOf);
     const deviceAsset = (id: string): string => aliases.get(id) ?? id;
     // A MAC that owns no address (its one IP went to the device that used it more) and is no gateway names
-    // nothing; a router of devices behind it, and those devices, are assets without an address.
-    for (const [id, a] of assets) if (a.ips.length === 0 && !gatewayEvidence.has(id) && !a.routes && !isRoutedDeviceId(id)) assets.delete(id);
+    // nothing, unless it spoke on layer 2; a router of devices behind it, and those devices, are assets without an address.
+    const l2Station = (id: string): boolean => id.startsWith('mac:') && this.macs.has(id.slice(4));
+    for (const [id, a] of assets) if (a.ips.length === 0 && !gatewayEvidence.has(id) && !a.routes && !isRoutedDeviceId(id) && !l2Station(id)) assets.delete(id);
     return { assetOf, deviceAsset, assets: [...assets.values()].sort((a, b) => (a.id < b.id ? -1 : 1)), gatewayEvidence };
   }
 
@@ -543,9 +606,14 @@ export class Inventory implements PipelineSink {
   private buildPaths(assetOf: (ip: string) => string | undefined, deviceAsset: (id: string) => string): Path[] {
     const out = new Map<string, Path>();
     for (const acc of this.paths.values()) {
-      const initiator = acc.initiatorDevice !== undefined ? deviceAsset(acc.initiatorDevice) : assetOf(acc.initiatorIp);
+      const initiator =
+        acc.initiatorMac !== undefined ? (isDeviceMac(acc.initiatorMac) ? macAssetId(acc.initiatorMac) : undefined)
+        : acc.initiatorDevice !== undefined ? deviceAsset(acc.initiatorDevice) : assetOf(acc.initiatorIp);
       if (!initiator) continue; // a broadcast never initiates
-      const responder = acc.responderDevice !== undefined ? deviceAsset(acc.responderDevice) : assetOf(acc.responderIp) ?? groupId(acc.responderIp);
+      // A layer-2 multicast or broadcast destination (DCP Identify to 01:0e:cf:00:00:00) is a group, as an IP broadcast is.
+      const responder =
+        acc.responderMac !== undefined ? (isDeviceMac(acc.responderMac) ? macAssetId(acc.responderMac) : groupId(acc.responderMac))
+        : acc.responderDevice !== undefined ? deviceAsset(acc.responderDevice) : assetOf(acc.responderIp) ?? groupId(acc.responderIp);
       const key = { initiator, responder, protocol: acc.protocol, transport: acc.transport, responderPort: acc.responderPort };
       const operations: Path['operations'] = {};
       for (const op of [...acc.operations.keys()].sort()) {

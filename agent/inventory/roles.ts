@@ -113,6 +113,9 @@ export function inferRole(input: RoleInput): RoleVerdict {
   const servedBy = new Map<string, { role: AssetRole | undefined; clients: Set<string> }>();
   for (const p of input.asResponder) {
     if (!served(p)) continue;
+    // Answering a layer-2 protocol that names no role (PROFINET DCP Identify: switches, IO devices and
+    // controllers alike answer it) makes no server.
+    if (p.transport === 'l2' && responderRole(p.protocol, input.serverRoleOf(p.protocol)) === undefined) continue;
     const key = `${p.protocol} on ${p.transport}/${p.responderPort}`;
     const entry = servedBy.get(key) ?? { role: responderRole(p.protocol, input.serverRoleOf(p.protocol)), clients: new Set<string>() };
     entry.clients.add(p.initiator);
