@@ -66,6 +66,7 @@ export const demoCommand: Command = {
     const app = await buildApp({ db, logger: log });
     const ctx = app.otwatch;
     ctx.policies.put(readFileSync(PLANT_POLICY, 'utf8'), `file:${PLANT_POLICY}`);
+    ctx.reaudit(); // places assets and paths in zones for the API's zone filters
     const address = await app.listen({ host: DEFAULT_HOST, port });
     out.write(
       `REST API on ${address}/api/v1 (interactive docs: ${address}/docs). An admin token for this demo:\n\n` +
