@@ -257,6 +257,7 @@ describe('protocols directly over Ethernet', () => {
       `${C.mac}>01:0e:cf:00:00:00 l2`,
     ]);
     expect(p.counters.frames.other_l3).toBe(3);
+    expect(sink.events[0].src.vlan).toBe(5);
   });
 });
 

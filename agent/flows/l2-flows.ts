@@ -15,8 +15,8 @@ class L2Conversation implements DecoderContext {
   private readonly fromResponderPair: { src: Endpoint; dst: Endpoint };
 
   constructor(id: string, initiatorMac: string, responderMac: string, private readonly module: ProtocolModule, private readonly owner: FlowOwner) {
-    const initiator = { ip: '', port: 0, mac: initiatorMac };
-    const responder = { ip: '', port: 0, mac: responderMac };
+    const initiator: Endpoint = { ip: '', port: 0, mac: initiatorMac, vlan: undefined };
+    const responder: Endpoint = { ip: '', port: 0, mac: responderMac, vlan: undefined };
     this.flow = { id, transport: 'l2', initiator, responder };
     this.fromInitiatorPair = { src: initiator, dst: responder };
     this.fromResponderPair = { src: responder, dst: initiator };
@@ -79,9 +79,13 @@ export class L2Flows {
       c.decoder = create(c);
       this.conversations.set(key, c);
     }
+    const fromInitiator = c.flow.initiator.mac === src;
+    // like IP endpoints: a side's VLAN is that of the frames it sends
+    const sender = fromInitiator ? c.flow.initiator : c.flow.responder;
+    if (sender.vlan === undefined && f.vlan >= 0) sender.vlan = f.vlan;
     if (!c.decoder) return true;
     try {
-      c.decoder.onData(c.flow.initiator.mac === src, d.subarray(f.l3, end), f.ts);
+      c.decoder.onData(fromInitiator, d.subarray(f.l3, end), f.ts);
     } catch (err) {
       c.anomaly('decoder_exception', (err as Error)?.message);
       c.decoder = undefined;
