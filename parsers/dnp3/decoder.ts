@@ -296,7 +296,7 @@ export class Dnp3Decoder implements StreamDecoder {
   private fillObjects(f: AppFragment, fields: Dnp3Fields): void {
     if (f.iin !== undefined) {
       fields.iin = f.iin;
-      fields.iinFlags = iinFlags(f.iin);
+      if (f.iin !== 0) fields.iinFlags = iinFlags(f.iin);
     }
     const w = f.walk;
     if (!w) return;
@@ -340,9 +340,20 @@ export class Dnp3Decoder implements StreamDecoder {
   }
 }
 
+/** "3→4" texts per source/destination pair, built once each (a flow has a handful). */
+const ADDRESS_TEXTS = new Map<number, string>();
+const MAX_ADDRESS_TEXTS = 4096;
+
 /** "3→4": link source and destination. */
 function addresses(h: LinkHeader): string {
-  return `${h.source}→${h.destination}`;
+  const key = h.source * 65536 + h.destination;
+  let t = ADDRESS_TEXTS.get(key);
+  if (t === undefined) {
+    if (ADDRESS_TEXTS.size >= MAX_ADDRESS_TEXTS) ADDRESS_TEXTS.clear(); // bounded: a scan of addresses must not grow it
+    t = `${h.source}→${h.destination}`;
+    ADDRESS_TEXTS.set(key, t);
+  }
+  return t;
 }
 
 /** Claims about the outstation (the sender) from the device attributes of its response. */

@@ -9,9 +9,17 @@ const MAX_HEADERS_DESCRIBED = 4;
 /** Control points described per event. */
 const MAX_CONTROLS_DESCRIBED = 4;
 
+/** Texts of the few names there are, built once each. */
+const WORDS = new Map<string, string>();
+
 /** "direct_operate" → "direct operate". */
 export function words(fn: string): string {
-  return fn.replace(/_/g, ' ');
+  let w = WORDS.get(fn);
+  if (w === undefined) {
+    w = fn.replace(/_/g, ' ');
+    if (WORDS.size < 1024) WORDS.set(fn, w);
+  }
+  return w;
 }
 
 export function describeHeader(h: ObjectHeader): string {
@@ -25,17 +33,18 @@ export function describeHeader(h: ObjectHeader): string {
 /** The objects part of a detail: control points with their commands, else file names, else headers. */
 export function describeObjects(w: ObjectWalk | undefined): string {
   if (!w) return '';
-  if (w.controls && w.controls.length > 0) {
-    const parts = w.controls.slice(0, MAX_CONTROLS_DESCRIBED).map((c) => {
-      const what = c.code !== undefined ? c.code : `value ${c.value}`;
-      return `g${c.group}v${c.variation} index ${c.index} ${what}`;
-    });
-    if (w.controls.length > MAX_CONTROLS_DESCRIBED) parts.push(`+${w.controls.length - MAX_CONTROLS_DESCRIBED} more`);
-    return parts.join(', ');
+  let out = '';
+  const controls = w.controls;
+  if (controls && controls.length > 0) {
+    const n = Math.min(controls.length, MAX_CONTROLS_DESCRIBED);
+    for (let i = 0; i < n; i++) {
+      const c = controls[i]!;
+      out += `${i > 0 ? ', ' : ''}g${c.group}v${c.variation} index ${c.index} ${c.code !== undefined ? c.code : `value ${c.value}`}`;
+    }
+    return controls.length > n ? `${out}, +${controls.length - n} more` : out;
   }
   if (w.files && w.files.length > 0) return w.files.join(', ');
-  if (w.headers.length === 0) return '';
-  const parts = w.headers.slice(0, MAX_HEADERS_DESCRIBED).map(describeHeader);
-  if (w.types.length > MAX_HEADERS_DESCRIBED) parts.push(`+${w.types.length - MAX_HEADERS_DESCRIBED} more`);
-  return parts.join(', ');
+  const n = Math.min(w.headers.length, MAX_HEADERS_DESCRIBED);
+  for (let i = 0; i < n; i++) out += (i > 0 ? ', ' : '') + describeHeader(w.headers[i]!);
+  return w.types.length > n ? `${out}, +${w.types.length - n} more` : out;
 }

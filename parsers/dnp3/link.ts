@@ -85,7 +85,8 @@ export function userData(buf: Buffer, off: number, len: number, out: Buffer): nu
   while (left > 0) {
     const n = left < LINK_BLOCK_LEN ? left : LINK_BLOCK_LEN;
     if (!crcMatches(buf, p, p + n)) return -(1 + block);
-    buf.copy(out, o, p, p + n);
+    // A byte loop: Buffer.copy's native call costs more than 16 octets are worth.
+    for (let i = 0; i < n; i++) out[o + i] = buf[p + i]!;
     o += n;
     p += n + CRC_LEN;
     left -= n;
