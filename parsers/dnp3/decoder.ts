@@ -148,7 +148,8 @@ export class Dnp3Decoder implements StreamDecoder {
     }
   }
 
-  onEnd(): void {
+  onEnd(ts: number): void {
+    if (ts > this.ts) this.ts = ts; // unfinished fragments are reported at the end of the flow
     for (const side of [this.a, this.b]) {
       if (side.pend) this.ctx.anomaly('dnp3_truncated_frame', `${side.pend.length} octets at the end of the flow`);
       side.pend = undefined;
