@@ -193,3 +193,41 @@ describe('audit details', async () => {
     expect(findings.map((f) => f.rule)).toEqual([]);
   });
 });
+
+describe('cleartext rule and authenticated variants', () => {
+  // FR4 (confidentiality) at 1 on the first policy, at 2 on the second
+  const policyWith = (fr4: number) => {
+    const sl = `{ FR1: 2, FR2: 2, FR3: 2, FR4: ${fr4}, FR5: 2, FR6: 1, FR7: 1 }`;
+    const loaded = loadPolicyText(`version: 1
+zones:
+  - { id: scada, name: SCADA, level: 2, sl_t: ${sl}, members: [{ cidr: 10.20.1.0/24 }] }
+  - { id: control, name: Control, level: 1, sl_t: ${sl}, members: [{ cidr: 10.30.1.0/24 }] }
+conduits:
+  - id: scada-control
+    between: [scada, control]
+    sl_t: ${sl}
+    flows: [{ protocol: dnp3, ports: [20000], initiator: scada }]
+`);
+    if (!loaded.ok) throw new Error(loaded.errors.map((e) => e.message).join('\n'));
+    return loaded.policy;
+  };
+  const p = policyWith(1);
+  const ends = [asset('10.20.1.10', 'hmi'), asset('10.30.1.5', 'plc')];
+  const dnp3 = (auth: string[]) => path({ from: '10.20.1.10', to: '10.30.1.5', protocol: 'dnp3', port: 20000, ops: { read: 3 }, facts: { auth } });
+  const reasonsFor = (pa: ReturnType<typeof path>) => cleartextReasons(p, assess(p, ends, [pa]).paths[0]!);
+
+  it('flags DNP3 without secure authentication, or with it on only some messages', () => {
+    expect(reasonsFor(dnp3(['none']))[0]).toMatch(/dnp3 carries no authentication/);
+    expect(reasonsFor(dnp3(['none', 'secure_authentication']))[0]).toMatch(/dnp3 carries no authentication/);
+  });
+
+  it('accepts DNP3 whose every message was under secure authentication (no confidentiality asked)', () => {
+    expect(reasonsFor(dnp3(['secure_authentication']))).toEqual([]);
+  });
+
+  it('still flags it where the conduit requires confidentiality', () => {
+    const strict = policyWith(2);
+    const r = cleartextReasons(strict, assess(strict, ends, [dnp3(['secure_authentication'])]).paths[0]!);
+    expect(r).toEqual(['dnp3 with secure authentication is authenticated but not encrypted, on a conduit that requires confidentiality']);
+  });
+});

@@ -100,6 +100,8 @@ export const FACT_SECURITY_MODE = 'security_mode';
 export const FACT_SECURITY_POLICY = 'security_policy';
 export const FACT_AUTH = 'auth';
 export const AUTH_ANONYMOUS = 'anonymous';
+/** Fact value of protocols authenticating each message (DNP3 secure authentication, IEC 62351-5). */
+export const AUTH_SECURE = 'secure_authentication';
 
 /** Minimum SL-T at which the cleartext and anonymous rules apply (the brief: SL-T >= 2). */
 export const SECURE_TRANSPORT_MIN_SLT = 2;

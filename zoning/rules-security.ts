@@ -5,7 +5,7 @@
  */
 import type { PathAssessment, Assessment } from './assess.js';
 import {
-  AUTH_ANONYMOUS, CLEARTEXT_PROTOCOLS, CONTROL_OPERATIONS, DEPRECATED_OPCUA_POLICIES, FACT_AUTH, FACT_SECURITY_MODE, FACT_SECURITY_POLICY,
+  AUTH_ANONYMOUS, AUTH_SECURE, CLEARTEXT_PROTOCOLS, CONTROL_OPERATIONS, DEPRECATED_OPCUA_POLICIES, FACT_AUTH, FACT_SECURITY_MODE, FACT_SECURITY_POLICY,
   RULES, SECURE_TRANSPORT_MIN_SLT, type FR,
 } from './constants.js';
 import { evidenceFor, makeFinding, type Finding } from './finding.js';
@@ -57,7 +57,11 @@ export function cleartextReasons(policy: Policy, a: PathAssessment): string[] {
   const reasons: string[] = [];
   if (level === null || level < SECURE_TRANSPORT_MIN_SLT) return reasons;
   if (CLEARTEXT_PROTOCOLS.includes(proto)) {
-    reasons.push(`${proto} carries no authentication and no integrity protection (conduit SL-T ${level})`);
+    // DNP3 secure authentication / IEC 62351-5: every message seen on the path was authenticated
+    const auth = (p.facts[FACT_AUTH] ?? []).map((v) => v.toLowerCase());
+    const authenticated = auth.length > 0 && auth.every((v) => v === AUTH_SECURE);
+    if (!authenticated) reasons.push(`${proto} carries no authentication and no integrity protection (conduit SL-T ${level})`);
+    else if (confidentialityRequired(policy, a)) reasons.push(`${proto} with secure authentication is authenticated but not encrypted, on a conduit that requires confidentiality`);
   }
   if (proto === 'opcua') {
     const modes = (p.facts[FACT_SECURITY_MODE] ?? []).map(securityModeName);
