@@ -33,8 +33,11 @@ export interface CipReply {
 
 export type CipMessage = CipRequest | CipReply;
 
+/** How a request path is read: parseEPath, or a caller's cache in front of it. */
+export type PathReader = (buf: Buffer, off: number, words: number, end: number) => EPath;
+
 /** One CIP message at buf[off, end), or undefined when not even the service byte is there. */
-export function parseCip(buf: Buffer, off: number, end: number): CipMessage | undefined {
+export function parseCip(buf: Buffer, off: number, end: number, readPath: PathReader = parseEPath): CipMessage | undefined {
   if (end - off < 1) return undefined;
   const service = buf[off]!;
   if (service & CIP_RESPONSE_BIT) {
@@ -50,7 +53,7 @@ export function parseCip(buf: Buffer, off: number, end: number): CipMessage | un
   }
   if (end - off < 2) return { kind: 'request', service, path: { classes: [], logical: [], malformed: 'no path size' }, dataStart: end, dataEnd: end, malformed: 'no path size' };
   const words = buf[off + 1]!;
-  const path = parseEPath(buf, off + 2, words, end);
+  const path = readPath(buf, off + 2, words, end);
   const dataStart = Math.min(off + 2 + words * 2, end);
   const r: CipRequest = { kind: 'request', service, path, dataStart, dataEnd: end };
   if (path.malformed) r.malformed = path.malformed;

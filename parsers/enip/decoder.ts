@@ -27,14 +27,14 @@ import {
 import {
   connectionKey, identityAttribute, parseAttributeIds, parseCip, parseForwardClose, parseForwardOpen,
   parseForwardOpenReply, parseIdentityAttributeList, parseMsp, parseUnconnectedSend,
-  type CipReply, type CipRequest, type ForwardOpen,
+  type CipReply, type CipRequest, type ForwardOpen, type PathReader,
 } from './cip.js';
 import { findConnection, forgetConnection, rememberConnection } from './connections.js';
 import {
   parseCpf, parseIdentityBody, parseListIdentityItem, parseListServicesItem, parseSockaddr, plausibleHeader, readHeader,
   revisionText, serialText, type EncapHeader, type IdentityRecord,
 } from './encap.js';
-import { describePath, hexClass, type EPath } from './epath.js';
+import { describePath, hexClass, parseEPath, type EPath } from './epath.js';
 import { attributeClaims, describeIdentity, identityClaims } from './identity.js';
 import { GENERAL_STATUS } from './names.js';
 
@@ -115,6 +115,24 @@ interface Pending {
   attrIds?: number[];
 }
 
+interface Described {
+  fn: string;
+  operation: Operation;
+  detail: string;
+}
+
+/** Cached request paths per flow, and the longest path worth caching (longer ones are rare: routed or tag paths). */
+const MAX_CACHED_PATHS = 512;
+const MAX_CACHED_PATH_WORDS = 32;
+
+/**
+ * The 8-byte sender context as one number for pairing: exact for the usual counters (high half below 2^21);
+ * beyond that two contexts may share a key, and the service check on the reply then leaves it unpaired.
+ */
+function contextKey(buf: Buffer, at: number): number {
+  return buf.readUInt32LE(at) + (buf.readUInt32LE(at + 4) & 0x1fffff) * 0x100000000;
+}
+
 /** Where the CIP messages of one encapsulation message came from. */
 interface Carrier {
   header: EncapHeader;
@@ -130,9 +148,40 @@ const FACTS: Readonly<Record<string, string>> = Object.freeze({ auth: 'none' });
 export class EnipDecoder implements StreamDecoder {
   private readonly a = new Side(true);
   private readonly b = new Side(false);
-  private readonly pending = new Map<string, Pending>();
+  private readonly pending = new Map<number, Pending>();
+  /**
+   * Request paths and their descriptions, keyed by the path bytes: a client polls the same few paths over and
+   * over, so each is parsed and described once per flow (bounded; cleared when full).
+   */
+  private readonly paths = new Map<string, EPath>();
+  private readonly described = new WeakMap<EPath, Map<number, Described>>();
+  private readonly readPath: PathReader = (buf, off, words, end) => {
+    if (off + words * 2 > end || words > MAX_CACHED_PATH_WORDS) return parseEPath(buf, off, words, end);
+    const key = buf.toString('latin1', off, off + words * 2);
+    let p = this.paths.get(key);
+    if (p === undefined) {
+      if (this.paths.size >= MAX_CACHED_PATHS) this.paths.clear();
+      p = parseEPath(buf, off, words, end);
+      this.paths.set(key, p);
+    }
+    return p;
+  };
 
   constructor(private readonly ctx: DecoderContext) {}
+
+  /** Service name, operation and detail of a request, once per (path, service). */
+  private describe(service: number, p: EPath): Described {
+    let bySvc = this.described.get(p);
+    if (!bySvc) this.described.set(p, (bySvc = new Map()));
+    let d = bySvc.get(service);
+    if (!d) {
+      const { fn, operation } = classifyRequest(service, p);
+      const where = describePath(p);
+      d = { fn, operation, detail: where ? `${fn} ${where}` : fn };
+      bySvc.set(service, d);
+    }
+    return d;
+  }
 
   onData(fromInitiator: boolean, data: Buffer, ts: number): void {
     const side = fromInitiator ? this.a : this.b;
@@ -331,7 +380,7 @@ export class EnipDecoder implements StreamDecoder {
         }
       }
       for (const item of cpf.items) {
-        if (item.type === ITEM_UNCONNECTED_DATA && !connected) this.topCip(carrier, buf, item.start, item.end, `u${h.context}`);
+        if (item.type === ITEM_UNCONNECTED_DATA && !connected) this.topCip(carrier, buf, item.start, item.end, contextKey(buf, h.contextAt));
         else if (item.type === ITEM_CONNECTED_DATA && connected) {
           // Class 3 connected data: a 2-byte sequence count, then the CIP message
           if (item.end - item.start < 2) {
@@ -339,7 +388,7 @@ export class EnipDecoder implements StreamDecoder {
             continue;
           }
           carrier.seq = buf.readUInt16LE(item.start);
-          this.topCip(carrier, buf, item.start + 2, item.end, `c${carrier.seq}`);
+          this.topCip(carrier, buf, item.start + 2, item.end, -1 - carrier.seq); // negative: apart from sender contexts
         }
       }
     } else if (end > dataStart || h.status === 0) {
@@ -365,8 +414,8 @@ export class EnipDecoder implements StreamDecoder {
   // ---- CIP ----
 
   /** The CIP message of an unconnected or connected data item; `key` pairs it with its reply. */
-  private topCip(c: Carrier, buf: Buffer, start: number, end: number, key: string): void {
-    const msg = parseCip(buf, start, end);
+  private topCip(c: Carrier, buf: Buffer, start: number, end: number, key: number): void {
+    const msg = parseCip(buf, start, end, this.readPath);
     if (!msg) return;
     if (msg.kind === 'request') {
       const p = this.request(c, buf, msg, undefined, 0);
@@ -379,7 +428,7 @@ export class EnipDecoder implements StreamDecoder {
   }
 
   private request(c: Carrier, buf: Buffer, req: CipRequest, via: EnipFields['via'], depth: number): Pending {
-    const { fn, operation } = classifyRequest(req.service, req.path);
+    const { fn, operation, detail } = this.describe(req.service, req.path);
     const fields = this.cipFields(c, req.service, via);
     const p = req.path;
     fields.classes = p.classes;
@@ -389,8 +438,7 @@ export class EnipDecoder implements StreamDecoder {
     if (p.connectionPoint !== undefined) fields.connectionPoint = p.connectionPoint;
     if (p.tag !== undefined) fields.tag = p.tag;
     if (req.malformed) this.malformed(fields, req.malformed);
-    const where = describePath(p);
-    const pending: Pending = { service: req.service, path: p, fn, operation, detail: where ? `${fn} ${where}` : fn, ts: c.ts };
+    const pending: Pending = { service: req.service, path: p, fn, operation, detail, ts: c.ts };
     const e = this.event(c.ends, 'request', fn, operation, pending.detail, fields, c.ts);
     c.out.push(e);
     if (depth >= MAX_NESTING) {
@@ -403,7 +451,7 @@ export class EnipDecoder implements StreamDecoder {
       else {
         if (us.malformed) this.malformed(fields, us.malformed);
         if (us.route?.route) fields.route = us.route.route;
-        const inner = parseCip(buf, us.msgStart, us.msgEnd);
+        const inner = parseCip(buf, us.msgStart, us.msgEnd, this.readPath);
         if (inner?.kind === 'request') {
           const emb = this.request(c, buf, inner, 'unconnected_send', depth + 1);
           pending.embedded = emb;
@@ -418,7 +466,7 @@ export class EnipDecoder implements StreamDecoder {
       let op: Operation = 'other';
       const names = new Set<string>();
       for (const [s, t] of msp.parts) {
-        const inner = parseCip(buf, s, t);
+        const inner = parseCip(buf, s, t, this.readPath);
         if (inner?.kind !== 'request') {
           pending.parts.push(undefined);
           if (inner) this.malformed(fields, 'multiple service packet embeds a reply');
@@ -584,7 +632,7 @@ export class EnipDecoder implements StreamDecoder {
     this.ctx.anomaly('enip_malformed', why);
   }
 
-  private remember(key: string, p: Pending): void {
+  private remember(key: number, p: Pending): void {
     if (this.pending.size >= MAX_PENDING && !this.pending.has(key)) {
       const oldest = this.pending.keys().next().value;
       if (oldest !== undefined) this.pending.delete(oldest);

@@ -14,8 +14,8 @@ export interface EncapHeader {
   length: number;
   session: number;
   status: number;
-  /** Sender context as 16 hex digits: replies echo it, which pairs unconnected requests and replies. */
-  context: string;
+  /** Offset of the 8-byte sender context in the buffer read: replies echo it, which pairs unconnected requests and replies. */
+  contextAt: number;
   options: number;
 }
 
@@ -25,7 +25,7 @@ export function readHeader(buf: Buffer, off: number): EncapHeader {
     length: buf.readUInt16LE(off + 2),
     session: buf.readUInt32LE(off + 4),
     status: buf.readUInt32LE(off + 8),
-    context: buf.toString('hex', off + 12, off + 20),
+    contextAt: off + 12,
     options: buf.readUInt32LE(off + 20),
   };
 }

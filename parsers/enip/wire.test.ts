@@ -67,10 +67,11 @@ describe('EPATH', () => {
 });
 
 describe('encapsulation and CPF', () => {
-  it('reads the header, little-endian, with the sender context as hex', () => {
+  it('reads the header, little-endian, and where the sender context is', () => {
     const m = encap(0x65, [1, 0, 0, 0], { session: 0xdeadbeef, context: 0x0102 });
     const h = readHeader(m, 0);
-    expect(h).toEqual({ command: 0x65, length: 4, session: 0xdeadbeef, status: 0, context: '0201000000000000', options: 0 });
+    expect(h).toEqual({ command: 0x65, length: 4, session: 0xdeadbeef, status: 0, contextAt: 12, options: 0 });
+    expect(m.readUInt32LE(h.contextAt)).toBe(0x0102);
     expect(plausibleHeader(m, 0, m.length)).toBe(true);
   });
 
