@@ -32,10 +32,13 @@ export class Pipeline {
   private readonly l2: L2Flows;
   private lastTs = 0;
   private readonly log?: Logger;
+  /** Unsharded, or shard 0 of a sharded analysis: the one that handles frames outside the TCP/UDP flow table. */
+  private readonly primary: boolean;
 
   constructor(private readonly sink: PipelineSink, opts: PipelineOptions = {}) {
     const modules = opts.modules ?? protocolModules;
     this.flows = new FlowTable(modules, sink, this.counters, { ...DEFAULT_FLOW_OPTIONS, ...opts.flow });
+    this.primary = (opts.flow?.shardIndex ?? 0) === 0;
     this.l2 = new L2Flows(modules, this.flows);
     this.log = opts.log;
     this.counters.ipv4Fragments = this.fragments.counters;
@@ -56,6 +59,7 @@ export class Pipeline {
         return;
       case FrameKind.Arp: {
         c.frames.arp++;
+        if (!this.primary) return;
         const a = decodeArp(data, f.l3);
         if (a) {
           this.flows.arpBinding(a.senderMac, a.senderIp, ts, f.vlan);
@@ -78,12 +82,13 @@ export class Pipeline {
       }
       case FrameKind.Llc:
         c.frames.llc++;
+        if (!this.primary) return;
         this.lastTs = ts;
         this.l2.llcFrame(f);
         return;
       case FrameKind.OtherL3:
         c.frames.other_l3++;
-        if (f.ipVersion === 0 && !this.l2.empty) {
+        if (f.ipVersion === 0 && this.primary && !this.l2.empty) {
           this.lastTs = ts;
           this.l2.etherTypeFrame(f);
         }

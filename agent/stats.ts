@@ -3,10 +3,13 @@
  * one section per protocol module that has a stats builder, plus otwatch's own counters under `otwatch`.
  */
 import { basename } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { protocolModules } from '../parsers/protocols.js';
 import type { AddressBinding, FlowSummary, PipelineSink, ProtocolEvent, ProtocolModule, ProtocolStats } from '../parsers/types.js';
 import { runPipeline, type PipelineOptions } from './pipeline.js';
 import type { PipelineCounters } from './counters.js';
+import { mergeCounters, mergeSections, UnmergeableError } from './stats-merge.js';
+import type { ShardJob, ShardResult } from './shard-worker.js';
 
 export interface StatsReport {
   file: string;
@@ -50,13 +53,96 @@ export class StatsCollector implements PipelineSink {
   }
 }
 
-export async function statsForCaptures(paths: string[], opts: PipelineOptions = {}): Promise<StatsReport> {
+export interface StatsOptions extends PipelineOptions {
+  /**
+   * Worker threads, each decoding every packet but keeping only its share of the flows (by flow hash); their
+   * sections and counters are merged. 1 (the default) runs in this thread. Custom `modules` cannot cross to a
+   * worker: with them the analysis runs in this thread whatever `workers` says.
+   */
+  workers?: number;
+}
+
+export async function statsForCaptures(paths: string[], opts: StatsOptions = {}): Promise<StatsReport> {
+  const workers = Math.max(1, Math.floor(opts.workers ?? 1));
+  if (workers > 1 && !opts.modules) {
+    const sharded = await shardedStats(paths, opts, workers);
+    if (sharded) return report(paths, sharded.sections, sharded.counters);
+    opts.log?.warn('stats: shard results could not be merged; analysing again in one thread');
+  }
   const collector = new StatsCollector(opts.modules ?? protocolModules);
   const counters = await runPipeline(paths, collector, opts);
+  return report(paths, collector.sections(), counters);
+}
+
+function report(paths: string[], sections: Record<string, object>, counters: PipelineCounters): StatsReport {
   return {
     file: paths.map((p) => basename(p)).join(','),
     packets: counters.packets,
-    ...collector.sections(),
+    ...sections,
     otwatch: counters,
   };
+}
+
+/** Run the shards and merge them; undefined when a section holds a value the generic merge cannot combine. */
+async function shardedStats(
+  paths: string[],
+  opts: StatsOptions,
+  shards: number,
+): Promise<{ sections: Record<string, object>; counters: PipelineCounters } | undefined> {
+  const { log, modules: _m, workers: _w, ...rest } = opts;
+  const results = await Promise.all(Array.from({ length: shards }, (_, i) => runShard({ paths, flow: rest.flow ?? {}, shardIndex: i, shardCount: shards })));
+  const counters = mergeCounters(results[0].counters, results.slice(1).map((r) => r.counters));
+  // the pipeline logs unreadable captures; in shards that is the primary's report, logged here
+  for (const f of counters.files) if (f.error) log?.warn({ file: f.file, ...f.error }, `capture ${f.file}: ${f.error.message}`);
+  try {
+    return { sections: results.map((r) => r.sections).reduce((a, b) => mergeSections(a, b)), counters };
+  } catch (e) {
+    if (e instanceof UnmergeableError) {
+      log?.warn({ err: e.message }, 'stats: unmergeable shard section');
+      return undefined;
+    }
+    throw e;
+  }
+}
+
+/**
+ * Shard threads kept for the next analysis (`otwatch stats a.pcap b.pcap`, tests over the corpus): a thread costs
+ * more to start (every decoder module loaded) than a small capture costs to read. Idle ones are unref'd, so they
+ * never keep the process alive.
+ */
+const idleWorkers: Worker[] = [];
+
+function startWorker(): Worker {
+  // from sources (tests, tsx) the worker is TypeScript: Node 20 does not apply `--import tsx` in a worker's
+  // execArgv before loading its entry, so a small bootstrap registers tsx in the worker, then imports it
+  const fromSources = import.meta.url.endsWith('.ts');
+  const url = new URL(fromSources ? './shard-worker.ts' : './shard-worker.js', import.meta.url);
+  return fromSources
+    ? new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(url.href)}); })`, { eval: true })
+    : new Worker(url);
+}
+
+function runShard(job: ShardJob): Promise<{ sections: Record<string, object>; counters: PipelineCounters }> {
+  const worker = idleWorkers.pop() ?? startWorker();
+  worker.ref();
+  return new Promise((resolve, reject) => {
+    const onMessage = (m: ShardResult) => {
+      worker.off('error', onError).off('exit', onExit);
+      worker.unref();
+      idleWorkers.push(worker);
+      if (m.error !== undefined) reject(new Error(m.error));
+      else resolve(m);
+    };
+    const onError = (e: Error) => {
+      worker.off('message', onMessage).off('exit', onExit);
+      void worker.terminate();
+      reject(e);
+    };
+    const onExit = (code: number) => {
+      worker.off('message', onMessage).off('error', onError);
+      reject(new Error(`stats shard ${job.shardIndex} exited with code ${code} without a result`));
+    };
+    worker.once('message', onMessage).once('error', onError).once('exit', onExit);
+    worker.postMessage(job);
+  });
 }

@@ -19,6 +19,12 @@ export interface FlowTableOptions {
   udpIdleTimeout: number;
   /** Payload packets offered to the probes before a flow is declared undecodable. */
   probeBudget: number;
+  /**
+   * Sharded analysis (agent/stats.ts with workers): this table keeps only the flows whose key hash % shardCount
+   * equals shardIndex; every shard sees every packet. 1 (the default) keeps every flow.
+   */
+  shardCount?: number;
+  shardIndex?: number;
 }
 
 export const DEFAULT_FLOW_OPTIONS: FlowTableOptions = {
@@ -48,6 +54,8 @@ export class FlowTable implements FlowOwner {
    * keyed by address downstream (stats, inventory) compare by identity rather than character by character.
    */
   private ip4Texts = new Map<number, string>();
+  private readonly shardCount: number;
+  private readonly shardIndex: number;
 
   constructor(
     private readonly modules: readonly ProtocolModule[],
@@ -55,6 +63,8 @@ export class FlowTable implements FlowOwner {
     private readonly counters: PipelineCounters,
     private readonly opts: FlowTableOptions = DEFAULT_FLOW_OPTIONS,
   ) {
+    this.shardCount = opts.shardCount ?? 1;
+    this.shardIndex = opts.shardIndex ?? 0;
     for (const m of modules) {
       for (const t of m.transports) {
         for (const p of m.ports) {
@@ -112,6 +122,8 @@ export class FlowTable implements FlowOwner {
     }
     const ts = f.ts;
     if (ts - this.lastExpiry > 10) this.expire(ts);
+    // another shard's flow: the expiry check above still ran, so flows end at the same packet as unsharded
+    if (this.shardCount > 1 && (f.ipVersion === 4 ? hash : stringHash(key6)) % this.shardCount !== this.shardIndex) return;
 
     const flags = tcp ? f.tcpFlags : 0;
     if (flow && tcp && (flags & (TCP_SYN | TCP_ACK)) === TCP_SYN && (flow.reset || (flow.finFromInitiator && flow.finFromResponder))) {
@@ -345,6 +357,13 @@ function tupleHash(lo: number, hi: number, ports: number, proto: number): number
   h = Math.imul(h ^ (h >>> 16) ^ ports, 0x27d4eb2f);
   h ^= (h >>> 15) ^ proto;
   return h & 0x3fffffff;
+}
+
+/** 30-bit FNV-1a of an IPv6 flow key, for sharding only (IPv6 flows are indexed by the string itself). */
+function stringHash(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return (h >>> 0) & 0x3fffffff;
 }
 
 function fmt(ip: string, port: number): string {
