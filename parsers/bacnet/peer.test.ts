@@ -4,13 +4,13 @@
  * and decoded through the whole pipeline. The library drops requests from exactly 127.0.0.1, hence
  * .2/.3. Skips with a message when tcpdump is missing or capturing is not permitted.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BacnetPkg from '@bacnet-js/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runPipeline } from '../../agent/pipeline.js';
+import { recordLoopback, tcpdumpAvailable } from '../../fixtures/tcpdump.js';
 import type { ProtocolEvent } from '../types.js';
 import type { BacnetFields } from './decoder.js';
 import { bacnetModule } from './index.js';
@@ -18,72 +18,51 @@ import { bacnetModule } from './index.js';
 const Bacnet = ((BacnetPkg as unknown as { default?: unknown }).default ?? BacnetPkg) as typeof BacnetPkg;
 const DEVICE = { ip: '127.0.0.3', port: 47900 };
 const CLIENT = { ip: '127.0.0.2', port: 47901 };
-const hasTcpdump = spawnSync('tcpdump', ['--version']).status === 0;
+const hasTcpdump = tcpdumpAvailable();
 if (!hasTcpdump) console.warn('[bacnet peer test] tcpdump not found: real-peer test skipped');
-
-/** Records in a classic pcap file written so far (tcpdump -w writes microsecond pcap). */
-function pcapRecords(path: string): number {
-  const b = readFileSync(path);
-  let n = 0;
-  for (let off = 24; off + 16 <= b.length; n++) off += 16 + b.readUInt32LE(off + 8);
-  return n;
-}
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 describe.skipIf(!hasTcpdump)('BACnet real peer over loopback (@bacnet-js/client + tcpdump)', () => {
   let dir = '';
   let pcap = '';
-  let dump: ChildProcess | undefined;
   const events: ProtocolEvent<BacnetFields>[] = [];
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'otwatch-bacnet-'));
     pcap = join(dir, 'peer.pcap');
-    dump = spawn('tcpdump', ['-i', 'lo', '--immediate-mode', '-w', pcap, '-U', 'udp', 'and', 'port', String(DEVICE.port)], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let listening = false;
-    dump.stderr!.on('data', (d: Buffer) => {
-      if (d.toString().includes('listening on')) listening = true;
-    });
-    for (let i = 0; i < 50 && !listening; i++) await sleep(100);
-    if (!listening) throw new Error('tcpdump did not start listening');
-    await sleep(500);
-
-    const device = new Bacnet({ interface: DEVICE.ip, port: DEVICE.port, broadcastAddress: DEVICE.ip, apduTimeout: 2000 });
-    const client = new Bacnet({ interface: CLIENT.ip, port: CLIENT.port, broadcastAddress: CLIENT.ip, apduTimeout: 2000 });
-    const names: Record<number, string> = { 121: 'Otwatch Test Controls', 70: 'OTW-Model 7' };
-    device.on('whoIs', (content) => {
-      if (content.header?.sender) device.iAmResponse(content.header.sender, 4711, 3, 260);
-    });
-    device.on('readProperty', (content) => {
-      const id = content.payload.property.id as number;
-      device.readPropertyResponse(content.header!.sender, content.invokeId!, content.payload.objectId, content.payload.property, [{ type: 7, value: names[id] ?? '?' }]);
-    });
-    device.on('writeProperty', (content) => {
-      device.simpleAckResponse(content.header!.sender, content.service!, content.invokeId!);
-    });
-    const gotIam = new Promise<void>((resolve) => client.on('iAm', () => resolve()));
-    await sleep(300);
-    const target = { address: `${DEVICE.ip}:${DEVICE.port}` };
-    client.whoIs(target);
-    await Promise.race([gotIam, sleep(3000)]);
-    const vendor = await client.readProperty(target, { type: 8, instance: 4711 }, 121);
-    const model = await client.readProperty(target, { type: 8, instance: 4711 }, 70);
-    expect(vendor.values[0]?.value).toBe('Otwatch Test Controls');
-    expect(model.values[0]?.value).toBe('OTW-Model 7');
-    await client.writeProperty(target, { type: 2, instance: 1 }, 85, [{ type: 4, value: 21.5 }], { priority: 8 });
     // tcpdump writes what the kernel handed it; on a busy machine that lags: wait for all 8 packets.
-    for (let i = 0; i < 100 && pcapRecords(pcap) < 8; i++) await sleep(100);
-    client.close();
-    device.close();
-    dump.kill('SIGINT');
-    await new Promise((r) => dump!.once('exit', r));
-    dump = undefined;
+    await recordLoopback({ file: pcap, filter: `udp and port ${DEVICE.port}`, minPackets: 8, settleMs: 0 }, async () => {
+      const device = new Bacnet({ interface: DEVICE.ip, port: DEVICE.port, broadcastAddress: DEVICE.ip, apduTimeout: 2000 });
+      const client = new Bacnet({ interface: CLIENT.ip, port: CLIENT.port, broadcastAddress: CLIENT.ip, apduTimeout: 2000 });
+      const names: Record<number, string> = { 121: 'Otwatch Test Controls', 70: 'OTW-Model 7' };
+      device.on('whoIs', (content) => {
+        if (content.header?.sender) device.iAmResponse(content.header.sender, 4711, 3, 260);
+      });
+      device.on('readProperty', (content) => {
+        const id = content.payload.property.id as number;
+        device.readPropertyResponse(content.header!.sender, content.invokeId!, content.payload.objectId, content.payload.property, [{ type: 7, value: names[id] ?? '?' }]);
+      });
+      device.on('writeProperty', (content) => {
+        device.simpleAckResponse(content.header!.sender, content.service!, content.invokeId!);
+      });
+      const gotIam = new Promise<void>((resolve) => client.on('iAm', () => resolve()));
+      await sleep(300);
+      const target = { address: `${DEVICE.ip}:${DEVICE.port}` };
+      client.whoIs(target);
+      await Promise.race([gotIam, sleep(3000)]);
+      const vendor = await client.readProperty(target, { type: 8, instance: 4711 }, 121);
+      const model = await client.readProperty(target, { type: 8, instance: 4711 }, 70);
+      expect(vendor.values[0]?.value).toBe('Otwatch Test Controls');
+      expect(model.values[0]?.value).toBe('OTW-Model 7');
+      await client.writeProperty(target, { type: 2, instance: 1 }, 85, [{ type: 4, value: 21.5 }], { priority: 8 });
+      client.close();
+      device.close();
+    });
     await runPipeline([pcap], { onEvent: (e) => { if (e.protocol === 'bacnet') events.push(e as ProtocolEvent<BacnetFields>); }, onFlowEnd: () => {}, onBinding: () => {} }, { modules: [bacnetModule] });
   }, 30_000);
 
   afterAll(() => {
-    dump?.kill('SIGINT');
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 

@@ -8,7 +8,7 @@
  * by the probe: other_ports); an outstation that dials out to its master (roles from DIR, not from TCP);
  * and a read over UDP. Where tshark is installed, its view of the capture is compared too.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, Socket, type Server } from 'node:net';
@@ -17,12 +17,13 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runPipeline } from '../../agent/pipeline.js';
 import { statsForCaptures } from '../../agent/stats.js';
+import { recordLoopback, tcpdumpAvailable } from '../../fixtures/tcpdump.js';
 import type { PipelineSink, ProtocolEvent } from '../types.js';
 import { attribute, crob, fragmentFrames, linkFrame, request, response } from './build.js';
 import type { Dnp3Fields } from './decoder.js';
 import type { Dnp3Section } from './stats.js';
 
-const TCPDUMP = ['/usr/bin/tcpdump', '/usr/sbin/tcpdump'].find((p) => existsSync(p));
+const TCPDUMP = tcpdumpAvailable();
 const TSHARK = ['/usr/bin/tshark', '/usr/local/bin/tshark'].find((p) => existsSync(p));
 if (!TCPDUMP) console.warn('[otwatch tests] tcpdump not found: the DNP3 real-socket test is skipped');
 
@@ -32,32 +33,6 @@ const ALT_PORT = 20001;
 const DIAL_PORT = 20003; // a master listening for outstations that dial in
 const o = { master: MASTER, outstation: OUTSTATION };
 const fromOut = { ...o, fromMaster: false };
-
-async function startCapture(file: string): Promise<ChildProcess> {
-  const filter = `port 20000 or port ${ALT_PORT} or port ${DIAL_PORT}`;
-  const p = spawn(TCPDUMP!, ['-i', 'lo', '--immediate-mode', '-U', '-w', file, filter], { stdio: ['ignore', 'ignore', 'pipe'] });
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('tcpdump did not start')), 10_000);
-    p.stderr!.on('data', (d: Buffer) => {
-      if (d.toString().includes('listening on')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    p.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`tcpdump exited ${code}`));
-    });
-  });
-  return p;
-}
-
-async function stopCapture(p: ChildProcess): Promise<void> {
-  await new Promise((r) => setTimeout(r, 800)); // let the last packets reach the file
-  const exited = new Promise((r) => p.once('exit', r));
-  p.kill('SIGINT');
-  await exited;
-}
 
 /** Splits received bytes into link frames by the length field (clause 9.2.4.1), as a peer must. */
 class FrameReader {
@@ -197,8 +172,7 @@ describe.skipIf(!TCPDUMP)('DNP3 over real sockets (hand-built master and outstat
         socket.on('data', (d) => reader.push(d));
         dialled = send(socket, reader, fragmentFrames(request(1, [60, 1, 0x06], 0), { master: 3, outstation: 30 }), 1).then(() => {});
       }));
-      const capture = await startCapture(file);
-      try {
+      await recordLoopback({ file, filter: `port 20000 or port ${ALT_PORT} or port ${DIAL_PORT}` }, async () => {
         const { socket, reader } = await connect(20000);
         for (let i = 0; i < s.requests.length; i++) await send(socket, reader, s.requests[i]!, s.want[i]!);
         await close(socket);
@@ -224,9 +198,7 @@ describe.skipIf(!TCPDUMP)('DNP3 over real sockets (hand-built master and outstat
         await answered;
         a.close();
         b.close();
-      } finally {
-        await stopCapture(capture);
-      }
+      });
 
       const events: ProtocolEvent<Dnp3Fields>[] = [];
       const sink: PipelineSink = {

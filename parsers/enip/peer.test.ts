@@ -6,9 +6,8 @@
  * connected after a Forward Open it closes again. A raw socket adds what the library does not send:
  * ListIdentity over TCP and UDP, a class 1 Forward Open, then cyclic I/O on UDP 2222 in both directions.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer, Socket, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -16,6 +15,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runPipeline } from '../../agent/pipeline.js';
 import { StatsCollector } from '../../agent/stats.js';
+import { recordLoopback, tcpdumpAvailable } from '../../fixtures/tcpdump.js';
 import type { PipelineSink, ProtocolEvent } from '../types.js';
 import { clearConnections } from './connections.js';
 import type { EnipFields } from './decoder.js';
@@ -23,7 +23,7 @@ import { enipModule } from './index.js';
 import { cipReply, cipRequest, encap, forwardOpenData, identityBody, ioDatagram, item, path, sendRR, u16, u32 } from './test-helpers.js';
 
 const require = createRequire(import.meta.url);
-const TCPDUMP = ['/usr/bin/tcpdump', '/usr/sbin/tcpdump'].find((p) => existsSync(p));
+const TCPDUMP = tcpdumpAvailable();
 if (!TCPDUMP) console.warn('[otwatch tests] tcpdump not found: the EtherNet/IP real-peer test is skipped');
 
 const SERVER_IP = '127.0.0.2';
@@ -134,33 +134,6 @@ async function startResponder(): Promise<{ tcp: Server; udp: UdpSocket }> {
   return { tcp, udp };
 }
 
-// ---- capture ----
-
-async function startCapture(file: string): Promise<ChildProcess> {
-  const p = spawn(TCPDUMP!, ['-i', 'lo', '--immediate-mode', '-U', '-w', file, 'port 44818 or udp port 2222'], { stdio: ['ignore', 'ignore', 'pipe'] });
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('tcpdump did not start')), 10_000);
-    p.stderr!.on('data', (d: Buffer) => {
-      if (d.toString().includes('listening on')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    p.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`tcpdump exited ${code}`));
-    });
-  });
-  return p;
-}
-
-async function stopCapture(p: ChildProcess): Promise<void> {
-  await new Promise((r) => setTimeout(r, 800)); // let the last packets reach the file
-  const exited = new Promise((r) => p.once('exit', r));
-  p.kill('SIGINT');
-  await exited;
-}
-
 /** Send messages one at a time on a raw TCP connection, waiting for each reply. */
 async function raw(messages: Buffer[]): Promise<Buffer[]> {
   const sock = new Socket();
@@ -205,37 +178,37 @@ describe.skipIf(!TCPDUMP)('EtherNet/IP real peer: st-ethernet-ip against a spec-
     const dir = mkdtempSync(join(tmpdir(), 'otwatch-enip-'));
     const file = join(dir, 'enip.pcap');
     const { tcp, udp } = await startResponder();
-    const cap = await startCapture(file);
     let unconnected: Awaited<ReturnType<typeof clientSession>>;
     let connected: Awaited<ReturnType<typeof clientSession>>;
     try {
-      unconnected = await clientSession(false);
-      connected = await clientSession(true);
-      // ListIdentity over TCP, a class 1 Forward Open to assembly connection point 100, UnregisterSession
-      const fo = forwardOpenData({ ot: 0, to: 0x10000001, serial: 0x77, vendor: 0x4d, origSerial: 0xabcdef, rpiUs: 20_000, transport: 0x01, connPath: [0x01, 0x00, ...path({ cls: 4, inst: 1, cp: 100 })] });
-      const [, , foReply] = await raw([encap(0x63, [], { session: 0 }), encap(0x65, [1, 0, 0, 0], { session: 0 }), sendRR(cipRequest(0x54, path({ cls: 6, inst: 1 }), fo), { context: 5 }), encap(0x66, [])]);
-      const otId = foReply!.readUInt32LE(44);
-      // ListIdentity over UDP
-      const q = createSocket('udp4');
-      await new Promise<void>((r) => q.bind(0, CLIENT_IP, () => r()));
-      const got = new Promise((r) => q.once('message', r));
-      q.send(encap(0x63, [], { session: 0 }), 44818, SERVER_IP);
-      await got;
-      q.close();
-      // cyclic I/O: originator → target with the O->T id, target → originator with the T->O id
-      const o = createSocket('udp4');
-      const t = createSocket('udp4');
-      await new Promise<void>((r) => o.bind(2222, CLIENT_IP, () => r()));
-      await new Promise<void>((r) => t.bind(2222, SERVER_IP, () => r()));
-      for (let i = 1; i <= 3; i++) {
-        o.send(ioDatagram(otId, i, [...u16(i), 1, 0, 0, 0, 0x55]), 2222, SERVER_IP);
-        t.send(ioDatagram(0x10000001, i, [...u16(i), 0xaa, 0xbb]), 2222, CLIENT_IP);
-        await new Promise((r) => setTimeout(r, 20));
-      }
-      o.close();
-      t.close();
+      await recordLoopback({ file, filter: 'port 44818 or udp port 2222' }, async () => {
+        unconnected = await clientSession(false);
+        connected = await clientSession(true);
+        // ListIdentity over TCP, a class 1 Forward Open to assembly connection point 100, UnregisterSession
+        const fo = forwardOpenData({ ot: 0, to: 0x10000001, serial: 0x77, vendor: 0x4d, origSerial: 0xabcdef, rpiUs: 20_000, transport: 0x01, connPath: [0x01, 0x00, ...path({ cls: 4, inst: 1, cp: 100 })] });
+        const [, , foReply] = await raw([encap(0x63, [], { session: 0 }), encap(0x65, [1, 0, 0, 0], { session: 0 }), sendRR(cipRequest(0x54, path({ cls: 6, inst: 1 }), fo), { context: 5 }), encap(0x66, [])]);
+        const otId = foReply!.readUInt32LE(44);
+        // ListIdentity over UDP
+        const q = createSocket('udp4');
+        await new Promise<void>((r) => q.bind(0, CLIENT_IP, () => r()));
+        const got = new Promise((r) => q.once('message', r));
+        q.send(encap(0x63, [], { session: 0 }), 44818, SERVER_IP);
+        await got;
+        q.close();
+        // cyclic I/O: originator → target with the O->T id, target → originator with the T->O id
+        const o = createSocket('udp4');
+        const t = createSocket('udp4');
+        await new Promise<void>((r) => o.bind(2222, CLIENT_IP, () => r()));
+        await new Promise<void>((r) => t.bind(2222, SERVER_IP, () => r()));
+        for (let i = 1; i <= 3; i++) {
+          o.send(ioDatagram(otId, i, [...u16(i), 1, 0, 0, 0, 0x55]), 2222, SERVER_IP);
+          t.send(ioDatagram(0x10000001, i, [...u16(i), 0xaa, 0xbb]), 2222, CLIENT_IP);
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        o.close();
+        t.close();
+      });
     } finally {
-      await stopCapture(cap);
       tcp.close();
       udp.close();
     }

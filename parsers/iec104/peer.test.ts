@@ -7,7 +7,7 @@
  * execute split across two segments), a clock synchronisation, TESTFR, and S acknowledgements both ways.
  * Where tshark is installed, Wireshark's reading of the same capture is compared with ours.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, Socket, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -15,12 +15,13 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runPipeline } from '../../agent/pipeline.js';
 import { statsForCaptures } from '../../agent/stats.js';
+import { recordLoopback, tcpdumpAvailable } from '../../fixtures/tcpdump.js';
 import type { PipelineSink, ProtocolEvent } from '../types.js';
 import { asdu, cp56, f32, iFrame, ioa, sFrame, uFrame } from './build.js';
 import type { Iec104Fields } from './classify.js';
 import { U_STARTDT_ACT, U_STARTDT_CON, U_TESTFR_ACT, U_TESTFR_CON } from './constants.js';
 
-const TCPDUMP = ['/usr/bin/tcpdump', '/usr/sbin/tcpdump'].find((p) => existsSync(p));
+const TCPDUMP = tcpdumpAvailable();
 const TSHARK = ['/usr/bin/tshark', '/usr/local/bin/tshark'].find((p) => existsSync(p));
 if (!TCPDUMP) console.warn('[otwatch tests] tcpdump not found: the IEC 104 real-peer test is skipped');
 
@@ -170,31 +171,6 @@ async function master(): Promise<void> {
   await new Promise((r) => socket.once('close', r));
 }
 
-async function startCapture(file: string): Promise<ChildProcess> {
-  const p = spawn(TCPDUMP!, ['-i', 'lo', '--immediate-mode', '-U', '-w', file, `tcp port ${PORT}`], { stdio: ['ignore', 'ignore', 'pipe'] });
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('tcpdump did not start')), 10_000);
-    p.stderr!.on('data', (d: Buffer) => {
-      if (d.toString().includes('listening on')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    p.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`tcpdump exited ${code}`));
-    });
-  });
-  return p;
-}
-
-async function stopCapture(p: ChildProcess): Promise<void> {
-  await sleep(800); // let the last packets reach the file
-  const exited = new Promise((r) => p.once('exit', r));
-  p.kill('SIGINT');
-  await exited;
-}
-
 /** Wireshark's counts of the same capture, from the fields the oracle is made of. */
 function tsharkCounts(file: string): { apci: Record<string, number>; types: Record<string, number>; causes: Record<string, number> } {
   const out = execFileSync(TSHARK!, ['-r', file, '-T', 'fields', '-E', 'occurrence=a', '-E', 'aggregator=,', '-e', 'iec60870_104.type', '-e', 'iec60870_asdu.typeid', '-e', 'iec60870_asdu.causetx'], { encoding: 'utf8' });
@@ -222,12 +198,7 @@ describe.skipIf(!TCPDUMP)('IEC 104 real peers (hand-built stations on loopback, 
         server!.once('error', reject);
         server!.listen(PORT, '127.0.0.1', () => resolve());
       });
-      const capture = await startCapture(file);
-      try {
-        await master();
-      } finally {
-        await stopCapture(capture);
-      }
+      await recordLoopback({ file, filter: `tcp port ${PORT}` }, master);
 
       const events: ProtocolEvent<Iec104Fields>[] = [];
       const sink: PipelineSink = {

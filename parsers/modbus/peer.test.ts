@@ -7,8 +7,7 @@
  * know), and a device identification request with an invalid read code, which it refuses with
  * exception 3 (in the non-standard form [0xab][MEI type][code]).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer, Socket, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -16,43 +15,19 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runPipeline } from '../../agent/pipeline.js';
 import { statsForCaptures } from '../../agent/stats.js';
+import { recordLoopback, tcpdumpAvailable } from '../../fixtures/tcpdump.js';
 import type { PipelineSink, ProtocolEvent } from '../types.js';
 import { adu } from './fake-context.js';
 import type { ModbusFields } from './records.js';
 
 const require = createRequire(import.meta.url);
-const TCPDUMP = ['/usr/bin/tcpdump', '/usr/sbin/tcpdump'].find((p) => existsSync(p));
+const TCPDUMP = tcpdumpAvailable();
 if (!TCPDUMP) console.warn('[otwatch tests] tcpdump not found: the Modbus real-peer test is skipped');
 
 const ALT_PORT = 15020;
 const VENDOR = 'otwatch test vendor';
 const PRODUCT_CODE = 'OTW-PLC-3';
 const REVISION = '4.2';
-
-async function startCapture(file: string): Promise<ChildProcess> {
-  const p = spawn(TCPDUMP!, ['-i', 'lo', '--immediate-mode', '-U', '-w', file, `tcp port 502 or tcp port ${ALT_PORT}`], { stdio: ['ignore', 'ignore', 'pipe'] });
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('tcpdump did not start')), 10_000);
-    p.stderr!.on('data', (d: Buffer) => {
-      if (d.toString().includes('listening on')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    p.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`tcpdump exited ${code}`));
-    });
-  });
-  return p;
-}
-
-async function stopCapture(p: ChildProcess): Promise<void> {
-  await new Promise((r) => setTimeout(r, 800)); // let the last packets reach the file
-  const exited = new Promise((r) => p.once('exit', r));
-  p.kill('SIGINT');
-  await exited;
-}
 
 /** A jsmodbus server on `port`, with a device identification answer built from jsmodbus's own response body. */
 async function startServer(port: number): Promise<Server> {
@@ -119,16 +94,13 @@ describe.skipIf(!TCPDUMP)('Modbus real peer (jsmodbus on loopback, captured by t
     const servers: Server[] = [];
     try {
       servers.push(await startServer(502), await startServer(ALT_PORT));
-      const capture = await startCapture(file);
-      try {
+      await recordLoopback({ file, filter: `tcp port 502 or tcp port ${ALT_PORT}` }, async () => {
         await session(502, 1);
         await session(ALT_PORT, 3);
         expect(await exchange(502, adu(0x77, 0, [90, 0x00, 0x41, 0xff, 0x00]))).toHaveLength(0);
         const refused = await exchange(502, adu(0x78, 1, [43, 14, 9, 0]));
         expect(refused.subarray(7).toString('hex')).toBe('ab0e03'); // 43 | 0x80, MEI 14, illegal data value
-      } finally {
-        await stopCapture(capture);
-      }
+      });
 
       const events: ProtocolEvent<ModbusFields>[] = [];
       const sink: PipelineSink = {

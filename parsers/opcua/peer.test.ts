@@ -6,41 +6,24 @@
  * Where tshark is installed, its counts of the same capture are compared too.
  */
 import { describe, expect, it } from 'vitest';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { runPipeline } from '../../agent/pipeline.js';
 import { statsForCaptures } from '../../agent/stats.js';
+import { recordLoopback, tcpdumpAvailable } from '../../fixtures/tcpdump.js';
 import type { ProtocolEvent } from '../types.js';
 import { opcuaModule } from './index.js';
 
 const require = createRequire(import.meta.url);
-const TCPDUMP = ['/usr/bin/tcpdump', '/usr/sbin/tcpdump'].find((p) => existsSync(p));
+const TCPDUMP = tcpdumpAvailable();
 const TSHARK = ['/usr/bin/tshark'].find((p) => existsSync(p));
 if (!TCPDUMP) console.warn('[otwatch tests] tcpdump not found: the OPC UA real-peer test is skipped');
 
 const APP_URI = 'urn:otwatch:test:server';
 const PRODUCT_URI = 'urn:otwatch:test:product';
-
-async function startCapture(file: string, port: number): Promise<ChildProcess> {
-  const p = spawn(TCPDUMP!, ['-i', 'lo', '--immediate-mode', '-U', '-w', file, 'port', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('tcpdump did not start')), 10_000);
-    p.stderr!.on('data', (d: Buffer) => { if (d.toString().includes('listening on')) { clearTimeout(timer); resolve(); } });
-    p.on('exit', (code) => { clearTimeout(timer); reject(new Error(`tcpdump exited ${code}`)); });
-  });
-  return p;
-}
-
-async function stopCapture(p: ChildProcess): Promise<void> {
-  // Even in immediate mode, give the last packets time to reach the file before tcpdump stops.
-  await new Promise((r) => setTimeout(r, 1000));
-  const exited = new Promise((r) => p.once('exit', r));
-  p.kill('SIGINT');
-  await exited;
-}
 
 /** Run a server and a client session against it; returns the capture file. */
 async function converse(dir: string, port: number, secure: boolean): Promise<string> {
@@ -74,7 +57,6 @@ async function converse(dir: string, port: number, secure: boolean): Promise<str
   });
   await server.start();
   const file = join(dir, secure ? 'secure.pcap' : 'none.pcap');
-  const capture = await startCapture(file, port);
   const client = ua.OPCUAClient.create({
     endpointMustExist: false,
     clientCertificateManager: clientPki,
@@ -83,15 +65,17 @@ async function converse(dir: string, port: number, secure: boolean): Promise<str
     connectionStrategy: { maxRetry: 1, initialDelay: 100 },
   });
   try {
-    await client.connect(`opc.tcp://127.0.0.1:${port}`);
-    await client.getEndpoints();
-    const session = await client.createSession(); // anonymous
-    await session.read({ nodeId: 'ns=1;s=Setpoint', attributeId: ua.AttributeIds.Value });
-    await session.write({ nodeId: 'ns=1;s=Setpoint', attributeId: ua.AttributeIds.Value, value: { value: { dataType: ua.DataType.Double, value: 42 } } });
-    await session.close();
-    await client.disconnect();
+    // Even in immediate mode, give the last packets a full second to reach the file before tcpdump stops.
+    await recordLoopback({ file, filter: `port ${port}`, settleMs: 1000 }, async () => {
+      await client.connect(`opc.tcp://127.0.0.1:${port}`);
+      await client.getEndpoints();
+      const session = await client.createSession(); // anonymous
+      await session.read({ nodeId: 'ns=1;s=Setpoint', attributeId: ua.AttributeIds.Value });
+      await session.write({ nodeId: 'ns=1;s=Setpoint', attributeId: ua.AttributeIds.Value, value: { value: { dataType: ua.DataType.Double, value: 42 } } });
+      await session.close();
+      await client.disconnect();
+    });
   } finally {
-    await stopCapture(capture);
     await server.shutdown(0);
   }
   return file;

@@ -4,7 +4,6 @@
  * PG to rack 0 slot 2, writes and reads DB1 and reads the SZLs that identify the CPU. Skips with a
  * message when tcpdump is missing or port 102 cannot be bound.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -12,6 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runPipeline } from '../../agent/pipeline.js';
 import { statsForCaptures } from '../../agent/stats.js';
+import { recordLoopback, tcpdumpAvailable } from '../../fixtures/tcpdump.js';
 import type { ProtocolEvent } from '../types.js';
 import { s7commModule } from './index.js';
 import type { S7Section } from './stats.js';
@@ -19,10 +19,8 @@ import type { S7Section } from './stats.js';
 // node-snap7 is a CommonJS native addon
 const snap7 = createRequire(import.meta.url)('node-snap7') as any;
 
-const hasTcpdump = spawnSync('tcpdump', ['--version']).status === 0;
+const hasTcpdump = tcpdumpAvailable();
 if (!hasTcpdump) console.warn('[s7comm peer test] tcpdump not found: real-peer test skipped');
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 function call<T>(fn: (cb: (err: unknown, res?: T) => void) => void): Promise<T> {
   return new Promise((resolve, reject) => fn((err, res) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve(res as T))));
@@ -31,7 +29,6 @@ function call<T>(fn: (cb: (err: unknown, res?: T) => void) => void): Promise<T> 
 describe.skipIf(!hasTcpdump)('S7comm real peer over loopback (node-snap7 + tcpdump)', () => {
   let dir = '';
   let pcap = '';
-  let dump: ChildProcess | undefined;
   let server: any;
   let skipped = '';
   let szl11: Buffer | undefined;
@@ -40,46 +37,33 @@ describe.skipIf(!hasTcpdump)('S7comm real peer over loopback (node-snap7 + tcpdu
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'otwatch-s7-'));
     pcap = join(dir, 'peer.pcap');
-    dump = spawn('tcpdump', ['-i', 'lo', '--immediate-mode', '-U', '-w', pcap, 'tcp', 'port', '102'], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let listening = false;
-    dump.stderr!.on('data', (d: Buffer) => {
-      if (d.toString().includes('listening on')) listening = true;
+    // settleMs: let tcpdump write the last segments (-U flushes per packet)
+    await recordLoopback({ file: pcap, filter: 'tcp port 102', settleMs: 500 }, async () => {
+      server = new snap7.S7Server();
+      server.RegisterArea(server.srvAreaDB, 1, db1);
+      if (!server.StartTo('127.0.0.1')) {
+        skipped = `S7Server could not bind 127.0.0.1:102: ${server.ErrorText(server.LastError?.() ?? 0)}`;
+        console.warn(`[s7comm peer test] ${skipped}`);
+        return;
+      }
+      const client = new snap7.S7Client();
+      await call((cb) => client.ConnectTo('127.0.0.1', 0, 2, cb));
+      await call((cb) => client.DBWrite(1, 2, 4, Buffer.from([0xde, 0xad, 0xbe, 0xef]), cb));
+      const read = await call<Buffer>((cb) => client.DBRead(1, 0, 8, cb));
+      expect([...read]).toEqual([0, 0, 0xde, 0xad, 0xbe, 0xef, 0, 0]);
+      szl11 = await call<Buffer>((cb) => client.ReadSZL(0x0011, 0x0000, cb));
+      await call((cb) => client.ReadSZL(0x001c, 0x0000, cb));
+      client.Disconnect();
     });
-    for (let i = 0; i < 50 && !listening; i++) await sleep(100);
-    if (!listening) throw new Error('tcpdump did not start listening');
-    await sleep(300);
-
-    server = new snap7.S7Server();
-    server.RegisterArea(server.srvAreaDB, 1, db1);
-    if (!server.StartTo('127.0.0.1')) {
-      skipped = `S7Server could not bind 127.0.0.1:102: ${server.ErrorText(server.LastError?.() ?? 0)}`;
-      console.warn(`[s7comm peer test] ${skipped}`);
-      return;
-    }
-    const client = new snap7.S7Client();
-    await call((cb) => client.ConnectTo('127.0.0.1', 0, 2, cb));
-    await call((cb) => client.DBWrite(1, 2, 4, Buffer.from([0xde, 0xad, 0xbe, 0xef]), cb));
-    const read = await call<Buffer>((cb) => client.DBRead(1, 0, 8, cb));
-    expect([...read]).toEqual([0, 0, 0xde, 0xad, 0xbe, 0xef, 0, 0]);
-    szl11 = await call<Buffer>((cb) => client.ReadSZL(0x0011, 0x0000, cb));
-    await call((cb) => client.ReadSZL(0x001c, 0x0000, cb));
-    client.Disconnect();
-    await sleep(500); // let tcpdump write the last segments (-U flushes per packet)
   });
 
-  afterAll(async () => {
+  afterAll(() => {
     server?.Stop?.();
-    if (dump && dump.exitCode === null) {
-      dump.kill('SIGINT');
-      await new Promise((r) => dump!.once('exit', r));
-    }
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it('decodes the conversation into the oracle-format section and events', async () => {
     if (skipped) return;
-    dump!.kill('SIGINT');
-    await new Promise((r) => dump!.once('exit', r));
 
     const s7 = (await statsForCaptures([pcap])).s7comm as S7Section;
     expect(s7).toBeDefined();
