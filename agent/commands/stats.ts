@@ -1,28 +1,33 @@
 /** `otwatch stats <capture...>`: protocol statistics as JSON, in the corpus oracle's format. */
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { statsForCaptures } from '../stats.js';
 import { CliError, type Command } from './command.js';
 
-const usage = `usage: otwatch stats [--brief] <capture...>
+const usage = `usage: otwatch stats [--brief] [--workers N] <capture...>
 
 Prints, as JSON, the protocol statistics of each capture (pcap or pcapng, optionally gzip-compressed)
 in the format of the corpus oracle: packets, and one section per protocol seen (modbus, s7comm, opcua,
 bacnet). otwatch's own counters (skipped frames, mismatches, anomalies, TCP gaps) are under "otwatch".
 Several captures print a JSON array, one report per capture.
 
-  --brief   leave out the "otwatch" counters`;
+  --brief       leave out the "otwatch" counters
+  --workers N   decode in N worker threads, each keeping its share of the flows (default: 2 on a
+                machine with 2 cores or more, else 1; --workers 1 analyses in one thread)`;
 
 export const statsCommand: Command = {
   name: 'stats',
   summary: 'protocol statistics of captures, as JSON (the oracle format)',
   usage,
   async run(argv) {
-    const { values, positionals } = parseArgs({ args: argv, options: { brief: { type: 'boolean' } }, allowPositionals: true });
+    const { values, positionals } = parseArgs({ args: argv, options: { brief: { type: 'boolean' }, workers: { type: 'string' } }, allowPositionals: true });
     if (positionals.length === 0) throw new CliError(`no capture given\n\n${usage}`);
+    const workers = values.workers === undefined ? (availableParallelism() >= 2 ? 2 : 1) : Number(values.workers);
+    if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw new CliError(`--workers takes a whole number from 1 to 64, not ${values.workers}\n\n${usage}`);
     const reports = [];
     let broken = false;
     for (const file of positionals) {
-      const report: Record<string, unknown> = { ...(await statsForCaptures([file])) };
+      const report: Record<string, unknown> = { ...(await statsForCaptures([file], { workers })) };
       const fileReport = (report.otwatch as { files: { error?: { message: string; offset: number; record: number } }[] }).files[0];
       if (fileReport?.error) {
         broken = true;
