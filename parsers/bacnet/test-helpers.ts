@@ -1,24 +1,12 @@
 /** Test helpers: a DecoderContext collecting events, and builders for hand-made BACnet bytes. Not used by the pipeline. */
-import type { DecoderContext, Endpoint, FlowRef, ProtocolEvent } from '../types.js';
+import { fakeContext as contextBetween, type FakeContext as Context } from '../testing/fake-context.js';
+import type { Endpoint } from '../types.js';
 import type { BacnetFields } from './decoder.js';
 
-export interface FakeContext extends DecoderContext {
-  events: ProtocolEvent<BacnetFields>[];
-  anomalies: { kind: string; detail?: string }[];
-}
+export type FakeContext = Context<BacnetFields>;
 
 export function fakeContext(a: Endpoint = { ip: '10.0.0.1', port: 47808 }, b: Endpoint = { ip: '10.0.0.2', port: 47808 }): FakeContext {
-  const flow: FlowRef = { id: `udp ${a.ip}:${a.port} > ${b.ip}:${b.port} #1`, transport: 'udp', initiator: a, responder: b };
-  const events: ProtocolEvent<BacnetFields>[] = [];
-  const anomalies: { kind: string; detail?: string }[] = [];
-  return {
-    flow,
-    events,
-    anomalies,
-    endpoints: (fromInitiator: boolean) => (fromInitiator ? { src: a, dst: b } : { src: b, dst: a }),
-    emit: (e) => events.push(e as ProtocolEvent<BacnetFields>),
-    anomaly: (kind, detail) => anomalies.push(detail === undefined ? { kind } : { kind, detail }),
-  };
+  return contextBetween<BacnetFields>(a, b, 'udp');
 }
 
 /** BVLC header (length computed unless given) + NPDU/other body. */

@@ -2,23 +2,13 @@
  * Test helpers (not used by the pipeline): a DecoderContext that collects events, and builders of DNS
  * messages written byte by byte from RFC 1035 (names uncompressed unless a pointer is given).
  */
-import type { DecoderContext, Endpoint, FlowRef, ProtocolEvent, Transport } from '../types.js';
+import { fakeContext as contextBetween, type FakeContext as Context } from '../testing/fake-context.js';
+import type { Endpoint, Transport } from '../types.js';
 
-export interface FakeContext extends DecoderContext {
-  events: ProtocolEvent<object>[];
-  anomalies: { kind: string; detail?: string }[];
-}
+export type FakeContext = Context<object>;
 
 export function fakeContext(client: Endpoint, server: Endpoint, transport: Transport = 'udp'): FakeContext {
-  const flow: FlowRef = { id: `${transport} ${client.ip}:${client.port} > ${server.ip}:${server.port} #1`, transport, initiator: client, responder: server };
-  const events: ProtocolEvent<object>[] = [];
-  const anomalies: { kind: string; detail?: string }[] = [];
-  return {
-    flow, events, anomalies,
-    endpoints: (fromInitiator) => (fromInitiator ? { src: client, dst: server } : { src: server, dst: client }),
-    emit: (e) => events.push(e),
-    anomaly: (kind, detail) => anomalies.push(detail === undefined ? { kind } : { kind, detail }),
-  };
+  return contextBetween<object>(client, server, transport);
 }
 
 /** A name as labels: 'hmi-01.plant.local' → 06 'hmi-01' 05 'plant' 05 'local' 00. */

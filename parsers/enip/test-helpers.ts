@@ -2,30 +2,18 @@
  * Byte builders for tests (spec layouts, little-endian) and a DecoderContext that collects what a decoder
  * emits. Also used by the real-peer test's hand-built CIP responder. Not used by the pipeline.
  */
-import type { DecoderContext, Endpoint, FlowRef, ProtocolEvent } from '../types.js';
+import { fakeContext as contextBetween, type FakeContext as Context } from '../testing/fake-context.js';
+import type { Endpoint } from '../types.js';
 import type { EnipFields } from './decoder.js';
 
-export interface FakeContext extends DecoderContext {
-  events: ProtocolEvent<EnipFields>[];
-  anomalies: { kind: string; detail?: string }[];
-}
+export type FakeContext = Context<EnipFields>;
 
 export function fakeContext(
   client: Endpoint = { ip: '10.0.0.1', port: 50000 },
   server: Endpoint = { ip: '10.0.0.2', port: 44818 },
   transport: 'tcp' | 'udp' = 'tcp',
 ): FakeContext {
-  const flow: FlowRef = { id: `${transport} ${client.ip}:${client.port} > ${server.ip}:${server.port} #1`, transport, initiator: client, responder: server };
-  const events: ProtocolEvent<EnipFields>[] = [];
-  const anomalies: { kind: string; detail?: string }[] = [];
-  return {
-    flow,
-    events,
-    anomalies,
-    endpoints: (fromInitiator: boolean) => (fromInitiator ? { src: client, dst: server } : { src: server, dst: client }),
-    emit: (e) => events.push(e as ProtocolEvent<EnipFields>),
-    anomaly: (kind, detail) => anomalies.push(detail === undefined ? { kind } : { kind, detail }),
-  };
+  return contextBetween<EnipFields>(client, server, transport);
 }
 
 const u16 = (n: number) => [n & 0xff, (n >> 8) & 0xff];

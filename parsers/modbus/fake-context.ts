@@ -1,24 +1,12 @@
-/** A DecoderContext for tests: one flow, collected events and anomalies. Not used by the pipeline. */
-import type { DecoderContext, Endpoint, FlowRef, ProtocolEvent } from '../types.js';
+/** Test helpers (not used by the pipeline): a DecoderContext on a Modbus/TCP flow, and ADU bytes. */
+import { fakeContext as contextBetween, type FakeContext as Context } from '../testing/fake-context.js';
+import type { Endpoint } from '../types.js';
 import type { ModbusFields } from './records.js';
 
-export interface FakeContext extends DecoderContext {
-  events: ProtocolEvent<ModbusFields>[];
-  anomalies: { kind: string; detail?: string }[];
-}
+export type FakeContext = Context<ModbusFields>;
 
 export function fakeContext(client: Endpoint = { ip: '10.0.0.1', port: 49152 }, server: Endpoint = { ip: '10.0.0.2', port: 502 }): FakeContext {
-  const flow: FlowRef = { id: `tcp ${client.ip}:${client.port} > ${server.ip}:${server.port} #1`, transport: 'tcp', initiator: client, responder: server };
-  const events: ProtocolEvent<ModbusFields>[] = [];
-  const anomalies: { kind: string; detail?: string }[] = [];
-  return {
-    flow,
-    events,
-    anomalies,
-    endpoints: (fromInitiator: boolean) => (fromInitiator ? { src: client, dst: server } : { src: server, dst: client }),
-    emit: (e) => events.push(e as ProtocolEvent<ModbusFields>),
-    anomaly: (kind, detail) => anomalies.push(detail === undefined ? { kind } : { kind, detail }),
-  };
+  return contextBetween<ModbusFields>(client, server);
 }
 
 /** An ADU: MBAP header (length computed from the PDU unless given) then the PDU bytes. */

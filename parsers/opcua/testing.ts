@@ -3,23 +3,15 @@
  * (headers written by hand, service bodies encoded by node-opcua-types as a real peer would).
  */
 import { createRequire } from 'node:module';
-import type { DecoderContext, Endpoint, FlowRef, ProtocolEvent } from '../types.js';
+import { FakeContext as SharedFakeContext } from '../testing/fake-context.js';
+import type { Endpoint, FlowRef } from '../types.js';
 
 export const CLIENT: Endpoint = { ip: '10.0.0.1', port: 50001 };
 export const SERVER: Endpoint = { ip: '10.0.0.2', port: 4840 };
 
-export class FakeContext implements DecoderContext {
-  readonly events: ProtocolEvent<object>[] = [];
-  readonly anomalies: { kind: string; detail?: string }[] = [];
-  constructor(readonly flow: FlowRef = { id: 'tcp test #1', transport: 'tcp', initiator: CLIENT, responder: SERVER }) {}
-  endpoints(fromInitiator: boolean): { src: Endpoint; dst: Endpoint } {
-    return fromInitiator ? { src: this.flow.initiator, dst: this.flow.responder } : { src: this.flow.responder, dst: this.flow.initiator };
-  }
-  emit(event: ProtocolEvent<object>): void {
-    this.events.push(event);
-  }
-  anomaly(kind: string, detail?: string): void {
-    this.anomalies.push({ kind, detail });
+export class FakeContext extends SharedFakeContext<object> {
+  constructor(flow: FlowRef = { id: 'tcp test #1', transport: 'tcp', initiator: CLIENT, responder: SERVER }) {
+    super(flow);
   }
   /** Fields of every event, as plain records. */
   fields(): Record<string, unknown>[] {

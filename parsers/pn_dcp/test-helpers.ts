@@ -3,7 +3,7 @@
  * blocks with their length and the padding octet after an odd-length block), and a DecoderContext for
  * one MAC pair. Not used by the pipeline.
  */
-import type { DecoderContext, Endpoint, FlowRef, ProtocolEvent } from '../types.js';
+import { fakeContext, type FakeContext } from '../testing/fake-context.js';
 import type { DcpFields } from './decoder.js';
 
 export const u16 = (n: number): number[] => [(n >> 8) & 0xff, n & 0xff];
@@ -66,21 +66,8 @@ export function identifyResponse(o: { name?: string; vendor?: string; vendorId?:
   });
 }
 
-export interface FakeL2Context extends DecoderContext {
-  events: ProtocolEvent<DcpFields>[];
-  anomalies: { kind: string; detail?: string }[];
-}
+export type FakeL2Context = FakeContext<DcpFields>;
 
 export function fakeL2Context(initiatorMac: string, responderMac: string): FakeL2Context {
-  const initiator: Endpoint = { ip: '', port: 0, mac: initiatorMac };
-  const responder: Endpoint = { ip: '', port: 0, mac: responderMac };
-  const flow: FlowRef = { id: `l2 ${initiatorMac} > ${responderMac} #1`, transport: 'l2', initiator, responder };
-  const events: ProtocolEvent<DcpFields>[] = [];
-  const anomalies: { kind: string; detail?: string }[] = [];
-  return {
-    flow, events, anomalies,
-    endpoints: (fromInitiator) => (fromInitiator ? { src: initiator, dst: responder } : { src: responder, dst: initiator }),
-    emit: (e) => events.push(e as ProtocolEvent<DcpFields>),
-    anomaly: (kind, detail) => anomalies.push(detail === undefined ? { kind } : { kind, detail }),
-  };
+  return fakeContext<DcpFields>({ ip: '', port: 0, mac: initiatorMac }, { ip: '', port: 0, mac: responderMac }, 'l2');
 }
