@@ -2,16 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { bacnetModule, createLlcDecoder } from './index.js';
 import { BacnetStats } from './stats.js';
 import { app, bvlc, close, ctx, fakeContext, oid, open, unicast, utf8 } from './test-helpers.js';
-
-/** Deterministic PRNG (mulberry32) so a failure replays. */
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 as rng } from '../../fixtures/gen/rng.js';
 
 const seeds: Buffer[] = [
   unicast([0x30, 0x01, 0x0e, ...ctx(0, oid(8, 1)), ...open(1), ...ctx(2, [77]), ...open(4), ...app(7, utf8('Device')), ...close(4), ...close(1)]),

@@ -11,11 +11,7 @@ import { Dnp3Decoder } from './decoder.js';
 import { fakeContext } from './fake-context.js';
 import { probeDnp3 } from './probe.js';
 import { Dnp3Stats } from './stats.js';
-
-function lcg(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
-}
+import { lcg } from '../../fixtures/gen/rng.js';
 
 /** Application fragments: [from master, bytes]. */
 const SEEDS: [boolean, Buffer][] = [

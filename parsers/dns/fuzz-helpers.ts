@@ -1,17 +1,7 @@
 /** Test helper (not used by the pipeline): seeded mutations of valid messages for the fuzz tests. */
 
 /** xorshift32: the same inputs on every run, so a failure reproduces. */
-export function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x / 0x100000000;
-  };
-}
+export { xorshift32 as rng } from '../../fixtures/gen/rng.js';
 
 /** A mutated copy: bit flips, byte overwrites (often compression pointers), truncation, or random bytes. */
 export function mutate(seedMsg: Buffer, r: () => number): Buffer {

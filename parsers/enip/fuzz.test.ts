@@ -11,16 +11,7 @@ import {
   cipReply, cipRequest, encap, fakeContext, forwardOpenData, forwardOpenReplyData, identityBody, ioDatagram,
   listIdentityReply, mspBody, path, sendRR, sendUnit, tagPath, u16, unconnectedSend,
 } from './test-helpers.js';
-
-/** Deterministic PRNG (mulberry32) so a failure replays. */
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 as rng } from '../../fixtures/gen/rng.js';
 
 const seeds: Buffer[] = [
   encap(0x65, [1, 0, 0, 0]),

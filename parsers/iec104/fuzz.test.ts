@@ -10,11 +10,7 @@ import { fakeContext } from './fake-context.js';
 import { probeIec104 } from './probe.js';
 import { Iec104Stats } from './stats.js';
 import { TYPE_IDS } from './type-ids.js';
-
-function lcg(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
-}
+import { lcg } from '../../fixtures/gen/rng.js';
 
 const T = cp56(new Date(Date.UTC(2023, 6, 1, 12, 0, 0, 0)));
 /** One valid APDU per kind the decoder reads, from both stations. */

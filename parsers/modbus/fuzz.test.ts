@@ -8,11 +8,7 @@ import { ModbusDecoder } from './decoder.js';
 import { adu, fakeContext } from './fake-context.js';
 import { probeModbus } from './probe.js';
 import { ModbusStats } from './stats.js';
-
-function lcg(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
-}
+import { lcg } from '../../fixtures/gen/rng.js';
 
 const obj = (id: number, s: string) => [id, s.length, ...Buffer.from(s)];
 /** One valid example per function, requests then responses. */

@@ -7,18 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { opcuaModule } from './index.js';
 import { OpcuaStats } from './stats.js';
 import { ack, BASIC256SHA256, encodeBody, FakeContext, hello, make, msg, NONE, opn } from './testing.js';
-
-/** Deterministic PRNG (mulberry32) so a failure can be replayed from its seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 as rng } from '../../fixtures/gen/rng.js';
 
 function conversation(): Array<[boolean, Buffer]> {
   return [

@@ -8,11 +8,7 @@ import { DcpStats } from './stats.js';
 import {
   block, dcp, deviceIdBlock, endTransaction, factoryReset, fakeL2Context, identifyResponse, ipBlock, nameBlock, responseBlock, signalBlock,
 } from './test-helpers.js';
-
-function lcg(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
-}
+import { lcg } from '../../fixtures/gen/rng.js';
 
 const SEEDS: Buffer[] = [
   dcp({ frameId: 0xfefe, service: 5, type: 0, blocks: block(0xff, 0xff, []) }),

@@ -10,18 +10,7 @@ import {
 } from './build.js';
 import { S7Decoder } from './decoder.js';
 import { fakeContext } from './fake-context.js';
-
-/** Deterministic PRNG (mulberry32) so that a failure can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 as rng } from '../../fixtures/gen/rng.js';
 
 const seeds: Buffer[] = [
   connect('CR', '0100', '0102'),
