@@ -1,10 +1,9 @@
 /** `otwatch assets`: the asset inventory from the database, as a table or JSON. */
 import { parseArgs } from 'node:util';
 import { DEFAULT_DB } from '../analyze.js';
-import { ASSET_HEADER, assetRows, formatTable } from '../inventory/format.js';
-import { StoreError } from '../store/database.js';
-import { Store } from '../store/store.js';
-import { CliError, type Command } from './command.js';
+import { ASSET_HEADER, assetRows } from '../inventory/format.js';
+import type { Command } from './command.js';
+import { parseLimit, printList, withStore } from './helpers.js';
 
 const usage = `usage: otwatch assets [--db file] [--json] [--role r] [--vendor v] [--protocol p] [--limit n]
 
@@ -28,20 +27,9 @@ export const assetsCommand: Command = {
           protocol: { type: 'string' }, limit: { type: 'string' },
         },
       }).values;
-    const limit = values.limit === undefined ? undefined : Number(values.limit);
-    if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) throw new CliError('--limit must be a positive integer');
-    try {
-      const store = new Store(values.db ?? DEFAULT_DB, { mustExist: true });
-      try {
-        const assets = store.assets({ role: values.role, vendor: values.vendor, protocol: values.protocol, limit });
-        console.log(values.json ? JSON.stringify(assets, null, 2) : assets.length ? formatTable(ASSET_HEADER, assetRows(assets)) : 'no assets');
-      } finally {
-        store.close();
-      }
-      return 0;
-    } catch (err) {
-      if (err instanceof StoreError) throw new CliError(err.message);
-      throw err;
-    }
+    const limit = parseLimit(values.limit);
+    const assets = withStore(values.db ?? DEFAULT_DB, (s) => s.assets({ role: values.role, vendor: values.vendor, protocol: values.protocol, limit }));
+    printList(assets, values.json, ASSET_HEADER, assetRows, 'no assets');
+    return 0;
   },
 };

@@ -1,10 +1,9 @@
 /** `otwatch paths`: the communication paths from the database, as a table or JSON. */
 import { parseArgs } from 'node:util';
 import { DEFAULT_DB } from '../analyze.js';
-import { formatTable, PATH_HEADER, pathRows } from '../inventory/format.js';
-import { StoreError } from '../store/database.js';
-import { Store } from '../store/store.js';
-import { CliError, type Command } from './command.js';
+import { PATH_HEADER, pathRows } from '../inventory/format.js';
+import type { Command } from './command.js';
+import { parseLimit, printList, withStore } from './helpers.js';
 
 const usage = `usage: otwatch paths [--db file] [--json] [--protocol p] [--operation op] [--asset id] [--limit n]
 
@@ -28,20 +27,9 @@ export const pathsCommand: Command = {
           asset: { type: 'string' }, limit: { type: 'string' },
         },
       }).values;
-    const limit = values.limit === undefined ? undefined : Number(values.limit);
-    if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) throw new CliError('--limit must be a positive integer');
-    try {
-      const store = new Store(values.db ?? DEFAULT_DB, { mustExist: true });
-      try {
-        const paths = store.paths({ protocol: values.protocol, operation: values.operation, asset: values.asset, limit });
-        console.log(values.json ? JSON.stringify(paths, null, 2) : paths.length ? formatTable(PATH_HEADER, pathRows(paths)) : 'no paths');
-      } finally {
-        store.close();
-      }
-      return 0;
-    } catch (err) {
-      if (err instanceof StoreError) throw new CliError(err.message);
-      throw err;
-    }
+    const limit = parseLimit(values.limit);
+    const paths = withStore(values.db ?? DEFAULT_DB, (s) => s.paths({ protocol: values.protocol, operation: values.operation, asset: values.asset, limit }));
+    printList(paths, values.json, PATH_HEADER, pathRows, 'no paths');
+    return 0;
   },
 };

@@ -2,8 +2,6 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { DEFAULT_DB } from '../analyze.js';
-import { StoreError } from '../store/database.js';
-import { Store } from '../store/store.js';
 import { audit } from '../../zoning/audit.js';
 import { SEVERITY_ORDER, type Severity } from '../../zoning/constants.js';
 import { conduitRules, renderCsv, renderNft } from '../../zoning/export-rules.js';
@@ -12,6 +10,7 @@ import { formatPolicyError, loadPolicyFile } from '../../zoning/policy-load.js';
 import type { Policy } from '../../zoning/policy-types.js';
 import { formatPolicySummary } from '../../zoning/summary.js';
 import { CliError, type Command } from './command.js';
+import { runSubcommand, withStore } from './helpers.js';
 
 const usage = `usage: otwatch policy check <file> [--db file] [--json]
        otwatch policy export-rules <file> [--format csv|nft] [--out file]
@@ -36,20 +35,6 @@ async function load(file: string): Promise<Policy> {
 
 function bigintSafe(_k: string, v: unknown): unknown {
   return typeof v === 'bigint' ? v.toString() : v;
-}
-
-function withStore<T>(db: string, fn: (s: Store) => T): T {
-  try {
-    const store = new Store(db, { mustExist: true });
-    try {
-      return fn(store);
-    } finally {
-      store.close();
-    }
-  } catch (err) {
-    if (err instanceof StoreError) throw new CliError(err.message);
-    throw err;
-  }
 }
 
 async function check(argv: string[]): Promise<number> {
@@ -93,15 +78,5 @@ export const policyCommand: Command = {
   name: 'policy',
   summary: 'check a zone/conduit policy, or export its conduits as firewall rules',
   usage,
-  async run(argv) {
-    const [sub, ...rest] = argv;
-    try {
-      if (sub === 'check') return await check(rest);
-      if (sub === 'export-rules') return await exportRules(rest);
-    } catch (err) {
-      if ((err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) throw new CliError(`${(err as Error).message}\n\n${usage}`);
-      throw err;
-    }
-    throw new CliError(`unknown sub-command '${sub ?? ''}'\n\n${usage}`);
-  },
+  run: (argv) => runSubcommand(argv, { check, 'export-rules': exportRules }, usage),
 };

@@ -2,13 +2,12 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { DEFAULT_DB } from '../analyze.js';
-import { StoreError } from '../store/database.js';
-import { Store } from '../store/store.js';
 import { audit } from '../../zoning/audit.js';
 import { formatGapTable, gapTable } from '../../zoning/gap.js';
 import { formatPolicyError, loadPolicyFile } from '../../zoning/policy-load.js';
 import { suggestPolicy } from '../../zoning/suggest.js';
 import { CliError, type Command } from './command.js';
+import { runSubcommand, withStore } from './helpers.js';
 
 const usage = `usage: otwatch zones suggest [--db file] [--out file]
        otwatch zones gap --policy file [--db file] [--json]
@@ -20,20 +19,6 @@ gap          per zone and FR: SL-T from the policy against the SL-A the observed
   --db file  inventory database (default ${DEFAULT_DB})
   --out file write the suggestion there instead of stdout
   --json     the gap rows as JSON`;
-
-function withStore<T>(db: string, fn: (s: Store) => T): T {
-  try {
-    const store = new Store(db, { mustExist: true });
-    try {
-      return fn(store);
-    } finally {
-      store.close();
-    }
-  } catch (err) {
-    if (err instanceof StoreError) throw new CliError(err.message);
-    throw err;
-  }
-}
 
 async function suggest(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { db: { type: 'string' }, out: { type: 'string' } } });
@@ -62,15 +47,5 @@ export const zonesCommand: Command = {
   name: 'zones',
   summary: 'suggest zones and conduits from the inventory, or show the SL-A vs SL-T gap',
   usage,
-  async run(argv) {
-    const [sub, ...rest] = argv;
-    try {
-      if (sub === 'suggest') return await suggest(rest);
-      if (sub === 'gap') return await gap(rest);
-    } catch (err) {
-      if ((err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) throw new CliError(`${(err as Error).message}\n\n${usage}`);
-      throw err;
-    }
-    throw new CliError(`unknown sub-command '${sub ?? ''}'\n\n${usage}`);
-  },
+  run: (argv) => runSubcommand(argv, { suggest, gap }, usage),
 };
