@@ -69,7 +69,8 @@ export const demoCommand: Command = {
     ctx.reaudit(); // places assets and paths in zones for the API's zone filters
     const address = await app.listen({ host: DEFAULT_HOST, port });
     out.write(
-      `REST API on ${address}/api/v1 (interactive docs: ${address}/docs). An admin token for this demo:\n\n` +
+      `Plant map: ${address}/ (sign in with the token below). REST API on ${address}/api/v1 (interactive docs: ${address}/docs).\n` +
+        'An admin token for this demo:\n\n' +
         `  export TOKEN=${token}\n` +
         `  curl -H "Authorization: Bearer $TOKEN" '${address}/api/v1/findings?severity=high'\n` +
         `  curl -H "Authorization: Bearer $TOKEN" '${address}/api/v1/assets?role=plc'\n` +
