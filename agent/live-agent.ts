@@ -90,6 +90,8 @@ export class LiveAgent {
   /** Persist the current window: open flows' traffic so far, the inventory, then the audit. */
   async flush(): Promise<SaveResult> {
     const t = performance.now();
+    // a quiet network sends no packet to end idle flows: end them by the clock (live timestamps are wall time)
+    this.pipeline.tick(Date.now() / 1000);
     this.pipeline.checkpoint();
     this.ring?.flush();
     const result = this.inventory.takeWindow();

@@ -239,6 +239,16 @@ describe('IPv6 and IPv4 fragments', () => {
     expect(p.counters.ipv4Fragments).toMatchObject({ fragments: 2, reassembled: 1 });
     expect(stream(log, true)).toBe('ECHO ' + 'x'.repeat(60) + ' end');
   });
+
+  it('drops (and counts) a fragmented datagram whose other fragments never come', () => {
+    const first = ethernet(S.mac, C.mac, 0x0800, ipv4(C.ip, S.ip, 17, udp(40000, 9999, Buffer.alloc(40)), { id: 9, moreFragments: true }));
+    const later = ethernet(S.mac, C.mac, 0x0800, ipv4(C.ip, S.ip, 17, udp(40000, 9999, Buffer.alloc(40)), { id: 10, moreFragments: true }));
+    const sink = new Collect();
+    const p = new Pipeline(sink, { modules: [] });
+    p.packet(first, 1000, 1, first.length);
+    p.packet(later, 1100, 1, later.length); // 100 s later: the first datagram's 30 s are long gone
+    expect(p.counters.ipv4Fragments).toMatchObject({ fragments: 2, reassembled: 0, expired: 1 });
+  });
 });
 
 describe('protocols directly over Ethernet', () => {

@@ -31,6 +31,7 @@ export class Pipeline {
   private readonly fragments = new Ipv4Reassembler();
   private readonly l2: L2Flows;
   private lastTs = 0;
+  private lastFragmentExpiry = 0;
   private readonly log?: Logger;
   /** Unsharded, or shard 0 of a sharded analysis: the one that handles frames outside the TCP/UDP flow table. */
   private readonly primary: boolean;
@@ -68,6 +69,11 @@ export class Pipeline {
         return;
       }
       case FrameKind.Fragment: {
+        if (ts - this.lastFragmentExpiry > 10) {
+          // datagrams whose missing fragments never came are dropped (and counted) after their timeout
+          this.fragments.expire(ts);
+          this.lastFragmentExpiry = ts;
+        }
         const key = `${f.src4}|${f.dst4}|${f.ipId}|${f.l4proto}`;
         const whole = this.fragments.add(key, data, f.l4, f.l4End, f.fragOffset, f.moreFragments, ts);
         if (!whole) return;
