@@ -11,6 +11,7 @@ import type { DecoderContext, Direction, Endpoint, IdentityClaim, ProtocolEvent,
 import { describe } from './classify.js';
 import { describeRequest, type Described } from './memo.js';
 import { SlotMap } from '../net/slot-map.js';
+import { GARBAGE, NEED_MORE, PduFramer, type PduSink } from '../framing.js';
 import {
   DEVICE_ID_OBJECTS, EXCEPTION_BIT, FC_ENCAPSULATED_INTERFACE, FC_REPORT_SERVER_ID, FUNCTIONS, MAX_ADU_LEN,
   MAX_GARBAGE_CHUNKS_BEFORE_GIVING_UP, MAX_PENDING_TRANSACTIONS, MBAP_HEADER_LEN, MBAP_PREFIX_LEN,
@@ -21,15 +22,30 @@ import type { Operation } from '../types.js';
 
 export const PROTOCOL = 'modbus';
 
-/** Per direction framing state. */
-class Side {
-  /** Holds the start of an ADU split across chunks; allocated on first need, never grows past one ADU. */
-  pend: Buffer | undefined;
-  pendLen = 0;
-  garbageChunks = 0;
-  validSeen = false;
-  givenUp = false;
+/** One direction: its framer (which never holds more than one ADU), and where its ADUs go. */
+class Side implements PduSink {
+  readonly framer: PduFramer;
+  ts = 0;
   ends: { src: Endpoint; dst: Endpoint } | undefined;
+
+  constructor(private readonly dec: ModbusDecoder, readonly fromInitiator: boolean) {
+    this.framer = new PduFramer(this, {
+      headerLen: MBAP_PREFIX_LEN, measure: measureAdu, maxGarbageChunks: MAX_GARBAGE_CHUNKS_BEFORE_GIVING_UP, initialCapacity: MAX_ADU_LEN,
+    });
+  }
+
+  pdu(buf: Buffer, start: number, end: number): void {
+    this.dec.adu(this, buf, start, end);
+  }
+
+  garbage(buf: Buffer, from: number, to: number): void {
+    this.dec.anomaly('modbus_bad_mbap_header', buf.toString('hex', from, Math.min(to, from + MBAP_HEADER_LEN + 1)));
+  }
+
+  gaveUp(chunks: number): void {
+    // Not Modbus at all (a scanner, another protocol on 502): stop looking for ADUs in random bytes.
+    this.dec.anomaly('modbus_not_modbus', `${chunks} chunks without a valid MBAP header`);
+  }
 }
 
 /** An outstanding request is its own event: it carries fields, fn, operation, detail and ts. */
@@ -46,8 +62,8 @@ const OBJECT_ATTRIBUTES: ReadonlyMap<number, IdentityClaim['attribute']> = new M
 ]);
 
 export class ModbusDecoder implements StreamDecoder {
-  private readonly a = new Side(); // from initiator
-  private readonly b = new Side(); // from responder
+  private readonly a = new Side(this, true);
+  private readonly b = new Side(this, false);
   private readonly pending = new SlotMap<PendingRequest>();
   /** Out-parameter of describeRequest, reused: no result object per PDU. */
   private readonly described: Described = { fn: '', operation: 'other', detail: '' };
@@ -56,105 +72,36 @@ export class ModbusDecoder implements StreamDecoder {
 
   onData(fromInitiator: boolean, data: Buffer, ts: number): void {
     const side = fromInitiator ? this.a : this.b;
-    if (side.givenUp || data.length === 0) return;
+    side.ts = ts;
     try {
-      this.consume(side, fromInitiator, data, ts);
+      side.framer.push(data);
     } catch (err) {
       // A bug here must not take the pipeline down: count it and start this direction afresh.
-      side.pendLen = 0;
+      side.framer.reset();
       this.ctx.anomaly('modbus_decoder_error', err instanceof Error ? err.message : String(err));
     }
   }
 
   onGap(fromInitiator: boolean, bytes: number): void {
-    const side = fromInitiator ? this.a : this.b;
-    if (side.pendLen > 0) {
-      this.ctx.anomaly('modbus_adu_lost_in_gap', `${side.pendLen} bytes buffered, ${bytes} missing`);
-      side.pendLen = 0;
-    }
+    const dropped = (fromInitiator ? this.a : this.b).framer.reset();
+    if (dropped > 0) this.ctx.anomaly('modbus_adu_lost_in_gap', `${dropped} bytes buffered, ${bytes} missing`);
   }
 
   onEnd(): void {
     for (const side of [this.a, this.b]) {
-      if (side.pendLen > 0) this.ctx.anomaly('modbus_truncated_adu', `${side.pendLen} bytes at end of flow`);
-      side.pendLen = 0;
-      side.pend = undefined;
+      const left = side.framer.release();
+      if (left > 0) this.ctx.anomaly('modbus_truncated_adu', `${left} bytes at end of flow`);
     }
     this.pending.clear();
   }
 
-  private consume(side: Side, fromInitiator: boolean, data: Buffer, ts: number): void {
-    const n = data.length;
-    let off = 0;
-    if (side.pendLen > 0) {
-      const pend = side.pend!;
-      if (side.pendLen < MBAP_PREFIX_LEN) {
-        const take = Math.min(MBAP_PREFIX_LEN - side.pendLen, n);
-        data.copy(pend, side.pendLen, 0, take);
-        side.pendLen += take;
-        off = take;
-        if (side.pendLen < MBAP_PREFIX_LEN) return;
-      }
-      const len = mbapLength(pend, 0);
-      if (len < 0) {
-        side.pendLen = 0;
-        this.garbage(side, pend, 0, MBAP_PREFIX_LEN);
-        return;
-      }
-      const total = MBAP_PREFIX_LEN + len;
-      const take = Math.min(total - side.pendLen, n - off);
-      data.copy(pend, side.pendLen, off, off + take);
-      side.pendLen += take;
-      off += take;
-      if (side.pendLen < total) return;
-      side.pendLen = 0;
-      this.adu(side, fromInitiator, pend, 0, total, ts);
-    }
-    while (off < n) {
-      const rem = n - off;
-      if (rem < MBAP_PREFIX_LEN) {
-        // Too short to judge the length; a protocol id already visible must still be 0.
-        if (rem >= 4 && u16(data, off + 2) !== MBAP_PROTOCOL_ID) {
-          this.garbage(side, data, off, n);
-          return;
-        }
-        this.keep(side, data, off, n);
-        return;
-      }
-      const len = mbapLength(data, off);
-      if (len < 0) {
-        this.garbage(side, data, off, n);
-        return;
-      }
-      const total = MBAP_PREFIX_LEN + len;
-      if (rem < total) {
-        this.keep(side, data, off, n);
-        return;
-      }
-      this.adu(side, fromInitiator, data, off, off + total, ts);
-      off += total;
-    }
-  }
-
-  private keep(side: Side, data: Buffer, from: number, to: number): void {
-    if (!side.pend) side.pend = Buffer.allocUnsafe(MAX_ADU_LEN);
-    data.copy(side.pend, 0, from, to);
-    side.pendLen = to - from;
-  }
-
-  private garbage(side: Side, data: Buffer, from: number, to: number): void {
-    side.garbageChunks++;
-    this.ctx.anomaly('modbus_bad_mbap_header', data.toString('hex', from, Math.min(to, from + MBAP_HEADER_LEN + 1)));
-    if (!side.validSeen && side.garbageChunks >= MAX_GARBAGE_CHUNKS_BEFORE_GIVING_UP) {
-      // Not Modbus at all (a scanner, another protocol on 502): stop looking for ADUs in random bytes.
-      side.givenUp = true;
-      this.ctx.anomaly('modbus_not_modbus', `${side.garbageChunks} chunks without a valid MBAP header`);
-    }
+  anomaly(kind: string, detail: string): void {
+    this.ctx.anomaly(kind, detail);
   }
 
   /** One complete ADU at buf[start, end). */
-  private adu(side: Side, fromInitiator: boolean, buf: Buffer, start: number, end: number, ts: number): void {
-    side.validSeen = true;
+  adu(side: Side, buf: Buffer, start: number, end: number): void {
+    const { fromInitiator, ts } = side;
     const ends = side.ends ?? (side.ends = this.ctx.endpoints(fromInitiator));
     const tid = u16(buf, start);
     const unit = buf[start + 6]!;
@@ -245,4 +192,14 @@ export function identityOf(f: ModbusFields): IdentityClaim[] | undefined {
   }
   if (f.functionCode === FC_REPORT_SERVER_ID && f.serverIdText) return [{ about: 'src', attribute: 'description', value: f.serverIdText }];
   return undefined;
+}
+
+/**
+ * The ADU length a receiver reads from the MBAP prefix at buf[off, off + avail): protocol id 0 and a
+ * length of 2..254. With fewer than 6 bytes it waits, unless a protocol id already visible is not 0.
+ */
+export function measureAdu(buf: Buffer, off: number, avail: number): number {
+  if (avail < MBAP_PREFIX_LEN) return avail >= 4 && u16(buf, off + 2) !== MBAP_PROTOCOL_ID ? GARBAGE : NEED_MORE;
+  const len = mbapLength(buf, off);
+  return len < 0 ? GARBAGE : MBAP_PREFIX_LEN + len;
 }
