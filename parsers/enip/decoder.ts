@@ -37,6 +37,7 @@ import {
 import { describePath, hexClass, parseEPath, type EPath } from './epath.js';
 import { attributeClaims, describeIdentity, identityClaims } from './identity.js';
 import { GENERAL_STATUS } from './names.js';
+import { GARBAGE, NEED_MORE, PduFramer, type PduSink } from '../framing.js';
 
 export { PROTOCOL };
 
@@ -90,15 +91,29 @@ export interface EnipFields {
 
 type Ends = { src: Endpoint; dst: Endpoint };
 
-/** Per direction framing state. */
-class Side {
-  constructor(readonly fromInitiator: boolean) {}
-  pend: Buffer | undefined;
-  pendLen = 0;
-  garbageChunks = 0;
-  validSeen = false;
-  givenUp = false;
+/** One direction: its framer (TCP; on UDP only its garbage count), and where its messages go. */
+class Side implements PduSink {
+  readonly framer: PduFramer;
+  ts = 0;
   ends: Ends | undefined;
+
+  constructor(private readonly dec: EnipDecoder, readonly fromInitiator: boolean) {
+    this.framer = new PduFramer(this, {
+      headerLen: ENCAP_HEADER_LEN, measure: measureMessage, maxGarbageChunks: MAX_GARBAGE_CHUNKS, initialCapacity: 512,
+    });
+  }
+
+  pdu(buf: Buffer, start: number, end: number): void {
+    this.dec.message(this, this.ends!, buf, start, end, this.ts);
+  }
+
+  garbage(buf: Buffer, from: number, to: number): void {
+    this.dec.anomaly('enip_bad_encapsulation_header', buf.toString('hex', from, Math.min(to, from + ENCAP_HEADER_LEN)));
+  }
+
+  gaveUp(chunks: number): void {
+    this.dec.anomaly('enip_not_enip', `${chunks} chunks without a valid encapsulation header`);
+  }
 }
 
 /** What a request left behind for its reply. */
@@ -146,8 +161,8 @@ interface Carrier {
 const FACTS: Readonly<Record<string, string>> = Object.freeze({ auth: 'none' });
 
 export class EnipDecoder implements StreamDecoder {
-  private readonly a = new Side(true);
-  private readonly b = new Side(false);
+  private readonly a = new Side(this, true);
+  private readonly b = new Side(this, false);
   private readonly pending = new Map<number, Pending>();
   /**
    * Request paths and their descriptions, keyed by the path bytes: a client polls the same few paths over and
@@ -185,36 +200,37 @@ export class EnipDecoder implements StreamDecoder {
 
   onData(fromInitiator: boolean, data: Buffer, ts: number): void {
     const side = fromInitiator ? this.a : this.b;
-    if (side.givenUp || data.length === 0) return;
+    if (side.framer.givenUp || data.length === 0) return;
+    side.ts = ts;
     try {
       const ends = side.ends ?? (side.ends = this.ctx.endpoints(fromInitiator));
       if (this.ctx.flow.transport === 'udp') this.datagram(side, ends, data, ts);
-      else this.consume(side, ends, data, ts);
+      else side.framer.push(data);
     } catch (err) {
       // A bug here must not take the pipeline down: count it and start this direction afresh.
-      side.pendLen = 0;
+      side.framer.reset();
       this.ctx.anomaly('enip_internal_error', err instanceof Error ? err.message : String(err));
     }
   }
 
   onGap(fromInitiator: boolean, bytes: number): void {
-    const side = fromInitiator ? this.a : this.b;
-    if (side.pendLen > 0) {
-      this.ctx.anomaly('enip_message_lost_in_gap', `${side.pendLen} bytes buffered, ${bytes} missing`);
-      side.pendLen = 0;
-    }
+    const dropped = (fromInitiator ? this.a : this.b).framer.reset();
+    if (dropped > 0) this.ctx.anomaly('enip_message_lost_in_gap', `${dropped} bytes buffered, ${bytes} missing`);
   }
 
   onEnd(): void {
     for (const side of [this.a, this.b]) {
-      if (side.pendLen > 0) this.ctx.anomaly('enip_truncated_message', `${side.pendLen} bytes at end of flow`);
-      side.pendLen = 0;
-      side.pend = undefined;
+      const left = side.framer.release();
+      if (left > 0) this.ctx.anomaly('enip_truncated_message', `${left} bytes at end of flow`);
     }
     this.pending.clear();
   }
 
-  // ---- framing ----
+  anomaly(kind: string, detail: string): void {
+    this.ctx.anomaly(kind, detail);
+  }
+
+  // ---- framing (TCP: ../framing.ts with measureMessage) ----
 
   private datagram(side: Side, ends: Ends, data: Buffer, ts: number): void {
     const io = (ends.src.port === ENIP_IO_PORT || ends.dst.port === ENIP_IO_PORT) && ends.src.port !== ENIP_PORT && ends.dst.port !== ENIP_PORT;
@@ -225,95 +241,22 @@ export class EnipDecoder implements StreamDecoder {
     let off = 0;
     while (off < data.length) {
       if (data.length - off < ENCAP_HEADER_LEN || !plausibleHeader(data, off, data.length)) {
-        this.garbage(side, data, off, data.length);
+        side.framer.skip(data, off, data.length);
         return;
       }
       const total = ENCAP_HEADER_LEN + data.readUInt16LE(off + 2);
       const end = Math.min(off + total, data.length);
       if (off + total > data.length) this.ctx.anomaly('enip_truncated_message', `datagram holds ${data.length - off} of ${total} bytes`);
-      side.validSeen = true;
+      side.framer.validSeen = true;
       this.message(side, ends, data, off, end, ts);
       off = end;
-    }
-  }
-
-  private consume(side: Side, ends: Ends, data: Buffer, ts: number): void {
-    const n = data.length;
-    let off = 0;
-    if (side.pendLen > 0) {
-      let pend = side.pend!;
-      if (side.pendLen < ENCAP_HEADER_LEN) {
-        const take = Math.min(ENCAP_HEADER_LEN - side.pendLen, n);
-        data.copy(pend, side.pendLen, 0, take);
-        side.pendLen += take;
-        off = take;
-        if (side.pendLen < ENCAP_HEADER_LEN) return;
-        if (!plausibleHeader(pend, 0, ENCAP_HEADER_LEN)) {
-          side.pendLen = 0;
-          this.garbage(side, pend, 0, ENCAP_HEADER_LEN);
-          return;
-        }
-      }
-      const total = ENCAP_HEADER_LEN + pend.readUInt16LE(2);
-      if (pend.length < total) {
-        const bigger = Buffer.allocUnsafe(total);
-        pend.copy(bigger, 0, 0, side.pendLen);
-        side.pend = pend = bigger;
-      }
-      const take = Math.min(total - side.pendLen, n - off);
-      data.copy(pend, side.pendLen, off, off + take);
-      side.pendLen += take;
-      off += take;
-      if (side.pendLen < total) return;
-      side.pendLen = 0;
-      side.validSeen = true;
-      this.message(side, ends, pend, 0, total, ts);
-    }
-    while (off < n) {
-      const rem = n - off;
-      if (rem < ENCAP_PREFIX_LEN) {
-        // too short to judge: wait for the length field
-        this.keep(side, data, off, n, ENCAP_HEADER_LEN);
-        return;
-      }
-      if (!plausibleHeader(data, off, n)) {
-        this.garbage(side, data, off, n);
-        return;
-      }
-      if (rem < ENCAP_HEADER_LEN) {
-        this.keep(side, data, off, n, ENCAP_HEADER_LEN);
-        return;
-      }
-      const total = ENCAP_HEADER_LEN + data.readUInt16LE(off + 2);
-      if (rem < total) {
-        this.keep(side, data, off, n, total);
-        return;
-      }
-      side.validSeen = true;
-      this.message(side, ends, data, off, off + total, ts);
-      off += total;
-    }
-  }
-
-  private keep(side: Side, data: Buffer, from: number, to: number, total: number): void {
-    if (!side.pend || side.pend.length < total) side.pend = Buffer.allocUnsafe(Math.max(total, 512));
-    data.copy(side.pend, 0, from, to);
-    side.pendLen = to - from;
-  }
-
-  private garbage(side: Side, data: Buffer, from: number, to: number): void {
-    side.garbageChunks++;
-    this.ctx.anomaly('enip_bad_encapsulation_header', data.toString('hex', from, Math.min(to, from + ENCAP_HEADER_LEN)));
-    if (!side.validSeen && side.garbageChunks >= MAX_GARBAGE_CHUNKS) {
-      side.givenUp = true;
-      this.ctx.anomaly('enip_not_enip', `${side.garbageChunks} chunks without a valid encapsulation header`);
     }
   }
 
   // ---- encapsulation messages ----
 
   /** One encapsulation message at buf[start, end) (end may fall short of the header's length when cut). */
-  private message(side: Side, ends: Ends, buf: Buffer, start: number, end: number, ts: number): void {
+  message(side: Side, ends: Ends, buf: Buffer, start: number, end: number, ts: number): void {
     const h = readHeader(buf, start);
     const dataStart = start + ENCAP_HEADER_LEN;
     const dir = encapDirection(ends, side.fromInitiator);
@@ -662,3 +605,14 @@ function listIdentityEntry(r: IdentityRecord): ListIdentityEntry {
 }
 
 export { hexClass };
+
+/**
+ * The length of the encapsulation message at buf[off, off + avail): a plausible header (checked as soon
+ * as command and length are visible) and `length` bytes after it.
+ */
+export function measureMessage(buf: Buffer, off: number, avail: number): number {
+  if (avail < ENCAP_PREFIX_LEN) return NEED_MORE;
+  if (!plausibleHeader(buf, off, off + avail)) return GARBAGE;
+  if (avail < ENCAP_HEADER_LEN) return NEED_MORE;
+  return ENCAP_HEADER_LEN + buf.readUInt16LE(off + 2);
+}
