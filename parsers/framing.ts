@@ -64,6 +64,8 @@ export class PduFramer {
   /** Total of the carried-over PDU once its header has been measured; 0 before. */
   private pendTotal = 0;
   private pendAtStart = false;
+  /** After a gap the next chunk's first byte is not where the sender started a PDU. */
+  private startLost = false;
   /** Garbage runs seen. */
   garbageChunks = 0;
   /** A valid PDU (or, for callers framing datagrams themselves, a valid message) has been seen. */
@@ -87,12 +89,20 @@ export class PduFramer {
   /** The next in-order bytes of this direction. */
   push(data: Buffer): void {
     if (this.givenUp || data.length === 0) return;
+    const lost = this.startLost;
+    this.startLost = false;
     let off = 0;
     if (this.pendLen > 0) {
       off = this.completePending(data);
       if (off < 0) return;
     }
-    this.run(data, off, true);
+    this.run(data, off, !lost);
+  }
+
+  /** Bytes were lost before the next chunk: reset(), and that chunk does not start a PDU as sent. Returns reset()'s count. */
+  gap(): number {
+    this.startLost = true;
+    return this.reset();
   }
 
   /** Drops carried-over bytes (a gap, an error, the end of the flow); returns how many. */
@@ -121,6 +131,7 @@ export class PduFramer {
   }
 
   /** Whole PDUs from data[off, n); the tail that is a PDU's start is carried over. */
+  /** `isChunk`: data[0] is the first byte of a chunk as sent (for atChunkStart). */
   private run(data: Buffer, off: number, isChunk: boolean): void {
     const n = data.length;
     while (off < n) {

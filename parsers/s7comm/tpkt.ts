@@ -1,12 +1,13 @@
 /**
  * TPKT (RFC 1006) framing over one direction of a reassembled TCP stream: several TPKTs per
  * segment, TPKTs split across segments, and resynchronisation on the next plausible header after
- * a gap or garbage. Works in place on the caller's buffer when a TPKT is whole (the common case).
+ * a gap or garbage (../framing.ts). Works in place on the caller's buffer when a TPKT is whole (the common case).
  */
 import {
   COTP_AK, COTP_CC, COTP_CR, COTP_DC, COTP_DR, COTP_DT, COTP_EA, COTP_ED, COTP_ER, COTP_RJ, TPKT_HEADER_LEN,
   TPKT_MIN_LEN, TPKT_VERSION,
 } from './constants.js';
+import { GARBAGE, NEED_MORE, PduFramer, type PduSink } from '../framing.js';
 
 export interface TpktSink {
   /** One whole TPKT: buf[off, end) is its payload (the COTP TPDU). */
@@ -31,65 +32,48 @@ export function plausibleTpkt(buf: Buffer, off: number, end: number): boolean {
   return true;
 }
 
-export class TpktFramer {
-  /** Bytes of an incomplete TPKT (a copy: the caller's buffer is only valid during the call). */
-  private pending: Buffer | undefined;
-  private pendingAtSegmentStart = false;
-  /** False after a gap or garbage until a plausible header is found. */
-  private synced = true;
+/** Bytes plausibleTpkt judges: the TPKT header, the COTP length indicator and the TPDU code. */
+const TPKT_JUDGED_LEN = TPKT_HEADER_LEN + 2;
 
-  constructor(private readonly sink: TpktSink) {}
+/** The TPKT length at buf[off, off + avail) (header included), NEED_MORE or GARBAGE, as plausibleTpkt judges it. */
+export function measureTpkt(buf: Buffer, off: number, avail: number): number {
+  if (!plausibleTpkt(buf, off, off + avail)) return GARBAGE;
+  return avail < TPKT_HEADER_LEN ? NEED_MORE : buf.readUInt16BE(off + 2);
+}
+
+/** First offset in [from, end) where a plausible TPKT starts (end when none). */
+export function findTpkt(buf: Buffer, from: number, end: number): number {
+  for (let k = from; k < end; k++) {
+    if (buf[k] === TPKT_VERSION && plausibleTpkt(buf, k, end)) return k;
+  }
+  return end;
+}
+
+/**
+ * TPKT framing on the shared PduFramer: garbage is skipped to the next plausible header (not to the
+ * segment's end), and a partial header is judged again as each byte of it arrives.
+ */
+export class TpktFramer implements PduSink {
+  private readonly framer: PduFramer;
+
+  constructor(private readonly sink: TpktSink) {
+    this.framer = new PduFramer(this, { headerLen: TPKT_JUDGED_LEN, measure: measureTpkt, resync: findTpkt, judgeShortHeader: true });
+  }
 
   push(data: Buffer): void {
-    let buf = data;
-    let off = 0;
-    let atStart = true;
-    if (this.pending) {
-      buf = Buffer.concat([this.pending, data]);
-      atStart = this.pendingAtSegmentStart;
-      this.pending = undefined;
-    }
-    const end = buf.length;
-    while (off < end) {
-      if (!this.synced || !plausibleTpkt(buf, off, end)) {
-        const next = this.findHeader(buf, off + (this.synced ? 1 : 0), end);
-        this.sink.skipped(next - off);
-        this.synced = true;
-        atStart = false;
-        off = next;
-        if (off >= end) break;
-      }
-      if (end - off < TPKT_HEADER_LEN) {
-        this.keep(buf, off, end, atStart);
-        return;
-      }
-      const len = buf.readUInt16BE(off + 2);
-      if (off + len > end) {
-        this.keep(buf, off, end, atStart);
-        return;
-      }
-      this.sink.tpkt(buf, off + TPKT_HEADER_LEN, off + len, atStart);
-      off += len;
-      atStart = false;
-    }
+    this.framer.push(data);
   }
 
   /** Bytes were lost: whatever was pending is incomplete, and the next bytes may start mid-PDU. */
   gap(): void {
-    this.pending = undefined;
-    this.synced = false;
+    this.framer.gap();
   }
 
-  private keep(buf: Buffer, off: number, end: number, atStart: boolean): void {
-    this.pending = Buffer.from(buf.subarray(off, end)); // copy: `data` is only valid during the call
-    this.pendingAtSegmentStart = atStart;
+  pdu(buf: Buffer, start: number, end: number, atChunkStart: boolean): void {
+    this.sink.tpkt(buf, start + TPKT_HEADER_LEN, end, atChunkStart);
   }
 
-  /** First offset >= from where a plausible TPKT starts (end when none). */
-  private findHeader(buf: Buffer, from: number, end: number): number {
-    for (let k = from; k < end; k++) {
-      if (buf[k] === TPKT_VERSION && plausibleTpkt(buf, k, end)) return k;
-    }
-    return end;
+  garbage(_buf: Buffer, from: number, to: number): void {
+    this.sink.skipped(to - from);
   }
 }
