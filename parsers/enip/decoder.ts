@@ -214,7 +214,7 @@ export class EnipDecoder implements StreamDecoder {
   }
 
   onGap(fromInitiator: boolean, bytes: number): void {
-    const dropped = (fromInitiator ? this.a : this.b).framer.reset();
+    const dropped = (fromInitiator ? this.a : this.b).framer.gap();
     if (dropped > 0) this.ctx.anomaly('enip_message_lost_in_gap', `${dropped} bytes buffered, ${bytes} missing`);
   }
 

@@ -83,7 +83,7 @@ export class ModbusDecoder implements StreamDecoder {
   }
 
   onGap(fromInitiator: boolean, bytes: number): void {
-    const dropped = (fromInitiator ? this.a : this.b).framer.reset();
+    const dropped = (fromInitiator ? this.a : this.b).framer.gap();
     if (dropped > 0) this.ctx.anomaly('modbus_adu_lost_in_gap', `${dropped} bytes buffered, ${bytes} missing`);
   }
 
