@@ -3,13 +3,12 @@
  * one section per protocol module that has a stats builder, plus otwatch's own counters under `otwatch`.
  */
 import { basename } from 'node:path';
-import { Worker } from 'node:worker_threads';
 import { protocolModules } from '../parsers/protocols.js';
 import type { AddressBinding, FlowSummary, PipelineSink, ProtocolEvent, ProtocolModule, ProtocolStats } from '../parsers/types.js';
 import { runPipeline, type PipelineOptions } from './pipeline.js';
 import type { PipelineCounters } from './counters.js';
 import { mergeCounters, mergeSections, UnmergeableError } from './stats-merge.js';
-import type { ShardJob, ShardResult } from './shard-worker.js';
+import { runShard } from './shard-pool.js';
 
 export interface StatsReport {
   file: string;
@@ -113,55 +112,4 @@ async function shardedStats(
     }
     throw e;
   }
-}
-
-/**
- * Shard threads kept for the next analysis (`otwatch stats a.pcap b.pcap`, tests over the corpus): a thread costs
- * more to start (every decoder module loaded) than a small capture costs to read. Idle ones are unref'd, so they
- * never keep the process alive.
- */
-const idleWorkers: Worker[] = [];
-
-function startWorker(): Worker {
-  // from sources (tests, tsx) the worker is TypeScript: Node 20 does not apply `--import tsx` in a worker's
-  // execArgv before loading its entry, so a small bootstrap registers tsx in the worker, then imports it
-  const fromSources = import.meta.url.endsWith('.ts');
-  const url = new URL(fromSources ? './shard-worker.ts' : './shard-worker.js', import.meta.url);
-  return fromSources
-    ? new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(url.href)}); })`, { eval: true })
-    : new Worker(url);
-}
-
-/**
- * Start (and load) the worker threads a `workers: n` analysis uses, ahead of it: a benchmark times the analysis
- * the way the one-thread run is timed, after its modules are loaded.
- */
-export async function prepareStatsWorkers(workers: number): Promise<void> {
-  const jobs = Array.from({ length: Math.max(0, workers - 1 - idleWorkers.length) }, () => runShard({ paths: [], flow: {}, shardIndex: 1, shardCount: 2 }, true));
-  await Promise.all(jobs);
-}
-
-function runShard(job: ShardJob, fresh = false): Promise<{ sections: Record<string, object>; counters: PipelineCounters }> {
-  const worker = (fresh ? undefined : idleWorkers.pop()) ?? startWorker();
-  worker.ref();
-  return new Promise((resolve, reject) => {
-    const onMessage = (m: ShardResult) => {
-      worker.off('error', onError).off('exit', onExit);
-      worker.unref();
-      idleWorkers.push(worker);
-      if (m.error !== undefined) reject(new Error(m.error));
-      else resolve(m);
-    };
-    const onError = (e: Error) => {
-      worker.off('message', onMessage).off('exit', onExit);
-      void worker.terminate();
-      reject(e);
-    };
-    const onExit = (code: number) => {
-      worker.off('message', onMessage).off('error', onError);
-      reject(new Error(`stats shard ${job.shardIndex} exited with code ${code} without a result`));
-    };
-    worker.once('message', onMessage).once('error', onError).once('exit', onExit);
-    worker.postMessage(job);
-  });
 }

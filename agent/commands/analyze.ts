@@ -19,7 +19,6 @@ Decodes pcap/pcapng captures into assets and communication paths and merges them
 
 export const analyzeCommand: Command = {
   name: 'analyze',
-  summary: 'analyse captures into the asset inventory database',
   usage,
   async run(argv) {
     const parsed = parseArgs({

@@ -17,7 +17,6 @@ Lists the assets of the inventory database (default ${DEFAULT_DB}).
 
 export const assetsCommand: Command = {
   name: 'assets',
-  summary: 'list the asset inventory',
   usage,
   async run(argv) {
     const values = parseArgs({

@@ -40,7 +40,6 @@ function num(v: string | undefined, name: string, min: number, max: number): num
 
 export const captureCommand: Command = {
   name: 'capture',
-  summary: 'run the live agent on a mirror port (libpcap), optionally serving the API',
   usage,
   async run(argv) {
     const values = parseArgs({

@@ -1,7 +1,6 @@
-/** A CLI sub-command. Each lives in its own file under agent/commands/ and is listed in agent/cli.ts. */
+/** A CLI sub-command. Each lives in its own file under agent/commands/ and is listed (with its one-line summary) in agent/cli.ts. */
 export interface Command {
   name: string; // 'stats', 'analyze', 'policy', ...
-  summary: string; // one line for `otwatch help`
   usage: string; // full usage text
   /** Returns the process exit code. Throwing a CliError prints its message (no stack) and exits 2. */
   run(argv: string[]): Promise<number>;

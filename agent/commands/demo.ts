@@ -34,7 +34,6 @@ findings, creates an admin API token and serves the REST API on ${DEFAULT_HOST}:
 
 export const demoCommand: Command = {
   name: 'demo',
-  summary: 'analyse the bundled plant capture against its policy, then serve the API',
   usage,
   async run(argv) {
     const values = parseArgs({ args: argv, options: { db: { type: 'string' }, port: { type: 'string' }, 'no-serve': { type: 'boolean' } } }).values;

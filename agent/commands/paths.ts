@@ -17,7 +17,6 @@ Lists the communication paths (initiator, responder, protocol, port) of the inve
 
 export const pathsCommand: Command = {
   name: 'paths',
-  summary: 'list the communication paths',
   usage,
   async run(argv) {
     const values = parseArgs({

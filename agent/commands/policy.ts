@@ -76,7 +76,6 @@ async function exportRules(argv: string[]): Promise<number> {
 
 export const policyCommand: Command = {
   name: 'policy',
-  summary: 'check a zone/conduit policy, or export its conduits as firewall rules',
   usage,
   run: (argv) => runSubcommand(argv, { check, 'export-rules': exportRules }, usage),
 };

@@ -43,7 +43,6 @@ async function policyFrom(file: string | undefined, store: Store): Promise<Polic
 
 export const reportCommand: Command = {
   name: 'report',
-  summary: 'write the IEC 62443-3-2 zone/conduit assessment report (self-contained HTML)',
   usage,
   async run(argv) {
     const { values } = parseArgs({ args: argv, options: { db: { type: 'string' }, policy: { type: 'string' }, out: { type: 'string' }, 'no-archive': { type: 'boolean' } } });

@@ -32,7 +32,6 @@ export function isLoopback(host: string): boolean {
 
 export const serveCommand: Command = {
   name: 'serve',
-  summary: 'serve the REST API (inventory, paths, findings, policy, capture upload)',
   usage,
   async run(argv) {
     const values = parseArgs({

@@ -1,8 +1,15 @@
 /** `otwatch stats <capture...>`: protocol statistics as JSON, in the corpus oracle's format. */
+import { statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
-import { statsForCaptures } from '../stats.js';
+import { startStatsWorkers } from '../shard-pool.js';
 import { CliError, type Command } from './command.js';
+
+/**
+ * Below this much capture, one thread is done before a second one has loaded its decoders (~0.1 s of a
+ * core): the default shards only larger captures.
+ */
+const SHARD_FROM_BYTES = 16 * 2 ** 20;
 
 const usage = `usage: otwatch stats [--brief] [--workers N] <capture...>
 
@@ -12,18 +19,21 @@ bacnet). otwatch's own counters (skipped frames, mismatches, anomalies, TCP gaps
 Several captures print a JSON array, one report per capture.
 
   --brief       leave out the "otwatch" counters
-  --workers N   decode in N worker threads, each keeping its share of the flows (default: 2 on a
-                machine with 2 cores or more, else 1; --workers 1 analyses in one thread)`;
+  --workers N   decode in N worker threads, each keeping its share of the flows (default: 2 for a
+                capture of 16 MiB or more on a machine with 2 cores or more, else 1; --workers 1
+                analyses in one thread)`;
 
 export const statsCommand: Command = {
   name: 'stats',
-  summary: 'protocol statistics of captures, as JSON (the oracle format)',
   usage,
   async run(argv) {
     const { values, positionals } = parseArgs({ args: argv, options: { brief: { type: 'boolean' }, workers: { type: 'string' } }, allowPositionals: true });
     if (positionals.length === 0) throw new CliError(`no capture given\n\n${usage}`);
-    const workers = values.workers === undefined ? (availableParallelism() >= 2 ? 2 : 1) : Number(values.workers);
+    const workers = values.workers === undefined ? defaultWorkers(positionals) : Number(values.workers);
     if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw new CliError(`--workers takes a whole number from 1 to 64, not ${values.workers}\n\n${usage}`);
+    // the shard threads load their decoders on the other cores while this thread loads its own
+    startStatsWorkers(workers);
+    const { statsForCaptures } = await import('../stats.js');
     const reports = [];
     let broken = false;
     for (const file of positionals) {
@@ -41,3 +51,16 @@ export const statsCommand: Command = {
     return broken ? 1 : 0;
   },
 };
+
+function defaultWorkers(files: string[]): number {
+  if (availableParallelism() < 2) return 1;
+  let bytes = 0;
+  for (const f of files) {
+    try {
+      bytes = Math.max(bytes, statSync(f).size);
+    } catch {
+      // a missing file is reported by the analysis itself
+    }
+  }
+  return bytes >= SHARD_FROM_BYTES ? 2 : 1;
+}

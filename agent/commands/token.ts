@@ -16,7 +16,6 @@ Viewers read; admins also change the policy, acknowledge findings and upload cap
 
 export const tokenCommand: Command = {
   name: 'token',
-  summary: 'create, list and revoke API tokens',
   usage,
   async run(argv) {
     const parsed = parseArgs({ args: argv, allowPositionals: true, options: { db: { type: 'string' }, role: { type: 'string' }, name: { type: 'string' }, json: { type: 'boolean' } } });

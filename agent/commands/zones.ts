@@ -45,7 +45,6 @@ async function gap(argv: string[]): Promise<number> {
 
 export const zonesCommand: Command = {
   name: 'zones',
-  summary: 'suggest zones and conduits from the inventory, or show the SL-A vs SL-T gap',
   usage,
   run: (argv) => runSubcommand(argv, { suggest, gap }, usage),
 };
