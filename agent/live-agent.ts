@@ -81,7 +81,7 @@ export class LiveAgent {
   async start(): Promise<void> {
     const ring = this.ring;
     const packet = this.pipeline.packet;
-    await this.source.start(ring ? (d, ts, lt, len) => { packet(d, ts, lt, len); ring.write(d, ts, lt, len); } : packet);
+    await this.source.start(ring ? (d, start, end, ts, lt, len) => { packet(d, start, end, ts, lt, len); ring.write(d, start, end, ts, lt, len); } : packet);
     for (const w of this.source.warnings) this.o.log.warn(`libpcap: ${w}`);
     this.o.log.info({ interface: this.o.iface, filter: this.o.filter ?? '', db: this.o.db, flushSeconds: this.o.flushSeconds }, `capturing on ${this.o.iface}`);
     this.timer = setInterval(() => void this.flushSafely(), this.o.flushSeconds * 1000);

@@ -52,7 +52,7 @@ const S = { mac: '00:0e:8c:00:00:02', ip: '10.0.0.2', port: 9999 };
 function run(frames: Buffer[], linkType = 1, modules: ProtocolModule[] = []): { sink: Collect; p: Pipeline } {
   const sink = new Collect();
   const p = new Pipeline(sink, { modules });
-  frames.forEach((f, i) => p.packet(f, 1_700_000_000 + i / 1000, linkType, f.length));
+  frames.forEach((f, i) => p.packet(f, 0, f.length, 1_700_000_000 + i / 1000, linkType, f.length));
   p.endCapture('mem', { format: 'pcap', compressed: false, packets: frames.length, bytesRead: 0, linkTypes: [linkType], interfaces: 1, skippedBlocks: 0 });
   return { sink, p };
 }
@@ -245,8 +245,8 @@ describe('IPv6 and IPv4 fragments', () => {
     const later = ethernet(S.mac, C.mac, 0x0800, ipv4(C.ip, S.ip, 17, udp(40000, 9999, Buffer.alloc(40)), { id: 10, moreFragments: true }));
     const sink = new Collect();
     const p = new Pipeline(sink, { modules: [] });
-    p.packet(first, 1000, 1, first.length);
-    p.packet(later, 1100, 1, later.length); // 100 s later: the first datagram's 30 s are long gone
+    p.packet(first, 0, first.length, 1000, 1, first.length);
+    p.packet(later, 0, later.length, 1100, 1, later.length); // 100 s later: the first datagram's 30 s are long gone
     expect(p.counters.ipv4Fragments).toMatchObject({ fragments: 2, reassembled: 0, expired: 1 });
   });
 });

@@ -45,14 +45,14 @@ export class Pipeline {
     this.counters.ipv4Fragments = this.fragments.counters;
   }
 
-  /** The capture reader's PacketHandler: `data` is only valid during the call. */
-  readonly packet = (data: Buffer, ts: number, linkType: number, origLen: number): void => {
+  /** The capture reader's PacketHandler: the frame is data[start, end), only valid during the call. */
+  readonly packet = (data: Buffer, start: number, end: number, ts: number, linkType: number, origLen: number): void => {
     const c = this.counters;
     c.packets++;
-    c.bytes += data.length;
+    c.bytes += end - start;
     const f = this.frame;
-    const kind = decodeFrame(linkType, data, ts, f);
-    if (data.length < origLen) c.frames.snap_truncated++;
+    const kind = decodeFrame(linkType, data, start, end, ts, f);
+    if (end - start < origLen) c.frames.snap_truncated++;
     switch (kind) {
       case FrameKind.Transport:
         c.frames.transport++;
@@ -75,11 +75,14 @@ export class Pipeline {
           this.lastFragmentExpiry = ts;
         }
         const key = `${f.src4}|${f.dst4}|${f.ipId}|${f.l4proto}`;
-        const whole = this.fragments.add(key, data, f.l4, f.l4End, f.fragOffset, f.moreFragments, ts);
+        const whole = this.fragments.add(key, data, start, f.l4, f.l4End, f.fragOffset, f.moreFragments, ts);
         if (!whole) return;
+        // the datagram is a new buffer holding the first fragment's frame from its start: offsets move by -start
+        rebase(f, start);
         f.data = whole.bytes;
         f.l4 = whole.l4;
         f.l4End = whole.bytes.length;
+        f.end = whole.bytes.length;
         if (decodeTransport(f.data, f) === FrameKind.Transport) {
           c.frames.transport++;
           this.flows.packet(f);
@@ -141,6 +144,18 @@ export class Pipeline {
   get activeFlows(): number {
     return this.flows.size;
   }
+}
+
+/**
+ * Offsets of a frame moved into a buffer of its own that starts at the frame's first byte. The reassembled
+ * datagram has the first fragment's headers; the link-layer offsets are those of the last fragment, which
+ * came from the same hosts through the same link.
+ */
+function rebase(f: Frame, start: number): void {
+  if (f.ethOff >= 0) f.ethOff -= start;
+  if (f.srcMacOff >= 0) f.srcMacOff -= start;
+  f.l3 -= start;
+  f.start = 0;
 }
 
 /** Called as capture bytes are read (all files so far) with the packets decoded so far. */

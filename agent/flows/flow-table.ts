@@ -111,6 +111,7 @@ export class FlowTable implements FlowOwner {
       const hi = (srcIsLo ? d : s) | 0;
       const ports = srcIsLo ? (sp << 16) | dp : (dp << 16) | sp;
       hash = tupleHash(lo, hi, ports, f.l4proto);
+      if (this.shardCount > 1 && !this.owns(hash, f.ts)) return;
       flow = this.index4.get(hash);
       while (flow !== undefined && !(flow.lo4 === lo && flow.hi4 === hi && flow.ports === ports && flow.proto === f.l4proto)) flow = flow.chain;
     } else {
@@ -118,12 +119,11 @@ export class FlowTable implements FlowOwner {
       const d = f.data.toString('latin1', f.addrOff + 16, f.addrOff + 32);
       srcIsLo = s < d || (s === d && sp <= dp);
       key6 = srcIsLo ? `${f.l4proto}|${s}|${sp}|${d}|${dp}` : `${f.l4proto}|${d}|${dp}|${s}|${sp}`;
+      if (this.shardCount > 1 && !this.owns(stringHash(key6), f.ts)) return;
       flow = this.index6.get(key6);
     }
     const ts = f.ts;
     if (ts - this.lastExpiry > 10) this.expire(ts);
-    // another shard's flow: the expiry check above still ran, so flows end at the same packet as unsharded
-    if (this.shardCount > 1 && (f.ipVersion === 4 ? hash : stringHash(key6)) % this.shardCount !== this.shardIndex) return;
 
     const flags = tcp ? f.tcpFlags : 0;
     if (flow && tcp && (flags & (TCP_SYN | TCP_ACK)) === TCP_SYN && (flow.reset || (flow.finFromInitiator && flow.finFromResponder))) {
@@ -173,6 +173,16 @@ export class FlowTable implements FlowOwner {
     } else if (payloadLen > 0) {
       flow.datagram(fromInitiator, f.data.subarray(f.payload, f.payloadEnd), ts);
     }
+  }
+
+  /**
+   * Sharded analysis: whether this table keeps the flow of this hash. Another shard's packet still runs the
+   * expiry check, so that flows end at the same packet as they do unsharded.
+   */
+  private owns(hash: number, ts: number): boolean {
+    if (hash % this.shardCount === this.shardIndex) return true;
+    if (ts - this.lastExpiry > 10) this.expire(ts);
+    return false;
   }
 
   private create(f: Frame, hash: number, key6: string, srcIsLo: boolean, transport: IpTransport): Flow {

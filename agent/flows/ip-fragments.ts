@@ -20,10 +20,11 @@ export class Ipv4Reassembler {
   readonly counters: FragmentCounters = { fragments: 0, reassembled: 0, expired: 0, dropped: 0 };
 
   /**
-   * Add the fragment whose payload is data[l4:l4End]. Returns the whole datagram as
-   * `prefix + transport payload` with the transport header at prefix.length, or undefined while incomplete.
+   * Add the fragment whose payload is data[l4:l4End], in the frame that starts at data[start]. Returns the
+   * whole datagram as `prefix + transport payload` (the prefix is the first fragment's frame from its start
+   * to its payload) with the transport header at prefix.length, or undefined while incomplete.
    */
-  add(key: string, data: Buffer, l4: number, l4End: number, offset: number, more: boolean, ts: number): { bytes: Buffer; l4: number } | undefined {
+  add(key: string, data: Buffer, start: number, l4: number, l4End: number, offset: number, more: boolean, ts: number): { bytes: Buffer; l4: number } | undefined {
     this.counters.fragments++;
     let d = this.table.get(key);
     if (!d) {
@@ -38,7 +39,7 @@ export class Ipv4Reassembler {
       return undefined;
     }
     d.parts.push({ offset, bytes: Buffer.from(data.subarray(l4, l4End)) });
-    if (offset === 0) d.prefix = Buffer.from(data.subarray(0, l4));
+    if (offset === 0) d.prefix = Buffer.from(data.subarray(start, l4));
     if (!more) d.total = offset + len;
     if (d.total < 0 || !d.prefix) return undefined;
     d.parts.sort((a, b) => a.offset - b.offset);

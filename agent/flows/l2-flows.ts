@@ -64,7 +64,7 @@ export class L2Flows {
   /** A frame of an EtherType no IP decoder handles (f.l3 at its payload). Returns whether a module took it. */
   etherTypeFrame(f: Frame): boolean {
     const module = this.byEtherType.get(f.etherType);
-    return module ? this.deliver(f, module, module.ethertype!.createDecoder, f.data.length) : false;
+    return module ? this.deliver(f, module, module.ethertype!.createDecoder, f.end) : false;
   }
 
   private deliver(f: Frame, module: ProtocolModule, create: (ctx: DecoderContext) => StreamDecoder, end: number): boolean {

@@ -33,17 +33,18 @@ export class EvidenceRing {
   }
 
   /** The PacketHandler signature: called with every captured packet. */
-  readonly write = (data: Buffer, ts: number, linkType: number, origLen: number): void => {
-    if (this.fd < 0 || linkType !== this.linkType || this.size + this.used + 16 + data.length > this.fileBytes) this.rotate(ts, linkType);
-    if (this.used + 16 + data.length > this.buf.length) this.flush();
+  readonly write = (data: Buffer, start: number, end: number, ts: number, linkType: number, origLen: number): void => {
+    const n = end - start;
+    if (this.fd < 0 || linkType !== this.linkType || this.size + this.used + 16 + n > this.fileBytes) this.rotate(ts, linkType);
+    if (this.used + 16 + n > this.buf.length) this.flush();
     const sec = Math.floor(ts);
     const b = this.buf;
     b.writeUInt32LE(sec, this.used);
     b.writeUInt32LE(Math.min(999999, Math.round((ts - sec) * 1e6)), this.used + 4);
-    b.writeUInt32LE(data.length, this.used + 8);
+    b.writeUInt32LE(n, this.used + 8);
     b.writeUInt32LE(origLen, this.used + 12);
-    data.copy(b, this.used + 16);
-    this.used += 16 + data.length;
+    data.copy(b, this.used + 16, start, end);
+    this.used += 16 + n;
   };
 
   flush(): void {

@@ -56,7 +56,7 @@ describe('evidence ring', () => {
     const dir = mkdtempSync(join(tmpdir(), 'otw-ring-'));
     const ring = new EvidenceRing({ dir, maxBytes: 4 * 65536, fileBytes: 65536 });
     const frame = Buffer.alloc(1000, 7);
-    for (let i = 0; i < 1000; i++) ring.write(frame, 1_700_000_000 + i, 1, 1000);
+    for (let i = 0; i < 1000; i++) ring.write(frame, 0, frame.length, 1_700_000_000 + i, 1, 1000);
     ring.close();
     const files = ring.list();
     expect(files).toHaveLength(4);

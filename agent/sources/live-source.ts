@@ -64,9 +64,9 @@ export class LiveSource {
       child.on('message', (m: any) => {
         if (m?.type === 'ready') {
           started = true;
-          this.done = readCaptureStream(child.stdout!, (d, ts, lt, len) => {
+          this.done = readCaptureStream(child.stdout!, (buf, start, end, ts, lt, len) => {
             this.delivered++;
-            onPacket(d, ts, lt, len);
+            onPacket(buf, start, end, ts, lt, len);
           });
           resolve();
         } else if (m?.type === 'stats') {

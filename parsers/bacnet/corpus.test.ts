@@ -22,8 +22,8 @@ async function llcEvents(path: string, sink: (e: ProtocolEvent<object>) => void)
   const f = new Frame();
   const decoders = new Map<string, ReturnType<typeof createLlcDecoder>>();
   let frames = 0;
-  await readCapture(path, (data, ts, linkType) => {
-    if (decodeFrame(linkType, data, ts, f) !== FrameKind.Llc || f.ethOff < 0) return;
+  await readCapture(path, (data, start, end, ts, linkType) => {
+    if (decodeFrame(linkType, data, start, end, ts, f) !== FrameKind.Llc || f.ethOff < 0) return;
     if (data[f.l3] !== LLC_SAP_BACNET || data[f.l3 + 1] !== LLC_SAP_BACNET) return;
     frames++;
     const src: Endpoint = { ip: '', port: 0, mac: mac(data, f.ethOff + 6) };

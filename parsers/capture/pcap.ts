@@ -66,7 +66,7 @@ export class PcapReader implements RecordReader {
       const ts = u32(buf, off, le) + u32(buf, off + 4, le) / div;
       // Counted before the call so that the state stays right if the handler throws.
       this.packets++;
-      onPacket(buf.subarray(off + hl, next), ts, lt, u32(buf, off + 12, le));
+      onPacket(buf, off + hl, next, ts, lt, u32(buf, off + 12, le));
       off = next;
     }
     this.want = hl;

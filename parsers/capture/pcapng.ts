@@ -128,7 +128,7 @@ export class PcapngReader implements RecordReader {
         this.blocks++;
         this.packets++;
         const data = off + EPB_DATA_OFFSET;
-        this.onPacket(buf.subarray(data, data + caplen), ts, this.ifLinkType[iface]!, u32(buf, off + 24, le));
+        this.onPacket(buf, data, data + caplen, ts, this.ifLinkType[iface]!, u32(buf, off + 24, le));
       } else if (type === BLOCK_SPB) {
         if (this.ifLinkType.length === 0) {
           this.fail(`simple packet block ${this.blocks + 1} at offset ${at} comes before any interface description`, at);
@@ -143,7 +143,7 @@ export class PcapngReader implements RecordReader {
         this.blocks++;
         this.packets++;
         const data = off + SPB_DATA_OFFSET;
-        this.onPacket(buf.subarray(data, data + caplen), this.lastTs, this.ifLinkType[0]!, orig);
+        this.onPacket(buf, data, data + caplen, this.lastTs, this.ifLinkType[0]!, orig);
       } else if (type === BLOCK_IDB) {
         this.readInterface(buf, off, len, le);
         this.blocks++;

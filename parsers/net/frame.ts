@@ -1,6 +1,7 @@
 /**
  * Link, network and transport decoding of one captured frame into a reusable `Frame` (no allocation per
- * packet: the pipeline owns one Frame and decodes every packet into it). Offsets point into `data`.
+ * packet: the pipeline owns one Frame and decodes every packet into it). The frame is data[start, end) of
+ * the capture reader's buffer (no Buffer view is made per packet); every offset points into `data`.
  */
 import {
   AF_INET, AF_INET6, ETHERTYPE_ARP, ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETHERTYPE_QINQ, ETHERTYPE_QINQ_OLD,
@@ -21,6 +22,9 @@ export const enum FrameKind {
 
 export class Frame {
   data: Buffer = Buffer.alloc(0);
+  /** The frame is data[start, end). */
+  start = 0;
+  end = 0;
   ts = 0;
   kind: FrameKind = FrameKind.Malformed;
   /** Offset of the Ethernet destination MAC (source at +6); -1 without Ethernet. */
@@ -53,9 +57,11 @@ export class Frame {
   payloadEnd = 0;
 }
 
-/** Decode one frame of the given link type into `f`. Never throws. */
-export function decodeFrame(linkType: number, data: Buffer, ts: number, f: Frame): FrameKind {
+/** Decode the frame data[start, end) of the given link type into `f`. Never throws. */
+export function decodeFrame(linkType: number, data: Buffer, start: number, end: number, ts: number, f: Frame): FrameKind {
   f.data = data;
+  f.start = start;
+  f.end = end;
   f.ts = ts;
   f.ethOff = -1;
   f.srcMacOff = -1;
@@ -64,56 +70,56 @@ export function decodeFrame(linkType: number, data: Buffer, ts: number, f: Frame
   f.ipVersion = 0;
   f.truncated = false;
   f.etherType = 0;
-  const len = data.length;
+  const len = end - start;
   switch (linkType) {
     case LINKTYPE_ETHERNET:
-      return (f.kind = decodeEthernet(data, 0, f));
+      return (f.kind = decodeEthernet(data, start, f));
     case LINKTYPE_LINUX_SLL: {
       // 16 bytes: packet type(2) ARPHRD(2) addr len(2) addr(8) protocol(2)
       if (len < 16) return (f.kind = FrameKind.Malformed);
-      if (u16(data, 4) === 6 && u16(data, 2) === 1) f.srcMacOff = 6;
-      return (f.kind = decodeEtherTypeChain(data, u16(data, 14), 16, f));
+      if (u16(data, start + 4) === 6 && u16(data, start + 2) === 1) f.srcMacOff = start + 6;
+      return (f.kind = decodeEtherTypeChain(data, u16(data, start + 14), start + 16, f));
     }
     case LINKTYPE_LINUX_SLL2: {
       // 20 bytes: protocol(2) reserved(2) ifindex(4) ARPHRD(2) packet type(1) addr len(1) addr(8)
       if (len < 20) return (f.kind = FrameKind.Malformed);
-      if (data[11] === 6 && u16(data, 8) === 1) f.srcMacOff = 12;
-      return (f.kind = decodeEtherTypeChain(data, u16(data, 0), 20, f));
+      if (data[start + 11] === 6 && u16(data, start + 8) === 1) f.srcMacOff = start + 12;
+      return (f.kind = decodeEtherTypeChain(data, u16(data, start), start + 20, f));
     }
     case LINKTYPE_NULL:
     case LINKTYPE_LOOP: {
       if (len < 4) return (f.kind = FrameKind.Malformed);
       // NULL stores the family in the capturing host's byte order: take whichever reading is small
-      let fam = linkType === LINKTYPE_LOOP ? u32(data, 0) : data.readUInt32LE(0);
-      if (fam > 0xffff) fam = u32(data, 0);
-      if (fam === AF_INET) return (f.kind = decodeIp(data, 4, f, 4));
-      if (AF_INET6.has(fam)) return (f.kind = decodeIp(data, 4, f, 6));
+      let fam = linkType === LINKTYPE_LOOP ? u32(data, start) : data.readUInt32LE(start);
+      if (fam > 0xffff) fam = u32(data, start);
+      if (fam === AF_INET) return (f.kind = decodeIp(data, start + 4, f, 4));
+      if (AF_INET6.has(fam)) return (f.kind = decodeIp(data, start + 4, f, 6));
       return (f.kind = FrameKind.OtherL3);
     }
     case LINKTYPE_RAW:
     case LINKTYPE_RAW_OLD:
     case LINKTYPE_RAW_OPENBSD:
       if (len < 1) return (f.kind = FrameKind.Malformed);
-      return (f.kind = decodeIp(data, 0, f, data[0] >> 4));
+      return (f.kind = decodeIp(data, start, f, data[start] >> 4));
     case LINKTYPE_IPV4:
-      return (f.kind = decodeIp(data, 0, f, 4));
+      return (f.kind = decodeIp(data, start, f, 4));
     case LINKTYPE_IPV6:
-      return (f.kind = decodeIp(data, 0, f, 6));
+      return (f.kind = decodeIp(data, start, f, 6));
     default:
       return (f.kind = FrameKind.UnknownLink);
   }
 }
 
 function decodeEthernet(data: Buffer, off: number, f: Frame): FrameKind {
-  if (data.length < off + 14) return FrameKind.Malformed;
+  if (f.end < off + 14) return FrameKind.Malformed;
   f.ethOff = off;
   f.srcMacOff = off + 6;
   const type = u16(data, off + 12);
   if (type < 0x0600) {
     // 802.3 length field: an LLC header follows (BACnet/Ethernet, STP, ...)
     f.l3 = off + 14;
-    f.l4End = Math.min(data.length, off + 14 + type);
-    return data.length >= off + 17 ? FrameKind.Llc : FrameKind.Malformed;
+    f.l4End = Math.min(f.end, off + 14 + type);
+    return f.end >= off + 17 ? FrameKind.Llc : FrameKind.Malformed;
   }
   return decodeEtherTypeChain(data, type, off + 14, f);
 }
@@ -121,7 +127,7 @@ function decodeEthernet(data: Buffer, off: number, f: Frame): FrameKind {
 /** Follow VLAN tags of any depth, then dispatch on the EtherType. */
 function decodeEtherTypeChain(data: Buffer, type: number, off: number, f: Frame): FrameKind {
   while (type === ETHERTYPE_VLAN || type === ETHERTYPE_QINQ || type === ETHERTYPE_QINQ_OLD) {
-    if (data.length < off + 4) return FrameKind.Malformed;
+    if (f.end < off + 4) return FrameKind.Malformed;
     f.vlan = u16(data, off) & 0x0fff;
     f.vlanDepth++;
     type = u16(data, off + 2);
@@ -131,10 +137,10 @@ function decodeEtherTypeChain(data: Buffer, type: number, off: number, f: Frame)
   f.l3 = off;
   if (type === ETHERTYPE_IPV4) return decodeIp(data, off, f, 4);
   if (type === ETHERTYPE_IPV6) return decodeIp(data, off, f, 6);
-  if (type === ETHERTYPE_ARP) return data.length >= off + 28 ? FrameKind.Arp : FrameKind.Malformed;
+  if (type === ETHERTYPE_ARP) return f.end >= off + 28 ? FrameKind.Arp : FrameKind.Malformed;
   if (type < 0x0600) {
-    f.l4End = Math.min(data.length, off + type);
-    return data.length >= off + 3 ? FrameKind.Llc : FrameKind.Malformed;
+    f.l4End = Math.min(f.end, off + type);
+    return f.end >= off + 3 ? FrameKind.Llc : FrameKind.Malformed;
   }
   return FrameKind.OtherL3;
 }
@@ -147,7 +153,7 @@ function decodeIp(data: Buffer, off: number, f: Frame, version: number): FrameKi
 }
 
 function decodeIpv4(data: Buffer, off: number, f: Frame): FrameKind {
-  if (data.length < off + 20) return FrameKind.Malformed;
+  if (f.end < off + 20) return FrameKind.Malformed;
   const vihl = data[off];
   const ihl = (vihl & 15) * 4;
   if (vihl >> 4 !== 4 || ihl < 20) return FrameKind.Malformed;
@@ -164,9 +170,9 @@ function decodeIpv4(data: Buffer, off: number, f: Frame): FrameKind {
   f.l4 = off + ihl;
   // total length excludes Ethernet padding; a shorter capture means snaplen truncation
   let end = off + total;
-  if (end > data.length) {
+  if (end > f.end) {
     f.truncated = true;
-    end = data.length;
+    end = f.end;
   }
   f.l4End = end;
   if (f.l4 > end) return FrameKind.Malformed;
@@ -182,14 +188,14 @@ const IPV6_DEST_OPTS = 60;
 const IPV6_AH = 51;
 
 function decodeIpv6(data: Buffer, off: number, f: Frame): FrameKind {
-  if (data.length < off + 40) return FrameKind.Malformed;
+  if (f.end < off + 40) return FrameKind.Malformed;
   if (data[off] >> 4 !== 6) return FrameKind.Malformed;
   f.ipVersion = 6;
   f.addrOff = off + 8;
   let end = off + 40 + u16(data, off + 4);
-  if (end > data.length) {
+  if (end > f.end) {
     f.truncated = true;
-    end = data.length;
+    end = f.end;
   }
   f.l4End = end;
   let next = data[off + 6];
