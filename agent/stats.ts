@@ -17,9 +17,14 @@ export interface StatsReport {
   otwatch: PipelineCounters;
 }
 
-/** Feeds every event to every module's stats builder. Other sinks (the inventory) can be chained behind it. */
+/**
+ * Feeds each event to the stats builders that count its protocol. Other sinks (the inventory) can be
+ * chained behind it.
+ */
 export class StatsCollector implements PipelineSink {
   private readonly builders: { name: string; stats: ProtocolStats }[] = [];
+  /** Event protocol → the builders it is offered to (most events reach one builder, not all of them). */
+  private readonly routes = new Map<string, ProtocolStats[]>();
 
   constructor(modules: readonly ProtocolModule[] = protocolModules, private readonly next?: PipelineSink) {
     for (const m of modules) {
@@ -29,8 +34,15 @@ export class StatsCollector implements PipelineSink {
   }
 
   onEvent(event: ProtocolEvent<object>): void {
-    for (const b of this.builders) b.stats.onEvent(event);
+    const route = this.routes.get(event.protocol) ?? this.route(event.protocol);
+    for (let i = 0; i < route.length; i++) route[i].onEvent(event);
     this.next?.onEvent(event);
+  }
+
+  private route(protocol: string): ProtocolStats[] {
+    const to = this.builders.filter((b) => b.stats.protocols?.includes(protocol) ?? true).map((b) => b.stats);
+    this.routes.set(protocol, to);
+    return to;
   }
 
   onFlowEnd(summary: FlowSummary): void {

@@ -141,7 +141,11 @@ export interface StreamDecoder {
 
 /** Oracle-format statistics for one protocol (see ../shared/corpus/README.md). */
 export interface ProtocolStats {
-  /** Receives every event of every protocol: ignore what is not yours (s7comm also counts s7commplus). */
+  /**
+   * The event protocols this builder counts (s7comm's also counts s7commplus): only their events are
+   * offered to it. Without it, every event of every protocol is, and it ignores what is not its own.
+   */
+  readonly protocols?: readonly string[];
   onEvent(event: ProtocolEvent<object>): void;
   /** The section for `otwatch stats`, or undefined when the protocol was not seen. */
   section(): object | undefined;

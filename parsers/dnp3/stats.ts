@@ -123,6 +123,7 @@ class Tally {
 }
 
 export class Dnp3Stats implements ProtocolStats {
+  readonly protocols = [PROTOCOL];
   private readonly p20000 = new Tally();
   private readonly other = new Tally();
 

@@ -17,6 +17,7 @@ export interface EnipSection {
 }
 
 export class EnipStats implements ProtocolStats {
+  readonly protocols = [PROTOCOL];
   private seen = false;
   private readonly commands = new Map<number, number>();
   private readonly identities = new Map<string, ListIdentityEntry>();

@@ -70,6 +70,7 @@ class Tally {
 }
 
 export class Iec104Stats implements ProtocolStats {
+  readonly protocols = [PROTOCOL];
   private readonly p2404 = new Tally();
   private readonly other = new Tally();
 

@@ -18,6 +18,7 @@ export interface DcpSection {
 }
 
 export class DcpStats implements ProtocolStats {
+  readonly protocols = [PROTOCOL];
   private seen = false;
   private readonly services = new Map<string, number>();
   private readonly names = new Set<string>();
