@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,6 +8,7 @@ import { main } from '../cli.js';
 import { statsForCaptures } from '../stats.js';
 
 const plant = fileURLToPath(new URL('../../fixtures/plant/plant.pcap', import.meta.url));
+const repo = fileURLToPath(new URL('../../', import.meta.url));
 
 async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];
@@ -35,6 +37,16 @@ describe('otwatch stats', () => {
     expect(sharded.otwatch).toBeUndefined();
     const { otwatch: _counters, ...sections } = report;
     expect(sharded).toEqual(sections);
+  });
+
+  it('runs the same from the build, where the analysis is bundled (npm install builds it)', async () => {
+    expect(existsSync(join(repo, 'dist/bundle/stats.js')), 'dist/bundle: run npm run build').toBe(true);
+    const expected = JSON.parse(JSON.stringify(await statsForCaptures([plant])));
+    delete expected.otwatch;
+    for (const workers of ['1', '2']) {
+      const out = execFileSync(process.execPath, [join(repo, 'bin/otwatch.js'), 'stats', '--brief', '--workers', workers, plant], { encoding: 'utf8' });
+      expect(JSON.parse(out)).toEqual(expected);
+    }
   });
 
   it('reports a truncated capture with where it broke, and the statistics of what was readable', async () => {
