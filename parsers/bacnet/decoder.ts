@@ -53,9 +53,15 @@ interface Reassembly {
 export class BacnetDecoder implements StreamDecoder {
   private readonly reassembly = new Map<string, Reassembly>();
   /** pendingKey(request came from the initiator, invoke id) → confirmed service. */
-  private readonly pending = new PendingServices();
-  /** Same keys: the remote device (DNET/DADR) an outstanding confirmed request was routed to. */
-  private readonly routedPending = new Map<number, string>();
+  private readonly pending = new PendingServices(MAX_PENDING);
+  /** Same keys: the remote device (DNET/DADR) an outstanding confirmed request was routed to (made on first use). */
+  private routedPending: Map<number, string> | undefined;
+  /**
+   * The flow's two endpoints, fetched at the first datagram: they are the same objects for its life, and
+   * holding them here spares a visit to the flow's own (by then cold) objects per datagram.
+   */
+  private initiator: Endpoint | undefined;
+  private responder: Endpoint | undefined;
 
   /** `llc`: datagrams are 802.2 LLC payloads (NPDU, no BVLC), not B/IP. */
   constructor(private readonly ctx: DecoderContext, private readonly llc = false) {}
@@ -75,7 +81,14 @@ export class BacnetDecoder implements StreamDecoder {
     if (this.reassembly.size) this.ctx.anomaly('bacnet_incomplete_segmentation', `${this.reassembly.size} unfinished`);
     this.reassembly.clear();
     this.pending.clear();
-    this.routedPending.clear();
+    this.routedPending = undefined;
+  }
+
+  /** Sets initiator and responder. */
+  private fetchEndpoints(): void {
+    const { src, dst } = this.ctx.endpoints(true);
+    this.initiator = src;
+    this.responder = dst;
   }
 
   private onBip(fromInitiator: boolean, data: Buffer, ts: number): void {
@@ -85,7 +98,9 @@ export class BacnetDecoder implements StreamDecoder {
       return;
     }
     if (bvlc.malformed) this.ctx.anomaly('bacnet_bvlc_malformed', bvlc.malformed);
-    let { src, dst } = this.ctx.endpoints(fromInitiator);
+    if (this.initiator === undefined) this.fetchEndpoints();
+    let src = fromInitiator ? this.initiator! : this.responder!;
+    const dst = fromInitiator ? this.responder! : this.initiator!;
     const fields: BacnetFields = { bvlc: bvlc.fn };
     if (bvlc.origin) {
       fields.relay = `${src.ip}:${src.port}`;
@@ -108,7 +123,9 @@ export class BacnetDecoder implements StreamDecoder {
     // Accept the payload with or without its 3-octet LLC header (DSAP 0x82, SSAP 0x82, UI).
     let off = 0;
     if (data.length >= 3 && data[0] === LLC_SAP_BACNET && data[1] === LLC_SAP_BACNET && data[2] === LLC_CONTROL_UI) off = 3;
-    const { src, dst } = this.ctx.endpoints(fromInitiator);
+    if (this.initiator === undefined) this.fetchEndpoints();
+    const src = fromInitiator ? this.initiator! : this.responder!;
+    const dst = fromInitiator ? this.responder! : this.initiator!;
     this.onNpdu(fromInitiator, data, off, data.length, ts, src, dst, { link: 'llc' });
   }
 
@@ -173,14 +190,14 @@ export class BacnetDecoder implements StreamDecoder {
       case PDU_COMPLEX_ACK:
       case PDU_ERROR: {
         const svc = h.service === undefined ? undefined : CONFIRMED_SERVICES[h.service];
-        const base = svc?.[0] ?? (h.service === undefined ? 'confirmed' : `confirmed_service_${h.service}`);
         operation = svc?.[1] ?? 'other';
         if (h.type === PDU_CONFIRMED_REQUEST) {
-          name = base;
+          name = svc?.[0] ?? confirmedName(h.service);
           direction = 'request';
           if (h.invokeId !== undefined && h.service !== undefined) this.remember(fromInitiator, h.invokeId, h.service, routedDestination(fields));
         } else {
-          name = h.type === PDU_ERROR ? `${base}_error` : `${base}_ack`;
+          const names = h.type === PDU_ERROR ? ERROR_NAMES : ACK_NAMES;
+          name = (h.service === undefined ? undefined : names[h.service]) ?? `${confirmedName(h.service)}${h.type === PDU_ERROR ? '_error' : '_ack'}`;
           direction = 'response';
         }
         break;
@@ -210,12 +227,11 @@ export class BacnetDecoder implements StreamDecoder {
     let rec: ServiceRecord | undefined;
     if (!h.malformed && h.service !== undefined && (h.type <= PDU_COMPLEX_ACK || h.type === PDU_ERROR)) {
       if (h.segmented) rec = this.segment(fromInitiator, h, buf, end, fields);
-      else rec = decodeService(h.type, h.service, buf, h.next, end);
+      else rec = decodeService(h.type, h.service, buf, h.next, end, fields);
     }
     let identity: IdentityClaim[] | undefined;
     let detail: string | undefined;
     if (rec) {
-      Object.assign(fields, rec.fields);
       detail = rec.detail;
       if (rec.malformed) this.ctx.anomaly('bacnet_service_malformed', `${name}: ${rec.malformed}`);
       if (rec.objectNames) fields.object_names = rec.objectNames;
@@ -271,24 +287,23 @@ export class BacnetDecoder implements StreamDecoder {
     this.reassembly.delete(key);
     const whole = Buffer.concat(r.chunks, r.bytes);
     fields.reassembled_segments = r.chunks.length;
-    return decodeService(h.type, r.service, whole, 0, whole.length);
+    return decodeService(h.type, r.service, whole, 0, whole.length, fields);
   }
 
   private remember(fromInitiator: boolean, invokeId: number, service: number, device: string | undefined): void {
     const key = pendingKey(fromInitiator, invokeId);
-    this.pending.delete(key);
-    this.pending.set(key, service);
-    this.pending.evictOver(MAX_PENDING);
-    this.routedPending.delete(key);
+    this.pending.renew(key, service);
+    this.routedPending?.delete(key);
     if (device !== undefined) {
-      this.routedPending.set(key, device);
-      this.evict(this.routedPending);
+      const routed = (this.routedPending ??= new Map());
+      routed.set(key, device);
+      this.evict(routed);
     }
   }
 
   /** The remote device that the request an ack answers (sent from the other direction) was routed to, if any. */
   private routedAnswer(fromInitiator: boolean, invokeId: number): string | undefined {
-    return this.routedPending.get(pendingKey(!fromInitiator, invokeId));
+    return this.routedPending?.get(pendingKey(!fromInitiator, invokeId));
   }
 
   /**
@@ -325,6 +340,15 @@ function addRouting(fields: BacnetFields, npdu: Npdu): void {
     fields.snet = npdu.snet;
     fields.sadr = npdu.sadr;
   }
+}
+
+/** Names of the answers to each known confirmed service, built once. */
+const ACK_NAMES: readonly string[] = CONFIRMED_SERVICES.map(([name]) => `${name}_ack`);
+const ERROR_NAMES: readonly string[] = CONFIRMED_SERVICES.map(([name]) => `${name}_error`);
+
+/** Name of a confirmed service not in CONFIRMED_SERVICES. */
+function confirmedName(service: number | undefined): string {
+  return service === undefined ? 'confirmed' : `confirmed_service_${service}`;
 }
 
 /** Key of an outstanding confirmed request: its direction and invoke id (0..255) as one small integer, no string per PDU. */

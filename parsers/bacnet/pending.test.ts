@@ -10,7 +10,7 @@ describe('PendingServices', () => {
     };
     for (const [keys, max] of [[512, 256], [40, 16], [3, 2]] as const) {
       const ref = new Map<number, number>();
-      const p = new PendingServices();
+      const p = new PendingServices(max);
       for (let i = 0; i < 6000; i++) {
         const k = rnd(keys);
         const op = rnd(10);
@@ -35,8 +35,37 @@ describe('PendingServices', () => {
     }
   });
 
+  it('renews (delete, set, evict past its bound) as that Map, queued or not', () => {
+    let seed = 7;
+    const rnd = (n: number) => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return (seed >>> 8) % n;
+    };
+    for (const [keys, max] of [[512, 256], [40, 16], [3, 2], [300, 256]] as const) {
+      const ref = new Map<number, number>();
+      const p = new PendingServices(max);
+      for (let i = 0; i < 20000; i++) {
+        const k = rnd(keys);
+        const svc = rnd(40);
+        ref.delete(k);
+        ref.set(k, svc);
+        if (ref.size > max) ref.delete(ref.keys().next().value!);
+        p.renew(k, svc);
+        const op = rnd(40);
+        // reads now and then, so that some see a part-filled queue and some a full one
+        if (op === 0) {
+          const q = rnd(keys);
+          expect(p.get(q)).toBe(ref.get(q));
+        } else if (op === 1) expect(p.size).toBe(ref.size);
+        else if (op === 2) expect(p.delete(k)).toBe(ref.delete(k));
+      }
+      for (let k = 0; k < keys; k++) expect(p.get(k)).toBe(ref.get(k));
+      expect(p.size).toBe(ref.size);
+    }
+  });
+
   it('keeps a present key in place when its service changes', () => {
-    const p = new PendingServices();
+    const p = new PendingServices(256);
     p.set(1, 12);
     p.set(2, 15);
     p.set(1, 14);

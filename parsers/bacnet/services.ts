@@ -43,10 +43,16 @@ export function propertyName(id: number): string {
   return PROPERTIES.get(id) ?? `property-${id}`;
 }
 
-/** Decodes the service data of an APDU (the reassembled data for segmented messages). */
-export function decodeService(type: number, service: number, buf: Buffer, off: number, end: number): ServiceRecord {
+/**
+ * Decodes the service data of an APDU (the reassembled data for segmented messages). The service's
+ * fields are added to `fields` (the event's own, so that they need no copying there).
+ */
+export function decodeService(type: number, service: number, buf: Buffer, off: number, end: number, fields: Record<string, unknown> = {}): ServiceRecord {
   const c = new Cursor(buf, off, end);
-  const rec: ServiceRecord = { fields: {} };
+  // every member present from the start: one object shape whatever the service
+  const rec: ServiceRecord = {
+    fields, detail: undefined, results: undefined, iam: undefined, ihaveDevice: undefined, objectNames: undefined, charStrings: undefined, malformed: undefined,
+  };
   if (type === PDU_CONFIRMED_REQUEST) confirmedRequest(service, c, rec);
   else if (type === PDU_UNCONFIRMED_REQUEST) unconfirmedRequest(service, c, rec);
   else if (type === PDU_COMPLEX_ACK) complexAck(service, c, rec);

@@ -22,31 +22,10 @@ import type { Operation } from '../types.js';
 
 export const PROTOCOL = 'modbus';
 
-/** One direction: its framer (which never holds more than one ADU), and where its ADUs go. */
-class Side implements PduSink {
-  readonly framer: PduFramer;
-  ts = 0;
-  ends: { src: Endpoint; dst: Endpoint } | undefined;
-
-  constructor(private readonly dec: ModbusDecoder, readonly fromInitiator: boolean) {
-    this.framer = new PduFramer(this, {
-      headerLen: MBAP_PREFIX_LEN, measure: measureAdu, maxGarbageChunks: MAX_GARBAGE_CHUNKS_BEFORE_GIVING_UP, initialCapacity: MAX_ADU_LEN,
-    });
-  }
-
-  pdu(buf: Buffer, start: number, end: number): void {
-    this.dec.adu(this, buf, start, end);
-  }
-
-  garbage(buf: Buffer, from: number, to: number): void {
-    this.dec.anomaly('modbus_bad_mbap_header', buf.toString('hex', from, Math.min(to, from + MBAP_HEADER_LEN + 1)));
-  }
-
-  gaveUp(chunks: number): void {
-    // Not Modbus at all (a scanner, another protocol on 502): stop looking for ADUs in random bytes.
-    this.dec.anomaly('modbus_not_modbus', `${chunks} chunks without a valid MBAP header`);
-  }
-}
+/** Framing of each direction: MBAP prefix, measured by measureAdu, given up on after a few garbage chunks. */
+const FRAMING = {
+  headerLen: MBAP_PREFIX_LEN, measure: measureAdu, maxGarbageChunks: MAX_GARBAGE_CHUNKS_BEFORE_GIVING_UP, initialCapacity: MAX_ADU_LEN,
+};
 
 /** An outstanding request is its own event: it carries fields, fn, operation, detail and ts. */
 type PendingRequest = ProtocolEvent<ModbusFields>;
@@ -61,54 +40,99 @@ const OBJECT_ATTRIBUTES: ReadonlyMap<number, IdentityClaim['attribute']> = new M
   [6, 'name'], // UserApplicationName: the project running on the PLC
 ]);
 
-export class ModbusDecoder implements StreamDecoder {
-  private readonly a = new Side(this, true);
-  private readonly b = new Side(this, false);
+/** Public and user-defined function codes (by code without the exception bit): 1, others 0. */
+const KNOWN_FUNCTIONS = Uint8Array.from({ length: 128 }, (_, fc) => (FUNCTIONS.has(fc) || isUserDefinedFunction(fc) ? 1 : 0));
+
+/**
+ * Out-parameter of describeRequest, read right after each call: one object for all decoders (no result
+ * object per PDU, and one that stays in the CPU cache while thousands of connections interleave).
+ */
+const described: Described = { fn: '', operation: 'other', detail: '' };
+
+/**
+ * The decoder is the sink of both directions' framers (which never hold more than one ADU each): onData
+ * says which direction the ADUs it delivers come from. Per-direction state lives in the decoder itself
+ * rather than in an object per direction: thousands of connections interleave, so each object a PDU
+ * visits is one more miss in the CPU cache.
+ */
+export class ModbusDecoder implements StreamDecoder, PduSink {
+  private readonly fromInitiatorFramer = new PduFramer(this, FRAMING);
+  private readonly fromResponderFramer = new PduFramer(this, FRAMING);
   private readonly pending = new SlotMap<PendingRequest>();
-  /** Out-parameter of describeRequest, reused: no result object per PDU. */
-  private readonly described: Described = { fn: '', operation: 'other', detail: '' };
+  /** The direction and capture time of the bytes being framed (set by onData for the framer's calls). */
+  private fromInitiator = true;
+  private ts = 0;
+  /**
+   * The flow's endpoints and what their ports say of each direction (directionByPort), fetched at the
+   * first ADU: they are the same objects for the flow's life, and by then cold in the CPU cache.
+   */
+  private initiator: Endpoint | undefined;
+  private responder: Endpoint | undefined;
+  private byPortFromInitiator: Direction | undefined;
+  private byPortFromResponder: Direction | undefined;
 
   constructor(private readonly ctx: DecoderContext) {}
 
   onData(fromInitiator: boolean, data: Buffer, ts: number): void {
-    const side = fromInitiator ? this.a : this.b;
-    side.ts = ts;
+    this.fromInitiator = fromInitiator;
+    this.ts = ts;
+    const framer = fromInitiator ? this.fromInitiatorFramer : this.fromResponderFramer;
     try {
-      side.framer.push(data);
+      framer.push(data);
     } catch (err) {
       // A bug here must not take the pipeline down: count it and start this direction afresh.
-      side.framer.reset();
+      framer.reset();
       this.ctx.anomaly('modbus_decoder_error', err instanceof Error ? err.message : String(err));
     }
   }
 
   onGap(fromInitiator: boolean, bytes: number): void {
-    const dropped = (fromInitiator ? this.a : this.b).framer.gap();
+    const dropped = (fromInitiator ? this.fromInitiatorFramer : this.fromResponderFramer).gap();
     if (dropped > 0) this.ctx.anomaly('modbus_adu_lost_in_gap', `${dropped} bytes buffered, ${bytes} missing`);
   }
 
   onEnd(): void {
-    for (const side of [this.a, this.b]) {
-      const left = side.framer.release();
+    for (const framer of [this.fromInitiatorFramer, this.fromResponderFramer]) {
+      const left = framer.release();
       if (left > 0) this.ctx.anomaly('modbus_truncated_adu', `${left} bytes at end of flow`);
     }
     this.pending.clear();
   }
 
-  anomaly(kind: string, detail: string): void {
-    this.ctx.anomaly(kind, detail);
+  /** PduSink: one complete ADU at buf[start, end) from the direction being framed. */
+  pdu(buf: Buffer, start: number, end: number): void {
+    this.adu(buf, start, end);
+  }
+
+  garbage(buf: Buffer, from: number, to: number): void {
+    this.ctx.anomaly('modbus_bad_mbap_header', buf.toString('hex', from, Math.min(to, from + MBAP_HEADER_LEN + 1)));
+  }
+
+  gaveUp(chunks: number): void {
+    // Not Modbus at all (a scanner, another protocol on 502): stop looking for ADUs in random bytes.
+    this.ctx.anomaly('modbus_not_modbus', `${chunks} chunks without a valid MBAP header`);
+  }
+
+  private fetchEndpoints(): void {
+    const { src, dst } = this.ctx.endpoints(true);
+    this.initiator = src;
+    this.responder = dst;
+    this.byPortFromInitiator = directionByPort(src.port, dst.port);
+    this.byPortFromResponder = directionByPort(dst.port, src.port);
   }
 
   /** One complete ADU at buf[start, end). */
-  adu(side: Side, buf: Buffer, start: number, end: number): void {
-    const { fromInitiator, ts } = side;
-    const ends = side.ends ?? (side.ends = this.ctx.endpoints(fromInitiator));
+  private adu(buf: Buffer, start: number, end: number): void {
+    const { fromInitiator, ts } = this;
+    if (this.initiator === undefined) this.fetchEndpoints();
+    const src = fromInitiator ? this.initiator! : this.responder!;
+    const dst = fromInitiator ? this.responder! : this.initiator!;
     const tid = u16(buf, start);
     const unit = buf[start + 6]!;
     const s = start + MBAP_HEADER_LEN;
     const fcByte = buf[s]!;
     const fields: ModbusFields = { transactionId: tid, unitId: unit, functionCode: fcByte & ~EXCEPTION_BIT };
-    const direction = directionOf(fromInitiator, ends.src.port, ends.dst.port, fcByte);
+    const direction = (fromInitiator ? this.byPortFromInitiator : this.byPortFromResponder) ?? directionByFunction(fromInitiator, fcByte);
     const key = (tid << 8) | unit;
     let req: PendingRequest | undefined;
     if (direction === 'response') {
@@ -125,8 +149,7 @@ export class ModbusDecoder implements StreamDecoder {
     else if (direction === 'request') decodeRequest(buf, s, end, fields);
     else decodeResponse(buf, s, end, fields, req?.fields);
 
-    const known = FUNCTIONS.has(fields.functionCode) || isUserDefinedFunction(fields.functionCode);
-    if (!known) this.ctx.anomaly('modbus_unknown_function', String(fields.functionCode));
+    if (KNOWN_FUNCTIONS[fields.functionCode] === 0) this.ctx.anomaly('modbus_unknown_function', String(fields.functionCode));
     if (fields.malformed) this.ctx.anomaly('modbus_malformed_pdu', `fc ${fields.functionCode}: ${fields.malformed}`);
 
     let fn: string;
@@ -138,17 +161,16 @@ export class ModbusDecoder implements StreamDecoder {
       detail = req.detail ?? ''; // always set on a remembered request
       if (fields.umasFunction === undefined && req.fields.umasFunction !== undefined) fields.umasFunction = req.fields.umasFunction;
     } else {
-      const d = this.described;
-      describeRequest(fields, d);
-      fn = d.fn;
-      operation = d.operation;
-      detail = d.detail;
+      describeRequest(fields, described);
+      fn = described.fn;
+      operation = described.operation;
+      detail = described.detail;
     }
     if (fields.exceptionCode !== undefined) detail = `${detail} exception ${fields.exceptionCode} ${fields.exception ?? 'unknown'}`;
     else if (direction === 'response' && fields.objects) detail = describe(fields, fn);
 
     const event: ProtocolEvent<ModbusFields> = {
-      protocol: PROTOCOL, ts, flow: this.ctx.flow, src: ends.src, dst: ends.dst, direction, fn, operation, detail, fields,
+      protocol: PROTOCOL, ts, flow: this.ctx.flow, src, dst, direction, fn, operation, detail, fields,
     };
     if (direction === 'response') {
       const identity = identityOf(fields);
@@ -174,8 +196,17 @@ export class ModbusDecoder implements StreamDecoder {
  * exception bit marks a response, and the initiator of the conversation is taken as the client.
  */
 export function directionOf(fromInitiator: boolean, srcPort: number, dstPort: number, fcByte: number): Direction {
+  return directionByPort(srcPort, dstPort) ?? directionByFunction(fromInitiator, fcByte);
+}
+
+/** The direction when exactly one side uses port 502, else undefined (fixed for a side of a conversation). */
+function directionByPort(srcPort: number, dstPort: number): Direction | undefined {
   if (dstPort === MODBUS_TCP_PORT && srcPort !== MODBUS_TCP_PORT) return 'request';
   if (srcPort === MODBUS_TCP_PORT && dstPort !== MODBUS_TCP_PORT) return 'response';
+  return undefined;
+}
+
+function directionByFunction(fromInitiator: boolean, fcByte: number): Direction {
   if (fcByte & EXCEPTION_BIT) return 'response';
   return fromInitiator ? 'request' : 'response';
 }
