@@ -20,6 +20,7 @@ export interface BacnetSection {
 }
 
 export class BacnetStats implements ProtocolStats {
+  readonly protocols = [PROTOCOL];
   private seen = false;
   private apdus = 0;
   private readonly byType = new Map<number, number>();

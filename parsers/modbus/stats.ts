@@ -101,6 +101,7 @@ class Tally {
 }
 
 export class ModbusStats implements ProtocolStats {
+  readonly protocols = [PROTOCOL];
   private readonly p502 = new Tally();
   private readonly other = new Tally();
   /**
