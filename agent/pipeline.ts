@@ -3,12 +3,9 @@
  * One Pipeline per analysis; captures are fed one after the other, and every flow ends with its capture
  * (two captures are two observation windows, whatever their timestamps).
  */
-import { open } from 'node:fs/promises';
-import { pipeline as streamPipeline, Transform } from 'node:stream';
 import type { Logger } from 'pino';
-import { DEFAULT_HIGH_WATER_MARK } from '../parsers/capture/constants.js';
-import { readCapture, readCaptureStream } from '../parsers/capture/index.js';
-import type { CaptureResult, PacketHandler } from '../parsers/capture/index.js';
+import { readCapture } from '../parsers/capture/index.js';
+import type { CaptureResult } from '../parsers/capture/index.js';
 import { decodeFrame, decodeTransport, Frame, FrameKind } from '../parsers/net/frame.js';
 import { decodeArp } from '../parsers/net/arp.js';
 import { protocolModules } from '../parsers/protocols.js';
@@ -171,25 +168,9 @@ export async function runPipeline(
   const progress = opts.onProgress;
   let bytes = 0;
   for (const path of paths) {
-    const result = progress
-      ? await readCounting(path, pipeline.packet, (n) => progress((bytes += n), pipeline.counters.packets))
-      : await readCapture(path, pipeline.packet);
+    const result = await readCapture(path, pipeline.packet, progress ? { onRead: (n) => progress((bytes += n), pipeline.counters.packets) } : {});
     pipeline.endCapture(path, result);
     progress?.(bytes, pipeline.counters.packets);
   }
   return pipeline.counters;
-}
-
-/** readCapture, counting the file's bytes as they are read (before any gunzip): progress against the file size. */
-async function readCounting(path: string, onPacket: PacketHandler, counted: (n: number) => void): Promise<CaptureResult> {
-  const fh = await open(path, 'r'); // a missing file rejects, as with readCapture
-  const counting = new Transform({
-    transform(chunk: Buffer, _enc, done) {
-      counted(chunk.length);
-      done(null, chunk);
-    },
-  });
-  // pipeline: a read error reaches the parser through `counting`, and stopping early closes the file
-  streamPipeline(fh.createReadStream({ highWaterMark: DEFAULT_HIGH_WATER_MARK }), counting, () => {});
-  return readCaptureStream(counting, onPacket);
 }
