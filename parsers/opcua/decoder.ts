@@ -16,8 +16,8 @@ import {
 import { opcuaLib, type OpcuaLib } from './lib.js';
 import { SERVICES } from './services.js';
 import {
-  channelIdAt, findHeader, parseHeader, policyShortName, readTypeId, requestIdAt, responseStatusAt,
-  SEQUENCE_HEADER_LEN, statusHex, SYMMETRIC_SEQUENCE_OFFSET, type ChunkHeader,
+  findHeader, NO_TYPE_ID, parseHeader, policyShortName, requestIdAt, responseStatusAt, SEQUENCE_HEADER_LEN, statusHex,
+  SYMMETRIC_SEQUENCE_OFFSET, typeIdAt, typeIdLength, type ChunkHeader,
 } from './wire.js';
 
 /** Keys of opaque messages in the reassembly map (their request id is encrypted). */
@@ -52,16 +52,23 @@ interface ChannelState {
   facts?: Record<string, string>;
 }
 
-/** What a complete secure-conversation message contributes to its event. */
+/**
+ * What a complete secure-conversation message contributes to its event: its chunks and, when it can be
+ * read, its body at body[start, end) (a single chunk's body stays in place in the caller's buffer).
+ * One per decoder, filled by assemble() and read at once: no record per message.
+ */
 interface Assembled {
   chunks: number;
   aborted: boolean;
-  body?: Buffer;
+  body: Buffer | undefined;
+  start: number;
+  end: number;
 }
 
 export class OpcuaDecoder implements StreamDecoder {
   private readonly dirs: [DirectionState, DirectionState];
   private readonly channel: ChannelState = {};
+  private readonly done: Assembled = { chunks: 0, aborted: false, body: undefined, start: 0, end: 0 };
 
   constructor(private readonly ctx: DecoderContext) {
     this.dirs = [newDirection(), newDirection()];
@@ -226,7 +233,7 @@ export class OpcuaDecoder implements StreamDecoder {
     const key = plain ? (requestIdAt(b, seqOff) ?? 0) : OPAQUE_KEY.OPN!;
     const bodyStart = seqOff + SEQUENCE_HEADER_LEN;
     const a = this.assemble(d, key, h, 'OPN', plain, b, Math.min(bodyStart, end), end);
-    if (!a) return;
+    if (a === undefined) return;
     const fields: Record<string, unknown> = {
       msgType: 'OPN',
       chunks: a.chunks,
@@ -255,9 +262,10 @@ export class OpcuaDecoder implements StreamDecoder {
     }
     const key = plain ? requestId : OPAQUE_KEY[h.type]!;
     const a = this.assemble(d, key, h, h.type, plain, b, Math.min(bodyStart, end), Math.max(bodyStart, bodyEnd));
-    if (!a) return;
-    const fields: Record<string, unknown> = { msgType: h.type, chunks: a.chunks, secureChannelId: channelId };
-    if (plain) fields.requestId = requestId;
+    if (a === undefined) return;
+    const fields: Record<string, unknown> = plain
+      ? { msgType: h.type, chunks: a.chunks, secureChannelId: channelId, requestId }
+      : { msgType: h.type, chunks: a.chunks, secureChannelId: channelId };
     this.completeSecure(fromInitiator, h.type, plain, a, fields, ts);
   }
 
@@ -271,8 +279,8 @@ export class OpcuaDecoder implements StreamDecoder {
     if (ch.mode === SECURITY_MODE_SIGN_AND_ENCRYPT) return false;
     if (ch.mode === SECURITY_MODE_NONE || ch.mode === SECURITY_MODE_SIGN) return true;
     if (ch.policyUri === POLICY_NONE_URI) return true;
-    const tid = bodyStart < end ? readTypeId(b.subarray(0, end), bodyStart) : undefined;
-    const readable = tid !== undefined && SERVICES.has(tid.id);
+    const tid = typeIdAt(b, bodyStart, end);
+    const readable = tid !== NO_TYPE_ID && SERVICES.has(tid);
     if (ch.policyUri !== undefined) {
       ch.mode = readable ? SECURITY_MODE_SIGN : SECURITY_MODE_SIGN_AND_ENCRYPT;
       this.refreshFacts();
@@ -286,40 +294,52 @@ export class OpcuaDecoder implements StreamDecoder {
    */
   private assemble(d: DirectionState, key: number, h: ChunkHeader, type: MessageType, plain: boolean,
     b: Buffer, bodyStart: number, bodyEnd: number): Assembled | undefined {
-    const body = b.subarray(bodyStart, bodyEnd);
     const p = d.partials.get(key);
     if (h.chunk === CHUNK_FINAL) {
-      if (!p) return { chunks: 1, aborted: false, body: plain ? body : undefined };
+      if (!p) return this.complete(1, false, plain ? b : undefined, bodyStart, bodyEnd);
       d.partials.delete(key);
-      if (!plain) return { chunks: p.chunks + 1, aborted: false };
-      p.parts.push(body);
-      return { chunks: p.chunks + 1, aborted: false, body: Buffer.concat(p.parts, p.bytes + body.length) };
+      if (!plain) return this.complete(p.chunks + 1, false, undefined, 0, 0);
+      p.parts.push(b.subarray(bodyStart, bodyEnd));
+      const whole = Buffer.concat(p.parts, p.bytes + (bodyEnd - bodyStart));
+      return this.complete(p.chunks + 1, false, whole, 0, whole.length);
     }
     if (h.chunk === CHUNK_ABORT) {
       if (p) d.partials.delete(key);
-      return { chunks: (p?.chunks ?? 0) + 1, aborted: true };
+      return this.complete((p?.chunks ?? 0) + 1, true, undefined, 0, 0);
     }
     // Intermediate chunk.
     if (p) {
       p.chunks++;
       if (plain) {
-        p.parts.push(Buffer.from(body));
-        p.bytes += body.length;
+        p.parts.push(Buffer.from(b.subarray(bodyStart, bodyEnd)));
+        p.bytes += bodyEnd - bodyStart;
       }
       if (p.chunks > MAX_CHUNKS_PER_MESSAGE || p.bytes > MAX_MESSAGE_BYTES) {
         this.ctx.anomaly('opcua_reassembly_limit', `${p.chunks} chunks, ${p.bytes} bytes`);
         d.partials.delete(key);
         // Keep counting its chunks so the message counts stay right, without keeping its bytes.
-        return { chunks: p.chunks, aborted: true };
+        return this.complete(p.chunks, true, undefined, 0, 0);
       }
       return undefined;
     }
     if (d.partials.size >= MAX_PENDING_MESSAGES) {
       this.ctx.anomaly('opcua_reassembly_limit', `more than ${MAX_PENDING_MESSAGES} pending messages`);
-      return { chunks: 1, aborted: true };
+      return this.complete(1, true, undefined, 0, 0);
     }
-    d.partials.set(key, { type, chunks: 1, parts: plain ? [Buffer.from(body)] : [], bytes: plain ? body.length : 0, plain });
+    d.partials.set(key, {
+      type, chunks: 1, parts: plain ? [Buffer.from(b.subarray(bodyStart, bodyEnd))] : [], bytes: plain ? bodyEnd - bodyStart : 0, plain,
+    });
     return undefined;
+  }
+
+  private complete(chunks: number, aborted: boolean, body: Buffer | undefined, start: number, end: number): Assembled {
+    const a = this.done;
+    a.chunks = chunks;
+    a.aborted = aborted;
+    a.body = body;
+    a.start = start;
+    a.end = end;
+    return a;
   }
 
   /** Name, classify, decode and emit one complete OPN/MSG/CLO message. */
@@ -327,32 +347,36 @@ export class OpcuaDecoder implements StreamDecoder {
     fields: Record<string, unknown>, ts: number): void {
     const guessDir: Direction = fromInitiator ? 'request' : 'response';
     if (a.aborted) fields.aborted = true;
-    if (!plain || !a.body) {
+    const body = a.body;
+    a.body = undefined; // the caller's buffer is not kept past this message
+    if (!plain || !body) {
       if (!plain) fields.opaque = true;
       const fn = type === 'OPN' ? 'OpenSecureChannel' : type === 'CLO' ? 'CloseSecureChannel' : a.aborted ? 'aborted' : 'encrypted';
       this.emit(fromInitiator, ts, fn, type === 'MSG' ? 'other' : 'session', type === 'CLO' ? 'request' : guessDir, fields);
       return;
     }
-    const body = a.body;
-    const tid = readTypeId(body, 0);
-    if (!tid) {
+    const start = a.start;
+    const end = a.end;
+    const tid = typeIdAt(body, start, end);
+    if (tid === NO_TYPE_ID) {
       this.ctx.anomaly('opcua_malformed', `${type} body without a namespace-0 type id`);
       fields.malformed = true;
       this.emit(fromInitiator, ts, 'unknown', 'other', guessDir, fields);
       return;
     }
-    fields.typeId = tid.id;
-    const svc = SERVICES.get(tid.id);
+    const tidEnd = start + typeIdLength(body[start]!);
+    fields.typeId = tid;
+    const svc = SERVICES.get(tid);
     if (svc?.direction === 'response') {
-      const status = responseStatusAt(body, tid.len, body.length);
+      const status = responseStatusAt(body, tidEnd, end);
       if (status !== undefined && status !== 0) fields.status = statusHex(status);
     }
     let detail: string | undefined;
     let identity: IdentityClaim[] | undefined;
-    if (DECODED_SERVICES.has(tid.id)) {
-      const s = decodeServiceBody(this.lib, tid.id, body, tid.len, body.length);
+    if (DECODED_SERVICES.has(tid)) {
+      const s = decodeServiceBody(this.lib, tid, body, tidEnd, end);
       if ('error' in s) {
-        this.ctx.anomaly('opcua_malformed', `${svc?.name ?? tid.id}: ${s.error}`);
+        this.ctx.anomaly('opcua_malformed', `${svc?.name ?? tid}: ${s.error}`);
         fields.malformed = true;
       } else {
         Object.assign(fields, s);
@@ -361,7 +385,7 @@ export class OpcuaDecoder implements StreamDecoder {
         identity = claims(fields);
       }
     }
-    this.emit(fromInitiator, ts, svc?.name ?? `type_${tid.id}`, svc?.operation ?? 'other', svc?.direction ?? guessDir,
+    this.emit(fromInitiator, ts, svc?.name ?? `type_${tid}`, svc?.operation ?? 'other', svc?.direction ?? guessDir,
       fields, detail, identity);
   }
 
@@ -401,12 +425,20 @@ export class OpcuaDecoder implements StreamDecoder {
   private emit(fromInitiator: boolean, ts: number, fn: string, operation: Operation, direction: Direction,
     fields: Record<string, unknown>, detail?: string, identity?: IdentityClaim[]): void {
     const { src, dst } = this.ctx.endpoints(fromInitiator);
-    const ev: Parameters<DecoderContext['emit']>[0] = {
-      protocol: 'opcua', ts, flow: this.ctx.flow, src, dst, direction, fn, operation, fields,
-    };
-    if (detail) ev.detail = detail;
-    if (identity && identity.length) ev.identity = identity;
-    if (this.channel.facts) ev.facts = this.channel.facts;
+    const flow = this.ctx.flow;
+    const facts = this.channel.facts;
+    let ev: Parameters<DecoderContext['emit']>[0];
+    if (!detail && !identity?.length) {
+      // the common events in one literal each: members added afterwards would reshape every one of them
+      ev = facts
+        ? { protocol: 'opcua', ts, flow, src, dst, direction, fn, operation, fields, facts }
+        : { protocol: 'opcua', ts, flow, src, dst, direction, fn, operation, fields };
+    } else {
+      ev = { protocol: 'opcua', ts, flow, src, dst, direction, fn, operation, fields };
+      if (detail) ev.detail = detail;
+      if (identity && identity.length) ev.identity = identity;
+      if (facts) ev.facts = facts;
+    }
     this.ctx.emit(ev);
   }
 }

@@ -3,7 +3,7 @@
  * from the decoder's events only.
  */
 import type { Endpoint, FlowRef, ProtocolEvent, ProtocolStats } from '../types.js';
-import type { ApplicationSummary, EndpointSummary } from './bodies.js';
+import { DECODED_SERVICES, type ApplicationSummary, type EndpointSummary } from './bodies.js';
 import { COUNTED_MESSAGE_TYPES, OPCUA_PORT } from './constants.js';
 
 interface FlowSides {
@@ -44,26 +44,27 @@ export class OpcuaStats implements ProtocolStats {
   private readonly flows = new Map<string, FlowSides>();
   /** The same sides by FlowRef object: one identity lookup per message instead of hashing the id string. */
   private readonly byRef = new WeakMap<FlowRef, FlowSides>();
+  /** The flow of the previous event and its sides: a conversation's messages mostly come in runs. */
+  private lastFlow: FlowRef | undefined;
+  private lastSides: FlowSides | undefined;
   private seen = false;
 
   onEvent(event: ProtocolEvent<object>): void {
     if (event.protocol !== 'opcua') return;
     this.seen = true;
     const f = event.fields as Record<string, unknown>;
-    let sides = this.byRef.get(event.flow);
-    if (!sides) {
-      sides = this.flows.get(event.flow.id);
-      if (!sides) {
-        sides = { initiator: event.flow.initiator, responder: event.flow.responder };
-        this.flows.set(event.flow.id, sides);
-      }
-      this.byRef.set(event.flow, sides);
-    }
+    const sides = event.flow === this.lastFlow ? this.lastSides! : this.sidesOf(event.flow);
     const type = f.msgType as string;
-    if (this.messages.has(type)) this.messages.set(type, this.messages.get(type)! + ((f.chunks as number) ?? 1));
+    const n = this.messages.get(type);
+    if (n !== undefined) this.messages.set(type, n + ((f.chunks as number) ?? 1));
     if (type === 'HEL' && !sides.helloTo) sides.helloTo = event.dst;
     if (type === 'ACK' && !sides.ackFrom) sides.ackFrom = event.src;
-    if (typeof f.typeId === 'number') this.services.set(f.typeId, (this.services.get(f.typeId) ?? 0) + 1);
+    const typeId = f.typeId;
+    if (typeof typeId === 'number') {
+      this.services.set(typeId, (this.services.get(typeId) ?? 0) + 1);
+      // a service the decoder names only (most messages) carries none of the members below
+      if (!DECODED_SERVICES.has(typeId)) return;
+    }
     if (type === 'OPN' && typeof f.securityPolicyUri === 'string') this.policies.add(f.securityPolicyUri);
     if (type === 'OPN' && typeof f.securityMode === 'number') this.modes.add(f.securityMode);
     if (typeof f.endpointUrl === 'string') this.endpointUrls.add(f.endpointUrl);
@@ -79,6 +80,21 @@ export class OpcuaStats implements ProtocolStats {
     if (Array.isArray(f.applications)) for (const a of f.applications as ApplicationSummary[]) this.addApp(a);
     const reg = f.registeredServer as { productUri?: string } | undefined;
     if (reg?.productUri) this.productUris.add(reg.productUri);
+  }
+
+  private sidesOf(flow: FlowRef): FlowSides {
+    let sides = this.byRef.get(flow);
+    if (!sides) {
+      sides = this.flows.get(flow.id);
+      if (!sides) {
+        sides = { initiator: flow.initiator, responder: flow.responder };
+        this.flows.set(flow.id, sides);
+      }
+      this.byRef.set(flow, sides);
+    }
+    this.lastFlow = flow;
+    this.lastSides = sides;
+    return sides;
   }
 
   private addApp(a: ApplicationSummary | undefined): void {

@@ -51,14 +51,14 @@ export function parseHeader(b: Buffer, off: number, maxSize: number = MAX_CHUNK_
   if (chunk !== CHUNK_FINAL) {
     if (!isSecureType(type) || (chunk !== CHUNK_INTERMEDIATE && chunk !== CHUNK_ABORT)) return undefined;
   }
-  const size = b.readUInt32LE(off + 4);
+  const size = u32le(b, off + 4);
   if (size < MIN_SIZE[type] || size > maxSize) return undefined;
   return { type, chunk, size };
 }
 
 /** Secure channel id of an OPN/MSG/CLO chunk (uint32 right after the header). Needs 12 bytes. */
 export function channelIdAt(b: Buffer, off: number): number | undefined {
-  return off + 12 <= b.length ? b.readUInt32LE(off + 8) : undefined;
+  return off + 12 <= b.length ? u32le(b, off + 8) : undefined;
 }
 
 /**
@@ -90,25 +90,43 @@ export interface TypeId {
   len: number;
 }
 
+/** typeIdAt's answer when the bytes are not a namespace-0 numeric node id. */
+export const NO_TYPE_ID = -1;
+
 /**
- * The body's type id (an ExpandedNodeId) at `off` when it is a numeric node id of namespace 0, which
+ * The body's type id (an ExpandedNodeId) at b[off, end) when it is a numeric node id of namespace 0, which
  * every standard service is: two-byte (0x00, id byte), four-byte (0x01, ns byte, uint16) or numeric
- * (0x02, ns uint16, uint32) encoding, without namespace-uri or server-index flags.
+ * (0x02, ns uint16, uint32) encoding, without namespace-uri or server-index flags. NO_TYPE_ID otherwise;
+ * the bytes it took are typeIdLength(b[off]). Numbers, no record: it runs on every message.
  */
-export function readTypeId(b: Buffer, off: number): TypeId | undefined {
-  if (off >= b.length) return undefined;
+export function typeIdAt(b: Buffer, off: number, end: number = b.length): number {
+  if (off >= end) return NO_TYPE_ID;
   switch (b[off]) {
     case 0x00:
-      return off + 2 <= b.length ? { id: b[off + 1]!, len: 2 } : undefined;
+      return off + 2 <= end ? b[off + 1]! : NO_TYPE_ID;
     case 0x01:
-      if (off + 4 > b.length || b[off + 1] !== 0) return undefined;
-      return { id: b.readUInt16LE(off + 2), len: 4 };
+      return off + 4 <= end && b[off + 1] === 0 ? b[off + 2]! | (b[off + 3]! << 8) : NO_TYPE_ID;
     case 0x02:
-      if (off + 7 > b.length || b.readUInt16LE(off + 1) !== 0) return undefined;
-      return { id: b.readUInt32LE(off + 3), len: 7 };
+      return off + 7 <= end && b[off + 1] === 0 && b[off + 2] === 0 ? u32le(b, off + 3) : NO_TYPE_ID;
     default:
-      return undefined;
+      return NO_TYPE_ID;
   }
+}
+
+/** Bytes of a node id that typeIdAt accepted, from its encoding byte. */
+export function typeIdLength(encoding: number): number {
+  return encoding === 0x00 ? 2 : encoding === 0x01 ? 4 : 7;
+}
+
+/** typeIdAt as a record. */
+export function readTypeId(b: Buffer, off: number): TypeId | undefined {
+  const id = typeIdAt(b, off);
+  return id === NO_TYPE_ID ? undefined : { id, len: typeIdLength(b[off]!) };
+}
+
+/** Little-endian uint32 at b[off] (the caller has checked that the 4 bytes are there). */
+function u32le(b: Buffer, off: number): number {
+  return (b[off]! | (b[off + 1]! << 8) | (b[off + 2]! << 16)) + b[off + 3]! * 0x1000000;
 }
 
 /** Offset of the sequence header in a MSG/CLO chunk: header, channel id, token id. */
@@ -118,7 +136,7 @@ export const SEQUENCE_HEADER_LEN = 8;
 
 /** Request id from the sequence header at `off` (plaintext channels only). */
 export function requestIdAt(b: Buffer, off: number): number | undefined {
-  return off + 8 <= b.length ? b.readUInt32LE(off + 4) : undefined;
+  return off + 8 <= b.length ? u32le(b, off + 4) : undefined;
 }
 
 /**
@@ -126,7 +144,7 @@ export function requestIdAt(b: Buffer, off: number): number | undefined {
  * DateTime (8) and a request handle (4), then the StatusCode.
  */
 export function responseStatusAt(b: Buffer, off: number, end: number): number | undefined {
-  return off + 16 <= end ? b.readUInt32LE(off + 12) : undefined;
+  return off + 16 <= end ? u32le(b, off + 12) : undefined;
 }
 
 /**

@@ -18,8 +18,8 @@ import { parseS7Plus } from './plus.js';
 import { SlotMap } from '../net/slot-map.js';
 import { VarRequestMemo } from './var-memo.js';
 import {
-  isBlockTransfer, parseBlockTransfer, parseDataItems, parsePiService, parsePlcStop, parseS7Pdu, parseSetupCommunication,
-  type S7Pdu, type VarItem,
+  DataItemCursor, isBlockTransfer, parseBlockTransfer, parsePiService, parsePlcStop, parseS7Pdu, parseSetupCommunication,
+  type S7Pdu, type VarItem, type VarRequest,
 } from './records.js';
 import { decodeIdentitySzl, isModuleIdSzl } from './szl.js';
 import { CPU_MODE_NAMES, ROSCTR_NAMES } from './tables.js';
@@ -35,9 +35,24 @@ const MAX_DETAIL_ITEMS = 3;
 
 interface OpenJob {
   fn: number;
-  detail?: string;
-  piService?: string;
+  detail: string | undefined;
+  piService: string | undefined;
 }
+
+/** What a read/write var job's parameter gives its event and its pairing, built once per distinct parameter (var-memo.ts). */
+interface VarJob {
+  req: VarRequest;
+  /** The event's `items` field. */
+  items: Record<string, unknown>[];
+  job: OpenJob;
+}
+
+function varJob(req: VarRequest, fn: number): VarJob {
+  return { req, items: req.items.map(itemFields), job: { fn, detail: itemsDetail(req.items), piService: undefined } };
+}
+
+/** Walks data items; one for the decoder: it is used up within one call. */
+const dataItems = new DataItemCursor();
 
 /** A userdata answer spread over several PDUs ("last data unit: no"). */
 interface UserdataFragments {
@@ -82,7 +97,7 @@ export class S7Decoder implements StreamDecoder {
   private readonly initiatorSide: Side;
   private readonly responderSide: Side;
   private ts = 0;
-  private readonly varRequests = new VarRequestMemo(itemsDetail);
+  private readonly varRequests = new VarRequestMemo(varJob);
 
   constructor(private readonly ctx: DecoderContext) {
     this.initiatorSide = new Side(this, true);
@@ -233,17 +248,13 @@ export class S7Decoder implements StreamDecoder {
     }
     if (pdu.malformed) this.anomaly(pdu.malformed);
     const h = pdu.header;
-    const fields: Record<string, unknown> = {
-      rosctr: h.rosctr,
-      rosctr_name: ROSCTR_NAMES[h.rosctr],
-      pdu_ref: h.pduRef,
-      param_length: h.paramLength,
-      data_length: h.dataLength,
-    };
-    if (h.errorClass !== undefined) {
-      fields.error_class = h.errorClass;
-      fields.error_code = h.errorCode;
-    }
+    // one literal per header layout rather than members added one by one (each addition reshapes the object)
+    const fields: Record<string, unknown> = h.errorClass === undefined
+      ? { rosctr: h.rosctr, rosctr_name: ROSCTR_NAMES[h.rosctr], pdu_ref: h.pduRef, param_length: h.paramLength, data_length: h.dataLength }
+      : {
+        rosctr: h.rosctr, rosctr_name: ROSCTR_NAMES[h.rosctr], pdu_ref: h.pduRef, param_length: h.paramLength, data_length: h.dataLength,
+        error_class: h.errorClass, error_code: h.errorCode,
+      };
     if (pdu.malformed) fields.malformed = pdu.malformed;
     switch (h.rosctr) {
       case ROSCTR_JOB: return this.onJob(side, buf, pdu, fields);
@@ -263,20 +274,20 @@ export class S7Decoder implements StreamDecoder {
     fields.function_code = hex2(fn);
     let detail: string | undefined;
     let piService: string | undefined;
-    if (fn === FN_SETUP_COMMUNICATION) {
-      detail = this.addSetup(buf, po, pe, fields);
-    } else if (fn === FN_READ_VAR || fn === FN_WRITE_VAR) {
-      const parsed = this.varRequests.parse(buf, po, pe);
-      const req = parsed.req;
+    if (fn === FN_READ_VAR || fn === FN_WRITE_VAR) {
+      const v = this.varRequests.parse(buf, po, pe);
+      const req = v.req;
       if (req.malformed) this.anomaly(req.malformed);
       fields.item_count = req.itemCount;
-      fields.items = req.items.map(itemFields);
-      detail = parsed.detail;
-      if (fn === FN_WRITE_VAR) {
-        const data = parseDataItems(buf, dof, de, req.items.length, true);
-        if (data.malformed) this.anomaly(data.malformed);
-        fields.data_items = data.items.map((d) => ({ transport_size: d.transportSize, length: d.length, value_hex: d.valueHex }));
-      }
+      fields.items = v.items;
+      if (fn === FN_WRITE_VAR) fields.data_items = this.writeData(buf, dof, de, req.items.length);
+      // the memo's job record serves every PDU with this parameter
+      this.remember(side, pdu.header.pduRef, v.job);
+      this.emit('s7comm', side, 'request', functionName(fn), functionOperation(fn), v.job.detail, fields);
+      return;
+    }
+    if (fn === FN_SETUP_COMMUNICATION) {
+      detail = this.addSetup(buf, po, pe, fields);
     } else if (isBlockTransfer(fn)) {
       const bt = parseBlockTransfer(buf, po, pe, fn, true);
       if (bt.malformed) this.anomaly(bt.malformed);
@@ -317,10 +328,17 @@ export class S7Decoder implements StreamDecoder {
       const count = pe - po >= 2 ? buf[po + 1] : 0;
       fields.item_count = count;
       if (fn === FN_READ_VAR) {
-        const data = parseDataItems(buf, dof, de, count, false);
-        if (data.malformed) this.anomaly(data.malformed);
-        fields.return_codes = data.items.map((d) => hex2(d.returnCode));
-        fields.data_items = data.items.map((d) => ({ return_code: hex2(d.returnCode), transport_size: d.transportSize, length: d.length }));
+        const codes: string[] = [];
+        const items: Record<string, unknown>[] = [];
+        const c = dataItems.start(dof, de, count);
+        while (c.next(buf)) {
+          const code = hex2(c.returnCode);
+          codes.push(code);
+          items.push({ return_code: code, transport_size: c.transportSize, length: c.length });
+        }
+        if (c.malformed) this.anomaly(c.malformed);
+        fields.return_codes = codes;
+        fields.data_items = items;
       } else {
         const codes: string[] = [];
         for (let i = 0; i < count && dof + i < de; i++) codes.push(hex2(buf[dof + i]));
@@ -338,6 +356,15 @@ export class S7Decoder implements StreamDecoder {
     if (job) fields.function_code = hex2(job.fn);
     const fn = job === undefined ? 'ack' : functionName(job.fn);
     this.emit('s7comm', side, 'response', fn, job === undefined ? 'other' : functionOperation(job.fn, job.piService), job?.detail, fields);
+  }
+
+  /** The event's `data_items` of a write var job (values as hex, up to 16 bytes each). */
+  private writeData(buf: Buffer, off: number, end: number, count: number): Record<string, unknown>[] {
+    const items: Record<string, unknown>[] = [];
+    const c = dataItems.start(off, end, count);
+    while (c.next(buf)) items.push({ transport_size: c.transportSize, length: c.length, value_hex: c.valueHex(buf) });
+    if (c.malformed) this.anomaly(c.malformed);
+    return items;
   }
 
   private addSetup(buf: Buffer, po: number, pe: number, fields: Record<string, unknown>): string | undefined {
@@ -484,8 +511,12 @@ export class S7Decoder implements StreamDecoder {
     fields: Record<string, unknown>, identity?: Omit<IdentityClaim, 'about'>[], facts?: Record<string, string>,
   ): void {
     const { src, dst } = this.ctx.endpoints(side.fromInitiator);
-    const event: Parameters<DecoderContext['emit']>[0] = { protocol, ts: this.ts, flow: this.ctx.flow, src, dst, direction, fn, operation, fields };
-    if (detail) event.detail = detail;
+    const ts = this.ts;
+    const flow = this.ctx.flow;
+    // detail in the literal (most S7 events have one): adding it afterwards would reshape every such event
+    const event: Parameters<DecoderContext['emit']>[0] = detail
+      ? { protocol, ts, flow, src, dst, direction, fn, operation, fields, detail }
+      : { protocol, ts, flow, src, dst, direction, fn, operation, fields };
     // SZL answers describe the PLC that sends them
     if (identity && identity.length) event.identity = identity.map((c) => ({ about: 'src', attribute: c.attribute, value: c.value }));
     if (facts && Object.keys(facts).length) event.facts = facts;

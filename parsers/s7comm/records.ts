@@ -40,30 +40,30 @@ export function isKnownRosctr(r: number): boolean {
   return r === ROSCTR_JOB || r === ROSCTR_ACK || r === ROSCTR_ACK_DATA || r === ROSCTR_USERDATA;
 }
 
+/** Big-endian uint16 at buf[p] (the caller has checked that both bytes are there). */
+function u16(buf: Buffer, p: number): number {
+  return (buf[p] << 8) | buf[p + 1];
+}
+
 /** S7 PDU at buf[off, end), or undefined when it is not S7comm (id, ROSCTR or length). */
 export function parseS7Pdu(buf: Buffer, off: number, end: number): S7Pdu | undefined {
   if (end - off < S7_MIN_PDU || buf[off] !== S7COMM_PROTOCOL_ID || !isKnownRosctr(buf[off + 1])) return undefined;
   const rosctr = buf[off + 1];
   const ack = rosctr === ROSCTR_ACK || rosctr === ROSCTR_ACK_DATA;
-  const header: S7Header = {
-    protocolId: buf[off],
-    rosctr,
-    redundancyId: buf.readUInt16BE(off + 2),
-    pduRef: buf.readUInt16BE(off + 4),
-    paramLength: buf.readUInt16BE(off + 6),
-    dataLength: buf.readUInt16BE(off + 8),
-    headerLength: ack ? S7_HEADER_LEN_ACK : S7_HEADER_LEN,
-  };
-  let malformed: string | undefined;
-  if (ack) {
-    if (end - off >= S7_HEADER_LEN_ACK) {
-      header.errorClass = buf[off + 10];
-      header.errorCode = buf[off + 11];
-    } else malformed = 'header_truncated';
-  }
-  const paramOffset = Math.min(off + header.headerLength, end);
-  let paramEnd = paramOffset + header.paramLength;
-  let dataEnd = paramEnd + header.dataLength;
+  const headerLength = ack ? S7_HEADER_LEN_ACK : S7_HEADER_LEN;
+  const paramLength = u16(buf, off + 6);
+  const dataLength = u16(buf, off + 8);
+  // one literal per layout, so that every header of a layout has the same shape
+  const header: S7Header = ack && end - off >= S7_HEADER_LEN_ACK
+    ? {
+      protocolId: buf[off], rosctr, redundancyId: u16(buf, off + 2), pduRef: u16(buf, off + 4), paramLength, dataLength,
+      errorClass: buf[off + 10], errorCode: buf[off + 11], headerLength,
+    }
+    : { protocolId: buf[off], rosctr, redundancyId: u16(buf, off + 2), pduRef: u16(buf, off + 4), paramLength, dataLength, headerLength };
+  let malformed: string | undefined = ack && header.errorClass === undefined ? 'header_truncated' : undefined;
+  const paramOffset = Math.min(off + headerLength, end);
+  let paramEnd = paramOffset + paramLength;
+  let dataEnd = paramEnd + dataLength;
   if (paramEnd > end) {
     malformed ??= 'parameter_beyond_pdu';
     paramEnd = end;
@@ -72,9 +72,9 @@ export function parseS7Pdu(buf: Buffer, off: number, end: number): S7Pdu | undef
     malformed ??= 'data_beyond_pdu';
     dataEnd = end;
   }
-  const pdu: S7Pdu = { header, paramOffset, paramEnd, dataOffset: paramEnd, dataEnd };
-  if (malformed) pdu.malformed = malformed;
-  return pdu;
+  return malformed === undefined
+    ? { header, paramOffset, paramEnd, dataOffset: paramEnd, dataEnd }
+    : { header, paramOffset, paramEnd, dataOffset: paramEnd, dataEnd, malformed };
 }
 
 // ---------------------------------------------------------------- setup communication
@@ -184,37 +184,94 @@ const MAX_VALUE_BYTES = 16;
  * Data part of write var jobs and read var ack_data: per item return code(1) transport size(1)
  * length(2) value, padded to an even length except after the last item. A failed read item has
  * only the return code and a zero transport size/length.
+ *
+ * The walk itself, without allocating: start(), then each next(buf) reads one item head into the
+ * cursor's members (the decoder builds its event fields from them, parseDataItems builds records).
  */
-export function parseDataItems(buf: Buffer, off: number, end: number, count: number, keepValue: boolean): DataItems {
-  const items: DataItem[] = [];
-  const rec: DataItems = { items };
-  let p = off;
-  for (let i = 0; i < count; i++) {
+export class DataItemCursor {
+  returnCode = 0;
+  transportSize = 0;
+  /** Value bytes present (0 for a failed item). */
+  length = 0;
+  valueOffset = 0;
+  /** False for an item whose value runs past the data part (its head is all there is). */
+  whole = true;
+  /** Set once the data part ended before the announced items did. */
+  malformed: string | undefined = undefined;
+  private p = 0;
+  private end = 0;
+  private left = 0;
+
+  start(off: number, end: number, count: number): this {
+    this.p = off;
+    this.end = end;
+    this.left = count;
+    this.malformed = undefined;
+    return this;
+  }
+
+  /** Reads the next item of buf; false when there is none (all read, or the data part ended). */
+  next(buf: Buffer): boolean {
+    if (this.left <= 0) return false;
+    const p = this.p;
+    const end = this.end;
+    const last = --this.left === 0;
     if (p + 4 > end) {
+      this.left = 0;
       // a lone return code (error without data) is legal for the last item
-      if (p + 1 <= end && p + 4 > end && i === count - 1) items.push({ returnCode: buf[p], transportSize: 0, length: 0 });
-      else rec.malformed = 'data_item_truncated';
-      break;
+      if (p + 1 <= end && last) {
+        this.returnCode = buf[p];
+        this.transportSize = 0;
+        this.length = 0;
+        this.whole = true;
+        return true;
+      }
+      this.malformed = 'data_item_truncated';
+      return false;
     }
     const returnCode = buf[p];
     const transportSize = buf[p + 1];
-    const raw = buf.readUInt16BE(p + 2);
+    const raw = (buf[p + 2] << 8) | buf[p + 3];
     const inBits = transportSize === DTS_BIT || transportSize === DTS_BYTE_WORD_DWORD || transportSize === DTS_INTEGER;
     // a failed item (return code other than success / reserved) has its head only, whatever its length says
     const hasValue = returnCode === RETURN_SUCCESS || returnCode === RETURN_RESERVED;
     const length = hasValue ? (inBits ? (raw + 7) >>> 3 : raw) : 0;
     const v = p + 4;
+    this.returnCode = returnCode;
+    this.transportSize = transportSize;
+    this.length = length;
+    this.valueOffset = v;
     if (v + length > end) {
-      rec.malformed = 'data_item_truncated';
-      items.push({ returnCode, transportSize, length });
-      break;
+      this.left = 0;
+      this.malformed = 'data_item_truncated';
+      this.whole = false;
+      return true;
     }
-    const item: DataItem = { returnCode, transportSize, length };
-    if (keepValue && length > 0) item.valueHex = buf.toString('hex', v, v + Math.min(length, MAX_VALUE_BYTES));
-    items.push(item);
-    p = v + length;
-    if (length & 1 && i < count - 1) p++; // fill byte
+    this.whole = true;
+    this.p = v + length + (length & 1 && !last ? 1 : 0); // fill byte
+    return true;
   }
+
+  /** Up to 16 bytes of the current item's value, hex; undefined when it has none. */
+  valueHex(buf: Buffer): string | undefined {
+    return this.whole && this.length > 0 ? buf.toString('hex', this.valueOffset, this.valueOffset + Math.min(this.length, MAX_VALUE_BYTES)) : undefined;
+  }
+}
+
+const cursor = new DataItemCursor();
+
+/** The data items as records (see DataItemCursor for the layout). */
+export function parseDataItems(buf: Buffer, off: number, end: number, count: number, keepValue: boolean): DataItems {
+  const items: DataItem[] = [];
+  const rec: DataItems = { items };
+  const c = cursor.start(off, end, count);
+  while (c.next(buf)) {
+    const item: DataItem = { returnCode: c.returnCode, transportSize: c.transportSize, length: c.length };
+    const valueHex = keepValue ? c.valueHex(buf) : undefined;
+    if (valueHex !== undefined) item.valueHex = valueHex;
+    items.push(item);
+  }
+  if (c.malformed) rec.malformed = c.malformed;
   return rec;
 }
 

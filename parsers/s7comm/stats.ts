@@ -3,7 +3,7 @@
  * s7commplus events: PDUs per ROSCTR, job and ack_data functions, userdata group:subfunction, SZL
  * ids, order numbers, PLC stops, PI services, servers, clients and S7comm-plus frames.
  */
-import type { ProtocolEvent, ProtocolStats } from '../types.js';
+import type { Endpoint, ProtocolEvent, ProtocolStats } from '../types.js';
 import { FN_PLC_STOP, ROSCTR_ACK_DATA, ROSCTR_JOB, ROSCTR_USERDATA } from './constants.js';
 import { hex2 } from './classify.js';
 import { serverEndpoint } from './decoder.js';
@@ -33,7 +33,8 @@ function bump(m: Record<string, number>, k: string): void {
 export class S7Stats implements ProtocolStats {
   private seen = false;
   private pdus = 0;
-  private readonly byRosctr: Record<string, number> = { '1': 0, '2': 0, '3': 0, '7': 0 };
+  /** By ROSCTR number (integer keys: the section lists them in ascending order, as it would as strings). */
+  private readonly byRosctr: Record<number, number> = { 1: 0, 2: 0, 3: 0, 7: 0 };
   private readonly jobFunctions: Record<string, number> = {};
   private readonly ackdataFunctions: Record<string, number> = {};
   private readonly userdata: Record<string, number> = {};
@@ -43,6 +44,8 @@ export class S7Stats implements ProtocolStats {
   private readonly piServices = new Set<string>();
   private readonly servers = new EndpointTextSet();
   private readonly clients = new Set<string>();
+  /** Server endpoint → the client endpoint last counted with it: a conversation's peers are counted once, not per PDU. */
+  private readonly counted = new WeakMap<Endpoint, Endpoint>();
   private plusFrames = 0;
 
   onEvent(event: ProtocolEvent<object>): void {
@@ -58,7 +61,7 @@ export class S7Stats implements ProtocolStats {
     if (typeof rosctr !== 'number') return; // COTP connect events are not S7 PDUs
     this.peers(event);
     this.pdus++;
-    bump(this.byRosctr, String(rosctr));
+    this.byRosctr[rosctr] = (this.byRosctr[rosctr] ?? 0) + 1;
     const fc = typeof f.function_code === 'string' ? f.function_code : undefined;
     if (rosctr === ROSCTR_JOB && fc) {
       bump(this.jobFunctions, fc);
@@ -66,18 +69,21 @@ export class S7Stats implements ProtocolStats {
       if (typeof f.pi_service === 'string' && f.pi_service) this.piServices.add(f.pi_service);
     } else if (rosctr === ROSCTR_ACK_DATA && fc && f.param_length !== 0) {
       bump(this.ackdataFunctions, fc);
-    } else if (rosctr === ROSCTR_USERDATA && typeof f.function_group === 'number' && typeof f.subfunction === 'number') {
-      bump(this.userdata, `${f.function_group}:${f.subfunction}`);
+    } else if (rosctr === ROSCTR_USERDATA) {
+      if (typeof f.function_group === 'number' && typeof f.subfunction === 'number') bump(this.userdata, `${f.function_group}:${f.subfunction}`);
+      // SZL ids and order numbers come in userdata only (read SZL): other PDUs skip looking for them
+      if (typeof f.szl_id === 'string') this.szlIds.add(f.szl_id);
+      if (typeof f.szl_answer_id === 'string') this.szlIds.add(f.szl_answer_id);
+      if (Array.isArray(f.order_numbers)) for (const o of f.order_numbers) if (typeof o === 'string') this.orderNumbers.add(o);
     }
-    if (typeof f.szl_id === 'string') this.szlIds.add(f.szl_id);
-    if (typeof f.szl_answer_id === 'string') this.szlIds.add(f.szl_answer_id);
-    if (Array.isArray(f.order_numbers)) for (const o of f.order_numbers) if (typeof o === 'string') this.orderNumbers.add(o);
   }
 
   private peers(event: ProtocolEvent<object>): void {
     this.seen = true;
     const server = serverEndpoint(event.src, event.dst, event.direction);
     const client = server === event.src ? event.dst : event.src;
+    if (this.counted.get(server) === client) return;
+    this.counted.set(server, client);
     this.servers.add(server);
     this.clients.add(client.ip);
   }

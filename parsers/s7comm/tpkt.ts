@@ -16,7 +16,14 @@ export interface TpktSink {
   skipped(bytes: number): void;
 }
 
-const COTP_TYPES = new Set([COTP_CR, COTP_CC, COTP_DR, COTP_DC, COTP_DT, COTP_ED, COTP_AK, COTP_EA, COTP_RJ, COTP_ER]);
+/** Known TPDU codes, by high nibble (a table: this is judged once per TPKT). */
+const COTP_TYPES = new Uint8Array(16);
+for (const t of [COTP_CR, COTP_CC, COTP_DR, COTP_DC, COTP_DT, COTP_ED, COTP_AK, COTP_EA, COTP_RJ, COTP_ER]) COTP_TYPES[t >> 4] = 1;
+
+/** The TPKT length field (big-endian, header included) of the header at buf[off]. */
+function tpktLength(buf: Buffer, off: number): number {
+  return (buf[off + 2] << 8) | buf[off + 3];
+}
 
 /**
  * A TPKT header at buf[off] that is worth trusting: version 3, reserved 0, a length that can hold a
@@ -25,10 +32,10 @@ const COTP_TYPES = new Set([COTP_CR, COTP_CC, COTP_DR, COTP_DC, COTP_DT, COTP_ED
 export function plausibleTpkt(buf: Buffer, off: number, end: number): boolean {
   if (end - off < TPKT_HEADER_LEN) return buf[off] === TPKT_VERSION && (end - off < 2 || buf[off + 1] === 0);
   if (buf[off] !== TPKT_VERSION || buf[off + 1] !== 0) return false;
-  const len = buf.readUInt16BE(off + 2);
+  const len = tpktLength(buf, off);
   if (len < TPKT_MIN_LEN) return false;
   if (end - off > 4 && buf[off + 4] > len - 5) return false;
-  if (end - off > 5 && !COTP_TYPES.has(buf[off + 5] & 0xf0)) return false;
+  if (end - off > 5 && COTP_TYPES[buf[off + 5] >> 4] === 0) return false;
   return true;
 }
 
@@ -38,7 +45,7 @@ const TPKT_JUDGED_LEN = TPKT_HEADER_LEN + 2;
 /** The TPKT length at buf[off, off + avail) (header included), NEED_MORE or GARBAGE, as plausibleTpkt judges it. */
 export function measureTpkt(buf: Buffer, off: number, avail: number): number {
   if (!plausibleTpkt(buf, off, off + avail)) return GARBAGE;
-  return avail < TPKT_HEADER_LEN ? NEED_MORE : buf.readUInt16BE(off + 2);
+  return avail < TPKT_HEADER_LEN ? NEED_MORE : tpktLength(buf, off);
 }
 
 /** First offset in [from, end) where a plausible TPKT starts (end when none). */

@@ -1,36 +1,34 @@
 /**
  * The parameter of read/write var jobs, parsed once per distinct byte sequence per connection: an HMI or
  * SCADA poller sends the same item list for the life of the connection, and parsing it builds address
- * strings ("DB1.DBX0.0") and the detail text every time. The parsed record is never modified by its users.
+ * strings ("DB1.DBX0.0"), the detail text and the event's item fields every time. What is built from the
+ * parsed request is shared by the events of every PDU with these bytes: its users never modify it.
  */
-import { parseVarRequest, type VarItem, type VarRequest } from './records.js';
+import { parseVarRequest, type VarRequest } from './records.js';
 
 /** Longer parameters (many items) are parsed every time rather than copied. */
 const MAX_MEMO_PARAM = 128;
 
-export interface ParsedVarRequest {
-  req: VarRequest;
-  detail: string | undefined;
-}
-
-export class VarRequestMemo {
-  private readonly bytes = Buffer.alloc(MAX_MEMO_PARAM);
+export class VarRequestMemo<T> {
+  /** The parameter bytes `last` was built from (allocated on the first one kept). */
+  private bytes: Buffer | undefined;
   private len = -1;
-  private last: ParsedVarRequest | undefined;
+  private last: T | undefined;
 
-  constructor(private readonly describe: (items: VarItem[]) => string | undefined) {}
+  /** `build` makes what the caller keeps of a request; `fn` is the parameter's function code. */
+  constructor(private readonly build: (req: VarRequest, fn: number) => T) {}
 
-  parse(buf: Buffer, off: number, end: number): ParsedVarRequest {
+  parse(buf: Buffer, off: number, end: number): T {
     const n = end - off;
-    if (n === this.len && this.last !== undefined && sameBytes(this.bytes, buf, off, n)) return this.last;
-    const req = parseVarRequest(buf, off, end);
-    const parsed: ParsedVarRequest = { req, detail: this.describe(req.items) };
+    const bytes = this.bytes;
+    if (n === this.len && bytes !== undefined && sameBytes(bytes, buf, off, n)) return this.last!;
+    const built = this.build(parseVarRequest(buf, off, end), buf[off]);
     if (n <= MAX_MEMO_PARAM) {
-      buf.copy(this.bytes, 0, off, end);
+      buf.copy((this.bytes ??= Buffer.allocUnsafe(MAX_MEMO_PARAM)), 0, off, end);
       this.len = n;
-      this.last = parsed;
+      this.last = built;
     }
-    return parsed;
+    return built;
   }
 }
 
