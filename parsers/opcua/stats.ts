@@ -33,6 +33,7 @@ function sameEndpoint(a: Endpoint, b: Endpoint): boolean {
 }
 
 export class OpcuaStats implements ProtocolStats {
+  readonly protocols = ['opcua'];
   private readonly messages = new Map<string, number>(COUNTED_MESSAGE_TYPES.map((t) => [t, 0]));
   private readonly services = new Map<number, number>();
   private readonly policies = new Set<string>();

@@ -31,6 +31,8 @@ function bump(m: Record<string, number>, k: string): void {
 }
 
 export class S7Stats implements ProtocolStats {
+  /** The oracle's s7comm section counts S7comm-plus frames too (`s7commplus_frames`). */
+  readonly protocols = ['s7comm', 's7commplus'];
   private seen = false;
   private pdus = 0;
   /** By ROSCTR number (integer keys: the section lists them in ascending order, as it would as strings). */
