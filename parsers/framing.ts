@@ -86,17 +86,17 @@ export class PduFramer {
     return this.pendLen;
   }
 
-  /** The next in-order bytes of this direction. */
-  push(data: Buffer): void {
-    if (this.givenUp || data.length === 0) return;
+  /** The next in-order bytes of this direction: data[start, end) (the whole of data by default). */
+  push(data: Buffer, start = 0, end = data.length): void {
+    if (this.givenUp || end <= start) return;
     const lost = this.startLost;
     this.startLost = false;
-    let off = 0;
+    let off = start;
     if (this.pendLen > 0) {
-      off = this.completePending(data);
+      off = this.completePending(data, start, end);
       if (off < 0) return;
     }
-    this.run(data, off, !lost);
+    this.run(data, off, end, lost ? -1 : start);
   }
 
   /** Bytes were lost before the next chunk: reset(), and that chunk does not start a PDU as sent. Returns reset()'s count. */
@@ -130,10 +130,11 @@ export class PduFramer {
     }
   }
 
-  /** Whole PDUs from data[off, n); the tail that is a PDU's start is carried over. */
-  /** `isChunk`: data[0] is the first byte of a chunk as sent (for atChunkStart). */
-  private run(data: Buffer, off: number, isChunk: boolean): void {
-    const n = data.length;
+  /**
+   * Whole PDUs from data[off, n); the tail that is a PDU's start is carried over. `chunkStart`: where the
+   * chunk as sent starts (for atChunkStart), -1 when that is not known (after a gap, in re-scanned bytes).
+   */
+  private run(data: Buffer, off: number, n: number, chunkStart: number): void {
     while (off < n) {
       const rem = n - off;
       const m = this.measure(data, off, rem);
@@ -149,32 +150,31 @@ export class PduFramer {
         continue;
       }
       if (m === NEED_MORE || m > rem) {
-        this.keep(data, off, n, m === NEED_MORE ? this.headerLen : m, isChunk && off === 0);
+        this.keep(data, off, n, m === NEED_MORE ? this.headerLen : m, off === chunkStart);
         return;
       }
       this.validSeen = true;
-      this.sink.pdu(data, off, off + m, isChunk && off === 0);
+      this.sink.pdu(data, off, off + m, off === chunkStart);
       off += m;
     }
   }
 
-  /** Adds data's first bytes to the carried-over PDU; returns where the rest of data starts, or -1 when data is used up. */
-  private completePending(data: Buffer): number {
-    const n = data.length;
+  /** Adds the first bytes of data[start, n) to the carried-over PDU; returns where the rest starts, or -1 when they are used up. */
+  private completePending(data: Buffer, start: number, n: number): number {
     let pend = this.pend!;
-    let off = 0;
+    let off = start;
     if (this.pendTotal === 0) {
-      const take = Math.min(this.headerLen - this.pendLen, n);
-      data.copy(pend, this.pendLen, 0, take);
+      const take = Math.min(this.headerLen - this.pendLen, n - off);
+      data.copy(pend, this.pendLen, off, off + take);
       this.pendLen += take;
-      off = take;
+      off += take;
       if (this.pendLen < this.headerLen) {
         // data is used up and the header is still short: judge what there is only if asked to
-        if (this.judgeShort && this.measure(pend, 0, this.pendLen) === GARBAGE) return this.garbageInPending(data, off);
+        if (this.judgeShort && this.measure(pend, 0, this.pendLen) === GARBAGE) return this.garbageInPending(data, off, n);
         return -1;
       }
       const m = this.measure(pend, 0, this.pendLen);
-      if (m === GARBAGE) return this.garbageInPending(data, off);
+      if (m === GARBAGE) return this.garbageInPending(data, off, n);
       this.pendTotal = m;
       if (pend.length < m) {
         const bigger = Buffer.allocUnsafe(m);
@@ -199,17 +199,17 @@ export class PduFramer {
    * The carried-over header turned out to be garbage. Without resync the rest of this chunk goes with
    * it; with resync the search goes on through the held bytes and the chunk (rare: one copy).
    */
-  private garbageInPending(data: Buffer, off: number): number {
+  private garbageInPending(data: Buffer, off: number, n: number): number {
     const held = this.pendLen;
     this.pendLen = 0;
     if (!this.resync) {
       this.skip(this.pend!, 0, held);
       return -1;
     }
-    const work = Buffer.allocUnsafe(held + data.length - off);
+    const work = Buffer.allocUnsafe(held + n - off);
     this.pend!.copy(work, 0, 0, held);
-    data.copy(work, held, off);
-    this.run(work, 0, false);
+    data.copy(work, held, off, n);
+    this.run(work, 0, work.length, -1);
     return -1;
   }
 

@@ -133,6 +133,13 @@ export interface StreamDecoder {
    * UDP: one whole datagram. `data` is only valid during the call: copy what you keep.
    */
   onData(fromInitiator: boolean, data: Buffer, ts: number): void;
+  /**
+   * onData with the bytes in place: data[start, end), valid only during the call. A decoder that has it is
+   * handed its segments and datagrams this way, so that no Buffer view is made for each one (a view is
+   * ~100 bytes of garbage and tens of nanoseconds; a capture makes one per packet). onData then stays
+   * the convenient form, for tests and callers holding a Buffer of their own.
+   */
+  onBytes?(fromInitiator: boolean, data: Buffer, start: number, end: number, ts: number): void;
   /** TCP only: `bytes` bytes are missing before the next onData of this direction. Resynchronise. */
   onGap?(fromInitiator: boolean, bytes: number, ts: number): void;
   /** The flow ended or the capture is over: flush partial state. */

@@ -171,7 +171,7 @@ export class FlowTable implements FlowOwner {
       // an ACK can only prove queued bytes lost: with nothing queued the other stream need not be touched
       if (flags & TCP_ACK && flow.queuedSegments > 0) (fromInitiator ? flow.fromResponderStream! : flow.fromInitiatorStream!).acked(f.ack, ts);
     } else if (payloadLen > 0) {
-      flow.datagram(fromInitiator, f.data.subarray(f.payload, f.payloadEnd), ts);
+      flow.datagram(fromInitiator, f.data, f.payload, f.payloadEnd, ts);
     }
   }
 

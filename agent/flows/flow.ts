@@ -98,14 +98,9 @@ export class Flow implements DecoderContext, StreamSink {
     }
   }
 
-  /** Reassembled bytes of one direction into the decoder (TcpDirection's sink). */
-  streamData(fromInitiator: boolean, bytes: Buffer, ts: number): void {
-    if (this.state !== DecodeState.Decoding) return;
-    try {
-      this.decoder!.onData(fromInitiator, bytes, ts);
-    } catch (err) {
-      this.failed(err);
-    }
+  /** Reassembled bytes data[start, end) of one direction into the decoder (TcpDirection's sink). */
+  streamData(fromInitiator: boolean, data: Buffer, start: number, end: number, ts: number): void {
+    this.bytes(fromInitiator, data, start, end, ts);
   }
 
   streamGap(fromInitiator: boolean, bytes: number, ts: number): void {
@@ -117,11 +112,18 @@ export class Flow implements DecoderContext, StreamSink {
     }
   }
 
-  /** Hand a datagram (UDP) to the decoder. */
-  datagram(fromInitiator: boolean, data: Buffer, ts: number): void {
+  /** Hand a datagram (UDP), data[start, end), to the decoder. */
+  datagram(fromInitiator: boolean, data: Buffer, start: number, end: number, ts: number): void {
+    this.bytes(fromInitiator, data, start, end, ts);
+  }
+
+  /** In place to a decoder that takes bytes in place (StreamDecoder.onBytes), else as a Buffer view. */
+  private bytes(fromInitiator: boolean, data: Buffer, start: number, end: number, ts: number): void {
     if (this.state !== DecodeState.Decoding) return;
+    const d = this.decoder!;
     try {
-      this.decoder!.onData(fromInitiator, data, ts);
+      if (d.onBytes) d.onBytes(fromInitiator, data, start, end, ts);
+      else d.onData(fromInitiator, data.subarray(start, end), ts);
     } catch (err) {
       this.failed(err);
     }

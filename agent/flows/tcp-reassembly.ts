@@ -17,7 +17,8 @@ export function seqDiff(a: number, b: number): number {
 export interface StreamSink {
   /** Segments queued out of order in both directions of the flow (kept by its TcpDirections). */
   queuedSegments: number;
-  streamData(fromInitiator: boolean, bytes: Buffer, ts: number): void;
+  /** In-order bytes data[start, end), valid only during the call. */
+  streamData(fromInitiator: boolean, data: Buffer, start: number, end: number, ts: number): void;
   streamGap(fromInitiator: boolean, bytes: number, ts: number): void;
 }
 
@@ -74,7 +75,7 @@ export class TcpDirection {
         return;
       }
       this.retransmittedBytes += skip;
-      this.deliver(data.subarray(start + skip, end), ts);
+      this.deliver(data, start + skip, end, ts);
       this.drain(ts);
       return;
     }
@@ -103,9 +104,9 @@ export class TcpDirection {
     while (this.pending.length > 0) this.skipToPending(ts);
   }
 
-  private deliver(bytes: Buffer, ts: number): void {
-    this.next = (this.next + bytes.length) | 0;
-    this.sink.streamData(this.fromInitiator, bytes, ts);
+  private deliver(data: Buffer, start: number, end: number, ts: number): void {
+    this.next = (this.next + end - start) | 0;
+    this.sink.streamData(this.fromInitiator, data, start, end, ts);
   }
 
   /** Deliver queued segments that have become in-order. */
@@ -118,7 +119,7 @@ export class TcpDirection {
       this.sink.queuedSegments--;
       this.pendingBytes -= p.bytes.length;
       const skip = -d;
-      if (skip < p.bytes.length) this.deliver(p.bytes.subarray(skip), ts);
+      if (skip < p.bytes.length) this.deliver(p.bytes, skip, p.bytes.length, ts);
       else this.retransmittedBytes += p.bytes.length;
     }
   }

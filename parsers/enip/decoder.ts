@@ -199,13 +199,18 @@ export class EnipDecoder implements StreamDecoder {
   }
 
   onData(fromInitiator: boolean, data: Buffer, ts: number): void {
+    this.onBytes(fromInitiator, data, 0, data.length, ts);
+  }
+
+  onBytes(fromInitiator: boolean, data: Buffer, start: number, end: number, ts: number): void {
     const side = fromInitiator ? this.a : this.b;
-    if (side.framer.givenUp || data.length === 0) return;
+    if (side.framer.givenUp || end <= start) return;
     side.ts = ts;
     try {
       const ends = side.ends ?? (side.ends = this.ctx.endpoints(fromInitiator));
-      if (this.ctx.flow.transport === 'udp') this.datagram(side, ends, data, ts);
-      else side.framer.push(data);
+      // a datagram is rare (I/O, ListIdentity) and is taken apart as a Buffer of its own
+      if (this.ctx.flow.transport === 'udp') this.datagram(side, ends, data.subarray(start, end), ts);
+      else side.framer.push(data, start, end);
     } catch (err) {
       // A bug here must not take the pipeline down: count it and start this direction afresh.
       side.framer.reset();

@@ -74,11 +74,15 @@ export class ModbusDecoder implements StreamDecoder, PduSink {
   constructor(private readonly ctx: DecoderContext) {}
 
   onData(fromInitiator: boolean, data: Buffer, ts: number): void {
+    this.onBytes(fromInitiator, data, 0, data.length, ts);
+  }
+
+  onBytes(fromInitiator: boolean, data: Buffer, start: number, end: number, ts: number): void {
     this.fromInitiator = fromInitiator;
     this.ts = ts;
     const framer = fromInitiator ? this.fromInitiatorFramer : this.fromResponderFramer;
     try {
-      framer.push(data);
+      framer.push(data, start, end);
     } catch (err) {
       // A bug here must not take the pipeline down: count it and start this direction afresh.
       framer.reset();

@@ -105,10 +105,14 @@ export class S7Decoder implements StreamDecoder {
   }
 
   onData(fromInitiator: boolean, data: Buffer, ts: number): void {
+    this.onBytes(fromInitiator, data, 0, data.length, ts);
+  }
+
+  onBytes(fromInitiator: boolean, data: Buffer, start: number, end: number, ts: number): void {
     this.ts = ts;
     const side = fromInitiator ? this.initiatorSide : this.responderSide;
     try {
-      side.framer.push(data);
+      side.framer.push(data, start, end);
     } catch (err) {
       // a decoding bug must not take the pipeline down: count it and resynchronise
       this.anomaly('decoder_error', err instanceof Error ? err.message : String(err));

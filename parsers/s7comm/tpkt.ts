@@ -67,8 +67,8 @@ export class TpktFramer implements PduSink {
     this.framer = new PduFramer(this, { headerLen: TPKT_JUDGED_LEN, measure: measureTpkt, resync: findTpkt, judgeShortHeader: true });
   }
 
-  push(data: Buffer): void {
-    this.framer.push(data);
+  push(data: Buffer, start = 0, end = data.length): void {
+    this.framer.push(data, start, end);
   }
 
   /** Bytes were lost: whatever was pending is incomplete, and the next bytes may start mid-PDU. */
