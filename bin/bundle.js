@@ -3,7 +3,7 @@
 // own, no package) into dist/bundle/, for the main thread and for the shard worker threads. Node 20 loads
 // 130 ES modules in ~100 ms, one bundle in ~30: start-up is a tenth of a million-packet analysis, and each
 // worker thread pays it again before its shard can start. The unbundled dist/ stays what everything else runs.
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -14,6 +14,8 @@ if (!existsSync(entry('agent/stats.js'))) {
   console.error('bundle: dist/agent/stats.js is missing: run tsc first');
   process.exit(1);
 }
+// esbuild names chunks by content hash: old ones would pile up
+rmSync(entry('bundle'), { recursive: true, force: true });
 await build({
   // the names matter: shard-pool finds the worker as ./shard-worker.js next to the module that starts it
   entryPoints: { stats: entry('agent/stats.js'), 'shard-worker': entry('agent/shard-worker.js') },
