@@ -329,6 +329,74 @@ describe('resynchronisation and malformed input', () => {
   });
 });
 
+describe('bytes in place (onBytes)', () => {
+  /**
+   * A conversation with every framing path: handshake, a read and its response in one segment, a
+   * two-chunk write, a chunk split over three segments, a bad header, a gap with resync, and a direction
+   * that starts mid-message. Segments are [fromInitiator, bytes] or a gap of n bytes.
+   */
+  function conversation(): Array<[boolean, Buffer] | number> {
+    const read = msg(7, 5, encodeBody('ReadRequest', { nodesToRead: [{ nodeId: 'i=2258', attributeId: 13 }] }));
+    const response = msg(7, 5, encodeBody('ReadResponse', { results: [{ value: { dataType: 'Double', value: 1.5 } }] }));
+    const write = encodeBody('WriteRequest', { nodesToWrite: [{ nodeId: 'ns=2;s=Valve', attributeId: 13, value: { value: { dataType: 'Boolean', value: true } } }] });
+    const browse = msg(7, 9, encodeBody('BrowseRequest', {}));
+    return [
+      ...handshake(7),
+      [true, Buffer.concat([read, read])],
+      [false, Buffer.concat([response, response.subarray(0, 5)])],
+      [false, response.subarray(5, 30)],
+      [false, response.subarray(30)],
+      [true, msg(7, 6, write.subarray(0, 12), { chunkType: 'C' })],
+      [true, Buffer.concat([msg(7, 6, write.subarray(12)), chunk('MSG', 'F', Buffer.alloc(4), 12), browse])],
+      [true, browse.subarray(0, 20)],
+      500,
+      [true, Buffer.concat([Buffer.alloc(13, 0x20), msg(99, 1, Buffer.alloc(10)), browse])],
+    ];
+  }
+
+  function run(feed: (dec: ReturnType<typeof opcuaModule.createDecoder>, from: boolean, seg: Buffer, ts: number) => void) {
+    const ctx = new FakeContext();
+    const dec = opcuaModule.createDecoder(ctx);
+    // The responder's first bytes are the tail of a message: its direction starts mid-stream.
+    const tail = msg(7, 1, encodeBody('ReadResponse', {}));
+    feed(dec, false, Buffer.concat([tail.subarray(9), tail]), 1);
+    conversation().forEach((s, i) => (typeof s === 'number' ? dec.onGap!(true, s, 10 + i) : feed(dec, s[0], s[1], 10 + i)));
+    dec.onEnd!(99);
+    return ctx;
+  }
+
+  it('decodes ranges of a larger buffer exactly as the same bytes given as Buffers', () => {
+    const byData = run((dec, from, seg, ts) => dec.onData(from, seg, ts));
+    // Each segment in the middle of a buffer whose other bytes look like OPC UA: reading outside the range shows.
+    const noise = msg(7, 77, encodeBody('ReadRequest', {}));
+    const byBytes = run((dec, from, seg, ts) => {
+      const buf = Buffer.concat([noise, seg, noise]);
+      dec.onBytes!(from, buf, noise.length, noise.length + seg.length, ts);
+      buf.fill(0xee); // the range is valid only during the call: nothing may be kept of it
+    });
+    expect(byData.events.map((e) => e.fn)).toEqual([
+      'ReadResponse', 'Hello', 'Acknowledge', 'OpenSecureChannelRequest', 'OpenSecureChannelResponse',
+      'ReadRequest', 'ReadRequest', 'ReadResponse', 'ReadResponse', 'WriteRequest', 'BrowseRequest', 'BrowseRequest',
+    ]);
+    expect(byData.kinds()).toEqual(['opcua_midstream', 'opcua_bad_header', 'opcua_resync', 'opcua_gap', 'opcua_resync']);
+    expect(JSON.stringify(byBytes.events)).toBe(JSON.stringify(byData.events));
+    expect(byBytes.anomalies).toEqual(byData.anomalies);
+  });
+
+  it('frames a range that ends inside a header, then completes it from the next call', () => {
+    const read = msg(7, 5, encodeBody('ReadRequest', {}));
+    const ctx = new FakeContext();
+    const dec = opcuaModule.createDecoder(ctx);
+    for (const [i, s] of handshake(7).entries()) dec.onData(s[0], s[1], i);
+    const buf = Buffer.concat([Buffer.alloc(3), read, read]);
+    dec.onBytes!(true, buf, 3, 3 + read.length + 6, 10); // one whole chunk, then 6 bytes of the next header
+    dec.onBytes!(true, buf, 3 + read.length + 6, buf.length, 11);
+    dec.onEnd!(12);
+    expect(ctx.events.slice(4).map((e) => [e.fn, e.ts, (e.fields as any).requestId])).toEqual([['ReadRequest', 10, 5], ['ReadRequest', 11, 5]]);
+    expect(ctx.anomalies).toEqual([]);
+  });
+});
+
 describe('stats section', () => {
   it('counts messages per chunk, services per message, and names servers with IPv6 brackets', () => {
     const flow = { id: 'tcp v6', transport: 'tcp' as const, initiator: { ip: '::1', port: 50500 }, responder: { ip: '::1', port: 12001 } };

@@ -9,15 +9,15 @@ import {
   DECODED_SERVICES, type ApplicationSummary, type EndpointSummary,
 } from './bodies.js';
 import {
-  CHUNK_ABORT, CHUNK_FINAL, HEADER_LEN, MAX_CHUNKS_PER_MESSAGE, MAX_MESSAGE_BYTES, MAX_PENDING_MESSAGES,
+  CHUNK_ABORT, CHUNK_FINAL, HEADER_LEN, MAX_CHUNK_SIZE, MAX_CHUNKS_PER_MESSAGE, MAX_MESSAGE_BYTES, MAX_PENDING_MESSAGES,
   MAX_RESYNC_CHUNK_SIZE, POLICY_NONE_URI, RESYNC_TAIL, SECURITY_MODE_NAMES, SECURITY_MODE_NONE,
   SECURITY_MODE_SIGN, SECURITY_MODE_SIGN_AND_ENCRYPT, SYMMETRIC_SIGNATURE_LEN, type MessageType,
 } from './constants.js';
 import { opcuaLib, type OpcuaLib } from './lib.js';
 import { SERVICES } from './services.js';
 import {
-  findHeader, NO_TYPE_ID, parseHeader, policyShortName, requestIdAt, responseStatusAt, SEQUENCE_HEADER_LEN, statusHex,
-  SYMMETRIC_SEQUENCE_OFFSET, typeIdAt, typeIdLength, type ChunkHeader,
+  findHeader, NO_TYPE_ID, policyShortName, readHeader, requestIdAt, responseStatusAt, SEQUENCE_HEADER_LEN,
+  statusHex, SYMMETRIC_SEQUENCE_OFFSET, typeIdAt, typeIdLength, type ChunkHeader,
 } from './wire.js';
 
 /** Keys of opaque messages in the reassembly map (their request id is encrypted). */
@@ -69,6 +69,8 @@ export class OpcuaDecoder implements StreamDecoder {
   private readonly dirs: [DirectionState, DirectionState];
   private readonly channel: ChannelState = {};
   private readonly done: Assembled = { chunks: 0, aborted: false, body: undefined, start: 0, end: 0 };
+  /** The header of the chunk being framed: filled by readHeader, read at once (no record per chunk). */
+  private readonly header: ChunkHeader = { type: 'MSG', chunk: 0, size: 0 };
 
   constructor(private readonly ctx: DecoderContext) {
     this.dirs = [newDirection(), newDirection()];
@@ -83,31 +85,45 @@ export class OpcuaDecoder implements StreamDecoder {
   }
 
   onData(fromInitiator: boolean, data: Buffer, ts: number): void {
+    this.onBytes(fromInitiator, data, 0, data.length, ts);
+  }
+
+  /**
+   * The next bytes of one direction, data[start, end) (valid only during the call). Whole chunks are
+   * framed where they lie; only the bytes of a chunk that continues in a later segment are copied.
+   */
+  onBytes(fromInitiator: boolean, data: Buffer, start: number, end: number, ts: number): void {
     const d = this.dirs[fromInitiator ? 0 : 1];
     let b: Buffer;
+    let from: number;
+    let to: number;
     let owned = false;
     if (d.partsLen > 0) {
-      d.parts.push(Buffer.from(data));
-      d.partsLen += data.length;
+      d.parts.push(copyRange(data, start, end));
+      d.partsLen += end - start;
       if (d.partsLen < d.need) return;
       b = d.parts.length === 1 ? d.parts[0]! : Buffer.concat(d.parts, d.partsLen);
+      from = 0;
+      to = b.length;
       owned = true;
       d.parts = [];
       d.partsLen = 0;
     } else {
       b = data;
+      from = start;
+      to = end;
     }
     let off: number;
     try {
-      off = this.frame(d, fromInitiator, b, ts);
+      off = this.frame(d, fromInitiator, b, from, to, ts);
     } catch (err) {
       // A bug of ours must not take the pipeline down: count it and hunt for the next header.
       this.ctx.anomaly('opcua_internal', err instanceof Error ? err.message : String(err));
       d.mode = 'resync';
-      off = b.length;
+      off = to;
     }
-    if (off < b.length) {
-      const rest = owned ? b.subarray(off) : Buffer.from(b.subarray(off));
+    if (off < to) {
+      const rest = owned ? b.subarray(off, to) : copyRange(b, off, to);
       d.parts.push(rest);
       d.partsLen = rest.length;
     }
@@ -133,16 +149,17 @@ export class OpcuaDecoder implements StreamDecoder {
     }
   }
 
-  /** Split `b` into chunks; returns the offset of the first byte not consumed. */
-  private frame(d: DirectionState, fromInitiator: boolean, b: Buffer, ts: number): number {
-    let off = 0;
+  /** Split b[from, to) into chunks; returns the offset of the first byte not consumed. */
+  private frame(d: DirectionState, fromInitiator: boolean, b: Buffer, from: number, to: number, ts: number): number {
+    const h = this.header;
+    let off = from;
     for (;;) {
       if (d.mode !== 'synced') {
         // After a gap the channel id rules out false headers; at the start of a direction nothing is
         // known about this side's bytes yet, so any plausible header will do.
-        const i = findHeader(b, off, MAX_RESYNC_CHUNK_SIZE, d.mode === 'resync' ? this.channel.id : undefined);
+        const i = findHeader(b, off, to, MAX_RESYNC_CHUNK_SIZE, d.mode === 'resync' ? this.channel.id : undefined);
         if (i < 0) {
-          const keepFrom = Math.max(off, b.length - RESYNC_TAIL);
+          const keepFrom = Math.max(off, to - RESYNC_TAIL);
           d.skipped += keepFrom - off;
           d.need = HEADER_LEN;
           return keepFrom;
@@ -155,23 +172,24 @@ export class OpcuaDecoder implements StreamDecoder {
         d.mode = 'synced';
         off = i;
       }
-      if (b.length - off < HEADER_LEN) {
+      if (to - off < HEADER_LEN) {
         d.need = HEADER_LEN;
         return off;
       }
-      const h = parseHeader(b, off);
-      if (h === undefined) {
-        this.ctx.anomaly('opcua_bad_header', `at stream offset ${off}: ${b.subarray(off, off + HEADER_LEN).toString('hex')}`);
+      if (!readHeader(b, off, to, MAX_CHUNK_SIZE, h)) {
+        // The offset as it was within this call's bytes (the same number whether they came as a Buffer or a range).
+        this.ctx.anomaly('opcua_bad_header', `at stream offset ${off - from}: ${b.toString('hex', off, off + HEADER_LEN)}`);
         d.mode = 'resync';
         off += 1;
         continue;
       }
-      if (b.length - off < h.size) {
-        d.need = h.size;
+      const size = h.size;
+      if (to - off < size) {
+        d.need = size;
         return off;
       }
       this.onChunk(fromInitiator, d, b, off, h, ts);
-      off += h.size;
+      off += size;
     }
   }
 
@@ -182,7 +200,9 @@ export class OpcuaDecoder implements StreamDecoder {
       case 'HEL':
       case 'ACK': {
         const hello = h.type === 'HEL';
-        const s = decodeHelloOrAck(() => this.lib, hello, b, start, end);
+        // opcuaLib itself, not an arrow over this.lib: a closure over `this` would make every call of
+        // onChunk allocate a context for it, whatever the chunk type.
+        const s = decodeHelloOrAck(opcuaLib, hello, b, start, end);
         if (!s) this.ctx.anomaly('opcua_malformed', h.type);
         const detail = hello && s?.endpointUrl ? s.endpointUrl : undefined;
         this.emit(fromInitiator, ts, hello ? 'Hello' : 'Acknowledge', 'session', hello ? 'request' : 'response',
@@ -230,7 +250,7 @@ export class OpcuaDecoder implements StreamDecoder {
     // With any policy but None the OPN body is asymmetrically encrypted, whatever the mode (Part 6 6.7.4).
     const plain = ah.securityPolicyUri === POLICY_NONE_URI;
     const seqOff = ah.end;
-    const key = plain ? (requestIdAt(b, seqOff) ?? 0) : OPAQUE_KEY.OPN!;
+    const key = plain ? (requestIdAt(b, seqOff, end) ?? 0) : OPAQUE_KEY.OPN!;
     const bodyStart = seqOff + SEQUENCE_HEADER_LEN;
     const a = this.assemble(d, key, h, 'OPN', plain, b, Math.min(bodyStart, end), end);
     if (a === undefined) return;
@@ -251,7 +271,7 @@ export class OpcuaDecoder implements StreamDecoder {
     if (this.channel.id === undefined && channelId !== 0) this.channel.id = channelId;
     const seqOff = off + SYMMETRIC_SEQUENCE_OFFSET;
     const bodyStart = seqOff + SEQUENCE_HEADER_LEN;
-    const requestId = requestIdAt(b, seqOff) ?? 0;
+    const requestId = requestIdAt(b, seqOff, end) ?? 0;
     // A continuation of a plaintext message we are reassembling is plaintext whatever its first bytes.
     const continuing = d.partials.get(requestId);
     const plain = continuing !== undefined && continuing.plain ? true : this.isPlain(b, bodyStart, end);
@@ -263,6 +283,7 @@ export class OpcuaDecoder implements StreamDecoder {
     const key = plain ? requestId : OPAQUE_KEY[h.type]!;
     const a = this.assemble(d, key, h, h.type, plain, b, Math.min(bodyStart, end), Math.max(bodyStart, bodyEnd));
     if (a === undefined) return;
+    if (plain && !a.aborted && a.body !== undefined && this.emitPlainService(fromInitiator, h.type, channelId, requestId, a, ts)) return;
     const fields: Record<string, unknown> = plain
       ? { msgType: h.type, chunks: a.chunks, secureChannelId: channelId, requestId }
       : { msgType: h.type, chunks: a.chunks, secureChannelId: channelId };
@@ -340,6 +361,28 @@ export class OpcuaDecoder implements StreamDecoder {
     a.start = start;
     a.end = end;
     return a;
+  }
+
+  /**
+   * The common message, a plain MSG/CLO of a known service whose body otwatch does not decode (Read,
+   * Browse, Publish...), emitted with its fields in one literal: completeSecure's record, grown key by
+   * key, reshapes and allocates a property store on every message. Same keys in the same order as
+   * completeSecure gives them; false (nothing done) for any other message, which completeSecure handles.
+   */
+  private emitPlainService(fromInitiator: boolean, type: MessageType, channelId: number, requestId: number,
+    a: Assembled, ts: number): boolean {
+    const body = a.body!;
+    const tid = typeIdAt(body, a.start, a.end);
+    if (tid === NO_TYPE_ID || DECODED_SERVICES.has(tid)) return false;
+    const svc = SERVICES.get(tid);
+    if (svc === undefined) return false;
+    a.body = undefined; // the caller's buffer is not kept past this message
+    const status = svc.direction === 'response' ? responseStatusAt(body, a.start + typeIdLength(body[a.start]!), a.end) : undefined;
+    const fields = status === undefined || status === 0
+      ? { msgType: type, chunks: a.chunks, secureChannelId: channelId, requestId, typeId: tid }
+      : { msgType: type, chunks: a.chunks, secureChannelId: channelId, requestId, typeId: tid, status: statusHex(status) };
+    this.emit(fromInitiator, ts, svc.name, svc.operation, svc.direction, fields);
+    return true;
   }
 
   /** Name, classify, decode and emit one complete OPN/MSG/CLO message. */
@@ -441,6 +484,13 @@ export class OpcuaDecoder implements StreamDecoder {
     }
     this.ctx.emit(ev);
   }
+}
+
+/** An owned copy of b[start, end) (the caller's bytes are only valid during its call). */
+function copyRange(b: Buffer, start: number, end: number): Buffer {
+  const copy = Buffer.allocUnsafe(end - start);
+  b.copy(copy, 0, start, end);
+  return copy;
 }
 
 function newDirection(): DirectionState {

@@ -39,43 +39,56 @@ export function isSecureType(t: MessageType): boolean {
 }
 
 /**
- * The header at `off` if it is a plausible one: known type, a chunk type allowed for it (the
- * connection protocol messages HEL/ACK/ERR/RHE are never chunked) and a size between the type's
- * minimum and `maxSize`. Needs 8 bytes.
+ * Whether the header at b[off] is a plausible one, within b[off, end): known type, a chunk type allowed for
+ * it (the connection protocol messages HEL/ACK/ERR/RHE are never chunked) and a size between the type's
+ * minimum and `maxSize`. Needs 8 bytes. Fills `out` (the caller's scratch record, read at once: framing
+ * runs on every chunk, so no record per chunk) and returns true, or returns false and leaves it alone.
  */
-export function parseHeader(b: Buffer, off: number, maxSize: number = MAX_CHUNK_SIZE): ChunkHeader | undefined {
-  if (off + HEADER_LEN > b.length) return undefined;
+export function readHeader(b: Buffer, off: number, end: number, maxSize: number, out: ChunkHeader): boolean {
+  if (off + HEADER_LEN > end) return false;
   const type = messageTypeAt(b, off);
-  if (type === undefined) return undefined;
+  if (type === undefined) return false;
   const chunk = b[off + 3]!;
   if (chunk !== CHUNK_FINAL) {
-    if (!isSecureType(type) || (chunk !== CHUNK_INTERMEDIATE && chunk !== CHUNK_ABORT)) return undefined;
+    if (!isSecureType(type) || (chunk !== CHUNK_INTERMEDIATE && chunk !== CHUNK_ABORT)) return false;
   }
   const size = u32le(b, off + 4);
-  if (size < MIN_SIZE[type] || size > maxSize) return undefined;
-  return { type, chunk, size };
+  if (size < MIN_SIZE[type] || size > maxSize) return false;
+  out.type = type;
+  out.chunk = chunk;
+  out.size = size;
+  return true;
+}
+
+/** readHeader over the whole of `b`, as a new record (probe and tests). */
+export function parseHeader(b: Buffer, off: number, maxSize: number = MAX_CHUNK_SIZE): ChunkHeader | undefined {
+  const h: ChunkHeader = { type: 'MSG', chunk: 0, size: 0 };
+  return readHeader(b, off, b.length, maxSize, h) ? h : undefined;
 }
 
 /** Secure channel id of an OPN/MSG/CLO chunk (uint32 right after the header). Needs 12 bytes. */
-export function channelIdAt(b: Buffer, off: number): number | undefined {
-  return off + 12 <= b.length ? u32le(b, off + 8) : undefined;
+export function channelIdAt(b: Buffer, off: number, end: number): number | undefined {
+  return off + 12 <= end ? u32le(b, off + 8) : undefined;
 }
 
+/** findHeader's candidate header (the scan is not re-entered, and only the type is read back). */
+const candidate: ChunkHeader = { type: 'MSG', chunk: 0, size: 0 };
+
 /**
- * Scan `b` from `from` for the next plausible header (used after a gap or when a capture starts
+ * Scan b[from, end) for the next plausible header (used after a gap or when a capture starts
  * mid-stream). When the channel id of the flow is known, OPN/MSG/CLO candidates must carry it, which
  * rules out the odd 'MSGF' inside a string. Returns the offset, or -1.
  */
-export function findHeader(b: Buffer, from: number, maxSize: number, channelId?: number): number {
-  const last = b.length - HEADER_LEN;
+export function findHeader(b: Buffer, from: number, end: number, maxSize: number, channelId?: number): number {
+  const last = end - HEADER_LEN;
   for (let i = from; i <= last; i++) {
     const c = b[i]!;
     // First letters of the seven types: M O C H A E R; a cheap filter before the full check.
     if (c !== 0x4d && c !== 0x4f && c !== 0x43 && c !== 0x48 && c !== 0x41 && c !== 0x45 && c !== 0x52) continue;
-    const h = parseHeader(b, i, maxSize);
-    if (h === undefined) continue;
-    if (channelId !== undefined && channelId !== 0 && isSecureType(h.type) && h.type !== 'OPN') {
-      const id = channelIdAt(b, i);
+    if (!readHeader(b, i, end, maxSize, candidate)) continue;
+    const type = candidate.type;
+    if (channelId !== undefined && channelId !== 0 && isSecureType(type) && type !== 'OPN') {
+      const id = channelIdAt(b, i, end);
       if (id !== undefined && id !== channelId) continue;
     }
     return i;
@@ -134,9 +147,9 @@ export const SYMMETRIC_SEQUENCE_OFFSET = 16;
 /** Sequence header length: sequence number, request id. */
 export const SEQUENCE_HEADER_LEN = 8;
 
-/** Request id from the sequence header at `off` (plaintext channels only). */
-export function requestIdAt(b: Buffer, off: number): number | undefined {
-  return off + 8 <= b.length ? u32le(b, off + 4) : undefined;
+/** Request id from the sequence header at `off`, within b[.., end) (plaintext channels only). */
+export function requestIdAt(b: Buffer, off: number, end: number): number | undefined {
+  return off + 8 <= end ? u32le(b, off + 4) : undefined;
 }
 
 /**
