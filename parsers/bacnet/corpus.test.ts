@@ -36,7 +36,7 @@ async function llcEvents(path: string, sink: (e: ProtocolEvent<object>) => void)
       d = createLlcDecoder(ctx);
       decoders.set(key, d);
     }
-    d.onData(true, data.subarray(f.l3, f.l4End), ts);
+    d.onBytes!(true, data, f.l3, f.l4End, ts); // in place, as the pipeline hands datagrams over
   });
   return frames;
 }

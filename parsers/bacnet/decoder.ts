@@ -15,8 +15,10 @@ import {
 import { identityClaims } from './identity.js';
 import { PendingServices } from './pending.js';
 import { routedDestination, routedSource } from './routing.js';
-import { decodeService, type ServiceRecord } from './services.js';
-import { networkNumbers, parseApduHeader, parseBvlc, parseNpdu, type ApduHeader, type Npdu } from './wire.js';
+import { decodeService, newServiceRecord, type ServiceRecord } from './services.js';
+import {
+  networkNumbers, newApduHeader, newBvlc, newNpdu, parseApduHeader, parseBvlc, parseNpdu, type ApduHeader, type Npdu,
+} from './wire.js';
 
 export const PROTOCOL = 'bacnet';
 
@@ -67,9 +69,14 @@ export class BacnetDecoder implements StreamDecoder {
   constructor(private readonly ctx: DecoderContext, private readonly llc = false) {}
 
   onData(fromInitiator: boolean, data: Buffer, ts: number): void {
+    this.onBytes(fromInitiator, data, 0, data.length, ts);
+  }
+
+  /** One datagram (or LLC payload) in place: data[start, end), read during the call only. */
+  onBytes(fromInitiator: boolean, data: Buffer, start: number, end: number, ts: number): void {
     try {
-      if (this.llc) this.onLlc(fromInitiator, data, ts);
-      else this.onBip(fromInitiator, data, ts);
+      if (this.llc) this.onLlc(fromInitiator, data, start, end, ts);
+      else this.onBip(fromInitiator, data, start, end, ts);
     } catch (err) {
       // Defensive: every decoder path is bounds-checked; a throw here is our bug, never the packet's
       // fault, and must not take the pipeline down.
@@ -91,17 +98,18 @@ export class BacnetDecoder implements StreamDecoder {
     this.responder = dst;
   }
 
-  private onBip(fromInitiator: boolean, data: Buffer, ts: number): void {
-    const bvlc = parseBvlc(data);
+  private onBip(fromInitiator: boolean, data: Buffer, start: number, end: number, ts: number): void {
+    const bvlc = parseBvlc(data, start, end, BVLC);
     if (!bvlc) {
-      this.ctx.anomaly('bacnet_not_bvlc', `first octet 0x${(data[0] ?? 0).toString(16)} length ${data.length}`);
+      this.ctx.anomaly('bacnet_not_bvlc', `first octet 0x${(start < end ? data[start]! : 0).toString(16)} length ${end - start}`);
       return;
     }
     if (bvlc.malformed) this.ctx.anomaly('bacnet_bvlc_malformed', bvlc.malformed);
     if (this.initiator === undefined) this.fetchEndpoints();
     let src = fromInitiator ? this.initiator! : this.responder!;
     const dst = fromInitiator ? this.responder! : this.initiator!;
-    const fields: BacnetFields = { bvlc: bvlc.fn };
+    const fields = newFields();
+    fields.bvlc = bvlc.fn;
     if (bvlc.origin) {
       fields.relay = `${src.ip}:${src.port}`;
       src = { ip: bvlc.origin.ip, port: bvlc.origin.port };
@@ -116,21 +124,23 @@ export class BacnetDecoder implements StreamDecoder {
       this.emit(ts, src, dst, isResponse ? 'response' : 'request', fn, BVLC_FUNCTION_OPERATIONS[bvlc.fn] ?? 'other', undefined, fields);
       return;
     }
-    this.onNpdu(fromInitiator, data, bvlc.npduOffset, data.length, ts, src, dst, fields);
+    this.onNpdu(fromInitiator, data, bvlc.npduOffset, end, ts, src, dst, fields);
   }
 
-  private onLlc(fromInitiator: boolean, data: Buffer, ts: number): void {
+  private onLlc(fromInitiator: boolean, data: Buffer, start: number, end: number, ts: number): void {
     // Accept the payload with or without its 3-octet LLC header (DSAP 0x82, SSAP 0x82, UI).
-    let off = 0;
-    if (data.length >= 3 && data[0] === LLC_SAP_BACNET && data[1] === LLC_SAP_BACNET && data[2] === LLC_CONTROL_UI) off = 3;
+    let off = start;
+    if (end - start >= 3 && data[start] === LLC_SAP_BACNET && data[start + 1] === LLC_SAP_BACNET && data[start + 2] === LLC_CONTROL_UI) off += 3;
     if (this.initiator === undefined) this.fetchEndpoints();
     const src = fromInitiator ? this.initiator! : this.responder!;
     const dst = fromInitiator ? this.responder! : this.initiator!;
-    this.onNpdu(fromInitiator, data, off, data.length, ts, src, dst, { link: 'llc' });
+    const fields = newFields();
+    fields.link = 'llc';
+    this.onNpdu(fromInitiator, data, off, end, ts, src, dst, fields);
   }
 
   private onNpdu(fromInitiator: boolean, buf: Buffer, off: number, end: number, ts: number, src: Endpoint, dst: Endpoint, fields: BacnetFields): void {
-    const npdu = parseNpdu(buf, off, end);
+    const npdu = parseNpdu(buf, off, end, NPDU);
     if (!npdu) {
       this.ctx.anomaly('bacnet_npdu_malformed', 'not an NPDU (version or length)');
       this.emit(ts, src, dst, 'unknown', 'malformed_npdu', 'other', undefined, fields);
@@ -170,7 +180,7 @@ export class BacnetDecoder implements StreamDecoder {
   }
 
   private onApdu(fromInitiator: boolean, buf: Buffer, off: number, end: number, ts: number, src: Endpoint, dst: Endpoint, fields: BacnetFields): void {
-    const h = parseApduHeader(buf, off, end);
+    const h = parseApduHeader(buf, off, end, APDU);
     if (!h) {
       this.ctx.anomaly('bacnet_apdu_missing', 'NPDU without APDU');
       this.emit(ts, src, dst, 'unknown', 'malformed_apdu', 'other', undefined, fields);
@@ -227,7 +237,7 @@ export class BacnetDecoder implements StreamDecoder {
     let rec: ServiceRecord | undefined;
     if (!h.malformed && h.service !== undefined && (h.type <= PDU_COMPLEX_ACK || h.type === PDU_ERROR)) {
       if (h.segmented) rec = this.segment(fromInitiator, h, buf, end, fields);
-      else rec = decodeService(h.type, h.service, buf, h.next, end, fields);
+      else rec = decodeService(h.type, h.service, buf, h.next, end, fields, SERVICE);
     }
     let identity: IdentityClaim[] | undefined;
     let detail: string | undefined;
@@ -287,7 +297,7 @@ export class BacnetDecoder implements StreamDecoder {
     this.reassembly.delete(key);
     const whole = Buffer.concat(r.chunks, r.bytes);
     fields.reassembled_segments = r.chunks.length;
-    return decodeService(h.type, r.service, whole, 0, whole.length, fields);
+    return decodeService(h.type, r.service, whole, 0, whole.length, fields, SERVICE);
   }
 
   private remember(fromInitiator: boolean, invokeId: number, service: number, device: string | undefined): void {
@@ -323,11 +333,33 @@ export class BacnetDecoder implements StreamDecoder {
   }
 
   private emit(ts: number, src: Endpoint, dst: Endpoint, direction: Direction, fn: string, operation: Operation, detail: string | undefined, fields: BacnetFields, identity?: IdentityClaim[]): void {
-    const ev: ProtocolEvent<BacnetFields> = { protocol: PROTOCOL, ts, flow: this.ctx.flow, src, dst, direction, fn, operation, fields };
-    if (detail !== undefined) ev.detail = detail;
+    const flow = this.ctx.flow;
+    let ev: ProtocolEvent<BacnetFields>;
+    // With its detail in the literal, the event is made at its size: a member added afterwards needs a
+    // property array of its own. (Identity is rare: added.)
+    if (detail !== undefined) ev = { protocol: PROTOCOL, ts, flow, src, dst, direction, fn, operation, fields, detail };
+    else ev = { protocol: PROTOCOL, ts, flow, src, dst, direction, fn, operation, fields };
     if (identity) ev.identity = identity;
     this.ctx.emit(ev);
   }
+}
+
+/**
+ * Scratch records for the headers every datagram has, read and dropped before the next one (decoding is
+ * synchronous and never re-entered): no header record per datagram.
+ */
+const BVLC = newBvlc();
+const NPDU = newNpdu();
+const APDU = newApduHeader();
+const SERVICE = newServiceRecord();
+
+/**
+ * An event's fields, to which the layers add their members in wire order. It starts as `{}` because V8
+ * gives an empty literal 4 in-object slots where `{ bvlc }` gets 1: the usual 7 members (bvlc, apdu_type,
+ * service, invoke_id, object, property, values) then need one property array, not three grown in turn.
+ */
+function newFields(): BacnetFields {
+  return {};
 }
 
 function addRouting(fields: BacnetFields, npdu: Npdu): void {

@@ -3,7 +3,7 @@
  * identity an I-Am or a device-object read carries. Pure; never throws (the Cursor flags bad input).
  */
 import {
-  DCC_STATES, PDU_COMPLEX_ACK, PDU_CONFIRMED_REQUEST, PDU_ERROR, PDU_UNCONFIRMED_REQUEST, PROP_OBJECT_NAME,
+  DCC_STATES, OBJECT_DEVICE, PDU_COMPLEX_ACK, PDU_CONFIRMED_REQUEST, PDU_ERROR, PDU_UNCONFIRMED_REQUEST, PROP_OBJECT_NAME,
   REINIT_STATES, SEGMENTATION_NAMES, SVC_ATOMIC_READ_FILE, SVC_ATOMIC_WRITE_FILE, SVC_CONFIRMED_COV_NOTIFICATION,
   SVC_CREATE_OBJECT, SVC_DELETE_OBJECT, SVC_DEVICE_COMMUNICATION_CONTROL, SVC_READ_PROPERTY,
   SVC_READ_PROPERTY_MULTIPLE, SVC_REINITIALIZE_DEVICE, SVC_SUBSCRIBE_COV, SVC_SUBSCRIBE_COV_PROPERTY,
@@ -13,7 +13,7 @@ import {
 } from './constants.js';
 import { Cursor } from './cursor.js';
 import { PROPERTIES } from './names.js';
-import { objectIdString, type Value, type ValueSink } from './tags.js';
+import { objectIdString, objectIdText, objectInstance, objectType, type Value, type ValueSink } from './tags.js';
 
 /** One property value met in a service (read results, written values, COV values). */
 export interface PropertyValue {
@@ -27,16 +27,27 @@ export interface PropertyValue {
 export interface ServiceRecord {
   fields: Record<string, unknown>;
   detail?: string;
-  /** Values read back (ReadProperty/ReadPropertyMultiple acks): these describe the responder. */
-  results?: PropertyValue[];
-  iam?: { instance: number; maxApdu: number; segmentation: number; vendorId: number };
+  /**
+   * Values read back (ReadPropertyMultiple acks; ReadProperty acks only about a device object, the only
+   * one identity.ts reads: a record per ack would be garbage for the rest): these describe the responder.
+   */
+  results: PropertyValue[] | undefined;
+  iam: { instance: number; maxApdu: number; segmentation: number; vendorId: number } | undefined;
   /** I-Have: the device that has the object. */
-  ihaveDevice?: number;
+  ihaveDevice: number | undefined;
   /** Every object-name value met (Who-Has/I-Have names, values of property object-name). */
-  objectNames?: string[];
-  /** Every character string in the property values of a ReadProperty(Multiple) ack. */
-  charStrings?: string[];
-  malformed?: string;
+  objectNames: string[] | undefined;
+  /** Every character string in the property values of a ReadProperty(Multiple) ack (undefined: none). */
+  charStrings: string[] | undefined;
+  malformed: string | undefined;
+}
+
+/** A record for decodeService to fill (every member present from the start: one object shape whatever the service). */
+export function newServiceRecord(): ServiceRecord {
+  return {
+    fields: {}, detail: undefined, results: undefined, iam: undefined, ihaveDevice: undefined, objectNames: undefined,
+    charStrings: undefined, malformed: undefined,
+  };
 }
 
 export function propertyName(id: number): string {
@@ -44,15 +55,17 @@ export function propertyName(id: number): string {
 }
 
 /**
- * Decodes the service data of an APDU (the reassembled data for segmented messages). The service's
- * fields are added to `fields` (the event's own, so that they need no copying there).
+ * Decodes the service data of an APDU (the reassembled data for segmented messages) into `rec` (the
+ * decoder passes a scratch record: it reads it before the next datagram). The service's fields are added
+ * to `fields` (the event's own, so that they need no copying there).
  */
-export function decodeService(type: number, service: number, buf: Buffer, off: number, end: number, fields: Record<string, unknown> = {}): ServiceRecord {
-  const c = new Cursor(buf, off, end);
-  // every member present from the start: one object shape whatever the service
-  const rec: ServiceRecord = {
-    fields, detail: undefined, results: undefined, iam: undefined, ihaveDevice: undefined, objectNames: undefined, charStrings: undefined, malformed: undefined,
-  };
+export function decodeService(
+  type: number, service: number, buf: Buffer, off: number, end: number, fields: Record<string, unknown> = {},
+  rec: ServiceRecord = newServiceRecord(),
+): ServiceRecord {
+  const c = CURSOR.reset(buf, off, end);
+  rec.fields = fields;
+  rec.detail = rec.results = rec.iam = rec.ihaveDevice = rec.objectNames = rec.charStrings = rec.malformed = undefined;
   if (type === PDU_CONFIRMED_REQUEST) confirmedRequest(service, c, rec);
   else if (type === PDU_UNCONFIRMED_REQUEST) unconfirmedRequest(service, c, rec);
   else if (type === PDU_COMPLEX_ACK) complexAck(service, c, rec);
@@ -60,6 +73,22 @@ export function decodeService(type: number, service: number, buf: Buffer, off: n
   if (c.bad !== undefined) rec.malformed = c.bad;
   return rec;
 }
+
+/** The one cursor decodeService walks services with (decoding is synchronous and never re-entered). */
+const CURSOR = new Cursor(Buffer.alloc(0), 0, 0);
+
+/**
+ * The value sink, started afresh: one object for every value list decoded (each use ends before the next
+ * starts). The strings it collects go to the record (a new array each time: they are kept).
+ */
+function valueSink(keepStrings: boolean): ValueSink {
+  SINK.count = 0;
+  SINK.keepStrings = keepStrings;
+  SINK.strings = undefined;
+  return SINK;
+}
+
+const SINK: ValueSink = { count: 0, keepStrings: false, strings: undefined };
 
 function confirmedRequest(service: number, c: Cursor, rec: ServiceRecord): void {
   switch (service) {
@@ -80,7 +109,7 @@ function confirmedRequest(service: number, c: Cursor, rec: ServiceRecord): void 
           const prop = c.ctxUnsigned(0);
           if (prop === undefined) return c.fail('propertyReference');
           const index = c.ctxUnsigned(1);
-          if (specs.length < 64) specs.push(`${objectIdString(o.type, o.instance)}.${propertyName(prop)}${index !== undefined ? `[${index}]` : ''}`);
+          if (specs.length < 64) specs.push(`${objectIdText(o)}.${propertyName(prop)}${index !== undefined ? `[${index}]` : ''}`);
         }
       }
       rec.fields.references = specs;
@@ -92,7 +121,7 @@ function confirmedRequest(service: number, c: Cursor, rec: ServiceRecord): void 
       const prop = c.ctxUnsigned(1);
       const index = c.ctxUnsigned(2);
       if (o === undefined || prop === undefined || !c.opening(3)) return c.fail('writeProperty header');
-      const values = c.valuesUntilClose(3, { count: 0 });
+      const values = c.valuesUntilClose(3, valueSink(false));
       const priority = c.ctxUnsigned(4);
       setRef(rec, o, prop, index);
       rec.fields.values = values;
@@ -109,7 +138,7 @@ function confirmedRequest(service: number, c: Cursor, rec: ServiceRecord): void 
           const prop = c.ctxUnsigned(0);
           const index = c.ctxUnsigned(1);
           if (prop === undefined || !c.opening(2)) return c.fail('propertyValue');
-          const values = c.valuesUntilClose(2, { count: 0 });
+          const values = c.valuesUntilClose(2, valueSink(false));
           c.ctxUnsigned(3); // priority
           noteName(rec, prop, values);
           if (writes.length < 64) writes.push(pv(o, prop, index, values));
@@ -143,7 +172,7 @@ function confirmedRequest(service: number, c: Cursor, rec: ServiceRecord): void 
     case SVC_ATOMIC_READ_FILE: {
       const file = c.appObjectId();
       if (file === undefined) return c.fail('atomicReadFile without file');
-      rec.fields.object = objectIdString(file.type, file.instance);
+      rec.fields.object = objectIdText(file);
       if (c.opening(0)) {
         rec.fields.access = 'stream';
         rec.fields.start = c.appNumber(TAG_SIGNED, true);
@@ -161,7 +190,7 @@ function confirmedRequest(service: number, c: Cursor, rec: ServiceRecord): void 
     case SVC_ATOMIC_WRITE_FILE: {
       const file = c.appObjectId();
       if (file === undefined) return c.fail('atomicWriteFile without file');
-      rec.fields.object = objectIdString(file.type, file.instance);
+      rec.fields.object = objectIdText(file);
       if (c.opening(0)) {
         rec.fields.access = 'stream';
         rec.fields.start = c.appNumber(TAG_SIGNED, true);
@@ -186,7 +215,7 @@ function confirmedRequest(service: number, c: Cursor, rec: ServiceRecord): void 
       const o = c.ctxObjectId(1);
       if (pid === undefined || o === undefined) return c.fail('subscribeCOV header');
       rec.fields.process_id = pid;
-      rec.fields.object = objectIdString(o.type, o.instance);
+      rec.fields.object = objectIdText(o);
       const confirmed = c.ctxBoolean(2);
       const lifetime = c.ctxUnsigned(3);
       if (confirmed !== undefined) rec.fields.confirmed = confirmed;
@@ -209,19 +238,19 @@ function confirmedRequest(service: number, c: Cursor, rec: ServiceRecord): void 
       const type = c.ctxUnsigned(0);
       const o = type === undefined ? c.ctxObjectId(1) : undefined;
       if (!c.closing(0)) return c.fail('createObject specifier not closed');
-      rec.fields.object = o ? objectIdString(o.type, o.instance) : objectIdString(type ?? -1, -1).replace(/:-1$/, '');
+      rec.fields.object = o !== undefined ? objectIdText(o) : objectIdString(type ?? -1, -1).replace(/:-1$/, '');
       if (c.opening(1)) {
-        const initial: PropertyValue[] = [];
+        const initial: { property: string; values: Value[] }[] = [];
         while (!c.done && !c.closing(1)) {
           const prop = c.ctxUnsigned(0);
           const index = c.ctxUnsigned(1);
           if (prop === undefined || !c.opening(2)) return c.fail('createObject initial value');
-          const values = c.valuesUntilClose(2, { count: 0 });
+          const values = c.valuesUntilClose(2, valueSink(false));
           c.ctxUnsigned(3);
           noteName(rec, prop, values);
-          if (initial.length < 64) initial.push(pv(o ?? { type: type ?? -1, instance: -1 }, prop, index, values));
+          if (initial.length < 64) initial.push({ property: propertyName(prop), values });
         }
-        rec.fields.initial_values = initial.map((w) => ({ property: propertyName(w.property), values: w.values }));
+        rec.fields.initial_values = initial;
       }
       rec.detail = String(rec.fields.object);
       return;
@@ -229,7 +258,7 @@ function confirmedRequest(service: number, c: Cursor, rec: ServiceRecord): void 
     case SVC_DELETE_OBJECT: {
       const o = c.appObjectId();
       if (o === undefined) return c.fail('deleteObject without object');
-      rec.fields.object = objectIdString(o.type, o.instance);
+      rec.fields.object = objectIdText(o);
       rec.detail = String(rec.fields.object);
       return;
     }
@@ -246,13 +275,14 @@ function unconfirmedRequest(service: number, c: Cursor, rec: ServiceRecord): voi
       const seg = c.appNumber(TAG_ENUMERATED);
       const vendorId = c.appNumber(TAG_UNSIGNED);
       if (o === undefined || maxApdu === undefined || seg === undefined || vendorId === undefined) return c.fail('i-Am fields');
-      rec.iam = { instance: o.instance, maxApdu, segmentation: seg, vendorId };
-      rec.fields.device_instance = o.instance;
-      if (o.type !== 8) rec.fields.object = objectIdString(o.type, o.instance);
+      const instance = objectInstance(o);
+      rec.iam = { instance, maxApdu, segmentation: seg, vendorId };
+      rec.fields.device_instance = instance;
+      if (objectType(o) !== OBJECT_DEVICE) rec.fields.object = objectIdText(o);
       rec.fields.max_apdu = maxApdu;
       rec.fields.segmentation = SEGMENTATION_NAMES[seg] ?? seg;
       rec.fields.vendor_id = vendorId;
-      rec.detail = `device ${o.instance} vendor ${vendorId}`;
+      rec.detail = `device ${instance} vendor ${vendorId}`;
       return;
     }
     case USVC_WHO_IS: {
@@ -269,7 +299,7 @@ function unconfirmedRequest(service: number, c: Cursor, rec: ServiceRecord): voi
       if (low !== undefined) rec.fields.low = low;
       if (high !== undefined) rec.fields.high = high;
       const o = c.ctxObjectId(2);
-      if (o) rec.fields.object = objectIdString(o.type, o.instance);
+      if (o !== undefined) rec.fields.object = objectIdText(o);
       else {
         const name = c.ctxString(3);
         if (name === undefined) return c.fail('who-Has without object');
@@ -284,9 +314,9 @@ function unconfirmedRequest(service: number, c: Cursor, rec: ServiceRecord): voi
       const o = c.appObjectId();
       const name = c.appString();
       if (dev === undefined || o === undefined || name === undefined) return c.fail('i-Have fields');
-      rec.ihaveDevice = dev.instance;
-      rec.fields.device_instance = dev.instance;
-      rec.fields.object = objectIdString(o.type, o.instance);
+      rec.ihaveDevice = objectInstance(dev);
+      rec.fields.device_instance = rec.ihaveDevice;
+      rec.fields.object = objectIdText(o);
       rec.fields.object_name = name;
       (rec.objectNames ??= []).push(name);
       rec.detail = `${rec.fields.object} "${name}"`;
@@ -314,11 +344,11 @@ function complexAck(service: number, c: Cursor, rec: ServiceRecord): void {
       const prop = c.ctxUnsigned(1);
       const index = c.ctxUnsigned(2);
       if (o === undefined || prop === undefined || !c.opening(3)) return c.fail('readProperty-ACK header');
-      const sink: ValueSink = { count: 0, strings: [] };
+      const sink = valueSink(true);
       const values = c.valuesUntilClose(3, sink);
       setRef(rec, o, prop, index);
       rec.fields.values = values;
-      rec.results = [pv(o, prop, index, values)];
+      if (objectType(o) === OBJECT_DEVICE) rec.results = [pv(o, prop, index, values)];
       rec.charStrings = sink.strings;
       noteName(rec, prop, values);
       return;
@@ -326,7 +356,7 @@ function complexAck(service: number, c: Cursor, rec: ServiceRecord): void {
     case SVC_READ_PROPERTY_MULTIPLE: {
       const results: PropertyValue[] = [];
       const errors: string[] = [];
-      const sink: ValueSink = { count: 0, strings: [] };
+      const sink = valueSink(true);
       while (!c.done) {
         const o = c.ctxObjectId(0);
         if (o === undefined || !c.opening(1)) return c.fail('readAccessResult');
@@ -343,7 +373,7 @@ function complexAck(service: number, c: Cursor, rec: ServiceRecord): void {
             const cls = c.appNumber(TAG_ENUMERATED);
             const code = c.appNumber(TAG_ENUMERATED);
             if (!c.closing(5)) return c.fail('propertyAccessError not closed');
-            if (errors.length < 64) errors.push(`${objectIdString(o.type, o.instance)}.${propertyName(prop)}: ${cls}/${code}`);
+            if (errors.length < 64) errors.push(`${objectIdText(o)}.${propertyName(prop)}: ${cls}/${code}`);
           } else return c.fail('readResult');
         }
       }
@@ -380,7 +410,7 @@ function complexAck(service: number, c: Cursor, rec: ServiceRecord): void {
     }
     case SVC_CREATE_OBJECT: {
       const o = c.appObjectId();
-      if (o) rec.fields.object = objectIdString(o.type, o.instance);
+      if (o !== undefined) rec.fields.object = objectIdText(o);
       return;
     }
   }
@@ -405,15 +435,15 @@ function covNotification(c: Cursor, rec: ServiceRecord): void {
   const remaining = c.ctxUnsigned(3);
   if (pid === undefined || dev === undefined || o === undefined || !c.opening(4)) return c.fail('COV notification header');
   rec.fields.process_id = pid;
-  rec.fields.device_instance = dev.instance;
-  rec.fields.object = objectIdString(o.type, o.instance);
+  rec.fields.device_instance = objectInstance(dev);
+  rec.fields.object = objectIdText(o);
   if (remaining !== undefined) rec.fields.time_remaining_s = remaining;
   const values: PropertyValue[] = [];
   while (!c.done && !c.closing(4)) {
     const prop = c.ctxUnsigned(0);
     const index = c.ctxUnsigned(1);
     if (prop === undefined || !c.opening(2)) return c.fail('COV property value');
-    const v = c.valuesUntilClose(2, { count: 0 });
+    const v = c.valuesUntilClose(2, valueSink(false));
     c.ctxUnsigned(3);
     noteName(rec, prop, v);
     if (values.length < 64) values.push(pv(o, prop, index, v));
@@ -422,8 +452,8 @@ function covNotification(c: Cursor, rec: ServiceRecord): void {
   rec.detail = String(rec.fields.object);
 }
 
-function setRef(rec: ServiceRecord, o: { type: number; instance: number }, prop: number, index: number | undefined): void {
-  const object = objectIdString(o.type, o.instance);
+function setRef(rec: ServiceRecord, o: number, prop: number, index: number | undefined): void {
+  const object = objectIdText(o);
   const property = propertyName(prop);
   rec.fields.object = object;
   rec.fields.property = property;
@@ -452,8 +482,10 @@ const REF_TEXTS = new Map<string, Map<number, string>>();
 const MAX_REF_OBJECTS = 16384;
 const MAX_REF_PROPERTIES = 1024;
 
-function pv(o: { type: number; instance: number }, property: number, index: number | undefined, values: Value[]): PropertyValue {
-  return index === undefined ? { objectType: o.type, instance: o.instance, property, values } : { objectType: o.type, instance: o.instance, property, index, values };
+function pv(o: number, property: number, index: number | undefined, values: Value[]): PropertyValue {
+  const type = objectType(o);
+  const instance = objectInstance(o);
+  return index === undefined ? { objectType: type, instance, property, values } : { objectType: type, instance, property, index, values };
 }
 
 function jsonPv(p: PropertyValue): object {

@@ -109,15 +109,30 @@ export function objectIdString(type: number, instance: number): string {
   return text;
 }
 
+/** objectIdString of an identifier as readObjectId gives it. */
+export function objectIdText(id: number): string {
+  return objectIdString(objectType(id), objectInstance(id));
+}
+
 /** object type → instance → text; at most MAX_OBJECT_ID_TEXTS texts, then it starts afresh. */
 const OBJECT_ID_TEXTS = new Map<number, Map<number, string>>();
 const MAX_OBJECT_ID_TEXTS = 65536;
 let objectIdTextCount = 0;
 
-/** Object identifier content (4 octets): type in the top 10 bits, instance in the low 22. */
-export function readObjectId(buf: Buffer, off: number): { type: number; instance: number } {
-  const v = buf.readUInt32BE(off);
-  return { type: v >>> 22, instance: v & 0x3fffff };
+/**
+ * Object identifier content (4 octets) as one number, type in the top 10 bits and instance in the low 22
+ * (objectType, objectInstance): a number, not a { type, instance } record per identifier read.
+ */
+export function readObjectId(buf: Buffer, off: number): number {
+  return buf.readUInt32BE(off);
+}
+
+export function objectType(id: number): number {
+  return id >>> 22;
+}
+
+export function objectInstance(id: number): number {
+  return id & 0x3fffff;
 }
 
 /**
@@ -193,8 +208,12 @@ export type Value =
 
 /** Where value decoding reports character strings and counts what it dropped. */
 export interface ValueSink {
-  /** Every application-tagged character string met, at any depth. */
+  /**
+   * With `keepStrings`: every application-tagged character string met, at any depth; made at the first
+   * one (most values have none, and an empty array per value would be garbage).
+   */
   strings?: string[];
+  keepStrings?: boolean;
   count: number;
 }
 
@@ -219,7 +238,7 @@ export function applicationValue(buf: Buffer, t: Tag, sink?: ValueSink): Value {
       return hex(buf, start, len);
     case TAG_CHARACTER_STRING: {
       const text = decodeCharString(buf, start, len).text;
-      sink?.strings?.push(text);
+      if (sink?.keepStrings) (sink.strings ??= []).push(text);
       return text;
     }
     case TAG_BIT_STRING:
@@ -230,8 +249,7 @@ export function applicationValue(buf: Buffer, t: Tag, sink?: ValueSink): Value {
       return len === 4 ? timeString(buf, start) : hex(buf, start, len);
     case TAG_OBJECT_ID: {
       if (len !== 4) return hex(buf, start, len);
-      const o = readObjectId(buf, start);
-      return objectIdString(o.type, o.instance);
+      return objectIdText(readObjectId(buf, start));
     }
     default:
       return hex(buf, start, len);

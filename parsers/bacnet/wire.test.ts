@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeCharString, decodeValues, newTag, readTag, type Value } from './tags.js';
+import { decodeCharString, decodeValues, newTag, readTag, type Value, type ValueSink } from './tags.js';
 import { bvlc, charString, ctx, app, close, open, oid } from './test-helpers.js';
 import { looksLikeBvlc, parseApduHeader, parseBvlc, parseNpdu } from './wire.js';
 
@@ -95,7 +95,7 @@ describe('tags and values', () => {
       ...app(8, [0x04, 0xa0]), ...app(9, [0x03]), ...app(10, [124, 1, 31, 0xff]), ...app(11, [13, 5, 9, 0xff]), ...app(12, oid(8, 1234)),
     ]);
     const out: Value[] = [];
-    const sink = { count: 0, strings: [] as string[] };
+    const sink: ValueSink = { count: 0, keepStrings: true };
     expect(decodeValues(bytes, 0, bytes.length, -1, out, sink)).toBe(bytes.length);
     expect(out).toEqual([null, true, 256, -2, 10, 3.141592653589793, 'dead', 'hi', '1010', 3, '2024-01-31', '13:05:09.*', 'device:1234']);
     expect(sink.strings).toEqual(['hi']);

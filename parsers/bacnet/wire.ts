@@ -1,7 +1,8 @@
 /**
  * Pure functions over Buffers for the BACnet/IP layers below the services: BVLC (Annex J), NPDU
- * (clause 6), the APDU header (clause 20.1). Each returns a record that mirrors the bytes or
- * `undefined`/`malformed` on short or hostile input; none throws.
+ * (clause 6), the APDU header (clause 20.1). Each fills a record that mirrors the bytes (a fresh one, or
+ * the caller's scratch record: the decoder reuses one per layer, as every datagram has these headers)
+ * or returns `undefined`/`malformed` on short or hostile input; none throws.
  */
 import {
   BVLC_DELETE_FDT_ENTRY, BVLC_DISTRIBUTE_BROADCAST, BVLC_FORWARDED_NPDU, BVLC_HEADER_LENGTH, BVLC_MAX_FUNCTION,
@@ -19,67 +20,81 @@ export interface Bvlc {
   fn: number;
   /** The BVLC length field (whole BVLL message). */
   length: number;
-  /** Offset of the NPDU, when this function carries one. */
-  npduOffset?: number;
+  /** Offset of the NPDU in the buffer, when this function carries one. */
+  npduOffset: number | undefined;
   /** Forwarded-NPDU: the B/IP address of the original sender ("ip:port"). */
-  origin?: { ip: string; port: number };
+  origin: { ip: string; port: number } | undefined;
   /** BVLC-Result code, Register-Foreign-Device time-to-live, table entry counts, deleted entry. */
-  resultCode?: number;
-  ttl?: number;
-  entries?: number;
-  entry?: string;
-  malformed?: string;
+  resultCode: number | undefined;
+  ttl: number | undefined;
+  entries: number | undefined;
+  entry: string | undefined;
+  malformed: string | undefined;
 }
 
-/** Decodes the BVLL header. `undefined` when this is not B/IP at all (type octet, short). */
-export function parseBvlc(buf: Buffer): Bvlc | undefined {
-  if (buf.length < BVLC_HEADER_LENGTH || buf[0] !== BVLL_TYPE_BACNET_IP) return undefined;
-  const fn = buf[1]!;
-  const length = buf.readUInt16BE(2);
-  const rec: Bvlc = { fn, length };
+/** A record for parseBvlc to fill (every member present: one object shape). */
+export function newBvlc(): Bvlc {
+  return {
+    fn: 0, length: 0, npduOffset: undefined, origin: undefined, resultCode: undefined, ttl: undefined, entries: undefined,
+    entry: undefined, malformed: undefined,
+  };
+}
+
+/**
+ * Decodes the BVLL header of the datagram buf[start, end) into `rec` (the decoder passes a scratch record:
+ * the header is read and dropped per datagram). `undefined` when this is not B/IP at all (type octet, short).
+ */
+export function parseBvlc(buf: Buffer, start = 0, end = buf.length, rec: Bvlc = newBvlc()): Bvlc | undefined {
+  if (end - start < BVLC_HEADER_LENGTH || buf[start] !== BVLL_TYPE_BACNET_IP) return undefined;
+  const fn = buf[start + 1]!;
+  const length = buf.readUInt16BE(start + 2);
+  const size = end - start;
+  rec.fn = fn;
+  rec.length = length;
+  rec.npduOffset = rec.origin = rec.resultCode = rec.ttl = rec.entries = rec.entry = rec.malformed = undefined;
   // The length field should equal the datagram's. When it does not, the datagram wins: Wireshark
   // decodes the NPDU to the end of the datagram too, and real stacks send short length fields
   // (icsnpp bacnet_example: ReinitializeDevice with its password past the BVLC length).
-  const end = buf.length;
   if (length < BVLC_HEADER_LENGTH) rec.malformed = 'bvlc length below header';
-  else if (length > buf.length) rec.malformed = 'bvlc length beyond datagram';
-  else if (length < buf.length) rec.malformed = 'bvlc length short of datagram';
+  else if (length > size) rec.malformed = 'bvlc length beyond datagram';
+  else if (length < size) rec.malformed = 'bvlc length short of datagram';
+  const p = start + BVLC_HEADER_LENGTH; // the function's own data
   switch (fn) {
     case BVLC_ORIGINAL_UNICAST:
     case BVLC_ORIGINAL_BROADCAST:
     case BVLC_DISTRIBUTE_BROADCAST:
-      rec.npduOffset = BVLC_HEADER_LENGTH;
+      rec.npduOffset = p;
       break;
     case BVLC_FORWARDED_NPDU:
       // 6 octets of original source B/IP address (IPv4 + UDP port) precede the NPDU.
-      if (end < BVLC_HEADER_LENGTH + 6) {
+      if (end < p + 6) {
         rec.malformed ??= 'forwarded-npdu shorter than its address';
       } else {
-        rec.origin = { ip: `${buf[4]}.${buf[5]}.${buf[6]}.${buf[7]}`, port: buf.readUInt16BE(8) };
-        rec.npduOffset = BVLC_HEADER_LENGTH + 6;
+        rec.origin = { ip: `${buf[p]}.${buf[p + 1]}.${buf[p + 2]}.${buf[p + 3]}`, port: buf.readUInt16BE(p + 4) };
+        rec.npduOffset = p + 6;
       }
       break;
     case BVLC_RESULT:
-      if (end >= 6) rec.resultCode = buf.readUInt16BE(4);
+      if (end >= p + 2) rec.resultCode = buf.readUInt16BE(p);
       else rec.malformed ??= 'bvlc-result without code';
       break;
     case BVLC_REGISTER_FOREIGN_DEVICE:
-      if (end >= 6) rec.ttl = buf.readUInt16BE(4);
+      if (end >= p + 2) rec.ttl = buf.readUInt16BE(p);
       else rec.malformed ??= 'register-foreign-device without ttl';
       break;
     case BVLC_WRITE_BDT:
     case BVLC_READ_BDT_ACK:
       // BDT entries: 4 octets IP, 2 port, 4 mask.
-      rec.entries = Math.floor(Math.max(0, end - BVLC_HEADER_LENGTH) / 10);
-      if ((end - BVLC_HEADER_LENGTH) % 10 !== 0) rec.malformed ??= 'partial bdt entry';
+      rec.entries = Math.floor(Math.max(0, end - p) / 10);
+      if ((end - p) % 10 !== 0) rec.malformed ??= 'partial bdt entry';
       break;
     case BVLC_READ_FDT_ACK:
       // FDT entries: 6 octets address, 2 ttl, 2 remaining.
-      rec.entries = Math.floor(Math.max(0, end - BVLC_HEADER_LENGTH) / 10);
-      if ((end - BVLC_HEADER_LENGTH) % 10 !== 0) rec.malformed ??= 'partial fdt entry';
+      rec.entries = Math.floor(Math.max(0, end - p) / 10);
+      if ((end - p) % 10 !== 0) rec.malformed ??= 'partial fdt entry';
       break;
     case BVLC_DELETE_FDT_ENTRY:
-      if (end >= 10) rec.entry = `${buf[4]}.${buf[5]}.${buf[6]}.${buf[7]}:${buf.readUInt16BE(8)}`;
+      if (end >= p + 6) rec.entry = `${buf[p]}.${buf[p + 1]}.${buf[p + 2]}.${buf[p + 3]}:${buf.readUInt16BE(p + 4)}`;
       else rec.malformed ??= 'delete-fdt-entry without address';
       break;
     default:
@@ -111,30 +126,40 @@ export interface Npdu {
   control: number;
   priority: number;
   expectingReply: boolean;
-  dnet?: number;
+  dnet: number | undefined;
   /** Destination MAC as lower-case hex; empty for a broadcast on DNET. */
-  dadr?: string;
-  snet?: number;
-  sadr?: string;
-  hopCount?: number;
+  dadr: string | undefined;
+  snet: number | undefined;
+  sadr: string | undefined;
+  hopCount: number | undefined;
   /** Network-layer message type when the NSDU is not an APDU. */
-  messageType?: number;
-  vendorId?: number;
+  messageType: number | undefined;
+  vendorId: number | undefined;
   /** Offset just past the NPDU header (the APDU or the network message's data). */
   next: number;
-  malformed?: string;
+  malformed: string | undefined;
 }
 
-/** Decodes the NPDU header at `off`. `undefined` when too short or not version 1. */
-export function parseNpdu(buf: Buffer, off: number, end: number): Npdu | undefined {
+/** A record for parseNpdu to fill (every member present: one object shape). */
+export function newNpdu(): Npdu {
+  return {
+    control: 0, priority: 0, expectingReply: false, dnet: undefined, dadr: undefined, snet: undefined, sadr: undefined,
+    hopCount: undefined, messageType: undefined, vendorId: undefined, next: 0, malformed: undefined,
+  };
+}
+
+/**
+ * Decodes the NPDU header at `off` into `rec` (the decoder passes a scratch record: read and dropped per
+ * datagram). `undefined` when too short or not version 1.
+ */
+export function parseNpdu(buf: Buffer, off: number, end: number, rec: Npdu = newNpdu()): Npdu | undefined {
   if (off + 2 > end || buf[off] !== NPDU_VERSION) return undefined;
   const control = buf[off + 1]!;
-  const rec: Npdu = {
-    control,
-    priority: control & NPDU_PRIORITY_MASK,
-    expectingReply: (control & NPDU_EXPECTING_REPLY) !== 0,
-    next: off + 2,
-  };
+  rec.control = control;
+  rec.priority = control & NPDU_PRIORITY_MASK;
+  rec.expectingReply = (control & NPDU_EXPECTING_REPLY) !== 0;
+  rec.dnet = rec.dadr = rec.snet = rec.sadr = rec.hopCount = rec.messageType = rec.vendorId = rec.malformed = undefined;
+  rec.next = off + 2;
   let p = off + 2;
   if (control & NPDU_DEST_PRESENT) {
     if (p + 3 > end) return truncatedNpdu(rec, p);
@@ -196,22 +221,31 @@ export interface ApduHeader {
   flags: number;
   segmented: boolean;
   moreFollows: boolean;
-  invokeId?: number;
+  invokeId: number | undefined;
   /** Service choice (confirmed or unconfirmed, by `type`). */
-  service?: number;
-  sequence?: number;
-  window?: number;
-  maxSegments?: number;
-  maxApdu?: number;
-  segmentedResponseAccepted?: boolean;
+  service: number | undefined;
+  sequence: number | undefined;
+  window: number | undefined;
+  maxSegments: number | undefined;
+  maxApdu: number | undefined;
+  segmentedResponseAccepted: boolean | undefined;
   /** Segment-ACK and Abort: sent by the server. Segment-ACK: negative ack. */
-  server?: boolean;
-  nak?: boolean;
+  server: boolean | undefined;
+  nak: boolean | undefined;
   /** Reject or abort reason. */
-  reason?: number;
+  reason: number | undefined;
   /** Offset of the service data. */
   next: number;
-  malformed?: string;
+  malformed: string | undefined;
+}
+
+/** A record for parseApduHeader to fill (every member present: one object shape). */
+export function newApduHeader(): ApduHeader {
+  return {
+    type: 0, flags: 0, segmented: false, moreFollows: false, invokeId: undefined, service: undefined, sequence: undefined,
+    window: undefined, maxSegments: undefined, maxApdu: undefined, segmentedResponseAccepted: undefined, server: undefined,
+    nak: undefined, reason: undefined, next: 0, malformed: undefined,
+  };
 }
 
 /** Max-APDU-length-accepted codes (20.1.2.5). */
@@ -219,12 +253,22 @@ const MAX_APDU_LENGTHS = [50, 128, 206, 480, 1024, 1476];
 /** Max-segments-accepted codes (20.1.2.4); 0 unspecified, 7 more than 64. */
 const MAX_SEGMENTS = [0, 2, 4, 8, 16, 32, 64, 65];
 
-export function parseApduHeader(buf: Buffer, off: number, end: number): ApduHeader | undefined {
+/**
+ * Decodes the APDU header at `off` into `rec` (the decoder passes a scratch record: read and dropped per
+ * datagram). `undefined` when there is no octet left.
+ */
+export function parseApduHeader(buf: Buffer, off: number, end: number, rec: ApduHeader = newApduHeader()): ApduHeader | undefined {
   if (off >= end) return undefined;
   const b0 = buf[off]!;
   const type = b0 >> 4;
   const flags = b0 & 0x0f;
-  const rec: ApduHeader = { type, flags, segmented: false, moreFollows: false, next: off + 1 };
+  rec.type = type;
+  rec.flags = flags;
+  rec.segmented = rec.moreFollows = false;
+  rec.invokeId = rec.service = rec.sequence = rec.window = rec.maxSegments = rec.maxApdu = rec.reason = undefined;
+  rec.segmentedResponseAccepted = rec.server = rec.nak = undefined;
+  rec.next = off + 1;
+  rec.malformed = undefined;
   switch (type) {
     case PDU_CONFIRMED_REQUEST: {
       rec.segmented = (flags & APDU_SEGMENTED) !== 0;
