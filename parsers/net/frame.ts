@@ -51,6 +51,7 @@ export class Frame {
   srcPort = 0;
   dstPort = 0;
   tcpFlags = 0;
+  /** TCP sequence and acknowledgement numbers, as int32. */
   seq = 0;
   ack = 0;
   payload = 0; // offset of the transport payload
@@ -242,8 +243,10 @@ export function decodeTransport(data: Buffer, f: Frame): FrameKind {
     if (hl < 20 || p + hl > end) return FrameKind.Malformed;
     f.srcPort = u16(data, p);
     f.dstPort = u16(data, p + 2);
-    f.seq = u32(data, p + 4);
-    f.ack = u32(data, p + 8);
+    // as int32 (the same 32 bits): small integers in V8, where half of all uint32 values would be boxed
+    // doubles on every call that passes them; sequence arithmetic is modulo 2^32 either way (seqDiff)
+    f.seq = u32(data, p + 4) | 0;
+    f.ack = u32(data, p + 8) | 0;
     f.tcpFlags = data[p + 13];
     f.payload = p + hl;
     f.payloadEnd = end;
