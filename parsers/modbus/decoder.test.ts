@@ -50,6 +50,25 @@ describe('MBAP framing over a stream', () => {
     expect(ctx.events[0]!.fields).toMatchObject({ address: 0, quantity: 10 });
   });
 
+  it('onBytes decodes the range it is given of a larger buffer, as onData decodes it as a Buffer of its own', () => {
+    const resp = adu(1, 1, [3, 20, ...new Array<number>(20).fill(7)]);
+    const viaData = run([[true, Buffer.concat([r1, r2])], [false, resp]]);
+    const ctx = fakeContext();
+    const d = new ModbusDecoder(ctx);
+    // junk on both sides of each range: nothing outside [start, end) may be read
+    const junk = Buffer.alloc(11, 0xff);
+    const a = Buffer.concat([junk, r1, r2, junk]);
+    d.onBytes(true, a, junk.length, junk.length + r1.length + r2.length, T0 + 0.01);
+    const b = Buffer.concat([junk, junk, resp.subarray(0, 9), junk]);
+    d.onBytes(false, b, 2 * junk.length, 2 * junk.length + 9, T0 + 0.02);
+    d.onBytes(false, Buffer.concat([junk, resp.subarray(9)]), junk.length, junk.length + resp.length - 9, T0 + 0.02);
+    d.onEnd();
+    expect(ctx.events).toEqual(viaData.events);
+    expect(ctx.events[2]!.fields).toEqual({ transactionId: 1, unitId: 1, functionCode: 3, paired: true, latency: ctx.events[2]!.fields.latency, byteCount: 20 });
+    expect(Object.keys(ctx.events[0]!.fields)).toEqual(['transactionId', 'unitId', 'functionCode', 'address', 'quantity']);
+    expect(ctx.anomalies).toEqual([]);
+  });
+
   it('drops the rest of a chunk after a bad header and resynchronises on the next chunk', () => {
     const ctx = run([
       [true, Buffer.concat([r1, Buffer.from('GET / HTTP/1.1\r\n'), r2])],

@@ -17,7 +17,7 @@ import {
   MAX_GARBAGE_CHUNKS_BEFORE_GIVING_UP, MAX_PENDING_TRANSACTIONS, MBAP_HEADER_LEN, MBAP_PREFIX_LEN,
   MBAP_PROTOCOL_ID, MODBUS_TCP_PORT, isUserDefinedFunction,
 } from './constants.js';
-import { decodeException, decodeRequest, decodeResponse, mbapLength, u16, type ModbusFields } from './records.js';
+import { decodeException, decodeRequest, decodeResponse, mbapLength, newFields, u16, type ModbusFields } from './records.js';
 import type { Operation } from '../types.js';
 
 export const PROTOCOL = 'modbus';
@@ -135,22 +135,19 @@ export class ModbusDecoder implements StreamDecoder, PduSink {
     const unit = buf[start + 6]!;
     const s = start + MBAP_HEADER_LEN;
     const fcByte = buf[s]!;
-    const fields: ModbusFields = { transactionId: tid, unitId: unit, functionCode: fcByte & ~EXCEPTION_BIT };
+    const fc = fcByte & ~EXCEPTION_BIT;
     const direction = (fromInitiator ? this.byPortFromInitiator : this.byPortFromResponder) ?? directionByFunction(fromInitiator, fcByte);
     const key = (tid << 8) | unit;
     let req: PendingRequest | undefined;
     if (direction === 'response') {
       req = this.pending.get(key);
-      if (req && req.fields.functionCode === fields.functionCode) {
-        this.pending.delete(key);
-        fields.paired = true;
-        fields.latency = ts - req.ts;
-      } else {
-        req = undefined;
-      }
+      if (req && req.fields.functionCode === fc) this.pending.delete(key);
+      else req = undefined;
     }
-    if (fcByte & EXCEPTION_BIT) decodeException(buf, s, end, fields);
-    else if (direction === 'request') decodeRequest(buf, s, end, fields);
+    const kind = fcByte & EXCEPTION_BIT ? 'exception' : direction === 'request' ? 'request' : 'response';
+    const fields = newFields(tid, unit, fc, kind, end - s, req !== undefined, req === undefined ? 0 : ts - req.ts);
+    if (kind === 'exception') decodeException(buf, s, end, fields);
+    else if (kind === 'request') decodeRequest(buf, s, end, fields);
     else decodeResponse(buf, s, end, fields, req?.fields);
 
     if (KNOWN_FUNCTIONS[fields.functionCode] === 0) this.ctx.anomaly('modbus_unknown_function', String(fields.functionCode));

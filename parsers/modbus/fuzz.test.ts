@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { ModbusDecoder } from './decoder.js';
 import { adu, fakeContext } from './fake-context.js';
+import { decodeException, decodeRequest, decodeResponse, newFields, type ModbusFields } from './records.js';
 import { probeModbus } from './probe.js';
 import { ModbusStats } from './stats.js';
 import { lcg } from '../../fixtures/gen/rng.js';
@@ -93,5 +94,48 @@ describe('fuzz', () => {
     expect(events).toBeGreaterThan(10_000); // most seeds survive as PDUs: the fuzz reaches the decoders
     const s = stats.section()!;
     expect(s.pdus! + (s.other_ports?.pdus ?? 0)).toBe(events);
+  });
+
+  it('newFields + a decode function gives the members, order and values of the record grown from the header', () => {
+    // what the decoder did before newFields: three header members, paired and latency, then the decode function's
+    const grown = (tid: number, unit: number, fc: number, paired: boolean, latency: number): ModbusFields => {
+      const f: ModbusFields = { transactionId: tid, unitId: unit, functionCode: fc };
+      if (paired) {
+        f.paired = true;
+        f.latency = latency;
+      }
+      return f;
+    };
+    const rnd = lcg(7);
+    const pdus: number[][] = SEEDS.map(([, pdu]) => pdu);
+    for (let i = 0; i < 5000; i++) pdus.push([...mutate(adu(1, 1, SEEDS[Math.floor(rnd() * SEEDS.length)]![1]), rnd).subarray(7)]);
+    const differ: string[] = [];
+    let checked = 0;
+    for (const bytes of pdus) {
+      if (bytes.length === 0) continue;
+      const buf = Buffer.from([0xee, ...bytes, 0xee]); // the PDU at a non-zero offset, bytes after it
+      const s = 1;
+      const e = 1 + bytes.length;
+      const fcByte = buf[s]!;
+      const fc = fcByte & 0x7f;
+      const request = { quantity: 2, readQuantity: 2, subFunction: 0, meiType: 14 } as ModbusFields;
+      for (const kind of ['exception', 'request', 'response'] as const) {
+        if ((kind === 'exception') !== ((fcByte & 0x80) !== 0)) continue;
+        for (const paired of kind === 'request' ? [false] : [false, true]) {
+          const a = grown(3, 4, fc, paired, 0.25);
+          const b = newFields(3, 4, fc, kind, e - s, paired, 0.25);
+          for (const f of [a, b]) {
+            if (kind === 'exception') decodeException(buf, s, e, f);
+            else if (kind === 'request') decodeRequest(buf, s, e, f);
+            else decodeResponse(buf, s, e, f, paired ? request : undefined);
+          }
+          checked++;
+          const ja = JSON.stringify(Object.entries(a));
+          if (ja !== JSON.stringify(Object.entries(b))) differ.push(`${kind} ${bytes.join(',')}: ${ja}`);
+        }
+      }
+    }
+    expect(differ).toEqual([]);
+    expect(checked).toBeGreaterThan(5000);
   });
 });

@@ -97,6 +97,48 @@ export function aduLength(buf: Buffer, off: number): number {
   return len < 0 ? -1 : MBAP_PREFIX_LEN + len;
 }
 
+/**
+ * The fields record a decode function is given, already holding the members it will set, in the order it
+ * sets them, for the layouts nearly all traffic has (range reads and multiple writes): one object of its
+ * final shape rather than three members grown one by one (which allocates a property store past the
+ * object, and a second, larger one past three additions). Only members the decode function sets
+ * whatever the values, given the function code and a PDU of at least `pduLen` bytes, are placed (with 0
+ * until it sets them), so members, order and values are those of the grown record; any other PDU starts
+ * from the three header members. `kind` says which decode function follows: decodeException,
+ * decodeRequest or decodeResponse; `paired` responses carry paired and latency right after the header.
+ */
+export function newFields(
+  transactionId: number, unitId: number, functionCode: number, kind: 'exception' | 'request' | 'response',
+  pduLen: number, paired: boolean, latency: number,
+): ModbusFields {
+  switch (kind === 'exception' ? -1 : functionCode) {
+    case FC_READ_COILS:
+    case FC_READ_DISCRETE_INPUTS:
+    case FC_READ_HOLDING_REGISTERS:
+    case FC_READ_INPUT_REGISTERS:
+    case FC_READ_WRITE_MULTIPLE_REGISTERS:
+      if (kind === 'request') {
+        if (functionCode !== FC_READ_WRITE_MULTIPLE_REGISTERS && pduLen >= 5) return { transactionId, unitId, functionCode, address: 0, quantity: 0 };
+      } else if (pduLen >= 2) {
+        return paired ? { transactionId, unitId, functionCode, paired, latency, byteCount: 0 } : { transactionId, unitId, functionCode, byteCount: 0 };
+      }
+      break;
+    case FC_WRITE_MULTIPLE_COILS:
+    case FC_WRITE_MULTIPLE_REGISTERS:
+      if (kind === 'request') {
+        if (pduLen >= 6) return { transactionId, unitId, functionCode, address: 0, quantity: 0, byteCount: 0 };
+      } else if (pduLen >= 5) {
+        return paired
+          ? { transactionId, unitId, functionCode, paired, latency, address: 0, quantity: 0 }
+          : { transactionId, unitId, functionCode, address: 0, quantity: 0 };
+      }
+      break;
+    default:
+      break;
+  }
+  return paired ? { transactionId, unitId, functionCode, paired, latency } : { transactionId, unitId, functionCode };
+}
+
 function bitBytes(quantity: number): number {
   return (quantity + 7) >> 3;
 }

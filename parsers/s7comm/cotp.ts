@@ -32,19 +32,59 @@ export interface CotpRecord {
   malformed?: string;
 }
 
-/** COTP header at buf[off, end) (end = end of the TPKT). */
-export function parseCotp(buf: Buffer, off: number, end: number): CotpRecord | undefined {
-  if (end - off < 2) return undefined;
+/**
+ * The fixed part of a COTP header, flat: what readCotp fills. The decoder has one and reads it before the
+ * next TPKT, so that no record is made per TPDU; parseCotp gives a record of its own.
+ */
+export class CotpHead {
+  li = 0;
+  type = 0;
+  dataOffset = 0;
+  /** DT only (0 and false for other TPDUs). */
+  tpduNr = 0;
+  eot = false;
+  malformed: string | undefined = undefined;
+}
+
+/**
+ * Reads the COTP header at buf[off, end) (end = end of the TPKT) into `out`: false when there is no
+ * header (under 2 bytes). The variable part of a CR/CC is left to parseCotp.
+ */
+export function readCotp(buf: Buffer, off: number, end: number, out: CotpHead): boolean {
+  if (end - off < 2) return false;
   const li = buf[off]; // header length after this byte
-  const code = buf[off + 1];
-  const type = code & 0xf0;
+  const type = buf[off + 1] & 0xf0;
   const dataOffset = off + 1 + li;
-  if (dataOffset > end) return { li, type, dataOffset: end, malformed: 'cotp_length_beyond_tpkt' };
-  if (type === COTP_DT) {
-    if (li < 2) return { li, type, dataOffset, malformed: 'cotp_dt_short' };
-    const nr = buf[off + 2];
-    return { li, type, dataOffset, tpduNr: nr & 0x7f, eot: (nr & COTP_EOT) !== 0 };
+  out.li = li;
+  out.type = type;
+  out.tpduNr = 0;
+  out.eot = false;
+  out.malformed = undefined;
+  if (dataOffset > end) {
+    out.dataOffset = end;
+    out.malformed = 'cotp_length_beyond_tpkt';
+    return true;
   }
+  out.dataOffset = dataOffset;
+  if (type === COTP_DT) {
+    if (li < 2) {
+      out.malformed = 'cotp_dt_short';
+    } else {
+      const nr = buf[off + 2];
+      out.tpduNr = nr & 0x7f;
+      out.eot = (nr & COTP_EOT) !== 0;
+    }
+  }
+  return true;
+}
+
+/** COTP header at buf[off, end) (end = end of the TPKT), with the variable part of a CR/CC. */
+export function parseCotp(buf: Buffer, off: number, end: number): CotpRecord | undefined {
+  const h = new CotpHead();
+  if (!readCotp(buf, off, end, h)) return undefined;
+  const { li, type, dataOffset, malformed } = h;
+  if (malformed !== undefined) return { li, type, dataOffset, malformed };
+  if (type === COTP_DT) return { li, type, dataOffset, tpduNr: h.tpduNr, eot: h.eot };
   if (type === COTP_CR || type === COTP_CC) return parseConnect(buf, off, li, type, dataOffset);
   return { li, type, dataOffset };
 }

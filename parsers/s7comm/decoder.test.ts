@@ -89,6 +89,71 @@ describe('job / ack_data', () => {
     });
   });
 
+  it('read var answers with the same item heads share their codes and items; other heads get their own', () => {
+    const ack = (ref: number, data: number[]) => frame(s7(3, ref, [0x04, 0x02], data));
+    const twoItems = (a: number[], b: number[], ret = 0xff) => [...dataItem(0xff, 4, a, false), ...dataItem(ret, ret === 0xff ? 4 : 0, ret === 0xff ? b : [])];
+    const ctx = run([
+      [false, ack(1, twoItems([1, 2], [3, 4]))],
+      [false, ack(2, twoItems([5, 6], [7, 8]))], // same heads, other values
+      [false, ack(3, twoItems([5, 6], [], 0x0a))], // the second item failed
+    ]);
+    const [a, b, c] = ctx.events.map((e) => e.fields);
+    expect(b!.data_items).toBe(a!.data_items);
+    expect(b!.return_codes).toBe(a!.return_codes);
+    expect(c!.data_items).not.toBe(a!.data_items);
+    expect(a).toEqual({
+      rosctr: 3, rosctr_name: 'ack_data', pdu_ref: 1, param_length: 2, data_length: 12, error_class: 0, error_code: 0, function_code: '0x04',
+      item_count: 2, return_codes: ['0xff', '0xff'],
+      data_items: [{ return_code: '0xff', transport_size: 4, length: 2 }, { return_code: '0xff', transport_size: 4, length: 2 }],
+    });
+    expect(Object.keys(a!)).toEqual([
+      'rosctr', 'rosctr_name', 'pdu_ref', 'param_length', 'data_length', 'error_class', 'error_code', 'function_code', 'item_count',
+      'return_codes', 'data_items',
+    ]);
+    expect(c).toMatchObject({
+      pdu_ref: 3, return_codes: ['0xff', '0x0a'],
+      data_items: [{ return_code: '0xff', transport_size: 4, length: 2 }, { return_code: '0x0a', transport_size: 0, length: 0 }],
+    });
+    expect(ctx.anomalies).toEqual([]);
+  });
+
+  it('a malformed header keeps its place among the fields of read var jobs and answers', () => {
+    const job = s7(1, 5, varParam(0x04, [anyItem(2, 4, 1, 0x84, 0, 0)]));
+    job.writeUInt16BE(3, 8); // data length beyond the PDU
+    const ack = s7(3, 5, [0x04, 0x01], [0xff, 0x04, 0x00, 0x20, 1, 2, 3]); // value one byte short
+    ack.writeUInt16BE(9, 8);
+    const ctx = run([[true, frame(job)], [false, frame(ack)]]);
+    expect(ctx.events.map((e) => Object.keys(e.fields))).toEqual([
+      ['rosctr', 'rosctr_name', 'pdu_ref', 'param_length', 'data_length', 'malformed', 'function_code', 'item_count', 'items'],
+      [
+        'rosctr', 'rosctr_name', 'pdu_ref', 'param_length', 'data_length', 'error_class', 'error_code', 'malformed', 'function_code',
+        'item_count', 'return_codes', 'data_items',
+      ],
+    ]);
+    expect(ctx.anomalies.map((a) => a.kind)).toEqual(['s7comm.data_beyond_pdu', 's7comm.data_beyond_pdu', 's7comm.data_item_truncated']);
+  });
+
+  it('onBytes decodes the range it is given of a larger buffer, as onData decodes it as a Buffer of its own', () => {
+    const readAck2 = frame(s7(3, 0x0100, [0x04, 0x01], dataItem(0xff, 4, [9, 9, 9, 9])));
+    const chunks: [boolean, Buffer][] = [[true, Buffer.concat([connect('CR', '0100', '0102'), readJob])], [false, readAck], [false, readAck2]];
+    const viaData = run(chunks);
+    const ctx = fakeContext();
+    const d = new S7Decoder(ctx);
+    // junk (a plausible TPKT start) on both sides: nothing outside [start, end) may be read
+    const junk = Buffer.from([0x03, 0x00, 0x00, 0x07, 0x02, 0xf0, 0x80]);
+    for (const [fromInit, b] of chunks) {
+      const cut = 5;
+      const first = Buffer.concat([junk, b.subarray(0, cut), junk]);
+      d.onBytes(fromInit, first, junk.length, junk.length + cut, 1);
+      const rest = Buffer.concat([junk, junk, b.subarray(cut), junk]);
+      d.onBytes(fromInit, rest, 2 * junk.length, 2 * junk.length + b.length - cut, 1);
+    }
+    d.onEnd();
+    expect(ctx.events).toEqual(viaData.events);
+    expect(ctx.events.map((e) => e.fn)).toEqual(['cotp_connect_request', 'read_var', 'read_var', 'read_var']);
+    expect(ctx.anomalies).toEqual([]);
+  });
+
   it('write var: items and the values written', () => {
     const job = frame(s7(1, 3, varParam(0x05, [anyItem(2, 2, 5, 0x84, 10, 0)]), dataItem(0x00, 4, [0xbe, 0xef])));
     const ctx = run([[true, job]]);

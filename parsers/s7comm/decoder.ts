@@ -13,13 +13,13 @@ import {
   S7COMM_PLUS_PROTOCOL_ID, S7COMM_PROTOCOL_ID, UD_CPU_READ_SZL, UD_GROUP_BLOCK, UD_GROUP_CPU, UD_GROUP_MODE_TRANSITION, UD_GROUP_SECURITY,
   UD_GROUP_TIME, UD_TYPE_REQUEST, UD_TYPE_RESPONSE, UD_BLOCK_INFO, UD_BLOCK_LIST_TYPE,
 } from './constants.js';
-import { parseCotp, tsapInfo, tsapText, type CotpRecord } from './cotp.js';
+import { CotpHead, parseCotp, readCotp, tsapInfo, tsapText, type CotpRecord } from './cotp.js';
 import { parseS7Plus } from './plus.js';
 import { SlotMap } from '../net/slot-map.js';
 import { VarRequestMemo } from './var-memo.js';
 import {
-  DataItemCursor, isBlockTransfer, parseBlockTransfer, parsePiService, parsePlcStop, parseS7Pdu, parseSetupCommunication,
-  type S7Pdu, type VarItem, type VarRequest,
+  DataItemCursor, isBlockTransfer, parseBlockTransfer, parsePiService, parsePlcStop, parseSetupCommunication, readS7Pdu, S7PduHead,
+  type VarItem, type VarRequest,
 } from './records.js';
 import { decodeIdentitySzl, isModuleIdSzl } from './szl.js';
 import { CPU_MODE_NAMES, ROSCTR_NAMES } from './tables.js';
@@ -53,6 +53,49 @@ function varJob(req: VarRequest, fn: number): VarJob {
 
 /** Walks data items; one for the decoder: it is used up within one call. */
 const dataItems = new DataItemCursor();
+
+/** The COTP header of the TPKT being decoded, filled by readCotp; one for the decoder, as s7pdu. */
+const cotpHead = new CotpHead();
+
+/** The S7 PDU being decoded, filled by readS7Pdu; one for the decoder: its handlers read it before the next PDU. */
+const s7pdu = new S7PduHead();
+
+/** One item of a read var answer's `data_items` (the value itself is not kept). */
+interface ReadAnswerItem {
+  return_code: string;
+  transport_size: number;
+  length: number;
+}
+
+/** What the data part of a read var answer gives its event. */
+interface ReadAnswer {
+  codes: string[];
+  items: ReadAnswerItem[];
+  malformed: string | undefined;
+}
+
+function readAnswer(buf: Buffer, off: number, end: number, count: number): ReadAnswer {
+  const codes: string[] = [];
+  const items: ReadAnswerItem[] = [];
+  const c = dataItems.start(off, end, count);
+  while (c.next(buf)) {
+    const code = hex2(c.returnCode);
+    codes.push(code);
+    items.push({ return_code: code, transport_size: c.transportSize, length: c.length });
+  }
+  return { codes, items, malformed: c.malformed };
+}
+
+/** Whether the data part at buf[off, end) gives exactly `a` (same item heads, same truncation). */
+function sameReadAnswer(a: ReadAnswer, buf: Buffer, off: number, end: number, count: number): boolean {
+  const c = dataItems.start(off, end, count);
+  let i = 0;
+  while (c.next(buf)) {
+    const it = a.items[i++];
+    if (it === undefined || it.return_code !== hex2(c.returnCode) || it.transport_size !== c.transportSize || it.length !== c.length) return false;
+  }
+  return i === a.items.length && c.malformed === a.malformed;
+}
 
 /** A userdata answer spread over several PDUs ("last data unit: no"). */
 interface UserdataFragments {
@@ -98,6 +141,11 @@ export class S7Decoder implements StreamDecoder {
   private readonly responderSide: Side;
   private ts = 0;
   private readonly varRequests = new VarRequestMemo(varJob);
+  /**
+   * The last read var answer's codes and items: a poller's answers repeat them (the values change, their
+   * heads do not), so the events of such answers share them, as they share their job's items (var-memo.ts).
+   */
+  private lastReadAnswer: ReadAnswer | undefined;
 
   constructor(private readonly ctx: DecoderContext) {
     this.initiatorSide = new Side(this, true);
@@ -143,20 +191,23 @@ export class S7Decoder implements StreamDecoder {
   // ------------------------------------------------------------------ COTP
 
   onTpkt(side: Side, buf: Buffer, off: number, end: number, atSegmentStart: boolean): void {
-    const cotp = parseCotp(buf, off, end);
-    if (!cotp) {
+    const cotp = cotpHead;
+    if (!readCotp(buf, off, end, cotp)) {
       this.anomaly('cotp_truncated');
       return;
     }
-    if (cotp.malformed) this.anomaly(cotp.malformed);
-    if (cotp.type === COTP_DT) {
-      if (!cotp.malformed) this.onDt(side, buf, cotp, end, atSegmentStart);
-    } else if (cotp.type === COTP_CR || cotp.type === COTP_CC) {
-      this.emitConnect(side, cotp);
+    if (cotp.type === COTP_CR || cotp.type === COTP_CC) {
+      // connection set-up (once per connection): the record with the variable part (TSAPs)
+      const rec = parseCotp(buf, off, end)!;
+      if (rec.malformed) this.anomaly(rec.malformed);
+      this.emitConnect(side, rec);
+      return;
     }
+    if (cotp.malformed) this.anomaly(cotp.malformed);
+    else if (cotp.type === COTP_DT) this.onDt(side, buf, cotp, end, atSegmentStart);
   }
 
-  private onDt(side: Side, buf: Buffer, cotp: CotpRecord, end: number, atSegmentStart: boolean): void {
+  private onDt(side: Side, buf: Buffer, cotp: CotpHead, end: number, atSegmentStart: boolean): void {
     const p = cotp.dataOffset;
     if (!side.frags) {
       if (p < end && buf[p] === S7COMM_PLUS_PROTOCOL_ID) {
@@ -245,51 +296,41 @@ export class S7Decoder implements StreamDecoder {
 
   private onS7(side: Side, buf: Buffer, off: number, end: number): void {
     if (end <= off) return; // empty DT: keep-alive
-    const pdu = parseS7Pdu(buf, off, end);
-    if (!pdu) {
+    const pdu = s7pdu;
+    if (!readS7Pdu(buf, off, end, pdu)) {
       this.anomaly('not_s7comm', `first byte ${hex2(buf[off])}`);
       return;
     }
     if (pdu.malformed) this.anomaly(pdu.malformed);
-    const h = pdu.header;
-    // one literal per header layout rather than members added one by one (each addition reshapes the object)
-    const fields: Record<string, unknown> = h.errorClass === undefined
-      ? { rosctr: h.rosctr, rosctr_name: ROSCTR_NAMES[h.rosctr], pdu_ref: h.pduRef, param_length: h.paramLength, data_length: h.dataLength }
-      : {
-        rosctr: h.rosctr, rosctr_name: ROSCTR_NAMES[h.rosctr], pdu_ref: h.pduRef, param_length: h.paramLength, data_length: h.dataLength,
-        error_class: h.errorClass, error_code: h.errorCode,
-      };
-    if (pdu.malformed) fields.malformed = pdu.malformed;
-    switch (h.rosctr) {
-      case ROSCTR_JOB: return this.onJob(side, buf, pdu, fields);
-      case ROSCTR_ACK_DATA: return this.onAckData(side, buf, pdu, fields);
-      case ROSCTR_ACK: return this.onAck(side, pdu, fields);
-      case ROSCTR_USERDATA: return this.onUserdata(side, buf, pdu, fields);
+    switch (pdu.rosctr) {
+      case ROSCTR_JOB: return this.onJob(side, buf, pdu);
+      case ROSCTR_ACK_DATA: return this.onAckData(side, buf, pdu);
+      case ROSCTR_ACK: return this.onAck(side, pdu);
+      case ROSCTR_USERDATA: return this.onUserdata(side, buf, pdu);
     }
   }
 
-  private onJob(side: Side, buf: Buffer, pdu: S7Pdu, fields: Record<string, unknown>): void {
+  private onJob(side: Side, buf: Buffer, pdu: S7PduHead): void {
     const { paramOffset: po, paramEnd: pe, dataOffset: dof, dataEnd: de } = pdu;
     if (pe <= po) {
-      this.emit('s7comm', side, 'request', 'job', 'other', undefined, fields);
+      this.emit('s7comm', side, 'request', 'job', 'other', undefined, headerFields(pdu));
       return;
     }
     const fn = buf[po];
-    fields.function_code = hex2(fn);
-    let detail: string | undefined;
-    let piService: string | undefined;
     if (fn === FN_READ_VAR || fn === FN_WRITE_VAR) {
       const v = this.varRequests.parse(buf, po, pe);
       const req = v.req;
       if (req.malformed) this.anomaly(req.malformed);
-      fields.item_count = req.itemCount;
-      fields.items = v.items;
-      if (fn === FN_WRITE_VAR) fields.data_items = this.writeData(buf, dof, de, req.items.length);
+      const data = fn === FN_WRITE_VAR ? this.writeData(buf, dof, de, req.items.length) : undefined;
       // the memo's job record serves every PDU with this parameter
-      this.remember(side, pdu.header.pduRef, v.job);
-      this.emit('s7comm', side, 'request', functionName(fn), functionOperation(fn), v.job.detail, fields);
+      this.remember(side, pdu.pduRef, v.job);
+      this.emit('s7comm', side, 'request', functionName(fn), functionOperation(fn), v.job.detail, varJobFields(pdu, fn, req.itemCount, v.items, data));
       return;
     }
+    const fields = headerFields(pdu);
+    fields.function_code = hex2(fn);
+    let detail: string | undefined;
+    let piService: string | undefined;
     if (fn === FN_SETUP_COMMUNICATION) {
       detail = this.addSetup(buf, po, pe, fields);
     } else if (isBlockTransfer(fn)) {
@@ -310,44 +351,39 @@ export class S7Decoder implements StreamDecoder {
       fields.blocks = pi.blocks;
       detail = [pi.service, ...(pi.blocks ?? [])].filter(Boolean).join(' ') || undefined;
     }
-    this.remember(side, pdu.header.pduRef, { fn, detail, piService });
+    this.remember(side, pdu.pduRef, { fn, detail, piService });
     this.emit('s7comm', side, 'request', functionName(fn), functionOperation(fn, piService), detail, fields);
   }
 
-  private onAckData(side: Side, buf: Buffer, pdu: S7Pdu, fields: Record<string, unknown>): void {
+  private onAckData(side: Side, buf: Buffer, pdu: S7PduHead): void {
     const { paramOffset: po, paramEnd: pe, dataOffset: dof, dataEnd: de } = pdu;
-    const job = this.pair(side, pdu.header.pduRef);
+    const job = this.pair(side, pdu.pduRef);
     if (pe <= po) {
       // an error answer may carry no parameter: name it after its job
       const fn = job?.fn;
-      this.emit('s7comm', side, 'response', fn === undefined ? 'ack_data' : functionName(fn), fn === undefined ? 'other' : functionOperation(fn, job?.piService), job?.detail, fields);
+      this.emit('s7comm', side, 'response', fn === undefined ? 'ack_data' : functionName(fn), fn === undefined ? 'other' : functionOperation(fn, job?.piService), job?.detail, headerFields(pdu));
       return;
     }
     const fn = buf[po];
-    fields.function_code = hex2(fn);
     let detail = job?.fn === fn ? job.detail : undefined;
+    if (fn === FN_READ_VAR) {
+      const count = pe - po >= 2 ? buf[po + 1] : 0;
+      const last = this.lastReadAnswer;
+      const answer = last !== undefined && sameReadAnswer(last, buf, dof, de, count) ? last : (this.lastReadAnswer = readAnswer(buf, dof, de, count));
+      if (answer.malformed) this.anomaly(answer.malformed);
+      this.emit('s7comm', side, 'response', functionName(fn), functionOperation(fn, job?.piService), detail, readAnswerFields(pdu, fn, count, answer));
+      return;
+    }
+    const fields = headerFields(pdu);
+    fields.function_code = hex2(fn);
     if (fn === FN_SETUP_COMMUNICATION) {
       detail = this.addSetup(buf, po, pe, fields);
-    } else if (fn === FN_READ_VAR || fn === FN_WRITE_VAR) {
+    } else if (fn === FN_WRITE_VAR) {
       const count = pe - po >= 2 ? buf[po + 1] : 0;
       fields.item_count = count;
-      if (fn === FN_READ_VAR) {
-        const codes: string[] = [];
-        const items: Record<string, unknown>[] = [];
-        const c = dataItems.start(dof, de, count);
-        while (c.next(buf)) {
-          const code = hex2(c.returnCode);
-          codes.push(code);
-          items.push({ return_code: code, transport_size: c.transportSize, length: c.length });
-        }
-        if (c.malformed) this.anomaly(c.malformed);
-        fields.return_codes = codes;
-        fields.data_items = items;
-      } else {
-        const codes: string[] = [];
-        for (let i = 0; i < count && dof + i < de; i++) codes.push(hex2(buf[dof + i]));
-        fields.return_codes = codes;
-      }
+      const codes: string[] = [];
+      for (let i = 0; i < count && dof + i < de; i++) codes.push(hex2(buf[dof + i]));
+      fields.return_codes = codes;
     } else if (isBlockTransfer(fn)) {
       const bt = parseBlockTransfer(buf, po, pe, fn, false);
       Object.assign(fields, { function_status: bt.functionStatus, upload_id: bt.uploadId, block_length: bt.blockLength });
@@ -355,8 +391,9 @@ export class S7Decoder implements StreamDecoder {
     this.emit('s7comm', side, 'response', functionName(fn), functionOperation(fn, job?.piService), detail, fields);
   }
 
-  private onAck(side: Side, pdu: S7Pdu, fields: Record<string, unknown>): void {
-    const job = this.pair(side, pdu.header.pduRef);
+  private onAck(side: Side, pdu: S7PduHead): void {
+    const fields = headerFields(pdu);
+    const job = this.pair(side, pdu.pduRef);
     if (job) fields.function_code = hex2(job.fn);
     const fn = job === undefined ? 'ack' : functionName(job.fn);
     this.emit('s7comm', side, 'response', fn, job === undefined ? 'other' : functionOperation(job.fn, job.piService), job?.detail, fields);
@@ -385,7 +422,8 @@ export class S7Decoder implements StreamDecoder {
 
   // ------------------------------------------------------------------ userdata
 
-  private onUserdata(side: Side, buf: Buffer, pdu: S7Pdu, fields: Record<string, unknown>): void {
+  private onUserdata(side: Side, buf: Buffer, pdu: S7PduHead): void {
+    const fields = headerFields(pdu);
     const up = parseUserdataParam(buf, pdu.paramOffset, pdu.paramEnd);
     if (!up) {
       this.anomaly('userdata_parameter_truncated');
@@ -526,6 +564,67 @@ export class S7Decoder implements StreamDecoder {
     if (facts && Object.keys(facts).length) event.facts = facts;
     this.ctx.emit(event);
   }
+}
+
+/**
+ * The fields every S7comm event has, from the PDU header: one literal per header layout rather than
+ * members added one by one (each addition reshapes the object).
+ */
+function headerFields(pdu: S7PduHead): Record<string, unknown> {
+  const { rosctr, pduRef, paramLength, dataLength, errorClass } = pdu;
+  const fields: Record<string, unknown> = errorClass === undefined
+    ? { rosctr, rosctr_name: ROSCTR_NAMES[rosctr], pdu_ref: pduRef, param_length: paramLength, data_length: dataLength }
+    : {
+      rosctr, rosctr_name: ROSCTR_NAMES[rosctr], pdu_ref: pduRef, param_length: paramLength, data_length: dataLength,
+      error_class: errorClass, error_code: pdu.errorCode,
+    };
+  if (pdu.malformed) fields.malformed = pdu.malformed;
+  return fields;
+}
+
+/**
+ * Fields of a read/write var job: headerFields and the function's members. A well-formed PDU (nearly all)
+ * gets them in one literal of the final shape: grown from headerFields, the object would also allocate a
+ * property store past itself.
+ */
+function varJobFields(
+  pdu: S7PduHead, fn: number, itemCount: number, items: Record<string, unknown>[], data: Record<string, unknown>[] | undefined,
+): Record<string, unknown> {
+  if (pdu.malformed) {
+    const fields = headerFields(pdu);
+    fields.function_code = hex2(fn);
+    fields.item_count = itemCount;
+    fields.items = items;
+    if (data !== undefined) fields.data_items = data;
+    return fields;
+  }
+  const { rosctr, pduRef, paramLength, dataLength } = pdu; // a job header: no error members
+  const rosctr_name = ROSCTR_NAMES[rosctr];
+  const function_code = hex2(fn);
+  return data === undefined
+    ? { rosctr, rosctr_name, pdu_ref: pduRef, param_length: paramLength, data_length: dataLength, function_code, item_count: itemCount, items }
+    : {
+      rosctr, rosctr_name, pdu_ref: pduRef, param_length: paramLength, data_length: dataLength, function_code, item_count: itemCount, items,
+      data_items: data,
+    };
+}
+
+/** Fields of a read var answer, as varJobFields does for jobs (a well-formed ack_data header has its error members). */
+function readAnswerFields(pdu: S7PduHead, fn: number, itemCount: number, answer: ReadAnswer): Record<string, unknown> {
+  if (pdu.malformed || pdu.errorClass === undefined) {
+    const fields = headerFields(pdu);
+    fields.function_code = hex2(fn);
+    fields.item_count = itemCount;
+    fields.return_codes = answer.codes;
+    fields.data_items = answer.items;
+    return fields;
+  }
+  const { rosctr, pduRef, paramLength, dataLength, errorClass, errorCode } = pdu;
+  return {
+    rosctr, rosctr_name: ROSCTR_NAMES[rosctr], pdu_ref: pduRef, param_length: paramLength, data_length: dataLength,
+    error_class: errorClass, error_code: errorCode, function_code: hex2(fn), item_count: itemCount, return_codes: answer.codes,
+    data_items: answer.items,
+  };
 }
 
 /** Fields of one item; members left undefined are absent once serialised (no delete on the hot path). */

@@ -3,11 +3,11 @@ import {
   anyItem, ascii, blockParam, connect, dataItem, piParam, plcStopParam, s7, setupParam, szl11Record, szl1cRecord, szlAnswer,
   u16, udData, udParam, varParam,
 } from './build.js';
-import { parseCotp, tsapInfo, tsapText } from './cotp.js';
+import { CotpHead, parseCotp, readCotp, tsapInfo, tsapText } from './cotp.js';
 import { parseS7Plus } from './plus.js';
 import {
   formatAddress, parseBlockTransfer, parseDataItems, parsePiService, parsePlcStop, parseS7Pdu, parseSetupCommunication,
-  parseVarRequest,
+  parseVarRequest, readS7Pdu, S7PduHead,
 } from './records.js';
 import { decodeIdentitySzl, moduleVersion, text } from './szl.js';
 import { plausibleTpkt } from './tpkt.js';
@@ -35,6 +35,19 @@ describe('COTP', () => {
     const b = Buffer.from([0x09, 0xe0, 0, 0, 0, 1, 0, 0xc1, 0x05, 0x01]); // TSAP announces 5 bytes, has 1
     expect(parseCotp(b, 0, b.length)?.malformed).toBe('cotp_parameter_truncated');
     expect(parseCotp(Buffer.from([0x02]), 0, 1)).toBeUndefined();
+  });
+
+  it('readCotp: one head read again and again keeps nothing of the previous TPDU', () => {
+    const h = new CotpHead();
+    const framed = Buffer.concat([Buffer.from([0xaa, 0xaa]), Buffer.from([0x02, 0xf0, 0x85, 0x32])]);
+    expect(readCotp(framed, 2, framed.length, h)).toBe(true);
+    expect(h).toMatchObject({ li: 2, type: 0xf0, dataOffset: 5, tpduNr: 5, eot: true, malformed: undefined });
+    expect(readCotp(Buffer.from([0x09, 0xf0, 0x80]), 0, 3, h)).toBe(true);
+    expect(h).toMatchObject({ type: 0xf0, dataOffset: 3, tpduNr: 0, eot: false, malformed: 'cotp_length_beyond_tpkt' });
+    const cr = connect('CR', '0100', '0102');
+    expect(readCotp(cr, 4, cr.length, h)).toBe(true);
+    expect(h).toMatchObject({ type: 0xe0, dataOffset: cr.length, tpduNr: 0, eot: false, malformed: undefined });
+    expect(readCotp(Buffer.from([0x02]), 0, 1, h)).toBe(false);
   });
 
   it('reads client type, rack and slot from a TSAP', () => {
@@ -67,6 +80,24 @@ describe('S7 header', () => {
     const a = parseS7Pdu(ack, 0, ack.length)!;
     expect(a.header).toMatchObject({ rosctr: 3, errorClass: 0x81, errorCode: 0x04, headerLength: 12 });
     expect([a.paramOffset, a.paramEnd, a.dataOffset, a.dataEnd]).toEqual([12, 14, 14, 19]);
+  });
+
+  it('readS7Pdu: one head read again and again keeps nothing of the previous PDU', () => {
+    const h = new S7PduHead();
+    const ack = Buffer.concat([Buffer.from([0xee]), s7(3, 7, [0x04, 0x01], [0xff, 0x04, 0x00, 0x08, 0x2a], [0x81, 0x04])]);
+    ack.writeUInt16BE(9, 1 + 8); // data length beyond the PDU
+    expect(readS7Pdu(ack, 1, ack.length, h)).toBe(true);
+    expect(h).toMatchObject({
+      rosctr: 3, pduRef: 7, errorClass: 0x81, errorCode: 0x04, headerLength: 12, paramOffset: 13, paramEnd: 15, dataOffset: 15,
+      dataEnd: ack.length, malformed: 'data_beyond_pdu',
+    });
+    const job = s7(1, 0x1234, setupParam(480));
+    expect(readS7Pdu(job, 0, job.length, h)).toBe(true);
+    expect(h).toMatchObject({ rosctr: 1, pduRef: 0x1234, errorClass: undefined, errorCode: undefined, headerLength: 10, malformed: undefined });
+    const short = s7(2, 1, []).subarray(0, 10); // ack cut after 10 bytes: no error class and code
+    expect(readS7Pdu(short, 0, short.length, h)).toBe(true);
+    expect(h).toMatchObject({ rosctr: 2, errorClass: undefined, malformed: 'header_truncated' });
+    expect(readS7Pdu(Buffer.from([0x32, 5, 0, 0, 0, 0, 0, 0, 0, 0]), 0, 10, h)).toBe(false);
   });
 
   it('refuses what is not S7comm and flags lengths beyond the PDU', () => {

@@ -45,22 +45,48 @@ function u16(buf: Buffer, p: number): number {
   return (buf[p] << 8) | buf[p + 1];
 }
 
-/** S7 PDU at buf[off, end), or undefined when it is not S7comm (id, ROSCTR or length). */
-export function parseS7Pdu(buf: Buffer, off: number, end: number): S7Pdu | undefined {
-  if (end - off < S7_MIN_PDU || buf[off] !== S7COMM_PROTOCOL_ID || !isKnownRosctr(buf[off + 1])) return undefined;
+/**
+ * An S7 PDU's header and the bounds of its parts, flat: what readS7Pdu fills. The decoder has one and
+ * reads it before the next PDU (it copies what an event keeps), so that no header and part records are
+ * made per PDU; parseS7Pdu gives a record of its own.
+ */
+export class S7PduHead {
+  protocolId = 0;
+  rosctr = 0;
+  redundancyId = 0;
+  pduRef = 0;
+  paramLength = 0;
+  dataLength = 0;
+  /** ack / ack_data only (undefined when their header is cut short, or for other ROSCTRs). */
+  errorClass: number | undefined = undefined;
+  errorCode: number | undefined = undefined;
+  headerLength = 0;
+  paramOffset = 0;
+  paramEnd = 0;
+  dataOffset = 0;
+  dataEnd = 0;
+  malformed: string | undefined = undefined;
+}
+
+/** Reads the S7 PDU at buf[off, end) into `out`; false (out unusable) when it is not S7comm (id, ROSCTR or length). */
+export function readS7Pdu(buf: Buffer, off: number, end: number, out: S7PduHead): boolean {
+  if (end - off < S7_MIN_PDU || buf[off] !== S7COMM_PROTOCOL_ID || !isKnownRosctr(buf[off + 1])) return false;
   const rosctr = buf[off + 1];
   const ack = rosctr === ROSCTR_ACK || rosctr === ROSCTR_ACK_DATA;
   const headerLength = ack ? S7_HEADER_LEN_ACK : S7_HEADER_LEN;
   const paramLength = u16(buf, off + 6);
   const dataLength = u16(buf, off + 8);
-  // one literal per layout, so that every header of a layout has the same shape
-  const header: S7Header = ack && end - off >= S7_HEADER_LEN_ACK
-    ? {
-      protocolId: buf[off], rosctr, redundancyId: u16(buf, off + 2), pduRef: u16(buf, off + 4), paramLength, dataLength,
-      errorClass: buf[off + 10], errorCode: buf[off + 11], headerLength,
-    }
-    : { protocolId: buf[off], rosctr, redundancyId: u16(buf, off + 2), pduRef: u16(buf, off + 4), paramLength, dataLength, headerLength };
-  let malformed: string | undefined = ack && header.errorClass === undefined ? 'header_truncated' : undefined;
+  const hasError = ack && end - off >= S7_HEADER_LEN_ACK;
+  out.protocolId = buf[off];
+  out.rosctr = rosctr;
+  out.redundancyId = u16(buf, off + 2);
+  out.pduRef = u16(buf, off + 4);
+  out.paramLength = paramLength;
+  out.dataLength = dataLength;
+  out.errorClass = hasError ? buf[off + 10] : undefined;
+  out.errorCode = hasError ? buf[off + 11] : undefined;
+  out.headerLength = headerLength;
+  let malformed: string | undefined = ack && !hasError ? 'header_truncated' : undefined;
   const paramOffset = Math.min(off + headerLength, end);
   let paramEnd = paramOffset + paramLength;
   let dataEnd = paramEnd + dataLength;
@@ -72,9 +98,25 @@ export function parseS7Pdu(buf: Buffer, off: number, end: number): S7Pdu | undef
     malformed ??= 'data_beyond_pdu';
     dataEnd = end;
   }
-  return malformed === undefined
-    ? { header, paramOffset, paramEnd, dataOffset: paramEnd, dataEnd }
-    : { header, paramOffset, paramEnd, dataOffset: paramEnd, dataEnd, malformed };
+  out.paramOffset = paramOffset;
+  out.paramEnd = paramEnd;
+  out.dataOffset = paramEnd;
+  out.dataEnd = dataEnd;
+  out.malformed = malformed;
+  return true;
+}
+
+/** S7 PDU at buf[off, end) as a record of its own, or undefined when it is not S7comm (id, ROSCTR or length). */
+export function parseS7Pdu(buf: Buffer, off: number, end: number): S7Pdu | undefined {
+  const h = new S7PduHead();
+  if (!readS7Pdu(buf, off, end, h)) return undefined;
+  const { protocolId, rosctr, redundancyId, pduRef, paramLength, dataLength, errorClass, errorCode, headerLength } = h;
+  const header: S7Header = errorClass !== undefined
+    ? { protocolId, rosctr, redundancyId, pduRef, paramLength, dataLength, errorClass, errorCode, headerLength }
+    : { protocolId, rosctr, redundancyId, pduRef, paramLength, dataLength, headerLength };
+  const pdu: S7Pdu = { header, paramOffset: h.paramOffset, paramEnd: h.paramEnd, dataOffset: h.dataOffset, dataEnd: h.dataEnd };
+  if (h.malformed !== undefined) pdu.malformed = h.malformed;
+  return pdu;
 }
 
 // ---------------------------------------------------------------- setup communication
