@@ -203,6 +203,24 @@ describe('TCP reassembly', () => {
     expect(sink.flows).toHaveLength(2);
   });
 
+  it('ends a UDP flow idle past its timeout: a datagram after the silence starts a new flow, counted in it', () => {
+    const sink = new Collect();
+    const p = new Pipeline(sink, { modules: [] });
+    const dgram = (from: typeof C, to: typeof C, ts: number) => {
+      const f = ethernet(to.mac, from.mac, 0x0800, ipv4(from.ip, to.ip, 17, udp(from.port, to.port, Buffer.from('x'))));
+      p.packet(f, 0, f.length, ts, 1, f.length);
+    };
+    dgram(C, S, 1000);
+    dgram(S, C, 1000.01);
+    dgram(C, S, 1000 + 301); // the default UDP idle timeout is 300 s
+    dgram(S, C, 1000 + 301.01);
+    p.endCapture('mem', { format: 'pcap', compressed: false, packets: 4, bytesRead: 0, linkTypes: [1], interfaces: 1, skippedBlocks: 0 });
+    expect(sink.flows.map((f) => [f.firstSeen, f.lastSeen, f.packetsFromInitiator, f.packetsFromResponder])).toEqual([
+      [1000, 1000.01, 1, 1],
+      [1301, 1301.01, 1, 1],
+    ]);
+  });
+
   it('contains a decoder that throws: counted, the flow stops decoding, the pipeline goes on', () => {
     const bad: ProtocolModule = {
       name: 'bad', transports: ['tcp'], ports: [9999], probe: () => true,

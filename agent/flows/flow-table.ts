@@ -54,6 +54,8 @@ export class FlowTable implements FlowOwner {
    * keyed by address downstream (stats, inventory) compare by identity rather than character by character.
    */
   private ip4Texts = new Map<number, string>();
+  /** The flow of the last packet (checked before the index). */
+  private last: Flow | undefined;
   private readonly shardCount: number;
   private readonly shardIndex: number;
 
@@ -101,6 +103,11 @@ export class FlowTable implements FlowOwner {
     let flow: Flow | undefined;
     let hash = 0;
     let key6 = '';
+    const ts = f.ts;
+    // flows idle past their timeout end before this packet looks for its flow: a packet after a long silence
+    // starts a new flow rather than joining one already reported (every shard runs this on every packet,
+    // so flows end at the same packet sharded or not)
+    if (ts - this.lastExpiry > 10) this.expire(ts);
     if (f.ipVersion === 4) {
       const s = f.src4;
       const d = f.dst4;
@@ -111,19 +118,21 @@ export class FlowTable implements FlowOwner {
       const hi = (srcIsLo ? d : s) | 0;
       const ports = srcIsLo ? (sp << 16) | dp : (dp << 16) | sp;
       hash = tupleHash(lo, hi, ports, f.l4proto);
-      if (this.shardCount > 1 && !this.owns(hash, f.ts)) return;
-      flow = this.index4.get(hash);
-      while (flow !== undefined && !(flow.lo4 === lo && flow.hi4 === hi && flow.ports === ports && flow.proto === f.l4proto)) flow = flow.chain;
+      if (this.shardCount > 1 && hash % this.shardCount !== this.shardIndex) return; // another shard's flow
+      // a reply follows its request: half of all packets belong to the flow of the packet before
+      flow = this.last;
+      if (flow === undefined || !(flow.hash === hash && flow.lo4 === lo && flow.hi4 === hi && flow.ports === ports && flow.proto === f.l4proto)) {
+        flow = this.index4.get(hash);
+        while (flow !== undefined && !(flow.lo4 === lo && flow.hi4 === hi && flow.ports === ports && flow.proto === f.l4proto)) flow = flow.chain;
+      }
     } else {
       const s = f.data.toString('latin1', f.addrOff, f.addrOff + 16);
       const d = f.data.toString('latin1', f.addrOff + 16, f.addrOff + 32);
       srcIsLo = s < d || (s === d && sp <= dp);
       key6 = srcIsLo ? `${f.l4proto}|${s}|${sp}|${d}|${dp}` : `${f.l4proto}|${d}|${dp}|${s}|${sp}`;
-      if (this.shardCount > 1 && !this.owns(stringHash(key6), f.ts)) return;
+      if (this.shardCount > 1 && stringHash(key6) % this.shardCount !== this.shardIndex) return;
       flow = this.index6.get(key6);
     }
-    const ts = f.ts;
-    if (ts - this.lastExpiry > 10) this.expire(ts);
 
     const flags = tcp ? f.tcpFlags : 0;
     if (flow && tcp && (flags & (TCP_SYN | TCP_ACK)) === TCP_SYN && (flow.reset || (flow.finFromInitiator && flow.finFromResponder))) {
@@ -132,6 +141,7 @@ export class FlowTable implements FlowOwner {
       flow = undefined;
     }
     if (!flow) flow = this.create(f, hash, key6, srcIsLo, tcp ? 'tcp' : 'udp');
+    this.last = flow;
     const fromInitiator = srcIsLo === flow.initiatorIsLo;
     const payloadLen = f.payloadEnd - f.payload;
     const ipBytes = f.l4End - f.l4;
@@ -173,16 +183,6 @@ export class FlowTable implements FlowOwner {
     } else if (payloadLen > 0) {
       flow.datagram(fromInitiator, f.data, f.payload, f.payloadEnd, ts);
     }
-  }
-
-  /**
-   * Sharded analysis: whether this table keeps the flow of this hash. Another shard's packet still runs the
-   * expiry check, so that flows end at the same packet as they do unsharded.
-   */
-  private owns(hash: number, ts: number): boolean {
-    if (hash % this.shardCount === this.shardIndex) return true;
-    if (ts - this.lastExpiry > 10) this.expire(ts);
-    return false;
   }
 
   private create(f: Frame, hash: number, key6: string, srcIsLo: boolean, transport: IpTransport): Flow {
@@ -296,6 +296,7 @@ export class FlowTable implements FlowOwner {
 
   private unindex(flow: Flow): void {
     this.flows.delete(flow);
+    if (this.last === flow) this.last = undefined;
     if (flow.key6) {
       this.index6.delete(flow.key6);
       return;
