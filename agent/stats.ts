@@ -10,8 +10,6 @@ import type { PipelineCounters } from './counters.js';
 import { mergeCounters, mergeSections, UnmergeableError } from './stats-merge.js';
 import { runShard } from './shard-pool.js';
 
-export { startStatsWorkers } from './shard-pool.js';
-
 export interface StatsReport {
   file: string;
   packets: number;

@@ -17,8 +17,9 @@ if (!existsSync(entry('agent/stats.js'))) {
 // esbuild names chunks by content hash: old ones would pile up
 rmSync(entry('bundle'), { recursive: true, force: true });
 await build({
-  // the names matter: shard-pool finds the worker as ./shard-worker.js next to the module that starts it
-  entryPoints: { stats: entry('agent/stats.js'), 'shard-worker': entry('agent/shard-worker.js') },
+  // the names matter: shard-pool finds the worker as ./shard-worker.js next to itself; the stats command loads
+  // shard-pool (small) first to start the workers, then stats (large), which shares shard-pool's module
+  entryPoints: { stats: entry('agent/stats.js'), 'shard-worker': entry('agent/shard-worker.js'), 'shard-pool': entry('agent/shard-pool.js') },
   outdir: entry('bundle'),
   bundle: true,
   splitting: true, // the code both entries share is one chunk

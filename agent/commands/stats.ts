@@ -30,9 +30,9 @@ export const statsCommand: Command = {
     if (positionals.length === 0) throw new CliError(`no capture given\n\n${usage}`);
     const workers = values.workers === undefined ? defaultWorkers(positionals) : Number(values.workers);
     if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw new CliError(`--workers takes a whole number from 1 to 64, not ${values.workers}\n\n${usage}`);
-    const { statsForCaptures, startStatsWorkers } = await loadStats();
-    // the shard threads load their decoders on the other cores while this thread reads
-    startStatsWorkers(workers);
+    // the shard threads start first, and load their decoders on the other cores while this thread loads its own
+    (await loadModule<typeof import('../shard-pool.js')>('shard-pool')).startStatsWorkers(workers);
+    const { statsForCaptures } = await loadModule<typeof import('../stats.js')>('stats');
     const reports = [];
     let broken = false;
     for (const file of positionals) {
@@ -52,13 +52,13 @@ export const statsCommand: Command = {
 };
 
 /**
- * The analysis: bundled by the build (dist/bundle/stats.js, bin/bundle.js) it loads in a third of the time
- * its 130 modules take; from sources, or a build without the bundle, the modules themselves.
+ * agent/<name>.js as bundled by the build (dist/bundle/, bin/bundle.js): the analysis loads in a third of the
+ * time its 130 modules take. From sources, or a build without the bundle, the module itself.
  */
-async function loadStats(): Promise<typeof import('../stats.js')> {
-  const bundle = new URL('../../bundle/stats.js', import.meta.url);
-  if (!import.meta.url.endsWith('.ts') && existsSync(bundle)) return (await import(bundle.href)) as typeof import('../stats.js');
-  return import('../stats.js');
+async function loadModule<T>(name: 'stats' | 'shard-pool'): Promise<T> {
+  const bundle = new URL(`../../bundle/${name}.js`, import.meta.url);
+  if (!import.meta.url.endsWith('.ts') && existsSync(bundle)) return (await import(bundle.href)) as T;
+  return (await (name === 'stats' ? import('../stats.js') : import('../shard-pool.js'))) as T;
 }
 
 function defaultWorkers(files: string[]): number {
