@@ -8,10 +8,12 @@ import { readCapture } from '../parsers/capture/index.js';
 import type { CaptureResult } from '../parsers/capture/index.js';
 import { decodeFrame, decodeTransport, Frame, FrameKind } from '../parsers/net/frame.js';
 import { decodeArp } from '../parsers/net/arp.js';
+import { LINKTYPE_ETHERNET } from '../parsers/net/constants.js';
 import { protocolModules } from '../parsers/protocols.js';
 import type { PipelineSink, ProtocolModule } from '../parsers/types.js';
 import { FlowTable, DEFAULT_FLOW_OPTIONS, type FlowTableOptions } from './flows/flow-table.js';
 import { Ipv4Reassembler } from './flows/ip-fragments.js';
+import { peekIpv4FlowHash } from './flows/flow-key.js';
 import { L2Flows } from './flows/l2-flows.js';
 import { newCounters, type PipelineCounters, type CaptureFileReport } from './counters.js';
 
@@ -32,11 +34,21 @@ export class Pipeline {
   private readonly log?: Logger;
   /** Unsharded, or shard 0 of a sharded analysis: the one that handles frames outside the TCP/UDP flow table. */
   private readonly primary: boolean;
+  private readonly shardCount: number;
+  private readonly shardIndex: number;
+  /**
+   * Sharded analysis: where a shard other than the primary counts the frames it decodes only for the flows
+   * it may keep in them (VLAN-tagged, fragmented, IPv6, ...): the primary counts those, so that the merged
+   * counts are sums (agent/stats-merge.ts).
+   */
+  private readonly uncounted: PipelineCounters = newCounters();
 
   constructor(private readonly sink: PipelineSink, opts: PipelineOptions = {}) {
     const modules = opts.modules ?? protocolModules;
     this.flows = new FlowTable(modules, sink, this.counters, { ...DEFAULT_FLOW_OPTIONS, ...opts.flow });
-    this.primary = (opts.flow?.shardIndex ?? 0) === 0;
+    this.shardIndex = opts.flow?.shardIndex ?? 0;
+    this.shardCount = opts.flow?.shardCount ?? 1;
+    this.primary = this.shardIndex === 0;
     this.l2 = new L2Flows(modules, this.flows);
     this.log = opts.log;
     this.counters.ipv4Fragments = this.fragments.counters;
@@ -44,7 +56,18 @@ export class Pipeline {
 
   /** The capture reader's PacketHandler: the frame is data[start, end), only valid during the call. */
   readonly packet = (data: Buffer, start: number, end: number, ts: number, linkType: number, origLen: number): void => {
-    const c = this.counters;
+    let c = this.counters;
+    if (this.shardCount > 1) {
+      // the common plain IPv4 packet belongs to the shard of its flow: it alone decodes and counts it,
+      // the others only let capture time advance; anything else every shard decodes, the primary counts
+      const hash = linkType === LINKTYPE_ETHERNET ? peekIpv4FlowHash(data, start, end) : -1;
+      if (hash >= 0) {
+        if (hash % this.shardCount !== this.shardIndex) {
+          this.flows.advance(ts);
+          return;
+        }
+      } else if (!this.primary) c = this.uncounted;
+    }
     c.packets++;
     c.bytes += end - start;
     const f = this.frame;

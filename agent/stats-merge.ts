@@ -74,12 +74,17 @@ export function mergeSections(a: Record<string, object>, b: Record<string, objec
 }
 
 /**
- * Counters of a sharded run: every shard read every packet, so packet, byte, frame, fragment and file counts are
- * the primary shard's; flows (and what happened in them) were split, so those sum.
+ * Counters of a sharded run: each packet was counted by one shard (a plain IPv4 one by its flow's shard, any
+ * other by the primary: agent/pipeline.ts), so packet, byte and frame counts sum, as flows and what happened in
+ * them do. Every shard read every file and reassembled every fragment: those counts are the primary's.
  */
 export function mergeCounters(primary: PipelineCounters, others: readonly PipelineCounters[]): PipelineCounters {
   const out: PipelineCounters = structuredClone(primary);
   for (const o of others) {
+    out.packets += o.packets;
+    out.bytes += o.bytes;
+    for (const k of Object.keys(out.frames) as (keyof PipelineCounters['frames'])[]) out.frames[k] += o.frames[k];
+    out.unknownLinkTypes = mergeValues(out.unknownLinkTypes, o.unknownLinkTypes) as Record<string, number>;
     out.flows.tcp += o.flows.tcp;
     out.flows.udp += o.flows.udp;
     out.tcp.gaps += o.tcp.gaps;

@@ -11,6 +11,7 @@ import { IPPROTO_TCP, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../../parsers/n
 import { ipv4ToString, ipv6ToString, macToString } from '../../parsers/net/addr.js';
 import { DecodeState, Flow, type FlowOwner } from './flow.js';
 import { isServicePort, serviceName } from './app-ports.js';
+import { sourceIsLo, tupleHash } from './flow-key.js';
 import type { PipelineCounters } from '../counters.js';
 
 export interface FlowTableOptions {
@@ -107,11 +108,11 @@ export class FlowTable implements FlowOwner {
     // flows idle past their timeout end before this packet looks for its flow: a packet after a long silence
     // starts a new flow rather than joining one already reported (every shard runs this on every packet,
     // so flows end at the same packet sharded or not)
-    if (ts - this.lastExpiry > 10) this.expire(ts);
+    this.advance(ts);
     if (f.ipVersion === 4) {
       const s = f.src4;
       const d = f.dst4;
-      srcIsLo = s < d || (s === d && sp <= dp);
+      srcIsLo = sourceIsLo(s, d, sp, dp);
       // IPv4 flows live in an integer-keyed index (no string built per packet); chains resolve collisions
       // the key as int32s: small integers in V8, so the Flow keeps them in place instead of boxed numbers
       const lo = (srcIsLo ? s : d) | 0;
@@ -323,6 +324,11 @@ export class FlowTable implements FlowOwner {
     this.out.onFlowEnd(summary);
   }
 
+  /** Capture time has reached `ts`: every 10 s of it, flows idle past their timeout end. */
+  advance(ts: number): void {
+    if (ts - this.lastExpiry > 10) this.expire(ts);
+  }
+
   /** End flows idle past their timeout (capture time). */
   expire(now: number): void {
     this.lastExpiry = now;
@@ -360,15 +366,6 @@ export class FlowTable implements FlowOwner {
 
 /** Address texts kept for sharing; past this the cache starts afresh. */
 const MAX_INTERNED_ADDRESSES = 65536;
-
-/** 30-bit hash of an IPv4 5-tuple (a small integer, which V8's Map handles without allocation). */
-function tupleHash(lo: number, hi: number, ports: number, proto: number): number {
-  let h = Math.imul(lo ^ 0x9e3779b9, 0x85ebca6b);
-  h = Math.imul(h ^ (h >>> 13) ^ hi, 0xc2b2ae35);
-  h = Math.imul(h ^ (h >>> 16) ^ ports, 0x27d4eb2f);
-  h ^= (h >>> 15) ^ proto;
-  return h & 0x3fffffff;
-}
 
 /** 30-bit FNV-1a of an IPv6 flow key, for sharding only (IPv6 flows are indexed by the string itself). */
 function stringHash(s: string): number {
