@@ -19,9 +19,10 @@ function startWorker(): Worker {
   // execArgv before loading its entry, so a small bootstrap registers tsx in the worker, then imports it
   const fromSources = import.meta.url.endsWith('.ts');
   const url = new URL(fromSources ? './shard-worker.ts' : './shard-worker.js', import.meta.url);
+  // no inherited Node options: `--input-type` or `-e` of the main thread's command line would break the worker
   return fromSources
-    ? new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(url.href)}); })`, { eval: true })
-    : new Worker(url);
+    ? new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(url.href)}); })`, { eval: true, execArgv: [] })
+    : new Worker(url, { execArgv: [] });
 }
 
 /**
