@@ -27,6 +27,8 @@ export class StatsCollector implements PipelineSink {
   private readonly routes = new Map<string, ProtocolStats[]>();
 
   constructor(modules: readonly ProtocolModule[] = protocolModules, private readonly next?: PipelineSink) {
+    const bindings = next?.onBinding?.bind(next);
+    if (bindings) this.onBinding = bindings;
     for (const m of modules) {
       const stats = m.createStats?.();
       if (stats) this.builders.push({ name: m.name, stats });
@@ -49,9 +51,8 @@ export class StatsCollector implements PipelineSink {
     this.next?.onFlowEnd(summary);
   }
 
-  onBinding(binding: AddressBinding): void {
-    this.next?.onBinding(binding);
-  }
+  /** Only when the next sink takes bindings: statistics need none, and without it none are made. */
+  readonly onBinding?: (binding: AddressBinding) => void;
 
   /** Sections of the protocols seen, keyed by module name. */
   sections(): Record<string, object> {

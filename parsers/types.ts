@@ -224,5 +224,6 @@ export interface AddressBinding {
 export interface PipelineSink {
   onEvent(event: ProtocolEvent<object>): void;
   onFlowEnd(summary: FlowSummary): void;
-  onBinding(binding: AddressBinding): void;
+  /** MAC↔IP evidence. A sink without it (protocol statistics) spares the flow table finding and deduplicating it. */
+  onBinding?(binding: AddressBinding): void;
 }

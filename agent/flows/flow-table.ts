@@ -38,7 +38,7 @@ export const DEFAULT_FLOW_OPTIONS: FlowTableOptions = {
 export interface FlowTableOutput {
   onEvent(event: ProtocolEvent<object>): void;
   onFlowEnd(summary: FlowSummary): void;
-  onBinding(binding: AddressBinding): void;
+  onBinding?(binding: AddressBinding): void;
 }
 
 export class FlowTable implements FlowOwner {
@@ -244,10 +244,11 @@ export class FlowTable implements FlowOwner {
 
   /** First packet from the responder: its source MAC belongs to (or fronts) its IP. */
   private bindFrom(f: Frame, ip: string): void {
-    if (f.srcMacOff >= 0) this.binding(macToString(f.data, f.srcMacOff), ip, f.vlan, f.ts);
+    if (f.srcMacOff >= 0 && this.out.onBinding) this.binding(macToString(f.data, f.srcMacOff), ip, f.vlan, f.ts);
   }
 
   private binding(mac: string, ip: string, vlan: number, ts: number): void {
+    if (!this.out.onBinding) return;
     const k = `${mac}|${ip}|${vlan}`;
     if (this.bindingsSeen.has(k)) return;
     if (this.bindingsSeen.size > 1_000_000) this.bindingsSeen.clear(); // bounded: the inventory dedupes too
@@ -259,6 +260,7 @@ export class FlowTable implements FlowOwner {
 
   /** ARP bindings come from the pipeline, deduplicated here with the IP ones. */
   arpBinding(mac: string, ip: string, ts: number, vlan: number): void {
+    if (!this.out.onBinding) return;
     if (ip === '0.0.0.0' || mac === '00:00:00:00:00:00' || mac === 'ff:ff:ff:ff:ff:ff') return;
     const k = `${mac}|${ip}|${vlan}|arp`;
     if (this.bindingsSeen.has(k)) return;

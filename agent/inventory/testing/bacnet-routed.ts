@@ -41,7 +41,7 @@ export function feedFlow(sink: PipelineSink, a: Endpoint, b: Endpoint, frames: [
   });
   d.onEnd?.(t0 + frames.length);
   if (c.anomalies.length) throw new Error(`decoder anomalies: ${JSON.stringify(c.anomalies)}`);
-  for (const ep of [a, b]) if (ep.mac && !ep.mac.startsWith('ff')) sink.onBinding({ ts: t0, mac: ep.mac, ip: ep.ip, source: 'ip' } satisfies AddressBinding);
+  for (const ep of [a, b]) if (ep.mac && !ep.mac.startsWith('ff')) sink.onBinding?.({ ts: t0, mac: ep.mac, ip: ep.ip, source: 'ip' } satisfies AddressBinding);
   for (const e of c.events) sink.onEvent(e);
   const summary: FlowSummary = {
     flow: c.flow, protocol: 'bacnet', decoded: true, firstSeen: t0, lastSeen: t0 + frames.length - 1,
