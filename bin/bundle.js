@@ -27,5 +27,7 @@ await build({
   platform: 'node',
   target: 'node20',
   packages: 'external', // node-opcua (loaded on demand) stays a package
+  // comments and layout out (a third less to parse at each start), names kept: stack traces stay readable
+  minifyWhitespace: true,
   logLevel: 'warning',
 });
