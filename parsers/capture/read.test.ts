@@ -1,3 +1,4 @@
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +25,23 @@ const pcapng = Buffer.concat([
 const reference = parseInChunks(pcapng);
 
 describe('readCapture', () => {
+  it('reads a FIFO (or a pipe given as /dev/stdin) as it reads a file, plain or gzip-compressed, with read progress', async () => {
+    // a FIFO cannot seek: every read must take the next bytes, the first ones included
+    for (const [name, bytes] of [['plain', pcapng], ['gzip', gzipSync(pcapng)]] as const) {
+      const fifo = join(dir, `capture-${name}.fifo`);
+      expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+      const writer = spawn('sh', ['-c', `cat > '${fifo}'`], { stdio: ['pipe', 'ignore', 'inherit'] });
+      writer.stdin.end(bytes);
+      const { seen, onPacket } = collector();
+      let read = 0;
+      const result = await readCapture(fifo, onPacket, { highWaterMark: 333, onRead: (n) => (read += n) });
+      expect(result.error).toBeUndefined();
+      expect(result.compressed).toBe(name === 'gzip');
+      expect(seen).toEqual(reference.seen);
+      expect(read).toBe(bytes.length);
+    }
+  });
+
   it('reads a file in chunks smaller than a record, recognising the format by magic not by name', async () => {
     const { seen, onPacket } = collector();
     const result = await readCapture(file('really-pcapng.pcap', pcapng), onPacket, { highWaterMark: 50 });
