@@ -3,7 +3,7 @@
  * the shape every service production in clause 21 has. Never throws: a broken encoding sets `bad`
  * and every later read returns undefined.
  */
-import { MAX_VALUES, TAG_CHARACTER_STRING, TAG_OBJECT_ID } from './constants.js';
+import { TAG_CHARACTER_STRING, TAG_OBJECT_ID } from './constants.js';
 import {
   applicationValue, decodeCharString, decodeValues, newTag, readObjectId, readSigned, readTag, readUnsigned,
   tagEnd, type Tag, type Value, type ValueSink,
@@ -11,8 +11,6 @@ import {
 
 export class Cursor {
   readonly t: Tag = newTag();
-  /** The tag after a value, for valuesUntilClose's one-value case. */
-  private readonly after: Tag = newTag();
   bad: string | undefined;
   constructor(public buf: Buffer, public p: number, public end: number) {}
 
@@ -142,30 +140,14 @@ export class Cursor {
 
   /** After opening tag [n]: the values up to and past its closing tag. */
   valuesUntilClose(n: number, sink: ValueSink): Value[] {
-    if (this.bad !== undefined) return [];
-    const one = this.oneValue(n, sink);
-    if (one !== undefined) return one;
     const out: Value[] = [];
+    if (this.bad !== undefined) return out;
     const q = decodeValues(this.buf, this.p, this.end, n, out, sink);
     if (q < 0) {
       this.bad = `value [${n}] not closed`;
       this.p = this.end;
     } else this.p = q;
     return out;
-  }
-
-  /**
-   * The usual property value, one application-tagged primitive then closing tag [n], as decodeValues would
-   * give it, in an array made at its size (a [] pushed to reserves 17 slots); undefined for anything else.
-   */
-  private oneValue(n: number, sink: ValueSink): Value[] | undefined {
-    const { buf, t, after } = this;
-    if (!readTag(buf, this.p, this.end, t) || t.context) return undefined;
-    if (!readTag(buf, tagEnd(t), this.end, after) || !after.close || after.num !== n) return undefined;
-    sink.count++;
-    const v = applicationValue(buf, t, sink);
-    this.p = after.start;
-    return sink.count <= MAX_VALUES ? [v] : [];
   }
 
   fail(why: string): void {

@@ -35,7 +35,7 @@ describe('PendingServices', () => {
     }
   });
 
-  it('renews (delete, set, evict past its bound) as that Map, queued or not', () => {
+  it('renews (delete, set, evict past its bound) as that Map', () => {
     let seed = 7;
     const rnd = (n: number) => {
       seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
@@ -52,7 +52,7 @@ describe('PendingServices', () => {
         if (ref.size > max) ref.delete(ref.keys().next().value!);
         p.renew(k, svc);
         const op = rnd(40);
-        // reads now and then, so that some see a part-filled queue and some a full one
+        // reads now and then, between runs of renewals
         if (op === 0) {
           const q = rnd(keys);
           expect(p.get(q)).toBe(ref.get(q));

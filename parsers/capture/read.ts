@@ -32,6 +32,7 @@ export async function readCapture(path: string, onPacket: PacketHandler, opts: R
   let spare = Buffer.allocUnsafe(size);
   const parser = new CaptureParser(onPacket);
   let streamed = false; // then the stream closes the file
+  let next: Promise<{ bytesRead: number }> | undefined; // the read in flight while a chunk is parsed
   try {
     // position null everywhere: the file's own position, so that a pipe or a FIFO reads as well as a file
     let n = (await fh.read(buf, 0, size, null)).bytesRead;
@@ -41,14 +42,17 @@ export async function readCapture(path: string, onPacket: PacketHandler, opts: R
     }
     while (n > 0 && !parser.stopped) {
       onRead?.(n);
-      const next = fh.read(spare, 0, size, null);
+      next = fh.read(spare, 0, size, null);
       parser.push(n === size ? buf : buf.subarray(0, n));
       n = (await next).bytesRead;
+      next = undefined;
       [buf, spare] = [spare, buf];
     }
   } catch (err) {
     parser.fail(`read error: ${(err as Error).message}`);
   } finally {
+    // a handler that threw left a read in flight: it settles before the file closes under it
+    await next?.catch(() => undefined);
     if (!streamed) await fh.close();
   }
   return parser.end();

@@ -283,7 +283,6 @@ export class OpcuaDecoder implements StreamDecoder {
     const key = plain ? requestId : OPAQUE_KEY[h.type]!;
     const a = this.assemble(d, key, h, h.type, plain, b, Math.min(bodyStart, end), Math.max(bodyStart, bodyEnd));
     if (a === undefined) return;
-    if (plain && !a.aborted && a.body !== undefined && this.emitPlainService(fromInitiator, h.type, channelId, requestId, a, ts)) return;
     const fields: Record<string, unknown> = plain
       ? { msgType: h.type, chunks: a.chunks, secureChannelId: channelId, requestId }
       : { msgType: h.type, chunks: a.chunks, secureChannelId: channelId };
@@ -361,28 +360,6 @@ export class OpcuaDecoder implements StreamDecoder {
     a.start = start;
     a.end = end;
     return a;
-  }
-
-  /**
-   * The common message, a plain MSG/CLO of a known service whose body otwatch does not decode (Read,
-   * Browse, Publish...), emitted with its fields in one literal: completeSecure's record, grown key by
-   * key, reshapes and allocates a property store on every message. Same keys in the same order as
-   * completeSecure gives them; false (nothing done) for any other message, which completeSecure handles.
-   */
-  private emitPlainService(fromInitiator: boolean, type: MessageType, channelId: number, requestId: number,
-    a: Assembled, ts: number): boolean {
-    const body = a.body!;
-    const tid = typeIdAt(body, a.start, a.end);
-    if (tid === NO_TYPE_ID || DECODED_SERVICES.has(tid)) return false;
-    const svc = SERVICES.get(tid);
-    if (svc === undefined) return false;
-    a.body = undefined; // the caller's buffer is not kept past this message
-    const status = svc.direction === 'response' ? responseStatusAt(body, a.start + typeIdLength(body[a.start]!), a.end) : undefined;
-    const fields = status === undefined || status === 0
-      ? { msgType: type, chunks: a.chunks, secureChannelId: channelId, requestId, typeId: tid }
-      : { msgType: type, chunks: a.chunks, secureChannelId: channelId, requestId, typeId: tid, status: statusHex(status) };
-    this.emit(fromInitiator, ts, svc.name, svc.operation, svc.direction, fields);
-    return true;
   }
 
   /** Name, classify, decode and emit one complete OPN/MSG/CLO message. */

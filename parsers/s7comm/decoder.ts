@@ -582,49 +582,26 @@ function headerFields(pdu: S7PduHead): Record<string, unknown> {
   return fields;
 }
 
-/**
- * Fields of a read/write var job: headerFields and the function's members. A well-formed PDU (nearly all)
- * gets them in one literal of the final shape: grown from headerFields, the object would also allocate a
- * property store past itself.
- */
+/** Fields of a read/write var job: headerFields and the function's members. */
 function varJobFields(
   pdu: S7PduHead, fn: number, itemCount: number, items: Record<string, unknown>[], data: Record<string, unknown>[] | undefined,
 ): Record<string, unknown> {
-  if (pdu.malformed) {
-    const fields = headerFields(pdu);
-    fields.function_code = hex2(fn);
-    fields.item_count = itemCount;
-    fields.items = items;
-    if (data !== undefined) fields.data_items = data;
-    return fields;
-  }
-  const { rosctr, pduRef, paramLength, dataLength } = pdu; // a job header: no error members
-  const rosctr_name = ROSCTR_NAMES[rosctr];
-  const function_code = hex2(fn);
-  return data === undefined
-    ? { rosctr, rosctr_name, pdu_ref: pduRef, param_length: paramLength, data_length: dataLength, function_code, item_count: itemCount, items }
-    : {
-      rosctr, rosctr_name, pdu_ref: pduRef, param_length: paramLength, data_length: dataLength, function_code, item_count: itemCount, items,
-      data_items: data,
-    };
+  const fields = headerFields(pdu);
+  fields.function_code = hex2(fn);
+  fields.item_count = itemCount;
+  fields.items = items;
+  if (data !== undefined) fields.data_items = data;
+  return fields;
 }
 
-/** Fields of a read var answer, as varJobFields does for jobs (a well-formed ack_data header has its error members). */
+/** Fields of a read var answer: headerFields and the answer's codes and item heads. */
 function readAnswerFields(pdu: S7PduHead, fn: number, itemCount: number, answer: ReadAnswer): Record<string, unknown> {
-  if (pdu.malformed || pdu.errorClass === undefined) {
-    const fields = headerFields(pdu);
-    fields.function_code = hex2(fn);
-    fields.item_count = itemCount;
-    fields.return_codes = answer.codes;
-    fields.data_items = answer.items;
-    return fields;
-  }
-  const { rosctr, pduRef, paramLength, dataLength, errorClass, errorCode } = pdu;
-  return {
-    rosctr, rosctr_name: ROSCTR_NAMES[rosctr], pdu_ref: pduRef, param_length: paramLength, data_length: dataLength,
-    error_class: errorClass, error_code: errorCode, function_code: hex2(fn), item_count: itemCount, return_codes: answer.codes,
-    data_items: answer.items,
-  };
+  const fields = headerFields(pdu);
+  fields.function_code = hex2(fn);
+  fields.item_count = itemCount;
+  fields.return_codes = answer.codes;
+  fields.data_items = answer.items;
+  return fields;
 }
 
 /** Fields of one item; members left undefined are absent once serialised (no delete on the hot path). */
