@@ -175,7 +175,6 @@ function rebase(f: Frame, start: number): void {
   if (f.ethOff >= 0) f.ethOff -= start;
   if (f.srcMacOff >= 0) f.srcMacOff -= start;
   f.l3 -= start;
-  f.start = 0;
 }
 
 /** Called as capture bytes are read (all files so far) with the packets decoded so far. */

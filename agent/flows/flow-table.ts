@@ -122,9 +122,9 @@ export class FlowTable implements FlowOwner {
       if (this.shardCount > 1 && hash % this.shardCount !== this.shardIndex) return; // another shard's flow
       // a reply follows its request: half of all packets belong to the flow of the packet before
       flow = this.last;
-      if (flow === undefined || !(flow.hash === hash && flow.lo4 === lo && flow.hi4 === hi && flow.ports === ports && flow.proto === f.l4proto)) {
+      if (flow === undefined || !flow.hasKey4(lo, hi, ports, f.l4proto)) {
         flow = this.index4.get(hash);
-        while (flow !== undefined && !(flow.lo4 === lo && flow.hi4 === hi && flow.ports === ports && flow.proto === f.l4proto)) flow = flow.chain;
+        while (flow !== undefined && !flow.hasKey4(lo, hi, ports, f.l4proto)) flow = flow.chain;
       }
     } else {
       const s = f.data.toString('latin1', f.addrOff, f.addrOff + 16);

@@ -72,6 +72,11 @@ export class Flow implements DecoderContext, StreamSink {
     this.pairFromResponder = { src: ref.responder, dst: ref.initiator };
   }
 
+  /** Whether this is the IPv4 flow of that canonical key (an IPv6 flow's proto is 0: never). */
+  hasKey4(lo: number, hi: number, ports: number, proto: number): boolean {
+    return this.lo4 === lo && this.hi4 === hi && this.ports === ports && this.proto === proto;
+  }
+
   endpoints(fromInitiator: boolean): { src: Endpoint; dst: Endpoint } {
     return fromInitiator ? this.pairFromInitiator : this.pairFromResponder;
   }

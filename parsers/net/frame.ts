@@ -22,8 +22,7 @@ export const enum FrameKind {
 
 export class Frame {
   data: Buffer = Buffer.alloc(0);
-  /** The frame is data[start, end). */
-  start = 0;
+  /** The frame ends at data[end] (it starts where decodeFrame was told). */
   end = 0;
   ts = 0;
   kind: FrameKind = FrameKind.Malformed;
@@ -61,7 +60,6 @@ export class Frame {
 /** Decode the frame data[start, end) of the given link type into `f`. Never throws. */
 export function decodeFrame(linkType: number, data: Buffer, start: number, end: number, ts: number, f: Frame): FrameKind {
   f.data = data;
-  f.start = start;
   f.end = end;
   f.ts = ts;
   f.ethOff = -1;

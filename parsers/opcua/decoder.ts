@@ -99,7 +99,7 @@ export class OpcuaDecoder implements StreamDecoder {
     let to: number;
     let owned = false;
     if (d.partsLen > 0) {
-      d.parts.push(copyRange(data, start, end));
+      d.parts.push(Buffer.from(data.subarray(start, end)));
       d.partsLen += end - start;
       if (d.partsLen < d.need) return;
       b = d.parts.length === 1 ? d.parts[0]! : Buffer.concat(d.parts, d.partsLen);
@@ -123,7 +123,7 @@ export class OpcuaDecoder implements StreamDecoder {
       off = to;
     }
     if (off < to) {
-      const rest = owned ? b.subarray(off, to) : copyRange(b, off, to);
+      const rest = owned ? b.subarray(off, to) : Buffer.from(b.subarray(off, to));
       d.parts.push(rest);
       d.partsLen = rest.length;
     }
@@ -461,13 +461,6 @@ export class OpcuaDecoder implements StreamDecoder {
     }
     this.ctx.emit(ev);
   }
-}
-
-/** An owned copy of b[start, end) (the caller's bytes are only valid during its call). */
-function copyRange(b: Buffer, start: number, end: number): Buffer {
-  const copy = Buffer.allocUnsafe(end - start);
-  b.copy(copy, 0, start, end);
-  return copy;
 }
 
 function newDirection(): DirectionState {
