@@ -181,7 +181,9 @@ describe.skipIf(!TCPDUMP)('EtherNet/IP real peer: st-ethernet-ip against a spec-
     let unconnected: Awaited<ReturnType<typeof clientSession>>;
     let connected: Awaited<ReturnType<typeof clientSession>>;
     try {
-      await recordLoopback({ file, filter: 'port 44818 or udp port 2222' }, async () => {
+      // the cyclic I/O comes last: a tcpdump starved of CPU (CI runs tests side by side) must have longer than
+      // the default to write it before it is stopped
+      await recordLoopback({ file, filter: 'port 44818 or udp port 2222', settleMs: 2500 }, async () => {
         unconnected = await clientSession(false);
         connected = await clientSession(true);
         // ListIdentity over TCP, a class 1 Forward Open to assembly connection point 100, UnregisterSession
@@ -200,9 +202,10 @@ describe.skipIf(!TCPDUMP)('EtherNet/IP real peer: st-ethernet-ip against a spec-
         const t = createSocket('udp4');
         await new Promise<void>((r) => o.bind(2222, CLIENT_IP, () => r()));
         await new Promise<void>((r) => t.bind(2222, SERVER_IP, () => r()));
+        const sent = (s: UdpSocket, b: Buffer, ip: string) => new Promise<void>((r, j) => s.send(b, 2222, ip, (e) => (e ? j(e) : r())));
         for (let i = 1; i <= 3; i++) {
-          o.send(ioDatagram(otId, i, [...u16(i), 1, 0, 0, 0, 0x55]), 2222, SERVER_IP);
-          t.send(ioDatagram(0x10000001, i, [...u16(i), 0xaa, 0xbb]), 2222, CLIENT_IP);
+          await sent(o, ioDatagram(otId, i, [...u16(i), 1, 0, 0, 0, 0x55]), SERVER_IP);
+          await sent(t, ioDatagram(0x10000001, i, [...u16(i), 0xaa, 0xbb]), CLIENT_IP);
           await new Promise((r) => setTimeout(r, 20));
         }
         o.close();
