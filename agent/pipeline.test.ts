@@ -221,6 +221,27 @@ describe('TCP reassembly', () => {
     ]);
   });
 
+  it('ends a closed TCP connection 10 s after its FIN while a busy flow keeps the other timeouts far away', () => {
+    const sink = new Collect();
+    const p = new Pipeline(sink, { modules: [] });
+    const at = (f: Buffer, ts: number) => p.packet(f, 0, f.length, ts, 1, f.length);
+    const c = new TcpConversation(C, S);
+    c.handshake().forEach((f, i) => at(f, 1000 + i / 100));
+    const closing = c.close();
+    closing.forEach((f, i) => at(f, 1001 + i / 100));
+    const P = { mac: '00:0e:8c:00:00:03', ip: '10.0.0.3', port: 47808 };
+    for (let t = 1002; t <= 1030; t += 2) {
+      const f = ethernet(P.mac, C.mac, 0x0800, ipv4(C.ip, P.ip, 17, udp(47808, 47808, Buffer.from('x'))));
+      at(f, t);
+    }
+    // the closed connection ended at the sweep after 1011: the same 4-tuple's late ACK is a new flow
+    at(closing[2], 1031);
+    p.endCapture('mem', { format: 'pcap', compressed: false, packets: 0, bytesRead: 0, linkTypes: [1], interfaces: 1, skippedBlocks: 0 });
+    const tcpFlows = sink.flows.filter((f) => f.flow.transport === 'tcp');
+    expect(tcpFlows.map((f) => [f.firstSeen, f.lastSeen])).toEqual([[1000, 1001.02], [1031, 1031]]);
+    expect(sink.flows.indexOf(tcpFlows[0])).toBe(0); // ended by the sweep, before the end of the capture
+  });
+
   it('contains a decoder that throws: counted, the flow stops decoding, the pipeline goes on', () => {
     const bad: ProtocolModule = {
       name: 'bad', transports: ['tcp'], ports: [9999], probe: () => true,

@@ -46,15 +46,21 @@ export class FlowTable implements FlowOwner {
   private flows = new Set<Flow>();
   private index4 = new Map<number, Flow>();
   private index6 = new Map<string, Flow>();
-  private byPort = new Map<string, ProtocolModule[]>(); // 'tcp/502' → modules
+  private byPort = new Map<number, ProtocolModule[]>(); // portKey('tcp', 502) → modules
   private flowSeq = 0;
   private lastExpiry = 0;
+  /**
+   * No open flow can time out before this capture time (a lower bound of lastSeen + timeout over the flows):
+   * until then an expiry sweep would end nothing, and is skipped rather than touching every flow.
+   */
+  private noExpiryBefore = Infinity;
   private bindingsSeen = new Set<string>();
   /**
    * One text per IPv4 address: every flow of a host shares the same string object, so that sets and maps
    * keyed by address downstream (stats, inventory) compare by identity rather than character by character.
    */
   private ip4Texts = new Map<number, string>();
+  private macTexts = new Map<number, string>();
   /** The flow of the last packet (checked before the index). */
   private last: Flow | undefined;
   private readonly shardCount: number;
@@ -71,7 +77,7 @@ export class FlowTable implements FlowOwner {
     for (const m of modules) {
       for (const t of m.transports) {
         for (const p of m.ports) {
-          const k = `${t}/${p}`;
+          const k = portKey(t, p);
           const list = this.byPort.get(k) ?? [];
           list.push(m);
           this.byPort.set(k, list);
@@ -171,6 +177,8 @@ export class FlowTable implements FlowOwner {
         else flow.finFromResponder = true;
       }
       if (flags & TCP_RST) flow.reset = true;
+      // a closing flow times out sooner
+      if (flags & (TCP_FIN | TCP_RST)) this.noExpiryBefore = Math.min(this.noExpiryBefore, ts + this.opts.tcpClosedTimeout);
     }
 
     if (flow.state === DecodeState.Undecided && payloadLen > 0) this.choose(flow, f, fromInitiator);
@@ -194,16 +202,16 @@ export class FlowTable implements FlowOwner {
     const flags = f.tcpFlags;
     if (transport === 'tcp' && flags & TCP_SYN) srcIsInitiator = !(flags & TCP_ACK);
     else {
-      const dstService = this.byPort.has(`${transport}/${dp}`) || isServicePort(transport, dp);
-      const srcService = this.byPort.has(`${transport}/${sp}`) || isServicePort(transport, sp);
+      const dstService = this.byPort.has(portKey(transport, dp)) || isServicePort(transport, dp);
+      const srcService = this.byPort.has(portKey(transport, sp)) || isServicePort(transport, sp);
       if (dstService !== srcService) srcIsInitiator = dstService;
       else if (dstService) srcIsInitiator = true; // both service ports (BACnet 47808↔47808): first sender initiates
       else srcIsInitiator = sp >= dp;
     }
     const srcIp = f.ipVersion === 4 ? this.ip4Text(f.src4) : ipv6ToString(f.data, f.addrOff);
     const dstIp = f.ipVersion === 4 ? this.ip4Text(f.dst4) : ipv6ToString(f.data, f.addrOff + 16);
-    const srcMac = f.srcMacOff >= 0 ? macToString(f.data, f.srcMacOff) : undefined;
-    const dstMac = f.ethOff >= 0 ? macToString(f.data, f.ethOff) : undefined;
+    const srcMac = f.srcMacOff >= 0 ? this.macText(f.data, f.srcMacOff) : undefined;
+    const dstMac = f.ethOff >= 0 ? this.macText(f.data, f.ethOff) : undefined;
     const src: Endpoint = { ip: srcIp, port: sp, mac: srcMac, vlan: undefined };
     const dst: Endpoint = { ip: dstIp, port: dp, mac: dstMac, vlan: undefined };
     const initiator = srcIsInitiator ? src : dst;
@@ -226,10 +234,23 @@ export class FlowTable implements FlowOwner {
     }
     flow.probesLeft = this.opts.probeBudget;
     flow.serviceName = serviceName(transport, responder.port);
+    this.noExpiryBefore = Math.min(this.noExpiryBefore, f.ts + (transport === 'udp' ? this.opts.udpIdleTimeout : this.opts.tcpIdleTimeout));
     this.flows.add(flow);
     this.counters.flows[transport]++;
     if (srcMac) this.binding(srcMac, srcIp, f.vlan, f.ts);
     return flow;
+  }
+
+  /** One text per MAC address, as per IPv4 address. */
+  private macText(data: Buffer, off: number): string {
+    const n = (data[off] << 8 | data[off + 1]) * 0x1_0000_0000 + data.readUInt32BE(off + 2);
+    let t = this.macTexts.get(n);
+    if (t === undefined) {
+      if (this.macTexts.size >= MAX_INTERNED_ADDRESSES) this.macTexts.clear();
+      t = macToString(data, off);
+      this.macTexts.set(n, t);
+    }
+    return t;
   }
 
   private ip4Text(n: number): string {
@@ -244,7 +265,7 @@ export class FlowTable implements FlowOwner {
 
   /** First packet from the responder: its source MAC belongs to (or fronts) its IP. */
   private bindFrom(f: Frame, ip: string): void {
-    if (f.srcMacOff >= 0 && this.out.onBinding) this.binding(macToString(f.data, f.srcMacOff), ip, f.vlan, f.ts);
+    if (f.srcMacOff >= 0 && this.out.onBinding) this.binding(this.macText(f.data, f.srcMacOff), ip, f.vlan, f.ts);
   }
 
   private binding(mac: string, ip: string, vlan: number, ts: number): void {
@@ -275,7 +296,7 @@ export class FlowTable implements FlowOwner {
     const t = flow.flow.transport as IpTransport;
     const payload = f.data.subarray(f.payload, f.payloadEnd);
     const info = { transport: t, fromInitiator, srcPort: f.srcPort, dstPort: f.dstPort };
-    const portModules = this.byPort.get(`${t}/${flow.flow.responder.port}`) ?? this.byPort.get(`${t}/${flow.flow.initiator.port}`);
+    const portModules = this.byPort.get(portKey(t, flow.flow.responder.port)) ?? this.byPort.get(portKey(t, flow.flow.initiator.port));
     if (portModules) {
       for (const m of portModules) {
         if (safeProbe(m, payload, info)) return flow.attach(m);
@@ -328,19 +349,24 @@ export class FlowTable implements FlowOwner {
 
   /** Capture time has reached `ts`: every 10 s of it, flows idle past their timeout end. */
   advance(ts: number): void {
-    if (ts - this.lastExpiry > 10) this.expire(ts);
+    if (ts - this.lastExpiry <= 10) return;
+    // a sweep that could end nothing is done without looking (1 s of margin for rounding): same flows end
+    if (ts < this.noExpiryBefore - 1) this.lastExpiry = ts;
+    else this.expire(ts);
   }
 
   /** End flows idle past their timeout (capture time). */
   expire(now: number): void {
     this.lastExpiry = now;
     const o = this.opts;
+    let noExpiryBefore = Infinity;
     for (const flow of this.flows) {
-      const idle = now - flow.lastSeen;
       const closed = flow.reset || (flow.finFromInitiator && flow.finFromResponder);
       const limit = flow.flow.transport === 'udp' ? o.udpIdleTimeout : closed ? o.tcpClosedTimeout : o.tcpIdleTimeout;
-      if (idle > limit) this.end(flow, flow.lastSeen);
+      if (now - flow.lastSeen > limit) this.end(flow, flow.lastSeen);
+      else noExpiryBefore = Math.min(noExpiryBefore, flow.lastSeen + limit);
     }
+    this.noExpiryBefore = noExpiryBefore;
   }
 
   /**
@@ -374,6 +400,11 @@ function stringHash(s: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
   return (h >>> 0) & 0x3fffffff;
+}
+
+/** byPort's key: transport and port in one number. */
+function portKey(transport: IpTransport, port: number): number {
+  return transport === 'udp' ? 0x10000 | port : port;
 }
 
 function fmt(ip: string, port: number): string {

@@ -28,13 +28,12 @@ export function ipv6ToString(buf: Buffer, off: number): string {
   return `${head}::${tail}`;
 }
 
+/** Two lower-case hex digits per byte value. */
+const HEX2 = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
+
 export function macToString(buf: Buffer, off: number): string {
-  let s = '';
-  for (let i = 0; i < 6; i++) {
-    const b = buf[off + i];
-    s += (i ? ':' : '') + (b < 16 ? '0' : '') + b.toString(16);
-  }
-  return s;
+  const h = HEX2;
+  return `${h[buf[off]]}:${h[buf[off + 1]]}:${h[buf[off + 2]]}:${h[buf[off + 3]]}:${h[buf[off + 4]]}:${h[buf[off + 5]]}`;
 }
 
 /** `ip:port` as the oracle writes endpoints: IPv6 in brackets. */
