@@ -20,51 +20,50 @@ export const enum DecodeState {
 }
 
 export class Flow implements DecoderContext, StreamSink {
-  readonly flow: FlowRef;
-  /** Whether the initiator is the endpoint that sorts first in the flow key. */
-  readonly initiatorIsLo: boolean;
-  state = DecodeState.Undecided;
-  module: ProtocolModule | undefined;
-  decoder: StreamDecoder | undefined;
-  /** Name for the summary when no decoder claimed the flow. */
-  serviceName = '';
-  probesLeft = 6;
-  firstSeen: number;
-  lastSeen: number;
-  packetsFromInitiator = 0;
-  packetsFromResponder = 0;
-  bytesFromInitiator = 0;
-  bytesFromResponder = 0;
-  /** TCP: ISN+1 per side when the SYN was seen, so that reassembly starts at the first byte. */
-  initiatorIsn: number | undefined;
-  responderIsn: number | undefined;
-  finFromInitiator = false;
-  finFromResponder = false;
-  reset = false;
-  fromInitiatorStream: TcpDirection | undefined;
-  fromResponderStream: TcpDirection | undefined;
-  /** Out-of-order segments held by the two streams: an ACK needs a look at the other stream only when > 0. */
-  queuedSegments = 0;
-  private readonly pairFromInitiator: { src: Endpoint; dst: Endpoint };
-  private readonly pairFromResponder: { src: Endpoint; dst: Endpoint };
-
+  // Fields in the order of their use per packet: V8 lays an object out in declaration order, and a packet
+  // then touches the first two cache lines of its flow rather than every line (4,000 flows are not all in
+  // the CPU cache).
   // flow-table index fields: the canonical IPv4 tuple (as int32: addresses and the two ports in one) and
   // hash chain, or the IPv6 key
   lo4 = 0;
   hi4 = 0;
   ports = 0;
   proto = 0;
-  hash = 0;
   chain: Flow | undefined;
+  /** Whether the initiator is the endpoint that sorts first in the flow key. */
+  readonly initiatorIsLo: boolean;
+  lastSeen: number;
+  packetsFromInitiator = 0;
+  packetsFromResponder = 0;
+  bytesFromInitiator = 0;
+  bytesFromResponder = 0;
+  state = DecodeState.Undecided;
+  decoder: StreamDecoder | undefined;
+  fromInitiatorStream: TcpDirection | undefined;
+  fromResponderStream: TcpDirection | undefined;
+  /** Out-of-order segments held by the two streams: an ACK needs a look at the other stream only when > 0. */
+  queuedSegments = 0;
+  private readonly pairFromInitiator: { src: Endpoint; dst: Endpoint };
+  private readonly pairFromResponder: { src: Endpoint; dst: Endpoint };
+  private readonly owner: FlowOwner;
+  readonly flow: FlowRef;
+  module: ProtocolModule | undefined;
+  /** Name for the summary when no decoder claimed the flow. */
+  serviceName = '';
+  probesLeft = 6;
+  firstSeen: number;
+  /** TCP: ISN+1 per side when the SYN was seen, so that reassembly starts at the first byte. */
+  initiatorIsn: number | undefined;
+  responderIsn: number | undefined;
+  finFromInitiator = false;
+  finFromResponder = false;
+  reset = false;
+  hash = 0;
   key6 = '';
 
-  constructor(
-    ref: FlowRef,
-    initiatorIsLo: boolean,
-    ts: number,
-    private readonly owner: FlowOwner,
-  ) {
+  constructor(ref: FlowRef, initiatorIsLo: boolean, ts: number, owner: FlowOwner) {
     this.flow = ref;
+    this.owner = owner;
     this.initiatorIsLo = initiatorIsLo;
     this.firstSeen = ts;
     this.lastSeen = ts;
