@@ -216,7 +216,7 @@ export class FlowTable implements FlowOwner {
     const dst: Endpoint = { ip: dstIp, port: dp, mac: dstMac, vlan: undefined };
     const initiator = srcIsInitiator ? src : dst;
     const responder = srcIsInitiator ? dst : src;
-    const id = `${transport} ${fmt(initiator.ip, initiator.port)} > ${fmt(responder.ip, responder.port)} #${++this.flowSeq}`;
+    const id = flowId(transport, initiator, responder, ++this.flowSeq);
     const ref: FlowRef = { id, transport, initiator, responder };
     if (f.vlan >= 0) ref.vlan = f.vlan;
     const flow = new Flow(ref, srcIsInitiator ? srcIsLo : !srcIsLo, f.ts, this);
@@ -407,8 +407,13 @@ function portKey(transport: IpTransport, port: number): number {
   return transport === 'udp' ? 0x10000 | port : port;
 }
 
-function fmt(ip: string, port: number): string {
-  return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
+/**
+ * `tcp 10.0.0.1:50001 > 10.0.0.2:502 #7`, as one flat string: concatenation would keep a tree of a dozen
+ * pieces (about 270 bytes) alive per open flow, for an id that most analyses never read.
+ */
+function flowId(transport: IpTransport, a: Endpoint, b: Endpoint, seq: number): string {
+  const v6 = a.ip.includes(':');
+  return [transport, v6 ? ' [' : ' ', a.ip, v6 ? ']:' : ':', a.port, v6 ? ' > [' : ' > ', b.ip, v6 ? ']:' : ':', b.port, ' #', seq].join('');
 }
 
 function safeProbe(m: ProtocolModule, payload: Buffer, info: { transport: IpTransport; fromInitiator: boolean; srcPort: number; dstPort: number }): boolean {
