@@ -4,6 +4,7 @@ import {
   szlAnswer, tpkt, u16, udData, udParam, varParam,
 } from './build.js';
 import { S7Decoder } from './decoder.js';
+import { bytesHash } from './var-memo.js';
 import { fakeContext } from './fake-context.js';
 import { probeS7 } from './index.js';
 import { S7Stats } from './stats.js';
@@ -115,6 +116,22 @@ describe('job / ack_data', () => {
       data_items: [{ return_code: '0xff', transport_size: 4, length: 2 }, { return_code: '0x0a', transport_size: 0, length: 0 }],
     });
     expect(ctx.anomalies).toEqual([]);
+  });
+
+  it('connections polling the same items share what their parameters give; another parameter in the same memo slot gets its own', () => {
+    const param = (db: number) => varParam(0x04, [anyItem(2, 4, db, 0x84, 0, 0)]);
+    // a parameter whose bytes hash to the same slot of the process-wide memo as DB1's (var-memo.ts)
+    const slot = (db: number) => bytesHash(Buffer.from(param(db)), 0, param(db).length) & 63;
+    let other = 2;
+    while (slot(other) !== slot(1)) other++;
+    const job = (ref: number, db: number) => frame(s7(1, ref, param(db)));
+    const a = run([[true, job(1, 1)]]);
+    const b = run([[true, job(1, 1)]]); // another connection, same request
+    const c = run([[true, job(1, other)], [true, job(2, 1)]]);
+    expect(b.events[0].fields.items).toBe(a.events[0].fields.items);
+    expect(c.events[0].detail).toBe(`DB${other}.DBX0.0 len 4`);
+    expect(c.events[1].detail).toBe('DB1.DBX0.0 len 4');
+    expect(c.events[1].fields.items).toEqual(a.events[0].fields.items);
   });
 
   it('a malformed header keeps its place among the fields of read var jobs and answers', () => {

@@ -51,6 +51,9 @@ function varJob(req: VarRequest, fn: number): VarJob {
   return { req, items: req.items.map(itemFields), job: { fn, detail: itemsDetail(req.items), piService: undefined } };
 }
 
+/** Read/write var job parameters, parsed once per distinct parameter for every connection (var-memo.ts). */
+const varRequests = new VarRequestMemo(varJob);
+
 /** Walks data items; one for the decoder: it is used up within one call. */
 const dataItems = new DataItemCursor();
 
@@ -97,6 +100,23 @@ function sameReadAnswer(a: ReadAnswer, buf: Buffer, off: number, end: number, co
   return i === a.items.length && c.malformed === a.malformed;
 }
 
+/**
+ * Read var answers' codes and items, shared by the events of every answer with the same item heads (a poller's
+ * answers repeat them: the values change, their heads do not), on every connection: one table for the process,
+ * as for the requests (var-memo.ts). Direct-mapped by item count, data size and first item head; an entry
+ * serves only an answer that sameReadAnswer finds equal.
+ */
+const ANSWER_SLOTS = 64;
+const readAnswers: (ReadAnswer | undefined)[] = new Array<ReadAnswer | undefined>(ANSWER_SLOTS).fill(undefined);
+
+function sharedReadAnswer(buf: Buffer, off: number, end: number, count: number): ReadAnswer {
+  const head = off + 4 <= end ? buf.readInt32BE(off) : 0;
+  const slot = (Math.imul(Math.imul(count, 0x01000193) ^ (end - off), 0x01000193) ^ head ^ (head >>> 16)) & (ANSWER_SLOTS - 1);
+  const kept = readAnswers[slot];
+  if (kept !== undefined && sameReadAnswer(kept, buf, off, end, count)) return kept;
+  return (readAnswers[slot] = readAnswer(buf, off, end, count));
+}
+
 /** A userdata answer spread over several PDUs ("last data unit: no"). */
 interface UserdataFragments {
   group: number;
@@ -140,12 +160,6 @@ export class S7Decoder implements StreamDecoder {
   private readonly initiatorSide: Side;
   private readonly responderSide: Side;
   private ts = 0;
-  private readonly varRequests = new VarRequestMemo(varJob);
-  /**
-   * The last read var answer's codes and items: a poller's answers repeat them (the values change, their
-   * heads do not), so the events of such answers share them, as they share their job's items (var-memo.ts).
-   */
-  private lastReadAnswer: ReadAnswer | undefined;
 
   constructor(private readonly ctx: DecoderContext) {
     this.initiatorSide = new Side(this, true);
@@ -318,7 +332,7 @@ export class S7Decoder implements StreamDecoder {
     }
     const fn = buf[po];
     if (fn === FN_READ_VAR || fn === FN_WRITE_VAR) {
-      const v = this.varRequests.parse(buf, po, pe);
+      const v = varRequests.parse(buf, po, pe);
       const req = v.req;
       if (req.malformed) this.anomaly(req.malformed);
       const data = fn === FN_WRITE_VAR ? this.writeData(buf, dof, de, req.items.length) : undefined;
@@ -368,8 +382,7 @@ export class S7Decoder implements StreamDecoder {
     let detail = job?.fn === fn ? job.detail : undefined;
     if (fn === FN_READ_VAR) {
       const count = pe - po >= 2 ? buf[po + 1] : 0;
-      const last = this.lastReadAnswer;
-      const answer = last !== undefined && sameReadAnswer(last, buf, dof, de, count) ? last : (this.lastReadAnswer = readAnswer(buf, dof, de, count));
+      const answer = sharedReadAnswer(buf, dof, de, count);
       if (answer.malformed) this.anomaly(answer.malformed);
       this.emit('s7comm', side, 'response', functionName(fn), functionOperation(fn, job?.piService), detail, readAnswerFields(pdu, fn, count, answer));
       return;
