@@ -39,7 +39,12 @@ interface DirectionState {
   /** 'start': nothing seen yet; 'synced': at a header boundary; 'resync': hunting for a header. */
   mode: 'start' | 'synced' | 'resync';
   skipped: number;
-  partials: Map<number, PartialMessage>;
+  /**
+   * Messages whose chunks are being gathered, by request id; none until a message comes in several chunks
+   * (most never do): each chunk looks here, and an empty Map of each of thousands of connections would be
+   * one more cold line of memory per chunk.
+   */
+  partials: Map<number, PartialMessage> | undefined;
 }
 
 /** Security state of the secure channel carried by this connection. */
@@ -65,16 +70,20 @@ interface Assembled {
   end: number;
 }
 
-export class OpcuaDecoder implements StreamDecoder {
-  private readonly dirs: [DirectionState, DirectionState];
-  private readonly channel: ChannelState = {};
-  private readonly done: Assembled = { chunks: 0, aborted: false, body: undefined, start: 0, end: 0 };
-  /** The header of the chunk being framed: filled by readHeader, read at once (no record per chunk). */
-  private readonly header: ChunkHeader = { type: 'MSG', chunk: 0, size: 0 };
+/**
+ * The header of the chunk being framed (filled by readHeader) and the message just assembled: read at once,
+ * within one call, so one of each serves every connection (no record per chunk, and one that stays in the
+ * CPU cache), as S7comm's PDU head does.
+ */
+const header: ChunkHeader = { type: 'MSG', chunk: 0, size: 0 };
+const done: Assembled = { chunks: 0, aborted: false, body: undefined, start: 0, end: 0 };
 
-  constructor(private readonly ctx: DecoderContext) {
-    this.dirs = [newDirection(), newDirection()];
-  }
+export class OpcuaDecoder implements StreamDecoder {
+  private readonly fromInitiatorDir = newDirection();
+  private readonly fromResponderDir = newDirection();
+  private readonly channel: ChannelState = {};
+
+  constructor(private readonly ctx: DecoderContext) {}
 
   /**
    * node-opcua, loaded on the first body that needs it (~150 ms and ~60 MB once per process): HEL and ACK
@@ -93,7 +102,7 @@ export class OpcuaDecoder implements StreamDecoder {
    * framed where they lie; only the bytes of a chunk that continues in a later segment are copied.
    */
   onBytes(fromInitiator: boolean, data: Buffer, start: number, end: number, ts: number): void {
-    const d = this.dirs[fromInitiator ? 0 : 1];
+    const d = fromInitiator ? this.fromInitiatorDir : this.fromResponderDir;
     let b: Buffer;
     let from: number;
     let to: number;
@@ -130,7 +139,7 @@ export class OpcuaDecoder implements StreamDecoder {
   }
 
   onGap(fromInitiator: boolean, bytes: number, ts: number): void {
-    const d = this.dirs[fromInitiator ? 0 : 1];
+    const d = fromInitiator ? this.fromInitiatorDir : this.fromResponderDir;
     this.ctx.anomaly('opcua_gap', `${bytes} bytes missing`);
     d.parts = [];
     d.partsLen = 0;
@@ -141,7 +150,7 @@ export class OpcuaDecoder implements StreamDecoder {
 
   onEnd(ts: number): void {
     for (let i = 0; i < 2; i++) {
-      const d = this.dirs[i]!;
+      const d = i === 0 ? this.fromInitiatorDir : this.fromResponderDir;
       if (d.partsLen > 0 && d.mode === 'synced') this.ctx.anomaly('opcua_truncated', `${d.partsLen} bytes of an incomplete chunk`);
       d.parts = [];
       d.partsLen = 0;
@@ -151,7 +160,7 @@ export class OpcuaDecoder implements StreamDecoder {
 
   /** Split b[from, to) into chunks; returns the offset of the first byte not consumed. */
   private frame(d: DirectionState, fromInitiator: boolean, b: Buffer, from: number, to: number, ts: number): number {
-    const h = this.header;
+    const h = header;
     let off = from;
     for (;;) {
       if (d.mode !== 'synced') {
@@ -273,7 +282,7 @@ export class OpcuaDecoder implements StreamDecoder {
     const bodyStart = seqOff + SEQUENCE_HEADER_LEN;
     const requestId = requestIdAt(b, seqOff, end) ?? 0;
     // A continuation of a plaintext message we are reassembling is plaintext whatever its first bytes.
-    const continuing = d.partials.get(requestId);
+    const continuing = d.partials?.get(requestId);
     const plain = continuing !== undefined && continuing.plain ? true : this.isPlain(b, bodyStart, end);
     let bodyEnd = end;
     if (plain && this.channel.mode === SECURITY_MODE_SIGN && h.chunk !== CHUNK_FINAL && this.channel.policyUri) {
@@ -314,17 +323,18 @@ export class OpcuaDecoder implements StreamDecoder {
    */
   private assemble(d: DirectionState, key: number, h: ChunkHeader, type: MessageType, plain: boolean,
     b: Buffer, bodyStart: number, bodyEnd: number): Assembled | undefined {
-    const p = d.partials.get(key);
+    const partials = d.partials;
+    const p = partials?.get(key);
     if (h.chunk === CHUNK_FINAL) {
       if (!p) return this.complete(1, false, plain ? b : undefined, bodyStart, bodyEnd);
-      d.partials.delete(key);
+      partials!.delete(key);
       if (!plain) return this.complete(p.chunks + 1, false, undefined, 0, 0);
       p.parts.push(b.subarray(bodyStart, bodyEnd));
       const whole = Buffer.concat(p.parts, p.bytes + (bodyEnd - bodyStart));
       return this.complete(p.chunks + 1, false, whole, 0, whole.length);
     }
     if (h.chunk === CHUNK_ABORT) {
-      if (p) d.partials.delete(key);
+      if (p) partials!.delete(key);
       return this.complete((p?.chunks ?? 0) + 1, true, undefined, 0, 0);
     }
     // Intermediate chunk.
@@ -336,24 +346,24 @@ export class OpcuaDecoder implements StreamDecoder {
       }
       if (p.chunks > MAX_CHUNKS_PER_MESSAGE || p.bytes > MAX_MESSAGE_BYTES) {
         this.ctx.anomaly('opcua_reassembly_limit', `${p.chunks} chunks, ${p.bytes} bytes`);
-        d.partials.delete(key);
+        partials!.delete(key);
         // Keep counting its chunks so the message counts stay right, without keeping its bytes.
         return this.complete(p.chunks, true, undefined, 0, 0);
       }
       return undefined;
     }
-    if (d.partials.size >= MAX_PENDING_MESSAGES) {
+    if ((partials?.size ?? 0) >= MAX_PENDING_MESSAGES) {
       this.ctx.anomaly('opcua_reassembly_limit', `more than ${MAX_PENDING_MESSAGES} pending messages`);
       return this.complete(1, true, undefined, 0, 0);
     }
-    d.partials.set(key, {
+    (d.partials ??= new Map()).set(key, {
       type, chunks: 1, parts: plain ? [Buffer.from(b.subarray(bodyStart, bodyEnd))] : [], bytes: plain ? bodyEnd - bodyStart : 0, plain,
     });
     return undefined;
   }
 
   private complete(chunks: number, aborted: boolean, body: Buffer | undefined, start: number, end: number): Assembled {
-    const a = this.done;
+    const a = done;
     a.chunks = chunks;
     a.aborted = aborted;
     a.body = body;
@@ -433,6 +443,7 @@ export class OpcuaDecoder implements StreamDecoder {
   }
 
   private flushPartials(fromInitiator: boolean, d: DirectionState, ts: number): void {
+    if (!d.partials) return;
     for (const p of d.partials.values()) {
       // The chunks were on the wire: count them, as an incomplete message.
       const fields: Record<string, unknown> = { msgType: p.type, chunks: p.chunks, incomplete: true };
@@ -464,7 +475,7 @@ export class OpcuaDecoder implements StreamDecoder {
 }
 
 function newDirection(): DirectionState {
-  return { parts: [], partsLen: 0, need: HEADER_LEN, mode: 'start', skipped: 0, partials: new Map() };
+  return { parts: [], partsLen: 0, need: HEADER_LEN, mode: 'start', skipped: 0, partials: undefined };
 }
 
 /** A short human example of a decoded message. */
