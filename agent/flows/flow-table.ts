@@ -60,7 +60,7 @@ export class FlowTable implements FlowOwner {
    * keyed by address downstream (stats, inventory) compare by identity rather than character by character.
    */
   private ip4Texts = new Map<number, string>();
-  private macTexts = new Map<number, string>();
+  private macTexts = new Map<number, { hi: number; text: string }>();
   /** The flow of the last packet (checked before the index). */
   private last: Flow | undefined;
   private readonly shardCount: number;
@@ -241,16 +241,20 @@ export class FlowTable implements FlowOwner {
     return flow;
   }
 
-  /** One text per MAC address, as per IPv4 address. */
+  /**
+   * One text per MAC address, as per IPv4 address: keyed by its last four bytes as an int32 (a small integer
+   * in V8, where the whole 48 bits would be a boxed number hashed the slow way), the first two checked.
+   */
   private macText(data: Buffer, off: number): string {
-    const n = (data[off] << 8 | data[off + 1]) * 0x1_0000_0000 + data.readUInt32BE(off + 2);
-    let t = this.macTexts.get(n);
-    if (t === undefined) {
+    const lo = data.readInt32BE(off + 2);
+    const hi = (data[off] << 8) | data[off + 1];
+    let e = this.macTexts.get(lo);
+    if (e === undefined || e.hi !== hi) {
       if (this.macTexts.size >= MAX_INTERNED_ADDRESSES) this.macTexts.clear();
-      t = macToString(data, off);
-      this.macTexts.set(n, t);
+      e = { hi, text: macToString(data, off) };
+      this.macTexts.set(lo, e);
     }
-    return t;
+    return e.text;
   }
 
   private ip4Text(n: number): string {

@@ -39,7 +39,12 @@ export class TcpDirection {
    */
   private next = 0;
   private isStarted = false;
-  private pending: Pending[] = [];
+  /**
+   * Segments held out of order, oldest first; none until one comes (most streams never have any). The
+   * per-packet checks read pendingBytes, in this object, rather than the array: every segment is at least
+   * one byte, so pendingBytes > 0 exactly when the array holds one.
+   */
+  private pending: Pending[] | undefined;
   private pendingBytes = 0;
   gaps = 0;
   gapBytes = 0;
@@ -80,28 +85,30 @@ export class TcpDirection {
       return;
     }
     // in the future: keep a copy until the hole is filled or proven lost
-    if (this.pending.length >= MAX_PENDING_SEGMENTS || this.pendingBytes + len > MAX_PENDING_BYTES) {
+    if ((this.pending?.length ?? 0) >= MAX_PENDING_SEGMENTS || this.pendingBytes + len > MAX_PENDING_BYTES) {
       this.skipToPending(ts);
       // after skipping, this segment may now be in order
       if (seqDiff(seq, this.next) <= 0) return this.segment(seq, data, start, end, ts);
     }
     const bytes = Buffer.from(data.subarray(start, end));
-    let i = this.pending.length;
-    while (i > 0 && seqDiff(this.pending[i - 1].seq, seq) > 0) i--;
-    this.pending.splice(i, 0, { seq, bytes });
+    const pending = (this.pending ??= []);
+    let i = pending.length;
+    while (i > 0 && seqDiff(pending[i - 1].seq, seq) > 0) i--;
+    pending.splice(i, 0, { seq, bytes });
     this.sink.queuedSegments++;
     this.pendingBytes += len;
   }
 
   /** The peer acknowledged `ack`: bytes before it that we never saw are lost from the capture. */
   acked(ack: number, ts: number): void {
-    if (!this.isStarted || this.pending.length === 0) return;
-    if (seqDiff(ack, this.pending[0].seq) >= 0 && seqDiff(this.pending[0].seq, this.next) > 0) this.skipToPending(ts);
+    if (!this.isStarted || this.pendingBytes === 0) return;
+    const first = this.pending![0];
+    if (seqDiff(ack, first.seq) >= 0 && seqDiff(first.seq, this.next) > 0) this.skipToPending(ts);
   }
 
   /** End of flow: whatever is queued behind a hole is delivered after a gap. */
   flush(ts: number): void {
-    while (this.pending.length > 0) this.skipToPending(ts);
+    while (this.pendingBytes > 0) this.skipToPending(ts);
   }
 
   private deliver(data: Buffer, start: number, end: number, ts: number): void {
@@ -111,11 +118,12 @@ export class TcpDirection {
 
   /** Deliver queued segments that have become in-order. */
   private drain(ts: number): void {
-    while (this.pending.length > 0) {
-      const p = this.pending[0];
+    while (this.pendingBytes > 0) {
+      const pending = this.pending!;
+      const p = pending[0];
       const d = seqDiff(p.seq, this.next);
       if (d > 0) return;
-      this.pending.shift();
+      pending.shift();
       this.sink.queuedSegments--;
       this.pendingBytes -= p.bytes.length;
       const skip = -d;
@@ -126,13 +134,14 @@ export class TcpDirection {
 
   /** Declare the hole before the first queued segment lost, then drain. */
   private skipToPending(ts: number): void {
-    if (this.pending.length === 0) return;
-    const missing = seqDiff(this.pending[0].seq, this.next);
+    if (this.pendingBytes === 0) return;
+    const first = this.pending![0];
+    const missing = seqDiff(first.seq, this.next);
     if (missing > 0) {
       this.gaps++;
       this.gapBytes += missing;
       this.sink.streamGap(this.fromInitiator, missing, ts);
-      this.next = this.pending[0].seq | 0;
+      this.next = first.seq | 0;
     }
     this.drain(ts);
   }
