@@ -242,6 +242,43 @@ describe('TCP reassembly', () => {
     expect(sink.flows.indexOf(tcpFlows[0])).toBe(0); // ended by the sweep, before the end of the capture
   });
 
+  describe('a full flow table', () => {
+    const client = (i: number) => ({ mac: C.mac, ip: `10.0.1.${i}`, port: 40000 + i });
+    const setup = (maxFlows: number) => {
+      const sink = new Collect();
+      const p = new Pipeline(sink, { modules: [], flow: { maxFlows } });
+      const at = (f: Buffer, ts: number) => p.packet(f, 0, f.length, ts, 1, f.length);
+      const end = () => p.endCapture('mem', { format: 'pcap', compressed: false, packets: 0, bytesRead: 0, linkTypes: [1], interfaces: 1, skippedBlocks: 0 });
+      return { sink, p, at, end };
+    };
+
+    it('ends the oldest flows that never carried payload first (a scan), and keeps a conversation', () => {
+      const { sink, p, at, end } = setup(4);
+      const plc = new TcpConversation(client(1), S);
+      plc.handshake().forEach((f, i) => at(f, 1000 + i / 100));
+      at(plc.send(true, Buffer.from('poll')), 1000.1);
+      for (let i = 2; i <= 7; i++) at(new TcpConversation(client(i), S).handshake()[0], 1001 + i); // SYNs only
+      expect(p.counters.anomalies).toEqual({ 'flow.evicted': 3 });
+      expect(sink.flows.map((f) => f.flow.initiator.ip)).toEqual(['10.0.1.2', '10.0.1.3', '10.0.1.4']); // ended early, oldest first
+      at(plc.send(true, Buffer.from('poll')), 1010);
+      end();
+      const conversation = sink.flows.filter((f) => f.flow.initiator.ip === '10.0.1.1');
+      expect(conversation.map((f) => f.packetsFromInitiator)).toEqual([4]); // one flow from its SYN to the end
+    });
+
+    it('when every flow carried payload, ends the least recently seen of the oldest', () => {
+      const { sink, p, at, end } = setup(3);
+      const convs = [1, 2, 3, 4].map((i) => new TcpConversation(client(i), S));
+      convs.slice(0, 3).forEach((c, i) => at(c.send(true, Buffer.from('x')), 1000 + i));
+      at(convs[0].send(true, Buffer.from('y')), 1005); // the oldest is the most recently seen
+      at(convs[3].send(true, Buffer.from('x')), 1006);
+      expect(p.counters.anomalies).toEqual({ 'flow.evicted': 1 });
+      expect(sink.flows.map((f) => f.flow.initiator.ip)).toEqual(['10.0.1.2']);
+      end();
+      expect(sink.flows).toHaveLength(4);
+    });
+  });
+
   it('contains a decoder that throws: counted, the flow stops decoding, the pipeline goes on', () => {
     const bad: ProtocolModule = {
       name: 'bad', transports: ['tcp'], ports: [9999], probe: () => true,

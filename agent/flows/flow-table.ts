@@ -21,6 +21,13 @@ export interface FlowTableOptions {
   /** Payload packets offered to the probes before a flow is declared undecodable. */
   probeBudget: number;
   /**
+   * Open flows kept at most (split evenly between shards). Past it a new flow first ends another one, early
+   * (reported as usual, counted as the anomaly `flow.evicted`): the oldest that never carried payload (a
+   * scan's probes), else the least recently seen of the oldest few. A scan of the plant network cannot make
+   * the table, and the process, grow without bound.
+   */
+  maxFlows?: number;
+  /**
    * Sharded analysis (agent/stats.ts with workers): this table keeps only the flows whose key hash % shardCount
    * equals shardIndex; every shard sees every packet. 1 (the default) keeps every flow.
    */
@@ -33,7 +40,11 @@ export const DEFAULT_FLOW_OPTIONS: FlowTableOptions = {
   tcpClosedTimeout: 10,
   udpIdleTimeout: 300,
   probeBudget: 6,
+  maxFlows: 65_536,
 };
+
+/** How many of the oldest flows an eviction looks at for the least recently seen, when every flow has carried payload. */
+const EVICTION_SAMPLE = 32;
 
 export interface FlowTableOutput {
   onEvent(event: ProtocolEvent<object>): void;
@@ -44,6 +55,10 @@ export interface FlowTableOutput {
 export class FlowTable implements FlowOwner {
   /** Every open flow (iteration), and the indexes that find one from a packet. */
   private flows = new Set<Flow>();
+  /** Every flow and the flows without payload, oldest first (ended ones dropped lazily): eviction order. */
+  private byAge = new FlowQueue((f) => f.open);
+  private withoutPayload = new FlowQueue((f) => f.open && !f.carriedPayload);
+  private readonly maxFlows: number;
   private index4 = new Map<number, Flow>();
   private index6 = new Map<string, Flow>();
   private byPort = new Map<number, ProtocolModule[]>(); // portKey('tcp', 502) → modules
@@ -74,6 +89,7 @@ export class FlowTable implements FlowOwner {
   ) {
     this.shardCount = opts.shardCount ?? 1;
     this.shardIndex = opts.shardIndex ?? 0;
+    this.maxFlows = Math.max(1, Math.ceil((opts.maxFlows ?? DEFAULT_FLOW_OPTIONS.maxFlows!) / this.shardCount));
     for (const m of modules) {
       for (const t of m.transports) {
         for (const p of m.ports) {
@@ -195,6 +211,7 @@ export class FlowTable implements FlowOwner {
   }
 
   private create(f: Frame, hash: number, key6: string, srcIsLo: boolean, transport: IpTransport): Flow {
+    if (this.flows.size >= this.maxFlows) this.evictOne();
     const sp = f.srcPort;
     const dp = f.dstPort;
     // who initiated: SYN decides; mid-stream (or UDP) the side on a service port is the responder
@@ -236,6 +253,8 @@ export class FlowTable implements FlowOwner {
     flow.serviceName = serviceName(transport, responder.port);
     this.noExpiryBefore = Math.min(this.noExpiryBefore, f.ts + (transport === 'udp' ? this.opts.udpIdleTimeout : this.opts.tcpIdleTimeout));
     this.flows.add(flow);
+    this.byAge.push(flow, this.flows.size);
+    this.withoutPayload.push(flow, this.flows.size);
     this.counters.flows[transport]++;
     if (srcMac) this.binding(srcMac, srcIp, f.vlan, f.ts);
     return flow;
@@ -297,6 +316,7 @@ export class FlowTable implements FlowOwner {
 
   /** Pick the decoder: a module claiming either port whose probe accepts, else any module's heuristic. */
   private choose(flow: Flow, f: Frame, fromInitiator: boolean): void {
+    flow.carriedPayload = true;
     const t = flow.flow.transport as IpTransport;
     const payload = f.data.subarray(f.payload, f.payloadEnd);
     const info = { transport: t, fromInitiator, srcPort: f.srcPort, dstPort: f.dstPort };
@@ -324,6 +344,7 @@ export class FlowTable implements FlowOwner {
 
   private unindex(flow: Flow): void {
     this.flows.delete(flow);
+    flow.open = false;
     if (this.last === flow) this.last = undefined;
     if (flow.key6) {
       this.index6.delete(flow.key6);
@@ -349,6 +370,19 @@ export class FlowTable implements FlowOwner {
       this.counters.tcp.retransmittedBytes += s.retransmittedBytes;
     }
     this.out.onFlowEnd(summary);
+  }
+
+  /** The table is full: end the oldest flow that never carried payload, else the least recently seen of the oldest few. */
+  private evictOne(): void {
+    let victim = this.withoutPayload.oldest();
+    if (victim === undefined) {
+      for (const flow of this.byAge.oldestFew(EVICTION_SAMPLE)) {
+        if (victim === undefined || flow.lastSeen < victim.lastSeen) victim = flow;
+      }
+    }
+    if (victim === undefined) return;
+    this.anomaly('flow', 'evicted', undefined, victim.flow);
+    this.end(victim, victim.lastSeen);
   }
 
   /** Capture time has reached `ts`: every 10 s of it, flows idle past their timeout end. */
@@ -398,6 +432,60 @@ export class FlowTable implements FlowOwner {
 
 /** Address texts kept for sharing; past this the cache starts afresh. */
 const MAX_INTERNED_ADDRESSES = 65536;
+
+/**
+ * Flows in creation order that `keep` accepts, for eviction. One it no longer accepts (ended, or carried
+ * payload) stays in the array until it reaches the head or the array is compacted, which happens once the
+ * array holds more than twice the open flows: O(1) a flow however they churn, where a Set read from its
+ * first entry skips over every entry deleted since it was last rebuilt.
+ */
+class FlowQueue {
+  private items: (Flow | undefined)[] = [];
+  private head = 0;
+
+  constructor(private readonly keep: (f: Flow) => boolean) {}
+
+  /** `live`: the flows open in the table. */
+  push(flow: Flow, live: number): void {
+    if (this.items.length - this.head > 2 * live + 1024) this.compact();
+    this.items.push(flow);
+  }
+
+  /** The oldest flow kept; the ones before it are dropped. */
+  oldest(): Flow | undefined {
+    const items = this.items;
+    while (this.head < items.length) {
+      const f = items[this.head]!;
+      if (this.keep(f)) return f;
+      items[this.head++] = undefined;
+    }
+    this.items = [];
+    this.head = 0;
+    return undefined;
+  }
+
+  /** Up to `n` of the oldest flows kept. */
+  oldestFew(n: number): Flow[] {
+    const out: Flow[] = [];
+    if (this.oldest() === undefined) return out;
+    const items = this.items;
+    for (let i = this.head; i < items.length && out.length < n; i++) {
+      const f = items[i];
+      if (f !== undefined && this.keep(f)) out.push(f);
+    }
+    return out;
+  }
+
+  private compact(): void {
+    const kept: Flow[] = [];
+    for (let i = this.head; i < this.items.length; i++) {
+      const f = this.items[i];
+      if (f !== undefined && this.keep(f)) kept.push(f);
+    }
+    this.items = kept;
+    this.head = 0;
+  }
+}
 
 /** 30-bit FNV-1a of an IPv6 flow key, for sharding only (IPv6 flows are indexed by the string itself). */
 function stringHash(s: string): number {

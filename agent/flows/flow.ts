@@ -60,6 +60,9 @@ export class Flow implements DecoderContext, StreamSink {
   reset = false;
   hash = 0;
   key6 = '';
+  /** In the table (false once ended); has carried payload: for eviction (flow-table.ts). */
+  open = true;
+  carriedPayload = false;
 
   constructor(ref: FlowRef, initiatorIsLo: boolean, ts: number, owner: FlowOwner) {
     this.flow = ref;
