@@ -40,7 +40,7 @@ export const DEFAULT_FLOW_OPTIONS: FlowTableOptions = {
   tcpClosedTimeout: 10,
   udpIdleTimeout: 300,
   probeBudget: 6,
-  maxFlows: 65_536,
+  maxFlows: 32_768,
 };
 
 /** How many of the oldest flows an eviction looks at for the least recently seen, when every flow has carried payload. */
