@@ -43,6 +43,8 @@ export interface AnalyzeOptions {
   onProgress?: ProgressHandler;
   /** An open store to merge into (the API's connection), left open; `db` is ignored then. */
   store?: Store;
+  /** Open flows kept at most (default 32,768): past it the oldest flows without payload end first. */
+  maxFlows?: number;
 }
 
 export interface AnalysisReport {
@@ -101,7 +103,7 @@ export async function analyzeCaptures(paths: string[], opts: AnalyzeOptions = {}
     const t0 = performance.now();
     const inventory = new Inventory({ serverRoleOf, silentAfter: opts.silentAfter });
     const collector = new StatsCollector(modules, inventory);
-    const counters = todo.length ? await runPipeline(todo.map((p) => p.file), collector, { modules, log, onProgress: opts.onProgress }) : null;
+    const counters = todo.length ? await runPipeline(todo.map((p) => p.file), collector, { modules, log, onProgress: opts.onProgress, flow: opts.maxFlows ? { maxFlows: opts.maxFlows } : undefined }) : null;
     const t1 = performance.now();
     const result = inventory.result();
     const t2 = performance.now();

@@ -242,6 +242,24 @@ describe('TCP reassembly', () => {
     expect(sink.flows.indexOf(tcpFlows[0])).toBe(0); // ended by the sweep, before the end of the capture
   });
 
+  it('ends a flow whose capture time went back at the sweep its new deadline calls for', () => {
+    const sink = new Collect();
+    const p = new Pipeline(sink, { modules: [] });
+    const B = { mac: '00:0e:8c:00:00:03', ip: '10.0.0.3', port: 47808 };
+    const dgram = (from: typeof C, to: typeof C, ts: number) => {
+      const f = ethernet(to.mac, from.mac, 0x0800, ipv4(from.ip, to.ip, 17, udp(from.port, to.port, Buffer.from('x'))));
+      p.packet(f, 0, f.length, ts, 1, f.length);
+    };
+    dgram(C, S, 1000);
+    dgram(B, S, 1020); // a sweep: nothing to end
+    dgram(C, S, 900); // merged captures: this flow's deadline moves back to 1200
+    dgram(B, S, 1210); // the sweep that ends it
+    dgram(C, S, 1295); // a new flow
+    p.endCapture('mem', { format: 'pcap', compressed: false, packets: 0, bytesRead: 0, linkTypes: [1], interfaces: 1, skippedBlocks: 0 });
+    const mine = sink.flows.filter((f) => f.flow.initiator.ip === C.ip);
+    expect(mine.map((f) => [f.firstSeen, f.packetsFromInitiator])).toEqual([[1000, 2], [1295, 1]]);
+  });
+
   describe('a full flow table', () => {
     const client = (i: number) => ({ mac: C.mac, ip: `10.0.1.${i}`, port: 40000 + i });
     const setup = (maxFlows: number) => {
@@ -266,7 +284,7 @@ describe('TCP reassembly', () => {
       expect(conversation.map((f) => f.packetsFromInitiator)).toEqual([4]); // one flow from its SYN to the end
     });
 
-    it('when every flow carried payload, ends the least recently seen of the oldest', () => {
+    it('when every flow carried payload, ends the oldest not seen since it was queued: talking earns a second chance', () => {
       const { sink, p, at, end } = setup(3);
       const convs = [1, 2, 3, 4].map((i) => new TcpConversation(client(i), S));
       convs.slice(0, 3).forEach((c, i) => at(c.send(true, Buffer.from('x')), 1000 + i));
@@ -276,6 +294,30 @@ describe('TCP reassembly', () => {
       expect(sink.flows.map((f) => f.flow.initiator.ip)).toEqual(['10.0.1.2']);
       end();
       expect(sink.flows).toHaveLength(4);
+    });
+
+    it('keeps polling conversations whole through a scan whose probes carry payload', () => {
+      // 40 pollers (more than any fixed sample of the oldest flows) and probes enough to cycle the table
+      const { sink, p, at, end } = setup(60);
+      const pollers = Array.from({ length: 40 }, (_, i) => new TcpConversation(client(i + 1), S));
+      let ts = 1000;
+      pollers.forEach((c) => c.handshake().forEach((f) => at(f, (ts += 0.001))));
+      for (let round = 0; round < 10; round++) {
+        for (const c of pollers) {
+          at(c.send(true, Buffer.from('poll')), (ts += 0.001));
+          at(c.send(false, Buffer.from('data')), (ts += 0.001));
+        }
+        for (let k = 0; k < 10; k++) {
+          const probe = udp(50000, 1000 + round * 10 + k, Buffer.from('probe'));
+          at(ethernet(S.mac, C.mac, 0x0800, ipv4('10.0.9.9', S.ip, 17, probe)), (ts += 0.001));
+        }
+      }
+      end();
+      expect(p.counters.anomalies['flow.evicted']).toBe(80); // 100 probes, 20 of which fit
+      for (let i = 1; i <= 40; i++) {
+        const theirs = sink.flows.filter((f) => f.flow.initiator.ip === `10.0.1.${i}`);
+        expect(theirs.map((f) => f.packetsFromInitiator + f.packetsFromResponder)).toEqual([23]); // handshake + 10 polls and answers
+      }
     });
   });
 

@@ -5,9 +5,10 @@ import { analyzeCaptures, DEFAULT_DB } from '../analyze.js';
 import { zoningAuditStep } from '../../zoning/audit-step.js';
 import { formatPolicyError, loadPolicyFile } from '../../zoning/policy-load.js';
 import { StoreError } from '../store/database.js';
-import { CliError, type Command } from './command.js';
+import { CliError, parseMaxFlows, type Command } from './command.js';
 
 const usage = `usage: otwatch analyze <capture...> [--db file] [--report file|-] [--policy file] [--silent-after seconds]
+                       [--max-flows N]
 
 Decodes pcap/pcapng captures into assets and communication paths and merges them into the database
 (a capture already analysed into it is skipped, so nothing counts twice).
@@ -15,7 +16,9 @@ Decodes pcap/pcapng captures into assets and communication paths and merges them
   --db file            SQLite database (default ${DEFAULT_DB})
   --report file|-      write the JSON report (stats, assets, paths, changes) to a file, or stdout with -
   --policy file        zone/conduit policy for the audit
-  --silent-after s     report assets without traffic for s seconds (default 3600)`;
+  --silent-after s     report assets without traffic for s seconds (default 3600)
+  --max-flows N        open flows kept at most (default 32768): past it a new flow first ends the oldest one
+                       that never carried payload (a scan's), else the oldest not seen lately (its path is kept)`;
 
 export const analyzeCommand: Command = {
   name: 'analyze',
@@ -24,12 +27,13 @@ export const analyzeCommand: Command = {
     const parsed = parseArgs({
         args: argv,
         allowPositionals: true,
-        options: { db: { type: 'string' }, report: { type: 'string' }, policy: { type: 'string' }, 'silent-after': { type: 'string' } },
+        options: { db: { type: 'string' }, report: { type: 'string' }, policy: { type: 'string' }, 'silent-after': { type: 'string' }, 'max-flows': { type: 'string' } },
       });
     const { values, positionals } = parsed;
     if (positionals.length === 0) throw new CliError(`no capture given\n\n${usage}`);
     const silentAfter = values['silent-after'] === undefined ? undefined : Number(values['silent-after']);
     if (silentAfter !== undefined && !(silentAfter > 0)) throw new CliError(`--silent-after must be a positive number of seconds`);
+    const maxFlows = parseMaxFlows(values['max-flows']);
     const log = pino({ level: process.env.OTWATCH_LOG ?? 'warn' }, pino.destination(2));
     if (values.policy) {
       // a broken policy stops here, before any capture is read or anything is stored
@@ -38,7 +42,7 @@ export const analyzeCommand: Command = {
     }
     try {
       const audit = values.policy ? zoningAuditStep() : undefined;
-      const r = await analyzeCaptures(positionals, { db: values.db, report: values.report, policy: values.policy, audit, silentAfter, log });
+      const r = await analyzeCaptures(positionals, { db: values.db, report: values.report, policy: values.policy, audit, silentAfter, log, maxFlows });
       if (values.report !== '-') {
         const s = r.store;
         console.log(

@@ -12,3 +12,11 @@ export class CliError extends Error {
     super(message);
   }
 }
+
+/** `--max-flows N` (undefined when absent): the flow table's bound on open flows (agent/flows/flow-table.ts). */
+export function parseMaxFlows(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new CliError(`--max-flows takes a whole number of flows of 1 or more, not ${value}`);
+  return n;
+}

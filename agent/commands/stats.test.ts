@@ -72,6 +72,19 @@ describe('otwatch stats', () => {
     expect(bad.err).toContain('--workers takes a whole number from 1 to 64, not many');
   });
 
+  it('bounds the open flows with --max-flows, counting what it ends early', async () => {
+    const full = JSON.parse((await run(['stats', plant])).out);
+    const bounded = await run(['stats', '--max-flows', '3', plant]);
+    expect(bounded.code).toBe(0);
+    const report = JSON.parse(bounded.out);
+    expect(report.packets).toBe(full.packets);
+    expect(report.otwatch.anomalies['flow.evicted']).toBeGreaterThan(0);
+    expect(full.otwatch.anomalies['flow.evicted']).toBeUndefined();
+    const bad = await run(['stats', '--max-flows', '0', plant]);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('--max-flows takes a whole number of flows of 1 or more, not 0');
+  });
+
   it('lists every command in help without loading them', async () => {
     const r = await run(['help']);
     expect(r.code).toBe(0);

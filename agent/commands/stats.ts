@@ -2,7 +2,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
-import { CliError, type Command } from './command.js';
+import { CliError, parseMaxFlows, type Command } from './command.js';
 
 /**
  * Below this much capture, one thread is done before a second one has loaded its decoders (~0.1 s of a
@@ -10,7 +10,7 @@ import { CliError, type Command } from './command.js';
  */
 const SHARD_FROM_BYTES = 16 * 2 ** 20;
 
-const usage = `usage: otwatch stats [--brief] [--workers N] <capture...>
+const usage = `usage: otwatch stats [--brief] [--workers N] [--max-flows N] <capture...>
 
 Prints, as JSON, the protocol statistics of each capture (pcap or pcapng, optionally gzip-compressed)
 in the format of the corpus oracle: packets, and one section per protocol seen (modbus, s7comm, opcua,
@@ -20,23 +20,27 @@ Several captures print a JSON array, one report per capture.
   --brief       leave out the "otwatch" counters
   --workers N   decode in N worker threads, each keeping its share of the flows (default: 2 for a
                 capture of 16 MiB or more on a machine with 2 cores or more, else 1; --workers 1
-                analyses in one thread)`;
+                analyses in one thread)
+  --max-flows N open flows kept at most, over all threads (default 32768): past it a new flow first ends
+                the oldest one that never carried payload (a scan's), else the oldest not seen lately,
+                counted as otwatch.anomalies["flow.evicted"]`;
 
 export const statsCommand: Command = {
   name: 'stats',
   usage,
   async run(argv) {
-    const { values, positionals } = parseArgs({ args: argv, options: { brief: { type: 'boolean' }, workers: { type: 'string' } }, allowPositionals: true });
+    const { values, positionals } = parseArgs({ args: argv, options: { brief: { type: 'boolean' }, workers: { type: 'string' }, 'max-flows': { type: 'string' } }, allowPositionals: true });
     if (positionals.length === 0) throw new CliError(`no capture given\n\n${usage}`);
     const workers = values.workers === undefined ? defaultWorkers(positionals) : Number(values.workers);
     if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw new CliError(`--workers takes a whole number from 1 to 64, not ${values.workers}\n\n${usage}`);
+    const maxFlows = parseMaxFlows(values['max-flows']);
     // the shard threads start first, and load their decoders on the other cores while this thread loads its own
     (await loadModule<typeof import('../shard-pool.js')>('shard-pool')).startStatsWorkers(workers);
     const { statsForCaptures } = await loadModule<typeof import('../stats.js')>('stats');
     const reports = [];
     let broken = false;
     for (const file of positionals) {
-      const report: Record<string, unknown> = { ...(await statsForCaptures([file], { workers })) };
+      const report: Record<string, unknown> = { ...(await statsForCaptures([file], { workers, flow: maxFlows ? { maxFlows } : undefined })) };
       const fileReport = (report.otwatch as { files: { error?: { message: string; offset: number; record: number } }[] }).files[0];
       if (fileReport?.error) {
         broken = true;

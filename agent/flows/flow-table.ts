@@ -43,9 +43,6 @@ export const DEFAULT_FLOW_OPTIONS: FlowTableOptions = {
   maxFlows: 32_768,
 };
 
-/** How many of the oldest flows an eviction looks at for the least recently seen, when every flow has carried payload. */
-const EVICTION_SAMPLE = 32;
-
 export interface FlowTableOutput {
   onEvent(event: ProtocolEvent<object>): void;
   onFlowEnd(summary: FlowSummary): void;
@@ -55,10 +52,11 @@ export interface FlowTableOutput {
 export class FlowTable implements FlowOwner {
   /** Every open flow (iteration), and the indexes that find one from a packet. */
   private flows = new Set<Flow>();
-  /** Every flow and the flows without payload, oldest first (ended ones dropped lazily): eviction order. */
-  private byAge = new FlowQueue((f) => f.open);
+  /** Eviction order: the flows without payload, oldest first, then every flow by age with a second chance. */
   private withoutPayload = new FlowQueue((f) => f.open && !f.carriedPayload);
+  private byAge = new FlowQueue((f) => f.open);
   private readonly maxFlows: number;
+  private readonly minTimeout: number;
   private index4 = new Map<number, Flow>();
   private index6 = new Map<string, Flow>();
   private byPort = new Map<number, ProtocolModule[]>(); // portKey('tcp', 502) → modules
@@ -90,6 +88,7 @@ export class FlowTable implements FlowOwner {
     this.shardCount = opts.shardCount ?? 1;
     this.shardIndex = opts.shardIndex ?? 0;
     this.maxFlows = Math.max(1, Math.ceil((opts.maxFlows ?? DEFAULT_FLOW_OPTIONS.maxFlows!) / this.shardCount));
+    this.minTimeout = Math.min(opts.tcpIdleTimeout, opts.tcpClosedTimeout, opts.udpIdleTimeout);
     for (const m of modules) {
       for (const t of m.transports) {
         for (const p of m.ports) {
@@ -168,6 +167,8 @@ export class FlowTable implements FlowOwner {
     const fromInitiator = srcIsLo === flow.initiatorIsLo;
     const payloadLen = f.payloadEnd - f.payload;
     const ipBytes = f.l4End - f.l4;
+    // capture time going back (merged captures, a clock step) makes a flow's deadline earlier than the bound
+    if (ts < flow.lastSeen) this.noExpiryBefore = Math.min(this.noExpiryBefore, ts + this.minTimeout);
     flow.lastSeen = ts;
     if (fromInitiator) {
       // an endpoint's VLAN is that of the frames it sends (a routed peer's frames carry another)
@@ -253,8 +254,9 @@ export class FlowTable implements FlowOwner {
     flow.serviceName = serviceName(transport, responder.port);
     this.noExpiryBefore = Math.min(this.noExpiryBefore, f.ts + (transport === 'udp' ? this.opts.udpIdleTimeout : this.opts.tcpIdleTimeout));
     this.flows.add(flow);
-    this.byAge.push(flow, this.flows.size);
+    flow.queuedAt = f.ts;
     this.withoutPayload.push(flow, this.flows.size);
+    this.byAge.push(flow, this.flows.size);
     this.counters.flows[transport]++;
     if (srcMac) this.binding(srcMac, srcIp, f.vlan, f.ts);
     return flow;
@@ -372,15 +374,23 @@ export class FlowTable implements FlowOwner {
     this.out.onFlowEnd(summary);
   }
 
-  /** The table is full: end the oldest flow that never carried payload, else the least recently seen of the oldest few. */
+  /**
+   * The table is full: end the oldest flow that never carried payload, else the oldest by age that has not
+   * been seen since it was queued. One seen since goes back to the end of the queue (a second chance): a
+   * conversation that keeps talking outlives a scan's flows, each seen once, whatever their payload.
+   */
   private evictOne(): void {
     let victim = this.withoutPayload.oldest();
-    if (victim === undefined) {
-      for (const flow of this.byAge.oldestFew(EVICTION_SAMPLE)) {
-        if (victim === undefined || flow.lastSeen < victim.lastSeen) victim = flow;
+    while (victim === undefined) {
+      const f = this.byAge.shift();
+      if (f === undefined) return;
+      if (f.lastSeen > f.queuedAt) {
+        f.queuedAt = f.lastSeen;
+        this.byAge.push(f, this.flows.size);
+      } else {
+        victim = f;
       }
     }
-    if (victim === undefined) return;
     this.anomaly('flow', 'evicted', undefined, victim.flow);
     this.end(victim, victim.lastSeen);
   }
@@ -434,10 +444,10 @@ export class FlowTable implements FlowOwner {
 const MAX_INTERNED_ADDRESSES = 65536;
 
 /**
- * Flows in creation order that `keep` accepts, for eviction. One it no longer accepts (ended, or carried
- * payload) stays in the array until it reaches the head or the array is compacted, which happens once the
- * array holds more than twice the open flows: O(1) a flow however they churn, where a Set read from its
- * first entry skips over every entry deleted since it was last rebuilt.
+ * Flows in the order they were queued that `keep` accepts, for eviction. One it no longer accepts (ended, or
+ * carried payload) stays in the array until it reaches the head or the array is compacted, which happens once
+ * the array (its taken head included) holds more than twice the open flows: O(1) a flow however they churn,
+ * where a Set read from its first entry skips over every entry deleted since it was last rebuilt.
  */
 class FlowQueue {
   private items: (Flow | undefined)[] = [];
@@ -447,11 +457,11 @@ class FlowQueue {
 
   /** `live`: the flows open in the table. */
   push(flow: Flow, live: number): void {
-    if (this.items.length - this.head > 2 * live + 1024) this.compact();
+    if (this.items.length > 2 * live + 1024) this.compact();
     this.items.push(flow);
   }
 
-  /** The oldest flow kept; the ones before it are dropped. */
+  /** The oldest flow kept, left in the queue; the ones before it are dropped. */
   oldest(): Flow | undefined {
     const items = this.items;
     while (this.head < items.length) {
@@ -464,16 +474,11 @@ class FlowQueue {
     return undefined;
   }
 
-  /** Up to `n` of the oldest flows kept. */
-  oldestFew(n: number): Flow[] {
-    const out: Flow[] = [];
-    if (this.oldest() === undefined) return out;
-    const items = this.items;
-    for (let i = this.head; i < items.length && out.length < n; i++) {
-      const f = items[i];
-      if (f !== undefined && this.keep(f)) out.push(f);
-    }
-    return out;
+  /** The oldest flow kept, taken out of the queue. */
+  shift(): Flow | undefined {
+    const f = this.oldest();
+    if (f !== undefined) this.items[this.head++] = undefined;
+    return f;
   }
 
   private compact(): void {

@@ -60,9 +60,10 @@ export class Flow implements DecoderContext, StreamSink {
   reset = false;
   hash = 0;
   key6 = '';
-  /** In the table (false once ended); has carried payload: for eviction (flow-table.ts). */
+  /** For eviction (flow-table.ts): in the table (false once ended), has carried payload, last queued (capture time). */
   open = true;
   carriedPayload = false;
+  queuedAt = 0;
 
   constructor(ref: FlowRef, initiatorIsLo: boolean, ts: number, owner: FlowOwner) {
     this.flow = ref;
