@@ -19,6 +19,7 @@ export interface AgentConfig {
   db?: string;
   flush_seconds?: number;
   silent_after_hours?: number;
+  max_flows?: number;
   evidence?: { dir: string; max_mb?: number; file_mb?: number };
   api?: { enabled?: boolean; host?: string; port?: number; tls_cert?: string; tls_key?: string; allow_insecure?: boolean };
   log_level?: string;

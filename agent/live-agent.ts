@@ -23,6 +23,8 @@ export interface LiveAgentOptions {
   audit?: AuditStep;
   flushSeconds: number;
   silentAfter?: number;
+  /** Open flows kept at most (agent/flows/flow-table.ts; default 32,768). */
+  maxFlows?: number;
   evidence?: { dir: string; maxMb: number; fileMb?: number };
   log: Logger;
 }
@@ -59,7 +61,7 @@ export class LiveAgent {
     for (const w of pre.warnings) o.log.warn(w);
     this.store = new Store(o.db);
     this.inventory = new Inventory({ serverRoleOf: this.serverRoleOf, silentAfter: o.silentAfter });
-    this.pipeline = new Pipeline(this.inventory, { log: o.log });
+    this.pipeline = new Pipeline(this.inventory, { log: o.log, flow: o.maxFlows ? { maxFlows: o.maxFlows } : undefined });
     this.source = new LiveSource({
       iface: o.iface,
       filter: o.filter,

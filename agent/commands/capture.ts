@@ -12,7 +12,7 @@ import { startLiveApi } from './live-api.js';
 
 const usage = `usage: otwatch capture --interface <name> [--filter <bpf>] [--policy file] [--db file] [--serve]
                        [--config file] [--snaplen n] [--buffer-mb n] [--no-promisc] [--flush-seconds n]
-                       [--evidence-dir dir --evidence-max-mb n] [--host addr --port n]
+                       [--evidence-dir dir --evidence-max-mb n] [--host addr --port n] [--max-flows n]
 
 Runs the pipeline on live traffic from a SPAN/mirror port (libpcap). Never transmits: no ARP, no DNS
 lookups, no probing. Needs CAP_NET_RAW (and CAP_NET_ADMIN for promiscuous mode), not root:
@@ -29,6 +29,8 @@ loses at most that; SIGTERM/SIGINT flush and exit.
   --buffer-mb n        kernel capture buffer (default 64)
   --no-promisc         do not put the interface in promiscuous mode
   --evidence-dir dir   keep a rolling evidence capture there, of --evidence-max-mb MiB in all (default 1024)
+  --max-flows n        open flows kept at most (default 32768): past it a new flow first ends the oldest one
+                       that never carried payload (a scan's), else the oldest not seen lately
   --serve              serve the REST API in the same process (--host, default 127.0.0.1; --port, default 8080)`;
 
 function num(v: string | undefined, name: string, min: number, max: number): number | undefined {
@@ -48,7 +50,7 @@ export const captureCommand: Command = {
           config: { type: 'string' }, interface: { type: 'string', short: 'i' }, filter: { type: 'string' }, policy: { type: 'string' },
           db: { type: 'string' }, serve: { type: 'boolean' }, snaplen: { type: 'string' }, 'buffer-mb': { type: 'string' },
           'no-promisc': { type: 'boolean' }, 'flush-seconds': { type: 'string' }, 'evidence-dir': { type: 'string' },
-          'evidence-max-mb': { type: 'string' }, host: { type: 'string' }, port: { type: 'string' },
+          'evidence-max-mb': { type: 'string' }, host: { type: 'string' }, port: { type: 'string' }, 'max-flows': { type: 'string' },
         },
       }).values;
     let cfg: Partial<AgentConfig> = {};
@@ -82,6 +84,7 @@ export const captureCommand: Command = {
         audit: policy ? zoningAuditStep() : undefined,
         flushSeconds: num(values['flush-seconds'], 'flush-seconds', 1, 3600) ?? cfg.flush_seconds ?? 5,
         silentAfter: cfg.silent_after_hours ? cfg.silent_after_hours * 3600 : undefined,
+        maxFlows: num(values['max-flows'], 'max-flows', 1, 10_000_000) ?? cfg.max_flows,
         evidence: evidenceDir ? { dir: evidenceDir, maxMb: num(values['evidence-max-mb'], 'evidence-max-mb', 1, 1 << 20) ?? cfg.evidence?.max_mb ?? 1024, fileMb: cfg.evidence?.file_mb } : undefined,
         log,
       });
