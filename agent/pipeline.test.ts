@@ -203,6 +203,37 @@ describe('TCP reassembly', () => {
     expect(sink.flows).toHaveLength(2);
   });
 
+  it('bounds the out-of-order bytes all streams hold: past it a hole is declared lost at once', () => {
+    const log: Received[] = [];
+    const mod = recordingModule('echo', [9999], 'ECHO', log);
+    const sink = new Collect();
+    const p = new Pipeline(sink, { modules: [mod], flow: { maxQueuedBytes: 10 } });
+    let ts = 1000;
+    const at = (f: Buffer) => p.packet(f, 0, f.length, (ts += 0.01), 1, f.length);
+    const a = new TcpConversation(C, S);
+    const b = new TcpConversation({ ...C, port: 50002 }, S);
+    [...a.handshake(), a.send(true, Buffer.from('ECHO a'))].forEach(at);
+    const hole = a.sendAt(true, 0, Buffer.from('12345'));
+    a.skip(true, 5);
+    at(a.send(true, Buffer.from('tail'))); // held: 4 of the 10 bytes
+    [...b.handshake(), b.send(true, Buffer.from('ECHO b'))].forEach(at);
+    b.skip(true, 5);
+    at(b.send(true, Buffer.from('abcdefgh'))); // 4 + 8 > 10: not held, its hole is lost now
+    expect(p.counters.anomalies).toEqual({ 'tcp.reassembly_bound': 1 });
+    at(hole); // a's hole filled: its held bytes go out in order
+    const c = new TcpConversation({ ...C, port: 50003 }, S);
+    [...c.handshake(), c.send(true, Buffer.from('ECHO c'))].forEach(at);
+    c.skip(true, 5);
+    at(c.send(true, Buffer.from('12345678'))); // the budget is free again: held until the end
+    p.endCapture('mem', { format: 'pcap', compressed: false, packets: 0, bytesRead: 0, linkTypes: [1], interfaces: 1, skippedBlocks: 0 });
+    const byFlow = (port: number) => sink.events.filter((e) => e.src.port === port).length;
+    expect([byFlow(50001), byFlow(50002), byFlow(50003)]).toEqual([3, 2, 2]);
+    expect(p.counters.anomalies).toEqual({ 'tcp.reassembly_bound': 1 });
+    expect(log.map((r) => (r.kind === 'gap' ? `<gap ${r.gap}>` : r.bytes)).join('|')).toBe(
+      'ECHO a|ECHO b|<gap 5>|abcdefgh|12345|tail|ECHO c|<gap 5>|12345678',
+    );
+  });
+
   it('ends a UDP flow idle past its timeout: a datagram after the silence starts a new flow, counted in it', () => {
     const sink = new Collect();
     const p = new Pipeline(sink, { modules: [] });

@@ -12,6 +12,7 @@ import { ipv4ToString, ipv6ToString, macToString } from '../../parsers/net/addr.
 import { DecodeState, Flow, type FlowOwner } from './flow.js';
 import { isServicePort, serviceName } from './app-ports.js';
 import { sourceIsLo, tupleHash } from './flow-key.js';
+import { ReassemblyBudget } from './tcp-reassembly.js';
 import type { PipelineCounters } from '../counters.js';
 
 export interface FlowTableOptions {
@@ -28,6 +29,11 @@ export interface FlowTableOptions {
    */
   maxFlows?: number;
   /**
+   * Out-of-order TCP bytes held by all streams together (each also holds at most 1 MiB), split between shards.
+   * At the bound a stream declares its hole lost at once (counted as the anomaly `tcp.reassembly_bound`).
+   */
+  maxQueuedBytes?: number;
+  /**
    * Sharded analysis (agent/stats.ts with workers): this table keeps only the flows whose key hash % shardCount
    * equals shardIndex; every shard sees every packet. 1 (the default) keeps every flow.
    */
@@ -41,6 +47,7 @@ export const DEFAULT_FLOW_OPTIONS: FlowTableOptions = {
   udpIdleTimeout: 300,
   probeBudget: 6,
   maxFlows: 32_768,
+  maxQueuedBytes: 64 * 2 ** 20,
 };
 
 export interface FlowTableOutput {
@@ -56,6 +63,7 @@ export class FlowTable implements FlowOwner {
   private withoutPayload = new FlowQueue((f) => f.open && !f.carriedPayload);
   private byAge = new FlowQueue((f) => f.open);
   private readonly maxFlows: number;
+  readonly reassembly: ReassemblyBudget;
   private readonly minTimeout: number;
   private index4 = new Map<number, Flow>();
   private index6 = new Map<string, Flow>();
@@ -89,6 +97,9 @@ export class FlowTable implements FlowOwner {
     this.shardIndex = opts.shardIndex ?? 0;
     this.maxFlows = Math.max(1, Math.ceil((opts.maxFlows ?? DEFAULT_FLOW_OPTIONS.maxFlows!) / this.shardCount));
     this.minTimeout = Math.min(opts.tcpIdleTimeout, opts.tcpClosedTimeout, opts.udpIdleTimeout);
+    this.reassembly = new ReassemblyBudget(Math.max(1, Math.ceil((opts.maxQueuedBytes ?? DEFAULT_FLOW_OPTIONS.maxQueuedBytes!) / this.shardCount)), () => {
+      this.counters.anomalies['tcp.reassembly_bound'] = (this.counters.anomalies['tcp.reassembly_bound'] ?? 0) + 1;
+    });
     for (const m of modules) {
       for (const t of m.transports) {
         for (const p of m.ports) {

@@ -5,12 +5,14 @@
 import type {
   DecoderContext, Endpoint, FlowRef, FlowSummary, ProtocolEvent, ProtocolModule, StreamDecoder,
 } from '../../parsers/types.js';
-import { TcpDirection, type StreamSink } from './tcp-reassembly.js';
+import { TcpDirection, type ReassemblyBudget, type StreamSink } from './tcp-reassembly.js';
 
 /** What a flow reports upward; the pipeline implements it. */
 export interface FlowOwner {
   emit(event: ProtocolEvent<object>): void;
   anomaly(protocol: string, kind: string, detail: string | undefined, flow: FlowRef): void;
+  /** The bound on out-of-order bytes held by all of the owner's TCP streams. */
+  readonly reassembly?: ReassemblyBudget;
 }
 
 export const enum DecodeState {
@@ -99,8 +101,8 @@ export class Flow implements DecoderContext, StreamSink {
     const decoder = module.createDecoder(this);
     this.decoder = decoder;
     if (this.flow.transport === 'tcp') {
-      this.fromInitiatorStream = new TcpDirection(this, true);
-      this.fromResponderStream = new TcpDirection(this, false);
+      this.fromInitiatorStream = new TcpDirection(this, true, this.owner.reassembly);
+      this.fromResponderStream = new TcpDirection(this, false, this.owner.reassembly);
       if (this.initiatorIsn !== undefined) this.fromInitiatorStream.syn(this.initiatorIsn);
       if (this.responderIsn !== undefined) this.fromResponderStream.syn(this.responderIsn);
     }
@@ -155,6 +157,9 @@ export class Flow implements DecoderContext, StreamSink {
         this.failed(err);
       }
     }
+    // a stream whose decoder gave up may still hold segments
+    this.fromInitiatorStream?.release();
+    this.fromResponderStream?.release();
     return this.summary();
   }
 

@@ -31,6 +31,22 @@ interface Pending {
 export const MAX_PENDING_SEGMENTS = 256;
 export const MAX_PENDING_BYTES = 1 << 20;
 
+/**
+ * The out-of-order bytes held by every stream of a flow table together, and their bound: one direction may hold
+ * MAX_PENDING_BYTES, but thousands of flows with holes (hostile traffic, a lossy mirror port) must not hold
+ * that many times over. At the bound, a stream declares its hole lost at once instead of holding the segment.
+ */
+export class ReassemblyBudget {
+  queued = 0;
+  constructor(
+    readonly max: number,
+    /** Called each time a segment is delivered past a hole because the bound was reached. */
+    readonly onRefused: () => void = () => {},
+  ) {}
+}
+
+const UNBOUNDED = new ReassemblyBudget(Infinity);
+
 export class TcpDirection {
   /**
    * Next expected sequence number, valid once `started` (the first segment or SYN of this direction).
@@ -50,7 +66,11 @@ export class TcpDirection {
   gapBytes = 0;
   retransmittedBytes = 0;
 
-  constructor(private readonly sink: StreamSink, private readonly fromInitiator: boolean) {}
+  constructor(
+    private readonly sink: StreamSink,
+    private readonly fromInitiator: boolean,
+    private readonly budget: ReassemblyBudget = UNBOUNDED,
+  ) {}
 
   /** SYN seen: data starts at isn + 1. */
   syn(isn: number): void {
@@ -85,10 +105,22 @@ export class TcpDirection {
       return;
     }
     // in the future: keep a copy until the hole is filled or proven lost
-    if ((this.pending?.length ?? 0) >= MAX_PENDING_SEGMENTS || this.pendingBytes + len > MAX_PENDING_BYTES) {
+    const budget = this.budget;
+    if ((this.pending?.length ?? 0) >= MAX_PENDING_SEGMENTS || this.pendingBytes + len > MAX_PENDING_BYTES || budget.queued + len > budget.max) {
       this.skipToPending(ts);
       // after skipping, this segment may now be in order
       if (seqDiff(seq, this.next) <= 0) return this.segment(seq, data, start, end, ts);
+      if (budget.queued + len > budget.max) {
+        // every stream's held bytes together are at the bound: what this one holds before the segment goes
+        // out (its holes declared), then the hole before the segment, then the segment
+        budget.onRefused();
+        while (this.pendingBytes > 0 && seqDiff(this.pending![0].seq, seq) < 0) this.skipToPending(ts);
+        if (seqDiff(seq, this.next) <= 0) return this.segment(seq, data, start, end, ts);
+        this.gapTo(seq, ts);
+        this.deliver(data, start, end, ts);
+        this.drain(ts);
+        return;
+      }
     }
     const bytes = Buffer.from(data.subarray(start, end));
     const pending = (this.pending ??= []);
@@ -97,6 +129,7 @@ export class TcpDirection {
     pending.splice(i, 0, { seq, bytes });
     this.sink.queuedSegments++;
     this.pendingBytes += len;
+    budget.queued += len;
   }
 
   /** The peer acknowledged `ack`: bytes before it that we never saw are lost from the capture. */
@@ -109,6 +142,15 @@ export class TcpDirection {
   /** End of flow: whatever is queued behind a hole is delivered after a gap. */
   flush(ts: number): void {
     while (this.pendingBytes > 0) this.skipToPending(ts);
+  }
+
+  /** End of a flow no longer decoded: what is queued is dropped (and its bytes given back to the budget). */
+  release(): void {
+    if (this.pendingBytes === 0) return;
+    this.budget.queued -= this.pendingBytes;
+    this.sink.queuedSegments -= this.pending!.length;
+    this.pendingBytes = 0;
+    this.pending = undefined;
   }
 
   private deliver(data: Buffer, start: number, end: number, ts: number): void {
@@ -126,6 +168,7 @@ export class TcpDirection {
       pending.shift();
       this.sink.queuedSegments--;
       this.pendingBytes -= p.bytes.length;
+      this.budget.queued -= p.bytes.length;
       const skip = -d;
       if (skip < p.bytes.length) this.deliver(p.bytes, skip, p.bytes.length, ts);
       else this.retransmittedBytes += p.bytes.length;
@@ -135,14 +178,17 @@ export class TcpDirection {
   /** Declare the hole before the first queued segment lost, then drain. */
   private skipToPending(ts: number): void {
     if (this.pendingBytes === 0) return;
-    const first = this.pending![0];
-    const missing = seqDiff(first.seq, this.next);
-    if (missing > 0) {
-      this.gaps++;
-      this.gapBytes += missing;
-      this.sink.streamGap(this.fromInitiator, missing, ts);
-      this.next = first.seq | 0;
-    }
+    this.gapTo(this.pending![0].seq, ts);
     this.drain(ts);
+  }
+
+  /** The bytes up to `seq` are lost: report the gap (if any) and go on from there. */
+  private gapTo(seq: number, ts: number): void {
+    const missing = seqDiff(seq, this.next);
+    if (missing <= 0) return;
+    this.gaps++;
+    this.gapBytes += missing;
+    this.sink.streamGap(this.fromInitiator, missing, ts);
+    this.next = seq | 0;
   }
 }
