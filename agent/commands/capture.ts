@@ -7,7 +7,7 @@ import { LiveAgent } from '../live-agent.js';
 import { StoreError } from '../store/database.js';
 import { zoningAuditStep } from '../../zoning/audit-step.js';
 import { formatPolicyError, loadPolicyFile } from '../../zoning/policy-load.js';
-import { CliError, type Command } from './command.js';
+import { CliError, parseMaxFlows, type Command } from './command.js';
 import { startLiveApi } from './live-api.js';
 
 const usage = `usage: otwatch capture --interface <name> [--filter <bpf>] [--policy file] [--db file] [--serve]
@@ -84,7 +84,7 @@ export const captureCommand: Command = {
         audit: policy ? zoningAuditStep() : undefined,
         flushSeconds: num(values['flush-seconds'], 'flush-seconds', 1, 3600) ?? cfg.flush_seconds ?? 5,
         silentAfter: cfg.silent_after_hours ? cfg.silent_after_hours * 3600 : undefined,
-        maxFlows: num(values['max-flows'], 'max-flows', 1, 10_000_000) ?? cfg.max_flows,
+        maxFlows: parseMaxFlows(values['max-flows']) ?? cfg.max_flows,
         evidence: evidenceDir ? { dir: evidenceDir, maxMb: num(values['evidence-max-mb'], 'evidence-max-mb', 1, 1 << 20) ?? cfg.evidence?.max_mb ?? 1024, fileMb: cfg.evidence?.file_mb } : undefined,
         log,
       });

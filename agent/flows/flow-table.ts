@@ -24,8 +24,8 @@ export interface FlowTableOptions {
   /**
    * Open flows kept at most (split evenly between shards). Past it a new flow first ends another one, early
    * (reported as usual, counted as the anomaly `flow.evicted`): the oldest that never carried payload (a
-   * scan's probes), else the least recently seen of the oldest few. A scan of the plant network cannot make
-   * the table, and the process, grow without bound.
+   * scan's probes), else the oldest not seen since it was queued (evictOne). A scan of the plant network
+   * cannot make the table, and the process, grow without bound.
    */
   maxFlows?: number;
   /**
@@ -95,11 +95,11 @@ export class FlowTable implements FlowOwner {
   ) {
     this.shardCount = opts.shardCount ?? 1;
     this.shardIndex = opts.shardIndex ?? 0;
-    this.maxFlows = Math.max(1, Math.ceil((opts.maxFlows ?? DEFAULT_FLOW_OPTIONS.maxFlows!) / this.shardCount));
+    // the bounds are for the whole analysis: each shard keeps its share
+    const share = (n: number) => Math.max(1, Math.ceil(n / this.shardCount));
+    this.maxFlows = share(opts.maxFlows ?? DEFAULT_FLOW_OPTIONS.maxFlows!);
+    this.reassembly = new ReassemblyBudget(share(opts.maxQueuedBytes ?? DEFAULT_FLOW_OPTIONS.maxQueuedBytes!), () => this.count('tcp.reassembly_bound'));
     this.minTimeout = Math.min(opts.tcpIdleTimeout, opts.tcpClosedTimeout, opts.udpIdleTimeout);
-    this.reassembly = new ReassemblyBudget(Math.max(1, Math.ceil((opts.maxQueuedBytes ?? DEFAULT_FLOW_OPTIONS.maxQueuedBytes!) / this.shardCount)), () => {
-      this.counters.anomalies['tcp.reassembly_bound'] = (this.counters.anomalies['tcp.reassembly_bound'] ?? 0) + 1;
-    });
     for (const m of modules) {
       for (const t of m.transports) {
         for (const p of m.ports) {
@@ -122,8 +122,11 @@ export class FlowTable implements FlowOwner {
   }
 
   anomaly(protocol: string, kind: string, _detail: string | undefined, _flow: FlowRef): void {
-    const k = `${protocol}.${kind}`;
-    this.counters.anomalies[k] = (this.counters.anomalies[k] ?? 0) + 1;
+    this.count(`${protocol}.${kind}`);
+  }
+
+  private count(anomaly: string): void {
+    this.counters.anomalies[anomaly] = (this.counters.anomalies[anomaly] ?? 0) + 1;
   }
 
   /** A decoded TCP or UDP frame. */
@@ -265,7 +268,6 @@ export class FlowTable implements FlowOwner {
     flow.serviceName = serviceName(transport, responder.port);
     this.noExpiryBefore = Math.min(this.noExpiryBefore, f.ts + (transport === 'udp' ? this.opts.udpIdleTimeout : this.opts.tcpIdleTimeout));
     this.flows.add(flow);
-    flow.queuedAt = f.ts;
     this.withoutPayload.push(flow, this.flows.size);
     this.byAge.push(flow, this.flows.size);
     this.counters.flows[transport]++;

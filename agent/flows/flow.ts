@@ -73,6 +73,7 @@ export class Flow implements DecoderContext, StreamSink {
     this.initiatorIsLo = initiatorIsLo;
     this.firstSeen = ts;
     this.lastSeen = ts;
+    this.queuedAt = ts;
     this.pairFromInitiator = { src: ref.initiator, dst: ref.responder };
     this.pairFromResponder = { src: ref.responder, dst: ref.initiator };
   }
@@ -157,9 +158,6 @@ export class Flow implements DecoderContext, StreamSink {
         this.failed(err);
       }
     }
-    // a stream whose decoder gave up may still hold segments
-    this.fromInitiatorStream?.release();
-    this.fromResponderStream?.release();
     return this.summary();
   }
 

@@ -115,11 +115,8 @@ export class TcpDirection {
         // out (its holes declared), then the hole before the segment, then the segment
         budget.onRefused();
         while (this.pendingBytes > 0 && seqDiff(this.pending![0].seq, seq) < 0) this.skipToPending(ts);
-        if (seqDiff(seq, this.next) <= 0) return this.segment(seq, data, start, end, ts);
-        this.gapTo(seq, ts);
-        this.deliver(data, start, end, ts);
-        this.drain(ts);
-        return;
+        this.gapTo(seq, ts); // nothing when the segment is in order by now
+        return this.segment(seq, data, start, end, ts);
       }
     }
     const bytes = Buffer.from(data.subarray(start, end));
@@ -144,14 +141,6 @@ export class TcpDirection {
     while (this.pendingBytes > 0) this.skipToPending(ts);
   }
 
-  /** End of a flow no longer decoded: what is queued is dropped (and its bytes given back to the budget). */
-  release(): void {
-    if (this.pendingBytes === 0) return;
-    this.budget.queued -= this.pendingBytes;
-    this.sink.queuedSegments -= this.pending!.length;
-    this.pendingBytes = 0;
-    this.pending = undefined;
-  }
 
   private deliver(data: Buffer, start: number, end: number, ts: number): void {
     this.next = (this.next + end - start) | 0;
