@@ -2,7 +2,8 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['{agent,parsers,zoning,api,fixtures}/**/*.test.ts'],
+    // unit tests beside the code in src/; corpus, peer, browser and plant tests in test/
+    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',

@@ -10,8 +10,8 @@ import { build } from 'esbuild';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const entry = (p) => join(root, 'dist', p);
-if (!existsSync(entry('agent/stats.js'))) {
-  console.error('bundle: dist/agent/stats.js is missing: run tsc first');
+if (!existsSync(entry('src/pipeline/statistics.js'))) {
+  console.error('bundle: dist/src/pipeline/statistics.js is missing: run tsc first');
   process.exit(1);
 }
 // esbuild names chunks by content hash: old ones would pile up
@@ -19,7 +19,7 @@ rmSync(entry('bundle'), { recursive: true, force: true });
 await build({
   // the names matter: shard-pool finds the worker as ./shard-worker.js next to itself; the stats command loads
   // shard-pool (small) first to start the workers, then stats (large), which shares shard-pool's module
-  entryPoints: { stats: entry('agent/stats.js'), 'shard-worker': entry('agent/shard-worker.js'), 'shard-pool': entry('agent/shard-pool.js') },
+  entryPoints: { stats: entry('src/pipeline/statistics.js'), 'shard-worker': entry('src/pipeline/shard-worker.js'), 'shard-pool': entry('src/pipeline/shard-pool.js') },
   outdir: entry('bundle'),
   bundle: true,
   splitting: true, // the code both entries share is one chunk

@@ -7,15 +7,15 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const ASSET = new Set(['.json', '.html', '.css', '.svg', '.js.map-not']);
-const STATIC_JS_DIRS = ['api/static'];
 
 function walk(dir) {
   for (const name of readdirSync(join(root, dir))) {
     const rel = join(dir, name);
     if (statSync(join(root, rel)).isDirectory()) walk(rel);
-    else if (ASSET.has(extname(name)) || STATIC_JS_DIRS.some((d) => rel.startsWith(d))) {
+    else if (ASSET.has(extname(name)) && !rel.startsWith(join('src', 'api', 'web'))) {
       cpSync(join(root, rel), join(root, 'dist', rel));
     }
   }
 }
-for (const top of ['agent', 'parsers', 'zoning', 'api']) if (existsSync(join(root, top))) walk(top);
+// the static web page is served from src/api/web itself, never copied
+for (const top of ['src']) if (existsSync(join(root, top))) walk(top);

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Writes what otwatch says about fixed inputs into one folder, so that two builds can be compared with
+# `diff -r`: `otwatch stats` on every corpus capture, and `analyze --report` of the bundled plant against
+# its policy (the report's timestamps and the database path blanked). Used to prove a refactoring changed
+# no behaviour:  scripts/behaviour-snapshot.sh /tmp/before; (change); scripts/behaviour-snapshot.sh /tmp/after; diff -r /tmp/before /tmp/after
+set -euo pipefail
+out="${1:?usage: behaviour-snapshot.sh OUT_DIR}"
+root="$(cd "$(dirname "$0")/.." && pwd)"
+corpus="${OTWATCH_CORPUS:-$root/../shared/corpus}"
+mkdir -p "$out/stats"
+cd "$root"
+while IFS= read -r f; do
+  name="$(echo "$f" | tr '/' '_')"
+  node bin/otwatch.js stats "$corpus/$f" > "$out/stats/$name.json" 2> "$out/stats/$name.err" || echo "exit $?" >> "$out/stats/$name.err"
+done < <(tail -n +2 "$corpus/MANIFEST.tsv" | cut -f1)
+db="$(mktemp -d)/plant.db"
+node bin/otwatch.js analyze fixtures/plant/plant.pcap --policy fixtures/plant/policy.yaml --db "$db" --report "$out/plant-report.json" > "$out/plant-analyze.txt" 2>&1 || echo "exit $?" >> "$out/plant-analyze.txt"
+# times, durations and the temporary path differ between runs
+sed -i -E 's/"[a-zA-Z]*(At|Time|time|_at|Ms|ms|seconds|duration[a-zA-Z]*)": ?("[^"]*"|[0-9.]+)/"\1": "-"/g' "$out/plant-report.json"
+sed -i -E "s#$(dirname "$db")#DB#g; s/[0-9.]+ ?(s|ms)\b/T/g" "$out/plant-analyze.txt"
+echo "snapshot in $out: $(ls "$out/stats" | grep -c json) stats outputs"

@@ -1,0 +1,178 @@
+/**
+ * Rules on where traffic goes: flows with no conduit, flows or operations a conduit does not
+ * allow, Purdue bypasses, expired temporary conduits still in use, conduits nobody uses.
+ * Paths are grouped per rule subject (zone pair, protocol and port; conduit; asset pair) so that
+ * one problem is one finding however many connections show it.
+ */
+import type { Operation } from '../core/events.js';
+import type { Assessment, PathAssessment } from './assess.js';
+import { CONTROL_OPERATIONS, CRITICAL_OPERATIONS, RULES, type Severity } from './constants.js';
+import type { Endpoint } from './conduit-match.js';
+import { evidenceFor, emptyEvidence, makeFinding, type Finding } from './finding.js';
+import { groupBy, isoDate } from './group.js';
+import { UNZONED } from './placement.js';
+import { endLabel } from './policy-semantics.js';
+import type { Policy } from './policy-types.js';
+
+function flowText(a: PathAssessment): string {
+  return `${a.path.protocol} (${a.path.transport}/${a.path.responderPort})`;
+}
+
+function zoneText(zone: string): string {
+  return zone === UNZONED ? 'outside every zone' : `zone '${zone}'`;
+}
+
+function opsIn(list: readonly PathAssessment[]): Set<Operation> {
+  const s = new Set<Operation>();
+  for (const a of list) for (const [op, v] of Object.entries(a.path.operations)) if ((v?.count ?? 0) > 0) s.add(op as Operation);
+  return s;
+}
+
+function worstBy(ops: Set<Operation>, critical: Severity, control: Severity, other: Severity): Severity {
+  if (CRITICAL_OPERATIONS.some((o) => ops.has(o))) return critical;
+  if (CONTROL_OPERATIONS.some((o) => ops.has(o))) return control;
+  return other;
+}
+
+function noConduit(assessed: readonly PathAssessment[]): Finding[] {
+  const groups = groupBy(assessed, (a) =>
+    a.status === 'no_conduit' ? `${a.from.zone}>${a.to.zone} ${a.path.protocol}/${a.path.transport}/${a.path.responderPort}` : undefined,
+  );
+  return [...groups].map(([key, list]) => {
+    const a = list[0]!;
+    return makeFinding({
+      rule: RULES.flowWithoutConduit,
+      severity: worstBy(opsIn(list), 'critical', 'high', 'high'),
+      subject: { kind: 'flow', key, label: `${a.from.zone} → ${a.to.zone} ${flowText(a)}` },
+      explanation: `${flowText(a)} from ${zoneText(a.from.zone)} to ${zoneText(a.to.zone)} on ${list.length} path(s), but no conduit joins them`,
+      remediation: `Block this flow at the boundary of ${zoneText(a.to.zone)}; if it is needed, declare a conduit ${a.from.zone} ↔ ${a.to.zone} that allows ${a.path.protocol} opened by ${a.from.zone}, and enforce it`,
+      zones: [a.from.zone, a.to.zone],
+      evidence: evidenceFor(list.map((x) => x.path)),
+    });
+  });
+}
+
+function conduitKey(a: PathAssessment, which: 'uses' | 'allowing'): string {
+  return [...new Set(a[which].map((u) => u.conduit.id))].sort().join('+');
+}
+
+function notAllowed(assessed: readonly PathAssessment[]): Finding[] {
+  const groups = groupBy(assessed, (a) =>
+    a.status === 'not_allowed' ? `${conduitKey(a, 'uses')} ${a.from.zone}>${a.to.zone} ${a.path.protocol}/${a.path.transport}/${a.path.responderPort}` : undefined,
+  );
+  return [...groups].map(([key, list]) => {
+    const a = list[0]!;
+    const conduits = conduitKey(a, 'uses');
+    return makeFinding({
+      rule: RULES.flowNotAllowed,
+      severity: worstBy(opsIn(list), 'high', 'high', 'medium'),
+      subject: { kind: 'flow', key, label: `${conduits}: ${a.from.zone} → ${a.to.zone} ${flowText(a)}` },
+      explanation: `${flowText(a)} from ${zoneText(a.from.zone)} to ${zoneText(a.to.zone)} is not allowed on conduit ${conduits}: ${a.reasons[0] ?? ''}`,
+      remediation: `Block it at the enforcement point of conduit ${conduits}; if it is needed, add the flow to the conduit after review`,
+      zones: [a.from.zone, a.to.zone],
+      conduit: a.uses[0]?.conduit.id,
+      evidence: evidenceFor(list.map((x) => x.path), undefined, [...new Set(list.flatMap((x) => x.reasons))]),
+    });
+  });
+}
+
+const OP_REMEDIATION: Partial<Record<Operation, string>> = {
+  program: 'program transfers belong to an engineering workstation in the controller zone or to a temporary, owned conduit',
+  control: 'run/stop commands belong to an engineering workstation in the controller zone',
+  restart: 'restarts belong to an engineering workstation in the controller zone',
+  write: 'writes must come only from the HMIs the conduit names',
+};
+
+function operationNotAllowed(assessed: readonly PathAssessment[]): Finding[] {
+  const rows = assessed.flatMap((a) => a.deniedOps.map((op) => ({ a, op })));
+  const groups = groupBy(rows, ({ a, op }) => `${conduitKey(a, 'allowing')} ${a.from.zone}>${a.to.zone} ${a.path.protocol} ${op}`);
+  return [...groups].map(([key, list]) => {
+    const { a, op } = list[0]!;
+    const conduits = conduitKey(a, 'allowing');
+    const paths = list.map((x) => x.a.path);
+    const count = paths.reduce((n, p) => n + (p.operations[op]?.count ?? 0), 0);
+    return makeFinding({
+      rule: RULES.operationNotAllowed,
+      severity: worstBy(new Set([op]), 'critical', 'high', 'medium'),
+      subject: { kind: 'flow', key, label: `${conduits}: ${a.path.protocol} ${op} ${a.from.zone} → ${a.to.zone}` },
+      explanation: `${count} ${op} operation(s) in ${a.path.protocol} from ${zoneText(a.from.zone)} to ${zoneText(a.to.zone)}, which conduit ${conduits} does not allow`,
+      remediation: `Filter ${a.path.protocol} ${op} functions at the conduit (protocol-aware firewall or gateway)${OP_REMEDIATION[op] ? `: ${OP_REMEDIATION[op]}` : ''}`,
+      zones: [a.from.zone, a.to.zone],
+      conduit: a.allowing[0]?.conduit.id,
+      evidence: evidenceFor(paths, [op]),
+    });
+  });
+}
+
+function levelOf(policy: Policy, ep: Endpoint): number | null {
+  const zone = policy.zones.find((z) => z.id === ep.zone);
+  return zone?.level ?? ep.asset?.purdueLevel ?? null;
+}
+
+/** Enterprise (4/5) to basic control or process (0/1) with nothing in between. */
+function purdueBypass(policy: Policy, assessed: readonly PathAssessment[]): Finding[] {
+  const rows = assessed.flatMap((a) => {
+    const li = levelOf(policy, a.from);
+    const lr = levelOf(policy, a.to);
+    if (li === null || lr === null) return [];
+    const bypass = (li >= 4 && lr <= 1) || (lr >= 4 && li <= 1);
+    return bypass ? [{ a, li, lr }] : [];
+  });
+  const groups = groupBy(rows, ({ a }) => `${a.path.initiator}>${a.path.responder}`);
+  return [...groups].map(([key, list]) => {
+    const { a, li, lr } = list[0]!;
+    const protocols = [...new Set(list.map((x) => x.a.path.protocol))].join(', ');
+    return makeFinding({
+      rule: RULES.purdueBypass,
+      severity: 'high',
+      subject: { kind: 'path', key, label: `${a.path.initiatorIp} (L${li}) → ${a.path.responderIp} (L${lr})` },
+      explanation: `${a.path.initiatorIp} at Purdue level ${li} talks ${protocols} directly with ${a.path.responderIp} at level ${lr}, bypassing the supervisory and operations levels`,
+      remediation: 'Route the exchange through a level 3/3.5 DMZ (historian replica, jump host) and block direct traffic between enterprise and control levels',
+      zones: [...new Set([a.from.zone, a.to.zone])],
+      evidence: evidenceFor(list.map((x) => x.a.path), undefined, [`levels ${li} → ${lr}`]),
+    });
+  });
+}
+
+function expiredInUse(assessed: readonly PathAssessment[]): Finding[] {
+  const rows = assessed.flatMap((a) => a.expiredUsed.map((c) => ({ a, c })));
+  const groups = groupBy(rows, ({ c }) => c.id);
+  return [...groups].map(([key, list]) => {
+    const c = list[0]!.c;
+    const paths = list.map((x) => x.a.path);
+    const last = Math.max(...paths.map((p) => p.lastSeen));
+    return makeFinding({
+      rule: RULES.conduitExpiredInUse,
+      severity: 'high',
+      subject: { kind: 'conduit', key, label: c.id },
+      explanation: `temporary conduit '${c.id}' expired ${c.expiresText}${c.owner ? ` (owner: ${c.owner})` : ''} but still carried traffic on ${paths.length} path(s), last at ${isoDate(last)}`,
+      remediation: `Remove conduit '${c.id}' from its enforcement point (${c.enforcement.join(', ') || 'firewall'}), or renew it with a new expiry after review`,
+      zones: [...new Set(list.flatMap(({ a }) => [a.from.zone, a.to.zone]))],
+      conduit: c.id,
+      evidence: evidenceFor(paths, undefined, [`expired after ${isoDate(c.expires!)}`]),
+    });
+  });
+}
+
+function conduitUnused(policy: Policy, assessed: readonly PathAssessment[]): Finding[] {
+  const used = new Set(assessed.flatMap((a) => a.allowing.map((u) => u.conduit.id)));
+  return policy.conduits
+    .filter((c) => !used.has(c.id))
+    .map((c) =>
+      makeFinding({
+        rule: RULES.conduitUnused,
+        severity: 'low',
+        subject: { kind: 'conduit', key: c.id, label: c.id },
+        explanation: `conduit '${c.id}' (${endLabel(c.a)} ↔ ${endLabel(c.b)}) carried no allowed traffic in the analysed data`,
+        remediation: `If '${c.id}' is no longer needed, close it (remove its rules from ${c.enforcement.join(', ') || 'the enforcement point'}); otherwise keep it and record why`,
+        zones: [c.a, c.b].flatMap((e) => (e.kind === 'zone' ? [e.zone] : [])),
+        conduit: c.id,
+        evidence: emptyEvidence(c.expires !== null ? [`expires ${c.expiresText}`] : []),
+      }),
+    );
+}
+
+export function flowRules(policy: Policy, assessment: Assessment): Finding[] {
+  const a = assessment.paths;
+  return [...noConduit(a), ...notAllowed(a), ...operationNotAllowed(a), ...purdueBypass(policy, a), ...expiredInUse(a), ...conduitUnused(policy, a)];
+}

@@ -1,0 +1,71 @@
+/**
+ * `otwatch report`: the IEC 62443-3-2 assessment report of a store as one self-contained HTML file
+ * (zoning/report/). The summary of each report is archived in the store, so that the next report lists
+ * what changed since.
+ */
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { PolicyStore } from '../../store/policy-repository.js';
+import { formatPolicyError, loadPolicyFile } from '../../audit/policy-load.js';
+import type { Policy } from '../../audit/policy-types.js';
+import { buildReport } from '../../report/model.js';
+import { renderReport } from '../../report/render.js';
+import { DEFAULT_DB } from '../../analysis/analyze-captures.js';
+import { StoreError } from '../../store/database.js';
+import { Store } from '../../store/store.js';
+import { CliError, type Command } from './command.js';
+
+const usage = `usage: otwatch report [--db file] [--policy file] --out report.html [--no-archive]
+
+Writes the zone and conduit assessment of the inventory database as one HTML document (no external
+files; print it to PDF from a browser): system under consideration, zone/conduit drawing, assets and
+SL-T vs evidence-based SL-A per zone, conduits declared vs observed, findings with their SRs, evidence
+and remediation, unzoned assets, and the changes since the previous report of this database.
+
+  --db file      inventory database (default ${DEFAULT_DB})
+  --policy file  the zone/conduit policy (default: the one the API stored in the database)
+  --out file     where to write the report ('-' for stdout)
+  --no-archive   do not remember this report for the next report's change log`;
+
+async function policyFrom(file: string | undefined, store: Store): Promise<Policy> {
+  if (file) {
+    const r = await loadPolicyFile(file);
+    if (!r.ok) {
+      for (const e of r.errors) console.error(formatPolicyError(e));
+      throw new CliError(`${file}: ${r.errors.length} error(s), no report written`, 1);
+    }
+    return r.policy;
+  }
+  const stored = new PolicyStore(store.db).policy();
+  if (!stored) throw new CliError('no policy stored in the database: pass --policy file');
+  return stored;
+}
+
+export const reportCommand: Command = {
+  name: 'report',
+  usage,
+  async run(argv) {
+    const { values } = parseArgs({ args: argv, options: { db: { type: 'string' }, policy: { type: 'string' }, out: { type: 'string' }, 'no-archive': { type: 'boolean' } } });
+    if (!values.out) throw new CliError(`--out is required\n\n${usage}`);
+    let store: Store;
+    try {
+      store = new Store(values.db ?? DEFAULT_DB, { mustExist: true });
+    } catch (err) {
+      if (err instanceof StoreError) throw new CliError(err.message);
+      throw err;
+    }
+    try {
+      const policy = await policyFrom(values.policy, store);
+      const model = buildReport(store, policy, { now: Date.now() / 1000, archive: !values['no-archive'] });
+      const html = renderReport(model);
+      if (values.out === '-') process.stdout.write(html);
+      else {
+        writeFileSync(values.out, html);
+        console.error(`${values.out}: ${model.findings.length} finding(s), ${model.graph.assets.length} asset(s), ${model.changes.length} change(s) since the previous report`);
+      }
+      return 0;
+    } finally {
+      store.close();
+    }
+  },
+};

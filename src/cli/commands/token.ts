@@ -1,0 +1,53 @@
+/** `otwatch token create|list|revoke`: API tokens, stored hashed in the database. */
+import { parseArgs } from 'node:util';
+import { TOKEN_ROLES, type TokenRole } from '../../api/constants.js';
+import { createToken, listTokens, revokeToken } from '../../store/token-repository.js';
+import { DEFAULT_DB } from '../../analysis/analyze-captures.js';
+import { StoreError } from '../../store/database.js';
+import { Store } from '../../store/store.js';
+import { CliError, type Command } from './command.js';
+
+const usage = `usage: otwatch token create --role viewer|admin [--name label] [--db file]
+       otwatch token list [--db file] [--json]
+       otwatch token revoke <id> [--db file]
+
+API tokens for 'otwatch serve'. A token is printed once, at creation, and stored only as its SHA-256.
+Viewers read; admins also change the policy, acknowledge findings and upload captures.`;
+
+export const tokenCommand: Command = {
+  name: 'token',
+  usage,
+  async run(argv) {
+    const parsed = parseArgs({ args: argv, allowPositionals: true, options: { db: { type: 'string' }, role: { type: 'string' }, name: { type: 'string' }, json: { type: 'boolean' } } });
+    const { values, positionals } = parsed;
+    const [action, ...rest] = positionals;
+    if (action !== 'create' && action !== 'list' && action !== 'revoke') throw new CliError(`expected create, list or revoke\n\n${usage}`);
+    if (action === 'create' && !TOKEN_ROLES.includes(values.role as TokenRole)) throw new CliError(`--role must be one of ${TOKEN_ROLES.join(', ')}`);
+    if (action === 'revoke' && rest.length !== 1) throw new CliError(`revoke needs exactly one token id (see 'otwatch token list')`);
+    let store: Store;
+    try {
+      store = new Store(values.db ?? DEFAULT_DB, { mustExist: action !== 'create' });
+    } catch (err) {
+      if (err instanceof StoreError) throw new CliError(err.message);
+      throw err;
+    }
+    try {
+      if (action === 'create') {
+        const { token, info } = createToken(store.db, values.role as TokenRole, values.name);
+        console.error(`token ${info.id} (${info.role}) created; it is shown once, store it now:`);
+        console.log(token);
+      } else if (action === 'list') {
+        const tokens = listTokens(store.db);
+        if (values.json) console.log(JSON.stringify(tokens, null, 2));
+        else if (!tokens.length) console.log('no tokens');
+        else for (const t of tokens) console.log(`${t.id}  ${t.role.padEnd(6)}  ${t.revokedAt ? 'revoked ' + t.revokedAt : 'active'}  created ${t.createdAt}  last used ${t.lastUsedAt ?? 'never'}  ${t.label ?? ''}`.trimEnd());
+      } else {
+        if (!revokeToken(store.db, rest[0]!)) throw new CliError(`no active token '${rest[0]}'`);
+        console.log(`token ${rest[0]} revoked`);
+      }
+      return 0;
+    } finally {
+      store.close();
+    }
+  },
+};

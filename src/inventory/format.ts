@@ -1,0 +1,40 @@
+/** Plain-text tables of assets and paths for a person at a terminal. */
+import type { Asset, Path } from '../core/model.js';
+
+/** Left-aligned columns, two spaces apart; cells longer than `max` are cut with an ellipsis. */
+export function formatTable(header: string[], rows: string[][], max = 48): string {
+  const cut = (s: string) => (s.length > max ? s.slice(0, max - 1) + '…' : s);
+  const all = [header, ...rows].map((r) => r.map(cut));
+  const widths = header.map((_, i) => Math.max(...all.map((r) => (r[i] ?? '').length)));
+  return all.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ').trimEnd()).join('\n');
+}
+
+export function assetRows(assets: readonly Asset[]): string[][] {
+  return assets.map((a) => [
+    a.id,
+    a.role,
+    a.purdueLevel === null ? '-' : String(a.purdueLevel),
+    a.ips.join(' ') || '-',
+    a.identity.vendor?.value ?? a.macVendor ?? '-',
+    a.identity.product?.value ?? a.identity.model?.value ?? a.identity.order_number?.value ?? a.identity.product_uri?.value ?? '-',
+    a.identity.firmware?.value ?? '-',
+    a.names[0] ?? '-',
+    [...a.protocolsServer.map((p) => `${p}(s)`), ...a.protocolsClient.map((p) => `${p}(c)`)].join(' ') || '-',
+  ]);
+}
+
+export const ASSET_HEADER = ['ASSET', 'ROLE', 'L', 'IPS', 'VENDOR', 'PRODUCT', 'FIRMWARE', 'NAME', 'PROTOCOLS'];
+
+export function pathRows(paths: readonly Path[]): string[][] {
+  return paths.map((p) => [
+    p.initiator,
+    p.responder,
+    p.protocol,
+    `${p.transport}/${p.responderPort}`,
+    `${p.packetsToResponder}/${p.packetsToInitiator}`,
+    Object.entries(p.operations).map(([op, s]) => `${op}×${s!.count}`).join(' ') || '-',
+    new Date(p.lastSeen * 1000).toISOString().replace('T', ' ').slice(0, 19),
+  ]);
+}
+
+export const PATH_HEADER = ['INITIATOR', 'RESPONDER', 'PROTOCOL', 'PORT', 'PKTS →/←', 'OPERATIONS', 'LAST SEEN'];

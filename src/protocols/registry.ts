@@ -1,0 +1,30 @@
+/**
+ * The decoder registry: one line per protocol module. Order matters only for heuristics: on a port no
+ * module claims, modules are probed in this order.
+ */
+import type { ProtocolModule } from '../core/events.js';
+import { opcuaModule } from './opcua/index.js';
+import { modbusModule } from './modbus/index.js';
+import { bacnetModule } from './bacnet/index.js';
+import { s7commModule } from './s7comm/index.js';
+import { pnDcpModule } from './pn_dcp/index.js';
+import { iec104Module } from './iec104/index.js';
+import { enipModule } from './enip/index.js';
+import { dnp3Module } from './dnp3/index.js';
+import { dnsModules } from './dns/index.js';
+import { dhcpModule } from './dhcp/index.js';
+import { netbiosModules } from './netbios/index.js';
+
+export const protocolModules: ProtocolModule[] = [
+  opcuaModule,
+  modbusModule,
+  bacnetModule,
+  s7commModule,
+  pnDcpModule,
+  iec104Module,
+  enipModule,
+  dnp3Module,
+  ...dnsModules,
+  dhcpModule,
+  ...netbiosModules,
+];

@@ -1,0 +1,196 @@
+/**
+ * The database schema as an ordered list of migrations. Adding a table (findings, policy, ...) is one
+ * new entry at the end with the next version number; a migration is never edited once released.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+const INVENTORY_V1 = `
+CREATE TABLE assets (
+  id TEXT PRIMARY KEY,
+  role TEXT NOT NULL,
+  purdue_level INTEGER,
+  vendor TEXT,            -- identity vendor, else the MAC vendor: what a person filters and sorts by
+  mac_vendor TEXT,
+  name TEXT,              -- first name, for sorting
+  first_seen REAL NOT NULL,
+  last_seen REAL NOT NULL,
+  gateway_evidence TEXT,  -- set when the address evidence made it a router; kept across merges
+  data TEXT NOT NULL      -- the whole Asset (src/core/model.ts) as JSON
+);
+CREATE INDEX assets_role ON assets (role, id);
+CREATE INDEX assets_vendor ON assets (vendor, id);
+CREATE INDEX assets_mac_vendor ON assets (mac_vendor, id);
+CREATE INDEX assets_last_seen ON assets (last_seen);
+
+-- Addresses of assets, to find an asset by IP or MAC.
+CREATE TABLE asset_addresses (
+  kind TEXT NOT NULL,     -- 'ip' | 'mac'
+  value TEXT NOT NULL,
+  asset_id TEXT NOT NULL,
+  PRIMARY KEY (kind, value, asset_id)
+) WITHOUT ROWID;
+CREATE INDEX asset_addresses_asset ON asset_addresses (asset_id);
+
+-- Protocols an asset serves or uses, to filter assets by protocol.
+CREATE TABLE asset_protocols (
+  protocol TEXT NOT NULL,
+  side TEXT NOT NULL,     -- 'server' | 'client'
+  asset_id TEXT NOT NULL,
+  PRIMARY KEY (protocol, side, asset_id)
+) WITHOUT ROWID;
+CREATE INDEX asset_protocols_asset ON asset_protocols (asset_id);
+
+-- Every identity value ever reported for an asset, with when it was seen first and last.
+CREATE TABLE identity_history (
+  asset_id TEXT NOT NULL,
+  attribute TEXT NOT NULL,
+  value TEXT NOT NULL,
+  protocol TEXT NOT NULL,
+  first_ts REAL NOT NULL,
+  last_ts REAL NOT NULL,
+  PRIMARY KEY (asset_id, attribute, value, protocol)
+) WITHOUT ROWID;
+
+CREATE TABLE paths (
+  id TEXT PRIMARY KEY,
+  initiator TEXT NOT NULL,
+  responder TEXT NOT NULL,
+  initiator_ip TEXT NOT NULL,
+  responder_ip TEXT NOT NULL,
+  protocol TEXT NOT NULL,
+  transport TEXT NOT NULL,
+  responder_port INTEGER NOT NULL,
+  packets_to_responder INTEGER NOT NULL,
+  packets_to_initiator INTEGER NOT NULL,
+  bytes_to_responder INTEGER NOT NULL,
+  bytes_to_initiator INTEGER NOT NULL,
+  first_seen REAL NOT NULL,
+  last_seen REAL NOT NULL,
+  facts TEXT NOT NULL     -- JSON { fact: [values] }
+);
+CREATE INDEX paths_protocol ON paths (protocol, id);
+CREATE INDEX paths_initiator ON paths (initiator);
+CREATE INDEX paths_responder ON paths (responder);
+CREATE INDEX paths_last_seen ON paths (last_seen);
+
+CREATE TABLE path_operations (
+  path_id TEXT NOT NULL,
+  operation TEXT NOT NULL,
+  count INTEGER NOT NULL,
+  functions TEXT NOT NULL, -- JSON { fn: count }
+  examples TEXT NOT NULL,  -- JSON [detail, ...]
+  PRIMARY KEY (path_id, operation)
+) WITHOUT ROWID;
+CREATE INDEX path_operations_operation ON path_operations (operation, path_id);
+
+CREATE TABLE inventory_changes (
+  id INTEGER PRIMARY KEY,
+  ts REAL NOT NULL,
+  kind TEXT NOT NULL,
+  asset_id TEXT NOT NULL,
+  detail TEXT NOT NULL,
+  UNIQUE (kind, asset_id, ts, detail)
+);
+CREATE INDEX inventory_changes_ts ON inventory_changes (ts);
+CREATE INDEX inventory_changes_asset ON inventory_changes (asset_id, ts);
+
+-- Captures already merged, so that analysing one twice does not count its traffic twice.
+CREATE TABLE captures (
+  fingerprint TEXT PRIMARY KEY,
+  file TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  packets INTEGER NOT NULL,
+  analysed_at TEXT NOT NULL
+);
+`;
+
+export const migrations: readonly Migration[] = [
+  { version: 1, name: 'inventory: assets, paths, identity history, changes, captures', sql: INVENTORY_V1 },
+  // REST API (api/, agent/jobs/): tokens, upload jobs, policy versions, stored findings with their
+  // lifecycle events, and the zone placement of assets and paths (indexed for the API's filters).
+  {
+    version: 2,
+    name: 'api: tokens, jobs, policy versions, findings, zone placement',
+    sql: `
+CREATE TABLE api_tokens (
+  id TEXT PRIMARY KEY, hash TEXT NOT NULL UNIQUE, role TEXT NOT NULL CHECK (role IN ('viewer', 'admin')),
+  label TEXT, created_at TEXT NOT NULL, last_used_at TEXT, revoked_at TEXT
+);
+CREATE TABLE jobs (
+  id TEXT PRIMARY KEY, kind TEXT NOT NULL, status TEXT NOT NULL, file TEXT NOT NULL, size INTEGER NOT NULL,
+  bytes_done INTEGER NOT NULL DEFAULT 0, packets INTEGER NOT NULL DEFAULT 0, attempts INTEGER NOT NULL DEFAULT 0,
+  created_by TEXT, created_at TEXT NOT NULL, started_at TEXT, finished_at TEXT, error TEXT, result TEXT
+);
+CREATE INDEX jobs_status ON jobs (status, created_at);
+CREATE TABLE policy_versions (version INTEGER PRIMARY KEY, text TEXT NOT NULL, created_at TEXT NOT NULL, created_by TEXT);
+CREATE TABLE findings (
+  id TEXT PRIMARY KEY, rule TEXT NOT NULL, severity TEXT NOT NULL, severity_rank INTEGER NOT NULL, status TEXT NOT NULL,
+  conduit TEXT, first_seen REAL NOT NULL, last_seen REAL NOT NULL, detected_at REAL NOT NULL, updated_at REAL NOT NULL
+) WITHOUT ROWID;
+-- The finding's JSON apart: filtered counts and sorts then read small rows only.
+CREATE TABLE finding_data (id TEXT PRIMARY KEY, data TEXT NOT NULL);
+CREATE INDEX findings_rank ON findings (severity_rank, id);
+CREATE INDEX findings_rule ON findings (rule, severity_rank, id);
+CREATE INDEX findings_rule_status ON findings (rule, status, severity_rank, id);
+CREATE INDEX findings_severity ON findings (severity, severity_rank, id);
+CREATE INDEX findings_status ON findings (status, severity_rank, id);
+CREATE INDEX findings_conduit ON findings (conduit, severity_rank, id);
+CREATE INDEX findings_last_seen ON findings (last_seen, id);
+CREATE TABLE finding_zones (zone TEXT NOT NULL, finding_id TEXT NOT NULL, PRIMARY KEY (zone, finding_id)) WITHOUT ROWID;
+CREATE INDEX finding_zones_finding ON finding_zones (finding_id);
+CREATE TABLE finding_assets (asset_id TEXT NOT NULL, finding_id TEXT NOT NULL, PRIMARY KEY (asset_id, finding_id)) WITHOUT ROWID;
+CREATE INDEX finding_assets_finding ON finding_assets (finding_id);
+CREATE TABLE finding_events (
+  id INTEGER PRIMARY KEY, finding_id TEXT NOT NULL, ts REAL NOT NULL, status TEXT NOT NULL, actor TEXT NOT NULL, comment TEXT
+);
+CREATE INDEX finding_events_finding ON finding_events (finding_id, ts);
+CREATE TABLE asset_zones (asset_id TEXT PRIMARY KEY, zone TEXT NOT NULL) WITHOUT ROWID;
+CREATE INDEX asset_zones_zone ON asset_zones (zone, asset_id);
+CREATE TABLE path_zones (path_id TEXT PRIMARY KEY, from_zone TEXT NOT NULL, to_zone TEXT NOT NULL, status TEXT NOT NULL) WITHOUT ROWID;
+CREATE INDEX path_zones_pair ON path_zones (from_zone, to_zone, path_id);
+CREATE INDEX path_zones_to ON path_zones (to_zone, path_id);
+CREATE TABLE path_conduits (conduit TEXT NOT NULL, path_id TEXT NOT NULL, PRIMARY KEY (conduit, path_id)) WITHOUT ROWID;
+CREATE INDEX paths_last_seen_id ON paths (last_seen, id);
+CREATE INDEX paths_protocol_last_seen ON paths (protocol, last_seen, id);
+CREATE INDEX assets_last_seen_id ON assets (last_seen, id);
+`,
+  },
+  // One findings writer (src/store/findings-repository.ts) for analyze, the live agent and the API: the lifecycle
+  // state of src/audit/lifecycle.ts in columns (the finding's JSON stays in finding_data, its history in
+  // finding_events). Rows written before get what their columns and events tell.
+  {
+    version: 3,
+    name: 'findings: lifecycle state (last detected, resolved at, reopen count, acknowledgement)',
+    sql: `
+ALTER TABLE findings ADD COLUMN last_detected REAL;
+ALTER TABLE findings ADD COLUMN resolved_at REAL;
+ALTER TABLE findings ADD COLUMN reopen_count INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE findings ADD COLUMN ack_by TEXT;
+ALTER TABLE findings ADD COLUMN ack_reason TEXT;
+ALTER TABLE findings ADD COLUMN ack_at REAL;
+UPDATE findings SET last_detected = updated_at;
+UPDATE findings SET resolved_at = updated_at WHERE status = 'resolved';
+UPDATE findings SET
+  ack_by = (SELECT actor FROM finding_events e WHERE e.finding_id = findings.id AND e.status = 'acknowledged' ORDER BY ts DESC, id DESC LIMIT 1),
+  ack_reason = (SELECT comment FROM finding_events e WHERE e.finding_id = findings.id AND e.status = 'acknowledged' ORDER BY ts DESC, id DESC LIMIT 1),
+  ack_at = (SELECT ts FROM finding_events e WHERE e.finding_id = findings.id AND e.status = 'acknowledged' ORDER BY ts DESC, id DESC LIMIT 1)
+WHERE status = 'acknowledged';
+`,
+  },
+  // The assessment report (zoning/report/): what each archived report said, so that the next one lists
+  // what changed since. One row per distinct state (hash), newest last.
+  {
+    version: 4,
+    name: 'report: summaries of archived assessment reports',
+    sql: `
+CREATE TABLE report_summaries (id INTEGER PRIMARY KEY, created_at REAL NOT NULL, hash TEXT NOT NULL, summary TEXT NOT NULL);
+CREATE INDEX report_summaries_hash ON report_summaries (hash);
+`,
+  },
+];
+
+export const LATEST_SCHEMA_VERSION = migrations[migrations.length - 1].version;

@@ -1,0 +1,52 @@
+/**
+ * The policy the server audits with: every accepted version is kept with who stored it, the newest
+ * is current. A text is stored only after zoning's loader accepted it, so a broken upload never
+ * replaces a working policy.
+ */
+import type { DB } from './database.js';
+import { loadPolicyText } from '../audit/policy-load.js';
+import type { Policy, PolicyError } from '../audit/policy-types.js';
+
+export interface PolicyVersion {
+  version: number;
+  text: string;
+  createdAt: string;
+  createdBy: string | null;
+}
+
+export const POLICY_FILE_NAME = 'policy.yaml';
+
+export class PolicyStore {
+  private cached?: { version: number; policy: Policy };
+
+  constructor(private readonly db: DB) {}
+
+  current(): PolicyVersion | undefined {
+    const r = this.db.prepare('SELECT version, text, created_at, created_by FROM policy_versions ORDER BY version DESC LIMIT 1').get() as
+      | { version: number; text: string; created_at: string; created_by: string | null }
+      | undefined;
+    return r && { version: r.version, text: r.text, createdAt: r.created_at, createdBy: r.created_by };
+  }
+
+  /** The current policy, parsed (cached per version). */
+  policy(): Policy | undefined {
+    const cur = this.current();
+    if (!cur) return undefined;
+    if (this.cached?.version !== cur.version) {
+      const r = loadPolicyText(cur.text, POLICY_FILE_NAME);
+      if (!r.ok) return undefined; // cannot happen: only accepted texts are stored
+      this.cached = { version: cur.version, policy: r.policy };
+    }
+    return this.cached.policy;
+  }
+
+  /** Validates and, when valid, stores a new version; otherwise the errors with line and column. */
+  put(text: string, actor: string | null): { ok: true; version: PolicyVersion; policy: Policy } | { ok: false; errors: PolicyError[] } {
+    const r = loadPolicyText(text, POLICY_FILE_NAME);
+    if (!r.ok) return { ok: false, errors: r.errors };
+    const version = ((this.db.prepare('SELECT COALESCE(MAX(version), 0) FROM policy_versions').pluck().get() as number) ?? 0) + 1;
+    this.db.prepare('INSERT INTO policy_versions (version, text, created_at, created_by) VALUES (?, ?, ?, ?)').run(version, text, new Date().toISOString(), actor);
+    this.cached = { version, policy: r.policy };
+    return { ok: true, version: this.current()!, policy: r.policy };
+  }
+}
