@@ -13,7 +13,9 @@ import { buildApp } from '../src/api/app.js';
 import { createToken } from '../src/store/token-repository.js';
 import { RULES, SEVERITY_ORDER } from '../src/audit/constants.js';
 
-const { values } = parseArgs({ options: { assets: { type: 'string' }, paths: { type: 'string' }, findings: { type: 'string' }, runs: { type: 'string' } } });
+const { values } = parseArgs({
+  options: { assets: { type: 'string' }, paths: { type: 'string' }, findings: { type: 'string' }, runs: { type: 'string' } },
+});
 const N_ASSETS = Number(values.assets ?? 100_000);
 const N_PATHS = Number(values.paths ?? 1_000_000);
 const N_FINDINGS = Number(values.findings ?? 100_000);
@@ -31,13 +33,16 @@ const T0 = 1_700_000_000;
 /** Deterministic pseudo-random numbers (xorshift32): the same store on every run. */
 let seed = 0x9e3779b9;
 function rnd(n: number): number {
-  seed ^= seed << 13; seed >>>= 0;
+  seed ^= seed << 13;
+  seed >>>= 0;
   seed ^= seed >>> 17;
-  seed ^= seed << 5; seed >>>= 0;
+  seed ^= seed << 5;
+  seed >>>= 0;
   return seed % n;
 }
 const pick = <T>(xs: readonly T[]): T => xs[rnd(xs.length)]!;
-const assetId = (i: number) => `mac:02:00:${((i >> 16) & 255).toString(16).padStart(2, '0')}:${((i >> 8) & 255).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')}:01`;
+const assetId = (i: number) =>
+  `mac:02:00:${((i >> 16) & 255).toString(16).padStart(2, '0')}:${((i >> 8) & 255).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')}:01`;
 const ip = (i: number) => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
 
 function fill(store: Store): void {
@@ -45,7 +50,9 @@ function fill(store: Store): void {
   const t = performance.now();
   const zoneOf: string[] = [];
   db.transaction(() => {
-    const a = db.prepare('INSERT INTO assets (id, role, purdue_level, vendor, mac_vendor, name, first_seen, last_seen, gateway_evidence, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)');
+    const a = db.prepare(
+      'INSERT INTO assets (id, role, purdue_level, vendor, mac_vendor, name, first_seen, last_seen, gateway_evidence, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)',
+    );
     const proto = db.prepare('INSERT OR IGNORE INTO asset_protocols (protocol, side, asset_id) VALUES (?, ?, ?)');
     const zone = db.prepare('INSERT INTO asset_zones (asset_id, zone) VALUES (?, ?)');
     for (let i = 0; i < N_ASSETS; i++) {
@@ -56,8 +63,20 @@ function fill(store: Store): void {
       const last = first + rnd(86_400 * 30);
       const p = pick(PROTOCOLS);
       const asset = {
-        id, ips: [ip(i)], macs: [id.slice(4)], vlans: [], macVendor: vendor ?? undefined, names: [], identity: vendor ? { vendor: { value: vendor, protocol: p, ts: first } } : {},
-        role, roleEvidence: [`${role}: ${p} server on tcp/502 to 3 clients`], purdueLevel: 1, protocolsServer: [p], protocolsClient: [], firstSeen: first, lastSeen: last,
+        id,
+        ips: [ip(i)],
+        macs: [id.slice(4)],
+        vlans: [],
+        macVendor: vendor ?? undefined,
+        names: [],
+        identity: vendor ? { vendor: { value: vendor, protocol: p, ts: first } } : {},
+        role,
+        roleEvidence: [`${role}: ${p} server on tcp/502 to 3 clients`],
+        purdueLevel: 1,
+        protocolsServer: [p],
+        protocolsClient: [],
+        firstSeen: first,
+        lastSeen: last,
       };
       a.run(id, role, 1, vendor, vendor, null, first, last, JSON.stringify(asset));
       proto.run(p, 'server', id);
@@ -69,9 +88,12 @@ function fill(store: Store): void {
   const BATCH = 100_000;
   for (let start = 0; start < N_PATHS; start += BATCH) {
     db.transaction(() => {
-      const p = db.prepare(`INSERT INTO paths (id, initiator, responder, initiator_ip, responder_ip, protocol, transport, responder_port, packets_to_responder,
+      const p =
+        db.prepare(`INSERT INTO paths (id, initiator, responder, initiator_ip, responder_ip, protocol, transport, responder_port, packets_to_responder,
         packets_to_initiator, bytes_to_responder, bytes_to_initiator, first_seen, last_seen, facts) VALUES (?, ?, ?, ?, ?, ?, 'tcp', ?, ?, ?, ?, ?, ?, ?, '{}')`);
-      const op = db.prepare("INSERT INTO path_operations (path_id, operation, count, functions, examples) VALUES (?, ?, ?, '{\"3\":10}', '[\"HR 40001-40010 unit 1\"]')");
+      const op = db.prepare(
+        'INSERT INTO path_operations (path_id, operation, count, functions, examples) VALUES (?, ?, ?, \'{"3":10}\', \'["HR 40001-40010 unit 1"]\')',
+      );
       const pz = db.prepare("INSERT INTO path_zones (path_id, from_zone, to_zone, status) VALUES (?, ?, ?, 'allowed')");
       for (let k = start; k < Math.min(N_PATHS, start + BATCH); k++) {
         const id = `path:${k.toString(16).padStart(24, '0')}`;
@@ -86,7 +108,9 @@ function fill(store: Store): void {
   }
   console.log(`${N_PATHS} paths in ${((performance.now() - t) / 1000).toFixed(1)} s`);
   db.transaction(() => {
-    const f = db.prepare('INSERT INTO findings (id, rule, severity, severity_rank, status, conduit, first_seen, last_seen, detected_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+    const f = db.prepare(
+      'INSERT INTO findings (id, rule, severity, severity_rank, status, conduit, first_seen, last_seen, detected_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    );
     const fd = db.prepare('INSERT INTO finding_data (id, data) VALUES (?, ?)');
     const fz = db.prepare('INSERT OR IGNORE INTO finding_zones (zone, finding_id) VALUES (?, ?)');
     const fa = db.prepare('INSERT OR IGNORE INTO finding_assets (asset_id, finding_id) VALUES (?, ?)');
@@ -99,11 +123,52 @@ function fill(store: Store): void {
       const first = T0 + rnd(86_400 * 30);
       const a = rnd(N_ASSETS);
       const finding = {
-        id, rule, severity, requirements: ['SR 5.1'], subject: { kind: 'flow', key: `k${k}`, label: `${zones[0]} → ${zones[1]} modbus (tcp/502)` },
-        explanation: 'modbus (tcp/502) from one zone to another on 1 path(s), but no conduit joins them', remediation: 'Block this flow', zones, conduit: conduit ?? undefined,
-        evidence: { pathCount: 1, packets: 20, firstSeen: first, lastSeen: first + 3600, paths: [{ pathId: 'p', initiator: assetId(a), responder: assetId(a + 1), initiatorIp: ip(a), responderIp: ip(a + 1), protocol: 'modbus', transport: 'tcp', responderPort: 502, packets: 20, firstSeen: first, lastSeen: first + 3600 }], operations: [{ operation: 'write', count: 3, examples: ['HR 40001'] }], facts: {}, details: [] },
+        id,
+        rule,
+        severity,
+        requirements: ['SR 5.1'],
+        subject: { kind: 'flow', key: `k${k}`, label: `${zones[0]} → ${zones[1]} modbus (tcp/502)` },
+        explanation: 'modbus (tcp/502) from one zone to another on 1 path(s), but no conduit joins them',
+        remediation: 'Block this flow',
+        zones,
+        conduit: conduit ?? undefined,
+        evidence: {
+          pathCount: 1,
+          packets: 20,
+          firstSeen: first,
+          lastSeen: first + 3600,
+          paths: [
+            {
+              pathId: 'p',
+              initiator: assetId(a),
+              responder: assetId(a + 1),
+              initiatorIp: ip(a),
+              responderIp: ip(a + 1),
+              protocol: 'modbus',
+              transport: 'tcp',
+              responderPort: 502,
+              packets: 20,
+              firstSeen: first,
+              lastSeen: first + 3600,
+            },
+          ],
+          operations: [{ operation: 'write', count: 3, examples: ['HR 40001'] }],
+          facts: {},
+          details: [],
+        },
       };
-      f.run(id, rule, severity, SEVERITY_ORDER[severity as keyof typeof SEVERITY_ORDER], pick(['open', 'open', 'acknowledged', 'resolved']), conduit, first, first + 3600, first, first);
+      f.run(
+        id,
+        rule,
+        severity,
+        SEVERITY_ORDER[severity as keyof typeof SEVERITY_ORDER],
+        pick(['open', 'open', 'acknowledged', 'resolved']),
+        conduit,
+        first,
+        first + 3600,
+        first,
+        first,
+      );
       fd.run(id, JSON.stringify(finding));
       for (const z of zones) fz.run(z, id);
       fa.run(assetId(a), id);
@@ -161,7 +226,9 @@ async function main(): Promise<void> {
       }
       times.sort((a, b) => a - b);
       const label = url.length > 86 ? url.slice(0, 83) + '...' : url;
-      console.log(`${label.padEnd(86)} ${pct(times, 50).toFixed(2).padStart(8)} ${pct(times, 99).toFixed(2).padStart(8)} ${String(total).padStart(9)}`);
+      console.log(
+        `${label.padEnd(86)} ${pct(times, 50).toFixed(2).padStart(8)} ${pct(times, 99).toFixed(2).padStart(8)} ${String(total).padStart(9)}`,
+      );
     }
     await app.close();
   } finally {

@@ -19,7 +19,11 @@ let t = performance.now();
 for (let i = 0; i < hosts; i++) {
   const p = i % plcs;
   feedExchange(inv, {
-    client: ep(`10.${20 + (i >> 16)}.${(i >> 8) & 0xff}.${i & 0xff}`, 40000, `00:0c:29:${hex(i >> 16)}:${hex((i >> 8) & 0xff)}:${hex(i & 0xff)}`),
+    client: ep(
+      `10.${20 + (i >> 16)}.${(i >> 8) & 0xff}.${i & 0xff}`,
+      40000,
+      `00:0c:29:${hex(i >> 16)}:${hex((i >> 8) & 0xff)}:${hex(i & 0xff)}`,
+    ),
     server: ep(`10.0.${p >> 8}.${(p & 0xff) + 1}`, 502, `00:0c:29:ee:00:${hex(p)}`),
     ts: 1_700_000_000 + i / 100,
     requests: [{ detail: `HR ${i % 50}` }],

@@ -264,7 +264,8 @@ function nextFrames(f: GenFlow, r: () => number): Buffer[] {
       if (step === 2) return [tcpFrame(f, true, PSH | ACK, s7Setup(t, false)), tcpFrame(f, false, PSH | ACK, s7Setup(t, true))];
       return [tcpFrame(f, true, PSH | ACK, s7ReadRequest(t)), tcpFrame(f, false, PSH | ACK, s7ReadResponse(t))];
     case 'opcua':
-      if (step === 1) return [tcpFrame(f, true, PSH | ACK, uaHello(`opc.tcp://${f.server.ip}:4840`)), tcpFrame(f, false, PSH | ACK, uaAck())];
+      if (step === 1)
+        return [tcpFrame(f, true, PSH | ACK, uaHello(`opc.tcp://${f.server.ip}:4840`)), tcpFrame(f, false, PSH | ACK, uaAck())];
       return [
         tcpFrame(f, true, PSH | ACK, uaChunk('MSG', uaReadRequest(t), 7, t, t)),
         tcpFrame(f, false, PSH | ACK, uaChunk('MSG', uaReadResponse(t, r()), 7, t, t)),
@@ -287,7 +288,11 @@ export function generateBenchCapture(out: string, packets: number, flowCount: nu
     const c = 1000 + Math.floor(i / 4);
     flows.push({
       kind,
-      client: { mac: macFor(c), ip: `10.${20 + ((c >> 16) & 7)}.${(c >> 8) & 255}.${c & 255}`, port: kind === 'bacnet' ? 47808 : 30000 + (i % 30000) },
+      client: {
+        mac: macFor(c),
+        ip: `10.${20 + ((c >> 16) & 7)}.${(c >> 8) & 255}.${c & 255}`,
+        port: kind === 'bacnet' ? 47808 : 30000 + (i % 30000),
+      },
       server: { mac: macFor(s + 1), ip: `10.30.${(s >> 8) & 255}.${s & 255}`, port: ports[kind] },
       cSeq: Math.floor(r() * 4294967295),
       sSeq: Math.floor(r() * 4294967295),

@@ -48,7 +48,9 @@ try {
     const s = source.stats;
     const drops = s.drop + s.ifdrop + s.queueDrops + Math.max(0, r.sent - pipeline.counters.packets);
     const achieved = r.sent / r.seconds;
-    console.log(`${rate === 'max' ? 'top speed' : fmt(Number(rate))} | ${fmt(r.sent)} | ${fmt(achieved)} | ${fmt(s.recv)} | ${fmt(s.drop)} | ${fmt(s.queueDrops)} | ${fmt(pipeline.counters.packets)}${drops ? '  <- drops' : ''}`);
+    console.log(
+      `${rate === 'max' ? 'top speed' : fmt(Number(rate))} | ${fmt(r.sent)} | ${fmt(achieved)} | ${fmt(s.recv)} | ${fmt(s.drop)} | ${fmt(s.queueDrops)} | ${fmt(pipeline.counters.packets)}${drops ? '  <- drops' : ''}`,
+    );
     // what counts is the rate tcpreplay achieved, not the one asked for
     if (drops === 0 && r.failed === 0) best = Math.max(best, achieved);
   }

@@ -21,13 +21,15 @@ const cpu = process.cpuUsage(cpu0);
 // CPU time tells what the pipeline costs when other work shares the machine (wall time is what is reported)
 const cpuSeconds = (cpu.user + cpu.system) / 1e6;
 const sections = Object.keys(report).filter((k) => !['file', 'packets', 'otwatch'].includes(k));
-console.log(JSON.stringify({
-  packets: report.packets,
-  seconds,
-  pps: report.packets / seconds,
-  cpuSeconds, // of the whole process: worker threads included
-  workers,
-  maxRssMiB: process.resourceUsage().maxRSS / 1024,
-  events: report.otwatch.events,
-  sections,
-}));
+console.log(
+  JSON.stringify({
+    packets: report.packets,
+    seconds,
+    pps: report.packets / seconds,
+    cpuSeconds, // of the whole process: worker threads included
+    workers,
+    maxRssMiB: process.resourceUsage().maxRSS / 1024,
+    events: report.otwatch.events,
+    sections,
+  }),
+);

@@ -47,18 +47,26 @@ interface Run {
  * Run a command, polling /proc for its peak resident memory (VmHWM). `keepOutput` false sends its stdout to
  * /dev/null (tshark's 100 MB of lines are not read through a pipe by this process, on the same 2 cores).
  */
-function measured(cmd: string, argv: string[], keepOutput = true): Promise<{ stdout: string; seconds: number; peakMiB: number; code: number }> {
+function measured(
+  cmd: string,
+  argv: string[],
+  keepOutput = true,
+): Promise<{ stdout: string; seconds: number; peakMiB: number; code: number }> {
   return new Promise((done) => {
     const start = process.hrtime.bigint();
     const child = spawn(cmd, argv, { stdio: ['ignore', keepOutput ? 'pipe' : 'ignore', 'inherit'] });
     let stdout = '';
     let peak = 0;
-    child.stdout?.on('data', (d: Buffer) => { if (stdout.length < 1 << 20) stdout += d.toString(); });
+    child.stdout?.on('data', (d: Buffer) => {
+      if (stdout.length < 1 << 20) stdout += d.toString();
+    });
     const poll = setInterval(() => {
       try {
         const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
         if (m) peak = Math.max(peak, Number(m[1]) / 1024);
-      } catch { /* exited */ }
+      } catch {
+        /* exited */
+      }
     }, 50);
     child.on('close', (code) => {
       clearInterval(poll);
@@ -76,8 +84,13 @@ async function otwatch(file: string): Promise<Run> {
   const report = JSON.parse(r.stdout) as { packets: number; otwatch: { events: number } };
   const sections = Object.keys(report).filter((k) => !['file', 'packets', 'otwatch'].includes(k));
   return {
-    packets: report.packets, seconds: r.seconds, pps: report.packets / r.seconds, analysisSeconds: Number.NaN,
-    maxRssMiB: r.peakMiB, events: report.otwatch.events, sections,
+    packets: report.packets,
+    seconds: r.seconds,
+    pps: report.packets / r.seconds,
+    analysisSeconds: Number.NaN,
+    maxRssMiB: r.peakMiB,
+    events: report.otwatch.events,
+    sections,
   };
 }
 
@@ -92,7 +105,9 @@ function ensure(file: string, n: number): void {
   if (existsSync(file) && statSync(file).size > 0) return;
   const t = Date.now();
   const res = generateBenchCapture(file, n, 4000);
-  console.log(`generated ${file}: ${res.packets.toLocaleString('en')} packets on ${res.flows} flows, ${(statSync(file).size / 2 ** 20).toFixed(0)} MiB, in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+  console.log(
+    `generated ${file}: ${res.packets.toLocaleString('en')} packets on ${res.flows} flows, ${(statSync(file).size / 2 ** 20).toFixed(0)} MiB, in ${((Date.now() - t) / 1000).toFixed(1)} s`,
+  );
 }
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en');
@@ -104,9 +119,33 @@ ensure(small, packets);
 const hasTshark = !noTshark && spawnSync('tshark', ['--version'], { stdio: 'ignore' }).status === 0;
 const TSHARK_PEERS = [
   { name: 'tshark -r', args: ['-n', '-r', small] },
-  { name: 'tshark -T fields', args: ['-n', '-r', small, '-T', 'fields', '-e', 'frame.number', '-e', 'modbus.func_code', '-e', 's7comm.header.rosctr', '-e', 'opcua.transport.type', '-e', 'bacapp.type'] },
+  {
+    name: 'tshark -T fields',
+    args: [
+      '-n',
+      '-r',
+      small,
+      '-T',
+      'fields',
+      '-e',
+      'frame.number',
+      '-e',
+      'modbus.func_code',
+      '-e',
+      's7comm.header.rosctr',
+      '-e',
+      'opcua.transport.type',
+      '-e',
+      'bacapp.type',
+    ],
+  },
 ];
-interface PeerRun { pps: number; seconds: number; peakMiB: number; code: number }
+interface PeerRun {
+  pps: number;
+  seconds: number;
+  peakMiB: number;
+  code: number;
+}
 
 // the tools take turns, three times each, and each is credited with its best run: the machine's speed
 // drifts from minute to minute, and all must meet the same drift and get the same chance
@@ -124,8 +163,15 @@ runs.sort((a, b) => b.pps - a.pps);
 for (const r of tsharkRuns) r.sort((a, b) => b.pps - a.pps);
 const best = runs[0];
 Object.assign(best, await analysisAlone(small).then((m) => ({ analysisSeconds: m.seconds, cpuSeconds: m.cpuSeconds, workers: m.workers })));
-console.log(`otwatch  ${fmt(best.packets)} packets in ${best.seconds.toFixed(3)} s end to end = ${fmt(best.pps)} packets/s (best of 3; runs: ${runs.map((r) => fmt(r.pps)).join(', ')}; ${best.workers ?? 1} worker(s)), analysis alone ${best.analysisSeconds.toFixed(3)} s = ${fmt(best.packets / best.analysisSeconds)} packets/s, CPU ${best.cpuSeconds?.toFixed(2)} s, peak RSS ${best.maxRssMiB.toFixed(0)} MiB, ${fmt(best.events ?? 0)} protocol events, sections: ${best.sections?.join(' ')}`);
-console.log(`load     ${(await import('node:os')).loadavg().map((l) => l.toFixed(2)).join(' ')} (1/5/15 min load average on ${(await import('node:os')).cpus().length} cores: other work slows both tools alike)`);
+console.log(
+  `otwatch  ${fmt(best.packets)} packets in ${best.seconds.toFixed(3)} s end to end = ${fmt(best.pps)} packets/s (best of 3; runs: ${runs.map((r) => fmt(r.pps)).join(', ')}; ${best.workers ?? 1} worker(s)), analysis alone ${best.analysisSeconds.toFixed(3)} s = ${fmt(best.packets / best.analysisSeconds)} packets/s, CPU ${best.cpuSeconds?.toFixed(2)} s, peak RSS ${best.maxRssMiB.toFixed(0)} MiB, ${fmt(best.events ?? 0)} protocol events, sections: ${best.sections?.join(' ')}`,
+);
+console.log(
+  `load     ${(await import('node:os'))
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')} (1/5/15 min load average on ${(await import('node:os')).cpus().length} cores: other work slows both tools alike)`,
+);
 
 // the target's peer is plain `tshark -r` (the first); the field-extracting run is a reference
 let tsharkPps: number | undefined;
@@ -134,7 +180,9 @@ if (hasTshark) {
   for (const [k, peer] of TSHARK_PEERS.entries()) {
     const t = tsharkRuns[k][0];
     const argv = peer.args.map((a) => (a === small ? '<file>' : a)).join(' ');
-    console.log(`tshark   ${fmt(packets)} packets in ${t.seconds.toFixed(2)} s = ${fmt(t.pps)} packets/s (best of 3; runs: ${tsharkRuns[k].map((r) => fmt(r.pps)).join(', ')}), peak RSS ${t.peakMiB.toFixed(0)} MiB (exit ${t.code}); tshark ${argv}`);
+    console.log(
+      `tshark   ${fmt(packets)} packets in ${t.seconds.toFixed(2)} s = ${fmt(t.pps)} packets/s (best of 3; runs: ${tsharkRuns[k].map((r) => fmt(r.pps)).join(', ')}), peak RSS ${t.peakMiB.toFixed(0)} MiB (exit ${t.code}); tshark ${argv}`,
+    );
     console.log(`ratio    otwatch / ${peer.name} = ${(best.pps / t.pps).toFixed(1)}x`);
   }
   tsharkPps = tsharkRuns[0][0].pps;
@@ -148,7 +196,9 @@ if (!quick) {
   const big = join(work, `bench-${packets * 10}.pcap`);
   ensure(big, packets * 10);
   large = await otwatch(big);
-  console.log(`otwatch  10x file: ${fmt(large.packets)} packets in ${large.seconds.toFixed(2)} s end to end = ${fmt(large.pps)} packets/s, peak RSS ${large.maxRssMiB.toFixed(0)} MiB (1x file: ${best.maxRssMiB.toFixed(0)} MiB)`);
+  console.log(
+    `otwatch  10x file: ${fmt(large.packets)} packets in ${large.seconds.toFixed(2)} s end to end = ${fmt(large.pps)} packets/s, peak RSS ${large.maxRssMiB.toFixed(0)} MiB (1x file: ${best.maxRssMiB.toFixed(0)} MiB)`,
+  );
 }
 
 const target = { pps: 1_000_000, ratio: 30, rssMiB: 256 };
@@ -163,4 +213,13 @@ const checks = [
 ];
 console.log(`targets  ${checks.join('; ')}`);
 const ok = best.pps >= target.pps && (tsharkPps === undefined || best.pps / tsharkPps >= target.ratio) && peakMiB < target.rssMiB;
-console.log(JSON.stringify({ otwatch: best, tsharkPps, tsharkFieldsPps: fieldsPps, ratio: tsharkPps ? best.pps / tsharkPps : null, large, targetsMet: ok }));
+console.log(
+  JSON.stringify({
+    otwatch: best,
+    tsharkPps,
+    tsharkFieldsPps: fieldsPps,
+    ratio: tsharkPps ? best.pps / tsharkPps : null,
+    large,
+    targetsMet: ok,
+  }),
+);

@@ -19,7 +19,11 @@ rmSync(entry('bundle'), { recursive: true, force: true });
 await build({
   // the names matter: shard-pool finds the worker as ./shard-worker.js next to itself; the stats command loads
   // shard-pool (small) first to start the workers, then stats (large), which shares shard-pool's module
-  entryPoints: { stats: entry('src/pipeline/statistics.js'), 'shard-worker': entry('src/pipeline/shard-worker.js'), 'shard-pool': entry('src/pipeline/shard-pool.js') },
+  entryPoints: {
+    stats: entry('src/pipeline/statistics.js'),
+    'shard-worker': entry('src/pipeline/shard-worker.js'),
+    'shard-pool': entry('src/pipeline/shard-pool.js'),
+  },
   outdir: entry('bundle'),
   bundle: true,
   splitting: true, // the code both entries share is one chunk

@@ -8,6 +8,11 @@ import { main } from '../dist/src/cli/cli.js';
 setFlagsFromString('--heap-growing-percent=50');
 
 main(process.argv.slice(2)).then(
-  (code) => { process.exitCode = code; },
-  (err) => { console.error(err); process.exitCode = 70; },
+  (code) => {
+    process.exitCode = code;
+  },
+  (err) => {
+    console.error(err);
+    process.exitCode = 70;
+  },
 );

@@ -13,7 +13,13 @@ const ROOT = resolve(import.meta.dirname, '..');
 /** 15,387 packets: HMI 141.81.0.10 polls and writes (FC 15/16) 13 Modbus servers 141.81.0.24-164. */
 const CAPTURE = '/work/shared/corpus/modbus/ICS-Security-Tools__ModbusTCP.pcap';
 /** Runs src/cli/cli.ts through tsx, as bin/otwatch.js runs the built one. */
-const CLI = ['--import', 'tsx', '--input-type=module', '-e', "const { main } = await import('./src/cli/cli.ts'); process.exitCode = await main(process.argv.slice(1));"];
+const CLI = [
+  '--import',
+  'tsx',
+  '--input-type=module',
+  '-e',
+  "const { main } = await import('./src/cli/cli.ts'); process.exitCode = await main(process.argv.slice(1));",
+];
 
 const POLICY = `version: 1
 zones:
@@ -49,11 +55,17 @@ describe.skipIf(!existsSync(CAPTURE))('otwatch serve end to end', () => {
   let stderr = '';
 
   beforeAll(async () => {
-    const created = spawnSync(process.execPath, [...CLI, 'token', 'create', '--role', 'admin', '--name', 'e2e', '--db', t.db], { cwd: ROOT, encoding: 'utf8' });
+    const created = spawnSync(process.execPath, [...CLI, 'token', 'create', '--role', 'admin', '--name', 'e2e', '--db', t.db], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
     expect(created.status, created.stderr).toBe(0);
     token = created.stdout.trim();
     expect(token).toMatch(/^otw_[A-Za-z0-9_-]{43}$/);
-    server = spawn(process.execPath, [...CLI, 'serve', '--db', t.db, '--port', '0'], { cwd: ROOT, env: { ...process.env, OTWATCH_LOG: 'warn' } });
+    server = spawn(process.execPath, [...CLI, 'serve', '--db', t.db, '--port', '0'], {
+      cwd: ROOT,
+      env: { ...process.env, OTWATCH_LOG: 'warn' },
+    });
     base = await new Promise<string>((ok, fail) => {
       server.stderr!.on('data', (d: Buffer) => {
         stderr += d.toString();
@@ -72,11 +84,16 @@ describe.skipIf(!existsSync(CAPTURE))('otwatch serve end to end', () => {
     t.cleanup();
   });
 
-  const api = (path: string, init: RequestInit = {}) => fetch(base + path, { ...init, headers: { authorization: `Bearer ${token}`, ...(init.headers ?? {}) } });
+  const api = (path: string, init: RequestInit = {}) =>
+    fetch(base + path, { ...init, headers: { authorization: `Bearer ${token}`, ...(init.headers ?? {}) } });
 
   it('uploads a capture, polls the job, and queries the violations it produced', async () => {
     expect((await fetch(`${base}/api/v1/assets`)).status).toBe(401);
-    const up = await api('/api/v1/captures', { method: 'POST', headers: { 'content-type': 'application/vnd.tcpdump.pcap' }, body: readFileSync(CAPTURE) });
+    const up = await api('/api/v1/captures', {
+      method: 'POST',
+      headers: { 'content-type': 'application/vnd.tcpdump.pcap' },
+      body: readFileSync(CAPTURE),
+    });
     expect(up.status).toBe(202);
     const location = up.headers.get('location')!;
     let job = (await up.json()) as { status: string; progress: { bytes: number; packets: number }; result: Record<string, unknown> };
@@ -87,14 +104,20 @@ describe.skipIf(!existsSync(CAPTURE))('otwatch serve end to end', () => {
     expect(job.status).toBe('done');
     expect(job.progress).toEqual({ bytes: 1478608, packets: 15387 }); // file size; oracle packet count
 
-    const servers = (await (await api('/api/v1/assets?role=plc&protocol=modbus&limit=100')).json()) as { total: number; items: { ips: string[] }[] };
+    const servers = (await (await api('/api/v1/assets?role=plc&protocol=modbus&limit=100')).json()) as {
+      total: number;
+      items: { ips: string[] }[];
+    };
     expect(servers.items.flatMap((a) => a.ips)).toEqual(expect.arrayContaining(['141.81.0.24', '141.81.0.164']));
 
     const put = await api('/api/v1/policy', { method: 'PUT', headers: { 'content-type': 'application/yaml' }, body: POLICY });
     expect(put.status, await put.clone().text()).toBe(200);
 
     // The HMI writes (FC 15/16) across a read-only conduit: one operation finding, naming the writes.
-    const ops = (await (await api('/api/v1/findings?rule=ZC-OPERATION-NOT-ALLOWED&conduit=hmi-control')).json()) as { total: number; items: { zones: string[]; evidence: { operations: { operation: string; count: number }[]; paths: { initiatorIp: string }[] } }[] };
+    const ops = (await (await api('/api/v1/findings?rule=ZC-OPERATION-NOT-ALLOWED&conduit=hmi-control')).json()) as {
+      total: number;
+      items: { zones: string[]; evidence: { operations: { operation: string; count: number }[]; paths: { initiatorIp: string }[] } }[];
+    };
     expect(ops.total).toBeGreaterThanOrEqual(1);
     const f = ops.items[0]!;
     expect(f.evidence.operations.map((o) => o.operation)).toContain('write');

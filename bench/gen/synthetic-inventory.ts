@@ -1,5 +1,14 @@
 /** Builders of synthetic pipeline output (events, flow summaries, bindings) for inventory and store tests. */
-import type { AddressBinding, Endpoint, FlowRef, FlowSummary, IdentityClaim, Operation, ProtocolEvent, Transport } from '../../src/core/events.js';
+import type {
+  AddressBinding,
+  Endpoint,
+  FlowRef,
+  FlowSummary,
+  IdentityClaim,
+  Operation,
+  ProtocolEvent,
+  Transport,
+} from '../../src/core/events.js';
 
 export const REGISTRY: Record<string, string | undefined> = {
   modbus: 'controller',
@@ -17,7 +26,13 @@ export function ep(ip: string, port: number, mac?: string): Endpoint {
 
 export function flow(initiator: Endpoint, responder: Endpoint, transport: Transport = 'tcp', vlan?: number): FlowRef {
   flowSeq++;
-  return { id: `${transport} ${initiator.ip}:${initiator.port} > ${responder.ip}:${responder.port} #${flowSeq}`, transport, initiator, responder, vlan };
+  return {
+    id: `${transport} ${initiator.ip}:${initiator.port} > ${responder.ip}:${responder.port} #${flowSeq}`,
+    transport,
+    initiator,
+    responder,
+    vlan,
+  };
 }
 
 export interface EventSpec {
@@ -54,8 +69,15 @@ export function event(f: FlowRef, s: EventSpec = {}): ProtocolEvent<object> {
 
 export function summary(f: FlowRef, protocol: string, first: number, last: number, packets = [1, 1], bytes = [60, 60]): FlowSummary {
   return {
-    flow: f, protocol, decoded: true, firstSeen: first, lastSeen: last,
-    packetsFromInitiator: packets[0], packetsFromResponder: packets[1], bytesFromInitiator: bytes[0], bytesFromResponder: bytes[1],
+    flow: f,
+    protocol,
+    decoded: true,
+    firstSeen: first,
+    lastSeen: last,
+    packetsFromInitiator: packets[0],
+    packetsFromResponder: packets[1],
+    bytesFromInitiator: bytes[0],
+    bytesFromResponder: bytes[1],
   };
 }
 
@@ -75,7 +97,10 @@ export interface Exchange {
   packets?: [number, number];
 }
 
-export function feedExchange(sink: { onEvent(e: ProtocolEvent<object>): void; onFlowEnd(s: FlowSummary): void; onBinding(b: AddressBinding): void }, x: Exchange): FlowRef {
+export function feedExchange(
+  sink: { onEvent(e: ProtocolEvent<object>): void; onFlowEnd(s: FlowSummary): void; onBinding(b: AddressBinding): void },
+  x: Exchange,
+): FlowRef {
   const f = flow(x.client, x.server, x.transport ?? 'tcp');
   const ts = x.ts ?? 1000;
   const protocol = x.protocol ?? 'modbus';

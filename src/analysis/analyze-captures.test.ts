@@ -37,7 +37,10 @@ describe.skipIf(!corpusAvailable || !has('s7comm'))('corpus: S7 identification',
   }
 
   it('recognises the engineering workstation that downloads blocks, and the one that stops a PLC', async () => {
-    for (const [rel, op] of [['s7comm/ICS-Security-Tools__s7comm_downloading_block_db1.pcap', 'program'], ['s7comm/ICS-Security-Tools__snap7_s300_stop.pcapng', 'control']]) {
+    for (const [rel, op] of [
+      ['s7comm/ICS-Security-Tools__s7comm_downloading_block_db1.pcap', 'program'],
+      ['s7comm/ICS-Security-Tools__snap7_s300_stop.pcapng', 'control'],
+    ]) {
       const oracle = oracleFor(rel).s7comm;
       const assets = await assetsOf(rel);
       const plcIp = serverIp(oracle.servers[0]);
@@ -155,7 +158,10 @@ describe.skipIf(!corpusAvailable || !has('s7comm'))('corpus: merging two capture
   });
 
   it('reports oracle-format stats beside the inventory', async () => {
-    const r = await analyzeCaptures([corpusPath(a)], { db: ':memory:', audit: ({ assets }) => assets.filter((x) => x.role === 'plc').map((x) => `finding about ${x.id}`) });
+    const r = await analyzeCaptures([corpusPath(a)], {
+      db: ':memory:',
+      audit: ({ assets }) => assets.filter((x) => x.role === 'plc').map((x) => `finding about ${x.id}`),
+    });
     const oracle = oracleFor(a);
     expect(r.stats?.packets).toBe(oracle.packets);
     expect((r.stats as Record<string, { pdus?: number }>).s7comm?.pdus).toBe(oracle.s7comm.pdus);

@@ -70,7 +70,8 @@ export function captureFingerprint(path: string): { fingerprint: string; size: n
   try {
     const buf = Buffer.alloc(Math.min(FINGERPRINT_EDGE, size));
     h.update(buf.subarray(0, readSync(fd, buf, 0, buf.length, 0)));
-    if (size > FINGERPRINT_EDGE) h.update(buf.subarray(0, readSync(fd, buf, 0, buf.length, Math.max(FINGERPRINT_EDGE, size - FINGERPRINT_EDGE))));
+    if (size > FINGERPRINT_EDGE)
+      h.update(buf.subarray(0, readSync(fd, buf, 0, buf.length, Math.max(FINGERPRINT_EDGE, size - FINGERPRINT_EDGE))));
   } finally {
     closeSync(fd);
   }
@@ -96,20 +97,36 @@ export async function analyzeCaptures(paths: string[], opts: AnalyzeOptions = {}
   try {
     const prints = paths.map((p) => ({ file: p, ...captureFingerprint(p) }));
     const known = store.knownCaptures(prints.map((p) => p.fingerprint));
-    const skipped = prints.filter((p) => known.has(p.fingerprint)).map((p) => ({ file: p.file, reason: 'already analysed into this database' }));
+    const skipped = prints
+      .filter((p) => known.has(p.fingerprint))
+      .map((p) => ({ file: p.file, reason: 'already analysed into this database' }));
     for (const s of skipped) log?.info({ file: s.file }, `${s.file}: ${s.reason}, skipped`);
     const todo = prints.filter((p) => !known.has(p.fingerprint));
 
     const t0 = performance.now();
     const inventory = new Inventory({ serverRoleOf, silentAfter: opts.silentAfter });
     const collector = new StatsCollector(modules, inventory);
-    const counters = todo.length ? await runPipeline(todo.map((p) => p.file), collector, { modules, log, onProgress: opts.onProgress, flow: opts.maxFlows ? { maxFlows: opts.maxFlows } : undefined }) : null;
+    const counters = todo.length
+      ? await runPipeline(
+          todo.map((p) => p.file),
+          collector,
+          { modules, log, onProgress: opts.onProgress, flow: opts.maxFlows ? { maxFlows: opts.maxFlows } : undefined },
+        )
+      : null;
     const t1 = performance.now();
     const result = inventory.result();
     const t2 = performance.now();
-    log?.info({ assets: result.assets.length, paths: result.paths.length }, `storing ${result.assets.length} assets and ${result.paths.length} paths into ${dbFile}`);
+    log?.info(
+      { assets: result.assets.length, paths: result.paths.length },
+      `storing ${result.assets.length} assets and ${result.paths.length} paths into ${dbFile}`,
+    );
     const packetsByFile = new Map((counters?.files ?? []).map((f) => [f.file, f.packets]));
-    const captures: CaptureRecord[] = todo.map((p) => ({ fingerprint: p.fingerprint, file: basename(p.file), size: p.size, packets: packetsByFile.get(p.file) ?? 0 }));
+    const captures: CaptureRecord[] = todo.map((p) => ({
+      fingerprint: p.fingerprint,
+      file: basename(p.file),
+      size: p.size,
+      packets: packetsByFile.get(p.file) ?? 0,
+    }));
     const saved = store.save(result, { serverRoleOf, silentAfter: opts.silentAfter, captures });
     const t3 = performance.now();
 

@@ -25,18 +25,20 @@ export function auditStore(store: Store, policy: Policy, now = Date.now() / 1000
   const db = store.db;
   const findings = new FindingsStore(db);
   // Placement and findings in one transaction: a reader never sees the zones of one audit with the findings of another.
-  const saved = db.transaction(() => {
-    db.exec('DELETE FROM asset_zones; DELETE FROM path_zones; DELETE FROM path_conduits;');
-    const putAsset = db.prepare('INSERT INTO asset_zones (asset_id, zone) VALUES (?, ?)');
-    for (const [id, p] of result.assessment.placements) putAsset.run(id, p.zone);
-    const putPath = db.prepare('INSERT OR REPLACE INTO path_zones (path_id, from_zone, to_zone, status) VALUES (?, ?, ?, ?)');
-    const putConduit = db.prepare('INSERT OR IGNORE INTO path_conduits (conduit, path_id) VALUES (?, ?)');
-    for (const a of result.assessment.paths) {
-      putPath.run(a.path.id, a.from.zone, a.to.zone, a.status);
-      for (const u of a.allowing.length ? a.allowing : a.uses) putConduit.run(u.conduit.id, a.path.id);
-    }
-    return findings.saveAnalysis(result.findings, now);
-  }).immediate();
+  const saved = db
+    .transaction(() => {
+      db.exec('DELETE FROM asset_zones; DELETE FROM path_zones; DELETE FROM path_conduits;');
+      const putAsset = db.prepare('INSERT INTO asset_zones (asset_id, zone) VALUES (?, ?)');
+      for (const [id, p] of result.assessment.placements) putAsset.run(id, p.zone);
+      const putPath = db.prepare('INSERT OR REPLACE INTO path_zones (path_id, from_zone, to_zone, status) VALUES (?, ?, ?, ?)');
+      const putConduit = db.prepare('INSERT OR IGNORE INTO path_conduits (conduit, path_id) VALUES (?, ?)');
+      for (const a of result.assessment.paths) {
+        putPath.run(a.path.id, a.from.zone, a.to.zone, a.status);
+        for (const u of a.allowing.length ? a.allowing : a.uses) putConduit.run(u.conduit.id, a.path.id);
+      }
+      return findings.saveAnalysis(result.findings, now);
+    })
+    .immediate();
   return {
     findings: result.findings.length,
     opened: findings.byIds([...saved.opened, ...saved.reopened]),

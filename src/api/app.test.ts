@@ -16,7 +16,7 @@ describe.skipIf(!corpus)('REST API over inject()', () => {
   let tk: ReturnType<typeof tokens>;
   let app: FastifyInstance;
   let jobId: string;
-  let syslogLines: string[] = [];
+  const syslogLines: string[] = [];
   const udp = createSocket('udp4');
 
   beforeAll(async () => {
@@ -24,7 +24,12 @@ describe.skipIf(!corpus)('REST API over inject()', () => {
     udp.on('message', (m) => syslogLines.push(m.toString('utf8')));
     tk = tokens(t.db);
     app = await buildApp({ db: t.db, syslog: `udp://127.0.0.1:${udp.address().port}`, authLimiter: new FailureLimiter(1000) });
-    const r = await app.inject({ method: 'POST', url: '/api/v1/captures', headers: { ...bearer(tk.admin), 'content-type': PCAP }, payload: readFileSync(MODBUS_CAPTURE) });
+    const r = await app.inject({
+      method: 'POST',
+      url: '/api/v1/captures',
+      headers: { ...bearer(tk.admin), 'content-type': PCAP },
+      payload: readFileSync(MODBUS_CAPTURE),
+    });
     expect(r.statusCode).toBe(202);
     jobId = r.json().id;
     await app.otwatch.jobs.idle();
@@ -54,11 +59,26 @@ describe.skipIf(!corpus)('REST API over inject()', () => {
 
   it('viewers read but cannot change policy, findings or upload', async () => {
     expect((await app.inject({ url: '/api/v1/stats', headers: bearer(tk.viewer) })).statusCode).toBe(200);
-    const put = await app.inject({ method: 'PUT', url: '/api/v1/policy', headers: { ...bearer(tk.viewer), 'content-type': 'application/yaml' }, payload: SPLIT_POLICY });
+    const put = await app.inject({
+      method: 'PUT',
+      url: '/api/v1/policy',
+      headers: { ...bearer(tk.viewer), 'content-type': 'application/yaml' },
+      payload: SPLIT_POLICY,
+    });
     expect(put.statusCode).toBe(403);
-    const patch = await app.inject({ method: 'PATCH', url: '/api/v1/findings/x', headers: bearer(tk.viewer), payload: { action: 'acknowledge', comment: 'x' } });
+    const patch = await app.inject({
+      method: 'PATCH',
+      url: '/api/v1/findings/x',
+      headers: bearer(tk.viewer),
+      payload: { action: 'acknowledge', comment: 'x' },
+    });
     expect(patch.statusCode).toBe(403);
-    const up = await app.inject({ method: 'POST', url: '/api/v1/captures', headers: { ...bearer(tk.viewer), 'content-type': PCAP }, payload: readFileSync(MODBUS_CAPTURE) });
+    const up = await app.inject({
+      method: 'POST',
+      url: '/api/v1/captures',
+      headers: { ...bearer(tk.viewer), 'content-type': PCAP },
+      payload: readFileSync(MODBUS_CAPTURE),
+    });
     expect(up.statusCode).toBe(403);
     expect(app.otwatch.policies.current()).toBeUndefined();
   });
@@ -71,7 +91,9 @@ describe.skipIf(!corpus)('REST API over inject()', () => {
     expect(job.result.newAssets).toBeGreaterThan(0);
     expect(readdirSync(defaultUploadDir(t.db))).toEqual([]); // the upload is removed once analysed
     expect((await app.inject({ url: '/api/v1/captures/not-a-uuid', headers: bearer(tk.viewer) })).statusCode).toBe(400);
-    expect((await app.inject({ url: '/api/v1/captures/00000000-0000-4000-8000-000000000000', headers: bearer(tk.viewer) })).statusCode).toBe(404);
+    expect(
+      (await app.inject({ url: '/api/v1/captures/00000000-0000-4000-8000-000000000000', headers: bearer(tk.viewer) })).statusCode,
+    ).toBe(404);
   });
 
   it('lists assets and paths with filters, totals and cursors', async () => {
@@ -84,7 +106,12 @@ describe.skipIf(!corpus)('REST API over inject()', () => {
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const p = (await app.inject({ url: `/api/v1/assets?limit=1&sort=last_seen&order=desc${cursor ? `&cursor=${cursor}` : ''}`, headers: bearer(tk.viewer) })).json();
+      const p: { items: { id: string }[]; nextCursor: string | null } = (
+        await app.inject({
+          url: `/api/v1/assets?limit=1&sort=last_seen&order=desc${cursor ? `&cursor=${cursor}` : ''}`,
+          headers: bearer(tk.viewer),
+        })
+      ).json();
       seen.push(...p.items.map((a: { id: string }) => a.id));
       cursor = p.nextCursor;
     } while (cursor);
@@ -119,7 +146,8 @@ describe.skipIf(!corpus)('REST API over inject()', () => {
   });
 
   it('refuses a broken policy with line and column, keeping the old one', async () => {
-    const put = (payload: string) => app.inject({ method: 'PUT', url: '/api/v1/policy', headers: { ...bearer(tk.admin), 'content-type': 'application/yaml' }, payload });
+    const put = (payload: string) =>
+      app.inject({ method: 'PUT', url: '/api/v1/policy', headers: { ...bearer(tk.admin), 'content-type': 'application/yaml' }, payload });
     const broken = await put(readFileSync(join(import.meta.dirname, '../../fixtures/policies/invalid/syntax.yaml'), 'utf8'));
     expect(broken.statusCode).toBe(400);
     expect(broken.json().errors[0]).toMatchObject({ line: expect.any(Number), col: expect.any(Number) });
@@ -139,36 +167,73 @@ describe.skipIf(!corpus)('REST API over inject()', () => {
   });
 
   it('serves the audit findings, filters them, and records who acknowledged', async () => {
-    const list = (await app.inject({ url: '/api/v1/findings?rule=ZC-FLOW-NO-CONDUIT&zone=plc&status=open', headers: bearer(tk.viewer) })).json();
+    const list = (
+      await app.inject({ url: '/api/v1/findings?rule=ZC-FLOW-NO-CONDUIT&zone=plc&status=open', headers: bearer(tk.viewer) })
+    ).json();
     expect(list.total).toBe(1);
     const f = list.items[0];
     expect(f.zones).toEqual(['office', 'plc']);
     expect(f.evidence.paths[0]).toMatchObject({ initiatorIp: '192.168.1.6', responderIp: '3.15.227.20', responderPort: 502 });
     expect((await app.inject({ url: '/api/v1/findings?zone=nowhere', headers: bearer(tk.viewer) })).json().total).toBe(0);
     expect((await app.inject({ url: '/api/v1/findings?until=1000', headers: bearer(tk.viewer) })).json().total).toBe(0);
-    expect((await app.inject({ url: '/api/v1/findings?since=2020-07-01T00:00:00Z', headers: bearer(tk.viewer) })).json().total).toBeGreaterThan(0);
+    expect(
+      (await app.inject({ url: '/api/v1/findings?since=2020-07-01T00:00:00Z', headers: bearer(tk.viewer) })).json().total,
+    ).toBeGreaterThan(0);
     const url = `/api/v1/findings/${encodeURIComponent(f.id)}`;
     const bad = await app.inject({ method: 'PATCH', url, headers: bearer(tk.admin), payload: { action: 'delete', comment: 'x' } });
     expect(bad.statusCode).toBe(400);
-    const ack = await app.inject({ method: 'PATCH', url, headers: bearer(tk.admin), payload: { action: 'acknowledge', comment: 'vendor remote support, ticket 42' } });
+    const ack = await app.inject({
+      method: 'PATCH',
+      url,
+      headers: bearer(tk.admin),
+      payload: { action: 'acknowledge', comment: 'vendor remote support, ticket 42' },
+    });
     expect(ack.statusCode).toBe(200);
     expect(ack.json().status).toBe('acknowledged');
-    expect(ack.json().history.at(-1)).toMatchObject({ status: 'acknowledged', actor: expect.stringContaining('(test admin)'), comment: 'vendor remote support, ticket 42' });
+    expect(ack.json().history.at(-1)).toMatchObject({
+      status: 'acknowledged',
+      actor: expect.stringContaining('(test admin)'),
+      comment: 'vendor remote support, ticket 42',
+    });
     expect(ack.json().ack).toMatchObject({ by: expect.stringContaining('(test admin)'), reason: 'vendor remote support, ticket 42' });
     // A re-audit (what PUT /policy and each capture job run) that still reports it keeps the acknowledgement.
     expect(app.otwatch.reaudit()).toMatchObject({ opened: 0, resolved: 0 });
-    expect((await app.inject({ url, headers: bearer(tk.viewer) })).json()).toMatchObject({ status: 'acknowledged', lastDetected: expect.any(Number) });
-    const reopen = await app.inject({ method: 'PATCH', url, headers: bearer(tk.admin), payload: { action: 'reopen', comment: 'ticket closed' } });
+    expect((await app.inject({ url, headers: bearer(tk.viewer) })).json()).toMatchObject({
+      status: 'acknowledged',
+      lastDetected: expect.any(Number),
+    });
+    const reopen = await app.inject({
+      method: 'PATCH',
+      url,
+      headers: bearer(tk.admin),
+      payload: { action: 'reopen', comment: 'ticket closed' },
+    });
     expect(reopen.statusCode).toBe(200);
     expect(reopen.json()).toMatchObject({ status: 'reopened', ack: null, reopenCount: 1 });
     expect(reopen.json().history.map((h: { status: string }) => h.status)).toEqual(['open', 'acknowledged', 'reopened']);
-    expect((await app.inject({ url: '/api/v1/findings?status=reopened', headers: bearer(tk.viewer) })).json().items.map((x: { id: string }) => x.id)).toEqual([f.id]);
+    expect(
+      (await app.inject({ url: '/api/v1/findings?status=reopened', headers: bearer(tk.viewer) }))
+        .json()
+        .items.map((x: { id: string }) => x.id),
+    ).toEqual([f.id]);
     // Lifecycle refusals are conflicts; a blank comment is a bad request.
     const again = await app.inject({ method: 'PATCH', url, headers: bearer(tk.admin), payload: { action: 'reopen', comment: 'twice' } });
     expect(again.statusCode).toBe(409);
     expect(again.json().message).toBe(`finding ${f.id} is already reopened`);
-    expect((await app.inject({ method: 'PATCH', url, headers: bearer(tk.admin), payload: { action: 'acknowledge', comment: '   ' } })).statusCode).toBe(400);
-    expect((await app.inject({ method: 'PATCH', url: '/api/v1/findings/nope', headers: bearer(tk.admin), payload: { action: 'reopen', comment: 'x' } })).statusCode).toBe(404);
+    expect(
+      (await app.inject({ method: 'PATCH', url, headers: bearer(tk.admin), payload: { action: 'acknowledge', comment: '   ' } }))
+        .statusCode,
+    ).toBe(400);
+    expect(
+      (
+        await app.inject({
+          method: 'PATCH',
+          url: '/api/v1/findings/nope',
+          headers: bearer(tk.admin),
+          payload: { action: 'reopen', comment: 'x' },
+        })
+      ).statusCode,
+    ).toBe(404);
   });
 
   it('forwards new findings to syslog as RFC 5424 with CEF', async () => {
@@ -190,7 +255,9 @@ describe.skipIf(!corpus)('REST API over inject()', () => {
   it('exports findings as CSV, JSON and CEF and assets as CSV', async () => {
     const csv = await app.inject({ url: '/api/v1/export/findings?format=csv', headers: bearer(tk.viewer) });
     expect(csv.headers['content-type']).toContain('text/csv');
-    expect(csv.body.split('\r\n')[0]).toBe('id,rule,severity,status,subject,zones,conduit,requirements,packets,first_seen,last_seen,explanation,remediation');
+    expect(csv.body.split('\r\n')[0]).toBe(
+      'id,rule,severity,status,subject,zones,conduit,requirements,packets,first_seen,last_seen,explanation,remediation',
+    );
     const json = (await app.inject({ url: '/api/v1/export/findings?format=json&severity=high', headers: bearer(tk.viewer) })).json();
     expect(json.length).toBeGreaterThan(0);
     expect(json.every((f: { severity: string }) => f.severity === 'high')).toBe(true);
@@ -210,7 +277,9 @@ describe.skipIf(!corpus)('REST API over inject()', () => {
     expect(m).toMatch(/^otwatch_jobs\{status="done"\} 1$/m);
     const doc = (await app.inject({ url: '/docs/json', headers: bearer(tk.viewer) })).json();
     expect(doc.openapi).toBe('3.0.3');
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/v1/assets', '/api/v1/findings/{id}', '/api/v1/captures', '/api/v1/policy']));
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(['/api/v1/assets', '/api/v1/findings/{id}', '/api/v1/captures', '/api/v1/policy']),
+    );
     const ui = await app.inject({ url: '/docs/', headers: bearer(tk.viewer) });
     expect(ui.statusCode).toBe(200);
     expect(ui.body).toContain('swagger-ui-bundle.js');
@@ -235,29 +304,54 @@ describe.skipIf(!corpus)('uploads', () => {
 
   it('rejects a non-capture by its magic before storing anything', async () => {
     for (const payload of [Buffer.from('<html>not a capture</html>'), Buffer.alloc(30_00, 0x41)]) {
-      const r = await app.inject({ method: 'POST', url: '/api/v1/captures', headers: { ...bearer(tk.admin), 'content-type': 'application/octet-stream' }, payload });
+      const r = await app.inject({
+        method: 'POST',
+        url: '/api/v1/captures',
+        headers: { ...bearer(tk.admin), 'content-type': 'application/octet-stream' },
+        payload,
+      });
       expect(r.statusCode).toBe(415);
       expect(dir()).toEqual([]);
     }
     const mp = multipartBody(Buffer.from('MZ\x90\x00 a windows binary'), 'evil.pcap');
-    const r = await app.inject({ method: 'POST', url: '/api/v1/captures', headers: { ...bearer(tk.admin), ...mp.headers }, payload: mp.body });
+    const r = await app.inject({
+      method: 'POST',
+      url: '/api/v1/captures',
+      headers: { ...bearer(tk.admin), ...mp.headers },
+      payload: mp.body,
+    });
     expect(r.statusCode).toBe(415);
     expect(dir()).toEqual([]);
   });
 
   it('rejects an oversized upload with 413, raw or multipart, even when streamed past the limit', async () => {
     const big = Buffer.concat([readFileSync(MODBUS_CAPTURE), readFileSync(MODBUS_CAPTURE), readFileSync(MODBUS_CAPTURE)]); // 26,838 > 20,000
-    const raw = await app.inject({ method: 'POST', url: '/api/v1/captures', headers: { ...bearer(tk.admin), 'content-type': PCAP }, payload: big });
+    const raw = await app.inject({
+      method: 'POST',
+      url: '/api/v1/captures',
+      headers: { ...bearer(tk.admin), 'content-type': PCAP },
+      payload: big,
+    });
     expect(raw.statusCode).toBe(413);
     const mp = multipartBody(big, 'big.pcap');
-    const r = await app.inject({ method: 'POST', url: '/api/v1/captures', headers: { ...bearer(tk.admin), ...mp.headers }, payload: mp.body });
+    const r = await app.inject({
+      method: 'POST',
+      url: '/api/v1/captures',
+      headers: { ...bearer(tk.admin), ...mp.headers },
+      payload: mp.body,
+    });
     expect(r.statusCode).toBe(413);
     expect(dir()).toEqual([]);
   });
 
   it('names the stored file by job id, never by the client file name', async () => {
     const mp = multipartBody(readFileSync(MODBUS_CAPTURE), '../../../../tmp/pwned.pcap');
-    const r = await app.inject({ method: 'POST', url: '/api/v1/captures', headers: { ...bearer(tk.admin), ...mp.headers }, payload: mp.body });
+    const r = await app.inject({
+      method: 'POST',
+      url: '/api/v1/captures',
+      headers: { ...bearer(tk.admin), ...mp.headers },
+      payload: mp.body,
+    });
     expect(r.statusCode).toBe(202);
     const id = r.json().id;
     expect(r.headers.location).toBe(`/api/v1/captures/${id}`);
@@ -288,7 +382,9 @@ describe.skipIf(!corpus)('jobs survive a restart', () => {
     const interrupted = '11111111-1111-4111-8111-111111111111';
     const lost = '22222222-2222-4222-8222-222222222222';
     writeFileSync(join(dir, `${interrupted}.capture`), readFileSync(MODBUS_CAPTURE));
-    const ins = store.db.prepare("INSERT INTO jobs (id, kind, status, file, size, bytes_done, attempts, created_at) VALUES (?, 'capture', ?, ?, ?, 500, 1, ?)");
+    const ins = store.db.prepare(
+      "INSERT INTO jobs (id, kind, status, file, size, bytes_done, attempts, created_at) VALUES (?, 'capture', ?, ?, ?, 500, 1, ?)",
+    );
     ins.run(interrupted, 'running', join(dir, `${interrupted}.capture`), 8946, new Date().toISOString());
     ins.run(lost, 'queued', join(dir, `${lost}.capture`), 10, new Date().toISOString());
     store.close();

@@ -14,7 +14,7 @@ import type { Logger } from 'pino';
 import { JobQueue } from '../analysis/jobs/queue.js';
 import { StoreError } from '../store/database.js';
 import { Store } from '../store/store.js';
-import { authPlugin, FailureLimiter } from './auth.js';
+import { authPlugin, type FailureLimiter } from './auth.js';
 import { API_PREFIX, BODY_LIMIT, DEFAULT_UPLOAD_LIMIT } from './constants.js';
 import type { ApiContext } from './context.js';
 import { auditStore } from '../analysis/audit-run.js';
@@ -64,7 +64,8 @@ export interface AppOptions {
 /** Ajv's first error in words that name the parameter: "unknown query parameter 'colour'". */
 function validationMessage(err: FastifyError): string {
   const v = err.validation![0]!;
-  const where = err.validationContext === 'querystring' ? 'query parameter' : err.validationContext === 'params' ? 'path parameter' : 'body property';
+  const where =
+    err.validationContext === 'querystring' ? 'query parameter' : err.validationContext === 'params' ? 'path parameter' : 'body property';
   const field = v.instancePath.replace(/^\//, '').replace(/\//g, '.');
   const extra = (v.params as { additionalProperty?: string }).additionalProperty;
   if (extra !== undefined) return `unknown ${where} '${extra}'`;
@@ -108,13 +109,23 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       return { audit: audit() ?? 'no policy stored: PUT /api/v1/policy to audit' };
     },
   });
-  const ctx: ApiContext = { store, findings, policies, jobs, metrics, uploadLimit: opts.uploadLimit ?? DEFAULT_UPLOAD_LIMIT, reaudit: audit, log: app.log as unknown as Logger };
+  const ctx: ApiContext = {
+    store,
+    findings,
+    policies,
+    jobs,
+    metrics,
+    uploadLimit: opts.uploadLimit ?? DEFAULT_UPLOAD_LIMIT,
+    reaudit: audit,
+    log: app.log as unknown as Logger,
+  };
   app.decorate('otwatch', ctx);
 
   app.addSchema(errorSchema);
   app.setErrorHandler((err: FastifyError, req, reply) => {
     if (err instanceof BadCursor) return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: err.message });
-    if (err instanceof StoreError && err.code === 'locked') return reply.code(503).send({ statusCode: 503, error: 'Service Unavailable', message: 'the database is busy; retry' });
+    if (err instanceof StoreError && err.code === 'locked')
+      return reply.code(503).send({ statusCode: 503, error: 'Service Unavailable', message: 'the database is busy; retry' });
     if (err.validation) return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: validationMessage(err) });
     const code = err.statusCode ?? 500;
     if (code >= 500) {
@@ -125,7 +136,11 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   });
 
   await app.register(helmet, { global: true });
-  await app.register(authPlugin, { db: store.db, limiter: opts.authLimiter, isPublic: opts.publicDocs ? (url: string) => url === '/docs' || url.startsWith('/docs/') : undefined });
+  await app.register(authPlugin, {
+    db: store.db,
+    limiter: opts.authLimiter,
+    isPublic: opts.publicDocs ? (url: string) => url === '/docs' || url.startsWith('/docs/') : undefined,
+  });
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
@@ -139,7 +154,16 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
 
   await app.register(systemRoutes, { ctx });
   await app.register(webRoutes, { ctx });
-  for (const routes of [inventoryRoutes, findingRoutes, policyModelRoutes, statsRoutes, policyRoutes, captureRoutes, exportRoutes, reportRoutes]) {
+  for (const routes of [
+    inventoryRoutes,
+    findingRoutes,
+    policyModelRoutes,
+    statsRoutes,
+    policyRoutes,
+    captureRoutes,
+    exportRoutes,
+    reportRoutes,
+  ]) {
     await app.register(routes, { prefix: API_PREFIX, ctx });
   }
 

@@ -24,7 +24,11 @@ declare module 'fastify' {
 export class FailureLimiter {
   private readonly hits = new Map<string, { n: number; until: number }>();
 
-  constructor(private readonly max = AUTH_FAILURE_MAX, private readonly windowMs = AUTH_FAILURE_WINDOW_MS, private readonly tracked = AUTH_FAILURE_TRACKED) {}
+  constructor(
+    private readonly max = AUTH_FAILURE_MAX,
+    private readonly windowMs = AUTH_FAILURE_WINDOW_MS,
+    private readonly tracked = AUTH_FAILURE_TRACKED,
+  ) {}
 
   blocked(key: string, now = Date.now()): boolean {
     const h = this.hits.get(key);
@@ -51,25 +55,29 @@ export function actorOf(req: FastifyRequest): string {
 
 function deny(reply: FastifyReply, code: 401 | 403 | 429, message: string): FastifyReply {
   if (code === 401) reply.header('www-authenticate', 'Bearer realm="otwatch"');
-  return reply.code(code).send({ statusCode: code, error: code === 401 ? 'Unauthorized' : code === 403 ? 'Forbidden' : 'Too Many Requests', message });
+  return reply
+    .code(code)
+    .send({ statusCode: code, error: code === 401 ? 'Unauthorized' : code === 403 ? 'Forbidden' : 'Too Many Requests', message });
 }
 
-export const authPlugin = fp(async (app: FastifyInstance, opts: { db: DB; limiter?: FailureLimiter; isPublic?: (url: string) => boolean }) => {
-  const limiter = opts.limiter ?? new FailureLimiter();
-  app.decorateRequest('token', undefined);
-  app.addHook('onRequest', async (req, reply) => {
-    const config = req.routeOptions.config;
-    if (config?.public || opts.isPublic?.(req.url.split('?')[0]!)) return;
-    if (limiter.blocked(req.ip)) return deny(reply, 429, 'too many failed authentications; wait a minute');
-    const header = req.headers.authorization;
-    const m = typeof header === 'string' ? /^Bearer ([A-Za-z0-9_\-]{1,100})$/.exec(header) : null;
-    const token = m ? verifyToken(opts.db, m[1]!) : undefined;
-    if (!token) {
-      limiter.fail(req.ip);
-      return deny(reply, 401, header ? 'invalid or revoked token' : 'a bearer token is required (otwatch token create)');
-    }
-    req.token = token;
-    touchToken(opts.db, token);
-    if (config?.role === 'admin' && token.role !== 'admin') return deny(reply, 403, 'this needs an admin token; viewers can only read');
-  });
-});
+export const authPlugin = fp(
+  async (app: FastifyInstance, opts: { db: DB; limiter?: FailureLimiter; isPublic?: (url: string) => boolean }) => {
+    const limiter = opts.limiter ?? new FailureLimiter();
+    app.decorateRequest('token', undefined);
+    app.addHook('onRequest', async (req, reply) => {
+      const config = req.routeOptions.config;
+      if (config?.public || opts.isPublic?.(req.url.split('?')[0]!)) return;
+      if (limiter.blocked(req.ip)) return deny(reply, 429, 'too many failed authentications; wait a minute');
+      const header = req.headers.authorization;
+      const m = typeof header === 'string' ? /^Bearer ([A-Za-z0-9_-]{1,100})$/.exec(header) : null;
+      const token = m ? verifyToken(opts.db, m[1]!) : undefined;
+      if (!token) {
+        limiter.fail(req.ip);
+        return deny(reply, 401, header ? 'invalid or revoked token' : 'a bearer token is required (otwatch token create)');
+      }
+      req.token = token;
+      touchToken(opts.db, token);
+      if (config?.role === 'admin' && token.role !== 'admin') return deny(reply, 403, 'this needs an admin token; viewers can only read');
+    });
+  },
+);

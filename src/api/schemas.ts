@@ -19,7 +19,12 @@ export const idParam = { type: 'string', minLength: 1, maxLength: 200, pattern: 
 export const errorSchema = {
   $id: 'Error',
   type: 'object',
-  properties: { statusCode: int, error: str, message: str, errors: { type: 'array', items: { type: 'object', additionalProperties: true } } },
+  properties: {
+    statusCode: int,
+    error: str,
+    message: str,
+    errors: { type: 'array', items: { type: 'object', additionalProperties: true } },
+  },
   required: ['statusCode', 'error', 'message'],
 } as const;
 
@@ -32,7 +37,12 @@ export const pageQuery = {
 } as const;
 
 /** A time (seconds since the epoch) or an ISO 8601 date-time. */
-export const timeParam = { type: 'string', minLength: 1, maxLength: 40, pattern: '^(\\d{1,12}(\\.\\d+)?|\\d{4}-\\d{2}-\\d{2}(T[0-9:.]+(Z|[+-]\\d{2}:\\d{2})?)?)$' } as const;
+export const timeParam = {
+  type: 'string',
+  minLength: 1,
+  maxLength: 40,
+  pattern: '^(\\d{1,12}(\\.\\d+)?|\\d{4}-\\d{2}-\\d{2}(T[0-9:.]+(Z|[+-]\\d{2}:\\d{2})?)?)$',
+} as const;
 
 export function pageOf(item: object) {
   return {
@@ -47,10 +57,21 @@ const identityValue = { type: 'object', properties: { value: str, protocol: str,
 export const assetSchema = {
   type: 'object',
   properties: {
-    id: str, ips: strs, macs: strs, vlans: { type: 'array', items: int }, macVendor: str, names: strs,
+    id: str,
+    ips: strs,
+    macs: strs,
+    vlans: { type: 'array', items: int },
+    macVendor: str,
+    names: strs,
     identity: { type: 'object', additionalProperties: identityValue },
-    role: str, roleEvidence: strs, purdueLevel: nullable(num), protocolsServer: strs, protocolsClient: strs,
-    firstSeen: num, lastSeen: num, zone: nullable(str),
+    role: str,
+    roleEvidence: strs,
+    purdueLevel: nullable(num),
+    protocolsServer: strs,
+    protocolsClient: strs,
+    firstSeen: num,
+    lastSeen: num,
+    zone: nullable(str),
   },
 } as const;
 
@@ -59,44 +80,86 @@ const opSummary = { type: 'object', properties: { count: int, examples: strs, fu
 export const pathSchema = {
   type: 'object',
   properties: {
-    id: str, initiator: str, responder: str, initiatorIp: str, responderIp: str, protocol: str, transport: str, responderPort: int,
-    packetsToResponder: int, packetsToInitiator: int, bytesToResponder: int, bytesToInitiator: int, firstSeen: num, lastSeen: num,
+    id: str,
+    initiator: str,
+    responder: str,
+    initiatorIp: str,
+    responderIp: str,
+    protocol: str,
+    transport: str,
+    responderPort: int,
+    packetsToResponder: int,
+    packetsToInitiator: int,
+    bytesToResponder: int,
+    bytesToInitiator: int,
+    firstSeen: num,
+    lastSeen: num,
     operations: { type: 'object', additionalProperties: opSummary },
     facts: { type: 'object', additionalProperties: strs },
-    fromZone: nullable(str), toZone: nullable(str), zoneStatus: nullable(str),
+    fromZone: nullable(str),
+    toZone: nullable(str),
+    zoneStatus: nullable(str),
   },
 } as const;
 
 const pathEvidence = {
   type: 'object',
   properties: {
-    pathId: str, initiator: str, responder: str, initiatorIp: str, responderIp: str, protocol: str, transport: str, responderPort: int,
-    packets: int, firstSeen: num, lastSeen: num,
+    pathId: str,
+    initiator: str,
+    responder: str,
+    initiatorIp: str,
+    responderIp: str,
+    protocol: str,
+    transport: str,
+    responderPort: int,
+    packets: int,
+    firstSeen: num,
+    lastSeen: num,
   },
 };
 
 const findingStatus = { type: 'string', enum: [...FINDING_STATUSES] } as const;
 
 /** One status change (src/audit/lifecycle.ts's StatusChange): who ('audit' or a person) and why. */
-export const findingEventSchema = { type: 'object', properties: { ts: num, status: findingStatus, actor: str, comment: nullable(str) } } as const;
+export const findingEventSchema = {
+  type: 'object',
+  properties: { ts: num, status: findingStatus, actor: str, comment: nullable(str) },
+} as const;
 
 export const findingSchema = {
   type: 'object',
   properties: {
-    id: str, rule: str, severity: str, requirements: strs,
+    id: str,
+    rule: str,
+    severity: str,
+    requirements: strs,
     subject: { type: 'object', properties: { kind: str, key: str, label: str } },
-    explanation: str, remediation: str, zones: strs, conduit: str,
+    explanation: str,
+    remediation: str,
+    zones: strs,
+    conduit: str,
     evidence: {
       type: 'object',
       properties: {
-        pathCount: int, packets: int, firstSeen: nullable(num), lastSeen: nullable(num), paths: { type: 'array', items: pathEvidence },
+        pathCount: int,
+        packets: int,
+        firstSeen: nullable(num),
+        lastSeen: nullable(num),
+        paths: { type: 'array', items: pathEvidence },
         operations: { type: 'array', items: { type: 'object', properties: { operation: str, count: int, examples: strs } } },
-        facts: { type: 'object', additionalProperties: strs }, details: strs,
+        facts: { type: 'object', additionalProperties: strs },
+        details: strs,
       },
     },
     // the lifecycle (src/audit/lifecycle.ts): audit times in seconds; history only on GET /findings/:id and PATCH
-    status: findingStatus, firstDetected: num, lastDetected: num, resolvedAt: nullable(num), reopenCount: int,
-    ack: nullable({ type: 'object', properties: { by: str, reason: str, at: num } }), updatedAt: num,
+    status: findingStatus,
+    firstDetected: num,
+    lastDetected: num,
+    resolvedAt: nullable(num),
+    reopenCount: int,
+    ack: nullable({ type: 'object', properties: { by: str, reason: str, at: num } }),
+    updatedAt: num,
     history: { type: 'array', items: findingEventSchema },
   },
 } as const;
@@ -104,9 +167,17 @@ export const findingSchema = {
 export const jobSchema = {
   type: 'object',
   properties: {
-    id: str, kind: str, status: { type: 'string', enum: ['queued', 'running', 'done', 'failed'] }, size: int,
-    progress: { type: 'object', properties: { bytes: int, packets: int } }, attempts: int,
-    createdBy: nullable(str), createdAt: str, startedAt: nullable(str), finishedAt: nullable(str), error: nullable(str),
+    id: str,
+    kind: str,
+    status: { type: 'string', enum: ['queued', 'running', 'done', 'failed'] },
+    size: int,
+    progress: { type: 'object', properties: { bytes: int, packets: int } },
+    attempts: int,
+    createdBy: nullable(str),
+    createdAt: str,
+    startedAt: nullable(str),
+    finishedAt: nullable(str),
+    error: nullable(str),
     result: nullable({ type: 'object', additionalProperties: true }),
   },
 } as const;

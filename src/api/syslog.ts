@@ -22,7 +22,7 @@ export interface SyslogTarget {
 
 /** 'udp://host:514' or 'tcp://host:601'. */
 export function parseSyslogUrl(url: string): SyslogTarget {
-  const m = /^(udp|tcp):\/\/(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.\-]+):(\d{1,5})$/.exec(url);
+  const m = /^(udp|tcp):\/\/(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(url);
   if (!m || Number(m[3]) < 1 || Number(m[3]) > 65535) throw new Error(`syslog target '${url}' is not udp://host:port or tcp://host:port`);
   return { transport: m[1] as 'udp' | 'tcp', host: m[2]!.replace(/^\[|\]$/g, ''), port: Number(m[3]) };
 }

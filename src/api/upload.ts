@@ -10,7 +10,12 @@ import { UPLOAD_SNIFF_BYTES } from './constants.js';
 
 export type UploadOutcome = { ok: true; size: number } | { ok: false; reason: 'not_capture' | 'too_large' | 'empty' };
 
-export async function storeUpload(source: AsyncIterable<Buffer | string>, file: string, limit: number, sniff = UPLOAD_SNIFF_BYTES): Promise<UploadOutcome> {
+export async function storeUpload(
+  source: AsyncIterable<Buffer | string>,
+  file: string,
+  limit: number,
+  sniff = UPLOAD_SNIFF_BYTES,
+): Promise<UploadOutcome> {
   const part = `${file}.part`;
   const head: Buffer[] = [];
   let headLen = 0;
@@ -50,7 +55,11 @@ export async function storeUpload(source: AsyncIterable<Buffer | string>, file: 
   }
 }
 
-async function abandon(fh: Awaited<ReturnType<typeof open>> | undefined, part: string, reason: 'too_large' | 'empty'): Promise<UploadOutcome> {
+async function abandon(
+  fh: Awaited<ReturnType<typeof open>> | undefined,
+  part: string,
+  reason: 'too_large' | 'empty',
+): Promise<UploadOutcome> {
   await fh?.close().catch(() => undefined);
   await rm(part, { force: true });
   return { ok: false, reason };

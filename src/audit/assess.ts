@@ -38,7 +38,9 @@ export function expiredFor(c: Conduit, p: Path): boolean {
 }
 
 function seenOps(p: Path): Operation[] {
-  return (Object.entries(p.operations) as [Operation, { count: number } | undefined][]).filter(([, s]) => (s?.count ?? 0) > 0).map(([op]) => op);
+  return (Object.entries(p.operations) as [Operation, { count: number } | undefined][])
+    .filter(([, s]) => (s?.count ?? 0) > 0)
+    .map(([op]) => op);
 }
 
 function judge(uses: ConduitUse[], p: Path) {
@@ -48,13 +50,24 @@ function judge(uses: ConduitUse[], p: Path) {
 }
 
 function assessPath(policy: Policy, p: Path, from: Endpoint, to: Endpoint): PathAssessment {
-  const base = { path: p, from, to, uses: [] as ConduitUse[], allowing: [] as ConduitUse[], flows: [] as Flow[], reasons: [] as string[], deniedOps: [] as Operation[], expiredUsed: [] as Conduit[] };
+  const base = {
+    path: p,
+    from,
+    to,
+    uses: [] as ConduitUse[],
+    allowing: [] as ConduitUse[],
+    flows: [] as Flow[],
+    reasons: [] as string[],
+    deniedOps: [] as Operation[],
+    expiredUsed: [] as Conduit[],
+  };
   if (from.zone === to.zone) return { ...base, status: from.zone === UNZONED ? 'unzoned' : 'intra_zone' };
   const uses = conduitsFor(policy.conduits, from, to);
   if (!uses.length) return { ...base, status: 'no_conduit' };
   const live = uses.filter((u) => !expiredFor(u.conduit, p));
   const onLive = judge(live, p);
-  if (onLive.v.allowed && !onLive.denied.length) return { ...base, uses, status: 'allowed', allowing: onLive.v.uses, flows: onLive.v.flows };
+  if (onLive.v.allowed && !onLive.denied.length)
+    return { ...base, uses, status: 'allowed', allowing: onLive.v.uses, flows: onLive.v.flows };
   const onAll = judge(uses, p);
   if (!onAll.v.allowed) return { ...base, uses, status: 'not_allowed', reasons: onAll.v.reasons };
   // An expired conduit explains what the valid ones do not: the path (or its extra operations) relied on it.

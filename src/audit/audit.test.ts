@@ -39,9 +39,34 @@ const paths = [
   path({ from: '10.10.1.20', to: '10.30.1.5', protocol: 'modbus', port: 502, ops: { read: 5 } }), // no conduit + Purdue bypass
   path({ from: '10.30.1.5', to: '10.20.1.10', protocol: 'modbus', port: 502, ops: { read: 1 } }), // wrong initiating side
   path({ from: '10.20.1.10', to: '10.30.1.5', protocol: 'modbus', port: 503, ops: { read: 1 } }), // wrong port
-  path({ from: '10.10.1.21', to: '10.20.1.30', protocol: 'opcua', port: 4840, ops: { session: 2, read: 9 }, facts: { security_mode: ['None'], security_policy: ['http://opcfoundation.org/UA/SecurityPolicy#None'], auth: ['anonymous'] } }),
-  path({ from: '10.10.1.22', to: '10.20.1.31', protocol: 'opcua', port: 4840, ops: { session: 2, read: 9 }, facts: { security_mode: ['SignAndEncrypt'], security_policy: ['http://opcfoundation.org/UA/SecurityPolicy#Basic256Sha256'], auth: ['username'] } }),
-  path({ from: '10.20.1.50', to: '10.30.1.6', protocol: 's7comm', port: 102, ops: { session: 1, read: 4, program: 2 }, lastSeen: T0 + 7200 }), // only the expired conduit allows program
+  path({
+    from: '10.10.1.21',
+    to: '10.20.1.30',
+    protocol: 'opcua',
+    port: 4840,
+    ops: { session: 2, read: 9 },
+    facts: { security_mode: ['None'], security_policy: ['http://opcfoundation.org/UA/SecurityPolicy#None'], auth: ['anonymous'] },
+  }),
+  path({
+    from: '10.10.1.22',
+    to: '10.20.1.31',
+    protocol: 'opcua',
+    port: 4840,
+    ops: { session: 2, read: 9 },
+    facts: {
+      security_mode: ['SignAndEncrypt'],
+      security_policy: ['http://opcfoundation.org/UA/SecurityPolicy#Basic256Sha256'],
+      auth: ['username'],
+    },
+  }),
+  path({
+    from: '10.20.1.50',
+    to: '10.30.1.6',
+    protocol: 's7comm',
+    port: 102,
+    ops: { session: 1, read: 4, program: 2 },
+    lastSeen: T0 + 7200,
+  }), // only the expired conduit allows program
   path({ from: '10.20.1.10', to: '10.30.1.6', protocol: 's7comm', port: 102, ops: { session: 1, read: 40, control: 1 } }), // PLC stop across read/write conduit
   path({ from: '10.40.1.5', to: '10.20.1.10', protocol: 'bacnet', transport: 'udp', port: 47808, ops: { read: 7 } }), // allowed, SL-T 1: nothing
   path({ from: '10.20.1.10', to: '10.20.1.11', protocol: 'modbus', port: 502, ops: { write: 7 } }), // inside one zone: nothing
@@ -49,7 +74,10 @@ const paths = [
 ];
 
 function subjects(findings: { rule: string; subject: { key: string } }[], rule: RuleId): string[] {
-  return findings.filter((f) => f.rule === rule).map((f) => f.subject.key).sort();
+  return findings
+    .filter((f) => f.rule === rule)
+    .map((f) => f.subject.key)
+    .sort();
 }
 
 describe('audit: each rule fires where planted and nowhere else', async () => {
@@ -70,7 +98,10 @@ describe('audit: each rule fires where planted and nowhere else', async () => {
   });
 
   it('flow a conduit does not allow: initiating side and port', () => {
-    expect(subjects(findings, RULES.flowNotAllowed)).toEqual(['scada-control control>scada modbus/tcp/502', 'scada-control scada>control modbus/tcp/503']);
+    expect(subjects(findings, RULES.flowNotAllowed)).toEqual([
+      'scada-control control>scada modbus/tcp/502',
+      'scada-control scada>control modbus/tcp/503',
+    ]);
     const side = findings.find((x) => x.rule === RULES.flowNotAllowed && x.subject.key.includes('control>scada'))!;
     expect(side.explanation).toContain('only when opened by scada, but control opened it');
     const port = findings.find((x) => x.rule === RULES.flowNotAllowed && x.subject.key.endsWith('/503'))!;
@@ -78,7 +109,10 @@ describe('audit: each rule fires where planted and nowhere else', async () => {
   });
 
   it('operation not allowed: Modbus write on a read-only conduit, S7 PLC stop', () => {
-    expect(subjects(findings, RULES.operationNotAllowed)).toEqual(['scada-control scada>control modbus write', 'scada-control scada>control s7comm control']);
+    expect(subjects(findings, RULES.operationNotAllowed)).toEqual([
+      'scada-control scada>control modbus write',
+      'scada-control scada>control s7comm control',
+    ]);
     const stop = findings.find((x) => x.subject.key.endsWith('s7comm control'))!;
     expect(stop.severity).toBe('critical');
     expect(stop.requirements).toEqual(['SR 5.2', 'SR 3.1', 'SR 2.1']);
@@ -136,7 +170,17 @@ describe('audit details', async () => {
   const p = await policy();
 
   it('a conduit used before its expiry is neither expired-in-use nor unused', () => {
-    const early = [path({ from: '10.20.1.50', to: '10.30.1.6', protocol: 's7comm', port: 102, ops: { program: 1 }, firstSeen: T0 - 200 * 86_400, lastSeen: T0 - 190 * 86_400 })];
+    const early = [
+      path({
+        from: '10.20.1.50',
+        to: '10.30.1.6',
+        protocol: 's7comm',
+        port: 102,
+        ops: { program: 1 },
+        firstSeen: T0 - 200 * 86_400,
+        lastSeen: T0 - 190 * 86_400,
+      }),
+    ];
     const { findings } = audit([asset('10.20.1.50'), asset('10.30.1.6')], early, p, { now: T0 });
     expect(findings.filter((f) => f.rule === RULES.conduitExpiredInUse)).toEqual([]);
     expect(subjects(findings, RULES.conduitUnused)).not.toContain('integrator');
@@ -162,7 +206,9 @@ describe('audit details', async () => {
   });
 
   it('a zone excluding an address leaves that device unzoned', () => {
-    const r = loadPolicyText('version: 1\nzones:\n  - id: a\n    name: A\n    members: [{cidr: 10.0.0.0/24}]\n    exclude: [{ip: 10.0.0.9}]\n');
+    const r = loadPolicyText(
+      'version: 1\nzones:\n  - id: a\n    name: A\n    members: [{cidr: 10.0.0.0/24}]\n    exclude: [{ip: 10.0.0.9}]\n',
+    );
     if (!r.ok) throw new Error('policy');
     const placed = assess(r.policy, [asset('10.0.0.9'), asset('10.0.0.8')], []).placements;
     expect(placed.get('ip:10.0.0.9')!.zone).toBe('unzoned');
@@ -175,10 +221,12 @@ describe('audit details', async () => {
     expect(reasons({ security_mode: ['2'], security_policy: ['http://opcfoundation.org/UA/SecurityPolicy#Basic256Sha256'] })).toEqual([
       'OPC UA security mode Sign only: no encryption on a conduit that requires confidentiality',
     ]);
-    expect(reasons({ security_mode: ['SignAndEncrypt'], security_policy: ['http://opcfoundation.org/UA/SecurityPolicy#Basic128Rsa15'] })).toEqual([
-      'OPC UA deprecated security policy Basic128Rsa15',
-    ]);
-    expect(reasons({ security_mode: ['3'], security_policy: ['http://opcfoundation.org/UA/SecurityPolicy#Aes256_Sha256_RsaPss'] })).toEqual([]);
+    expect(
+      reasons({ security_mode: ['SignAndEncrypt'], security_policy: ['http://opcfoundation.org/UA/SecurityPolicy#Basic128Rsa15'] }),
+    ).toEqual(['OPC UA deprecated security policy Basic128Rsa15']);
+    expect(reasons({ security_mode: ['3'], security_policy: ['http://opcfoundation.org/UA/SecurityPolicy#Aes256_Sha256_RsaPss'] })).toEqual(
+      [],
+    );
     expect(securityModeName('1')).toBe('None');
     expect(securityPolicyName('http://opcfoundation.org/UA/SecurityPolicy#Basic256')).toBe('Basic256');
   });
@@ -213,7 +261,8 @@ conduits:
   };
   const p = policyWith(1);
   const ends = [asset('10.20.1.10', 'hmi'), asset('10.30.1.5', 'plc')];
-  const dnp3 = (auth: string[]) => path({ from: '10.20.1.10', to: '10.30.1.5', protocol: 'dnp3', port: 20000, ops: { read: 3 }, facts: { auth } });
+  const dnp3 = (auth: string[]) =>
+    path({ from: '10.20.1.10', to: '10.30.1.5', protocol: 'dnp3', port: 20000, ops: { read: 3 }, facts: { auth } });
   const reasonsFor = (pa: ReturnType<typeof path>) => cleartextReasons(p, assess(p, ends, [pa]).paths[0]!);
 
   it('flags DNP3 without secure authentication, or with it on only some messages', () => {

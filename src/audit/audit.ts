@@ -40,7 +40,8 @@ export function audit(assets: readonly Asset[], paths: readonly Path[], policy: 
   const byId = new Map<string, Finding>();
   for (const f of all) if (!byId.has(f.id)) byId.set(f.id, f);
   const findings = [...byId.values()].sort(
-    (a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || a.rule.localeCompare(b.rule) || a.subject.key.localeCompare(b.subject.key),
+    (a, b) =>
+      SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || a.rule.localeCompare(b.rule) || a.subject.key.localeCompare(b.subject.key),
   );
   const pathStatus: Record<string, number> = {};
   for (const a of assessment.paths) pathStatus[a.status] = (pathStatus[a.status] ?? 0) + 1;

@@ -23,9 +23,7 @@ export interface ConduitUse {
   initiatorSide: 'a' | 'b';
 }
 
-export type FlowVerdict =
-  | { allowed: true; uses: ConduitUse[]; flows: Flow[] }
-  | { allowed: false; uses: ConduitUse[]; reasons: string[] };
+export type FlowVerdict = { allowed: true; uses: ConduitUse[]; flows: Flow[] } | { allowed: false; uses: ConduitUse[]; reasons: string[] };
 
 export function endMatches(end: ConduitEnd, ep: Endpoint): boolean {
   switch (end.kind) {
@@ -74,7 +72,8 @@ function missReason(use: ConduitUse, p: Path): string {
   const opener = endLabel(use.initiatorSide === 'a' ? c.a : c.b);
   if (!proto.length) return `conduit '${c.id}' does not allow ${p.protocol} (it allows ${c.flows.map((f) => flowText(f, c)).join('; ')})`;
   const port = proto.filter((f) => portMatches(f, p));
-  if (!port.length) return `conduit '${c.id}' allows ${p.protocol} only on port ${[...new Set(proto.flatMap((f) => f.ports))].join(', ')}, not ${p.responderPort}`;
+  if (!port.length)
+    return `conduit '${c.id}' allows ${p.protocol} only on port ${[...new Set(proto.flatMap((f) => f.ports))].join(', ')}, not ${p.responderPort}`;
   return `conduit '${c.id}' allows ${p.protocol} only when opened by ${port.map((f) => (f.initiator === 'a' ? endLabel(c.a) : endLabel(c.b))).join(', ')}, but ${opener} opened it`;
 }
 

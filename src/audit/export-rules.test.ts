@@ -10,7 +10,9 @@ describe('export-rules', async () => {
   const set = conduitRules(r.policy, T0);
 
   it('one allow rule per flow and permitted direction', () => {
-    expect(set.rules.map((x) => `${x.conduit}#${x.flow} ${x.src.join(' ')} > ${x.dst.join(' ')} ${x.transport}/${x.ports.join(',')}`)).toEqual([
+    expect(
+      set.rules.map((x) => `${x.conduit}#${x.flow} ${x.src.join(' ')} > ${x.dst.join(' ')} ${x.transport}/${x.ports.join(',')}`),
+    ).toEqual([
       'enterprise-scada#1 10.10.1.0/24 > 10.20.1.0/24 tcp/4840',
       'scada-control#1 10.20.1.0/24 > 10.30.1.0/24 tcp/502',
       'scada-control#2 10.20.1.0/24 > 10.30.1.0/24 tcp/102',
@@ -25,15 +27,21 @@ describe('export-rules', async () => {
     const later = conduitRules(r.policy, Date.UTC(2028, 0, 1) / 1000);
     const csv = renderCsv(later).split('\n');
     expect(csv[0]).toBe('conduit,flow,action,src_end,src,dst_end,dst,transport,dst_ports,protocol,operations,expires,note');
-    expect(csv[1]).toBe('enterprise-scada,1,allow,enterprise,10.10.1.0/24,scada,10.20.1.0/24,tcp,4840,opcua,"allow session,discovery,browse,read,subscribe",,');
-    expect(csv[6]).toBe('integrator-programming,1,remove,10.20.1.50,10.20.1.50/32,control,10.30.1.0/24,tcp,102,s7comm,,2027-06-30,conduit expired');
+    expect(csv[1]).toBe(
+      'enterprise-scada,1,allow,enterprise,10.10.1.0/24,scada,10.20.1.0/24,tcp,4840,opcua,"allow session,discovery,browse,read,subscribe",,',
+    );
+    expect(csv[6]).toBe(
+      'integrator-programming,1,remove,10.20.1.50,10.20.1.50/32,control,10.30.1.0/24,tcp,102,s7comm,,2027-06-30,conduit expired',
+    );
   });
 
   it('nftables: default drop, allow rules, warnings for what L3 cannot express', () => {
     const nft = renderNft(set, 'rules-test.yaml');
     expect(nft).toContain('type filter hook forward priority filter; policy drop;');
     expect(nft).toContain('    ip saddr 10.20.1.0/24 ip daddr 10.30.1.0/24 tcp dport 502 ct state new accept comment "scada-control#1"');
-    expect(nft).toContain("# warning: conduit 'scada-control' flow 2: operations (deny program,control,restart) need a protocol-aware firewall");
+    expect(nft).toContain(
+      "# warning: conduit 'scada-control' flow 2: operations (deny program,control,restart) need a protocol-aware firewall",
+    );
   });
 
   it('exclusions, ranges, VLAN members and asset ends', () => {

@@ -36,7 +36,10 @@ function endBlocks(policy: Policy, end: ConduitEnd, warnings: string[], conduit:
   const zone = policy.zones.find((z) => z.id === end.zone)!;
   const cuts = zone.exclude.flatMap((m) => (m.interval ? [m.interval] : []));
   const l2 = zone.members.filter((m) => !m.interval);
-  if (l2.length) warnings.push(`zone '${zone.id}': ${l2.map((m) => `${m.kind} ${m.value}`).join(', ')} cannot be expressed as addresses and is left out of the rules`);
+  if (l2.length)
+    warnings.push(
+      `zone '${zone.id}': ${l2.map((m) => `${m.kind} ${m.value}`).join(', ')} cannot be expressed as addresses and is left out of the rules`,
+    );
   return zone.members.flatMap((m) => (m.interval ? subtract(m.interval, cuts) : []));
 }
 
@@ -55,15 +58,28 @@ export function conduitRules(policy: Policy, now: number): RuleSet {
     const b = endBlocks(policy, c.b, warnings, c.id).flatMap(intervalToCidrs);
     c.flows.forEach((f, i) => {
       const ops = opsText(f);
-      if (ops) warnings.push(`conduit '${c.id}' flow ${i + 1}: operations (${ops}) need a protocol-aware firewall; the rule allows the whole protocol`);
+      if (ops)
+        warnings.push(
+          `conduit '${c.id}' flow ${i + 1}: operations (${ops}) need a protocol-aware firewall; the rule allows the whole protocol`,
+        );
       const directions: [string[], string[], ConduitEnd, ConduitEnd][] = [];
       if (f.initiator !== 'b') directions.push([a, b, c.a, c.b]);
       if (f.initiator !== 'a') directions.push([b, a, c.b, c.a]);
       for (const transport of f.transport ? [f.transport] : (['tcp', 'udp'] as const)) {
         for (const [src, dst, se, de] of directions) {
           rules.push({
-            conduit: c.id, flow: i + 1, srcEnd: endLabel(se), dstEnd: endLabel(de), src, dst, transport, ports: f.ports, protocol: f.protocol, operations: ops,
-            expires: c.expiresText ?? '', expired: c.expires !== null && c.expires < now,
+            conduit: c.id,
+            flow: i + 1,
+            srcEnd: endLabel(se),
+            dstEnd: endLabel(de),
+            src,
+            dst,
+            transport,
+            ports: f.ports,
+            protocol: f.protocol,
+            operations: ops,
+            expires: c.expiresText ?? '',
+            expired: c.expires !== null && c.expires < now,
           });
         }
       }
@@ -77,10 +93,35 @@ function csvCell(s: string): string {
 }
 
 export function renderCsv(set: RuleSet): string {
-  const header = ['conduit', 'flow', 'action', 'src_end', 'src', 'dst_end', 'dst', 'transport', 'dst_ports', 'protocol', 'operations', 'expires', 'note'];
+  const header = [
+    'conduit',
+    'flow',
+    'action',
+    'src_end',
+    'src',
+    'dst_end',
+    'dst',
+    'transport',
+    'dst_ports',
+    'protocol',
+    'operations',
+    'expires',
+    'note',
+  ];
   const rows = set.rules.map((r) => [
-    r.conduit, String(r.flow), r.expired ? 'remove' : 'allow', r.srcEnd, r.src.join(' '), r.dstEnd, r.dst.join(' '), r.transport, r.ports.join(' ') || 'any', r.protocol,
-    r.operations, r.expires, r.expired ? 'conduit expired' : '',
+    r.conduit,
+    String(r.flow),
+    r.expired ? 'remove' : 'allow',
+    r.srcEnd,
+    r.src.join(' '),
+    r.dstEnd,
+    r.dst.join(' '),
+    r.transport,
+    r.ports.join(' ') || 'any',
+    r.protocol,
+    r.operations,
+    r.expires,
+    r.expired ? 'conduit expired' : '',
   ]);
   return [header, ...rows].map((row) => row.map(csvCell).join(',')).join('\n') + '\n';
 }
@@ -104,7 +145,9 @@ export function renderNft(set: RuleSet, title: string): string {
     '    ct state established,related accept',
   ];
   for (const r of set.rules) {
-    out.push(`    # ${r.conduit} flow ${r.flow}: ${r.protocol} ${r.srcEnd} -> ${r.dstEnd}${r.operations ? ` (${r.operations})` : ''}${r.expires ? ` expires ${r.expires}` : ''}`);
+    out.push(
+      `    # ${r.conduit} flow ${r.flow}: ${r.protocol} ${r.srcEnd} -> ${r.dstEnd}${r.operations ? ` (${r.operations})` : ''}${r.expires ? ` expires ${r.expires}` : ''}`,
+    );
     for (const fam of ['ip', 'ip6'] as const) {
       const src = r.src.filter((s) => family(s) === fam);
       const dst = r.dst.filter((s) => family(s) === fam);

@@ -8,7 +8,12 @@ import { asset, path, T0 } from '../../test/helpers/audit.js';
 describe('SL-A estimate vs SL-T per zone and FR', async () => {
   const r = await loadPolicyFile(fileURLToPath(new URL('../../fixtures/policies/rules-test.yaml', import.meta.url)));
   if (!r.ok) throw new Error('rules-test.yaml');
-  const assets = [asset('10.20.1.10', 'hmi'), asset('10.30.1.5', 'plc'), asset('10.40.1.5', 'bacnet_controller'), asset('10.10.1.3', 'workstation')];
+  const assets = [
+    asset('10.20.1.10', 'hmi'),
+    asset('10.30.1.5', 'plc'),
+    asset('10.40.1.5', 'bacnet_controller'),
+    asset('10.10.1.3', 'workstation'),
+  ];
   const paths = [
     path({ from: '10.20.1.10', to: '10.30.1.5', protocol: 'modbus', port: 502, ops: { read: 10, write: 1 } }),
     path({ from: '10.10.1.3', to: '10.40.1.5', protocol: 'bacnet', transport: 'udp', port: 47808, ops: { read: 1 } }),

@@ -44,8 +44,24 @@ export function gapTable(policy: Policy, findings: readonly Finding[]): GapRow[]
 
 export function formatGapTable(rows: readonly GapRow[]): string {
   const header = ['zone', 'FR', 'SL-T', 'SL-A<=', 'gap', 'evidence'];
-  const body = rows.map((r) => [r.zone, r.fr, r.slt === null ? '-' : String(r.slt), r.slaCap === null ? '-' : String(r.slaCap), r.gap ? String(r.gap) : '', r.evidence.join('; ')]);
+  const body = rows.map((r) => [
+    r.zone,
+    r.fr,
+    r.slt === null ? '-' : String(r.slt),
+    r.slaCap === null ? '-' : String(r.slaCap),
+    r.gap ? String(r.gap) : '',
+    r.evidence.join('; '),
+  ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.slice().map((b) => (i < 5 ? b[i]!.length : 0))));
-  const fmt = (cells: string[]) => cells.map((c, i) => (i < 5 ? c.padEnd(widths[i]!) : c)).join('  ').trimEnd();
-  return [fmt(header), ...body.map(fmt), '', "SL-A<= is an upper bound from observed traffic ('-': no evidence limits it); gap = SL-T - SL-A<=."].join('\n');
+  const fmt = (cells: string[]) =>
+    cells
+      .map((c, i) => (i < 5 ? c.padEnd(widths[i]!) : c))
+      .join('  ')
+      .trimEnd();
+  return [
+    fmt(header),
+    ...body.map(fmt),
+    '',
+    "SL-A<= is an upper bound from observed traffic ('-': no evidence limits it); gap = SL-T - SL-A<=.",
+  ].join('\n');
 }

@@ -55,7 +55,11 @@ export function cidrToInterval(text: string): Parsed {
   const start = (base >> hostBits) << hostBits;
   const end = start + (1n << hostBits) - 1n;
   // Host bits set (10.20.1.5/24) usually means a typo: say so instead of silently widening.
-  if (start !== base) return { ok: false, error: `'${text}' has host bits set: the network is ${intervalToText({ family, start, end }).split('-')[0]}/${prefix}` };
+  if (start !== base)
+    return {
+      ok: false,
+      error: `'${text}' has host bits set: the network is ${intervalToText({ family, start, end }).split('-')[0]}/${prefix}`,
+    };
   return { ok: true, interval: { family, start, end } };
 }
 

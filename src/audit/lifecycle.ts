@@ -77,7 +77,16 @@ export function mergeFindings<P extends Lifecycle>(previous: readonly P[], curre
     const old = prev.get(f.id);
     if (!old) {
       opened.push(f.id);
-      out.push({ ...f, status: 'open', firstDetected: now, lastDetected: now, resolvedAt: null, reopenCount: 0, ack: null, history: [byAudit(now, 'open', 'first reported')] });
+      out.push({
+        ...f,
+        status: 'open',
+        firstDetected: now,
+        lastDetected: now,
+        resolvedAt: null,
+        reopenCount: 0,
+        ack: null,
+        history: [byAudit(now, 'open', 'first reported')],
+      });
     } else if (old.status === 'resolved') {
       // It came back: an acknowledgement was for the earlier traffic, so it does not carry over.
       reopened.push(f.id);
@@ -118,7 +127,10 @@ export function acknowledge<T extends Lifecycle>(f: T, by: string, reason: strin
   if (bad) return { ok: false, error: bad };
   if (f.status === 'resolved') return { ok: false, error: `finding ${f.id} is resolved: nothing to acknowledge` };
   const ack = { by: by.trim(), reason: reason.trim(), at: now };
-  return { ok: true, finding: withHistory({ ...f, status: 'acknowledged', ack }, { ts: now, status: 'acknowledged', actor: ack.by, comment: ack.reason }) };
+  return {
+    ok: true,
+    finding: withHistory({ ...f, status: 'acknowledged', ack }, { ts: now, status: 'acknowledged', actor: ack.by, comment: ack.reason }),
+  };
 }
 
 /**

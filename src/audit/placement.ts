@@ -58,7 +58,11 @@ export function memberMatches(m: Member, asset: Asset, addrs: { family: 4 | 6; v
 
 export function assetHasName(asset: Asset, name: string): boolean {
   const n = norm(name);
-  return asset.id.toLowerCase() === n || asset.names.some((x) => norm(x) === n) || (asset.identity.name !== undefined && norm(asset.identity.name.value) === n);
+  return (
+    asset.id.toLowerCase() === n ||
+    asset.names.some((x) => norm(x) === n) ||
+    (asset.identity.name !== undefined && norm(asset.identity.name.value) === n)
+  );
 }
 
 function zoneMatch(zone: Zone, asset: Asset, addrs: { family: 4 | 6; value: bigint }[]): Member | undefined {
@@ -88,12 +92,31 @@ export function placeAssets(policy: Policy, assets: readonly Asset[]): Map<strin
  * The zone of one end of a path. A device seen with several addresses across zones (a gateway)
  * is placed by the address this path used; an asset the inventory does not list, by that address.
  */
-export function placeEndpoint(policy: Policy, placements: Map<string, Placement>, assetsById: Map<string, Asset>, assetId: string, ip: string): string {
+export function placeEndpoint(
+  policy: Policy,
+  placements: Map<string, Placement>,
+  assetsById: Map<string, Asset>,
+  assetId: string,
+  ip: string,
+): string {
   const placed = placements.get(assetId);
   if (placed && placed.matches.length <= 1) return placed.zone;
   const asset = assetsById.get(assetId);
   const byIp = placeAsset(policy, {
-    ...(asset ?? { id: assetId, macs: [], vlans: [], names: [], identity: {}, role: 'unknown', roleEvidence: [], purdueLevel: null, protocolsServer: [], protocolsClient: [], firstSeen: 0, lastSeen: 0 }),
+    ...(asset ?? {
+      id: assetId,
+      macs: [],
+      vlans: [],
+      names: [],
+      identity: {},
+      role: 'unknown',
+      roleEvidence: [],
+      purdueLevel: null,
+      protocolsServer: [],
+      protocolsClient: [],
+      firstSeen: 0,
+      lastSeen: 0,
+    }),
     ips: [ip],
   } as Asset);
   return byIp.zone !== UNZONED ? byIp.zone : (placed?.zone ?? UNZONED);

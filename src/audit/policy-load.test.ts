@@ -73,7 +73,10 @@ describe('policy loading: every error names its line', () => {
       [22, 'expected a list of exactly two ends, got a list of 1'],
       [23, "expected a date YYYY-MM-DD or a date-time YYYY-MM-DDTHH:MM[:SS]Z, got '30/06/2025'"],
       [26, 'expected a port 1-65535, got 70000'],
-      [28, "expected an operation: read, write, diagnostic, program, identify, control, session, call, browse, subscribe, discovery, restart, auth, other, got 'reboot'"],
+      [
+        28,
+        "expected an operation: read, write, diagnostic, program, identify, control, session, call, browse, subscribe, discovery, restart, auth, other, got 'reboot'",
+      ],
     ]);
     // Columns point at the value, not the start of the line.
     expect(e[0]).toMatchObject({ line: 6, col: 12, path: '/zones/0/level' });
@@ -87,7 +90,9 @@ describe('policy loading: every error names its line', () => {
     expect(e[0]!.message).toBe(
       "zones 'scada' (line 3) and 'control' (line 8) overlap: cidr 10.20.1.0/24 (line 6) and range 10.20.1.200-10.20.1.210 (line 12) share 10.20.1.200-10.20.1.210; a device belongs to exactly one zone (use exclude to carve out)",
     );
-    expect(e[1]!.message).toContain("zones 'control' (line 8) and 'bms' (line 13) overlap: cidr 10.30.0.0/16 (line 11) and cidr 10.30.5.0/24 (line 16)");
+    expect(e[1]!.message).toContain(
+      "zones 'control' (line 8) and 'bms' (line 13) overlap: cidr 10.30.0.0/16 (line 11) and cidr 10.30.5.0/24 (line 16)",
+    );
     expect(e[2]!.message).toContain("zones 'scada' (line 3) and 'bms' (line 13) overlap: vlan 20 (line 7) and vlan 20 (line 17)");
     // The lab/test-bench pair is carved out with exclude: no error names it.
     expect(e.some((x) => x.message.includes('test-bench'))).toBe(false);
@@ -109,8 +114,17 @@ describe('policy loading: every error names its line', () => {
   });
 
   it('hostile input gives errors, never a throw', () => {
-    const bomb = 'a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n';
-    for (const text of ['', '[1, 2', '- just\n- a list\n', 'version: 1\nzones: 5\n', bomb, '\u0000\u0001binary', readFileSync(fixture('rules-test.yaml'), 'utf8').slice(0, 700)]) {
+    const bomb =
+      'a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n';
+    for (const text of [
+      '',
+      '[1, 2',
+      '- just\n- a list\n',
+      'version: 1\nzones: 5\n',
+      bomb,
+      '\u0000\u0001binary',
+      readFileSync(fixture('rules-test.yaml'), 'utf8').slice(0, 700),
+    ]) {
       const r = loadPolicyText(text, 'x.yaml');
       expect(r.ok).toBe(false);
       if (!r.ok) for (const err of r.errors) expect(err.line).toBeGreaterThanOrEqual(1);

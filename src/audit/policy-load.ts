@@ -12,7 +12,13 @@ import { validateAgainstSchema } from './schema-validate.js';
 /** yaml's pretty messages carry a code excerpt after ' at line N, column M:'; we give the position apart. */
 export function yamlError(e: YAMLError, file: string): PolicyError {
   const pos = e.linePos?.[0];
-  return { file, line: pos?.line ?? 1, col: pos?.col ?? 1, path: '', message: `YAML: ${e.message.split(/ at line \d+, column \d+/)[0]!.trim()}` };
+  return {
+    file,
+    line: pos?.line ?? 1,
+    col: pos?.col ?? 1,
+    path: '',
+    message: `YAML: ${e.message.split(/ at line \d+, column \d+/)[0]!.trim()}`,
+  };
 }
 
 function load(text: string, file: string): LoadResult {
@@ -48,7 +54,10 @@ export async function loadPolicyFile(path: string): Promise<LoadResult> {
 }
 
 /** A reload: the new policy when it is valid, else the current one kept, with the reasons. */
-export function replacePolicy(current: Policy | undefined, result: LoadResult): { policy: Policy | undefined; errors: PolicyError[]; replaced: boolean } {
+export function replacePolicy(
+  current: Policy | undefined,
+  result: LoadResult,
+): { policy: Policy | undefined; errors: PolicyError[]; replaced: boolean } {
   return result.ok ? { policy: result.policy, errors: [], replaced: true } : { policy: current, errors: result.errors, replaced: false };
 }
 

@@ -7,24 +7,70 @@ import type { Document, LineCounter } from 'yaml';
 import type { Operation } from '../core/events.js';
 import { DAY_SECONDS, FRS, L2_PROTOCOLS, PROTOCOL_DEFAULTS, TRANSPORT_PROTOCOLS, type FR } from './constants.js';
 import { addressToInterval, cidrToInterval, intersection, intervalToText, rangeToInterval, subtract } from './ip-intervals.js';
-import type { Conduit, ConduitEnd, Flow, InitiatorSide, IpInterval, Member, MemberKind, Policy, PolicyError, SecurityLevels, SourcePos, Zone } from './policy-types.js';
+import type {
+  Conduit,
+  ConduitEnd,
+  Flow,
+  InitiatorSide,
+  IpInterval,
+  Member,
+  MemberKind,
+  Policy,
+  PolicyError,
+  SecurityLevels,
+  SourcePos,
+  Zone,
+} from './policy-types.js';
 import { pathToPointer, positionOf, type PathSegment } from './yaml-positions.js';
 
 /* The raw shapes after schema validation (the schema guarantees these types). */
 type RawSlt = number | Partial<Record<FR, number>>;
 type RawMember = Partial<Record<MemberKind, string | number>>;
-interface RawZone { id: string; name: string; description?: string; level?: number; sl_t?: RawSlt; members: RawMember[]; exclude?: RawMember[] }
-type RawEnd = string | { zone?: string; asset?: string; ip?: string; range?: string; cidr?: string };
-interface RawFlow { protocol: string; transport?: 'tcp' | 'udp'; ports?: number[]; initiator?: string; operations?: { allow?: Operation[]; deny?: Operation[] }; description?: string }
-interface RawConduit {
-  id: string; name?: string; description?: string; between: [RawEnd, RawEnd]; flows: RawFlow[]; sl_t?: RawSlt;
-  confidentiality?: boolean; enforcement?: string[]; notes?: string; owner?: string; expires?: string;
+interface RawZone {
+  id: string;
+  name: string;
+  description?: string;
+  level?: number;
+  sl_t?: RawSlt;
+  members: RawMember[];
+  exclude?: RawMember[];
 }
-export interface RawPolicy { version: number; name?: string; zones: RawZone[]; conduits?: RawConduit[] }
+type RawEnd = string | { zone?: string; asset?: string; ip?: string; range?: string; cidr?: string };
+interface RawFlow {
+  protocol: string;
+  transport?: 'tcp' | 'udp';
+  ports?: number[];
+  initiator?: string;
+  operations?: { allow?: Operation[]; deny?: Operation[] };
+  description?: string;
+}
+interface RawConduit {
+  id: string;
+  name?: string;
+  description?: string;
+  between: [RawEnd, RawEnd];
+  flows: RawFlow[];
+  sl_t?: RawSlt;
+  confidentiality?: boolean;
+  enforcement?: string[];
+  notes?: string;
+  owner?: string;
+  expires?: string;
+}
+export interface RawPolicy {
+  version: number;
+  name?: string;
+  zones: RawZone[];
+  conduits?: RawConduit[];
+}
 
 class Collector {
   readonly errors: PolicyError[] = [];
-  constructor(private doc: Document, private lc: LineCounter, readonly file: string) {}
+  constructor(
+    private doc: Document,
+    private lc: LineCounter,
+    readonly file: string,
+  ) {}
   pos(path: readonly PathSegment[], atKey = false): SourcePos {
     return positionOf(this.doc, this.lc, path, atKey);
   }
@@ -50,7 +96,13 @@ function parseMember(c: Collector, raw: RawMember, path: PathSegment[]): Member 
   const value = raw[kind]!;
   const pos = c.pos(path);
   const parsed =
-    kind === 'cidr' ? cidrToInterval(String(value)) : kind === 'range' ? rangeToInterval(String(value)) : kind === 'ip' ? addressToInterval(String(value)) : undefined;
+    kind === 'cidr'
+      ? cidrToInterval(String(value))
+      : kind === 'range'
+        ? rangeToInterval(String(value))
+        : kind === 'ip'
+          ? addressToInterval(String(value))
+          : undefined;
   if (parsed && !parsed.ok) {
     c.error([...path, kind], `${parsed.error}`);
     return undefined;
@@ -114,7 +166,16 @@ function buildZones(c: Collector, raw: RawZone[]): Zone[] {
     else firstLine.set(z.id, c.pos(path).line);
     const members = z.members.map((m, j) => parseMember(c, m, [...path, 'members', j])).filter((m): m is Member => !!m);
     const exclude = (z.exclude ?? []).map((m, j) => parseMember(c, m, [...path, 'exclude', j])).filter((m): m is Member => !!m);
-    zones.push({ id: z.id, name: z.name, description: z.description, level: z.level ?? null, ...normaliseSlt(z.sl_t), members, exclude, pos: c.pos(path) });
+    zones.push({
+      id: z.id,
+      name: z.name,
+      description: z.description,
+      level: z.level ?? null,
+      ...normaliseSlt(z.sl_t),
+      members,
+      exclude,
+      pos: c.pos(path),
+    });
   });
   return zones;
 }
@@ -125,7 +186,10 @@ function buildEnd(c: Collector, raw: RawEnd, path: PathSegment[], zoneIds: Set<s
   if (typeof raw === 'string' || raw.zone !== undefined) {
     const zone = typeof raw === 'string' ? raw : raw.zone!;
     if (!zoneIds.has(zone)) {
-      c.error(typeof raw === 'string' ? path : [...path, 'zone'], `conduit end refers to unknown zone '${zone}': expected one of ${known()}`);
+      c.error(
+        typeof raw === 'string' ? path : [...path, 'zone'],
+        `conduit end refers to unknown zone '${zone}': expected one of ${known()}`,
+      );
       return undefined;
     }
     return { kind: 'zone', zone, pos };
@@ -157,7 +221,13 @@ function resolveInitiator(raw: string | undefined, a: ConduitEnd | undefined, b:
   return undefined;
 }
 
-function buildFlow(c: Collector, raw: RawFlow, path: PathSegment[], a: ConduitEnd | undefined, b: ConduitEnd | undefined): Flow | undefined {
+function buildFlow(
+  c: Collector,
+  raw: RawFlow,
+  path: PathSegment[],
+  a: ConduitEnd | undefined,
+  b: ConduitEnd | undefined,
+): Flow | undefined {
   const protocol = raw.protocol.toLowerCase();
   const isTransport = (TRANSPORT_PROTOCOLS as readonly string[]).includes(protocol);
   const defaults = PROTOCOL_DEFAULTS[protocol];
@@ -177,7 +247,10 @@ function buildFlow(c: Collector, raw: RawFlow, path: PathSegment[], a: ConduitEn
   const initiator = resolveInitiator(raw.initiator, a, b);
   if (!initiator) {
     const names = [a, b].filter((e): e is ConduitEnd => !!e).map(endLabel);
-    c.error([...path, 'initiator'], `initiator '${raw.initiator}' is not an end of the conduit: expected ${[...names, 'a', 'b', 'either'].join(', ')}`);
+    c.error(
+      [...path, 'initiator'],
+      `initiator '${raw.initiator}' is not an end of the conduit: expected ${[...names, 'a', 'b', 'either'].join(', ')}`,
+    );
     ok = false;
   }
   if (!ok) return undefined;
@@ -258,4 +331,3 @@ export function buildPolicy(raw: RawPolicy, doc: Document, lc: LineCounter, file
   if (c.errors.length) return { errors: c.errors.sort((x, y) => x.line - y.line || x.col - y.col) };
   return { policy: { file, version: raw.version, name: raw.name, zones, conduits }, errors: [] };
 }
-

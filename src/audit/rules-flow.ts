@@ -58,7 +58,9 @@ function conduitKey(a: PathAssessment, which: 'uses' | 'allowing'): string {
 
 function notAllowed(assessed: readonly PathAssessment[]): Finding[] {
   const groups = groupBy(assessed, (a) =>
-    a.status === 'not_allowed' ? `${conduitKey(a, 'uses')} ${a.from.zone}>${a.to.zone} ${a.path.protocol}/${a.path.transport}/${a.path.responderPort}` : undefined,
+    a.status === 'not_allowed'
+      ? `${conduitKey(a, 'uses')} ${a.from.zone}>${a.to.zone} ${a.path.protocol}/${a.path.transport}/${a.path.responderPort}`
+      : undefined,
   );
   return [...groups].map(([key, list]) => {
     const a = list[0]!;
@@ -71,7 +73,11 @@ function notAllowed(assessed: readonly PathAssessment[]): Finding[] {
       remediation: `Block it at the enforcement point of conduit ${conduits}; if it is needed, add the flow to the conduit after review`,
       zones: [a.from.zone, a.to.zone],
       conduit: a.uses[0]?.conduit.id,
-      evidence: evidenceFor(list.map((x) => x.path), undefined, [...new Set(list.flatMap((x) => x.reasons))]),
+      evidence: evidenceFor(
+        list.map((x) => x.path),
+        undefined,
+        [...new Set(list.flatMap((x) => x.reasons))],
+      ),
     });
   });
 }
@@ -127,9 +133,14 @@ function purdueBypass(policy: Policy, assessed: readonly PathAssessment[]): Find
       severity: 'high',
       subject: { kind: 'path', key, label: `${a.path.initiatorIp} (L${li}) → ${a.path.responderIp} (L${lr})` },
       explanation: `${a.path.initiatorIp} at Purdue level ${li} talks ${protocols} directly with ${a.path.responderIp} at level ${lr}, bypassing the supervisory and operations levels`,
-      remediation: 'Route the exchange through a level 3/3.5 DMZ (historian replica, jump host) and block direct traffic between enterprise and control levels',
+      remediation:
+        'Route the exchange through a level 3/3.5 DMZ (historian replica, jump host) and block direct traffic between enterprise and control levels',
       zones: [...new Set([a.from.zone, a.to.zone])],
-      evidence: evidenceFor(list.map((x) => x.a.path), undefined, [`levels ${li} → ${lr}`]),
+      evidence: evidenceFor(
+        list.map((x) => x.a.path),
+        undefined,
+        [`levels ${li} → ${lr}`],
+      ),
     });
   });
 }
@@ -174,5 +185,12 @@ function conduitUnused(policy: Policy, assessed: readonly PathAssessment[]): Fin
 
 export function flowRules(policy: Policy, assessment: Assessment): Finding[] {
   const a = assessment.paths;
-  return [...noConduit(a), ...notAllowed(a), ...operationNotAllowed(a), ...purdueBypass(policy, a), ...expiredInUse(a), ...conduitUnused(policy, a)];
+  return [
+    ...noConduit(a),
+    ...notAllowed(a),
+    ...operationNotAllowed(a),
+    ...purdueBypass(policy, a),
+    ...expiredInUse(a),
+    ...conduitUnused(policy, a),
+  ];
 }

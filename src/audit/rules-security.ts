@@ -5,8 +5,17 @@
  */
 import type { PathAssessment, Assessment } from './assess.js';
 import {
-  AUTH_ANONYMOUS, AUTH_SECURE, CLEARTEXT_PROTOCOLS, CONTROL_OPERATIONS, DEPRECATED_OPCUA_POLICIES, FACT_AUTH, FACT_SECURITY_MODE, FACT_SECURITY_POLICY,
-  RULES, SECURE_TRANSPORT_MIN_SLT, type FR,
+  AUTH_ANONYMOUS,
+  AUTH_SECURE,
+  CLEARTEXT_PROTOCOLS,
+  CONTROL_OPERATIONS,
+  DEPRECATED_OPCUA_POLICIES,
+  FACT_AUTH,
+  FACT_SECURITY_MODE,
+  FACT_SECURITY_POLICY,
+  RULES,
+  SECURE_TRANSPORT_MIN_SLT,
+  type FR,
 } from './constants.js';
 import { evidenceFor, makeFinding, type Finding } from './finding.js';
 import type { Conduit, Policy, SecurityLevels } from './policy-types.js';
@@ -25,18 +34,25 @@ export function conduitLevel(policy: Policy, c: Conduit, zones: readonly string[
 
 function maxLevel(policy: Policy, a: PathAssessment, frs: readonly FR[]): number | null {
   const zones = [a.from.zone, a.to.zone];
-  const levels = a.allowing.flatMap((u) => frs.map((fr) => conduitLevel(policy, u.conduit, zones, fr))).filter((l): l is number => l !== null);
+  const levels = a.allowing
+    .flatMap((u) => frs.map((fr) => conduitLevel(policy, u.conduit, zones, fr)))
+    .filter((l): l is number => l !== null);
   return levels.length ? Math.max(...levels) : null;
 }
 
 function confidentialityRequired(policy: Policy, a: PathAssessment): boolean {
   const zones = [a.from.zone, a.to.zone];
-  return a.allowing.some((u) => u.conduit.confidentiality ?? (conduitLevel(policy, u.conduit, zones, 'FR4') ?? 0) >= SECURE_TRANSPORT_MIN_SLT);
+  return a.allowing.some(
+    (u) => u.conduit.confidentiality ?? (conduitLevel(policy, u.conduit, zones, 'FR4') ?? 0) >= SECURE_TRANSPORT_MIN_SLT,
+  );
 }
 
 /** OPC UA MessageSecurityMode as name: decoders may report the enum number or its name. */
 export function securityModeName(v: string): string {
-  const s = v.trim().toLowerCase().replace(/^messagesecuritymode\./, '');
+  const s = v
+    .trim()
+    .toLowerCase()
+    .replace(/^messagesecuritymode\./, '');
   if (s === '1' || s === 'none') return 'None';
   if (s === '2' || s === 'sign') return 'Sign';
   if (s === '3' || s === 'signandencrypt') return 'SignAndEncrypt';
@@ -61,21 +77,30 @@ export function cleartextReasons(policy: Policy, a: PathAssessment): string[] {
     const auth = (p.facts[FACT_AUTH] ?? []).map((v) => v.toLowerCase());
     const authenticated = auth.length > 0 && auth.every((v) => v === AUTH_SECURE);
     if (!authenticated) reasons.push(`${proto} carries no authentication and no integrity protection (conduit SL-T ${level})`);
-    else if (confidentialityRequired(policy, a)) reasons.push(`${proto} with secure authentication is authenticated but not encrypted, on a conduit that requires confidentiality`);
+    else if (confidentialityRequired(policy, a))
+      reasons.push(`${proto} with secure authentication is authenticated but not encrypted, on a conduit that requires confidentiality`);
   }
   if (proto === 'opcua') {
     const modes = (p.facts[FACT_SECURITY_MODE] ?? []).map(securityModeName);
     const policies = (p.facts[FACT_SECURITY_POLICY] ?? []).map(securityPolicyName);
-    if (modes.includes('None') || policies.includes('None')) reasons.push(`OPC UA secure channel with security mode None (conduit SL-T ${level})`);
-    if (modes.includes('Sign') && confidentialityRequired(policy, a)) reasons.push('OPC UA security mode Sign only: no encryption on a conduit that requires confidentiality');
+    if (modes.includes('None') || policies.includes('None'))
+      reasons.push(`OPC UA secure channel with security mode None (conduit SL-T ${level})`);
+    if (modes.includes('Sign') && confidentialityRequired(policy, a))
+      reasons.push('OPC UA security mode Sign only: no encryption on a conduit that requires confidentiality');
     for (const d of DEPRECATED_OPCUA_POLICIES) if (policies.includes(d)) reasons.push(`OPC UA deprecated security policy ${d}`);
   }
   return reasons;
 }
 
 function cleartext(policy: Policy, assessed: readonly PathAssessment[]): Finding[] {
-  const rows = assessed.filter((a) => a.status === 'allowed').map((a) => ({ a, reasons: cleartextReasons(policy, a) })).filter((r) => r.reasons.length);
-  const groups = groupBy(rows, ({ a }) => `${[...new Set(a.allowing.map((u) => u.conduit.id))].sort().join('+')} ${a.path.protocol.toLowerCase()}`);
+  const rows = assessed
+    .filter((a) => a.status === 'allowed')
+    .map((a) => ({ a, reasons: cleartextReasons(policy, a) }))
+    .filter((r) => r.reasons.length);
+  const groups = groupBy(
+    rows,
+    ({ a }) => `${[...new Set(a.allowing.map((u) => u.conduit.id))].sort().join('+')} ${a.path.protocol.toLowerCase()}`,
+  );
   return [...groups].map(([key, list]) => {
     const { a } = list[0]!;
     const conduit = a.allowing[0]!.conduit.id;
@@ -99,7 +124,11 @@ function cleartext(policy: Policy, assessed: readonly PathAssessment[]): Finding
 }
 
 function anonymous(policy: Policy, assessed: readonly PathAssessment[]): Finding[] {
-  const rows = assessed.filter((a) => (a.path.facts[FACT_AUTH] ?? []).some((v) => v.toLowerCase() === AUTH_ANONYMOUS) && (zoneSlt(policy, a.to.zone)?.FR1 ?? 0) >= SECURE_TRANSPORT_MIN_SLT);
+  const rows = assessed.filter(
+    (a) =>
+      (a.path.facts[FACT_AUTH] ?? []).some((v) => v.toLowerCase() === AUTH_ANONYMOUS) &&
+      (zoneSlt(policy, a.to.zone)?.FR1 ?? 0) >= SECURE_TRANSPORT_MIN_SLT,
+  );
   const groups = groupBy(rows, (a) => a.path.responder);
   return [...groups].map(([key, list]) => {
     const a = list[0]!;
@@ -111,7 +140,8 @@ function anonymous(policy: Policy, assessed: readonly PathAssessment[]): Finding
       severity: writes ? 'high' : 'medium',
       subject: { kind: 'asset', key, label: `${a.path.responderIp} (${a.path.protocol} server)` },
       explanation: `${a.path.protocol} server ${a.path.responderIp} in zone '${a.to.zone}' (FR1 SL-T ${zoneSlt(policy, a.to.zone)?.FR1}) accepts anonymous sessions from ${clients.length} client(s)${writes ? ', including writes or method calls' : ''}`,
-      remediation: 'Disable the anonymous user token on the server and require user name/password or X.509 user certificates, with roles for write access',
+      remediation:
+        'Disable the anonymous user token on the server and require user name/password or X.509 user certificates, with roles for write access',
       zones: [a.to.zone],
       evidence: evidenceFor(paths, undefined, [`clients: ${clients.slice(0, 5).join(', ')}`]),
     });

@@ -8,9 +8,7 @@ import type { Document, LineCounter } from 'yaml';
 import type { PolicyError } from './policy-types.js';
 import { pathToPointer, pointerToPath, positionOf } from './yaml-positions.js';
 
-export const POLICY_SCHEMA: Record<string, unknown> = JSON.parse(
-  readFileSync(new URL('./policy.schema.json', import.meta.url), 'utf8'),
-);
+export const POLICY_SCHEMA: Record<string, unknown> = JSON.parse(readFileSync(new URL('./policy.schema.json', import.meta.url), 'utf8'));
 
 let compiled: ValidateFunction | undefined;
 
@@ -30,7 +28,12 @@ function validator(): ValidateFunction {
 function describe(value: unknown): string {
   if (value === null || value === undefined) return 'nothing';
   if (Array.isArray(value)) return `a list of ${value.length}`;
-  if (typeof value === 'object') return `a mapping with ${Object.keys(value).map((k) => `'${k}'`).join(', ') || 'no keys'}`;
+  if (typeof value === 'object')
+    return `a mapping with ${
+      Object.keys(value)
+        .map((k) => `'${k}'`)
+        .join(', ') || 'no keys'
+    }`;
   if (typeof value === 'string') return `'${value.length > 40 ? value.slice(0, 40) + '…' : value}'`;
   return String(value);
 }
@@ -71,7 +74,13 @@ function collapseAnyOf(errors: ErrorObject[]): ErrorObject[] {
   return errors.filter((e) => e.keyword === 'anyOf' || !places.some((p) => e.instancePath === p || e.instancePath.startsWith(p + '/')));
 }
 
-export function validateAgainstSchema(data: unknown, doc: Document, lc: LineCounter, file: string, validate: ValidateFunction = validator()): PolicyError[] {
+export function validateAgainstSchema(
+  data: unknown,
+  doc: Document,
+  lc: LineCounter,
+  file: string,
+  validate: ValidateFunction = validator(),
+): PolicyError[] {
   if (validate(data)) return [];
   const seen = new Set<string>();
   const out: PolicyError[] = [];

@@ -53,7 +53,9 @@ describe('zones suggest', () => {
     expect(yaml).toContain('# 10.20.1.99 (unknown, level unknown) placed here: most of its traffic is with supervisory assets');
     expect(yaml).toContain('(the subnet mixes levels, so members are listed one by one)');
     expect(yaml).toContain('# WARNING: enterprise to control directly (Purdue bypass)');
-    expect(yaml).toMatch(/# seen: 1 path\(s\), 20 packets, e\.g\. 10\.20\.1\.10 -> 10\.30\.1\.5\n\s+- protocol: modbus\n\s+transport: tcp\n\s+ports: \[502\]\n\s+initiator: supervisory-10-20-1-0\n\s+operations:\n\s+allow: \[read, write\]/);
+    expect(yaml).toMatch(
+      /# seen: 1 path\(s\), 20 packets, e\.g\. 10\.20\.1\.10 -> 10\.30\.1\.5\n\s+- protocol: modbus\n\s+transport: tcp\n\s+ports: \[502\]\n\s+initiator: supervisory-10-20-1-0\n\s+operations:\n\s+allow: \[read, write\]/,
+    );
   });
 
   it('subnets of v4 and v6 addresses', () => {

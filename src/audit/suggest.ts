@@ -14,7 +14,12 @@ import { cidrToInterval, intervalToCidrs } from './ip-intervals.js';
 type Band = 'enterprise' | 'operations' | 'supervisory' | 'control' | 'unknown';
 
 const BAND_LEVEL: Record<Exclude<Band, 'unknown'>, number> = { enterprise: 4, operations: 3, supervisory: 2, control: 1 };
-const BAND_NAME: Record<Exclude<Band, 'unknown'>, string> = { enterprise: 'Enterprise', operations: 'Operations', supervisory: 'Supervisory', control: 'Control' };
+const BAND_NAME: Record<Exclude<Band, 'unknown'>, string> = {
+  enterprise: 'Enterprise',
+  operations: 'Operations',
+  supervisory: 'Supervisory',
+  control: 'Control',
+};
 
 function band(level: number | null): Band {
   if (level === null) return 'unknown';
@@ -52,7 +57,10 @@ function countBy<T>(items: readonly T[], key: (t: T) => string): [string, number
 }
 
 function slug(s: string): string {
-  return s.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 64); // the schema's id length
+  return s
+    .replace(/[^A-Za-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '')
+    .slice(0, 64); // the schema's id length
 }
 
 function proposeZones(assets: readonly Asset[], paths: readonly Path[]): Proposed[] {
@@ -68,7 +76,14 @@ function proposeZones(assets: readonly Asset[], paths: readonly Path[]): Propose
     const byBand = new Map<string, Proposed>();
     for (const [b] of bands) {
       const bb = b as Exclude<Band, 'unknown'>;
-      const p: Proposed = { id: slug(`${bb}-${subnet.split('/')[0]}`), band: bb, subnet, assets: [], reasons: [], wholeSubnet: bands.length === 1 };
+      const p: Proposed = {
+        id: slug(`${bb}-${subnet.split('/')[0]}`),
+        band: bb,
+        subnet,
+        assets: [],
+        reasons: [],
+        wholeSubnet: bands.length === 1,
+      };
       byBand.set(b, p);
       zones.push(p);
     }
@@ -89,11 +104,15 @@ function proposeZones(assets: readonly Asset[], paths: readonly Path[]): Propose
       const best = [...peers].sort((x, y) => y[1] - x[1])[0];
       const target = byBand.get(best?.[0] ?? bands[0]![0])!;
       target.assets.push(a);
-      target.reasons.push(`${a.ips[0]} (${a.role}, level unknown) placed here: ${best ? `most of its traffic is with ${best[0]} assets` : 'the main band of its subnet'}`);
+      target.reasons.push(
+        `${a.ips[0]} (${a.role}, level unknown) placed here: ${best ? `most of its traffic is with ${best[0]} assets` : 'the main band of its subnet'}`,
+      );
     }
   }
   for (const z of zones) {
-    const roles = countBy(z.assets, (a) => a.role).map(([r, n]) => `${r} x${n}`).join(', ');
+    const roles = countBy(z.assets, (a) => a.role)
+      .map(([r, n]) => `${r} x${n}`)
+      .join(', ');
     z.reasons.unshift(
       `${z.assets.length} asset(s) in ${z.subnet}: ${roles}; Purdue level ${BAND_LEVEL[z.band]} from their roles${z.wholeSubnet ? '' : ' (the subnet mixes levels, so members are listed one by one)'}`,
     );
@@ -127,9 +146,17 @@ export function suggestPolicy(assets: readonly Asset[], paths: readonly Path[], 
   ];
   for (const z of zones) {
     out.push(...z.reasons.map((r) => `  # ${r}`));
-    out.push(`  - id: ${z.id}`, `    name: ${q(`${BAND_NAME[z.band]} ${z.subnet}`)}`, `    level: ${BAND_LEVEL[z.band]}`, '    # sl_t: 2   # decide from the risk assessment', '    members:');
+    out.push(
+      `  - id: ${z.id}`,
+      `    name: ${q(`${BAND_NAME[z.band]} ${z.subnet}`)}`,
+      `    level: ${BAND_LEVEL[z.band]}`,
+      '    # sl_t: 2   # decide from the risk assessment',
+      '    members:',
+    );
     if (z.wholeSubnet) out.push(`      - cidr: ${z.subnet}`);
-    else for (const a of [...z.assets].sort((x, y) => x.id.localeCompare(y.id))) for (const ip of a.ips.filter((i) => subnetOf(i) === z.subnet)) out.push(`      - ip: ${ip}   # ${a.role}`);
+    else
+      for (const a of [...z.assets].sort((x, y) => x.id.localeCompare(y.id)))
+        for (const ip of a.ips.filter((i) => subnetOf(i) === z.subnet)) out.push(`      - ip: ${ip}   # ${a.role}`);
   }
   const crossing = paths.filter((p) => {
     const a = zoneOf.get(p.initiator);
@@ -142,17 +169,37 @@ export function suggestPolicy(assets: readonly Asset[], paths: readonly Path[], 
     const [za, zb] = pair.split(' ') as [string, string];
     const levels = [za, zb].map((id) => BAND_LEVEL[zones.find((z) => z.id === id)!.band]);
     out.push(`  # ${list.length} path(s) observed between ${za} and ${zb}`);
-    if (Math.max(...levels) >= 4 && Math.min(...levels) <= 1) out.push('  # WARNING: enterprise to control directly (Purdue bypass): route through a DMZ rather than keeping this conduit');
-    out.push(`  - id: ${slug(`${za}-to-${zb}`)}`, `    between: [${za}, ${zb}]`, '    # sl_t: 2   # decide from the risk assessment', '    flows:');
-    const flows = groupBy(list, (p) => JSON.stringify({ protocol: p.protocol, transport: p.transport, port: p.responderPort, initiatorZone: zoneOf.get(p.initiator)!.id } satisfies FlowKey));
+    if (Math.max(...levels) >= 4 && Math.min(...levels) <= 1)
+      out.push('  # WARNING: enterprise to control directly (Purdue bypass): route through a DMZ rather than keeping this conduit');
+    out.push(
+      `  - id: ${slug(`${za}-to-${zb}`)}`,
+      `    between: [${za}, ${zb}]`,
+      '    # sl_t: 2   # decide from the risk assessment',
+      '    flows:',
+    );
+    const flows = groupBy(list, (p) =>
+      JSON.stringify({
+        protocol: p.protocol,
+        transport: p.transport,
+        port: p.responderPort,
+        initiatorZone: zoneOf.get(p.initiator)!.id,
+      } satisfies FlowKey),
+    );
     for (const [key, fl] of flows) {
       const k = JSON.parse(key) as FlowKey;
-      const ops = [...new Set(fl.flatMap((p) => (Object.keys(p.operations) as Operation[]).filter((o) => (p.operations[o]?.count ?? 0) > 0)))].sort();
+      const ops = [
+        ...new Set(fl.flatMap((p) => (Object.keys(p.operations) as Operation[]).filter((o) => (p.operations[o]?.count ?? 0) > 0))),
+      ].sort();
       const busiest = [...fl].sort((x, y) => pathPackets(y) - pathPackets(x))[0]!;
       const packets = fl.reduce((n, p) => n + pathPackets(p), 0);
       out.push(`      # seen: ${fl.length} path(s), ${packets} packets, e.g. ${busiest.initiatorIp} -> ${busiest.responderIp}`);
       const named = /^[a-z][a-z0-9]*$/.test(k.protocol) && !['tcp', 'udp'].includes(k.protocol);
-      out.push(`      - protocol: ${named ? k.protocol : k.transport}`, `        transport: ${k.transport}`, `        ports: [${k.port}]`, `        initiator: ${k.initiatorZone}`);
+      out.push(
+        `      - protocol: ${named ? k.protocol : k.transport}`,
+        `        transport: ${k.transport}`,
+        `        ports: [${k.port}]`,
+        `        initiator: ${k.initiatorZone}`,
+      );
       if (ops.length) out.push(`        operations:`, `          allow: [${ops.join(', ')}]`);
     }
   }

@@ -18,7 +18,11 @@ function flowText(f: Flow, c: Conduit): string {
 }
 
 export function formatPolicySummary(p: Policy, now: number): string {
-  const out: string[] = [`${p.file}: valid policy${p.name ? ` '${p.name}'` : ''}: ${p.zones.length} zone(s), ${p.conduits.length} conduit(s)`, '', 'zones:'];
+  const out: string[] = [
+    `${p.file}: valid policy${p.name ? ` '${p.name}'` : ''}: ${p.zones.length} zone(s), ${p.conduits.length} conduit(s)`,
+    '',
+    'zones:',
+  ];
   for (const z of p.zones) {
     const members = z.members.map((m) => `${m.kind} ${m.value}`).join(', ');
     const excl = z.exclude.length ? `; excluding ${z.exclude.map((m) => `${m.kind} ${m.value}`).join(', ')}` : '';
@@ -27,7 +31,9 @@ export function formatPolicySummary(p: Policy, now: number): string {
   if (p.conduits.length) out.push('', 'conduits:');
   for (const c of p.conduits) {
     const expiry = c.expires === null ? '' : c.expires < now ? `  EXPIRED ${c.expiresText}` : `  expires ${c.expiresText}`;
-    out.push(`  ${c.id}: ${endLabel(c.a)} <-> ${endLabel(c.b)}  SL-T ${c.hasSlt ? sltText(true, c.slt) : 'from zones'}${c.enforcement.length ? `  [${c.enforcement.join(', ')}]` : ''}${c.owner ? `  owner: ${c.owner}` : ''}${expiry}`);
+    out.push(
+      `  ${c.id}: ${endLabel(c.a)} <-> ${endLabel(c.b)}  SL-T ${c.hasSlt ? sltText(true, c.slt) : 'from zones'}${c.enforcement.length ? `  [${c.enforcement.join(', ')}]` : ''}${c.owner ? `  owner: ${c.owner}` : ''}${expiry}`,
+    );
     for (const f of c.flows) out.push(`    - ${flowText(f, c)}`);
   }
   const noSlt = p.zones.filter((z) => !z.hasSlt).map((z) => z.id);

@@ -8,16 +8,29 @@
  */
 import { createRequire } from 'node:module';
 
-interface Options { iface: string; filter: string; snaplen: number; bufferSize: number; promisc: boolean; statsEveryMs: number; maxQueueBytes: number }
+interface Options {
+  iface: string;
+  filter: string;
+  snaplen: number;
+  bufferSize: number;
+  promisc: boolean;
+  statsEveryMs: number;
+  maxQueueBytes: number;
+}
 
 const LINKTYPES: Record<string, number> = {
-  LINKTYPE_NULL: 0, LINKTYPE_ETHERNET: 1, LINKTYPE_RAW: 101, LINKTYPE_LINUX_SLL: 113, LINKTYPE_IEEE802_11_RADIO: 127,
+  LINKTYPE_NULL: 0,
+  LINKTYPE_ETHERNET: 1,
+  LINKTYPE_RAW: 101,
+  LINKTYPE_LINUX_SLL: 113,
+  LINKTYPE_IEEE802_11_RADIO: 127,
 };
 
 const opts: Options = JSON.parse(process.argv[2] ?? '{}');
 const send = (m: object) => process.send?.(m);
 const require = createRequire(import.meta.url);
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the pcap addon has no types
 let session: any;
 try {
   const pcap = require('pcap');
@@ -77,7 +90,9 @@ const stats = setInterval(() => {
   try {
     const s = session.stats();
     send({ type: 'stats', recv: s.ps_recv, drop: s.ps_drop, ifdrop: s.ps_ifdrop, queueDrops, captured });
-  } catch { /* session closing */ }
+  } catch {
+    /* session closing */
+  }
 }, opts.statsEveryMs);
 
 send({ type: 'ready', linkType });
@@ -88,14 +103,24 @@ function stop(): void {
   try {
     const s = session.stats();
     send({ type: 'stats', recv: s.ps_recv, drop: s.ps_drop, ifdrop: s.ps_ifdrop, queueDrops, captured, final: true });
-  } catch { /* ignore */ }
+  } catch {
+    /* ignore */
+  }
   flush();
-  try { session.close(); } catch { /* ignore */ }
+  try {
+    session.close();
+  } catch {
+    /* ignore */
+  }
   // a closed pcap session keeps the event loop alive: end explicitly once stdout has drained
   process.stdout.end(() => process.exit(0));
 }
 
-process.on('message', (m: { type?: string }) => { if (m?.type === 'stop') stop(); });
+process.on('message', (m: { type?: string }) => {
+  if (m?.type === 'stop') stop();
+});
 process.on('disconnect', stop);
 process.on('SIGTERM', stop);
-process.on('SIGINT', () => { /* the parent handles Ctrl-C and tells us to stop */ });
+process.on('SIGINT', () => {
+  /* the parent handles Ctrl-C and tells us to stop */
+});

@@ -63,7 +63,9 @@ export class EvidenceRing {
 
   /** Files of the ring, oldest first (names sort by start time). */
   list(): string[] {
-    return readdirSync(this.o.dir).filter((f) => f.startsWith(PREFIX) && f.endsWith('.pcap')).sort();
+    return readdirSync(this.o.dir)
+      .filter((f) => f.startsWith(PREFIX) && f.endsWith('.pcap'))
+      .sort();
   }
 
   private rotate(ts: number, linkType: number): void {

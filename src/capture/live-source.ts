@@ -6,6 +6,17 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { readCaptureStream, type CaptureResult, type PacketHandler } from './index.js';
 
+/** What capture-child.ts sends over IPC. */
+interface ChildMessage {
+  type?: string;
+  message?: string;
+  recv?: number;
+  drop?: number;
+  ifdrop?: number;
+  queueDrops?: number;
+  captured?: number;
+}
+
 export interface LiveOptions {
   iface: string;
   filter?: string;
@@ -61,7 +72,8 @@ export class LiveSource {
     this.exited = new Promise((r) => child.once('exit', (code) => r(code)));
     return new Promise((resolve, reject) => {
       let started = false;
-      child.on('message', (m: any) => {
+      child.on('message', (raw: unknown) => {
+        const m = raw as ChildMessage | undefined;
         if (m?.type === 'ready') {
           started = true;
           this.done = readCaptureStream(child.stdout!, (buf, start, end, ts, lt, len) => {
@@ -74,7 +86,7 @@ export class LiveSource {
         } else if (m?.type === 'error') {
           reject(new Error(`cannot capture on '${o.iface}': ${m.message}`));
         } else if (m?.type === 'warning') {
-          this.warnings.push(m.message);
+          this.warnings.push(m.message ?? 'warning');
         }
       });
       child.once('exit', (code) => {
@@ -93,7 +105,9 @@ export class LiveSource {
     if (!child) return undefined;
     if (child.connected) child.send({ type: 'stop' });
     let exited = false;
-    void this.exited!.then(() => { exited = true; });
+    void this.exited!.then(() => {
+      exited = true;
+    });
     let last = -1;
     while (!exited) {
       if (this.delivered === last) {

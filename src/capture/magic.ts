@@ -1,9 +1,18 @@
 /** Capture format recognition by magic bytes (never by file name: extensions lie). */
 import { gunzipSync, constants as zc } from 'node:zlib';
 import {
-  BLOCK_SHB, BYTE_ORDER_MAGIC, BYTE_ORDER_MAGIC_SWAPPED, GZIP_ID1, GZIP_ID2, GZIP_SNIFF_INPUT,
-  PCAP_MAGIC_MODIFIED, PCAP_MAGIC_MODIFIED_SWAPPED, PCAP_MAGIC_NSEC, PCAP_MAGIC_NSEC_SWAPPED,
-  PCAP_MAGIC_USEC, PCAP_MAGIC_USEC_SWAPPED,
+  BLOCK_SHB,
+  BYTE_ORDER_MAGIC,
+  BYTE_ORDER_MAGIC_SWAPPED,
+  GZIP_ID1,
+  GZIP_ID2,
+  GZIP_SNIFF_INPUT,
+  PCAP_MAGIC_MODIFIED,
+  PCAP_MAGIC_MODIFIED_SWAPPED,
+  PCAP_MAGIC_NSEC,
+  PCAP_MAGIC_NSEC_SWAPPED,
+  PCAP_MAGIC_USEC,
+  PCAP_MAGIC_USEC_SWAPPED,
 } from './constants.js';
 
 export interface PcapVariant {
@@ -22,14 +31,22 @@ export function detectFormat(buf: Buffer): Detected {
   if (buf[0] === GZIP_ID1 && buf[1] === GZIP_ID2) return { format: 'gzip' };
   const m = buf.readUInt32BE(0);
   switch (m) {
-    case PCAP_MAGIC_USEC: return { format: 'pcap', littleEndian: false, fracDivisor: 1e6, modified: false };
-    case PCAP_MAGIC_USEC_SWAPPED: return { format: 'pcap', littleEndian: true, fracDivisor: 1e6, modified: false };
-    case PCAP_MAGIC_NSEC: return { format: 'pcap', littleEndian: false, fracDivisor: 1e9, modified: false };
-    case PCAP_MAGIC_NSEC_SWAPPED: return { format: 'pcap', littleEndian: true, fracDivisor: 1e9, modified: false };
-    case PCAP_MAGIC_MODIFIED: return { format: 'pcap', littleEndian: false, fracDivisor: 1e6, modified: true };
-    case PCAP_MAGIC_MODIFIED_SWAPPED: return { format: 'pcap', littleEndian: true, fracDivisor: 1e6, modified: true };
-    case BLOCK_SHB: return { format: 'pcapng' };
-    default: return undefined;
+    case PCAP_MAGIC_USEC:
+      return { format: 'pcap', littleEndian: false, fracDivisor: 1e6, modified: false };
+    case PCAP_MAGIC_USEC_SWAPPED:
+      return { format: 'pcap', littleEndian: true, fracDivisor: 1e6, modified: false };
+    case PCAP_MAGIC_NSEC:
+      return { format: 'pcap', littleEndian: false, fracDivisor: 1e9, modified: false };
+    case PCAP_MAGIC_NSEC_SWAPPED:
+      return { format: 'pcap', littleEndian: true, fracDivisor: 1e9, modified: false };
+    case PCAP_MAGIC_MODIFIED:
+      return { format: 'pcap', littleEndian: false, fracDivisor: 1e6, modified: true };
+    case PCAP_MAGIC_MODIFIED_SWAPPED:
+      return { format: 'pcap', littleEndian: true, fracDivisor: 1e6, modified: true };
+    case BLOCK_SHB:
+      return { format: 'pcapng' };
+    default:
+      return undefined;
   }
 }
 

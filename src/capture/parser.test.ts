@@ -9,14 +9,23 @@ const pcap = pcapFile(
   { littleEndian: false },
 );
 const pcapng = Buffer.concat([
-  shb(), idb(1, { tsresol: 9 }), idb(113), isb(0),
+  shb(),
+  idb(1, { tsresol: 9 }),
+  idb(113),
+  isb(0),
   ...Array.from({ length: 20 }, (_, i) => epb(i % 2, BigInt(i) * 1_000_000_000n + 7n, Buffer.alloc(30 + i * 5, i))),
-  block(0xbad, Buffer.alloc(100)), spb(Buffer.alloc(50, 0xee)),
-  shb(false), idb(0, {}, false), epb(0, 5n, Buffer.alloc(9, 1), 9, false),
+  block(0xbad, Buffer.alloc(100)),
+  spb(Buffer.alloc(50, 0xee)),
+  shb(false),
+  idb(0, {}, false),
+  epb(0, 5n, Buffer.alloc(9, 1), 9, false),
 ]);
 
 describe('CaptureParser chunking', () => {
-  for (const [name, bytes] of [['pcap', pcap], ['pcapng', pcapng]] as const) {
+  for (const [name, bytes] of [
+    ['pcap', pcap],
+    ['pcapng', pcapng],
+  ] as const) {
     it(`${name}: 1-byte chunks and random splits give the same packets and result as one chunk`, () => {
       const whole = parseInChunks(bytes);
       expect(whole.result.error).toBeUndefined();
@@ -71,13 +80,21 @@ describe('CaptureParser chunking', () => {
 describe('not a capture', () => {
   it('an empty input', () => {
     expect(parseInChunks(Buffer.alloc(0)).result).toEqual({
-      format: 'unknown', compressed: false, packets: 0, bytesRead: 0, linkTypes: [], interfaces: 0, skippedBlocks: 0,
+      format: 'unknown',
+      compressed: false,
+      packets: 0,
+      bytesRead: 0,
+      linkTypes: [],
+      interfaces: 0,
+      skippedBlocks: 0,
       error: { message: 'empty file: no capture header', offset: 0, record: 0 },
     });
   });
 
   it('fewer bytes than a magic number', () => {
-    expect(parseInChunks(Buffer.from([0xd4, 0xc3]), [1]).result.error!.message).toBe('too short for a capture: 2 bytes, a magic number needs 4');
+    expect(parseInChunks(Buffer.from([0xd4, 0xc3]), [1]).result.error!.message).toBe(
+      'too short for a capture: 2 bytes, a magic number needs 4',
+    );
   });
 
   it('an HTML page, whatever its name', () => {
@@ -85,8 +102,10 @@ describe('not a capture', () => {
     expect(result.format).toBe('unknown');
     expect(result.packets).toBe(0);
     expect(result.error).toEqual({
-      message: 'not a capture file: starts with 0x3c68746d, expected a pcap magic (a1b2c3d4, a1b23c4d, a1b2cd34 in either byte order) or a pcapng section header (0a0d0d0a)',
-      offset: 0, record: 0,
+      message:
+        'not a capture file: starts with 0x3c68746d, expected a pcap magic (a1b2c3d4, a1b23c4d, a1b2cd34 in either byte order) or a pcapng section header (0a0d0d0a)',
+      offset: 0,
+      record: 0,
     });
   });
 

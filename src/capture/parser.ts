@@ -89,9 +89,10 @@ export class CaptureParser {
     if (this.error === undefined) {
       if (this.reader === undefined) {
         this.error = {
-          message: this.bytes === 0
-            ? 'empty file: no capture header'
-            : `too short for a capture: ${this.bytes} bytes, a magic number needs ${MAGIC_LEN}`,
+          message:
+            this.bytes === 0
+              ? 'empty file: no capture header'
+              : `too short for a capture: ${this.bytes} bytes, a magic number needs ${MAGIC_LEN}`,
           offset: 0,
           record: 0,
         };
@@ -124,13 +125,12 @@ export class CaptureParser {
       this.pendingLen = have;
       return false;
     }
-    const head = this.pendingLen === 0
-      ? chunk
-      : Buffer.concat([this.pending.subarray(0, this.pendingLen), chunk.subarray(0, MAGIC_LEN)]);
+    const head = this.pendingLen === 0 ? chunk : Buffer.concat([this.pending.subarray(0, this.pendingLen), chunk.subarray(0, MAGIC_LEN)]);
     const d = detectFormat(head);
     if (d === undefined) {
       this.stop({
-        message: `not a capture file: starts with 0x${hexHead(head, MAGIC_LEN)}, expected a pcap magic ` +
+        message:
+          `not a capture file: starts with 0x${hexHead(head, MAGIC_LEN)}, expected a pcap magic ` +
           '(a1b2c3d4, a1b23c4d, a1b2cd34 in either byte order) or a pcapng section header (0a0d0d0a)',
         offset: 0,
         record: 0,

@@ -31,8 +31,13 @@ describe('classic pcap', () => {
       expect(bytes.readUInt32BE(0)).toBe(littleEndian ? 0xd4c3b2a1 : 0xa1b2c3d4);
       const { result, seen } = parseInChunks(bytes);
       expect(result).toEqual({
-        format: 'pcap', compressed: false, packets: 3, bytesRead: bytes.length,
-        linkTypes: [113], interfaces: 1, skippedBlocks: 0,
+        format: 'pcap',
+        compressed: false,
+        packets: 3,
+        bytesRead: bytes.length,
+        linkTypes: [113],
+        interfaces: 1,
+        skippedBlocks: 0,
       });
       expect(seen.map((s) => s.data)).toEqual(recs.map((r) => r.data));
       expect(seen.map((s) => s.linkType)).toEqual([113, 113, 113]);
@@ -45,11 +50,14 @@ describe('classic pcap', () => {
 
   for (const littleEndian of [true, false]) {
     it(`reads nanosecond time stamps (${littleEndian ? 'LE' : 'BE'}) as fractions of a second, not µs`, () => {
-      const bytes = pcapFile([
-        { data: Buffer.alloc(20, 1), sec: 1_700_000_000, frac: 123_456_789 },
-        { data: Buffer.alloc(20, 2), sec: 1_700_000_000, frac: 999_999_000 },
-        { data: Buffer.alloc(20, 3), sec: 1_700_000_000, frac: 1_500 },
-      ], { littleEndian, nano: true });
+      const bytes = pcapFile(
+        [
+          { data: Buffer.alloc(20, 1), sec: 1_700_000_000, frac: 123_456_789 },
+          { data: Buffer.alloc(20, 2), sec: 1_700_000_000, frac: 999_999_000 },
+          { data: Buffer.alloc(20, 3), sec: 1_700_000_000, frac: 1_500 },
+        ],
+        { littleEndian, nano: true },
+      );
       const { result, seen } = parseInChunks(bytes);
       expect(result.error).toBeUndefined();
       expect(result.packets).toBe(3);
@@ -102,7 +110,9 @@ describe('classic pcap', () => {
       const { result, seen } = parseInChunks(bytes.subarray(0, third! + 16 + 5));
       expect(seen).toHaveLength(2);
       expect(result.error).toMatchObject({ offset: third, record: 3 });
-      expect(result.error!.message).toMatch(/^truncated record body: record 3 at offset \d+ needs 96 bytes \(16-byte header \+ 80 captured\), the file ends after 21$/);
+      expect(result.error!.message).toMatch(
+        /^truncated record body: record 3 at offset \d+ needs 96 bytes \(16-byte header \+ 80 captured\), the file ends after 21$/,
+      );
     });
 
     it('cut one byte before the end', () => {
@@ -127,7 +137,9 @@ describe('classic pcap', () => {
     expect(seen).toHaveLength(1);
     expect(result.packets).toBe(1);
     expect(result.error).toMatchObject({ offset: second, record: 2 });
-    expect(result.error!.message).toMatch(/corrupt record header: record 2 .* claims 2147483647 captured bytes, more than the limit 131070/);
+    expect(result.error!.message).toMatch(
+      /corrupt record header: record 2 .* claims 2147483647 captured bytes, more than the limit 131070/,
+    );
   });
 
   it('bounds the captured length by a small snaplen too', () => {

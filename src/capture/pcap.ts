@@ -1,7 +1,10 @@
 /** Classic pcap (libpcap) records: both byte orders, µs/ns resolution, the "modified" variant. */
 import { u32 } from './bytes.js';
 import {
-  MAX_PACKET_LEN, PCAP_FILE_HEADER_LEN, PCAP_MODIFIED_RECORD_HEADER_LEN, PCAP_RECORD_HEADER_LEN,
+  MAX_PACKET_LEN,
+  PCAP_FILE_HEADER_LEN,
+  PCAP_MODIFIED_RECORD_HEADER_LEN,
+  PCAP_RECORD_HEADER_LEN,
   SNAPLEN_SLACK_FLOOR,
 } from './constants.js';
 import type { PcapVariant } from './magic.js';
@@ -23,7 +26,10 @@ export class PcapReader implements RecordReader {
   private readonly hdrLen: number;
   private readonly fracDivisor: number;
 
-  constructor(private readonly onPacket: PacketHandler, variant: PcapVariant) {
+  constructor(
+    private readonly onPacket: PacketHandler,
+    variant: PcapVariant,
+  ) {
     this.le = variant.littleEndian;
     this.hdrLen = variant.modified ? PCAP_MODIFIED_RECORD_HEADER_LEN : PCAP_RECORD_HEADER_LEN;
     this.fracDivisor = variant.fracDivisor;
@@ -51,7 +57,8 @@ export class PcapReader implements RecordReader {
       const incl = u32(buf, off + 8, le);
       if (incl > limit) {
         this.error = {
-          message: `corrupt record header: record ${this.packets + 1} at offset ${abs + off - start} ` +
+          message:
+            `corrupt record header: record ${this.packets + 1} at offset ${abs + off - start} ` +
             `claims ${incl} captured bytes, more than the limit ${limit} (snaplen ${this.snaplen})`,
           offset: abs + off - start,
           record: this.packets + 1,
@@ -92,7 +99,8 @@ export class PcapReader implements RecordReader {
       return { message: `truncated record header: ${where} has ${have} of ${this.hdrLen} header bytes`, offset: pos, record };
     }
     return {
-      message: `truncated record body: ${where} needs ${this.want} bytes (${this.hdrLen}-byte header + ` +
+      message:
+        `truncated record body: ${where} needs ${this.want} bytes (${this.hdrLen}-byte header + ` +
         `${this.want - this.hdrLen} captured), the file ends after ${have}`,
       offset: pos,
       record,

@@ -45,8 +45,13 @@ describe('pcapng', () => {
       const bytes = Buffer.concat(twoInterfaces(le));
       const { result, seen } = parseInChunks(bytes);
       expect(result).toEqual({
-        format: 'pcapng', compressed: false, packets: 3, bytesRead: bytes.length,
-        linkTypes: [ETHERNET, NULL_LOOPBACK], interfaces: 2, skippedBlocks: 3,
+        format: 'pcapng',
+        compressed: false,
+        packets: 3,
+        bytesRead: bytes.length,
+        linkTypes: [ETHERNET, NULL_LOOPBACK],
+        interfaces: 2,
+        skippedBlocks: 3,
       });
       expect(seen.map((s) => s.linkType)).toEqual([ETHERNET, NULL_LOOPBACK, ETHERNET]);
       expect(seen.map((s) => s.data)).toEqual([Buffer.alloc(61, 0x11), Buffer.alloc(44, 0x22), Buffer.alloc(3, 0x33)]);
@@ -57,7 +62,7 @@ describe('pcapng', () => {
     });
   }
 
-  it('reads an SPB with interface 0\'s snaplen, and the obsolete PB', () => {
+  it("reads an SPB with interface 0's snaplen, and the obsolete PB", () => {
     const bytes = Buffer.concat([
       shb(),
       idb(RAW_IPV4, { snaplen: 30 }),
@@ -80,14 +85,22 @@ describe('pcapng', () => {
 
   it('starts a new set of interfaces at each SHB, whatever its byte order', () => {
     const bytes = Buffer.concat([
-      shb(true), idb(ETHERNET), idb(ETHERNET), epb(1, 1n, Buffer.alloc(4, 1)),
-      shb(false), idb(NULL_LOOPBACK, {}, false), epb(0, 2n, Buffer.alloc(4, 2), 4, false),
+      shb(true),
+      idb(ETHERNET),
+      idb(ETHERNET),
+      epb(1, 1n, Buffer.alloc(4, 1)),
+      shb(false),
+      idb(NULL_LOOPBACK, {}, false),
+      epb(0, 2n, Buffer.alloc(4, 2), 4, false),
     ]);
     const { result, seen } = parseInChunks(bytes);
     expect(result.error).toBeUndefined();
     expect(result.interfaces).toBe(3);
     expect(result.linkTypes).toEqual([ETHERNET, NULL_LOOPBACK]);
-    expect(seen.map((s) => [s.linkType, s.data[0]])).toEqual([[ETHERNET, 1], [NULL_LOOPBACK, 2]]);
+    expect(seen.map((s) => [s.linkType, s.data[0]])).toEqual([
+      [ETHERNET, 1],
+      [NULL_LOOPBACK, 2],
+    ]);
 
     // Interface 1 belonged to the first section only.
     const stale = Buffer.concat([shb(), idb(ETHERNET), idb(ETHERNET), shb(), idb(ETHERNET), epb(1, 1n, Buffer.alloc(4))]);
@@ -109,7 +122,8 @@ describe('pcapng', () => {
       expect(seen).toHaveLength(2);
       expect(result.error).toEqual({
         message: `truncated block header: block ${parts.length} at offset ${at[last]} has 6 of 12 bytes`,
-        offset: at[last], record: parts.length,
+        offset: at[last],
+        record: parts.length,
       });
     });
 
@@ -118,7 +132,8 @@ describe('pcapng', () => {
       expect(seen).toHaveLength(2);
       expect(result.error).toEqual({
         message: `truncated block: block ${parts.length} at offset ${at[last]} has 20 of ${lastLen} bytes`,
-        offset: at[last], record: parts.length,
+        offset: at[last],
+        record: parts.length,
       });
     });
 
@@ -127,7 +142,8 @@ describe('pcapng', () => {
       expect(seen).toHaveLength(2);
       expect(result.error).toEqual({
         message: `truncated block: block ${parts.length} at offset ${at[last]} has ${lastLen - 2} of ${lastLen} bytes (block trailer missing)`,
-        offset: at[last], record: parts.length,
+        offset: at[last],
+        record: parts.length,
       });
     });
 
@@ -138,11 +154,13 @@ describe('pcapng', () => {
       expect(body.packets).toBe(2);
       expect(body.error).toEqual({
         message: `truncated block: block 8 at offset ${at[custom]} (skipped block) has 16 of ${len} bytes`,
-        offset: at[custom], record: 8,
+        offset: at[custom],
+        record: 8,
       });
       const trailer = parseInChunks(bytes.subarray(0, at[custom]! + len - 1)).result;
       expect(trailer.error!.message).toBe(
-        `truncated block: block 8 at offset ${at[custom]} (skipped block) has ${len - 1} of ${len} bytes (block trailer missing)`);
+        `truncated block: block 8 at offset ${at[custom]} (skipped block) has ${len - 1} of ${len} bytes (block trailer missing)`,
+      );
     });
 
     it('cut inside the section header', () => {
@@ -164,7 +182,9 @@ describe('pcapng', () => {
       const { result, seen } = parseInChunks(bytes);
       expect(seen).toHaveLength(1);
       expect(result.error).toMatchObject({ offset: fifth, record: 6 });
-      expect(result.error!.message).toBe(`block trailer mismatch: block 6 at offset ${fifth} (EPB) ends with length 4, its header says ${parts[5]!.length}`);
+      expect(result.error!.message).toBe(
+        `block trailer mismatch: block 6 at offset ${fifth} (EPB) ends with length 4, its header says ${parts[5]!.length}`,
+      );
     });
 
     it('a skipped block whose trailer disagrees', () => {
@@ -181,14 +201,19 @@ describe('pcapng', () => {
     it('absurd or misaligned block lengths', () => {
       const parts = twoInterfaces();
       const at = offsets(parts);
-      for (const [len, why] of [[0x7fff_fff0, 'longer than the limit 327680'], [30, 'not a multiple of 4'], [8, 'shorter than the minimum 32']] as const) {
+      for (const [len, why] of [
+        [0x7fff_fff0, 'longer than the limit 327680'],
+        [30, 'not a multiple of 4'],
+        [8, 'shorter than the minimum 32'],
+      ] as const) {
         const bytes = Buffer.concat(parts);
         bytes.writeUInt32LE(len, at[4]! + 4);
         const { result } = parseInChunks(bytes);
         expect(result.packets).toBe(0);
         expect(result.error).toEqual({
           message: `corrupt block header: block 5 at offset ${at[4]} (EPB) has total length ${len}: ${why}`,
-          offset: at[4], record: 5,
+          offset: at[4],
+          record: 5,
         });
       }
     });
@@ -201,13 +226,15 @@ describe('pcapng', () => {
     });
 
     it('an SPB before any interface, a bad byte-order magic', () => {
-      expect(parseInChunks(Buffer.concat([shb(), spb(Buffer.alloc(4))])).result.error!.message)
-        .toMatch(/simple packet block 2 at offset 28 comes before any interface description/);
+      expect(parseInChunks(Buffer.concat([shb(), spb(Buffer.alloc(4))])).result.error!.message).toMatch(
+        /simple packet block 2 at offset 28 comes before any interface description/,
+      );
       const bad = Buffer.concat([shb(), idb(ETHERNET)]);
       bad.writeUInt32BE(0x12345678, 8);
       expect(parseInChunks(bad).result.error).toEqual({
         message: 'corrupt section header: block 1 at offset 0 has byte-order magic 0x12345678, expected 0x1a2b3c4d in either byte order',
-        offset: 0, record: 1,
+        offset: 0,
+        record: 1,
       });
     });
   });

@@ -5,10 +5,27 @@
  */
 import { i64, u16, u32 } from './bytes.js';
 import {
-  BLOCK_EPB, BLOCK_IDB, BLOCK_MIN_LEN, BLOCK_PB, BLOCK_SHB, BLOCK_SPB, BYTE_ORDER_MAGIC,
-  BYTE_ORDER_MAGIC_SWAPPED, DEFAULT_TS_DIVISOR, EPB_DATA_OFFSET, EPB_MIN_LEN, IDB_MIN_LEN,
-  MAX_HEADER_BLOCK_LEN, MAX_PACKET_BLOCK_LEN, MAX_SKIPPED_BLOCK_LEN, OPT_ENDOFOPT, OPT_IF_TSOFFSET,
-  OPT_IF_TSRESOL, SHB_MIN_LEN, SPB_DATA_OFFSET, SPB_MIN_LEN,
+  BLOCK_EPB,
+  BLOCK_IDB,
+  BLOCK_MIN_LEN,
+  BLOCK_PB,
+  BLOCK_SHB,
+  BLOCK_SPB,
+  BYTE_ORDER_MAGIC,
+  BYTE_ORDER_MAGIC_SWAPPED,
+  DEFAULT_TS_DIVISOR,
+  EPB_DATA_OFFSET,
+  EPB_MIN_LEN,
+  IDB_MIN_LEN,
+  MAX_HEADER_BLOCK_LEN,
+  MAX_PACKET_BLOCK_LEN,
+  MAX_SKIPPED_BLOCK_LEN,
+  OPT_ENDOFOPT,
+  OPT_IF_TSOFFSET,
+  OPT_IF_TSRESOL,
+  SHB_MIN_LEN,
+  SPB_DATA_OFFSET,
+  SPB_MIN_LEN,
 } from './constants.js';
 import type { RecordReader } from './reader.js';
 import type { CaptureError, PacketHandler } from './types.js';
@@ -52,8 +69,11 @@ export class PcapngReader implements RecordReader {
         }
         const trailer = u32(buf, off, this.le);
         if (trailer !== this.skipTrailer) {
-          this.fail(`block trailer mismatch: block ${this.blocks + 1} at offset ${this.skipStart} ends with ` +
-            `length ${trailer}, its header says ${this.skipTrailer}`, this.skipStart);
+          this.fail(
+            `block trailer mismatch: block ${this.blocks + 1} at offset ${this.skipStart} ends with ` +
+              `length ${trailer}, its header says ${this.skipTrailer}`,
+            this.skipStart,
+          );
           return off;
         }
         off += 4;
@@ -72,8 +92,11 @@ export class PcapngReader implements RecordReader {
         if (bom === BYTE_ORDER_MAGIC) this.le = false;
         else if (bom === BYTE_ORDER_MAGIC_SWAPPED) this.le = true;
         else {
-          this.fail(`corrupt section header: block ${this.blocks + 1} at offset ${at} has byte-order magic ` +
-            `0x${bom.toString(16).padStart(8, '0')}, expected 0x1a2b3c4d in either byte order`, at);
+          this.fail(
+            `corrupt section header: block ${this.blocks + 1} at offset ${at} has byte-order magic ` +
+              `0x${bom.toString(16).padStart(8, '0')}, expected 0x1a2b3c4d in either byte order`,
+            at,
+          );
           return off;
         }
       } else if (!this.inSection) {
@@ -84,8 +107,10 @@ export class PcapngReader implements RecordReader {
       const len = u32(buf, off + 4, le);
       const bad = blockLengthProblem(type, len);
       if (bad !== undefined) {
-        this.fail(`corrupt block header: block ${this.blocks + 1} at offset ${at} (${blockName(type)}) ` +
-          `has total length ${len}: ${bad}`, at);
+        this.fail(
+          `corrupt block header: block ${this.blocks + 1} at offset ${at} (${blockName(type)}) ` + `has total length ${len}: ${bad}`,
+          at,
+        );
         return off;
       }
       if (!isKnownBlock(type)) {
@@ -102,28 +127,35 @@ export class PcapngReader implements RecordReader {
       }
       const trailer = u32(buf, off + len - 4, le);
       if (trailer !== len) {
-        this.fail(`block trailer mismatch: block ${this.blocks + 1} at offset ${at} (${blockName(type)}) ` +
-          `ends with length ${trailer}, its header says ${len}`, at);
+        this.fail(
+          `block trailer mismatch: block ${this.blocks + 1} at offset ${at} (${blockName(type)}) ` +
+            `ends with length ${trailer}, its header says ${len}`,
+          at,
+        );
         return off;
       }
       if (type === BLOCK_EPB || type === BLOCK_PB) {
         // EPB: interface u32; PB: interface u16 + drops u16. Then ts high, ts low, caplen, origlen.
         const iface = type === BLOCK_EPB ? u32(buf, off + 8, le) : u16(buf, off + 8, le);
         if (iface >= this.ifLinkType.length) {
-          this.fail(`${blockName(type)} block ${this.blocks + 1} at offset ${at} refers to interface ${iface}, ` +
-            `the section has ${this.ifLinkType.length}`, at);
+          this.fail(
+            `${blockName(type)} block ${this.blocks + 1} at offset ${at} refers to interface ${iface}, ` +
+              `the section has ${this.ifLinkType.length}`,
+            at,
+          );
           return off;
         }
         const caplen = u32(buf, off + 20, le);
         if (caplen > len - EPB_MIN_LEN) {
-          this.fail(`corrupt packet block: block ${this.blocks + 1} at offset ${at} claims ${caplen} captured ` +
-            `bytes in a ${len}-byte block`, at);
+          this.fail(
+            `corrupt packet block: block ${this.blocks + 1} at offset ${at} claims ${caplen} captured ` + `bytes in a ${len}-byte block`,
+            at,
+          );
           return off;
         }
         // hi * 2^32 + lo is exact below 2^53 (µs until year 2255); ns loses < 1 µs, below a double's
         // resolution of an epoch time anyway.
-        const ts = (u32(buf, off + 12, le) * 4294967296 + u32(buf, off + 16, le)) / this.ifDivisor[iface]! +
-          this.ifOffset[iface]!;
+        const ts = (u32(buf, off + 12, le) * 4294967296 + u32(buf, off + 16, le)) / this.ifDivisor[iface]! + this.ifOffset[iface]!;
         this.lastTs = ts;
         this.blocks++;
         this.packets++;
@@ -151,8 +183,7 @@ export class PcapngReader implements RecordReader {
         // SHB: version 1.x only (2.x would change the block layouts).
         const major = u16(buf, off + 12, le);
         if (major !== 1) {
-          this.fail(`unsupported pcapng version ${major}.${u16(buf, off + 14, le)} in block ${this.blocks + 1} ` +
-            `at offset ${at}`, at);
+          this.fail(`unsupported pcapng version ${major}.${u16(buf, off + 14, le)} in block ${this.blocks + 1} ` + `at offset ${at}`, at);
           return off;
         }
         this.inSection = true;
@@ -180,7 +211,8 @@ export class PcapngReader implements RecordReader {
       // Header (8) + the part of the body stepped over + trailer bytes waiting.
       const got = 8 + (this.skipTrailer - BLOCK_MIN_LEN - this.skip) + have;
       return {
-        message: `truncated block: block ${record} at offset ${this.skipStart} (skipped block) has ${got} of ` +
+        message:
+          `truncated block: block ${record} at offset ${this.skipStart} (skipped block) has ${got} of ` +
           `${this.skipTrailer} bytes${this.skip === 0 ? ' (block trailer missing)' : ''}`,
         offset: this.skipStart,
         record,
@@ -195,7 +227,8 @@ export class PcapngReader implements RecordReader {
       };
     }
     return {
-      message: `truncated block: block ${record} at offset ${pos} has ${have} of ${this.want} bytes` +
+      message:
+        `truncated block: block ${record} at offset ${pos} has ${have} of ${this.want} bytes` +
         (have >= this.want - 4 ? ' (block trailer missing)' : ''),
       offset: pos,
       record,
@@ -228,10 +261,23 @@ export function blockLengthProblem(type: number, len: number): string | undefine
   let min = BLOCK_MIN_LEN;
   let max = MAX_SKIPPED_BLOCK_LEN;
   switch (type) {
-    case BLOCK_SHB: min = SHB_MIN_LEN; max = MAX_HEADER_BLOCK_LEN; break;
-    case BLOCK_IDB: min = IDB_MIN_LEN; max = MAX_HEADER_BLOCK_LEN; break;
-    case BLOCK_EPB: case BLOCK_PB: min = EPB_MIN_LEN; max = MAX_PACKET_BLOCK_LEN; break;
-    case BLOCK_SPB: min = SPB_MIN_LEN; max = MAX_PACKET_BLOCK_LEN; break;
+    case BLOCK_SHB:
+      min = SHB_MIN_LEN;
+      max = MAX_HEADER_BLOCK_LEN;
+      break;
+    case BLOCK_IDB:
+      min = IDB_MIN_LEN;
+      max = MAX_HEADER_BLOCK_LEN;
+      break;
+    case BLOCK_EPB:
+    case BLOCK_PB:
+      min = EPB_MIN_LEN;
+      max = MAX_PACKET_BLOCK_LEN;
+      break;
+    case BLOCK_SPB:
+      min = SPB_MIN_LEN;
+      max = MAX_PACKET_BLOCK_LEN;
+      break;
   }
   if (len < min) return `shorter than the minimum ${min}`;
   if (len > max) return `longer than the limit ${max}`;
@@ -240,12 +286,18 @@ export function blockLengthProblem(type: number, len: number): string | undefine
 
 export function blockName(type: number): string {
   switch (type) {
-    case BLOCK_SHB: return 'SHB';
-    case BLOCK_IDB: return 'IDB';
-    case BLOCK_EPB: return 'EPB';
-    case BLOCK_SPB: return 'SPB';
-    case BLOCK_PB: return 'PB';
-    default: return `type 0x${type.toString(16)}`;
+    case BLOCK_SHB:
+      return 'SHB';
+    case BLOCK_IDB:
+      return 'IDB';
+    case BLOCK_EPB:
+      return 'EPB';
+    case BLOCK_SPB:
+      return 'SPB';
+    case BLOCK_PB:
+      return 'PB';
+    default:
+      return `type 0x${type.toString(16)}`;
   }
 }
 

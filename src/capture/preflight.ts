@@ -34,14 +34,16 @@ export function checkInterface(iface: string, caps = effectiveCapabilities(), sy
     } else {
       const flags = Number(safeRead(`${sysfs}/${iface}/flags`)?.trim() ?? '0x1');
       const oper = safeRead(`${sysfs}/${iface}/operstate`)?.trim();
-      if ((flags & 1) === 0) problems.push(`interface '${iface}' is down: bring it up with 'ip link set ${iface} up' (no address is needed on a mirror port)`);
-      else if (oper === 'down' || oper === 'lowerlayerdown') warnings.push(`interface '${iface}' is up but has no carrier (operstate ${oper}): is the mirror port cabled?`);
+      if ((flags & 1) === 0)
+        problems.push(`interface '${iface}' is down: bring it up with 'ip link set ${iface} up' (no address is needed on a mirror port)`);
+      else if (oper === 'down' || oper === 'lowerlayerdown')
+        warnings.push(`interface '${iface}' is up but has no carrier (operstate ${oper}): is the mirror port cabled?`);
     }
   }
   if (!hasCapability(caps, CAP_NET_RAW)) {
     problems.push(
       'this process lacks CAP_NET_RAW, which a live capture needs (root is not needed): ' +
-        "run 'sudo setcap cap_net_raw,cap_net_admin=eip \"$(readlink -f \"$(which node)\")\"', " +
+        'run \'sudo setcap cap_net_raw,cap_net_admin=eip "$(readlink -f "$(which node)")"\', ' +
         'or use deploy/otwatch.service (AmbientCapabilities=CAP_NET_RAW CAP_NET_ADMIN)',
     );
   } else if (!hasCapability(caps, CAP_NET_ADMIN)) {

@@ -19,15 +19,22 @@ function file(name: string, bytes: Buffer): string {
 }
 
 const pcapng = Buffer.concat([
-  shb(), idb(1), idb(0, { tsresol: 9 }),
-  ...Array.from({ length: 300 }, (_, i) => epb(i % 2, BigInt(1_700_000_000 + i) * (i % 2 ? 1_000_000_000n : 1_000_000n), Buffer.alloc(60 + (i % 40), i))),
+  shb(),
+  idb(1),
+  idb(0, { tsresol: 9 }),
+  ...Array.from({ length: 300 }, (_, i) =>
+    epb(i % 2, BigInt(1_700_000_000 + i) * (i % 2 ? 1_000_000_000n : 1_000_000n), Buffer.alloc(60 + (i % 40), i)),
+  ),
 ]);
 const reference = parseInChunks(pcapng);
 
 describe('readCapture', () => {
   it('reads a FIFO (or a pipe given as /dev/stdin) as it reads a file, plain or gzip-compressed, with read progress', async () => {
     // a FIFO cannot seek: every read must take the next bytes, the first ones included
-    for (const [name, bytes] of [['plain', pcapng], ['gzip', gzipSync(pcapng)]] as const) {
+    for (const [name, bytes] of [
+      ['plain', pcapng],
+      ['gzip', gzipSync(pcapng)],
+    ] as const) {
       const fifo = join(dir, `capture-${name}.fifo`);
       expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
       const writer = spawn('sh', ['-c', `cat > '${fifo}'`], { stdio: ['pipe', 'ignore', 'inherit'] });
@@ -78,7 +85,10 @@ describe('readCapture', () => {
   });
 
   it('a truncated plain file gives the readable packets and the break', async () => {
-    const bytes = pcapFile([{ data: Buffer.alloc(10), sec: 1, frac: 0 }, { data: Buffer.alloc(10), sec: 2, frac: 0 }]);
+    const bytes = pcapFile([
+      { data: Buffer.alloc(10), sec: 1, frac: 0 },
+      { data: Buffer.alloc(10), sec: 2, frac: 0 },
+    ]);
     const result = await readCapture(file('t.pcap', bytes.subarray(0, bytes.length - 3)), () => {});
     expect(result.packets).toBe(1);
     expect(result.error).toMatchObject({ offset: 50, record: 2 });
@@ -101,7 +111,10 @@ describe('readCapture', () => {
 describe('readCaptureStream', () => {
   it('reads an upload-like stream of odd chunks, plain and gzip', async () => {
     const chunks = (b: Buffer, n: number) => Array.from({ length: Math.ceil(b.length / n) }, (_, i) => b.subarray(i * n, (i + 1) * n));
-    for (const [bytes, compressed] of [[pcapng, false], [gzipSync(pcapng), true]] as const) {
+    for (const [bytes, compressed] of [
+      [pcapng, false],
+      [gzipSync(pcapng), true],
+    ] as const) {
       const { seen, onPacket } = collector();
       // 1-byte first chunks exercise the gzip sniffing across chunk borders.
       const result = await readCaptureStream(Readable.from([bytes.subarray(0, 1), ...chunks(bytes.subarray(1), 777)]), onPacket);

@@ -9,17 +9,49 @@ import { CliError } from './commands/command.js';
  * SQLite and the audit (a third of a second), and a command's dependencies cannot break another.
  */
 const commands: { name: string; summary: string; load: () => Promise<Command> }[] = [
-  { name: 'stats', summary: 'protocol statistics of captures, as JSON (the oracle format)', load: async () => (await import('./commands/stats.js')).statsCommand },
-  { name: 'analyze', summary: 'analyse captures into the asset inventory database', load: async () => (await import('./commands/analyze.js')).analyzeCommand },
+  {
+    name: 'stats',
+    summary: 'protocol statistics of captures, as JSON (the oracle format)',
+    load: async () => (await import('./commands/stats.js')).statsCommand,
+  },
+  {
+    name: 'analyze',
+    summary: 'analyse captures into the asset inventory database',
+    load: async () => (await import('./commands/analyze.js')).analyzeCommand,
+  },
   { name: 'assets', summary: 'list the asset inventory', load: async () => (await import('./commands/assets.js')).assetsCommand },
   { name: 'paths', summary: 'list the communication paths', load: async () => (await import('./commands/paths.js')).pathsCommand },
-  { name: 'policy', summary: 'check a zone/conduit policy, or export its conduits as firewall rules', load: async () => (await import('./commands/policy.js')).policyCommand },
-  { name: 'zones', summary: 'suggest zones and conduits from the inventory, or show the SL-A vs SL-T gap', load: async () => (await import('./commands/zones.js')).zonesCommand },
-  { name: 'serve', summary: 'serve the REST API (inventory, paths, findings, policy, capture upload)', load: async () => (await import('./commands/serve.js')).serveCommand },
+  {
+    name: 'policy',
+    summary: 'check a zone/conduit policy, or export its conduits as firewall rules',
+    load: async () => (await import('./commands/policy.js')).policyCommand,
+  },
+  {
+    name: 'zones',
+    summary: 'suggest zones and conduits from the inventory, or show the SL-A vs SL-T gap',
+    load: async () => (await import('./commands/zones.js')).zonesCommand,
+  },
+  {
+    name: 'serve',
+    summary: 'serve the REST API (inventory, paths, findings, policy, capture upload)',
+    load: async () => (await import('./commands/serve.js')).serveCommand,
+  },
   { name: 'token', summary: 'create, list and revoke API tokens', load: async () => (await import('./commands/token.js')).tokenCommand },
-  { name: 'capture', summary: 'run the live agent on a mirror port (libpcap), optionally serving the API', load: async () => (await import('./commands/capture.js')).captureCommand },
-  { name: 'demo', summary: 'analyse the bundled plant capture against its policy, then serve the API', load: async () => (await import('./commands/demo.js')).demoCommand },
-  { name: 'report', summary: 'write the IEC 62443-3-2 zone/conduit assessment report (self-contained HTML)', load: async () => (await import('./commands/report.js')).reportCommand },
+  {
+    name: 'capture',
+    summary: 'run the live agent on a mirror port (libpcap), optionally serving the API',
+    load: async () => (await import('./commands/capture.js')).captureCommand,
+  },
+  {
+    name: 'demo',
+    summary: 'analyse the bundled plant capture against its policy, then serve the API',
+    load: async () => (await import('./commands/demo.js')).demoCommand,
+  },
+  {
+    name: 'report',
+    summary: 'write the IEC 62443-3-2 zone/conduit assessment report (self-contained HTML)',
+    load: async () => (await import('./commands/report.js')).reportCommand,
+  },
 ];
 
 function help(): string {
@@ -77,7 +109,12 @@ export async function main(argv: string[]): Promise<number> {
 // run when executed directly (`node --import tsx src/cli/cli.ts ...` in tests); bin/otwatch.js imports main()
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   main(process.argv.slice(2)).then(
-    (code) => { process.exitCode = code; },
-    (err) => { console.error(err); process.exitCode = 70; },
+    (code) => {
+      process.exitCode = code;
+    },
+    (err) => {
+      console.error(err);
+      process.exitCode = 70;
+    },
   );
 }

@@ -14,6 +14,8 @@ describe('agent configuration', () => {
 
   it('refuses a flow bound below 1 with its line and what was expected', () => {
     expect(() => loadConfigText('interface: eth1\nmax_flows: 0\n', '/etc/otwatch/otwatch.yaml')).toThrow(ConfigError);
-    expect(() => loadConfigText('interface: eth1\nmax_flows: 0\n', '/etc/otwatch/otwatch.yaml')).toThrow(/otwatch\.yaml:2:\d+: .*a number of open flows between 1 and 10000000/);
+    expect(() => loadConfigText('interface: eth1\nmax_flows: 0\n', '/etc/otwatch/otwatch.yaml')).toThrow(
+      /otwatch\.yaml:2:\d+: .*a number of open flows between 1 and 10000000/,
+    );
   });
 });

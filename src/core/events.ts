@@ -27,8 +27,22 @@ export type Operation =
   | 'other';
 
 export const OPERATIONS: readonly Operation[] = [
-  'read', 'write', 'diagnostic', 'program', 'identify', 'control', 'session',
-  'call', 'browse', 'subscribe', 'discovery', 'restart', 'auth', 'io', 'system', 'other',
+  'read',
+  'write',
+  'diagnostic',
+  'program',
+  'identify',
+  'control',
+  'session',
+  'call',
+  'browse',
+  'subscribe',
+  'discovery',
+  'restart',
+  'auth',
+  'io',
+  'system',
+  'other',
 ];
 
 export type Direction = 'request' | 'response' | 'unknown';

@@ -6,7 +6,7 @@
 import type { AddressBinding, Endpoint, FlowRef, FlowSummary, ProtocolEvent, ProtocolModule } from '../core/events.js';
 
 type IpTransport = 'tcp' | 'udp';
-import { Frame } from '../net/frame.js';
+import { type Frame } from '../net/frame.js';
 import { IPPROTO_TCP, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../net/constants.js';
 import { ipv4ToString, ipv6ToString, macToString } from '../net/addr.js';
 import { DecodeState, Flow, type FlowOwner } from './flow.js';
@@ -98,7 +98,9 @@ export class FlowTable implements FlowOwner {
     // the bounds are for the whole analysis: each shard keeps its share
     const share = (n: number) => Math.max(1, Math.ceil(n / this.shardCount));
     this.maxFlows = share(opts.maxFlows ?? DEFAULT_FLOW_OPTIONS.maxFlows!);
-    this.reassembly = new ReassemblyBudget(share(opts.maxQueuedBytes ?? DEFAULT_FLOW_OPTIONS.maxQueuedBytes!), () => this.count('tcp.reassembly_bound'));
+    this.reassembly = new ReassemblyBudget(share(opts.maxQueuedBytes ?? DEFAULT_FLOW_OPTIONS.maxQueuedBytes!), () =>
+      this.count('tcp.reassembly_bound'),
+    );
     this.minTimeout = Math.min(opts.tcpIdleTimeout, opts.tcpClosedTimeout, opts.udpIdleTimeout);
     for (const m of modules) {
       for (const t of m.transports) {
@@ -219,7 +221,8 @@ export class FlowTable implements FlowOwner {
       const stream = fromInitiator ? flow.fromInitiatorStream! : flow.fromResponderStream!;
       if (payloadLen > 0) stream.segment(f.seq, f.data, f.payload, f.payloadEnd, ts);
       // an ACK can only prove queued bytes lost: with nothing queued the other stream need not be touched
-      if (flags & TCP_ACK && flow.queuedSegments > 0) (fromInitiator ? flow.fromResponderStream! : flow.fromInitiatorStream!).acked(f.ack, ts);
+      if (flags & TCP_ACK && flow.queuedSegments > 0)
+        (fromInitiator ? flow.fromResponderStream! : flow.fromInitiatorStream!).acked(f.ack, ts);
     } else if (payloadLen > 0) {
       flow.datagram(fromInitiator, f.data, f.payload, f.payloadEnd, ts);
     }
@@ -237,7 +240,8 @@ export class FlowTable implements FlowOwner {
       const dstService = this.byPort.has(portKey(transport, dp)) || isServicePort(transport, dp);
       const srcService = this.byPort.has(portKey(transport, sp)) || isServicePort(transport, sp);
       if (dstService !== srcService) srcIsInitiator = dstService;
-      else if (dstService) srcIsInitiator = true; // both service ports (BACnet 47808↔47808): first sender initiates
+      else if (dstService)
+        srcIsInitiator = true; // both service ports (BACnet 47808↔47808): first sender initiates
       else srcIsInitiator = sp >= dp;
     }
     const srcIp = f.ipVersion === 4 ? this.ip4Text(f.src4) : ipv6ToString(f.data, f.addrOff);
@@ -523,10 +527,16 @@ function portKey(transport: IpTransport, port: number): number {
  */
 function flowId(transport: IpTransport, a: Endpoint, b: Endpoint, seq: number): string {
   const v6 = a.ip.includes(':');
-  return [transport, v6 ? ' [' : ' ', a.ip, v6 ? ']:' : ':', a.port, v6 ? ' > [' : ' > ', b.ip, v6 ? ']:' : ':', b.port, ' #', seq].join('');
+  return [transport, v6 ? ' [' : ' ', a.ip, v6 ? ']:' : ':', a.port, v6 ? ' > [' : ' > ', b.ip, v6 ? ']:' : ':', b.port, ' #', seq].join(
+    '',
+  );
 }
 
-function safeProbe(m: ProtocolModule, payload: Buffer, info: { transport: IpTransport; fromInitiator: boolean; srcPort: number; dstPort: number }): boolean {
+function safeProbe(
+  m: ProtocolModule,
+  payload: Buffer,
+  info: { transport: IpTransport; fromInitiator: boolean; srcPort: number; dstPort: number },
+): boolean {
   try {
     return m.probe(payload, info);
   } catch {

@@ -2,9 +2,7 @@
  * One conversation: who initiated it, packets and bytes per direction, and — when a decoder claimed it —
  * per-direction TCP reassembly feeding that decoder. A Flow is the decoder's DecoderContext.
  */
-import type {
-  DecoderContext, Endpoint, FlowRef, FlowSummary, ProtocolEvent, ProtocolModule, StreamDecoder,
-} from '../core/events.js';
+import type { DecoderContext, Endpoint, FlowRef, FlowSummary, ProtocolEvent, ProtocolModule, StreamDecoder } from '../core/events.js';
 import { TcpDirection, type ReassemblyBudget, type StreamSink } from './tcp-reassembly.js';
 
 /** What a flow reports upward; the pipeline implements it. */
@@ -187,5 +185,3 @@ export class Flow implements DecoderContext, StreamSink {
     };
   }
 }
-
-

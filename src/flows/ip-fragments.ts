@@ -5,7 +5,10 @@
 const MAX_DATAGRAMS = 1024;
 const TIMEOUT = 30;
 
-interface Part { offset: number; bytes: Buffer }
+interface Part {
+  offset: number;
+  bytes: Buffer;
+}
 interface Datagram {
   first: number; // ts of the first fragment
   parts: Part[];
@@ -13,7 +16,12 @@ interface Datagram {
   prefix?: Buffer; // frame bytes before the transport header, from the fragment at offset 0
 }
 
-export interface FragmentCounters { fragments: number; reassembled: number; expired: number; dropped: number }
+export interface FragmentCounters {
+  fragments: number;
+  reassembled: number;
+  expired: number;
+  dropped: number;
+}
 
 export class Ipv4Reassembler {
   private table = new Map<string, Datagram>();
@@ -24,7 +32,16 @@ export class Ipv4Reassembler {
    * whole datagram as `prefix + transport payload` (the prefix is the first fragment's frame from its start
    * to its payload) with the transport header at prefix.length, or undefined while incomplete.
    */
-  add(key: string, data: Buffer, start: number, l4: number, l4End: number, offset: number, more: boolean, ts: number): { bytes: Buffer; l4: number } | undefined {
+  add(
+    key: string,
+    data: Buffer,
+    start: number,
+    l4: number,
+    l4End: number,
+    offset: number,
+    more: boolean,
+    ts: number,
+  ): { bytes: Buffer; l4: number } | undefined {
     this.counters.fragments++;
     let d = this.table.get(key);
     if (!d) {

@@ -14,7 +14,13 @@ class L2Conversation implements DecoderContext {
   private readonly fromInitiatorPair: { src: Endpoint; dst: Endpoint };
   private readonly fromResponderPair: { src: Endpoint; dst: Endpoint };
 
-  constructor(id: string, initiatorMac: string, responderMac: string, private readonly module: ProtocolModule, private readonly owner: FlowOwner) {
+  constructor(
+    id: string,
+    initiatorMac: string,
+    responderMac: string,
+    private readonly module: ProtocolModule,
+    private readonly owner: FlowOwner,
+  ) {
     const initiator: Endpoint = { ip: '', port: 0, mac: initiatorMac, vlan: undefined };
     const responder: Endpoint = { ip: '', port: 0, mac: responderMac, vlan: undefined };
     this.flow = { id, transport: 'l2', initiator, responder };
@@ -41,7 +47,10 @@ export class L2Flows {
   private readonly conversations = new Map<string, L2Conversation>();
   private seq = 0;
 
-  constructor(modules: readonly ProtocolModule[], private readonly owner: FlowOwner) {
+  constructor(
+    modules: readonly ProtocolModule[],
+    private readonly owner: FlowOwner,
+  ) {
     for (const m of modules) {
       if (m.llc) this.bySap.set(m.llc.sap, m);
       if (m.ethertype) this.byEtherType.set(m.ethertype.type, m);

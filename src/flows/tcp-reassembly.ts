@@ -106,7 +106,11 @@ export class TcpDirection {
     }
     // in the future: keep a copy until the hole is filled or proven lost
     const budget = this.budget;
-    if ((this.pending?.length ?? 0) >= MAX_PENDING_SEGMENTS || this.pendingBytes + len > MAX_PENDING_BYTES || budget.queued + len > budget.max) {
+    if (
+      (this.pending?.length ?? 0) >= MAX_PENDING_SEGMENTS ||
+      this.pendingBytes + len > MAX_PENDING_BYTES ||
+      budget.queued + len > budget.max
+    ) {
       this.skipToPending(ts);
       // after skipping, this segment may now be in order
       if (seqDiff(seq, this.next) <= 0) return this.segment(seq, data, start, end, ts);
@@ -140,7 +144,6 @@ export class TcpDirection {
   flush(ts: number): void {
     while (this.pendingBytes > 0) this.skipToPending(ts);
   }
-
 
   private deliver(data: Buffer, start: number, end: number, ts: number): void {
     this.next = (this.next + end - start) | 0;

@@ -41,7 +41,17 @@ export const POLLING_OPERATIONS = ['read', 'write', 'subscribe'] as const;
 export const HISTORIAN_PATTERN = /historian|osisoft|\bpi server\b|wonderware|aveva|influx|canary labs|ignition/i;
 
 /** Port-derived protocol names of databases a historian serves. */
-export const DATABASE_PROTOCOLS = new Set(['mssql', 'postgresql', 'mysql', 'oracle', 'tcp/1433', 'tcp/5432', 'tcp/3306', 'tcp/1521', 'tcp/8086']);
+export const DATABASE_PROTOCOLS = new Set([
+  'mssql',
+  'postgresql',
+  'mysql',
+  'oracle',
+  'tcp/1433',
+  'tcp/5432',
+  'tcp/3306',
+  'tcp/1521',
+  'tcp/8086',
+]);
 
 /** Purdue level guessed from the role (null: the role says nothing about the level). */
 export const PURDUE_BY_ROLE: Record<AssetRole, number | null> = {
@@ -60,8 +70,17 @@ export const PURDUE_BY_ROLE: Record<AssetRole, number | null> = {
 
 /** Role precedence when an asset shows several behaviours (first wins). */
 export const ROLE_PRECEDENCE: readonly AssetRole[] = [
-  'gateway', 'plc', 'bacnet_controller', 'engineering_workstation', 'hmi', 'historian', 'opcua_server',
-  'opcua_client', 'server', 'workstation', 'unknown',
+  'gateway',
+  'plc',
+  'bacnet_controller',
+  'engineering_workstation',
+  'hmi',
+  'historian',
+  'opcua_server',
+  'opcua_client',
+  'server',
+  'workstation',
+  'unknown',
 ];
 
 /** serverRole values of the protocol registry that name an asset role directly; 'controller' means a PLC. */

@@ -6,7 +6,14 @@ export function formatTable(header: string[], rows: string[][], max = 48): strin
   const cut = (s: string) => (s.length > max ? s.slice(0, max - 1) + '…' : s);
   const all = [header, ...rows].map((r) => r.map(cut));
   const widths = header.map((_, i) => Math.max(...all.map((r) => (r[i] ?? '').length)));
-  return all.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ').trimEnd()).join('\n');
+  return all
+    .map((r) =>
+      r
+        .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i])))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 export function assetRows(assets: readonly Asset[]): string[][] {
@@ -32,7 +39,9 @@ export function pathRows(paths: readonly Path[]): string[][] {
     p.protocol,
     `${p.transport}/${p.responderPort}`,
     `${p.packetsToResponder}/${p.packetsToInitiator}`,
-    Object.entries(p.operations).map(([op, s]) => `${op}×${s!.count}`).join(' ') || '-',
+    Object.entries(p.operations)
+      .map(([op, s]) => `${op}×${s!.count}`)
+      .join(' ') || '-',
     new Date(p.lastSeen * 1000).toISOString().replace('T', ' ').slice(0, 19),
   ]);
 }

@@ -56,12 +56,27 @@ describe('asset resolution', () => {
   it('merges the evidence of one MAC and its IPs: vendor from the OUI registry, identity from claims on either IP', () => {
     const inv = new Inventory({ serverRoleOf });
     feedExchange(inv, {
-      client: ep('10.0.0.20', 50000, HMI_MAC), server: ep('10.0.0.10', 102, PLC_MAC), protocol: 's7comm', ts: 50,
+      client: ep('10.0.0.20', 50000, HMI_MAC),
+      server: ep('10.0.0.10', 102, PLC_MAC),
+      protocol: 's7comm',
+      ts: 50,
       requests: [{ operation: 'identify', fn: 'szl_read' }],
-      responses: [{ operation: 'identify', fn: 'szl_read', identity: [{ about: 'src', attribute: 'order_number', value: '6ES7 315-2EH14-0AB0' }, { about: 'src', attribute: 'firmware', value: 'V3.2.6' }] }],
+      responses: [
+        {
+          operation: 'identify',
+          fn: 'szl_read',
+          identity: [
+            { about: 'src', attribute: 'order_number', value: '6ES7 315-2EH14-0AB0' },
+            { about: 'src', attribute: 'firmware', value: 'V3.2.6' },
+          ],
+        },
+      ],
     });
     feedExchange(inv, {
-      client: ep('fd00::20', 50001, HMI_MAC), server: ep('fd00::10', 102, PLC_MAC), protocol: 's7comm', ts: 60,
+      client: ep('fd00::20', 50001, HMI_MAC),
+      server: ep('fd00::10', 102, PLC_MAC),
+      protocol: 's7comm',
+      ts: 60,
       responses: [{ identity: [{ about: 'src', attribute: 'name', value: 'PLC-Line1' }] }],
     });
     const { assets } = inv.result();
@@ -99,15 +114,31 @@ describe('paths', () => {
     const f = flow(ep('10.0.0.10', 47808, PLC_MAC), ep('10.0.0.20', 47808, HMI_MAC), 'udp');
     inv.onEvent(event(f, { protocol: 'bacnet', fn: 'i_am', operation: 'discovery', direction: 'unknown' }));
     for (let i = 0; i < 3; i++) {
-      inv.onEvent(event(f, { protocol: 'bacnet', fn: 'read_property', operation: 'read', direction: 'request', fromResponder: true, ts: 10 + i, detail: `device,${9 - i} vendor-name` }));
-      inv.onEvent(event(f, { protocol: 'bacnet', fn: 'read_property', operation: 'read', direction: 'response', fromResponder: false, ts: 10.1 + i }));
+      inv.onEvent(
+        event(f, {
+          protocol: 'bacnet',
+          fn: 'read_property',
+          operation: 'read',
+          direction: 'request',
+          fromResponder: true,
+          ts: 10 + i,
+          detail: `device,${9 - i} vendor-name`,
+        }),
+      );
+      inv.onEvent(
+        event(f, { protocol: 'bacnet', fn: 'read_property', operation: 'read', direction: 'response', fromResponder: false, ts: 10.1 + i }),
+      );
     }
     inv.onFlowEnd(summary(f, 'bacnet', 1, 13, [4, 3], [400, 300]));
     const { paths } = inv.result();
     const read = paths.find((p) => p.operations.read)!;
     expect(read.initiator).toBe(`mac:${HMI_MAC}`);
     expect(read.responder).toBe(`mac:${PLC_MAC}`);
-    expect(read.operations.read).toEqual({ count: 3, functions: { read_property: 3 }, examples: ['device,7 vendor-name', 'device,8 vendor-name', 'device,9 vendor-name'] });
+    expect(read.operations.read).toEqual({
+      count: 3,
+      functions: { read_property: 3 },
+      examples: ['device,7 vendor-name', 'device,8 vendor-name', 'device,9 vendor-name'],
+    });
     // The I-Am went to the flow-oriented path, which also received the flow's packet counts.
     const iam = paths.find((p) => p.operations.discovery)!;
     expect(iam.initiator).toBe(`mac:${PLC_MAC}`);
@@ -119,7 +150,10 @@ describe('paths', () => {
       const inv = new Inventory({ serverRoleOf });
       for (let i = 0; i < 8; i++) {
         feedExchange(inv, {
-          client: ep('10.0.0.20', 50000 + i, HMI_MAC), server: ep('10.0.0.10', 4840, PLC_MAC), protocol: 'opcua', ts: 100 + i * 10,
+          client: ep('10.0.0.20', 50000 + i, HMI_MAC),
+          server: ep('10.0.0.10', 4840, PLC_MAC),
+          protocol: 'opcua',
+          ts: 100 + i * 10,
           requests: [{ fn: 'ReadRequest', operation: 'read', detail: `ns=2;i=${i}`, facts: { security_mode: i % 2 ? 'None' : 'Sign' } }],
           packets: [2, 3],
         });
@@ -146,11 +180,35 @@ describe('roles', () => {
     const host = (n: number, port = 50000 + n) => ep(`10.0.0.${n}`, port, mac(n));
     // 1, 2: PLCs; 3: HMI polling both; 4: engineering station downloading a block to PLC 1 and stopping it.
     feedExchange(inv, { client: host(3), server: host(1, 502), requests: [{}, {}, {}] });
-    feedExchange(inv, { client: host(3, 50010), server: host(2, 102), protocol: 's7comm', requests: [{ operation: 'write', fn: 'write_var' }] });
-    feedExchange(inv, { client: host(4), server: host(1, 102), protocol: 's7comm', requests: [{ operation: 'program', fn: 'download_block' }, { operation: 'control', fn: 'plc_stop' }] });
+    feedExchange(inv, {
+      client: host(3, 50010),
+      server: host(2, 102),
+      protocol: 's7comm',
+      requests: [{ operation: 'write', fn: 'write_var' }],
+    });
+    feedExchange(inv, {
+      client: host(4),
+      server: host(1, 102),
+      protocol: 's7comm',
+      requests: [
+        { operation: 'program', fn: 'download_block' },
+        { operation: 'control', fn: 'plc_stop' },
+      ],
+    });
     // 5: OPC UA server, 6: its client; 7: BACnet device read by 8; 9: web server used by 10.
-    feedExchange(inv, { client: host(6), server: host(5, 4840), protocol: 'opcua', requests: [{ operation: 'session', fn: 'CreateSessionRequest' }] });
-    feedExchange(inv, { client: host(8, 47808), server: host(7, 47808), protocol: 'bacnet', transport: 'udp', requests: [{ operation: 'read', fn: 'read_property' }] });
+    feedExchange(inv, {
+      client: host(6),
+      server: host(5, 4840),
+      protocol: 'opcua',
+      requests: [{ operation: 'session', fn: 'CreateSessionRequest' }],
+    });
+    feedExchange(inv, {
+      client: host(8, 47808),
+      server: host(7, 47808),
+      protocol: 'bacnet',
+      transport: 'udp',
+      requests: [{ operation: 'read', fn: 'read_property' }],
+    });
     feedExchange(inv, { client: host(10), server: host(9, 443), protocol: 'https', requests: [] });
     inv.onBinding(binding(mac(11), '10.0.0.11', 1));
     const { assets } = inv.result();
@@ -177,14 +235,21 @@ describe('roles', () => {
   it('does not call a one-off reader an HMI, nor an HMI that reads identification an engineering station', () => {
     const base = { identity: {}, names: [], serverRoleOf, asResponder: [] };
     const path = (responder: string, ops: Record<string, number>) => ({
-      initiator: 'me', responder, protocol: 's7comm', transport: 'tcp' as const, responderPort: 102, packetsToInitiator: 1,
+      initiator: 'me',
+      responder,
+      protocol: 's7comm',
+      transport: 'tcp' as const,
+      responderPort: 102,
+      packetsToInitiator: 1,
       operations: Object.fromEntries(Object.entries(ops).map(([op, count]) => [op, { count, examples: [], functions: {} }])),
     });
     expect(inferRole({ ...base, asInitiator: [path('plc1', { read: 2 })] }).role).toBe('workstation');
     expect(inferRole({ ...base, asInitiator: [path('plc1', { read: 50 })] }).role).toBe('hmi');
     expect(inferRole({ ...base, asInitiator: [path('plc1', { read: 50, identify: 1 }), path('plc2', { read: 5 })] }).role).toBe('hmi');
     expect(inferRole({ ...base, asInitiator: [path('plc1', { identify: 3 })] }).role).toBe('engineering_workstation');
-    expect(inferRole({ ...base, identity: { product: { value: 'OSIsoft PI Server', protocol: 'opcua', ts: 1 } }, asInitiator: [] }).role).toBe('historian');
+    expect(
+      inferRole({ ...base, identity: { product: { value: 'OSIsoft PI Server', protocol: 'opcua', ts: 1 } }, asInitiator: [] }).role,
+    ).toBe('historian');
   });
 });
 
@@ -192,7 +257,13 @@ describe('changes', () => {
   it('reports a firmware change once per new value, and keeps the newest value', () => {
     const inv = new Inventory({ serverRoleOf });
     const fw = (ts: number, value: string) =>
-      feedExchange(inv, { client: ep('10.0.0.20', 50000 + ts, HMI_MAC), server: ep('10.0.0.10', 102, PLC_MAC), protocol: 's7comm', ts, responses: [{ identity: [{ about: 'src', attribute: 'firmware', value }] }] });
+      feedExchange(inv, {
+        client: ep('10.0.0.20', 50000 + ts, HMI_MAC),
+        server: ep('10.0.0.10', 102, PLC_MAC),
+        protocol: 's7comm',
+        ts,
+        responses: [{ identity: [{ about: 'src', attribute: 'firmware', value }] }],
+      });
     fw(10, 'V3.2.6');
     fw(20, 'V3.2.6');
     fw(30, 'V3.3.0');
@@ -202,11 +273,21 @@ describe('changes', () => {
       { ts: 30.5, kind: 'identity_changed', assetId: `mac:${PLC_MAC}`, detail: "firmware changed from 'V3.2.6' to 'V3.3.0' (s7comm)" },
     ]);
     expect(byId(assets, `mac:${PLC_MAC}`).identity.firmware).toEqual({ value: 'V3.2.6', protocol: 's7comm', ts: 40.5 });
-    expect(identityHistory.filter((r) => r.attribute === 'firmware').map((r) => [r.value, r.firstTs, r.lastTs]).sort()).toEqual([
+    expect(
+      identityHistory
+        .filter((r) => r.attribute === 'firmware')
+        .map((r) => [r.value, r.firstTs, r.lastTs])
+        .sort(),
+    ).toEqual([
       ['V3.2.6', 10.5, 40.5],
       ['V3.3.0', 30.5, 30.5],
     ]);
-    expect(changes.filter((c) => c.kind === 'new_asset').map((c) => c.assetId).sort()).toEqual([`mac:${HMI_MAC}`, `mac:${PLC_MAC}`]);
+    expect(
+      changes
+        .filter((c) => c.kind === 'new_asset')
+        .map((c) => c.assetId)
+        .sort(),
+    ).toEqual([`mac:${HMI_MAC}`, `mac:${PLC_MAC}`]);
   });
 
   it('reports an asset silent for longer than the configured time', () => {
@@ -214,7 +295,9 @@ describe('changes', () => {
     feedExchange(inv, { client: ep('10.0.0.20', 50000, HMI_MAC), server: ep('10.0.0.10', 502, PLC_MAC), ts: 0 });
     feedExchange(inv, { client: ep('10.0.0.20', 50001, HMI_MAC), server: ep('10.0.0.30', 502, '00:0c:29:00:00:30'), ts: 1000 });
     const silent = inv.result().changes.filter((c) => c.kind === 'asset_silent');
-    expect(silent).toEqual([{ ts: 601, kind: 'asset_silent', assetId: `mac:${PLC_MAC}`, detail: 'no traffic since 1970-01-01T00:00:01.000Z' }]);
+    expect(silent).toEqual([
+      { ts: 601, kind: 'asset_silent', assetId: `mac:${PLC_MAC}`, detail: 'no traffic since 1970-01-01T00:00:01.000Z' },
+    ]);
   });
 });
 

@@ -9,7 +9,17 @@
  * (PROFINET DCP, BACnet over LLC: endpoints with a MAC and no IP) is an asset keyed by its MAC, with the
  * identity it claims there, on paths between MAC assets.
  */
-import type { AddressBinding, Endpoint, FlowSummary, IdentityAttribute, IdentityClaim, Operation, PipelineSink, ProtocolEvent, Transport } from '../core/events.js';
+import type {
+  AddressBinding,
+  Endpoint,
+  FlowSummary,
+  IdentityAttribute,
+  IdentityClaim,
+  Operation,
+  PipelineSink,
+  ProtocolEvent,
+  Transport,
+} from '../core/events.js';
 import { isDeviceIp, isDeviceMac, isIpv4, subnetOf } from './addresses.js';
 import { DEFAULT_SILENT_AFTER_S, MAX_EXAMPLES, MAX_FACT_VALUES, MAX_NAMES, ROUTER_MIN_IPS } from './constants.js';
 import { groupId, ipAssetId, isRoutedDeviceId, macAssetId, pathId, routedNetworkOf } from '../core/ids.js';
@@ -146,7 +156,8 @@ export class Inventory implements PipelineSink {
     // initiator is the requester (a request's sender, a response's receiver). A TCP path follows the
     // connection, even when the server sends jobs back over it (an S7 PLC pulling blocks during a download).
     const fromInitiator = l2 ? e.src.mac === flow.initiator.mac : e.src.ip === flow.initiator.ip && e.src.port === flow.initiator.port;
-    const reversed = flow.transport !== 'tcp' && (e.direction === 'request' ? !fromInitiator : e.direction === 'response' ? fromInitiator : false);
+    const reversed =
+      flow.transport !== 'tcp' && (e.direction === 'request' ? !fromInitiator : e.direction === 'response' ? fromInitiator : false);
     if (l2) {
       this.touchL2(e.src, e.ts);
       this.touchL2(e.dst, e.ts);
@@ -199,7 +210,11 @@ export class Inventory implements PipelineSink {
         if (claim.device !== undefined) {
           // Claims about a device behind the endpoint never land on the endpoint (the router). routedEnds()
           // touched the device already, unless the event names two on one side.
-          const dev = this.devices.get(claim.device) ?? (isRoutedDeviceId(claim.device) ? this.touchDevice(claim.device, claim.about === 'src' ? e.src : e.dst, e.ts, (claim.about === 'src' ? e.src : e.dst).vlan) : undefined);
+          const dev =
+            this.devices.get(claim.device) ??
+            (isRoutedDeviceId(claim.device)
+              ? this.touchDevice(claim.device, claim.about === 'src' ? e.src : e.dst, e.ts, (claim.about === 'src' ? e.src : e.dst).vlan)
+              : undefined);
           if (dev) this.claimOn(dev, claim.device, true, claim.attribute, claim.value, e.protocol, e.ts);
           continue;
         }
@@ -210,7 +225,8 @@ export class Inventory implements PipelineSink {
         const ep = claim.about === 'src' ? e.src : e.dst;
         if (isDeviceIp(ep.ip)) this.claim(ep.ip, claim.attribute, claim.value, e.protocol, e.ts);
         // A layer-2 station's claims are about its MAC (the pending change names its asset id).
-        else if (ep.ip === '' && isDeviceMac(ep.mac)) this.claimOn(this.touchMac(ep.mac, e.ts), macAssetId(ep.mac), true, claim.attribute, claim.value, e.protocol, e.ts);
+        else if (ep.ip === '' && isDeviceMac(ep.mac))
+          this.claimOn(this.touchMac(ep.mac, e.ts), macAssetId(ep.mac), true, claim.attribute, claim.value, e.protocol, e.ts);
       }
     }
   }
@@ -220,7 +236,18 @@ export class Inventory implements PipelineSink {
     const flow = e.flow;
     const init = reversed ? flow.responder : flow.initiator;
     const resp = reversed ? flow.initiator : flow.responder;
-    const acc = this.pathAcc('', '', e.protocol, 'l2', resp.port, e.ts, undefined, undefined, (init.mac ?? '').toLowerCase(), (resp.mac ?? '').toLowerCase());
+    const acc = this.pathAcc(
+      '',
+      '',
+      e.protocol,
+      'l2',
+      resp.port,
+      e.ts,
+      undefined,
+      undefined,
+      (init.mac ?? '').toLowerCase(),
+      (resp.mac ?? '').toLowerCase(),
+    );
     // One event is one frame; their sizes are not known here.
     if (reversed ? !fromInitiator : fromInitiator) acc.packetsToResponder++;
     else acc.packetsToInitiator++;
@@ -232,7 +259,13 @@ export class Inventory implements PipelineSink {
    * reached at the router's address and port. One datagram is one event, so the datagrams are counted
    * here and taken off the flow's own path when the flow ends (TCP has no routed devices: not counted).
    */
-  private routedPathAcc(e: ProtocolEvent<object>, fb: FlowBinding, routed: { src?: string; dst?: string }, fromInitiator: boolean, reversed: boolean): PathAcc {
+  private routedPathAcc(
+    e: ProtocolEvent<object>,
+    fb: FlowBinding,
+    routed: { src?: string; dst?: string },
+    fromInitiator: boolean,
+    reversed: boolean,
+  ): PathAcc {
     const flow = e.flow;
     const init = reversed ? flow.responder : flow.initiator;
     const resp = reversed ? flow.initiator : flow.responder;
@@ -279,7 +312,16 @@ export class Inventory implements PipelineSink {
     }
     // A flow that only carried routed messages leaves no path between its own endpoints.
     if (fb?.acc || !fb?.routed || pI + pR > 0) {
-      const acc = fb?.acc ?? this.pathAcc(reversed ? f.responder.ip : f.initiator.ip, reversed ? f.initiator.ip : f.responder.ip, s.protocol, f.transport, reversed ? f.initiator.port : f.responder.port, s.firstSeen);
+      const acc =
+        fb?.acc ??
+        this.pathAcc(
+          reversed ? f.responder.ip : f.initiator.ip,
+          reversed ? f.initiator.ip : f.responder.ip,
+          s.protocol,
+          f.transport,
+          reversed ? f.initiator.port : f.responder.port,
+          s.firstSeen,
+        );
       acc.packetsToResponder += reversed ? pR : pI;
       acc.packetsToInitiator += reversed ? pI : pR;
       acc.bytesToResponder += reversed ? bR : bI;
@@ -319,7 +361,12 @@ export class Inventory implements PipelineSink {
       (asResp.get(p.responder) ?? asResp.set(p.responder, []).get(p.responder)!).push(p);
     }
     for (const a of assets) {
-      finishAsset(a, { asInitiator: asInit.get(a.id) ?? [], asResponder: asResp.get(a.id) ?? [], gatewayEvidence: gatewayEvidence.get(a.id), serverRoleOf: this.opts.serverRoleOf });
+      finishAsset(a, {
+        asInitiator: asInit.get(a.id) ?? [],
+        asResponder: asResp.get(a.id) ?? [],
+        gatewayEvidence: gatewayEvidence.get(a.id),
+        serverRoleOf: this.opts.serverRoleOf,
+      });
     }
     const changes: InventoryChange[] = [];
     for (const a of assets) changes.push({ ts: a.firstSeen, kind: 'new_asset', assetId: a.id, detail: describeAsset(a) });
@@ -340,7 +387,8 @@ export class Inventory implements PipelineSink {
     for (const [assetId, s] of subjects) {
       if (!assetId) continue;
       for (const [attribute, st] of s.identity) {
-        for (const [value, v] of st.values) identityHistory.push({ assetId, attribute, value, protocol: v.protocol, firstTs: v.first, lastTs: v.last });
+        for (const [value, v] of st.values)
+          identityHistory.push({ assetId, attribute, value, protocol: v.protocol, firstTs: v.first, lastTs: v.last });
       }
     }
     return { assets, paths, changes, identityHistory };
@@ -431,7 +479,15 @@ export class Inventory implements PipelineSink {
     this.claimOn(this.touchIp(ip, ts)!, ip, false, attribute, value, protocol, ts);
   }
 
-  private claimOn(s: IpState, subject: string, device: boolean, attribute: IdentityAttribute, value: string, protocol: string, ts: number): void {
+  private claimOn(
+    s: IpState,
+    subject: string,
+    device: boolean,
+    attribute: IdentityAttribute,
+    value: string,
+    protocol: string,
+    ts: number,
+  ): void {
     if (attribute === 'name') s.names.add(value);
     const id = s.identity.get(attribute);
     if (!id) {
@@ -443,7 +499,8 @@ export class Inventory implements PipelineSink {
       if (ts < seen.first) seen.first = ts;
       if (ts > seen.last) seen.last = ts;
     } else {
-      if (ts >= id.current.ts) this.pendingChanges.push({ ts, subject, device, detail: identityChangeDetail(attribute, id.current.value, value, protocol) });
+      if (ts >= id.current.ts)
+        this.pendingChanges.push({ ts, subject, device, detail: identityChangeDetail(attribute, id.current.value, value, protocol) });
       id.values.set(value, { protocol, first: ts, last: ts });
     }
     const next = newerIdentity(id.current, { value, protocol, ts });
@@ -451,16 +508,34 @@ export class Inventory implements PipelineSink {
   }
 
   private pathAcc(
-    initiatorIp: string, responderIp: string, protocol: string, transport: Transport, responderPort: number, ts: number,
-    initiatorDevice?: string, responderDevice?: string, initiatorMac?: string, responderMac?: string,
+    initiatorIp: string,
+    responderIp: string,
+    protocol: string,
+    transport: Transport,
+    responderPort: number,
+    ts: number,
+    initiatorDevice?: string,
+    responderDevice?: string,
+    initiatorMac?: string,
+    responderMac?: string,
   ): PathAcc {
     const key = `${initiatorIp}|${responderIp}|${protocol}|${transport}|${responderPort}|${initiatorDevice ?? ''}|${responderDevice ?? ''}|${initiatorMac ?? ''}|${responderMac ?? ''}`;
     let acc = this.paths.get(key);
     if (!acc) {
       acc = {
-        initiatorIp, responderIp, protocol, transport, responderPort,
-        packetsToResponder: 0, packetsToInitiator: 0, bytesToResponder: 0, bytesToInitiator: 0,
-        firstSeen: ts, lastSeen: ts, operations: new Map(), facts: new Map(),
+        initiatorIp,
+        responderIp,
+        protocol,
+        transport,
+        responderPort,
+        packetsToResponder: 0,
+        packetsToInitiator: 0,
+        bytesToResponder: 0,
+        bytesToInitiator: 0,
+        firstSeen: ts,
+        lastSeen: ts,
+        operations: new Map(),
+        facts: new Map(),
       };
       if (initiatorDevice !== undefined) acc.initiatorDevice = initiatorDevice;
       if (responderDevice !== undefined) acc.responderDevice = responderDevice;
@@ -473,7 +548,12 @@ export class Inventory implements PipelineSink {
 
   // --- resolution ----------------------------------------------------------------------------------
 
-  private resolveAssets(): { assetOf: (ip: string) => string | undefined; deviceAsset: (id: string) => string; assets: Asset[]; gatewayEvidence: Map<string, string> } {
+  private resolveAssets(): {
+    assetOf: (ip: string) => string | undefined;
+    deviceAsset: (id: string) => string;
+    assets: Asset[];
+    gatewayEvidence: Map<string, string>;
+  } {
     const owner = new Map<string, { mac: string; count: number; last: number }>(); // ip → owning device MAC
     const assets = new Map<string, Asset>();
     const gatewayEvidence = new Map<string, string>();
@@ -502,7 +582,8 @@ export class Inventory implements PipelineSink {
         const b = byIp.get(ip)!;
         const cur = owner.get(ip);
         // An IP seen on two devices (replaced device, address conflict): the device that used it most owns it.
-        if (!cur || b.count > cur.count || (b.count === cur.count && b.last > cur.last)) owner.set(ip, { mac, count: b.count, last: b.last });
+        if (!cur || b.count > cur.count || (b.count === cur.count && b.last > cur.last))
+          owner.set(ip, { mac, count: b.count, last: b.last });
       }
     }
     const assetOf = (ip: string): string | undefined => {
@@ -543,7 +624,8 @@ export class Inventory implements PipelineSink {
     // A MAC that owns no address (its one IP went to the device that used it more) and is no gateway names
     // nothing, unless it spoke on layer 2; a router of devices behind it, and those devices, are assets without an address.
     const l2Station = (id: string): boolean => id.startsWith('mac:') && this.macs.has(id.slice(4));
-    for (const [id, a] of assets) if (a.ips.length === 0 && !gatewayEvidence.has(id) && !a.routes && !isRoutedDeviceId(id) && !l2Station(id)) assets.delete(id);
+    for (const [id, a] of assets)
+      if (a.ips.length === 0 && !gatewayEvidence.has(id) && !a.routes && !isRoutedDeviceId(id) && !l2Station(id)) assets.delete(id);
     return { assetOf, deviceAsset, assets: [...assets.values()].sort((a, b) => (a.id < b.id ? -1 : 1)), gatewayEvidence };
   }
 
@@ -607,13 +689,23 @@ export class Inventory implements PipelineSink {
     const out = new Map<string, Path>();
     for (const acc of this.paths.values()) {
       const initiator =
-        acc.initiatorMac !== undefined ? (isDeviceMac(acc.initiatorMac) ? macAssetId(acc.initiatorMac) : undefined)
-        : acc.initiatorDevice !== undefined ? deviceAsset(acc.initiatorDevice) : assetOf(acc.initiatorIp);
+        acc.initiatorMac !== undefined
+          ? isDeviceMac(acc.initiatorMac)
+            ? macAssetId(acc.initiatorMac)
+            : undefined
+          : acc.initiatorDevice !== undefined
+            ? deviceAsset(acc.initiatorDevice)
+            : assetOf(acc.initiatorIp);
       if (!initiator) continue; // a broadcast never initiates
       // A layer-2 multicast or broadcast destination (DCP Identify to 01:0e:cf:00:00:00) is a group, as an IP broadcast is.
       const responder =
-        acc.responderMac !== undefined ? (isDeviceMac(acc.responderMac) ? macAssetId(acc.responderMac) : groupId(acc.responderMac))
-        : acc.responderDevice !== undefined ? deviceAsset(acc.responderDevice) : assetOf(acc.responderIp) ?? groupId(acc.responderIp);
+        acc.responderMac !== undefined
+          ? isDeviceMac(acc.responderMac)
+            ? macAssetId(acc.responderMac)
+            : groupId(acc.responderMac)
+          : acc.responderDevice !== undefined
+            ? deviceAsset(acc.responderDevice)
+            : (assetOf(acc.responderIp) ?? groupId(acc.responderIp));
       const key = { initiator, responder, protocol: acc.protocol, transport: acc.transport, responderPort: acc.responderPort };
       const operations: Path['operations'] = {};
       for (const op of [...acc.operations.keys()].sort()) {
@@ -623,11 +715,18 @@ export class Inventory implements PipelineSink {
       const facts: Record<string, string[]> = {};
       for (const k of [...acc.facts.keys()].sort()) facts[k] = acc.facts.get(k)!;
       const path: Path = {
-        id: pathId(key), ...key,
-        initiatorIp: acc.initiatorIp, responderIp: acc.responderIp,
-        packetsToResponder: acc.packetsToResponder, packetsToInitiator: acc.packetsToInitiator,
-        bytesToResponder: acc.bytesToResponder, bytesToInitiator: acc.bytesToInitiator,
-        firstSeen: acc.firstSeen, lastSeen: acc.lastSeen, operations, facts,
+        id: pathId(key),
+        ...key,
+        initiatorIp: acc.initiatorIp,
+        responderIp: acc.responderIp,
+        packetsToResponder: acc.packetsToResponder,
+        packetsToInitiator: acc.packetsToInitiator,
+        bytesToResponder: acc.bytesToResponder,
+        bytesToInitiator: acc.bytesToInitiator,
+        firstSeen: acc.firstSeen,
+        lastSeen: acc.lastSeen,
+        operations,
+        facts,
       };
       const prev = out.get(path.id);
       out.set(path.id, prev ? mergePath(prev, path) : path);
@@ -645,7 +744,12 @@ function wasSeen(s: Seen | undefined): boolean {
 export function routerEvidence(ips: readonly string[]): string | undefined {
   const v4 = ips.filter(isIpv4);
   const v4Subnets = new Set(v4.map(subnetOf).filter((s) => s !== undefined));
-  const v6Subnets = new Set(ips.filter((ip) => !isIpv4(ip)).map(subnetOf).filter((s) => s !== undefined));
+  const v6Subnets = new Set(
+    ips
+      .filter((ip) => !isIpv4(ip))
+      .map(subnetOf)
+      .filter((s) => s !== undefined),
+  );
   if (v4.length < ROUTER_MIN_IPS && v4Subnets.size <= 1 && v6Subnets.size <= 1) return undefined;
   const subnets = v4Subnets.size + v6Subnets.size;
   return `one MAC fronts ${ips.length} IP addresses in ${subnets} subnet${subnets === 1 ? '' : 's'}`;
@@ -653,8 +757,19 @@ export function routerEvidence(ips: readonly string[]): string | undefined {
 
 export function emptyAsset(id: string): Asset {
   return {
-    id, ips: [], macs: [], vlans: [], names: [], identity: {}, role: 'unknown', roleEvidence: [], purdueLevel: null,
-    protocolsServer: [], protocolsClient: [], firstSeen: Infinity, lastSeen: -Infinity,
+    id,
+    ips: [],
+    macs: [],
+    vlans: [],
+    names: [],
+    identity: {},
+    role: 'unknown',
+    roleEvidence: [],
+    purdueLevel: null,
+    protocolsServer: [],
+    protocolsClient: [],
+    firstSeen: Infinity,
+    lastSeen: -Infinity,
   };
 }
 
@@ -664,8 +779,14 @@ export function finishAsset(a: Asset, ctx: Omit<RoleInput, 'identity' | 'names' 
   a.role = verdict.role;
   a.roleEvidence = verdict.roleEvidence;
   a.purdueLevel = verdict.purdueLevel;
-  a.protocolsServer = unionSorted([], ctx.asResponder.filter((p) => p.packetsToInitiator > 0 || Object.keys(p.operations).length > 0).map((p) => p.protocol));
-  a.protocolsClient = unionSorted([], ctx.asInitiator.map((p) => p.protocol));
+  a.protocolsServer = unionSorted(
+    [],
+    ctx.asResponder.filter((p) => p.packetsToInitiator > 0 || Object.keys(p.operations).length > 0).map((p) => p.protocol),
+  );
+  a.protocolsClient = unionSorted(
+    [],
+    ctx.asInitiator.map((p) => p.protocol),
+  );
 }
 
 export function identityChangeDetail(attribute: string, from: string, to: string, protocol: string): string {

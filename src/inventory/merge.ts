@@ -103,7 +103,7 @@ export function mergeAsset(a: Asset, b: Asset): Asset {
   delete out.via;
   delete out.routes;
   // A device seen behind two routers (moved, or redundant routers) keeps one: the smaller id, whatever the order.
-  const via = a.via !== undefined && b.via !== undefined ? (a.via <= b.via ? a.via : b.via) : a.via ?? b.via;
+  const via = a.via !== undefined && b.via !== undefined ? (a.via <= b.via ? a.via : b.via) : (a.via ?? b.via);
   if (via !== undefined) out.via = via;
   if (a.routes || b.routes) out.routes = unionSorted(a.routes ?? [], b.routes ?? []);
   return out;

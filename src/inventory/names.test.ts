@@ -29,22 +29,111 @@ const frame = (dstMac: string, srcMac: string, src: string, dst: string, sp: num
 function capture(): string {
   const frames: Buffer[] = [];
   // The PLC boots: DISCOVER (host name, vendor class), OFFER, REQUEST for the offered address, ACK.
-  frames.push(frame(BCAST_MAC, PLC_MAC, '0.0.0.0', '255.255.255.255', 68, 67,
-    dhcpMessage({ op: 1, chaddr: PLC_MAC, options: [[53, [1]], [12, 'PLC-LINE3'], [60, 'Siemens SIMATIC S7-1500']] })));
-  frames.push(frame(BCAST_MAC, SRV_MAC, SRV_IP, '255.255.255.255', 67, 68,
-    dhcpMessage({ op: 2, chaddr: PLC_MAC, yiaddr: PLC_IP, options: [[53, [2]], [54, ipBytes(SRV_IP)]] })));
-  frames.push(frame(BCAST_MAC, PLC_MAC, '0.0.0.0', '255.255.255.255', 68, 67,
-    dhcpMessage({ op: 1, chaddr: PLC_MAC, options: [[53, [3]], [50, ipBytes(PLC_IP)], [54, ipBytes(SRV_IP)], [12, 'PLC-LINE3']] })));
-  frames.push(frame(BCAST_MAC, SRV_MAC, SRV_IP, '255.255.255.255', 67, 68,
-    dhcpMessage({ op: 2, chaddr: PLC_MAC, yiaddr: PLC_IP, options: [[53, [5]], [54, ipBytes(SRV_IP)]] })));
+  frames.push(
+    frame(
+      BCAST_MAC,
+      PLC_MAC,
+      '0.0.0.0',
+      '255.255.255.255',
+      68,
+      67,
+      dhcpMessage({
+        op: 1,
+        chaddr: PLC_MAC,
+        options: [
+          [53, [1]],
+          [12, 'PLC-LINE3'],
+          [60, 'Siemens SIMATIC S7-1500'],
+        ],
+      }),
+    ),
+  );
+  frames.push(
+    frame(
+      BCAST_MAC,
+      SRV_MAC,
+      SRV_IP,
+      '255.255.255.255',
+      67,
+      68,
+      dhcpMessage({
+        op: 2,
+        chaddr: PLC_MAC,
+        yiaddr: PLC_IP,
+        options: [
+          [53, [2]],
+          [54, ipBytes(SRV_IP)],
+        ],
+      }),
+    ),
+  );
+  frames.push(
+    frame(
+      BCAST_MAC,
+      PLC_MAC,
+      '0.0.0.0',
+      '255.255.255.255',
+      68,
+      67,
+      dhcpMessage({
+        op: 1,
+        chaddr: PLC_MAC,
+        options: [
+          [53, [3]],
+          [50, ipBytes(PLC_IP)],
+          [54, ipBytes(SRV_IP)],
+          [12, 'PLC-LINE3'],
+        ],
+      }),
+    ),
+  );
+  frames.push(
+    frame(
+      BCAST_MAC,
+      SRV_MAC,
+      SRV_IP,
+      '255.255.255.255',
+      67,
+      68,
+      dhcpMessage({
+        op: 2,
+        chaddr: PLC_MAC,
+        yiaddr: PLC_IP,
+        options: [
+          [53, [5]],
+          [54, ipBytes(SRV_IP)],
+        ],
+      }),
+    ),
+  );
   // The HMI resolves its own name and one on the internet; the answers name 10.20.1.11 and 93.184.216.34.
-  frames.push(frame(SRV_MAC, HMI_MAC, HMI_IP, SRV_IP, 51000, 53, Buffer.concat([header(7, 0x0100, 1, 0, 0, 0), question('hmi-01.plant.local', 1)])));
+  frames.push(
+    frame(SRV_MAC, HMI_MAC, HMI_IP, SRV_IP, 51000, 53, Buffer.concat([header(7, 0x0100, 1, 0, 0, 0), question('hmi-01.plant.local', 1)])),
+  );
   frames.push(frame(HMI_MAC, SRV_MAC, SRV_IP, HMI_IP, 53, 51000, aResponse(7, 'hmi-01.plant.local', [HMI_IP])));
-  frames.push(frame(HMI_MAC, SRV_MAC, SRV_IP, HMI_IP, 53, 51001,
-    Buffer.concat([header(8, QR, 0, 1, 0, 0), record('example.com', 1, a('93.184.216.34'))])));
+  frames.push(
+    frame(
+      HMI_MAC,
+      SRV_MAC,
+      SRV_IP,
+      HMI_IP,
+      53,
+      51001,
+      Buffer.concat([header(8, QR, 0, 1, 0, 0), record('example.com', 1, a('93.184.216.34'))]),
+    ),
+  );
   // A reverse answer names the PLC a second time, from DNS.
-  frames.push(frame(HMI_MAC, SRV_MAC, SRV_IP, HMI_IP, 53, 51002,
-    Buffer.concat([header(9, QR, 0, 1, 0, 0), record('10.1.20.10.in-addr.arpa', 12, encodeName('plc-line3.plant.local'))])));
+  frames.push(
+    frame(
+      HMI_MAC,
+      SRV_MAC,
+      SRV_IP,
+      HMI_IP,
+      53,
+      51002,
+      Buffer.concat([header(9, QR, 0, 1, 0, 0), record('10.1.20.10.in-addr.arpa', 12, encodeName('plc-line3.plant.local'))]),
+    ),
+  );
   // The HMI polls the PLC over Modbus/TCP.
   const conv = new TcpConversation({ mac: HMI_MAC, ip: HMI_IP, port: 50100 }, { mac: PLC_MAC, ip: PLC_IP, port: 502 });
   frames.push(...conv.handshake());
@@ -86,8 +175,23 @@ describe('names from DHCP and DNS', () => {
   it('makes an asset of a DHCP lease alone: the client MAC owns the address handed out', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'otwatch-names-'));
     const path = join(dir, 'lease.pcap');
-    const ack = frame(BCAST_MAC, SRV_MAC, SRV_IP, '255.255.255.255', 67, 68,
-      dhcpMessage({ op: 2, chaddr: PLC_MAC, yiaddr: PLC_IP, options: [[53, [5]], [12, 'PLC-LINE3']] }));
+    const ack = frame(
+      BCAST_MAC,
+      SRV_MAC,
+      SRV_IP,
+      '255.255.255.255',
+      67,
+      68,
+      dhcpMessage({
+        op: 2,
+        chaddr: PLC_MAC,
+        yiaddr: PLC_IP,
+        options: [
+          [53, [5]],
+          [12, 'PLC-LINE3'],
+        ],
+      }),
+    );
     writeFileSync(path, pcapFile([{ data: ack, sec: 1_700_000_000, frac: 0 }]));
     const inv = new Inventory({ serverRoleOf: () => undefined });
     await runPipeline([path], inv);

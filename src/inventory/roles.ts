@@ -5,14 +5,26 @@
  */
 import type { Operation } from '../core/events.js';
 import {
-  CLIENT_ROLE_BY_SERVER_ROLE, CONTROLLER_ROLE_BY_PROTOCOL, DATABASE_PROTOCOLS, ENGINEERING_OPERATIONS,
-  HISTORIAN_PATTERN, HMI_MIN_CONTROLLERS, HMI_MIN_POLLS_SINGLE, POLLING_OPERATIONS, PROTOCOL_LABELS, PURDUE_BY_ROLE,
-  ROLE_PRECEDENCE, SERVER_ROLE_ALIASES,
+  CLIENT_ROLE_BY_SERVER_ROLE,
+  CONTROLLER_ROLE_BY_PROTOCOL,
+  DATABASE_PROTOCOLS,
+  ENGINEERING_OPERATIONS,
+  HISTORIAN_PATTERN,
+  HMI_MIN_CONTROLLERS,
+  HMI_MIN_POLLS_SINGLE,
+  POLLING_OPERATIONS,
+  PROTOCOL_LABELS,
+  PURDUE_BY_ROLE,
+  ROLE_PRECEDENCE,
+  SERVER_ROLE_ALIASES,
 } from './constants.js';
 import { isRoutedDeviceId } from '../core/ids.js';
 import type { Asset, AssetRole, Path } from '../core/model.js';
 
-export type RolePath = Pick<Path, 'initiator' | 'responder' | 'protocol' | 'transport' | 'responderPort' | 'operations' | 'packetsToInitiator'>;
+export type RolePath = Pick<
+  Path,
+  'initiator' | 'responder' | 'protocol' | 'transport' | 'responderPort' | 'operations' | 'packetsToInitiator'
+>;
 
 export interface RoleInput {
   identity: Asset['identity'];
@@ -50,7 +62,9 @@ export function routeEvidence(routes: readonly string[] | undefined): string | u
     const [protocol, net] = i < 0 ? [r, ''] : [r.slice(0, i), r.slice(i + 1)];
     byProtocol.set(protocol, [...(byProtocol.get(protocol) ?? []), net]);
   }
-  return [...byProtocol].map(([p, nets]) => `${protocolLabel(p)} router to network${nets.length === 1 ? '' : 's'} ${nets.join(', ')}`).join('; ');
+  return [...byProtocol]
+    .map(([p, nets]) => `${protocolLabel(p)} router to network${nets.length === 1 ? '' : 's'} ${nets.join(', ')}`)
+    .join('; ');
 }
 
 /** The gateway evidence that came from addresses (a MAC fronting many IPs), not from the networks it routes to. */
@@ -101,7 +115,9 @@ export function inferRole(input: RoleInput): RoleVerdict {
     evidence.set(role, list);
   };
   if (input.gatewayEvidence) {
-    evidence.set('gateway', [input.gatewayEvidence.startsWith(GATEWAY_EVIDENCE_PREFIX) ? input.gatewayEvidence : GATEWAY_EVIDENCE_PREFIX + input.gatewayEvidence]);
+    evidence.set('gateway', [
+      input.gatewayEvidence.startsWith(GATEWAY_EVIDENCE_PREFIX) ? input.gatewayEvidence : GATEWAY_EVIDENCE_PREFIX + input.gatewayEvidence,
+    ]);
   }
 
   if (input.id !== undefined && isRoutedDeviceId(input.id)) {
@@ -157,7 +173,10 @@ export function inferRole(input: RoleInput): RoleVerdict {
   const isHmi = polled.size >= HMI_MIN_CONTROLLERS || (polled.size === 1 && totalPolls >= HMI_MIN_POLLS_SINGLE);
   if (isHmi) add('hmi', `polls ${plural(polled.size, 'controller')} with ${plural(totalPolls, 'read/write request')}`);
   if (engineering.size > 0) {
-    const ops = [...engineering].sort().map(([op, n]) => `${op} ×${n}`).join(', ');
+    const ops = [...engineering]
+      .sort()
+      .map(([op, n]) => `${op} ×${n}`)
+      .join(', ');
     const strong = [...engineering.keys()].some((op) => op !== 'identify');
     // Identification alone is what HMIs also do at connect: it marks an engineering station only when nothing else explains it.
     if (strong || !isHmi) add('engineering_workstation', `${ops} toward ${plural(engineeringTargets.size, 'controller')}`);

@@ -21,17 +21,42 @@ describe('devices behind a BACnet router (decoded bytes → inventory)', () => {
     const { assets, changes, identityHistory } = inv.result();
     expect(assets.map((a) => a.id)).toEqual(['bacnet:3:1d', 'bacnet:3:6c', WS_ID, ROUTER_ID]);
     const dev = byId(assets, 'bacnet:3:1d');
-    expect(dev).toMatchObject({ ips: [], macs: [], via: ROUTER_ID, role: 'bacnet_controller', purdueLevel: 1, protocolsServer: ['bacnet'] });
-    expect(values(dev)).toEqual({ device_instance: '29', vendor_id: '42', vendor: 'Lithonia Lighting, Inc.', model: 'SYSC MLX', firmware: '2.62' });
+    expect(dev).toMatchObject({
+      ips: [],
+      macs: [],
+      via: ROUTER_ID,
+      role: 'bacnet_controller',
+      purdueLevel: 1,
+      protocolsServer: ['bacnet'],
+    });
+    expect(values(dev)).toEqual({
+      device_instance: '29',
+      vendor_id: '42',
+      vendor: 'Lithonia Lighting, Inc.',
+      model: 'SYSC MLX',
+      firmware: '2.62',
+    });
     expect(dev.identity.model).toEqual({ value: 'SYSC MLX', protocol: 'bacnet', ts: 1013 });
     expect(dev.roleEvidence[0]).toBe(`bacnet_controller: BACnet device 1d on network 3, reached through ${ROUTER_ID}`);
     expect(dev.roleEvidence).toContain('bacnet_controller: bacnet server on udp/47808 to 1 client');
     // The I-Am named the vendor from the ASHRAE list, the device object by its vendor-name: one change.
     expect(changes.filter((c) => c.kind === 'identity_changed')).toEqual([
-      { ts: 1011, kind: 'identity_changed', assetId: 'bacnet:3:1d', detail: "vendor changed from 'Acuity Brands Lighting, Inc.' to 'Lithonia Lighting, Inc.' (bacnet)" },
+      {
+        ts: 1011,
+        kind: 'identity_changed',
+        assetId: 'bacnet:3:1d',
+        detail: "vendor changed from 'Acuity Brands Lighting, Inc.' to 'Lithonia Lighting, Inc.' (bacnet)",
+      },
     ]);
-    expect(identityHistory.filter((r) => r.assetId === 'bacnet:3:1d').map((r) => r.attribute).sort()).toEqual(['device_instance', 'firmware', 'model', 'vendor', 'vendor', 'vendor_id']);
-    expect(changes.find((c) => c.kind === 'new_asset' && c.assetId === 'bacnet:3:1d')?.detail).toBe(`bacnet_controller bacnet:3:1d via ${ROUTER_ID} (Lithonia Lighting, Inc. SYSC MLX)`);
+    expect(
+      identityHistory
+        .filter((r) => r.assetId === 'bacnet:3:1d')
+        .map((r) => r.attribute)
+        .sort(),
+    ).toEqual(['device_instance', 'firmware', 'model', 'vendor', 'vendor', 'vendor_id']);
+    expect(changes.find((c) => c.kind === 'new_asset' && c.assetId === 'bacnet:3:1d')?.detail).toBe(
+      `bacnet_controller bacnet:3:1d via ${ROUTER_ID} (Lithonia Lighting, Inc. SYSC MLX)`,
+    );
     const written = byId(assets, 'bacnet:3:6c');
     expect(written).toMatchObject({ via: ROUTER_ID, role: 'bacnet_controller', identity: {} });
   });
@@ -58,8 +83,20 @@ describe('devices behind a BACnet router (decoded bytes → inventory)', () => {
     const { paths } = inv.result();
     const p1 = paths.find((p) => p.responder === 'bacnet:3:1d')!;
     const p2 = paths.find((p) => p.responder === 'bacnet:3:6c')!;
-    expect(p1).toMatchObject({ initiator: WS_ID, initiatorIp: WS.ip, responderIp: ROUTER.ip, responderPort: 47808, transport: 'udp', packetsToResponder: 3, packetsToInitiator: 3 });
-    expect(p1.operations.read).toEqual({ count: 3, examples: ['device:29.firmware-revision', 'device:29.model-name', 'device:29.vendor-name'], functions: { read_property: 3 } });
+    expect(p1).toMatchObject({
+      initiator: WS_ID,
+      initiatorIp: WS.ip,
+      responderIp: ROUTER.ip,
+      responderPort: 47808,
+      transport: 'udp',
+      packetsToResponder: 3,
+      packetsToInitiator: 3,
+    });
+    expect(p1.operations.read).toEqual({
+      count: 3,
+      examples: ['device:29.firmware-revision', 'device:29.model-name', 'device:29.vendor-name'],
+      functions: { read_property: 3 },
+    });
     expect(p2).toMatchObject({ packetsToResponder: 1, packetsToInitiator: 1 });
     expect(Object.keys(p2.operations)).toEqual(['write']);
     expect(p1.bytesToResponder + p2.bytesToResponder).toBe(summary.bytesFromInitiator);
@@ -75,15 +112,29 @@ describe('devices behind a BACnet router (decoded bytes → inventory)', () => {
     const router = byId(inv.result().assets, ROUTER_ID);
     expect(router.role).toBe('bacnet_controller');
     expect(router.purdueLevel).toBe(1);
-    expect(router.roleEvidence).toEqual(['bacnet_controller: bacnet server on udp/47808 to 1 client', 'gateway: BACnet router to networks 1, 3']);
+    expect(router.roleEvidence).toEqual([
+      'bacnet_controller: bacnet server on udp/47808 to 1 client',
+      'gateway: BACnet router to networks 1, 3',
+    ]);
     expect(router.identity.model?.value).toBe('LGR25');
   });
 
   it('refuses device ids that would pose as address assets', () => {
     const inv = new Inventory({ serverRoleOf });
     inv.onEvent({
-      protocol: 'x', ts: 1, flow: { id: 'f', transport: 'udp', initiator: WS, responder: ROUTER }, src: ROUTER, dst: WS, direction: 'response', fn: 'f', operation: 'read', fields: {},
-      identity: [{ about: 'src', device: `mac:${WS.mac}`, attribute: 'model', value: 'fake' }, { about: 'src', device: 'ip:10.0.0.1', attribute: 'model', value: 'fake' }],
+      protocol: 'x',
+      ts: 1,
+      flow: { id: 'f', transport: 'udp', initiator: WS, responder: ROUTER },
+      src: ROUTER,
+      dst: WS,
+      direction: 'response',
+      fn: 'f',
+      operation: 'read',
+      fields: {},
+      identity: [
+        { about: 'src', device: `mac:${WS.mac}`, attribute: 'model', value: 'fake' },
+        { about: 'src', device: 'ip:10.0.0.1', attribute: 'model', value: 'fake' },
+      ],
     });
     const { assets } = inv.result();
     expect(assets.every((a) => a.identity.model === undefined)).toBe(true);

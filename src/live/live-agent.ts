@@ -69,10 +69,24 @@ export class LiveAgent {
       bufferSize: (o.bufferMb ?? 64) * 1024 * 1024,
       promisc: o.promisc,
     });
-    if (o.evidence) this.ring = new EvidenceRing({ dir: o.evidence.dir, maxBytes: o.evidence.maxMb * 2 ** 20, fileBytes: (o.evidence.fileMb ?? 64) * 2 ** 20, snaplen: o.snaplen });
+    if (o.evidence)
+      this.ring = new EvidenceRing({
+        dir: o.evidence.dir,
+        maxBytes: o.evidence.maxMb * 2 ** 20,
+        fileBytes: (o.evidence.fileMb ?? 64) * 2 ** 20,
+        snaplen: o.snaplen,
+      });
     this.metrics = {
-      packets: 0, bytes: 0, capture: this.source.stats, decodeErrors: 0, malformedFrames: 0, activeFlows: 0,
-      flushes: 0, lastFlush: null, lastFlushMs: 0, findings: 0,
+      packets: 0,
+      bytes: 0,
+      capture: this.source.stats,
+      decodeErrors: 0,
+      malformedFrames: 0,
+      activeFlows: 0,
+      flushes: 0,
+      lastFlush: null,
+      lastFlushMs: 0,
+      findings: 0,
     };
   }
 
@@ -83,9 +97,19 @@ export class LiveAgent {
   async start(): Promise<void> {
     const ring = this.ring;
     const packet = this.pipeline.packet;
-    await this.source.start(ring ? (d, start, end, ts, lt, len) => { packet(d, start, end, ts, lt, len); ring.write(d, start, end, ts, lt, len); } : packet);
+    await this.source.start(
+      ring
+        ? (d, start, end, ts, lt, len) => {
+            packet(d, start, end, ts, lt, len);
+            ring.write(d, start, end, ts, lt, len);
+          }
+        : packet,
+    );
     for (const w of this.source.warnings) this.o.log.warn(`libpcap: ${w}`);
-    this.o.log.info({ interface: this.o.iface, filter: this.o.filter ?? '', db: this.o.db, flushSeconds: this.o.flushSeconds }, `capturing on ${this.o.iface}`);
+    this.o.log.info(
+      { interface: this.o.iface, filter: this.o.filter ?? '', db: this.o.db, flushSeconds: this.o.flushSeconds },
+      `capturing on ${this.o.iface}`,
+    );
     this.timer = setInterval(() => void this.flushSafely(), this.o.flushSeconds * 1000);
   }
 
@@ -100,7 +124,12 @@ export class LiveAgent {
     const saved = this.store.save(result, { serverRoleOf: this.serverRoleOf, silentAfter: this.o.silentAfter });
     if (this.o.audit && this.o.policy) {
       // the audit looks at everything stored: a path keeps its findings open until it falls silent
-      const findings = await this.o.audit({ assets: this.store.assets(), paths: this.store.paths(), policy: this.o.policy, store: this.store });
+      const findings = await this.o.audit({
+        assets: this.store.assets(),
+        paths: this.store.paths(),
+        policy: this.o.policy,
+        store: this.store,
+      });
       this.metrics.findings = findings.length;
     }
     this.updateMetrics();
@@ -109,8 +138,23 @@ export class LiveAgent {
     this.metrics.lastFlushMs = performance.now() - t;
     const c = this.metrics.capture;
     const drops = c.drop + c.ifdrop + c.queueDrops;
-    const line = { ...saved, assetIds: undefined, pathIds: undefined, packets: this.metrics.packets, recv: c.recv, drop: c.drop, ifdrop: c.ifdrop, queueDrops: c.queueDrops, activeFlows: this.metrics.activeFlows, ms: Math.round(this.metrics.lastFlushMs) };
-    if (drops > this.lastDrops) this.o.log.warn(line, `dropping packets: ${drops - this.lastDrops} since the last flush (kernel ${c.drop}, interface ${c.ifdrop}, otwatch queue ${c.queueDrops}); raise buffer_mb or narrow the filter`);
+    const line = {
+      ...saved,
+      assetIds: undefined,
+      pathIds: undefined,
+      packets: this.metrics.packets,
+      recv: c.recv,
+      drop: c.drop,
+      ifdrop: c.ifdrop,
+      queueDrops: c.queueDrops,
+      activeFlows: this.metrics.activeFlows,
+      ms: Math.round(this.metrics.lastFlushMs),
+    };
+    if (drops > this.lastDrops)
+      this.o.log.warn(
+        line,
+        `dropping packets: ${drops - this.lastDrops} since the last flush (kernel ${c.drop}, interface ${c.ifdrop}, otwatch queue ${c.queueDrops}); raise buffer_mb or narrow the filter`,
+      );
     else this.o.log.info(line, 'flushed');
     this.lastDrops = drops;
     return saved;

@@ -9,14 +9,23 @@ import { join } from 'node:path';
 import { Pipeline, runPipeline } from './pipeline.js';
 import type { AddressBinding, FlowSummary, PipelineSink, ProtocolEvent, ProtocolModule, StreamDecoder } from '../core/events.js';
 import { pcapFile, pcapHeader, pcapRecord } from '../../test/helpers/capture-build.js';
-import {
-  ACK, PSH, SYN, TcpConversation, arp, bsdLoopback, ethernet, ipv4, ipv6, sll, sll2, tcp, udp,
-} from '../../bench/gen/packets.js';
+import { ACK, SYN, TcpConversation, arp, bsdLoopback, ethernet, ipv4, ipv6, sll, sll2, tcp, udp } from '../../bench/gen/packets.js';
 import { corpusAvailable, corpusCaptures, corpusPath, oracleFor } from '../../test/helpers/corpus.js';
 
 /** A test protocol: every byte a decoder receives is recorded, so reassembly is checked byte for byte. */
-interface Received { fromInitiator: boolean; kind: 'data' | 'gap'; bytes: string; gap?: number }
-function recordingModule(name: string, ports: number[], magic: string, log: Received[], transports: ('tcp' | 'udp')[] = ['tcp']): ProtocolModule {
+interface Received {
+  fromInitiator: boolean;
+  kind: 'data' | 'gap';
+  bytes: string;
+  gap?: number;
+}
+function recordingModule(
+  name: string,
+  ports: number[],
+  magic: string,
+  log: Received[],
+  transports: ('tcp' | 'udp')[] = ['tcp'],
+): ProtocolModule {
   return {
     name,
     transports,
@@ -27,7 +36,17 @@ function recordingModule(name: string, ports: number[], magic: string, log: Rece
         onData(fromInitiator, data, ts) {
           log.push({ fromInitiator, kind: 'data', bytes: data.toString('latin1') });
           const { src, dst } = ctx.endpoints(fromInitiator);
-          ctx.emit({ protocol: name, ts, flow: ctx.flow, src, dst, direction: fromInitiator ? 'request' : 'response', fn: 'data', operation: 'read', fields: {} });
+          ctx.emit({
+            protocol: name,
+            ts,
+            flow: ctx.flow,
+            src,
+            dst,
+            direction: fromInitiator ? 'request' : 'response',
+            fn: 'data',
+            operation: 'read',
+            fields: {},
+          });
         },
         onGap(fromInitiator, bytes) {
           log.push({ fromInitiator, kind: 'gap', bytes: '', gap: bytes });
@@ -41,9 +60,15 @@ class Collect implements PipelineSink {
   events: ProtocolEvent<object>[] = [];
   flows: FlowSummary[] = [];
   bindings: AddressBinding[] = [];
-  onEvent(e: ProtocolEvent<object>) { this.events.push(e); }
-  onFlowEnd(s: FlowSummary) { this.flows.push(s); }
-  onBinding(b: AddressBinding) { this.bindings.push(b); }
+  onEvent(e: ProtocolEvent<object>) {
+    this.events.push(e);
+  }
+  onFlowEnd(s: FlowSummary) {
+    this.flows.push(s);
+  }
+  onBinding(b: AddressBinding) {
+    this.bindings.push(b);
+  }
 }
 
 const C = { mac: '00:1b:1b:00:00:01', ip: '10.0.0.1', port: 50001 };
@@ -53,12 +78,23 @@ function run(frames: Buffer[], linkType = 1, modules: ProtocolModule[] = []): { 
   const sink = new Collect();
   const p = new Pipeline(sink, { modules });
   frames.forEach((f, i) => p.packet(f, 0, f.length, 1_700_000_000 + i / 1000, linkType, f.length));
-  p.endCapture('mem', { format: 'pcap', compressed: false, packets: frames.length, bytesRead: 0, linkTypes: [linkType], interfaces: 1, skippedBlocks: 0 });
+  p.endCapture('mem', {
+    format: 'pcap',
+    compressed: false,
+    packets: frames.length,
+    bytesRead: 0,
+    linkTypes: [linkType],
+    interfaces: 1,
+    skippedBlocks: 0,
+  });
   return { sink, p };
 }
 
 function stream(log: Received[], fromInitiator: boolean): string {
-  return log.filter((r) => r.fromInitiator === fromInitiator).map((r) => (r.kind === 'gap' ? `<gap ${r.gap}>` : r.bytes)).join('');
+  return log
+    .filter((r) => r.fromInitiator === fromInitiator)
+    .map((r) => (r.kind === 'gap' ? `<gap ${r.gap}>` : r.bytes))
+    .join('');
 }
 
 describe('link types', () => {
@@ -106,14 +142,21 @@ describe('link types', () => {
 
 describe('VLAN tags', () => {
   it('follows 802.1ad + 802.1Q (QinQ) and keeps the inner (customer) VLAN', () => {
-    const f = ethernet(S.mac, C.mac, 0x0800, ipv4(C.ip, S.ip, 17, udp(47808, 47808, Buffer.from('x'))), [{ tpid: 0x88a8, vid: 100 }, { vid: 20 }]);
+    const f = ethernet(S.mac, C.mac, 0x0800, ipv4(C.ip, S.ip, 17, udp(47808, 47808, Buffer.from('x'))), [
+      { tpid: 0x88a8, vid: 100 },
+      { vid: 20 },
+    ]);
     const { sink } = run([f]);
     expect(sink.flows[0].flow.vlan).toBe(20);
     expect(sink.flows[0].flow.transport).toBe('udp');
   });
 
   it('follows three stacked tags', () => {
-    const f = ethernet(S.mac, C.mac, 0x0800, ipv4(C.ip, S.ip, 6, tcp(1, 2, 0, 0, SYN)), [{ tpid: 0x9100, vid: 7 }, { tpid: 0x88a8, vid: 8 }, { vid: 9 }]);
+    const f = ethernet(S.mac, C.mac, 0x0800, ipv4(C.ip, S.ip, 6, tcp(1, 2, 0, 0, SYN)), [
+      { tpid: 0x9100, vid: 7 },
+      { tpid: 0x88a8, vid: 8 },
+      { vid: 9 },
+    ]);
     const { sink } = run([f]);
     expect(sink.flows[0].flow.vlan).toBe(9);
   });
@@ -269,7 +312,10 @@ describe('TCP reassembly', () => {
     at(closing[2], 1031);
     p.endCapture('mem', { format: 'pcap', compressed: false, packets: 0, bytesRead: 0, linkTypes: [1], interfaces: 1, skippedBlocks: 0 });
     const tcpFlows = sink.flows.filter((f) => f.flow.transport === 'tcp');
-    expect(tcpFlows.map((f) => [f.firstSeen, f.lastSeen])).toEqual([[1000, 1001.02], [1031, 1031]]);
+    expect(tcpFlows.map((f) => [f.firstSeen, f.lastSeen])).toEqual([
+      [1000, 1001.02],
+      [1031, 1031],
+    ]);
     expect(sink.flows.indexOf(tcpFlows[0])).toBe(0); // ended by the sweep, before the end of the capture
   });
 
@@ -288,7 +334,10 @@ describe('TCP reassembly', () => {
     dgram(C, S, 1295); // a new flow
     p.endCapture('mem', { format: 'pcap', compressed: false, packets: 0, bytesRead: 0, linkTypes: [1], interfaces: 1, skippedBlocks: 0 });
     const mine = sink.flows.filter((f) => f.flow.initiator.ip === C.ip);
-    expect(mine.map((f) => [f.firstSeen, f.packetsFromInitiator])).toEqual([[1000, 2], [1295, 1]]);
+    expect(mine.map((f) => [f.firstSeen, f.packetsFromInitiator])).toEqual([
+      [1000, 2],
+      [1295, 1],
+    ]);
   });
 
   describe('a full flow table', () => {
@@ -297,7 +346,16 @@ describe('TCP reassembly', () => {
       const sink = new Collect();
       const p = new Pipeline(sink, { modules: [], flow: { maxFlows } });
       const at = (f: Buffer, ts: number) => p.packet(f, 0, f.length, ts, 1, f.length);
-      const end = () => p.endCapture('mem', { format: 'pcap', compressed: false, packets: 0, bytesRead: 0, linkTypes: [1], interfaces: 1, skippedBlocks: 0 });
+      const end = () =>
+        p.endCapture('mem', {
+          format: 'pcap',
+          compressed: false,
+          packets: 0,
+          bytesRead: 0,
+          linkTypes: [1],
+          interfaces: 1,
+          skippedBlocks: 0,
+        });
       return { sink, p, at, end };
     };
 
@@ -354,8 +412,15 @@ describe('TCP reassembly', () => {
 
   it('contains a decoder that throws: counted, the flow stops decoding, the pipeline goes on', () => {
     const bad: ProtocolModule = {
-      name: 'bad', transports: ['tcp'], ports: [9999], probe: () => true,
-      createDecoder: () => ({ onData() { throw new Error('boom'); } }),
+      name: 'bad',
+      transports: ['tcp'],
+      ports: [9999],
+      probe: () => true,
+      createDecoder: () => ({
+        onData() {
+          throw new Error('boom');
+        },
+      }),
     };
     const c = new TcpConversation(C, S);
     const { p } = run([...c.handshake(), c.send(true, Buffer.from('a')), c.send(true, Buffer.from('b'))], 1, [bad]);
@@ -401,7 +466,7 @@ describe('IPv6 and IPv4 fragments', () => {
 });
 
 describe('protocols directly over Ethernet', () => {
-  it('hands frames of a module\'s EtherType (after VLAN tags) to one decoder per MAC pair', () => {
+  it("hands frames of a module's EtherType (after VLAN tags) to one decoder per MAC pair", () => {
     const log: Received[] = [];
     const base = recordingModule('dcp', [], 'DCP', log);
     const mod: ProtocolModule = { ...base, ethertype: { type: 0x8892, createDecoder: base.createDecoder } };
@@ -426,10 +491,9 @@ describe('ARP', () => {
     const rep = ethernet(C.mac, S.mac, 0x0806, arp(2, S.mac, S.ip, C.mac, C.ip));
     const { sink, p } = run([req, rep]);
     expect(p.counters.frames.arp).toBe(2);
-    expect(sink.bindings.map((b) => `${b.mac} ${b.ip} ${b.source}`).sort()).toEqual([
-      `${C.mac} ${C.ip} arp`,
-      `${S.mac} ${S.ip} arp`,
-    ].sort());
+    expect(sink.bindings.map((b) => `${b.mac} ${b.ip} ${b.source}`).sort()).toEqual(
+      [`${C.mac} ${C.ip} arp`, `${S.mac} ${S.ip} arp`].sort(),
+    );
   });
 });
 

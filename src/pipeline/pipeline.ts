@@ -43,7 +43,10 @@ export class Pipeline {
    */
   private readonly uncounted: PipelineCounters = newCounters();
 
-  constructor(private readonly sink: PipelineSink, opts: PipelineOptions = {}) {
+  constructor(
+    private readonly sink: PipelineSink,
+    opts: PipelineOptions = {},
+  ) {
     const modules = opts.modules ?? protocolModules;
     this.flows = new FlowTable(modules, sink, this.counters, { ...DEFAULT_FLOW_OPTIONS, ...opts.flow });
     this.shardIndex = opts.flow?.shardIndex ?? 0;
@@ -190,7 +193,11 @@ export async function runPipeline(
   const progress = opts.onProgress;
   let bytes = 0;
   for (const path of paths) {
-    const result = await readCapture(path, pipeline.packet, progress ? { onRead: (n) => progress((bytes += n), pipeline.counters.packets) } : {});
+    const result = await readCapture(
+      path,
+      pipeline.packet,
+      progress ? { onRead: (n) => progress((bytes += n), pipeline.counters.packets) } : {},
+    );
     pipeline.endCapture(path, result);
     progress?.(bytes, pipeline.counters.packets);
   }

@@ -21,7 +21,10 @@ function startWorker(): Worker {
   const url = new URL(fromSources ? './shard-worker.ts' : './shard-worker.js', import.meta.url);
   // no inherited Node options: `--input-type` or `-e` of the main thread's command line would break the worker
   return fromSources
-    ? new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(url.href)}); })`, { eval: true, execArgv: [] })
+    ? new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(url.href)}); })`, {
+        eval: true,
+        execArgv: [],
+      })
     : new Worker(url, { execArgv: [] });
 }
 
@@ -30,7 +33,9 @@ function startWorker(): Worker {
  * the way the one-thread run is timed, after its modules are loaded.
  */
 export async function prepareStatsWorkers(workers: number): Promise<void> {
-  const jobs = Array.from({ length: Math.max(0, workers - 1 - idleWorkers.length) }, () => runShard({ paths: [], flow: {}, shardIndex: 1, shardCount: 2 }, true));
+  const jobs = Array.from({ length: Math.max(0, workers - 1 - idleWorkers.length) }, () =>
+    runShard({ paths: [], flow: {}, shardIndex: 1, shardCount: 2 }, true),
+  );
   await Promise.all(jobs);
 }
 

@@ -17,14 +17,14 @@ export interface ShardJob {
   shardCount: number;
 }
 
-export type ShardResult =
-  | { sections: Record<string, object>; counters: PipelineCounters; error?: undefined }
-  | { error: string };
+export type ShardResult = { sections: Record<string, object>; counters: PipelineCounters; error?: undefined } | { error: string };
 
 async function runJob(job: ShardJob): Promise<ShardResult> {
   try {
     const collector = new StatsCollector();
-    const counters = await runPipeline(job.paths, collector, { flow: { ...job.flow, shardIndex: job.shardIndex, shardCount: job.shardCount } });
+    const counters = await runPipeline(job.paths, collector, {
+      flow: { ...job.flow, shardIndex: job.shardIndex, shardCount: job.shardCount },
+    });
     return { sections: collector.sections(), counters };
   } catch (e) {
     // a missing or unreadable capture rejects runPipeline; the main thread rejects statsForCaptures with it

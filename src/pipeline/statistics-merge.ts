@@ -32,8 +32,11 @@ export function mergeValues(a: unknown, b: unknown, key = ''): unknown {
 function mergeLists(a: unknown[], b: unknown[], key: string): unknown[] {
   const all = [...a, ...b];
   if (all.length === 0) return [];
+  // the oracle's list items are JSON of any shape: numbers, strings or objects keyed by `key`
+  /* eslint-disable @typescript-eslint/no-explicit-any */
   let compare: (x: any, y: any) => number;
   let identity: (x: any) => unknown = (x) => x;
+  /* eslint-enable @typescript-eslint/no-explicit-any */
   if (all.every((x) => typeof x === 'number')) compare = byNumber;
   else if (all.every((x) => typeof x === 'string')) compare = NATURAL_ORDER_LISTS.has(key) ? natural : byCodeUnit;
   else if (all.every(isPlainObject)) {
@@ -98,6 +101,7 @@ export function mergeCounters(primary: PipelineCounters, others: readonly Pipeli
   return out;
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a JSON object of the oracle format, any shape
 function isPlainObject(x: unknown): x is Record<string, any> {
   return typeof x === 'object' && x !== null && !Array.isArray(x);
 }

@@ -12,7 +12,13 @@ import { mergeCounters, mergeSections, mergeValues, UnmergeableError } from './s
 
 describe('merge of shard sections', () => {
   it('sums counts and count maps, unites sets in the oracle order, recurses into other_ports', () => {
-    const a = { pdus: 3, by_function: { '3': 2, '16': 1 }, clients: ['10.0.0.2', '10.0.0.9'], unit_ids: [1, 10], other_ports: { pdus: 1, servers: ['b:1'] } };
+    const a = {
+      pdus: 3,
+      by_function: { '3': 2, '16': 1 },
+      clients: ['10.0.0.2', '10.0.0.9'],
+      unit_ids: [1, 10],
+      other_ports: { pdus: 1, servers: ['b:1'] },
+    };
     const b = { pdus: 2, by_function: { '3': 1, '4': 1 }, clients: ['10.0.0.10'], unit_ids: [2, 10] };
     expect(mergeValues(a, b)).toEqual({
       pdus: 5,
@@ -61,19 +67,25 @@ describe.skipIf(!corpusAvailable)('sharded stats on the corpus', () => {
     expect(mergeCounters(shards[0].counters, [shards[1].counters])).toEqual(whole);
   });
 
-  it.each(captures)('%s: 2 workers report what 1 thread reports', async (rel) => {
-    const path = corpusPath(rel);
-    const one = await statsForCaptures([path]);
-    // a merge failure would fall back to one thread silently but for this warning: the shards must have merged
-    const warnings: unknown[] = [];
-    const log = { warn: (...args: unknown[]) => void (JSON.stringify(args).includes('shard') && warnings.push(args)) } as unknown as Logger;
-    const two = await statsForCaptures([path], { workers: 2, log });
-    expect(warnings).toEqual([]);
-    const { otwatch: c1, ...sections1 } = one;
-    const { otwatch: c2, ...sections2 } = two;
-    expect(sections2).toEqual(sections1);
-    expect(c2).toEqual(c1);
-    // sections in the same key order, so the printed JSON reads the same
-    expect(JSON.stringify(two)).toBe(JSON.stringify(one));
-  }, 60_000);
+  it.each(captures)(
+    '%s: 2 workers report what 1 thread reports',
+    async (rel) => {
+      const path = corpusPath(rel);
+      const one = await statsForCaptures([path]);
+      // a merge failure would fall back to one thread silently but for this warning: the shards must have merged
+      const warnings: unknown[] = [];
+      const log = {
+        warn: (...args: unknown[]) => void (JSON.stringify(args).includes('shard') && warnings.push(args)),
+      } as unknown as Logger;
+      const two = await statsForCaptures([path], { workers: 2, log });
+      expect(warnings).toEqual([]);
+      const { otwatch: c1, ...sections1 } = one;
+      const { otwatch: c2, ...sections2 } = two;
+      expect(sections2).toEqual(sections1);
+      expect(c2).toEqual(c1);
+      // sections in the same key order, so the printed JSON reads the same
+      expect(JSON.stringify(two)).toBe(JSON.stringify(one));
+    },
+    60_000,
+  );
 });

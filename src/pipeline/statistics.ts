@@ -26,7 +26,10 @@ export class StatsCollector implements PipelineSink {
   /** Event protocol → the builders it is offered to (most events reach one builder, not all of them). */
   private readonly routes = new Map<string, ProtocolStats[]>();
 
-  constructor(modules: readonly ProtocolModule[] = protocolModules, private readonly next?: PipelineSink) {
+  constructor(
+    modules: readonly ProtocolModule[] = protocolModules,
+    private readonly next?: PipelineSink,
+  ) {
     const bindings = next?.onBinding?.bind(next);
     if (bindings) this.onBinding = bindings;
     for (const m of modules) {
@@ -114,7 +117,10 @@ async function shardedStats(
   const failed = settled.find((r) => r.status === 'rejected');
   if (failed) throw (failed as PromiseRejectedResult).reason;
   const results = settled.map((r) => (r as PromiseFulfilledResult<{ sections: Record<string, object>; counters: PipelineCounters }>).value);
-  const counters = mergeCounters(results[0].counters, results.slice(1).map((r) => r.counters));
+  const counters = mergeCounters(
+    results[0].counters,
+    results.slice(1).map((r) => r.counters),
+  );
   const log = opts.log;
   try {
     return { sections: results.map((r) => r.sections).reduce((a, b) => mergeSections(a, b)), counters };

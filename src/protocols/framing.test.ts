@@ -33,11 +33,7 @@ describe('PduFramer', () => {
     const stream = Buffer.concat([readHoldingRegisters(1), readHoldingRegisters(2), readHoldingRegisters(3)]);
     const whole = recorder();
     new PduFramer(whole.sink, mbap).push(stream);
-    expect(whole.log).toEqual([
-      'pdu 00010000000601030000000a @start',
-      'pdu 00020000000601030000000a',
-      'pdu 00030000000601030000000a',
-    ]);
+    expect(whole.log).toEqual(['pdu 00010000000601030000000a @start', 'pdu 00020000000601030000000a', 'pdu 00030000000601030000000a']);
     for (let cut1 = 1; cut1 < stream.length; cut1++) {
       for (const cut2 of [cut1 + 1, cut1 + 5, stream.length - 1]) {
         if (cut2 <= cut1 || cut2 >= stream.length) continue;

@@ -72,7 +72,10 @@ export class PduFramer {
   validSeen = false;
   givenUp = false;
 
-  constructor(private readonly sink: PduSink, o: FramerOptions) {
+  constructor(
+    private readonly sink: PduSink,
+    o: FramerOptions,
+  ) {
     this.headerLen = o.headerLen;
     this.measure = o.measure;
     this.resync = o.resync;

@@ -19,7 +19,10 @@ export const VIOLATION_RULES: ReadonlySet<RuleId> = new Set<RuleId>([
 ]);
 
 /** How each role is drawn: a short tag on the report's drawing and the shape on the map. */
-export const ROLE_STYLE: Record<AssetRole, { tag: string; shape: 'rect' | 'diamond' | 'ellipse' | 'hexagon' | 'triangle' | 'round'; label: string }> = {
+export const ROLE_STYLE: Record<
+  AssetRole,
+  { tag: string; shape: 'rect' | 'diamond' | 'ellipse' | 'hexagon' | 'triangle' | 'round'; label: string }
+> = {
   plc: { tag: 'PLC', shape: 'rect', label: 'PLC / controller' },
   hmi: { tag: 'HMI', shape: 'round', label: 'HMI / SCADA' },
   engineering_workstation: { tag: 'EWS', shape: 'diamond', label: 'Engineering workstation' },

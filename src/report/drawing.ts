@@ -27,7 +27,9 @@ const ZONES_PER_ROW = 4;
 function sltShort(z: PlantGraph['zones'][number]): string {
   if (!z.hasSlt) return 'SL-T none';
   const v = Object.values(z.slt);
-  return v.every((x) => x === v[0]) ? `SL-T ${v[0]}` : `SL-T ${Math.min(...v.filter((x): x is number => x !== null))}-${Math.max(...v.filter((x): x is number => x !== null))}`;
+  return v.every((x) => x === v[0])
+    ? `SL-T ${v[0]}`
+    : `SL-T ${Math.min(...v.filter((x): x is number => x !== null))}-${Math.max(...v.filter((x): x is number => x !== null))}`;
 }
 
 /** Rows of zone ids: by Purdue level, highest first, then by id; at most ZONES_PER_ROW per row. */
@@ -37,7 +39,9 @@ function rowsOf(g: PlantGraph): { id: string; title: string; subtitle: string }[
   for (const l of levels) {
     const zs = g.zones.filter((z) => (z.level ?? -1) === l).sort((a, b) => a.id.localeCompare(b.id));
     for (let i = 0; i < zs.length; i += ZONES_PER_ROW) {
-      rows.push(zs.slice(i, i + ZONES_PER_ROW).map((z) => ({ id: z.id, title: z.name, subtitle: `${z.id} · L${z.level ?? '?'} · ${sltShort(z)}` })));
+      rows.push(
+        zs.slice(i, i + ZONES_PER_ROW).map((z) => ({ id: z.id, title: z.name, subtitle: `${z.id} · L${z.level ?? '?'} · ${sltShort(z)}` })),
+      );
     }
   }
   if (g.assets.some((a) => a.zone === UNZONED)) rows.push([{ id: UNZONED, title: 'Unzoned assets', subtitle: 'in no zone of the policy' }]);
@@ -57,7 +61,15 @@ export function layoutDrawing(g: PlantGraph): { boxes: Box[]; width: number; hei
     const h = D.zoneHeader + D.zonePad + lines * (D.cellHeight + D.cellGap);
     row.forEach((z, i) => {
       const all = [...(byZone.get(z.id) ?? [])].sort((a, b) => a.label.localeCompare(b.label) || a.id.localeCompare(b.id));
-      boxes.push({ ...z, x: D.margin + i * (w + D.zoneGap), y, w, h, assets: all.slice(0, D.maxAssetsPerZone), more: all.length - Math.min(all.length, D.maxAssetsPerZone) });
+      boxes.push({
+        ...z,
+        x: D.margin + i * (w + D.zoneGap),
+        y,
+        w,
+        h,
+        assets: all.slice(0, D.maxAssetsPerZone),
+        more: all.length - Math.min(all.length, D.maxAssetsPerZone),
+      });
     });
     y += h + D.rowGap;
   }
@@ -102,29 +114,43 @@ function laneLink(a: Box, b: Box, lane: number, lanes: number, offset: number, l
 function assetCell(a: GraphAsset, x: number, y: number): string {
   const tag = ROLE_STYLE[a.role]?.tag ?? '?';
   const sub = [a.ips[0] && a.ips[0] !== a.label ? a.ips[0] : '', a.vendor ?? ''].filter(Boolean).join(' · ');
-  return `<g class="asset role-${esc(a.role)}" data-asset="${esc(a.id)}"><title>${esc(`${a.label} (${ROLE_STYLE[a.role]?.label ?? a.role}) ${a.ips.join(', ')} ${a.vendor ?? ''} ${a.model ?? ''}`.trim())}</title>` +
+  return (
+    `<g class="asset role-${esc(a.role)}" data-asset="${esc(a.id)}"><title>${esc(`${a.label} (${ROLE_STYLE[a.role]?.label ?? a.role}) ${a.ips.join(', ')} ${a.vendor ?? ''} ${a.model ?? ''}`.trim())}</title>` +
     `<rect x="${r1(x)}" y="${r1(y)}" width="${D.cellWidth}" height="${D.cellHeight}" rx="4"/>` +
     `<text class="tag" x="${r1(x + 4)}" y="${r1(y + 14)}">${esc(tag)}</text>` +
     `<text x="${r1(x + 38)}" y="${r1(y + 14)}">${esc(a.label.slice(0, 18))}</text>` +
-    `<text class="sub" x="${r1(x + 38)}" y="${r1(y + 27)}">${esc(sub.slice(0, 24))}</text></g>`;
+    `<text class="sub" x="${r1(x + 38)}" y="${r1(y + 27)}">${esc(sub.slice(0, 24))}</text></g>`
+  );
 }
 
 export function drawingSvg(g: PlantGraph): string {
   const { boxes, width, height } = layoutDrawing(g);
   const at = new Map(boxes.map((b) => [b.id, b]));
   const parts: string[] = [];
-  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" class="zone-drawing" viewBox="0 0 ${width} ${height}" width="${width}" height="${r1(height)}" role="img" aria-label="Zone and conduit drawing">`);
+  parts.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" class="zone-drawing" viewBox="0 0 ${width} ${height}" width="${width}" height="${r1(height)}" role="img" aria-label="Zone and conduit drawing">`,
+  );
   parts.push('<title>Zones, assets, conduits and observed zone crossings</title>');
   for (const b of boxes) {
     const cols = Math.max(1, Math.floor((b.w - 2 * D.zonePad + D.cellGap) / (D.cellWidth + D.cellGap)));
-    parts.push(`<g class="zone${b.id === UNZONED ? ' unzoned' : ''}" data-zone="${esc(b.id)}"><rect x="${r1(b.x)}" y="${r1(b.y)}" width="${r1(b.w)}" height="${r1(b.h)}" rx="8"/>` +
-      `<text class="zone-title" x="${r1(b.x + 8)}" y="${r1(b.y + 15)}">${esc(b.title)}</text><text class="zone-sub" x="${r1(b.x + 8)}" y="${r1(b.y + 28)}">${esc(b.subtitle)}</text>`);
+    parts.push(
+      `<g class="zone${b.id === UNZONED ? ' unzoned' : ''}" data-zone="${esc(b.id)}"><rect x="${r1(b.x)}" y="${r1(b.y)}" width="${r1(b.w)}" height="${r1(b.h)}" rx="8"/>` +
+        `<text class="zone-title" x="${r1(b.x + 8)}" y="${r1(b.y + 15)}">${esc(b.title)}</text><text class="zone-sub" x="${r1(b.x + 8)}" y="${r1(b.y + 28)}">${esc(b.subtitle)}</text>`,
+    );
     b.assets.forEach((a, i) => {
-      parts.push(assetCell(a, b.x + D.zonePad + (i % cols) * (D.cellWidth + D.cellGap), b.y + D.zoneHeader + Math.floor(i / cols) * (D.cellHeight + D.cellGap)));
+      parts.push(
+        assetCell(
+          a,
+          b.x + D.zonePad + (i % cols) * (D.cellWidth + D.cellGap),
+          b.y + D.zoneHeader + Math.floor(i / cols) * (D.cellHeight + D.cellGap),
+        ),
+      );
     });
     if (b.more > 0) {
       const i = b.assets.length;
-      parts.push(`<text class="more" x="${r1(b.x + D.zonePad)}" y="${r1(b.y + D.zoneHeader + Math.ceil(i / cols) * (D.cellHeight + D.cellGap) + 14)}">+${b.more} more (see the zone's table)</text>`);
+      parts.push(
+        `<text class="more" x="${r1(b.x + D.zonePad)}" y="${r1(b.y + D.zoneHeader + Math.ceil(i / cols) * (D.cellHeight + D.cellGap) + 14)}">+${b.more} more (see the zone's table)</text>`,
+      );
     }
     parts.push('</g>');
   }
@@ -140,20 +166,26 @@ export function drawingSvg(g: PlantGraph): string {
     const n = perPair.get(key) ?? 0;
     perPair.set(key, n + 1);
     const l = laneLink(at.get(c.aZone!)!, at.get(c.bZone!)!, lane.get(key)!, pairs.length, -8 - n * 9, n * 12);
-    parts.push(`<g class="conduit${c.expired ? ' expired' : ''}${c.observed.paths === 0 ? ' unused' : ''}" data-conduit="${esc(c.id)}"><title>${esc(`conduit ${c.id}: ${c.a} ↔ ${c.b}; ${c.declared.join('; ')}`)}</title>` +
-      `<path class="rail" d="${l.d}"/><path class="core" d="${l.d}"/><text x="${l.lx}" y="${l.ly}">${esc(c.id)}</text></g>`);
+    parts.push(
+      `<g class="conduit${c.expired ? ' expired' : ''}${c.observed.paths === 0 ? ' unused' : ''}" data-conduit="${esc(c.id)}"><title>${esc(`conduit ${c.id}: ${c.a} ↔ ${c.b}; ${c.declared.join('; ')}`)}</title>` +
+        `<path class="rail" d="${l.d}"/><path class="core" d="${l.d}"/><text x="${l.lx}" y="${l.ly}">${esc(c.id)}</text></g>`,
+    );
   }
   for (const e of edges) {
     const n = perPair.get(e.key) ?? 0;
     const l = laneLink(at.get(e.a)!, at.get(e.b)!, lane.get(e.key)!, pairs.length, 6, n * 12);
     const label = e.violations ? `${e.violations} violation${e.violations > 1 ? 's' : ''}` : `${e.paths} path${e.paths > 1 ? 's' : ''}`;
-    parts.push(`<g class="flow${e.violations ? ' violation' : ''}" data-edge="${esc(e.key)}"><title>${esc(`${e.a} ↔ ${e.b}: ${e.paths} path(s), ${e.protocols.join(', ')}${e.violations ? `; ${e.violations} violating` : ''}`)}</title>` +
-      `<path d="${l.d}"/><text x="${l.lx}" y="${l.ly}">${esc(label)}</text></g>`);
+    parts.push(
+      `<g class="flow${e.violations ? ' violation' : ''}" data-edge="${esc(e.key)}"><title>${esc(`${e.a} ↔ ${e.b}: ${e.paths} path(s), ${e.protocols.join(', ')}${e.violations ? `; ${e.violations} violating` : ''}`)}</title>` +
+        `<path d="${l.d}"/><text x="${l.lx}" y="${l.ly}">${esc(label)}</text></g>`,
+    );
   }
   const ly = height - 18;
-  parts.push(`<g class="legend"><path class="conduit-key" d="M${D.margin},${ly} h30"/><text x="${D.margin + 36}" y="${ly + 4}">declared conduit</text>` +
-    `<path class="flow-key" d="M${D.margin + 170},${ly} h30"/><text x="${D.margin + 206}" y="${ly + 4}">observed zone crossing</text>` +
-    `<path class="violation-key" d="M${D.margin + 380},${ly} h30"/><text x="${D.margin + 416}" y="${ly + 4}">crossing with violations (count)</text></g>`);
+  parts.push(
+    `<g class="legend"><path class="conduit-key" d="M${D.margin},${ly} h30"/><text x="${D.margin + 36}" y="${ly + 4}">declared conduit</text>` +
+      `<path class="flow-key" d="M${D.margin + 170},${ly} h30"/><text x="${D.margin + 206}" y="${ly + 4}">observed zone crossing</text>` +
+      `<path class="violation-key" d="M${D.margin + 380},${ly} h30"/><text x="${D.margin + 416}" y="${ly + 4}">crossing with violations (count)</text></g>`,
+  );
   parts.push('</svg>');
   return parts.join('\n');
 }

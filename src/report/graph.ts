@@ -75,7 +75,14 @@ export interface GraphConduit {
   expired: boolean;
   /** Declared flows in words: "s7comm tcp/102 opened by scada (only session,read,identify)". */
   declared: string[];
-  observed: { paths: number; packets: number; protocols: string[]; operations: string[]; firstSeen: number | null; lastSeen: number | null };
+  observed: {
+    paths: number;
+    packets: number;
+    protocols: string[];
+    operations: string[];
+    firstSeen: number | null;
+    lastSeen: number | null;
+  };
 }
 
 /** A finding as the picture needs it; `status` is the stored lifecycle state when there is one. */
@@ -120,11 +127,18 @@ export function assetLabel(a: Asset): string {
 
 function graphAsset(a: Asset, zone: string): GraphAsset {
   return {
-    id: a.id, label: assetLabel(a), ips: a.ips, macs: a.macs, role: a.role,
+    id: a.id,
+    label: assetLabel(a),
+    ips: a.ips,
+    macs: a.macs,
+    role: a.role,
     vendor: identityText(a, 'vendor') ?? a.macVendor ?? null,
     model: identityText(a, 'model', 'product', 'module_type', 'order_number'),
     firmware: identityText(a, 'firmware'),
-    zone, level: a.purdueLevel, firstSeen: a.firstSeen, lastSeen: a.lastSeen,
+    zone,
+    level: a.purdueLevel,
+    firstSeen: a.firstSeen,
+    lastSeen: a.lastSeen,
   };
 }
 
@@ -144,44 +158,88 @@ function findingAssets(f: Finding): string[] {
 }
 
 /** Findings most severe first, then by rule and id: the order of the report and of the map's list. */
-export function findingOrder(a: { severity: Severity; rule: string; id: string }, b: { severity: Severity; rule: string; id: string }): number {
+export function findingOrder(
+  a: { severity: Severity; rule: string; id: string },
+  b: { severity: Severity; rule: string; id: string },
+): number {
   return SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || a.rule.localeCompare(b.rule) || a.id.localeCompare(b.id);
 }
 
-export function plantGraph(policy: Policy | undefined, assets: readonly Asset[], paths: readonly Path[], findings: readonly GraphFindingInput[]): PlantGraph {
+export function plantGraph(
+  policy: Policy | undefined,
+  assets: readonly Asset[],
+  paths: readonly Path[],
+  findings: readonly GraphFindingInput[],
+): PlantGraph {
   const byPath = new Map<string, GraphFindingInput[]>();
   for (const f of findings) for (const p of f.evidence.paths) (byPath.get(p.pathId) ?? byPath.set(p.pathId, []).get(p.pathId)!).push(f);
   const onPath = (id: string) => byPath.get(id) ?? [];
   const live = (f: GraphFindingInput) => f.status !== 'resolved';
   const sortedAssets = [...assets].sort((a, b) => a.id.localeCompare(b.id));
   const sortedPaths = [...paths].sort((a, b) => a.id.localeCompare(b.id));
-  const gFindings: GraphFinding[] = findings.map((f) => ({
-    id: f.id, rule: f.rule, severity: f.severity, status: f.status ?? 'open', label: f.subject.label, explanation: f.explanation,
-    remediation: f.remediation, requirements: f.requirements, zones: f.zones, conduit: f.conduit ?? null,
-    paths: f.evidence.paths.map((p) => p.pathId), assets: findingAssets(f), violation: VIOLATION_RULES.has(f.rule),
-  })).sort(findingOrder);
+  const gFindings: GraphFinding[] = findings
+    .map((f) => ({
+      id: f.id,
+      rule: f.rule,
+      severity: f.severity,
+      status: f.status ?? 'open',
+      label: f.subject.label,
+      explanation: f.explanation,
+      remediation: f.remediation,
+      requirements: f.requirements,
+      zones: f.zones,
+      conduit: f.conduit ?? null,
+      paths: f.evidence.paths.map((p) => p.pathId),
+      assets: findingAssets(f),
+      violation: VIOLATION_RULES.has(f.rule),
+    }))
+    .sort(findingOrder);
 
   const pathFindings = (id: string) => {
     const list = onPath(id).filter(live);
-    return { findings: [...new Set(list.map((f) => f.id))].sort(), violations: [...new Set(list.map((f) => f.rule).filter((r) => VIOLATION_RULES.has(r)))].sort() };
+    return {
+      findings: [...new Set(list.map((f) => f.id))].sort(),
+      violations: [...new Set(list.map((f) => f.rule).filter((r) => VIOLATION_RULES.has(r)))].sort(),
+    };
   };
   const basePath = (p: Path) => ({
-    id: p.id, initiator: p.initiator, responder: p.responder, protocol: p.protocol, transport: p.transport, port: p.responderPort,
-    operations: Object.keys(p.operations).sort(), packets: pathPackets(p), firstSeen: p.firstSeen, lastSeen: p.lastSeen,
+    id: p.id,
+    initiator: p.initiator,
+    responder: p.responder,
+    protocol: p.protocol,
+    transport: p.transport,
+    port: p.responderPort,
+    operations: Object.keys(p.operations).sort(),
+    packets: pathPackets(p),
+    firstSeen: p.firstSeen,
+    lastSeen: p.lastSeen,
   });
 
   if (!policy) {
     return {
-      policyName: null, zones: [], conduits: [], findings: gFindings,
+      policyName: null,
+      zones: [],
+      conduits: [],
+      findings: gFindings,
       assets: sortedAssets.map((a) => graphAsset(a, UNZONED)),
-      paths: sortedPaths.map((p) => ({ ...basePath(p), fromZone: UNZONED, toZone: UNZONED, status: 'no_policy' as const, conduits: [], ...pathFindings(p.id) })),
+      paths: sortedPaths.map((p) => ({
+        ...basePath(p),
+        fromZone: UNZONED,
+        toZone: UNZONED,
+        status: 'no_policy' as const,
+        conduits: [],
+        ...pathFindings(p.id),
+      })),
     };
   }
 
   const assessment = assess(policy, sortedAssets, sortedPaths);
   const zoneOf = (id: string) => assessment.placements.get(id)?.zone ?? UNZONED;
   const endZones = new Map<string, { a: Map<string, number>; b: Map<string, number> }>();
-  const observed = new Map<string, { paths: number; packets: number; protocols: Set<string>; operations: Set<string>; first: number | null; last: number | null }>();
+  const observed = new Map<
+    string,
+    { paths: number; packets: number; protocols: Set<string>; operations: Set<string>; first: number | null; last: number | null }
+  >();
   const gPaths: GraphPath[] = assessment.paths.map((pa) => {
     const carried = pa.allowing.length ? pa.allowing : pa.uses;
     for (const u of pa.uses) {
@@ -192,7 +250,11 @@ export function plantGraph(policy: Policy | undefined, assets: readonly Asset[],
       ends.b.set(zb, (ends.b.get(zb) ?? 0) + 1);
     }
     for (const u of carried) {
-      const o = observed.get(u.conduit.id) ?? observed.set(u.conduit.id, { paths: 0, packets: 0, protocols: new Set(), operations: new Set(), first: null, last: null }).get(u.conduit.id)!;
+      const o =
+        observed.get(u.conduit.id) ??
+        observed
+          .set(u.conduit.id, { paths: 0, packets: 0, protocols: new Set(), operations: new Set(), first: null, last: null })
+          .get(u.conduit.id)!;
       o.paths++;
       o.packets += pathPackets(pa.path);
       o.protocols.add(pa.path.protocol);
@@ -200,11 +262,19 @@ export function plantGraph(policy: Policy | undefined, assets: readonly Asset[],
       o.first = o.first === null ? pa.path.firstSeen : Math.min(o.first, pa.path.firstSeen);
       o.last = o.last === null ? pa.path.lastSeen : Math.max(o.last, pa.path.lastSeen);
     }
-    return { ...basePath(pa.path), fromZone: pa.from.zone, toZone: pa.to.zone, status: pa.status, conduits: [...new Set(carried.map((u) => u.conduit.id))].sort(), ...pathFindings(pa.path.id) };
+    return {
+      ...basePath(pa.path),
+      fromZone: pa.from.zone,
+      toZone: pa.to.zone,
+      status: pa.status,
+      conduits: [...new Set(carried.map((u) => u.conduit.id))].sort(),
+      ...pathFindings(pa.path.id),
+    };
   });
 
   const zoneIds = new Set(policy.zones.map((z) => z.id));
-  const mostCommon = (m: Map<string, number> | undefined) => (m ? [...m].sort((x, y) => y[1] - x[1] || x[0].localeCompare(y[0]))[0]?.[0] ?? null : null);
+  const mostCommon = (m: Map<string, number> | undefined) =>
+    m ? ([...m].sort((x, y) => y[1] - x[1] || x[0].localeCompare(y[0]))[0]?.[0] ?? null) : null;
   const endZone = (end: Policy['conduits'][number]['a'], seen: Map<string, number> | undefined): string | null => {
     if (end.kind === 'zone') return zoneIds.has(end.zone) ? end.zone : null;
     return mostCommon(seen);
@@ -213,20 +283,40 @@ export function plantGraph(policy: Policy | undefined, assets: readonly Asset[],
   for (const p of sortedPaths) if (p.lastSeen > nowish) nowish = p.lastSeen;
   return {
     policyName: policy.name ?? null,
-    zones: policy.zones.map((z) => ({ id: z.id, name: z.name, description: z.description ?? null, level: z.level, hasSlt: z.hasSlt, slt: z.slt })),
+    zones: policy.zones.map((z) => ({
+      id: z.id,
+      name: z.name,
+      description: z.description ?? null,
+      level: z.level,
+      hasSlt: z.hasSlt,
+      slt: z.slt,
+    })),
     assets: sortedAssets.map((a) => graphAsset(a, zoneOf(a.id))),
     paths: gPaths,
     conduits: policy.conduits.map((c) => {
       const o = observed.get(c.id);
       return {
-        id: c.id, name: c.name, a: endLabel(c.a), b: endLabel(c.b), aZone: endZone(c.a, endZones.get(c.id)?.a), bZone: endZone(c.b, endZones.get(c.id)?.b),
-        hasSlt: c.hasSlt, slt: c.slt, enforcement: c.enforcement, owner: c.owner ?? null, expires: c.expiresText ?? null,
+        id: c.id,
+        name: c.name,
+        a: endLabel(c.a),
+        b: endLabel(c.b),
+        aZone: endZone(c.a, endZones.get(c.id)?.a),
+        bZone: endZone(c.b, endZones.get(c.id)?.b),
+        hasSlt: c.hasSlt,
+        slt: c.slt,
+        enforcement: c.enforcement,
+        owner: c.owner ?? null,
+        expires: c.expiresText ?? null,
         // expired relative to the traffic, not the clock: the picture does not change with the day it is drawn
         expired: c.expires !== null && nowish > c.expires,
         declared: declaredFlows(c),
         observed: {
-          paths: o?.paths ?? 0, packets: o?.packets ?? 0, protocols: [...(o?.protocols ?? [])].sort(), operations: [...(o?.operations ?? [])].sort(),
-          firstSeen: o?.first ?? null, lastSeen: o?.last ?? null,
+          paths: o?.paths ?? 0,
+          packets: o?.packets ?? 0,
+          protocols: [...(o?.protocols ?? [])].sort(),
+          operations: [...(o?.operations ?? [])].sort(),
+          firstSeen: o?.first ?? null,
+          lastSeen: o?.last ?? null,
         },
       };
     }),
@@ -258,5 +348,7 @@ export function zoneEdges(paths: readonly GraphPath[]): ZoneEdge[] {
     e.protoSet.add(p.protocol);
     if (p.violations.length) e.violations++;
   }
-  return [...m.values()].sort((x, y) => x.key.localeCompare(y.key)).map(({ protoSet, ...e }) => ({ ...e, protocols: [...protoSet].sort() }));
+  return [...m.values()]
+    .sort((x, y) => x.key.localeCompare(y.key))
+    .map(({ protoSet, ...e }) => ({ ...e, protocols: [...protoSet].sort() }));
 }

@@ -56,15 +56,26 @@ export function buildReport(store: Store, policy: Policy, opts: ReportOptions): 
   const findings: ReportFinding[] = result.findings
     .map((f) => {
       const s = state.get(f.id);
-      return { ...f, status: s?.status === 'resolved' ? 'reopened' : (s?.status ?? 'open'), ack: s?.ack ?? null, firstDetected: s?.firstDetected ?? null };
+      return {
+        ...f,
+        status: s?.status === 'resolved' ? 'reopened' : (s?.status ?? 'open'),
+        ack: s?.ack ?? null,
+        firstDetected: s?.firstDetected ?? null,
+      };
     })
     .sort(findingOrder);
   const current = new Set(findings.map((f) => f.id));
-  const resolved = stored.all().filter((f) => !current.has(f.id)).map((f) => ({ ...f, status: 'resolved' as const })).sort(findingOrder);
+  const resolved = stored
+    .all()
+    .filter((f) => !current.has(f.id))
+    .map((f) => ({ ...f, status: 'resolved' as const }))
+    .sort(findingOrder);
   const graph = plantGraph(policy, assets, paths, [...findings, ...resolved]);
   const live = findings.filter((f) => f.status !== 'resolved');
   const gaps = gapTable(policy, live);
-  const captures = (store.db.prepare('SELECT file, size, packets, analysed_at AS analysedAt FROM captures ORDER BY analysed_at, file').all() as CaptureSource[]);
+  const captures = store.db
+    .prepare('SELECT file, size, packets, analysed_at AS analysedAt FROM captures ORDER BY analysed_at, file')
+    .all() as CaptureSource[];
   const times = paths.length ? paths : assets;
   // a loop, not Math.min(...): a million paths would overflow the argument list
   const window = { first: null as number | null, last: null as number | null };
@@ -75,5 +86,17 @@ export function buildReport(store: Store, policy: Policy, opts: ReportOptions): 
   const summary = reportSummary(graph, gaps, opts.now);
   const previous = previousSummary<ReportSummary>(store.db, summary.hash) ?? null;
   if (opts.archive) archiveSummary(store.db, summary);
-  return { generatedAt: opts.now, policy, graph, gaps, findings, resolved, captures, window, summary, previous, changes: previous ? changeLog(previous, summary) : [] };
+  return {
+    generatedAt: opts.now,
+    policy,
+    graph,
+    gaps,
+    findings,
+    resolved,
+    captures,
+    window,
+    summary,
+    previous,
+    changes: previous ? changeLog(previous, summary) : [],
+  };
 }

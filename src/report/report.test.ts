@@ -126,7 +126,9 @@ describe('assessment report of the bundled plant', () => {
     expect(new FindingsStore(store.db).acknowledge(target.id, 'tester', 'planned for line 3', NOW)?.ok).toBe(true);
     const next = buildReport(store, policy, { now: NOW + 86_400, archive: true });
     expect(next.previous?.hash).toBe(first.summary.hash);
-    expect(next.changes).toEqual([{ kind: 'finding_status', subject: target.id, detail: `ZC-CONDUIT-UNUSED ${target.subject.label}: open → acknowledged` }]);
+    expect(next.changes).toEqual([
+      { kind: 'finding_status', subject: target.id, detail: `ZC-CONDUIT-UNUSED ${target.subject.label}: open → acknowledged` },
+    ]);
     const out = renderReport(next);
     expect(out).toContain('1 change(s)');
     expect(out).toContain('open → acknowledged');

@@ -12,7 +12,10 @@ export type DB = Database.Database;
 export const BUSY_TIMEOUT_MS = 5000;
 
 export class StoreError extends Error {
-  constructor(message: string, readonly code: 'newer_schema' | 'not_otwatch' | 'corrupt' | 'locked' | 'cannot_open' | 'missing') {
+  constructor(
+    message: string,
+    readonly code: 'newer_schema' | 'not_otwatch' | 'corrupt' | 'locked' | 'cannot_open' | 'missing',
+  ) {
     super(message);
   }
 }

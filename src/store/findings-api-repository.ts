@@ -38,19 +38,51 @@ export class FindingsStore extends zoning.FindingsStore {
   list(q: FindingFilter): Page<StoredFinding> {
     const where: string[] = [];
     const args: unknown[] = [];
-    if (q.rule) where.push('f.rule = ?'), args.push(q.rule);
-    if (q.severity) where.push('f.severity = ?'), args.push(q.severity);
-    if (q.status) where.push('f.status = ?'), args.push(q.status);
-    if (q.conduit) where.push('f.conduit = ?'), args.push(q.conduit);
+    if (q.rule) {
+      where.push('f.rule = ?');
+      args.push(q.rule);
+    }
+    if (q.severity) {
+      where.push('f.severity = ?');
+      args.push(q.severity);
+    }
+    if (q.status) {
+      where.push('f.status = ?');
+      args.push(q.status);
+    }
+    if (q.conduit) {
+      where.push('f.conduit = ?');
+      args.push(q.conduit);
+    }
     // Zone: driven from the (zone, finding_id) index by a join (one row per finding and zone, so no duplicates).
-    if (q.zone) where.push('fz.zone = ?'), args.push(q.zone);
-    if (q.asset) where.push('f.id IN (SELECT finding_id FROM finding_assets WHERE asset_id = ?)'), args.push(q.asset);
+    if (q.zone) {
+      where.push('fz.zone = ?');
+      args.push(q.zone);
+    }
+    if (q.asset) {
+      where.push('f.id IN (SELECT finding_id FROM finding_assets WHERE asset_id = ?)');
+      args.push(q.asset);
+    }
     // Time range: the finding's latest traffic falls in [since, until] (one indexed column, one range).
-    if (q.since !== undefined) where.push('f.last_seen >= ?'), args.push(q.since);
-    if (q.until !== undefined) where.push('f.last_seen <= ?'), args.push(q.until);
+    if (q.since !== undefined) {
+      where.push('f.last_seen >= ?');
+      args.push(q.since);
+    }
+    if (q.until !== undefined) {
+      where.push('f.last_seen <= ?');
+      args.push(q.until);
+    }
     const page = listPage<StoredRow>(this.db, {
-      from: q.zone ? 'findings f JOIN finding_zones fz ON fz.finding_id = f.id' : 'findings f', select: STORED_COLUMNS, id: 'f.id', where, args,
-      sort: SORT_COLUMNS[q.sort], desc: q.desc, limit: q.limit, offset: q.offset, cursor: q.cursor,
+      from: q.zone ? 'findings f JOIN finding_zones fz ON fz.finding_id = f.id' : 'findings f',
+      select: STORED_COLUMNS,
+      id: 'f.id',
+      where,
+      args,
+      sort: SORT_COLUMNS[q.sort],
+      desc: q.desc,
+      limit: q.limit,
+      offset: q.offset,
+      cursor: q.cursor,
     });
     // The JSON of the page's rows only, after the page is chosen.
     const data = this.db.prepare('SELECT data FROM finding_data WHERE id = ?').pluck();
@@ -58,7 +90,11 @@ export class FindingsStore extends zoning.FindingsStore {
   }
 
   countsBySeverity(): Record<string, Record<string, number>> {
-    const rows = this.db.prepare('SELECT severity, status, COUNT(*) AS n FROM findings GROUP BY severity, status').all() as { severity: string; status: string; n: number }[];
+    const rows = this.db.prepare('SELECT severity, status, COUNT(*) AS n FROM findings GROUP BY severity, status').all() as {
+      severity: string;
+      status: string;
+      n: number;
+    }[];
     const out: Record<string, Record<string, number>> = {};
     for (const r of rows) (out[r.severity] ??= {})[r.status] = r.n;
     return out;

@@ -9,8 +9,15 @@ import type { DB } from './database.js';
 import { SEVERITY_ORDER } from '../audit/constants.js';
 import type { Finding } from '../audit/finding.js';
 import {
-  acknowledge, HISTORY_LIMIT, mergeFindings, reopen,
-  type ChangeResult, type FindingStatus, type Lifecycle, type StatusChange, type TrackedFinding,
+  acknowledge,
+  HISTORY_LIMIT,
+  mergeFindings,
+  reopen,
+  type ChangeResult,
+  type FindingStatus,
+  type Lifecycle,
+  type StatusChange,
+  type TrackedFinding,
 } from '../audit/lifecycle.js';
 
 /** A finding as read back: with its lifecycle, when its row last changed, and its history when asked for one finding. */
@@ -39,7 +46,12 @@ export interface StoredRow {
  */
 function lifecycleOf(r: StoredRow): Lifecycle {
   return {
-    id: r.id, status: r.status, firstDetected: r.detected_at, lastDetected: r.last_detected, resolvedAt: r.resolved_at, reopenCount: r.reopen_count,
+    id: r.id,
+    status: r.status,
+    firstDetected: r.detected_at,
+    lastDetected: r.last_detected,
+    resolvedAt: r.resolved_at,
+    reopenCount: r.reopen_count,
     ack: r.ack_by !== null ? { by: r.ack_by, reason: r.ack_reason ?? '', at: r.ack_at ?? r.updated_at } : null,
     history: [],
   };
@@ -79,7 +91,9 @@ export class FindingsStore {
 
   /** Every stored finding (without history), most severe first. */
   all(): StoredFinding[] {
-    const rows = this.db.prepare(`SELECT ${STORED_COLUMNS}, d.data FROM findings f JOIN finding_data d ON d.id = f.id ORDER BY f.severity_rank, f.id`).all() as (StoredRow & { data: string })[];
+    const rows = this.db
+      .prepare(`SELECT ${STORED_COLUMNS}, d.data FROM findings f JOIN finding_data d ON d.id = f.id ORDER BY f.severity_rank, f.id`)
+      .all() as (StoredRow & { data: string })[];
     return rows.map((r) => storedFinding(r, r.data));
   }
 
@@ -99,7 +113,9 @@ export class FindingsStore {
     const [f] = this.byIds([id]);
     if (!f) return undefined;
     const history = this.db
-      .prepare('SELECT ts, status, actor, comment FROM (SELECT id, ts, status, actor, comment FROM finding_events WHERE finding_id = ? ORDER BY ts DESC, id DESC LIMIT ?) ORDER BY ts, id')
+      .prepare(
+        'SELECT ts, status, actor, comment FROM (SELECT id, ts, status, actor, comment FROM finding_events WHERE finding_id = ? ORDER BY ts DESC, id DESC LIMIT ?) ORDER BY ts, id',
+      )
       .all(id, HISTORY_LIMIT) as StatusChange[];
     return { ...f, history };
   }
@@ -169,9 +185,18 @@ export class FindingsStore {
            ack_by = excluded.ack_by, ack_reason = excluded.ack_reason, ack_at = excluded.ack_at`,
       )
       .run({
-        id: f.id, rule: f.rule, severity: f.severity, rank: SEVERITY_ORDER[f.severity], status: f.status, conduit: f.conduit ?? null,
+        id: f.id,
+        rule: f.rule,
+        severity: f.severity,
+        rank: SEVERITY_ORDER[f.severity],
+        status: f.status,
+        conduit: f.conduit ?? null,
         // the traffic's times, else the audits' (a finding about a model, not about traffic)
-        first: f.evidence.firstSeen ?? f.firstDetected, last: f.evidence.lastSeen ?? f.lastDetected, detected: f.firstDetected, now, ...stateParams(f),
+        first: f.evidence.firstSeen ?? f.firstDetected,
+        last: f.evidence.lastSeen ?? f.lastDetected,
+        detected: f.firstDetected,
+        now,
+        ...stateParams(f),
       });
     this.db.prepare('INSERT OR REPLACE INTO finding_data (id, data) VALUES (?, ?)').run(f.id, JSON.stringify(findingOf(f)));
     this.db.prepare('DELETE FROM finding_zones WHERE finding_id = ?').run(f.id);
@@ -201,5 +226,12 @@ export class FindingsStore {
 }
 
 function stateParams(l: Lifecycle) {
-  return { lastDetected: l.lastDetected, resolvedAt: l.resolvedAt, reopenCount: l.reopenCount, ackBy: l.ack?.by ?? null, ackReason: l.ack?.reason ?? null, ackAt: l.ack?.at ?? null };
+  return {
+    lastDetected: l.lastDetected,
+    resolvedAt: l.resolvedAt,
+    reopenCount: l.reopenCount,
+    ackBy: l.ack?.by ?? null,
+    ackReason: l.ack?.reason ?? null,
+    ackAt: l.ack?.at ?? null,
+  };
 }

@@ -11,7 +11,8 @@ export interface ArchivedSummary {
 }
 
 export function previousSummary<S extends ArchivedSummary>(db: DB, currentHash: string): S | undefined {
-  const row = db.prepare('SELECT summary FROM report_summaries WHERE hash != ? ORDER BY id DESC LIMIT 1').pluck().get(currentHash) as string | undefined;
+  const row = db.prepare('SELECT summary FROM report_summaries WHERE hash != ? ORDER BY id DESC LIMIT 1').pluck().get(currentHash) as
+    string | undefined;
   if (row === undefined) return undefined;
   try {
     return JSON.parse(row) as S;

@@ -38,7 +38,8 @@ export class BadCursor extends Error {}
 function decodeCursor(c: string): [string | number, string] {
   try {
     const v = JSON.parse(Buffer.from(c, 'base64url').toString('utf8')) as unknown;
-    if (Array.isArray(v) && v.length === 2 && (typeof v[0] === 'string' || typeof v[0] === 'number') && typeof v[1] === 'string') return [v[0], v[1]];
+    if (Array.isArray(v) && v.length === 2 && (typeof v[0] === 'string' || typeof v[0] === 'number') && typeof v[1] === 'string')
+      return [v[0], v[1]];
   } catch {
     // fall through: a cursor we did not make
   }
@@ -55,7 +56,10 @@ export function listPage<R extends object>(db: DB, q: ListQuery): Page<R> {
   const args = [...q.args];
   const cmp = q.desc ? '<' : '>';
   const filter = where.length ? `WHERE ${where.join(' AND ')}` : '';
-  const total = db.prepare(`SELECT COUNT(*) FROM ${q.countFrom ?? q.from} ${filter}`).pluck().get(...args) as number;
+  const total = db
+    .prepare(`SELECT COUNT(*) FROM ${q.countFrom ?? q.from} ${filter}`)
+    .pluck()
+    .get(...args) as number;
   if (q.cursor) {
     const [v, id] = decodeCursor(q.cursor);
     where.push(`(${q.sort} ${cmp} ? OR (${q.sort} = ? AND ${q.id} ${cmp} ?))`);

@@ -23,8 +23,7 @@ export class PolicyStore {
 
   current(): PolicyVersion | undefined {
     const r = this.db.prepare('SELECT version, text, created_at, created_by FROM policy_versions ORDER BY version DESC LIMIT 1').get() as
-      | { version: number; text: string; created_at: string; created_by: string | null }
-      | undefined;
+      { version: number; text: string; created_at: string; created_by: string | null } | undefined;
     return r && { version: r.version, text: r.text, createdAt: r.created_at, createdBy: r.created_by };
   }
 
@@ -45,7 +44,9 @@ export class PolicyStore {
     const r = loadPolicyText(text, POLICY_FILE_NAME);
     if (!r.ok) return { ok: false, errors: r.errors };
     const version = ((this.db.prepare('SELECT COALESCE(MAX(version), 0) FROM policy_versions').pluck().get() as number) ?? 0) + 1;
-    this.db.prepare('INSERT INTO policy_versions (version, text, created_at, created_by) VALUES (?, ?, ?, ?)').run(version, text, new Date().toISOString(), actor);
+    this.db
+      .prepare('INSERT INTO policy_versions (version, text, created_at, created_by) VALUES (?, ?, ?, ?)')
+      .run(version, text, new Date().toISOString(), actor);
     this.cached = { version, policy: r.policy };
     return { ok: true, version: this.current()!, policy: r.policy };
   }

@@ -23,24 +23,48 @@ const HMI = '00:0c:29:00:00:03';
 function morning() {
   const inv = new Inventory({ serverRoleOf });
   feedExchange(inv, {
-    client: ep('10.0.0.3', 50000, HMI), server: ep('10.0.0.1', 502, PLC1), ts: 1000,
+    client: ep('10.0.0.3', 50000, HMI),
+    server: ep('10.0.0.1', 502, PLC1),
+    ts: 1000,
     requests: [{ detail: 'HR 1-10' }, { detail: 'HR 1-10' }, { operation: 'write', fn: 'write_single_register', detail: 'HR 5' }],
-    responses: [{ identity: [{ about: 'src', attribute: 'firmware', value: 'V1' }, { about: 'src', attribute: 'vendor', value: 'Schneider Electric' }] }],
+    responses: [
+      {
+        identity: [
+          { about: 'src', attribute: 'firmware', value: 'V1' },
+          { about: 'src', attribute: 'vendor', value: 'Schneider Electric' },
+        ],
+      },
+    ],
   });
   return inv.result();
 }
 function afternoon() {
   const inv = new Inventory({ serverRoleOf });
-  feedExchange(inv, { client: ep('10.0.0.3', 50001, HMI), server: ep('10.0.0.1', 502, PLC1), ts: 5000, requests: [{ detail: 'HR 20-30' }],
-    responses: [{ identity: [{ about: 'src', attribute: 'firmware', value: 'V2' }] }] });
-  feedExchange(inv, { client: ep('10.0.0.3', 50002, HMI), server: ep('10.0.0.2', 502, PLC2), ts: 5100, requests: [{ detail: 'coils 0-7', operation: 'read' }] });
+  feedExchange(inv, {
+    client: ep('10.0.0.3', 50001, HMI),
+    server: ep('10.0.0.1', 502, PLC1),
+    ts: 5000,
+    requests: [{ detail: 'HR 20-30' }],
+    responses: [{ identity: [{ about: 'src', attribute: 'firmware', value: 'V2' }] }],
+  });
+  feedExchange(inv, {
+    client: ep('10.0.0.3', 50002, HMI),
+    server: ep('10.0.0.2', 502, PLC2),
+    ts: 5100,
+    requests: [{ detail: 'coils 0-7', operation: 'read' }],
+  });
   return inv.result();
 }
 
 function dump(file: string) {
   const s = new Store(file);
   try {
-    return { assets: s.assets(), paths: s.paths(), identity: s.identityHistory(`mac:${PLC1}`), changes: s.changes().filter((c) => c.kind === 'identity_changed') };
+    return {
+      assets: s.assets(),
+      paths: s.paths(),
+      identity: s.identityHistory(`mac:${PLC1}`),
+      changes: s.changes().filter((c) => c.kind === 'identity_changed'),
+    };
   } finally {
     s.close();
   }
@@ -51,7 +75,10 @@ const sha = (f: string) => createHash('sha256').update(readFileSync(f)).digest('
 describe('merging analyses', () => {
   it('gives the same inventory whichever capture is analysed first, adding counts instead of duplicating', () => {
     const [a, b] = [dbPath(), dbPath()];
-    for (const [file, order] of [[a, [morning, afternoon]], [b, [afternoon, morning]]] as const) {
+    for (const [file, order] of [
+      [a, [morning, afternoon]],
+      [b, [afternoon, morning]],
+    ] as const) {
       const s = new Store(file);
       for (const analysis of order) s.save(analysis(), { serverRoleOf });
       s.close();
@@ -74,7 +101,9 @@ describe('merging analyses', () => {
     expect(path.operations.write?.count).toBe(1);
     expect([path.packetsToResponder, path.firstSeen, path.lastSeen]).toEqual([4, 1000, 5001]);
     expect(x.identity.filter((r) => r.attribute === 'firmware').map((r) => r.value)).toEqual(['V1', 'V2']);
-    expect(x.changes).toEqual([{ ts: 5000.5, kind: 'identity_changed', assetId: `mac:${PLC1}`, detail: "firmware changed from 'V1' to 'V2' (modbus)" }]);
+    expect(x.changes).toEqual([
+      { ts: 5000.5, kind: 'identity_changed', assetId: `mac:${PLC1}`, detail: "firmware changed from 'V1' to 'V2' (modbus)" },
+    ]);
   });
 
   it('records new assets and, after the first analysis, new paths as changes', () => {
@@ -83,14 +112,26 @@ describe('merging analyses', () => {
     const second = s.save(afternoon(), { serverRoleOf });
     expect([first.newAssets, first.newPaths, second.newAssets, second.newPaths]).toEqual([2, 1, 1, 1]);
     const kinds = s.changes().map((c) => `${c.kind} ${c.assetId}`);
-    expect(kinds.filter((k) => k.startsWith('new_asset')).sort()).toEqual([`new_asset mac:${HMI}`, `new_asset mac:${PLC1}`, `new_asset mac:${PLC2}`]);
+    expect(kinds.filter((k) => k.startsWith('new_asset')).sort()).toEqual([
+      `new_asset mac:${HMI}`,
+      `new_asset mac:${PLC1}`,
+      `new_asset mac:${PLC2}`,
+    ]);
     expect(kinds.filter((k) => k.startsWith('new_path'))).toEqual([`new_path mac:${HMI}`]);
     expect(kinds.filter((k) => k.startsWith('asset_silent'))).toEqual([]); // every asset came back in the afternoon
     const later = new Inventory({ serverRoleOf });
-    feedExchange(later, { client: ep('10.0.0.9', 50000, '00:0c:29:00:00:09'), server: ep('10.0.0.8', 502, '00:0c:29:00:00:08'), ts: 10_000 });
+    feedExchange(later, {
+      client: ep('10.0.0.9', 50000, '00:0c:29:00:00:09'),
+      server: ep('10.0.0.8', 502, '00:0c:29:00:00:08'),
+      ts: 10_000,
+    });
     s.save(later.result(), { serverRoleOf });
     const silent = s.changes().filter((c) => c.kind === 'asset_silent');
-    expect(silent.map((c) => [c.assetId, c.ts])).toEqual([[`mac:${PLC1}`, 5001 + 3600], [`mac:${HMI}`, 5101 + 3600], [`mac:${PLC2}`, 5101 + 3600]]);
+    expect(silent.map((c) => [c.assetId, c.ts])).toEqual([
+      [`mac:${PLC1}`, 5001 + 3600],
+      [`mac:${HMI}`, 5101 + 3600],
+      [`mac:${PLC2}`, 5101 + 3600],
+    ]);
     s.close();
   });
 
@@ -105,11 +146,14 @@ describe('merging analyses', () => {
     expect(s.assets({ limit: 1, offset: 1 }).map((a) => a.id)).toEqual([`mac:${PLC1}`]);
     expect(s.paths({ operation: 'write' }).map((p) => p.responder)).toEqual([`mac:${PLC1}`]);
     expect(s.paths({ protocol: 'modbus', asset: `mac:${PLC2}` }).length).toBe(1);
-    const plan = (sql: string, ...args: unknown[]) => (s.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...args) as { detail: string }[]).map((r) => r.detail).join('; ');
+    const plan = (sql: string, ...args: unknown[]) =>
+      (s.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...args) as { detail: string }[]).map((r) => r.detail).join('; ');
     expect(plan('SELECT data FROM assets WHERE role = ? ORDER BY id LIMIT 50', 'plc')).toMatch(/USING (COVERING )?INDEX assets_role/);
     expect(plan('SELECT asset_id FROM asset_protocols WHERE protocol = ?', 'modbus')).toMatch(/USING PRIMARY KEY|USING (COVERING )?INDEX/);
     expect(plan('SELECT * FROM paths WHERE protocol = ? ORDER BY id LIMIT 50', 'modbus')).toMatch(/USING INDEX paths_protocol/);
-    expect(plan('SELECT path_id FROM path_operations WHERE operation = ?', 'write')).toMatch(/USING (COVERING )?INDEX path_operations_operation/);
+    expect(plan('SELECT path_id FROM path_operations WHERE operation = ?', 'write')).toMatch(
+      /USING (COVERING )?INDEX path_operations_operation/,
+    );
     s.close();
   });
 });
@@ -126,7 +170,14 @@ describe('schema and opening', () => {
   it('applies a new migration as one more entry of the list', () => {
     const file = dbPath();
     openDatabase(file).close();
-    const next = [...migrations, { version: migrations.at(-1)!.version + 1, name: 'test table', sql: 'CREATE TABLE migration_test (id TEXT PRIMARY KEY, detail TEXT)' }];
+    const next = [
+      ...migrations,
+      {
+        version: migrations.at(-1)!.version + 1,
+        name: 'test table',
+        sql: 'CREATE TABLE migration_test (id TEXT PRIMARY KEY, detail TEXT)',
+      },
+    ];
     const db = openDatabase(file, { migrations: next });
     expect(db.prepare("SELECT name FROM sqlite_master WHERE name = 'migration_test'").pluck().get()).toBe('migration_test');
     expect(db.prepare('SELECT version FROM schema_version ORDER BY version').pluck().all()).toEqual(next.map((m) => m.version));
@@ -136,7 +187,9 @@ describe('schema and opening', () => {
   it('refuses a database from a newer otwatch and leaves it byte-identical', () => {
     const file = dbPath();
     const raw = new Database(file);
-    raw.exec("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL); INSERT INTO schema_version VALUES (99, 'future', 'x'); CREATE TABLE future_stuff (x)");
+    raw.exec(
+      "CREATE TABLE schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL); INSERT INTO schema_version VALUES (99, 'future', 'x'); CREATE TABLE future_stuff (x)",
+    );
     raw.close();
     const before = sha(file);
     let err: unknown;

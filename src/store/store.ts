@@ -55,7 +55,10 @@ export interface PathQuery {
 export class Store {
   readonly db: DB;
 
-  constructor(readonly file: string, opts: OpenOptions = {}) {
+  constructor(
+    readonly file: string,
+    opts: OpenOptions = {},
+  ) {
     this.db = openDatabase(file, opts);
   }
 
@@ -82,21 +85,26 @@ export class Store {
     const db = this.db;
     const hadData = db.prepare('SELECT EXISTS (SELECT 1 FROM assets)').pluck().get() === 1;
     const getAsset = db.prepare('SELECT data, gateway_evidence FROM assets WHERE id = ?');
-    const putAsset = db.prepare(`INSERT INTO assets (id, role, purdue_level, vendor, mac_vendor, name, first_seen, last_seen, gateway_evidence, data)
+    const putAsset =
+      db.prepare(`INSERT INTO assets (id, role, purdue_level, vendor, mac_vendor, name, first_seen, last_seen, gateway_evidence, data)
       VALUES (@id, @role, @purdue_level, @vendor, @mac_vendor, @name, @first_seen, @last_seen, @gateway_evidence, @data)
       ON CONFLICT (id) DO UPDATE SET role = excluded.role, purdue_level = excluded.purdue_level, vendor = excluded.vendor,
         mac_vendor = excluded.mac_vendor, name = excluded.name, first_seen = excluded.first_seen, last_seen = excluded.last_seen,
         gateway_evidence = excluded.gateway_evidence, data = excluded.data`);
     const putAddress = db.prepare('INSERT OR IGNORE INTO asset_addresses (kind, value, asset_id) VALUES (?, ?, ?)');
-    const putIdentity = db.prepare(`INSERT INTO identity_history (asset_id, attribute, value, protocol, first_ts, last_ts) VALUES (?, ?, ?, ?, ?, ?)
+    const putIdentity =
+      db.prepare(`INSERT INTO identity_history (asset_id, attribute, value, protocol, first_ts, last_ts) VALUES (?, ?, ?, ?, ?, ?)
       ON CONFLICT DO UPDATE SET first_ts = MIN(first_ts, excluded.first_ts), last_ts = MAX(last_ts, excluded.last_ts)`);
     const getPath = db.prepare('SELECT * FROM paths WHERE id = ?');
     const getOps = db.prepare('SELECT * FROM path_operations WHERE path_id = ?');
-    const putPath = db.prepare(`INSERT OR REPLACE INTO paths (id, initiator, responder, initiator_ip, responder_ip, protocol, transport, responder_port,
+    const putPath =
+      db.prepare(`INSERT OR REPLACE INTO paths (id, initiator, responder, initiator_ip, responder_ip, protocol, transport, responder_port,
       packets_to_responder, packets_to_initiator, bytes_to_responder, bytes_to_initiator, first_seen, last_seen, facts)
       VALUES (@id, @initiator, @responder, @initiatorIp, @responderIp, @protocol, @transport, @responderPort,
       @packetsToResponder, @packetsToInitiator, @bytesToResponder, @bytesToInitiator, @firstSeen, @lastSeen, @facts)`);
-    const putOp = db.prepare('INSERT OR REPLACE INTO path_operations (path_id, operation, count, functions, examples) VALUES (?, ?, ?, ?, ?)');
+    const putOp = db.prepare(
+      'INSERT OR REPLACE INTO path_operations (path_id, operation, count, functions, examples) VALUES (?, ?, ?, ?, ?)',
+    );
     const putChange = db.prepare('INSERT OR IGNORE INTO inventory_changes (ts, kind, asset_id, detail) VALUES (?, ?, ?, ?)');
     let changes = 0;
     const change = (c: InventoryChange) => {
@@ -137,10 +145,17 @@ export class Store {
       const row = getPath.get(p.id) as PathRow | undefined;
       const merged = row ? mergePath(pathFromRow(row, getOps.all(p.id) as OperationRow[]), p) : p;
       putPath.run({ ...merged, facts: JSON.stringify(merged.facts) });
-      for (const [op, s] of Object.entries(merged.operations)) putOp.run(p.id, op, s!.count, JSON.stringify(s!.functions), JSON.stringify(s!.examples));
+      for (const [op, s] of Object.entries(merged.operations))
+        putOp.run(p.id, op, s!.count, JSON.stringify(s!.functions), JSON.stringify(s!.examples));
       if (!row) {
         newPaths++;
-        if (hadData) change({ ts: p.firstSeen, kind: 'new_path', assetId: p.initiator, detail: `${p.initiator} → ${p.responder} ${p.protocol} ${p.transport}/${p.responderPort}` });
+        if (hadData)
+          change({
+            ts: p.firstSeen,
+            kind: 'new_path',
+            assetId: p.initiator,
+            detail: `${p.initiator} → ${p.responder} ${p.protocol} ${p.transport}/${p.responderPort}`,
+          });
       }
       touched.add(p.initiator);
       touched.add(p.responder);
@@ -154,8 +169,13 @@ export class Store {
     for (const c of opts.captures ?? []) putCapture.run(c.fingerprint, c.file, c.size, c.packets, new Date().toISOString());
 
     return {
-      assets: result.assets.length, paths: result.paths.length, newAssets, newPaths, changes,
-      assetIds: result.assets.map((a) => a.id), pathIds: result.paths.map((p) => p.id),
+      assets: result.assets.length,
+      paths: result.paths.length,
+      newAssets,
+      newPaths,
+      changes,
+      assetIds: result.assets.map((a) => a.id),
+      pathIds: result.paths.map((p) => p.id),
     };
   }
 
@@ -200,7 +220,12 @@ export class Store {
       const [assetId, attribute] = key.split('\u0000');
       const values = history.all(assetId, attribute) as { value: string; first_ts: number; protocol: string }[];
       for (let i = 1; i < values.length; i++) {
-        n += putChange.run(values[i].first_ts, 'identity_changed', assetId, identityChangeDetail(attribute, values[i - 1].value, values[i].value, values[i].protocol)).changes;
+        n += putChange.run(
+          values[i].first_ts,
+          'identity_changed',
+          assetId,
+          identityChangeDetail(attribute, values[i - 1].value, values[i].value, values[i].protocol),
+        ).changes;
       }
     }
     return n;
@@ -210,7 +235,10 @@ export class Store {
   private silentAssets(silentAfter: number, putChange: { run(...a: unknown[]): { changes: number } }): number {
     const newest = this.db.prepare('SELECT MAX(last_seen) FROM assets').pluck().get() as number | null;
     if (newest === null) return 0;
-    const rows = this.db.prepare('SELECT id, last_seen FROM assets WHERE last_seen < ?').all(newest - silentAfter) as { id: string; last_seen: number }[];
+    const rows = this.db.prepare('SELECT id, last_seen FROM assets WHERE last_seen < ?').all(newest - silentAfter) as {
+      id: string;
+      last_seen: number;
+    }[];
     let n = 0;
     for (const r of rows) n += putChange.run(r.last_seen + silentAfter, 'asset_silent', r.id, silentDetail(r.last_seen)).changes;
     return n;
@@ -221,46 +249,103 @@ export class Store {
   assets(q: AssetQuery = {}): Asset[] {
     const where: string[] = [];
     const args: unknown[] = [];
-    if (q.role) where.push('a.role = ?'), args.push(q.role);
-    if (q.vendor) where.push('a.vendor = ?'), args.push(q.vendor);
-    if (q.protocol) where.push('a.id IN (SELECT asset_id FROM asset_protocols WHERE protocol = ?)'), args.push(q.protocol);
+    if (q.role) {
+      where.push('a.role = ?');
+      args.push(q.role);
+    }
+    if (q.vendor) {
+      where.push('a.vendor = ?');
+      args.push(q.vendor);
+    }
+    if (q.protocol) {
+      where.push('a.id IN (SELECT asset_id FROM asset_protocols WHERE protocol = ?)');
+      args.push(q.protocol);
+    }
     const sql = `SELECT a.data FROM assets a ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY a.id LIMIT ? OFFSET ?`;
-    return this.read(() => (this.db.prepare(sql).pluck().all(...args, q.limit ?? -1, q.offset ?? 0) as string[]).map((d) => JSON.parse(d) as Asset));
+    return this.read(() =>
+      (
+        this.db
+          .prepare(sql)
+          .pluck()
+          .all(...args, q.limit ?? -1, q.offset ?? 0) as string[]
+      ).map((d) => JSON.parse(d) as Asset),
+    );
   }
 
   assetsById(ids: readonly string[]): Asset[] {
     const get = this.db.prepare('SELECT data FROM assets WHERE id = ?').pluck();
-    return this.read(() => ids.map((id) => get.get(id) as string | undefined).filter((d): d is string => d !== undefined).map((d) => JSON.parse(d) as Asset));
+    return this.read(() =>
+      ids
+        .map((id) => get.get(id) as string | undefined)
+        .filter((d): d is string => d !== undefined)
+        .map((d) => JSON.parse(d) as Asset),
+    );
   }
 
   paths(q: PathQuery = {}): Path[] {
     const where: string[] = [];
     const args: unknown[] = [];
-    if (q.protocol) where.push('p.protocol = ?'), args.push(q.protocol);
-    if (q.operation) where.push('p.id IN (SELECT path_id FROM path_operations WHERE operation = ?)'), args.push(q.operation);
-    if (q.asset) where.push('(p.initiator = ? OR p.responder = ?)'), args.push(q.asset, q.asset);
+    if (q.protocol) {
+      where.push('p.protocol = ?');
+      args.push(q.protocol);
+    }
+    if (q.operation) {
+      where.push('p.id IN (SELECT path_id FROM path_operations WHERE operation = ?)');
+      args.push(q.operation);
+    }
+    if (q.asset) {
+      where.push('(p.initiator = ? OR p.responder = ?)');
+      args.push(q.asset, q.asset);
+    }
     const sql = `SELECT p.* FROM paths p ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY p.id LIMIT ? OFFSET ?`;
     const getOps = this.db.prepare('SELECT * FROM path_operations WHERE path_id = ?');
-    return this.read(() => (this.db.prepare(sql).all(...args, q.limit ?? -1, q.offset ?? 0) as PathRow[]).map((r) => pathFromRow(r, getOps.all(r.id) as OperationRow[])));
+    return this.read(() =>
+      (this.db.prepare(sql).all(...args, q.limit ?? -1, q.offset ?? 0) as PathRow[]).map((r) =>
+        pathFromRow(r, getOps.all(r.id) as OperationRow[]),
+      ),
+    );
   }
 
   pathsById(ids: readonly string[]): Path[] {
     const get = this.db.prepare('SELECT * FROM paths WHERE id = ?');
     const getOps = this.db.prepare('SELECT * FROM path_operations WHERE path_id = ?');
-    return this.read(() => ids.map((id) => get.get(id) as PathRow | undefined).filter((r): r is PathRow => r !== undefined).map((r) => pathFromRow(r, getOps.all(r.id) as OperationRow[])));
+    return this.read(() =>
+      ids
+        .map((id) => get.get(id) as PathRow | undefined)
+        .filter((r): r is PathRow => r !== undefined)
+        .map((r) => pathFromRow(r, getOps.all(r.id) as OperationRow[])),
+    );
   }
 
   changes(since = -Infinity, limit = -1): InventoryChange[] {
     return this.read(() =>
-      (this.db.prepare('SELECT ts, kind, asset_id, detail FROM inventory_changes WHERE ts >= ? ORDER BY ts, id LIMIT ?').all(since, limit) as { ts: number; kind: InventoryChange['kind']; asset_id: string; detail: string }[])
-        .map((r) => ({ ts: r.ts, kind: r.kind, assetId: r.asset_id, detail: r.detail })),
+      (
+        this.db
+          .prepare('SELECT ts, kind, asset_id, detail FROM inventory_changes WHERE ts >= ? ORDER BY ts, id LIMIT ?')
+          .all(since, limit) as { ts: number; kind: InventoryChange['kind']; asset_id: string; detail: string }[]
+      ).map((r) => ({ ts: r.ts, kind: r.kind, assetId: r.asset_id, detail: r.detail })),
     );
   }
 
   identityHistory(assetId: string): IdentityRecord[] {
     return this.read(() =>
-      (this.db.prepare('SELECT * FROM identity_history WHERE asset_id = ? ORDER BY attribute, first_ts, value').all(assetId) as { asset_id: string; attribute: IdentityRecord['attribute']; value: string; protocol: string; first_ts: number; last_ts: number }[])
-        .map((r) => ({ assetId: r.asset_id, attribute: r.attribute, value: r.value, protocol: r.protocol, firstTs: r.first_ts, lastTs: r.last_ts })),
+      (
+        this.db.prepare('SELECT * FROM identity_history WHERE asset_id = ? ORDER BY attribute, first_ts, value').all(assetId) as {
+          asset_id: string;
+          attribute: IdentityRecord['attribute'];
+          value: string;
+          protocol: string;
+          first_ts: number;
+          last_ts: number;
+        }[]
+      ).map((r) => ({
+        assetId: r.asset_id,
+        attribute: r.attribute,
+        value: r.value,
+        protocol: r.protocol,
+        firstTs: r.first_ts,
+        lastTs: r.last_ts,
+      })),
     );
   }
 

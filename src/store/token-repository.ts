@@ -30,7 +30,14 @@ interface TokenRow {
   revoked_at: string | null;
 }
 
-const info = (r: TokenRow): TokenInfo => ({ id: r.id, role: r.role, label: r.label, createdAt: r.created_at, lastUsedAt: r.last_used_at, revokedAt: r.revoked_at });
+const info = (r: TokenRow): TokenInfo => ({
+  id: r.id,
+  role: r.role,
+  label: r.label,
+  createdAt: r.created_at,
+  lastUsedAt: r.last_used_at,
+  revokedAt: r.revoked_at,
+});
 
 export function hashToken(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('hex');
@@ -40,7 +47,13 @@ export function hashToken(token: string): string {
 export function createToken(db: DB, role: TokenRole, label?: string): { token: string; info: TokenInfo } {
   const token = TOKEN_PREFIX + randomBytes(TOKEN_BYTES).toString('base64url');
   const id = randomBytes(4).toString('hex');
-  db.prepare('INSERT INTO api_tokens (id, hash, role, label, created_at) VALUES (?, ?, ?, ?, ?)').run(id, hashToken(token), role, label ?? null, new Date().toISOString());
+  db.prepare('INSERT INTO api_tokens (id, hash, role, label, created_at) VALUES (?, ?, ?, ?, ?)').run(
+    id,
+    hashToken(token),
+    role,
+    label ?? null,
+    new Date().toISOString(),
+  );
   return { token, info: info(db.prepare('SELECT * FROM api_tokens WHERE id = ?').get(id) as TokenRow) };
 }
 
@@ -50,13 +63,16 @@ export function listTokens(db: DB): TokenInfo[] {
 
 /** Revokes a token by id; false when there is no such live token. */
 export function revokeToken(db: DB, id: string): boolean {
-  return db.prepare('UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(new Date().toISOString(), id).changes === 1;
+  return (
+    db.prepare('UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(new Date().toISOString(), id).changes === 1
+  );
 }
 
 /** The live token a presented secret belongs to, or undefined (unknown, malformed or revoked). */
 export function verifyToken(db: DB, presented: string): TokenInfo | undefined {
   if (!presented.startsWith(TOKEN_PREFIX) || presented.length > 100) return undefined;
-  const row = db.prepare('SELECT * FROM api_tokens WHERE hash = ? AND revoked_at IS NULL').get(hashToken(presented)) as TokenRow | undefined;
+  const row = db.prepare('SELECT * FROM api_tokens WHERE hash = ? AND revoked_at IS NULL').get(hashToken(presented)) as
+    TokenRow | undefined;
   return row ? info(row) : undefined;
 }
 

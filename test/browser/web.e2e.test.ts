@@ -45,11 +45,20 @@ function readMap(page: Page): Promise<CyView> {
   return page.evaluate(() => {
     const cy = (document.getElementById('cy') as unknown as { _cyreg: { cy: any } })._cyreg.cy;
     const positions: Record<string, { x: number; y: number }> = {};
-    cy.nodes('.asset').forEach((n: any) => { positions[n.id()] = { ...n.position() }; });
+    cy.nodes('.asset').forEach((n: any) => {
+      positions[n.id()] = { ...n.position() };
+    });
     return {
-      zones: cy.nodes('.zone').map((n: any) => n.data('ref')).sort(),
+      zones: cy
+        .nodes('.zone')
+        .map((n: any) => n.data('ref'))
+        .sort(),
       assets: cy.nodes('.asset').map((n: any) => ({ ref: n.data('ref'), role: n.data('role'), label: n.data('label') })),
-      red: cy.edges('.zedge.violation').filter((e: any) => !e.hasClass('hidden')).map((e: any) => e.data('ref')).sort(),
+      red: cy
+        .edges('.zedge.violation')
+        .filter((e: any) => !e.hasClass('hidden'))
+        .map((e: any) => e.data('ref'))
+        .sort(),
       positions,
     };
   });
@@ -75,7 +84,17 @@ describe.skipIf(!existsSync(CHROMIUM))('web page in headless Chromium', () => {
     admin = createToken(app.otwatch.store.db, 'admin', 'e2e-admin').token;
     viewer = createToken(app.otwatch.store.db, 'viewer', 'e2e-viewer').token;
     base = await app.listen({ host: '127.0.0.1', port: 0 });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
+    });
   });
 
   afterAll(async () => {
@@ -88,9 +107,13 @@ describe.skipIf(!existsSync(CHROMIUM))('web page in headless Chromium', () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
-    page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text());
+    });
     // everything the page loads must come from otwatch itself
-    page.on('request', (req) => { if (!req.url().startsWith(base)) errors.push(`external request ${req.url()}`); });
+    page.on('request', (req) => {
+      if (!req.url().startsWith(base)) errors.push(`external request ${req.url()}`);
+    });
     await page.goto(`${base}/`);
     await page.locator('#token').fill(token);
     await page.keyboard.press('Enter');
@@ -107,15 +130,26 @@ describe.skipIf(!existsSync(CHROMIUM))('web page in headless Chromium', () => {
     const byIp = new Map<string, { role: string; label: string }>();
     const assets = app.otwatch.store.assets();
     expect(view.assets).toHaveLength(assets.length);
-    for (const a of assets) for (const ip of a.ips) byIp.set(ip, view.assets.find((v) => v.ref === a.id)!);
+    for (const a of assets)
+      for (const ip of a.ips)
+        byIp.set(
+          ip,
+          view.assets.find((v) => v.ref === a.id)!,
+        );
     for (const e of expected.assets) {
       const ip = e.ip ?? e.ips![0]!;
       expect(byIp.get(ip)?.role, ip).toBe(e.role);
     }
 
     // every planted boundary violation makes its zone pair red, and nothing else is red
-    const violating = new Set(expected.findings.filter((f) => VIOLATION_RULES.has(f.rule as never) && f.paths).flatMap((f) => f.paths!.map(([a, b]) => [zoneOf(a), zoneOf(b)].sort().join('|'))));
-    violating.forEach((k) => { if (k.split('|')[0] === k.split('|')[1]) violating.delete(k); });
+    const violating = new Set(
+      expected.findings
+        .filter((f) => VIOLATION_RULES.has(f.rule as never) && f.paths)
+        .flatMap((f) => f.paths!.map(([a, b]) => [zoneOf(a), zoneOf(b)].sort().join('|'))),
+    );
+    violating.forEach((k) => {
+      if (k.split('|')[0] === k.split('|')[1]) violating.delete(k);
+    });
     expect(violating.size).toBe(6);
     expect(view.red).toEqual([...violating].sort());
     expect(await page.locator('#map-status').textContent()).toMatch(/20 assets in 5 zones/);
@@ -218,7 +252,10 @@ describe.skipIf(!existsSync(CHROMIUM))('web page in headless Chromium', () => {
     expect(jobText).toMatch(/^done: \d+ packets/);
     const packets = Number(/(\d+) packets/.exec(jobText)![1]);
     expect(packets).toBeGreaterThan(0);
-    const jobs = app.otwatch.store.db.prepare("SELECT status, packets FROM jobs WHERE status = 'done'").all() as { status: string; packets: number }[];
+    const jobs = app.otwatch.store.db.prepare("SELECT status, packets FROM jobs WHERE status = 'done'").all() as {
+      status: string;
+      packets: number;
+    }[];
     expect(jobs.map((j) => j.packets)).toContain(packets);
     await page.locator('#to-map').click();
     await page.locator('#view-map').waitFor({ state: 'visible' });

@@ -43,20 +43,24 @@ async function llcEvents(path: string, sink: (e: ProtocolEvent<object>) => void)
 
 describe.skipIf(!corpusAvailable)('BACnet corpus: bacnet section equals the Wireshark oracle', () => {
   const captures = corpusCaptures();
-  it.each(captures)('%s', async (rel) => {
-    const oracle = oracleFor(rel).bacnet;
-    let pipelineLlc = false;
-    const tap = {
-      onEvent: (e: ProtocolEvent<object>) => {
-        if ((e.fields as { link?: string }).link === 'llc') pipelineLlc = true;
-      },
-      onFlowEnd: () => {},
-      onBinding: () => {},
-    };
-    const chained = new StatsCollector([bacnetModule], tap);
-    await runPipeline([corpusPath(rel)], chained, { modules: [bacnetModule] });
-    // The pipeline does not deliver LLC yet: add those events here (once it does, this is skipped).
-    if (!pipelineLlc) await llcEvents(corpusPath(rel), (e) => chained.onEvent(e));
-    expect(chained.sections().bacnet).toEqual(oracle);
-  }, 60_000);
+  it.each(captures)(
+    '%s',
+    async (rel) => {
+      const oracle = oracleFor(rel).bacnet;
+      let pipelineLlc = false;
+      const tap = {
+        onEvent: (e: ProtocolEvent<object>) => {
+          if ((e.fields as { link?: string }).link === 'llc') pipelineLlc = true;
+        },
+        onFlowEnd: () => {},
+        onBinding: () => {},
+      };
+      const chained = new StatsCollector([bacnetModule], tap);
+      await runPipeline([corpusPath(rel)], chained, { modules: [bacnetModule] });
+      // The pipeline does not deliver LLC yet: add those events here (once it does, this is skipped).
+      if (!pipelineLlc) await llcEvents(corpusPath(rel), (e) => chained.onEvent(e));
+      expect(chained.sections().bacnet).toEqual(oracle);
+    },
+    60_000,
+  );
 });

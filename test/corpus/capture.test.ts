@@ -18,7 +18,7 @@ function manifest(): Map<string, { magic: string; linkTypes: number[] }> {
   return out;
 }
 
-describe.skipIf(!corpusAvailable)('corpus: every capture reads whole, with Wireshark\'s packet count', () => {
+describe.skipIf(!corpusAvailable)("corpus: every capture reads whole, with Wireshark's packet count", () => {
   const captures = corpusCaptures();
   const facts = corpusAvailable ? manifest() : new Map();
 

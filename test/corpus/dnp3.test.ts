@@ -53,7 +53,7 @@ const WIRESHARK_DIFFERS: Record<string, { reason: string; adjust: Adjust }> = {
     reason:
       'frame 1 is a direct operate in secure authentication aggressive mode: g120v3 (aggressive mode request, 6 octets), ' +
       'g12v1 (CROB), g120v9 (MAC, free format). Wireshark 4.0.17 has no size for g120v3 and stops parsing there, so it ' +
-      'never sees that request\'s g12v1 (it has it from the response) nor its g120v9',
+      "never sees that request's g12v1 (it has it from the response) nor its g120v9",
     adjust: (o) => {
       o.object_groups = [...o.object_groups, 'g120v9'];
     },

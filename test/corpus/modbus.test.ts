@@ -26,13 +26,13 @@ const WIRESHARK_DIFFERS: Record<string, { reason: string; adjust: Adjust }> = {
   'modbus/zeek__fuzz-72.pcap': {
     reason:
       'frames 19, 21, 25, 26, 27 and 32 carry exception responses (FC 47, 51, 54, 58, 59, 66, code 1) from port 502 that appear ' +
-      'nowhere else in the capture; the fuzzer made the server\'s sequence numbers jump (frame 12: +131,090), so Wireshark ' +
+      "nowhere else in the capture; the fuzzer made the server's sequence numbers jump (frame 12: +131,090), so Wireshark " +
       'calls them retransmissions and does not dissect them',
     adjust: plusExceptionResponses([47, 51, 54, 58, 59, 66]),
   },
   'modbus/zeek__modbusBig.pcap': {
     reason:
-      'frame 3150 is the only copy of the FC 1 response to transaction 50382; the client\'s ACK of it (frame 3149) was captured ' +
+      "frame 3150 is the only copy of the FC 1 response to transaction 50382; the client's ACK of it (frame 3149) was captured " +
       'first, so Wireshark calls it a spurious retransmission and does not dissect it',
     adjust: (o) => {
       o.pdus++;

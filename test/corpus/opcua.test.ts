@@ -27,7 +27,9 @@ const WIRESHARK_ERRORS: Record<string, WiresharkError> = {
     correct(o) {
       o.messages.MSG += 1;
       o.services['464'] = 1;
-      o.endpoint_security_policies = ['Basic128Rsa15', 'Basic256', 'Basic256Sha256', 'None'].map((p) => `http://opcfoundation.org/UA/SecurityPolicy#${p}`);
+      o.endpoint_security_policies = ['Basic128Rsa15', 'Basic256', 'Basic256Sha256', 'None'].map(
+        (p) => `http://opcfoundation.org/UA/SecurityPolicy#${p}`,
+      );
       o.security_modes = [1, 2, 3];
       o.application_uris = ['urn:00:06:71:33:05:02', ...o.application_uris].sort();
       o.product_uris = [...o.product_uris, 'urn:Softing:SoftingOPCUAGateway'].sort();

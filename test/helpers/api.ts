@@ -52,7 +52,9 @@ conduits: []
 /** Multipart body with one file part (filename chosen by the caller: tests send hostile ones). */
 export function multipartBody(content: Buffer, filename: string): { body: Buffer; headers: Record<string, string> } {
   const boundary = '----otwatchtest' + Math.random().toString(16).slice(2);
-  const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="capture"; filename="${filename}"\r\nContent-Type: application/octet-stream\r\n\r\n`);
+  const head = Buffer.from(
+    `--${boundary}\r\nContent-Disposition: form-data; name="capture"; filename="${filename}"\r\nContent-Type: application/octet-stream\r\n\r\n`,
+  );
   const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
   return { body: Buffer.concat([head, content, tail]), headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } };
 }

@@ -11,7 +11,10 @@ export interface Seen {
 
 export function collector(): { seen: Seen[]; onPacket: PacketHandler } {
   const seen: Seen[] = [];
-  return { seen, onPacket: (buf, start, end, ts, linkType, origLen) => seen.push({ data: Buffer.from(buf.subarray(start, end)), ts, linkType, origLen }) };
+  return {
+    seen,
+    onPacket: (buf, start, end, ts, linkType, origLen) => seen.push({ data: Buffer.from(buf.subarray(start, end)), ts, linkType, origLen }),
+  };
 }
 
 /** Feeds `bytes` to a CaptureParser in chunks of the given sizes (cycled). */
@@ -32,9 +35,11 @@ export function chunkSizes(count: number, max: number, seed = 0x9e3779b9): numbe
   const out: number[] = [];
   let x = seed >>> 0;
   for (let i = 0; i < count; i++) {
-    x ^= x << 13; x >>>= 0;
+    x ^= x << 13;
+    x >>>= 0;
     x ^= x >>> 17;
-    x ^= x << 5; x >>>= 0;
+    x ^= x << 5;
+    x >>>= 0;
     out.push(1 + (x % max));
   }
   return out;

@@ -20,7 +20,11 @@ if (!corpusAvailable) {
 /** Every capture of the corpus (relative paths like 'modbus/x.pcap'), optionally of one folder. */
 export function corpusCaptures(folder?: string): string[] {
   if (!corpusAvailable) return [];
-  const folders = folder ? [folder] : readdirSync(corpusDir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+  const folders = folder
+    ? [folder]
+    : readdirSync(corpusDir, { withFileTypes: true })
+        .filter((d) => d.isDirectory())
+        .map((d) => d.name);
   const out: string[] = [];
   for (const f of folders) {
     for (const name of readdirSync(join(corpusDir, f)).sort()) {

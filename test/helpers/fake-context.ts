@@ -31,10 +31,14 @@ export class FakeContext<F extends object = Record<string, any>> implements Deco
 
 /** The flow the pipeline would name for a first conversation between two endpoints (MACs for l2). */
 export function flowBetween(initiator: Endpoint, responder: Endpoint, transport: Transport = 'tcp'): FlowRef {
-  const name = (e: Endpoint): string => (transport === 'l2' ? e.mac ?? '' : `${e.ip}:${e.port}`);
+  const name = (e: Endpoint): string => (transport === 'l2' ? (e.mac ?? '') : `${e.ip}:${e.port}`);
   return { id: `${transport} ${name(initiator)} > ${name(responder)} #1`, transport, initiator, responder };
 }
 
-export function fakeContext<F extends object = Record<string, any>>(initiator: Endpoint, responder: Endpoint, transport: Transport = 'tcp'): FakeContext<F> {
+export function fakeContext<F extends object = Record<string, any>>(
+  initiator: Endpoint,
+  responder: Endpoint,
+  transport: Transport = 'tcp',
+): FakeContext<F> {
   return new FakeContext<F>(flowBetween(initiator, responder, transport));
 }

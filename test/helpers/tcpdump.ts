@@ -8,8 +8,9 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 /** Known install paths first: a test runner's PATH may lack /usr/sbin. */
-const TCPDUMP = ['/usr/bin/tcpdump', '/usr/sbin/tcpdump'].find((p) => existsSync(p))
-  ?? (spawnSync('tcpdump', ['--version']).status === 0 ? 'tcpdump' : undefined);
+const TCPDUMP =
+  ['/usr/bin/tcpdump', '/usr/sbin/tcpdump'].find((p) => existsSync(p)) ??
+  (spawnSync('tcpdump', ['--version']).status === 0 ? 'tcpdump' : undefined);
 
 /** Whether tcpdump is installed (capturing may still need root, which the caller finds out when it starts). */
 export function tcpdumpAvailable(): boolean {
@@ -55,7 +56,9 @@ export async function recordLoopback(opts: RecordOptions, traffic: () => Promise
   if (!TCPDUMP) throw new Error('tcpdump not found');
   mkdirSync(dirname(opts.file), { recursive: true });
   // -U with --immediate-mode: each packet is written as it arrives, not in libpcap's blocks.
-  const dump = spawn(TCPDUMP, ['-i', opts.iface ?? 'lo', '--immediate-mode', '-U', '-s', '0', '-w', opts.file, opts.filter], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const dump = spawn(TCPDUMP, ['-i', opts.iface ?? 'lo', '--immediate-mode', '-U', '-s', '0', '-w', opts.file, opts.filter], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   const exited = new Promise<void>((r) => dump.once('exit', () => r()));
   await new Promise<void>((resolve, reject) => {
     let err = '';

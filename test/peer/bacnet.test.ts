@@ -15,7 +15,7 @@ import type { ProtocolEvent } from '../../src/core/events.js';
 import type { BacnetFields } from '../../src/protocols/bacnet/decoder.js';
 import { bacnetModule } from '../../src/protocols/bacnet/index.js';
 
-const Bacnet = ((BacnetPkg as unknown as { default?: unknown }).default ?? BacnetPkg) as typeof BacnetPkg;
+const Bacnet = ((BacnetPkg as unknown as { default?: unknown }).default ?? BacnetPkg) as typeof BacnetPkg.default;
 const DEVICE = { ip: '127.0.0.3', port: 47900 };
 const CLIENT = { ip: '127.0.0.2', port: 47901 };
 const hasTcpdump = tcpdumpAvailable();
@@ -41,7 +41,9 @@ describe.skipIf(!hasTcpdump)('BACnet real peer over loopback (@bacnet-js/client 
       });
       device.on('readProperty', (content) => {
         const id = content.payload.property.id as number;
-        device.readPropertyResponse(content.header!.sender, content.invokeId!, content.payload.objectId, content.payload.property, [{ type: 7, value: names[id] ?? '?' }]);
+        device.readPropertyResponse(content.header!.sender, content.invokeId!, content.payload.objectId, content.payload.property, [
+          { type: 7, value: names[id] ?? '?' },
+        ]);
       });
       device.on('writeProperty', (content) => {
         device.simpleAckResponse(content.header!.sender, content.service!, content.invokeId!);
@@ -59,7 +61,17 @@ describe.skipIf(!hasTcpdump)('BACnet real peer over loopback (@bacnet-js/client 
       client.close();
       device.close();
     });
-    await runPipeline([pcap], { onEvent: (e) => { if (e.protocol === 'bacnet') events.push(e as ProtocolEvent<BacnetFields>); }, onFlowEnd: () => {}, onBinding: () => {} }, { modules: [bacnetModule] });
+    await runPipeline(
+      [pcap],
+      {
+        onEvent: (e) => {
+          if (e.protocol === 'bacnet') events.push(e as ProtocolEvent<BacnetFields>);
+        },
+        onFlowEnd: () => {},
+        onBinding: () => {},
+      },
+      { modules: [bacnetModule] },
+    );
   }, 30_000);
 
   afterAll(() => {
@@ -68,7 +80,16 @@ describe.skipIf(!hasTcpdump)('BACnet real peer over loopback (@bacnet-js/client 
 
   it('captured the exchange', () => {
     expect(statSync(pcap).size).toBeGreaterThan(24);
-    expect(events.map((e) => e.fn)).toEqual(['who_is', 'i_am', 'read_property', 'read_property_ack', 'read_property', 'read_property_ack', 'write_property', 'write_property_ack']);
+    expect(events.map((e) => e.fn)).toEqual([
+      'who_is',
+      'i_am',
+      'read_property',
+      'read_property_ack',
+      'read_property',
+      'read_property_ack',
+      'write_property',
+      'write_property_ack',
+    ]);
   });
 
   it('I-Am gives the device instance and the vendor', () => {

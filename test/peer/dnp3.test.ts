@@ -114,7 +114,12 @@ async function close(socket: Socket): Promise<void> {
   await new Promise((r) => socket.once('close', r));
 }
 
-const ATTRIBUTES = [...attribute(252, 'otwatch test RTU maker'), ...attribute(250, 'RTU-42 model B'), ...attribute(248, 'SN-0042'), ...attribute(242, '5.2.1')];
+const ATTRIBUTES = [
+  ...attribute(252, 'otwatch test RTU maker'),
+  ...attribute(250, 'RTU-42 model B'),
+  ...attribute(248, 'SN-0042'),
+  ...attribute(242, '5.2.1'),
+];
 const ANALOGS: number[] = [30, 1, 0x01, 0, 0, 99, 0];
 for (let i = 0; i < 100; i++) ANALOGS.push(0x01, i, 0, 0, 0);
 
@@ -137,7 +142,14 @@ function script(): { requests: Buffer[][]; answers: Buffer[][]; want: number[] }
   const unsolicited = Buffer.from([0xf0, 130, 0x01, 0x00, 2, 1, 0x17, 1, 3, 0x81]); // FIR FIN CON UNS seq 0, g2v1 index 3
   const steps: [Buffer[], Buffer[][]][] = [
     [[linkFrame(0xc9, OUTSTATION, MASTER)], [[linkFrame(0x0b, MASTER, OUTSTATION)]]],
-    [m(request(1, [60, 1, 0x06], 1)), [out(Buffer.from([0xe1, 129, 0, 0, 1, 2, 0x00, 0, 3, 0x81, 0x81, 0x01, 0x01, 30, 1, 0x00, 0, 1, 0x01, 5, 0, 0, 0, 0x01, 6, 0, 0, 0]))]],
+    [
+      m(request(1, [60, 1, 0x06], 1)),
+      [
+        out(
+          Buffer.from([0xe1, 129, 0, 0, 1, 2, 0x00, 0, 3, 0x81, 0x81, 0x01, 0x01, 30, 1, 0x00, 0, 1, 0x01, 5, 0, 0, 0, 0x01, 6, 0, 0, 0]),
+        ),
+      ],
+    ],
     [m(Buffer.from([0xc1, 0])), []], // confirm (CON was set)
     [m(request(1, [0, 254, 0x06], 2)), [out(response(129, 0, ATTRIBUTES, 2))]],
     [m(request(3, crob(3, 0x03), 3)), [out(response(129, 0, crob(3, 0x03), 3))]],
@@ -163,15 +175,24 @@ describe.skipIf(!TCPDUMP)('DNP3 over real sockets (hand-built master and outstat
     const s = script();
     try {
       servers.push(await listen(20000, outstation(s.answers)));
-      servers.push(await listen(ALT_PORT, outstation([[...fragmentFrames(response(129, 0, [1, 2, 0x00, 0, 0, 0x01], 0), { master: 2, outstation: 20, fromMaster: false })]])));
+      servers.push(
+        await listen(
+          ALT_PORT,
+          outstation([
+            [...fragmentFrames(response(129, 0, [1, 2, 0x00, 0, 0, 0x01], 0), { master: 2, outstation: 20, fromMaster: false })],
+          ]),
+        ),
+      );
       // A master that waits for its outstation to dial in, then polls it.
       let dialled: Promise<void> = Promise.resolve();
-      servers.push(await listen(DIAL_PORT, (socket) => {
-        socket.setNoDelay(true);
-        const reader = new FrameReader();
-        socket.on('data', (d) => reader.push(d));
-        dialled = send(socket, reader, fragmentFrames(request(1, [60, 1, 0x06], 0), { master: 3, outstation: 30 }), 1).then(() => {});
-      }));
+      servers.push(
+        await listen(DIAL_PORT, (socket) => {
+          socket.setNoDelay(true);
+          const reader = new FrameReader();
+          socket.on('data', (d) => reader.push(d));
+          dialled = send(socket, reader, fragmentFrames(request(1, [60, 1, 0x06], 0), { master: 3, outstation: 30 }), 1).then(() => {});
+        }),
+      );
       await recordLoopback({ file, filter: `port 20000 or port ${ALT_PORT} or port ${DIAL_PORT}` }, async () => {
         const { socket, reader } = await connect(20000);
         for (let i = 0; i < s.requests.length; i++) await send(socket, reader, s.requests[i]!, s.want[i]!);
@@ -182,7 +203,8 @@ describe.skipIf(!TCPDUMP)('DNP3 over real sockets (hand-built master and outstat
         // The outstation opens the connection to its master and answers the master's poll.
         const dial = await connect(DIAL_PORT);
         dial.socket.on('data', () => {
-          if (dial.reader.frames.length === 1) dial.socket.write(fragmentFrames(response(129, 0, [], 0), { master: 3, outstation: 30, fromMaster: false })[0]!);
+          if (dial.reader.frames.length === 1)
+            dial.socket.write(fragmentFrames(response(129, 0, [], 0), { master: 3, outstation: 30, fromMaster: false })[0]!);
         });
         await new Promise((r) => setTimeout(r, 300));
         await dialled;
@@ -192,7 +214,9 @@ describe.skipIf(!TCPDUMP)('DNP3 over real sockets (hand-built master and outstat
         const b = createSocket('udp4');
         await new Promise<void>((r) => b.bind(20000, '127.0.0.1', () => r()));
         await new Promise<void>((r) => a.bind(0, '127.0.0.1', () => r()));
-        b.on('message', (_m, rinfo) => b.send(fragmentFrames(response(129, 0, [], 9), { master: 4, outstation: 40, fromMaster: false })[0]!, rinfo.port, '127.0.0.1'));
+        b.on('message', (_m, rinfo) =>
+          b.send(fragmentFrames(response(129, 0, [], 9), { master: 4, outstation: 40, fromMaster: false })[0]!, rinfo.port, '127.0.0.1'),
+        );
         const answered = new Promise((r) => a.once('message', r));
         a.send(fragmentFrames(request(1, [60, 1, 0x06], 9), { master: 4, outstation: 40 })[0]!, 20000, '127.0.0.1');
         await answered;
@@ -202,13 +226,19 @@ describe.skipIf(!TCPDUMP)('DNP3 over real sockets (hand-built master and outstat
 
       const events: ProtocolEvent<Dnp3Fields>[] = [];
       const sink: PipelineSink = {
-        onEvent: (e) => { if (e.protocol === 'dnp3') events.push(e as ProtocolEvent<Dnp3Fields>); },
+        onEvent: (e) => {
+          if (e.protocol === 'dnp3') events.push(e as ProtocolEvent<Dnp3Fields>);
+        },
         onFlowEnd: () => {},
         onBinding: () => {},
       };
       await runPipeline([file], sink);
       const on = (port: number) => events.filter((e) => e.flow.transport === 'tcp' && (e.src.port === port || e.dst.port === port));
-      expect(on(20000).filter((e) => e.direction === 'request').map((e) => [e.fn, e.operation, e.detail])).toEqual([
+      expect(
+        on(20000)
+          .filter((e) => e.direction === 'request')
+          .map((e) => [e.fn, e.operation, e.detail]),
+      ).toEqual([
         ['link_request_link_status', 'diagnostic', 'link request link status 1→10'],
         ['read', 'read', 'read g60v1 1→10'],
         ['confirm', 'read', 'confirm 1→10'],
@@ -223,8 +253,16 @@ describe.skipIf(!TCPDUMP)('DNP3 over real sockets (hand-built master and outstat
       ]);
       const responses = on(20000).filter((e) => e.direction === 'response');
       expect(responses.map((e) => [e.fn, e.fields.paired ?? false, e.fields.frames])).toEqual([
-        ['link_status', false, 1], ['response', true, 1], ['response', true, 1], ['response', true, 1], ['response', true, 1],
-        ['response', true, 1], ['response', true, 3], ['response', true, 1], ['unsolicited_response', false, 1], ['response', true, 1],
+        ['link_status', false, 1],
+        ['response', true, 1],
+        ['response', true, 1],
+        ['response', true, 1],
+        ['response', true, 1],
+        ['response', true, 1],
+        ['response', true, 3],
+        ['response', true, 1],
+        ['unsolicited_response', false, 1],
+        ['response', true, 1],
       ]);
       expect(responses[2]!.identity).toEqual([
         { about: 'src', attribute: 'vendor', value: 'otwatch test RTU maker' },
@@ -239,19 +277,42 @@ describe.skipIf(!TCPDUMP)('DNP3 over real sockets (hand-built master and outstat
         ['read', 'request', 'master', true],
         ['response', 'response', 'outstation', false],
       ]);
-      expect(events.filter((e) => e.flow.transport === 'udp').map((e) => [e.fn, e.direction])).toEqual([['read', 'request'], ['response', 'response']]);
+      expect(events.filter((e) => e.flow.transport === 'udp').map((e) => [e.fn, e.direction])).toEqual([
+        ['read', 'request'],
+        ['response', 'response'],
+      ]);
 
       const report = await statsForCaptures([file]);
       const sec = report['dnp3'] as Dnp3Section & { other_ports: Dnp3Section };
       const { other_ports: other, ...main } = sec;
       expect(main).toEqual({
-        frames: 25, app_fragments: 21,
+        frames: 25,
+        app_fragments: 21,
         functions: { 0: 2, 1: 4, 3: 1, 4: 1, 5: 1, 13: 1, 20: 1, 129: 9, 130: 1 },
         link_functions: { 'pri:4': 23, 'pri:9': 1, 'sec:11': 1 },
-        masters: [1, 4], outstations: [10, 40],
-        servers: ['127.0.0.1:20000'], clients: ['127.0.0.1'],
-        object_groups: ['g0v242', 'g0v248', 'g0v250', 'g0v252', 'g0v254', 'g1v2', 'g2v1', 'g12v1', 'g30v1', 'g41v2', 'g52v2', 'g60v1', 'g60v2'],
-        control_ops: 3, restarts: 1, file_ops: 0, auth: 0,
+        masters: [1, 4],
+        outstations: [10, 40],
+        servers: ['127.0.0.1:20000'],
+        clients: ['127.0.0.1'],
+        object_groups: [
+          'g0v242',
+          'g0v248',
+          'g0v250',
+          'g0v252',
+          'g0v254',
+          'g1v2',
+          'g2v1',
+          'g12v1',
+          'g30v1',
+          'g41v2',
+          'g52v2',
+          'g60v1',
+          'g60v2',
+        ],
+        control_ops: 3,
+        restarts: 1,
+        file_ops: 0,
+        auth: 0,
       });
       expect(other).toMatchObject({ frames: 4, app_fragments: 4, masters: [2, 3], outstations: [20, 30] });
       // Servers off 20000 by DIR: the outstation that dialled out is the server, not the listening master.
@@ -261,9 +322,14 @@ describe.skipIf(!TCPDUMP)('DNP3 over real sockets (hand-built master and outstat
 
       if (TSHARK) {
         // Wireshark's own count of the same capture (port 20000 only: its heuristic is off).
-        const out = execFileSync(TSHARK, ['-r', file, '-Y', 'dnp3', '-T', 'fields', '-e', 'dnp3.ctl', '-e', 'dnp3.al.func', '-e', 'dnp3.al.obj'], {
-          encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'],
-        });
+        const out = execFileSync(
+          TSHARK,
+          ['-r', file, '-Y', 'dnp3', '-T', 'fields', '-e', 'dnp3.ctl', '-e', 'dnp3.al.func', '-e', 'dnp3.al.obj'],
+          {
+            encoding: 'utf8',
+            stdio: ['ignore', 'pipe', 'ignore'],
+          },
+        );
         const functions: Record<string, number> = {};
         const types = new Set<number>();
         let frames = 0;

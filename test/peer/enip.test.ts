@@ -20,7 +20,19 @@ import type { PipelineSink, ProtocolEvent } from '../../src/core/events.js';
 import { clearConnections } from '../../src/protocols/enip/connections.js';
 import type { EnipFields } from '../../src/protocols/enip/decoder.js';
 import { enipModule } from '../../src/protocols/enip/index.js';
-import { cipReply, cipRequest, encap, forwardOpenData, identityBody, ioDatagram, item, path, sendRR, u16, u32 } from '../helpers/enip/test-helpers.js';
+import {
+  cipReply,
+  cipRequest,
+  encap,
+  forwardOpenData,
+  identityBody,
+  ioDatagram,
+  item,
+  path,
+  sendRR,
+  u16,
+  u32,
+} from '../helpers/enip/test-helpers.js';
 
 const require = createRequire(import.meta.url);
 const TCPDUMP = tcpdumpAvailable();
@@ -49,11 +61,22 @@ function answer(req: Buffer): Buffer {
   if (service === 0x54 && cls === 0x06) {
     // Forward Open: the target picks the O->T id; echo T->O, serial triad, RPIs as actual intervals
     const ot = 0x7e000000 + data.readUInt16LE(10);
-    return Buffer.from(cipReply(0x54, 0, [...u32(ot), ...data.subarray(6, 10), ...data.subarray(10, 18), ...data.subarray(22, 26), ...data.subarray(28, 32), 0, 0]));
+    return Buffer.from(
+      cipReply(0x54, 0, [
+        ...u32(ot),
+        ...data.subarray(6, 10),
+        ...data.subarray(10, 18),
+        ...data.subarray(22, 26),
+        ...data.subarray(28, 32),
+        0,
+        0,
+      ]),
+    );
   }
   if (service === 0x4e && cls === 0x06) return Buffer.from(cipReply(0x4e, 0, [...data.subarray(2, 10), 0, 0]));
   if (service === 0x01 && cls === 0x01) return Buffer.from(cipReply(0x01, 0, [...identityBody(IDENTITY), 0, 0, 0]));
-  if (service === 0x0e && cls === 0x01 && attr === 7) return Buffer.from(cipReply(0x0e, 0, [IDENTITY.name.length, ...Buffer.from(IDENTITY.name)]));
+  if (service === 0x0e && cls === 0x01 && attr === 7)
+    return Buffer.from(cipReply(0x0e, 0, [IDENTITY.name.length, ...Buffer.from(IDENTITY.name)]));
   if (service === 0x0e) return Buffer.from(cipReply(0x0e, 0, u32(0x12345678)));
   if (service === 0x4c) return Buffer.from(cipReply(0x4c, 0, [0xc4, 0x00, ...u32(SPEED)])); // DINT
   if (service === 0x4d) return Buffer.from(cipReply(0x4d));
@@ -88,8 +111,10 @@ function respond(msg: Buffer): Buffer | undefined {
   };
   const body = msg.subarray(24);
   switch (cmd) {
-    case 0x65: return reply(0x65, body, 0x5e551011);
-    case 0x63: return reply(0x63, identityItem(), 0);
+    case 0x65:
+      return reply(0x65, body, 0x5e551011);
+    case 0x63:
+      return reply(0x63, identityItem(), 0);
     case 0x6f: {
       const data = items(body).find((x) => x.type === 0x00b2);
       return data ? reply(0x6f, [...u32(0), ...u16(0), ...u16(2), ...item(0x0000), ...item(0x00b2, answer(data.data))]) : undefined;
@@ -99,9 +124,16 @@ function respond(msg: Buffer): Buffer | undefined {
       const data = all.find((x) => x.type === 0x00b1);
       if (!data) return undefined;
       const seq = data.data.subarray(0, 2);
-      return reply(0x70, [...u32(0), ...u16(0), ...u16(2), ...item(0x00a1, u32(0x7f000001)), ...item(0x00b1, [...seq, ...answer(data.data.subarray(2))])]);
+      return reply(0x70, [
+        ...u32(0),
+        ...u16(0),
+        ...u16(2),
+        ...item(0x00a1, u32(0x7f000001)),
+        ...item(0x00b1, [...seq, ...answer(data.data.subarray(2))]),
+      ]);
     }
-    default: return undefined;
+    default:
+      return undefined;
   }
 }
 
@@ -187,8 +219,22 @@ describe.skipIf(!TCPDUMP)('EtherNet/IP real peer: st-ethernet-ip against a spec-
         unconnected = await clientSession(false);
         connected = await clientSession(true);
         // ListIdentity over TCP, a class 1 Forward Open to assembly connection point 100, UnregisterSession
-        const fo = forwardOpenData({ ot: 0, to: 0x10000001, serial: 0x77, vendor: 0x4d, origSerial: 0xabcdef, rpiUs: 20_000, transport: 0x01, connPath: [0x01, 0x00, ...path({ cls: 4, inst: 1, cp: 100 })] });
-        const [, , foReply] = await raw([encap(0x63, [], { session: 0 }), encap(0x65, [1, 0, 0, 0], { session: 0 }), sendRR(cipRequest(0x54, path({ cls: 6, inst: 1 }), fo), { context: 5 }), encap(0x66, [])]);
+        const fo = forwardOpenData({
+          ot: 0,
+          to: 0x10000001,
+          serial: 0x77,
+          vendor: 0x4d,
+          origSerial: 0xabcdef,
+          rpiUs: 20_000,
+          transport: 0x01,
+          connPath: [0x01, 0x00, ...path({ cls: 4, inst: 1, cp: 100 })],
+        });
+        const [, , foReply] = await raw([
+          encap(0x63, [], { session: 0 }),
+          encap(0x65, [1, 0, 0, 0], { session: 0 }),
+          sendRR(cipRequest(0x54, path({ cls: 6, inst: 1 }), fo), { context: 5 }),
+          encap(0x66, []),
+        ]);
         const otId = foReply!.readUInt32LE(44);
         // ListIdentity over UDP
         const q = createSocket('udp4');
@@ -238,7 +284,9 @@ describe.skipIf(!TCPDUMP)('EtherNet/IP real peer: st-ethernet-ip against a spec-
       expect(details).toContain('unconnected_send route 1/0: write_tag tag Speed');
       // connected: the library's tag reads and writes travel in SendUnitData after its Forward Open
       const conn = reqs.filter((e) => e.fields.connected);
-      expect(conn.map((e) => e.fn)).toEqual(expect.arrayContaining(['get_attributes_all', 'get_attribute_single', 'read_tag', 'write_tag']));
+      expect(conn.map((e) => e.fn)).toEqual(
+        expect.arrayContaining(['get_attributes_all', 'get_attribute_single', 'read_tag', 'write_tag']),
+      );
       expect(reqs.filter((e) => e.fn === 'forward_open')).toHaveLength(2);
       expect(reqs.filter((e) => e.fn === 'forward_close')).toHaveLength(1);
       expect(reqs.find((e) => e.fn === 'write_tag')!.operation).toBe('write');
@@ -248,10 +296,16 @@ describe.skipIf(!TCPDUMP)('EtherNet/IP real peer: st-ethernet-ip against a spec-
       expect(writes.length).toBe(2);
       expect(writes.every((e) => e.fields.paired && e.detail === 'write_tag tag Speed: success')).toBe(true);
       const claims = events.flatMap((e) => (e.identity ?? []).map((c) => `${e.src.ip} ${c.attribute}=${c.value}`));
-      expect(new Set(claims)).toEqual(new Set([
-        `${SERVER_IP} vendor_id=1`, `${SERVER_IP} vendor=Rockwell Automation/Allen-Bradley`, `${SERVER_IP} module_type=Programmable Logic Controller`,
-        `${SERVER_IP} product=${IDENTITY.name}`, `${SERVER_IP} firmware=33.11`, `${SERVER_IP} serial=0x60a1b2c3`,
-      ]));
+      expect(new Set(claims)).toEqual(
+        new Set([
+          `${SERVER_IP} vendor_id=1`,
+          `${SERVER_IP} vendor=Rockwell Automation/Allen-Bradley`,
+          `${SERVER_IP} module_type=Programmable Logic Controller`,
+          `${SERVER_IP} product=${IDENTITY.name}`,
+          `${SERVER_IP} firmware=33.11`,
+          `${SERVER_IP} serial=0x60a1b2c3`,
+        ]),
+      );
 
       // I/O tied to the class 1 Forward Open across flows
       const io = events.filter((e) => e.operation === 'io');
@@ -260,7 +314,9 @@ describe.skipIf(!TCPDUMP)('EtherNet/IP real peer: st-ethernet-ip against a spec-
       expect(io.every((e) => e.fields.ioConnection === 'class 0x04 instance 1 connection point 100')).toBe(true);
 
       expect(section).toMatchObject({
-        list_identity: [{ vendor_id: 1, device_type: 14, product_code: 166, revision: '33.11', serial: '0x60a1b2c3', product_name: IDENTITY.name }],
+        list_identity: [
+          { vendor_id: 1, device_type: 14, product_code: 166, revision: '33.11', serial: '0x60a1b2c3', product_name: IDENTITY.name },
+        ],
         servers: [`${SERVER_IP}:44818`],
         clients: [CLIENT_IP],
         io_frames: 6,

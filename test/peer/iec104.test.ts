@@ -149,7 +149,13 @@ async function master(): Promise<void> {
   await expectApdu((a) => a[2] === ((U_STARTDT_CON << 2) | 3), 'STARTDT con');
   await expectApdu(isI(13, 3), 'spontaneous M_ME_NC_1');
   st.send(st.i(asdu({ type: 100, cause: 6, ca: CA }, [...ioa(0), 20])));
-  for (const [t, c] of [[100, 7], [1, 20], [13, 20], [100, 10]] as const) await expectApdu(isI(t, c), `${t}/${c}`);
+  for (const [t, c] of [
+    [100, 7],
+    [1, 20],
+    [13, 20],
+    [100, 10],
+  ] as const)
+    await expectApdu(isI(t, c), `${t}/${c}`);
   st.send(sFrame(st.nr));
   st.send(st.i(asdu({ type: 45, cause: 6, ca: CA }, [...ioa(2001), 0x81]))); // select ON
   await expectApdu(isI(45, 7), 'select confirmation');
@@ -173,7 +179,26 @@ async function master(): Promise<void> {
 
 /** Wireshark's counts of the same capture, from the fields the oracle is made of. */
 function tsharkCounts(file: string): { apci: Record<string, number>; types: Record<string, number>; causes: Record<string, number> } {
-  const out = execFileSync(TSHARK!, ['-r', file, '-T', 'fields', '-E', 'occurrence=a', '-E', 'aggregator=,', '-e', 'iec60870_104.type', '-e', 'iec60870_asdu.typeid', '-e', 'iec60870_asdu.causetx'], { encoding: 'utf8' });
+  const out = execFileSync(
+    TSHARK!,
+    [
+      '-r',
+      file,
+      '-T',
+      'fields',
+      '-E',
+      'occurrence=a',
+      '-E',
+      'aggregator=,',
+      '-e',
+      'iec60870_104.type',
+      '-e',
+      'iec60870_asdu.typeid',
+      '-e',
+      'iec60870_asdu.causetx',
+    ],
+    { encoding: 'utf8' },
+  );
   const apci: Record<string, number> = {};
   const types: Record<string, number> = {};
   const causes: Record<string, number> = {};
@@ -202,7 +227,9 @@ describe.skipIf(!TCPDUMP)('IEC 104 real peers (hand-built stations on loopback, 
 
       const events: ProtocolEvent<Iec104Fields>[] = [];
       const sink: PipelineSink = {
-        onEvent: (e) => { if (e.protocol === 'iec104') events.push(e as ProtocolEvent<Iec104Fields>); },
+        onEvent: (e) => {
+          if (e.protocol === 'iec104') events.push(e as ProtocolEvent<Iec104Fields>);
+        },
         onFlowEnd: () => {},
         onBinding: () => {},
       };
@@ -223,10 +250,14 @@ describe.skipIf(!TCPDUMP)('IEC 104 real peers (hand-built stations on loopback, 
       expect(responses.map((e) => e.fields.format).join('')).toBe('UIIIIIIIIIISU');
       expect(responses.map((e) => e.fields.sendSeq).filter((n) => n !== undefined)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
       expect(responses.find((e) => e.fields.typeId === 1)!.fields.objects).toEqual([
-        { ioa: 1001, value: 'on', quality: 0 }, { ioa: 1002, value: 'off', quality: 0 }, { ioa: 1003, value: 'on', quality: 0 },
+        { ioa: 1001, value: 'on', quality: 0 },
+        { ioa: 1002, value: 'off', quality: 0 },
+        { ioa: 1003, value: 'on', quality: 0 },
       ]);
       expect(responses.find((e) => e.fields.typeId === 30)!.detail).toBe(`M_SP_TB_1 IOA 1001 = off CA ${CA} retrem`);
-      expect(events.every((e) => e.src.port === PORT ? e.fields.station !== 'controlling' : e.fields.station !== 'controlled')).toBe(true);
+      expect(events.every((e) => (e.src.port === PORT ? e.fields.station !== 'controlling' : e.fields.station !== 'controlled'))).toBe(
+        true,
+      );
       expect(events.flatMap((e) => e.identity ?? [])).toEqual([{ about: 'src', attribute: 'name', value: `IEC-104 CA ${CA}` }]);
       expect(events.every((e) => e.facts?.auth === 'none')).toBe(true);
 
@@ -250,7 +281,11 @@ describe.skipIf(!TCPDUMP)('IEC 104 real peers (hand-built stations on loopback, 
         expect(ws.types).toEqual(expected.type_ids);
         expect(ws.causes).toEqual(expected.causes);
         // The execute command really crossed in two segments (7 octets, then the rest).
-        expect(execFileSync(TSHARK, ['-r', file, '-Y', 'tcp.dstport == 2404 && tcp.len == 7', '-T', 'fields', '-e', 'frame.number'], { encoding: 'utf8' }).trim()).not.toBe('');
+        expect(
+          execFileSync(TSHARK, ['-r', file, '-Y', 'tcp.dstport == 2404 && tcp.len == 7', '-T', 'fields', '-e', 'frame.number'], {
+            encoding: 'utf8',
+          }).trim(),
+        ).not.toBe('');
       }
     } finally {
       if (server) await new Promise((r) => server!.close(r));

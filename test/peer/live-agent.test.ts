@@ -42,7 +42,9 @@ function inventoryOf(file: string) {
   const db = new Database(file, { readonly: true });
   try {
     const assets = db.prepare('SELECT id, role, vendor FROM assets ORDER BY id').all();
-    const paths = db.prepare('SELECT id, protocol, responder_port, packets_to_responder, packets_to_initiator FROM paths ORDER BY id').all();
+    const paths = db
+      .prepare('SELECT id, protocol, responder_port, packets_to_responder, packets_to_initiator FROM paths ORDER BY id')
+      .all();
     const findings = db.prepare("SELECT id, rule FROM findings WHERE status != 'resolved' ORDER BY id").all();
     const integrity = db.prepare('PRAGMA integrity_check').pluck().get();
     return { assets, paths, findings, integrity };
@@ -69,7 +71,11 @@ describe('otwatch capture: clear failures', () => {
   const setpriv = spawnSync('sh', ['-c', 'command -v setpriv']).status === 0;
   it.skipIf(!setpriv || process.getuid?.() !== 0)('says CAP_NET_RAW is missing (and that root is not needed) when it is', () => {
     const [cmd, argv] = node(['capture', '--interface', 'lo', '--db', join(mkdtempSync(join(tmpdir(), 'otw-')), 'x.db')]);
-    const r = spawnSync('setpriv', ['--bounding-set=-net_raw', '--inh-caps=-net_raw', cmd, ...argv], { cwd: repoRoot, encoding: 'utf8', timeout: 60_000 });
+    const r = spawnSync('setpriv', ['--bounding-set=-net_raw', '--inh-caps=-net_raw', cmd, ...argv], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/lacks CAP_NET_RAW.*root is not needed/);
   });
@@ -107,7 +113,13 @@ describe.skipIf(why !== undefined || !existsSync(plant))('otwatch capture on a v
     expect(net.txPackets()).toBe(tx); // passive: not one frame left the capture interface
 
     const log = agent.log();
-    const stopped = JSON.parse(log.trim().split('\n').filter((l) => l.includes('"stopped"')).pop()!);
+    const stopped = JSON.parse(
+      log
+        .trim()
+        .split('\n')
+        .filter((l) => l.includes('"stopped"'))
+        .pop()!,
+    );
     expect(stopped).toMatchObject({ drop: 0, ifdrop: 0, queueDrops: 0, packets: replay.sent });
 
     const live = inventoryOf(liveDb);

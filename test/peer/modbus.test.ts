@@ -104,7 +104,9 @@ describe.skipIf(!TCPDUMP)('Modbus real peer (jsmodbus on loopback, captured by t
 
       const events: ProtocolEvent<ModbusFields>[] = [];
       const sink: PipelineSink = {
-        onEvent: (e) => { if (e.protocol === 'modbus') events.push(e as ProtocolEvent<ModbusFields>); },
+        onEvent: (e) => {
+          if (e.protocol === 'modbus') events.push(e as ProtocolEvent<ModbusFields>);
+        },
         onFlowEnd: () => {},
         onBinding: () => {},
       };
@@ -136,24 +138,41 @@ describe.skipIf(!TCPDUMP)('Modbus real peer (jsmodbus on loopback, captured by t
         'device identification 9 unit 1 exception 3 illegal_data_value',
       ]);
       const ident = responses.filter((r) => r.identity);
-      expect(ident.map((r) => [r.src.port, r.identity])).toEqual([502, ALT_PORT].map((port) => [port, [
-        { about: 'src', attribute: 'vendor', value: VENDOR },
-        { about: 'src', attribute: 'order_number', value: PRODUCT_CODE },
-        { about: 'src', attribute: 'firmware', value: REVISION },
-      ]]));
+      expect(ident.map((r) => [r.src.port, r.identity])).toEqual(
+        [502, ALT_PORT].map((port) => [
+          port,
+          [
+            { about: 'src', attribute: 'vendor', value: VENDOR },
+            { about: 'src', attribute: 'order_number', value: PRODUCT_CODE },
+            { about: 'src', attribute: 'firmware', value: REVISION },
+          ],
+        ]),
+      );
 
       const report = await statsForCaptures([file]);
       const sec = report['modbus'] as Record<string, any>;
       const functions = { 1: 2, 2: 2, 3: 2, 4: 2, 5: 2, 6: 2, 16: 2, 43: 2 };
       expect({ ...sec, other_ports: undefined }).toEqual({
-        pdus: 19, requests: 10, responses: 9, unknown_dir: 0,
+        pdus: 19,
+        requests: 10,
+        responses: 9,
+        unknown_dir: 0,
         by_function: { ...functions, 43: 4, 90: 1 },
         exceptions: { '43:3': 1 },
         device_identification: [REVISION, PRODUCT_CODE, VENDOR].sort(),
-        servers: ['127.0.0.1:502'], clients: ['127.0.0.1'], unit_ids: [0, 1],
+        servers: ['127.0.0.1:502'],
+        clients: ['127.0.0.1'],
+        unit_ids: [0, 1],
         other_ports: undefined,
       });
-      expect(sec['other_ports']).toMatchObject({ pdus: 16, requests: 8, responses: 8, by_function: functions, servers: [`127.0.0.1:${ALT_PORT}`], unit_ids: [3] });
+      expect(sec['other_ports']).toMatchObject({
+        pdus: 16,
+        requests: 8,
+        responses: 8,
+        by_function: functions,
+        servers: [`127.0.0.1:${ALT_PORT}`],
+        unit_ids: [3],
+      });
     } finally {
       for (const s of servers) await new Promise((r) => s.close(r));
       rmSync(dir, { recursive: true, force: true });

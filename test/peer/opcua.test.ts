@@ -28,7 +28,8 @@ const PRODUCT_URI = 'urn:otwatch:test:product';
 /** Run a server and a client session against it; returns the capture file. */
 async function converse(dir: string, port: number, secure: boolean): Promise<string> {
   const ua = require('node-opcua');
-  const pki = (name: string) => new ua.OPCUACertificateManager({ rootFolder: join(dir, name), automaticallyAcceptUnknownCertificate: true });
+  const pki = (name: string) =>
+    new ua.OPCUACertificateManager({ rootFolder: join(dir, name), automaticallyAcceptUnknownCertificate: true });
   const serverPki = pki('server-pki');
   const clientPki = pki('client-pki');
   await serverPki.initialize();
@@ -71,7 +72,11 @@ async function converse(dir: string, port: number, secure: boolean): Promise<str
       await client.getEndpoints();
       const session = await client.createSession(); // anonymous
       await session.read({ nodeId: 'ns=1;s=Setpoint', attributeId: ua.AttributeIds.Value });
-      await session.write({ nodeId: 'ns=1;s=Setpoint', attributeId: ua.AttributeIds.Value, value: { value: { dataType: ua.DataType.Double, value: 42 } } });
+      await session.write({
+        nodeId: 'ns=1;s=Setpoint',
+        attributeId: ua.AttributeIds.Value,
+        value: { value: { dataType: ua.DataType.Double, value: 42 } },
+      });
       await session.close();
       await client.disconnect();
     });
@@ -89,8 +94,28 @@ async function eventsOf(file: string): Promise<ProtocolEvent<object>[]> {
 
 /** tshark's message and service counts of the capture, with the port decoded as OPC UA. */
 function tsharkCounts(file: string, port: number): { messages: Record<string, number>; services: Record<string, number> } {
-  const out = execFileSync(TSHARK!, ['-r', file, '-d', `tcp.port==${port},opcua`, '-Y', 'opcua', '-T', 'fields', '-E', 'occurrence=a', '-E', 'aggregator=;',
-    '-e', 'opcua.transport.type', '-e', 'opcua.servicenodeid.numeric'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  const out = execFileSync(
+    TSHARK!,
+    [
+      '-r',
+      file,
+      '-d',
+      `tcp.port==${port},opcua`,
+      '-Y',
+      'opcua',
+      '-T',
+      'fields',
+      '-E',
+      'occurrence=a',
+      '-E',
+      'aggregator=;',
+      '-e',
+      'opcua.transport.type',
+      '-e',
+      'opcua.servicenodeid.numeric',
+    ],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
+  );
   const messages: Record<string, number> = { HEL: 0, ACK: 0, OPN: 0, MSG: 0, CLO: 0, ERR: 0 };
   const services: Record<string, number> = {};
   for (const line of out.split('\n')) {
@@ -119,7 +144,8 @@ describe.skipIf(!TCPDUMP)('OPC UA against a real node-opcua peer', () => {
       expect(s.application_uris).toContain(APP_URI);
       expect(s.product_uris).toContain(PRODUCT_URI);
       expect(s.endpoint_urls).toContain(`opc.tcp://127.0.0.1:${port}`);
-      for (const id of ['428', '431', '446', '449', '461', '464', '467', '470', '631', '634', '673', '676']) expect(s.services[id], `service ${id}`).toBeGreaterThan(0);
+      for (const id of ['428', '431', '446', '449', '461', '464', '467', '470', '631', '634', '673', '676'])
+        expect(s.services[id], `service ${id}`).toBeGreaterThan(0);
       if (TSHARK) {
         const ws = tsharkCounts(file, port);
         expect(s.messages).toEqual(ws.messages);
@@ -128,7 +154,10 @@ describe.skipIf(!TCPDUMP)('OPC UA against a real node-opcua peer', () => {
 
       const events = await eventsOf(file);
       const act = events.find((e) => e.fn === 'ActivateSessionRequest')!;
-      expect(act).toMatchObject({ fields: { auth: 'anonymous' }, facts: { security_policy: 'None', security_mode: 'None', auth: 'anonymous' } });
+      expect(act).toMatchObject({
+        fields: { auth: 'anonymous' },
+        facts: { security_policy: 'None', security_mode: 'None', auth: 'anonymous' },
+      });
       const write = events.find((e) => e.fn === 'WriteRequest')!;
       expect(write).toMatchObject({ operation: 'write', detail: 'ns=1;s=Setpoint', dst: { port } });
       expect(events.find((e) => e.fn === 'ReadRequest')!.operation).toBe('read');
@@ -148,14 +177,20 @@ describe.skipIf(!TCPDUMP)('OPC UA against a real node-opcua peer', () => {
       const port = 20000 + Math.floor(Math.random() * 20000);
       const file = await converse(dir, port, true);
       const events = await eventsOf(file);
-      const secureOpn = events.filter((e) => (e.fields as any).msgType === 'OPN' && (e.fields as any).securityPolicyUri?.endsWith('#Basic256Sha256'));
+      const secureOpn = events.filter(
+        (e) => (e.fields as any).msgType === 'OPN' && (e.fields as any).securityPolicyUri?.endsWith('#Basic256Sha256'),
+      );
       expect(secureOpn.length).toBeGreaterThanOrEqual(2);
       expect(secureOpn.every((e) => (e.fields as any).opaque === true && (e.fields as any).senderCertificate === true)).toBe(true);
       const secureFlows = new Set(secureOpn.map((e) => e.flow.id));
       const secureMsgs = events.filter((e) => secureFlows.has(e.flow.id) && (e.fields as any).msgType === 'MSG');
       expect(secureMsgs.length).toBeGreaterThanOrEqual(8); // endpoints, session, activation, read, write and their answers
       for (const e of secureMsgs) {
-        expect(e).toMatchObject({ fn: 'encrypted', fields: { opaque: true }, facts: { security_policy: 'Basic256Sha256', security_mode: 'SignAndEncrypt' } });
+        expect(e).toMatchObject({
+          fn: 'encrypted',
+          fields: { opaque: true },
+          facts: { security_policy: 'Basic256Sha256', security_mode: 'SignAndEncrypt' },
+        });
         expect((e.fields as any).typeId).toBeUndefined();
       }
       // Nothing of the encrypted session leaks into the service counts.

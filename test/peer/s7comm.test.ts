@@ -23,7 +23,9 @@ const hasTcpdump = tcpdumpAvailable();
 if (!hasTcpdump) console.warn('[s7comm peer test] tcpdump not found: real-peer test skipped');
 
 function call<T>(fn: (cb: (err: unknown, res?: T) => void) => void): Promise<T> {
-  return new Promise((resolve, reject) => fn((err, res) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve(res as T))));
+  return new Promise((resolve, reject) =>
+    fn((err, res) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve(res as T))),
+  );
 }
 
 describe.skipIf(!hasTcpdump)('S7comm real peer over loopback (node-snap7 + tcpdump)', () => {

@@ -54,13 +54,19 @@ export function dnsAnswer(id: number, name: string, ip: string, ttl = 3600): Buf
 // ---------------------------------------------------------------- HTTP/1.1
 
 export function httpGet(host: string, path: string, agent: string): Buffer {
-  return Buffer.from(`GET ${path} HTTP/1.1\r\nHost: ${host}\r\nUser-Agent: ${agent}\r\nAccept: application/json\r\nConnection: close\r\n\r\n`, 'ascii');
+  return Buffer.from(
+    `GET ${path} HTTP/1.1\r\nHost: ${host}\r\nUser-Agent: ${agent}\r\nAccept: application/json\r\nConnection: close\r\n\r\n`,
+    'ascii',
+  );
 }
 
 export function httpOk(body: string, server: string): Buffer {
   const b = Buffer.from(body, 'utf8');
   return Buffer.concat([
-    Buffer.from(`HTTP/1.1 200 OK\r\nServer: ${server}\r\nContent-Type: application/json\r\nContent-Length: ${b.length}\r\nConnection: close\r\n\r\n`, 'ascii'),
+    Buffer.from(
+      `HTTP/1.1 200 OK\r\nServer: ${server}\r\nContent-Type: application/json\r\nContent-Length: ${b.length}\r\nConnection: close\r\n\r\n`,
+      'ascii',
+    ),
     b,
   ]);
 }
@@ -107,7 +113,12 @@ export function sshKexInit(seed: number): Buffer {
     '',
     '',
   ];
-  const payload = Buffer.concat([Buffer.from([SSH_MSG_KEXINIT]), seededBytes(seed, 16), ...lists.map((l) => sshString(l)), Buffer.from([0, 0, 0, 0, 0])]);
+  const payload = Buffer.concat([
+    Buffer.from([SSH_MSG_KEXINIT]),
+    seededBytes(seed, 16),
+    ...lists.map((l) => sshString(l)),
+    Buffer.from([0, 0, 0, 0, 0]),
+  ]);
   return sshBinaryPacket(payload, seed + 1);
 }
 
@@ -120,7 +131,12 @@ export function sshEcdhInit(seed: number): Buffer {
 export function sshEcdhReply(seed: number): Buffer {
   const hostKey = Buffer.concat([sshString('ssh-ed25519'), sshString(seededBytes(seed, 32))]);
   const signature = Buffer.concat([sshString('ssh-ed25519'), sshString(seededBytes(seed + 1, 64))]);
-  const payload = Buffer.concat([Buffer.from([SSH_MSG_KEX_ECDH_REPLY]), sshString(hostKey), sshString(seededBytes(seed + 2, 32)), sshString(signature)]);
+  const payload = Buffer.concat([
+    Buffer.from([SSH_MSG_KEX_ECDH_REPLY]),
+    sshString(hostKey),
+    sshString(seededBytes(seed + 2, 32)),
+    sshString(signature),
+  ]);
   return sshBinaryPacket(payload, seed + 3);
 }
 

@@ -12,12 +12,49 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pcapFile, type PcapRecord } from '../helpers/capture-build.js';
 import { arp, ethernet, ipv4, TcpConversation, udp } from '../../bench/gen/packets.js';
-import { dnsAnswer, dnsQuery, httpGet, httpOk, rdpConnectionConfirm, rdpConnectionRequest, seededBytes, sshBanner, sshEcdhInit, sshEcdhReply, sshEncrypted, sshKexInit, sshNewKeys, tlsRecord } from './app-payloads.js';
-import { PEER_ADDR, PEER_FILES } from './peer-addresses.js';
-import { fixChecksums, ip4Text, ipv4Of, parseIp4, PROTO_TCP, readPcap, rewriteIp4, segmentForMtu, substituteSameLength, type RawRecord } from './pcap-rewrite.js';
 import {
-  HOSTS, host, hostByIp, MTU, OPCUA_TEXT_SUBSTITUTIONS, ROUTER_MAC, SESSIONS, subnetOf, SUBNETS, T0_US,
-  type AppSession, type PeerBacnetSession, type PeerTcpSession,
+  dnsAnswer,
+  dnsQuery,
+  httpGet,
+  httpOk,
+  rdpConnectionConfirm,
+  rdpConnectionRequest,
+  seededBytes,
+  sshBanner,
+  sshEcdhInit,
+  sshEcdhReply,
+  sshEncrypted,
+  sshKexInit,
+  sshNewKeys,
+  tlsRecord,
+} from './app-payloads.js';
+import { PEER_ADDR, PEER_FILES } from './peer-addresses.js';
+import {
+  fixChecksums,
+  ip4Text,
+  ipv4Of,
+  parseIp4,
+  PROTO_TCP,
+  readPcap,
+  rewriteIp4,
+  segmentForMtu,
+  substituteSameLength,
+  type RawRecord,
+} from './pcap-rewrite.js';
+import {
+  HOSTS,
+  host,
+  hostByIp,
+  MTU,
+  OPCUA_TEXT_SUBSTITUTIONS,
+  ROUTER_MAC,
+  SESSIONS,
+  subnetOf,
+  SUBNETS,
+  T0_US,
+  type AppSession,
+  type PeerBacnetSession,
+  type PeerTcpSession,
 } from './scenario.js';
 
 /** The plant's data (capture, peers, policy) lives in fixtures/plant; this folder holds the code that makes it. */
@@ -42,7 +79,7 @@ interface Out {
 class PortAllocator {
   private n = 0;
   next(): number {
-    return 49_700 + (this.n++ * 211) % 15_000;
+    return 49_700 + ((this.n++ * 211) % 15_000);
   }
 }
 
@@ -90,9 +127,12 @@ function replayTcp(s: PeerTcpSession, streams: RawRecord[][], ports: PortAllocat
       const ip = ipv4Of(r.data)!;
       const p = parseIp4(ip)!;
       const fromServer = p.src === serverLoop;
-      const pkt = rewriteIp4(ip, fromServer
-        ? { src: server.ip, dst: client.ip, srcPort: SERVER_PORTS[s.file], dstPort: clientPort }
-        : { src: client.ip, dst: server.ip, srcPort: clientPort, dstPort: SERVER_PORTS[s.file] });
+      const pkt = rewriteIp4(
+        ip,
+        fromServer
+          ? { src: server.ip, dst: client.ip, srcPort: SERVER_PORTS[s.file], dstPort: clientPort }
+          : { src: client.ip, dst: server.ip, srcPort: clientPort, dstPort: SERVER_PORTS[s.file] },
+      );
       if (subs.length) {
         for (const [from, to] of subs) substituteSameLength(pkt, p.ipHeader + p.l4Header, from, to);
         fixChecksums(pkt);
@@ -117,13 +157,25 @@ function replayBacnet(s: PeerBacnetSession, records: RawRecord[], out: Out[]): v
       const src = map.get(p.src);
       const dst = map.get(p.dst);
       if (!src || !dst) throw new Error(`BACnet recording has an unexpected address ${p.src} → ${p.dst}`);
-      out.push({ tsUs: T0_US + at * 1e6 + (r.tsUs - t0), frame: onWire(rewriteIp4(ip, { src, dst, srcPort: p.srcPort, dstPort: p.dstPort })) });
+      out.push({
+        tsUs: T0_US + at * 1e6 + (r.tsUs - t0),
+        frame: onWire(rewriteIp4(ip, { src, dst, srcPort: p.srcPort, dstPort: p.dstPort })),
+      });
     }
   }
 }
 
 /** A scripted TCP conversation between plant hosts: handshake, the exchanges, close; times in µs. */
-function scriptTcp(client: string, server: string, clientPort: number, serverPort: number, isn: number, at: number, exchanges: { fromClient: boolean; data: Buffer; gapUs: number }[], out: Out[]): void {
+function scriptTcp(
+  client: string,
+  server: string,
+  clientPort: number,
+  serverPort: number,
+  isn: number,
+  at: number,
+  exchanges: { fromClient: boolean; data: Buffer; gapUs: number }[],
+  out: Out[],
+): void {
   const c = host(client);
   const s = host(server);
   const conv = new TcpConversation({ mac: ZERO_MAC, ip: c.ip, port: clientPort }, { mac: ZERO_MAC, ip: s.ip, port: serverPort }, isn);
@@ -163,33 +215,80 @@ function appSession(s: AppSession, index: number, ports: PortAllocator, out: Out
         return;
       }
       case 'http': {
-        const body = JSON.stringify({ tag: 'Line2.Temperature', unit: 'degC', points: Array.from({ length: 12 }, (_, i) => [i * 2400, 70 + ((i * 37) % 23) / 10]) });
-        scriptTcp(s.client, s.server, port, 80, isn, at, [
-          { fromClient: true, data: httpGet(`${srv.id}.plant.example`, s.name!, 'Mozilla/5.0 (Windows NT 10.0; Win64; x64)'), gapUs: 300 },
-          { fromClient: false, data: httpOk(body, 'Microsoft-IIS/10.0'), gapUs: 14_000 },
-        ], out);
+        const body = JSON.stringify({
+          tag: 'Line2.Temperature',
+          unit: 'degC',
+          points: Array.from({ length: 12 }, (_, i) => [i * 2400, 70 + ((i * 37) % 23) / 10]),
+        });
+        scriptTcp(
+          s.client,
+          s.server,
+          port,
+          80,
+          isn,
+          at,
+          [
+            {
+              fromClient: true,
+              data: httpGet(`${srv.id}.plant.example`, s.name!, 'Mozilla/5.0 (Windows NT 10.0; Win64; x64)'),
+              gapUs: 300,
+            },
+            { fromClient: false, data: httpOk(body, 'Microsoft-IIS/10.0'), gapUs: 14_000 },
+          ],
+          out,
+        );
         return;
       }
       case 'ssh':
-        scriptTcp(s.client, s.server, port, 22, isn, at, [
-          { fromClient: false, data: sshBanner('OpenSSH_for_Windows_8.1'), gapUs: 3_000 },
-          { fromClient: true, data: sshBanner('OpenSSH_9.2p1 Debian-2+deb12u3'), gapUs: 900 },
-          { fromClient: true, data: sshKexInit(seed), gapUs: 400 },
-          { fromClient: false, data: sshKexInit(seed + 1), gapUs: 1_200 },
-          { fromClient: true, data: sshEcdhInit(seed + 2), gapUs: 5_000 },
-          { fromClient: false, data: Buffer.concat([sshEcdhReply(seed + 3), sshNewKeys(seed + 4)]), gapUs: 9_000 },
-          { fromClient: true, data: sshNewKeys(seed + 5), gapUs: 600 },
-          ...Array.from({ length: 6 }, (_, i) => ({ fromClient: i % 2 === 0, data: sshEncrypted(seed + 10 + i, i % 2 ? 180 : 60), gapUs: 250_000 })),
-        ], out);
+        scriptTcp(
+          s.client,
+          s.server,
+          port,
+          22,
+          isn,
+          at,
+          [
+            { fromClient: false, data: sshBanner('OpenSSH_for_Windows_8.1'), gapUs: 3_000 },
+            { fromClient: true, data: sshBanner('OpenSSH_9.2p1 Debian-2+deb12u3'), gapUs: 900 },
+            { fromClient: true, data: sshKexInit(seed), gapUs: 400 },
+            { fromClient: false, data: sshKexInit(seed + 1), gapUs: 1_200 },
+            { fromClient: true, data: sshEcdhInit(seed + 2), gapUs: 5_000 },
+            { fromClient: false, data: Buffer.concat([sshEcdhReply(seed + 3), sshNewKeys(seed + 4)]), gapUs: 9_000 },
+            { fromClient: true, data: sshNewKeys(seed + 5), gapUs: 600 },
+            ...Array.from({ length: 6 }, (_, i) => ({
+              fromClient: i % 2 === 0,
+              data: sshEncrypted(seed + 10 + i, i % 2 ? 180 : 60),
+              gapUs: 250_000,
+            })),
+          ],
+          out,
+        );
         return;
       case 'rdp':
-        scriptTcp(s.client, s.server, port, 3389, isn, at, [
-          { fromClient: true, data: rdpConnectionRequest(s.client === 'office-pc' ? 'p.meier' : 'svc-maint'), gapUs: 500 },
-          { fromClient: false, data: rdpConnectionConfirm(), gapUs: 1_100 },
-          { fromClient: true, data: Buffer.concat([Buffer.from([0x16, 0x03, 0x01, 0x00, 0xc8]), seededBytes(seed, 0xc8)]), gapUs: 700 },
-          { fromClient: false, data: Buffer.concat([Buffer.from([0x16, 0x03, 0x03, 0x04, 0x80]), seededBytes(seed + 1, 0x480)]), gapUs: 2_400 },
-          ...Array.from({ length: 10 }, (_, i) => ({ fromClient: i % 3 === 0, data: tlsRecord(seed + 20 + i, i % 3 === 0 ? 90 : 1100), gapUs: 40_000 })),
-        ], out);
+        scriptTcp(
+          s.client,
+          s.server,
+          port,
+          3389,
+          isn,
+          at,
+          [
+            { fromClient: true, data: rdpConnectionRequest(s.client === 'office-pc' ? 'p.meier' : 'svc-maint'), gapUs: 500 },
+            { fromClient: false, data: rdpConnectionConfirm(), gapUs: 1_100 },
+            { fromClient: true, data: Buffer.concat([Buffer.from([0x16, 0x03, 0x01, 0x00, 0xc8]), seededBytes(seed, 0xc8)]), gapUs: 700 },
+            {
+              fromClient: false,
+              data: Buffer.concat([Buffer.from([0x16, 0x03, 0x03, 0x04, 0x80]), seededBytes(seed + 1, 0x480)]),
+              gapUs: 2_400,
+            },
+            ...Array.from({ length: 10 }, (_, i) => ({
+              fromClient: i % 3 === 0,
+              data: tlsRecord(seed + 20 + i, i % 3 === 0 ? 90 : 1100),
+              gapUs: 40_000,
+            })),
+          ],
+          out,
+        );
         return;
     }
   });
@@ -199,14 +298,25 @@ function appSession(s: AppSession, index: number, ports: PortAllocator, out: Out
 function arpExchanges(out: Out[]): void {
   let t = T0_US;
   const ask = (who: { ip: string; mac: string }, target: { ip: string; mac: string }, vlan: number) => {
-    out.push({ tsUs: (t += 40_000), frame: pad(ethernet(BROADCAST, who.mac, ETHERTYPE_ARP, arp(1, who.mac, who.ip, ZERO_MAC, target.ip), [{ vid: vlan }])) });
-    out.push({ tsUs: (t += 600), frame: pad(ethernet(who.mac, target.mac, ETHERTYPE_ARP, arp(2, target.mac, target.ip, who.mac, who.ip), [{ vid: vlan }])) });
+    out.push({
+      tsUs: (t += 40_000),
+      frame: pad(ethernet(BROADCAST, who.mac, ETHERTYPE_ARP, arp(1, who.mac, who.ip, ZERO_MAC, target.ip), [{ vid: vlan }])),
+    });
+    out.push({
+      tsUs: (t += 600),
+      frame: pad(ethernet(who.mac, target.mac, ETHERTYPE_ARP, arp(2, target.mac, target.ip, who.mac, who.ip), [{ vid: vlan }])),
+    });
   };
   for (const h of HOSTS) {
     const net = subnetOf(h.ip);
     ask(h, { ip: net.gateway, mac: ROUTER_MAC }, net.vlan);
   }
-  for (const [a, b] of [['office-pc', 'dns01'], ['mes01', 'dns01'], ['hmi02', 'opcua01']] as const) ask(host(a), host(b), subnetOf(host(a).ip).vlan);
+  for (const [a, b] of [
+    ['office-pc', 'dns01'],
+    ['mes01', 'dns01'],
+    ['hmi02', 'opcua01'],
+  ] as const)
+    ask(host(a), host(b), subnetOf(host(a).ip).vlan);
   // The router resolves the servers it forwards to (once per subnet is enough to show it fronts them all).
   for (const net of SUBNETS) {
     const first = HOSTS.find((h) => h.ip.startsWith(net.prefix));

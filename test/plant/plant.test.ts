@@ -57,22 +57,38 @@ interface TsharkFrame {
 }
 
 function tsharkFrames(file: string): TsharkFrame[] {
-  const fields = ['tcp.stream', 'frame.protocols', ...Object.values(PDU_FIELDS), 'arp.src.proto_ipv4', 'dns.flags.response', 'http.request.method', 'ssh.protocol', 'rdp.neg_type'];
-  const out = execFileSync('tshark', ['-r', file, '-T', 'fields', '-E', 'occurrence=a', '-E', 'aggregator=,', ...fields.flatMap((f) => ['-e', f])], { encoding: 'utf8', maxBuffer: 64 << 20, stdio: ['ignore', 'pipe', 'ignore'] });
-  return out.split('\n').filter((l) => l.length).map((line) => {
-    const c = line.split('\t');
-    const list = (s: string | undefined) => (s ? s.split(',') : []);
-    return {
-      stream: c[0] ? Number(c[0]) : null,
-      protocols: list(c[1]).flatMap((p) => p.split(':')),
-      pdus: { modbus: list(c[2]), s7comm: list(c[3]), opcua: list(c[4]), bacnet: list(c[5]) },
-      arpSender: c[6] ?? '',
-      dnsResponse: c[7] === '1' || c[7] === 'True',
-      httpRequest: !!c[8],
-      sshBanner: !!c[9],
-      rdpNegotiation: !!c[10],
-    };
-  });
+  const fields = [
+    'tcp.stream',
+    'frame.protocols',
+    ...Object.values(PDU_FIELDS),
+    'arp.src.proto_ipv4',
+    'dns.flags.response',
+    'http.request.method',
+    'ssh.protocol',
+    'rdp.neg_type',
+  ];
+  const out = execFileSync(
+    'tshark',
+    ['-r', file, '-T', 'fields', '-E', 'occurrence=a', '-E', 'aggregator=,', ...fields.flatMap((f) => ['-e', f])],
+    { encoding: 'utf8', maxBuffer: 64 << 20, stdio: ['ignore', 'pipe', 'ignore'] },
+  );
+  return out
+    .split('\n')
+    .filter((l) => l.length)
+    .map((line) => {
+      const c = line.split('\t');
+      const list = (s: string | undefined) => (s ? s.split(',') : []);
+      return {
+        stream: c[0] ? Number(c[0]) : null,
+        protocols: list(c[1]).flatMap((p) => p.split(':')),
+        pdus: { modbus: list(c[2]), s7comm: list(c[3]), opcua: list(c[4]), bacnet: list(c[5]) },
+        arpSender: c[6] ?? '',
+        dnsResponse: c[7] === '1' || c[7] === 'True',
+        httpRequest: !!c[8],
+        sshBanner: !!c[9],
+        rdpNegotiation: !!c[10],
+      };
+    });
 }
 
 function countBy(values: string[]): Record<string, number> {
@@ -82,7 +98,10 @@ function countBy(values: string[]): Record<string, number> {
 }
 
 function pduCounts(frames: TsharkFrame[]): Record<PduProtocol, Record<string, number>> {
-  return Object.fromEntries(PDU_PROTOCOLS.map((p) => [p, countBy(frames.flatMap((f) => f.pdus[p]))])) as Record<PduProtocol, Record<string, number>>;
+  return Object.fromEntries(PDU_PROTOCOLS.map((p) => [p, countBy(frames.flatMap((f) => f.pdus[p]))])) as Record<
+    PduProtocol,
+    Record<string, number>
+  >;
 }
 
 function addInto(into: Record<string, number>, add: Record<string, number>, times: number): void {
@@ -227,11 +246,14 @@ interface ExpectedAsset {
 }
 const EXPECTED = JSON.parse(readFileSync(join(here, 'expected.json'), 'utf8')) as { findings: ExpectedFinding[]; assets: ExpectedAsset[] };
 
-const pathText = (p: { initiatorIp: string; responderIp: string; protocol: string; responderPort: number }) => `${p.initiatorIp} > ${p.responderIp} ${p.protocol}/${p.responderPort}`;
+const pathText = (p: { initiatorIp: string; responderIp: string; protocol: string; responderPort: number }) =>
+  `${p.initiatorIp} > ${p.responderIp} ${p.protocol}/${p.responderPort}`;
 
 function conduitsOf(f: Finding): string[] {
   const head = f.subject.key.split(' ')[0] ?? '';
-  return [...new Set([...(f.conduit ? [f.conduit] : []), ...(f.subject.kind === 'conduit' || f.subject.kind === 'flow' ? head.split('+') : [])])];
+  return [
+    ...new Set([...(f.conduit ? [f.conduit] : []), ...(f.subject.kind === 'conduit' || f.subject.kind === 'flow' ? head.split('+') : [])]),
+  ];
 }
 
 function matches(e: ExpectedFinding, f: Finding): boolean {
@@ -264,7 +286,13 @@ describe('zone audit of the plant against its policy', () => {
     const title = `${e.rule} ${e.conduit ?? e.zone ?? e.asset_ip ?? ''} ${e.operation ?? ''} ${(e.paths ?? []).map((p) => `${p[0]}>${p[1]} ${p[2]}`).join(', ')}`;
     it(title, () => {
       const hits = findings.filter((f) => matches(e, f));
-      expect(hits.length, `${e.why}\nfindings of that rule:\n${findings.filter((f) => f.rule === e.rule).map((f) => `  ${f.subject.key}: ${f.evidence.paths.map(pathText).join('; ')}`).join('\n')}`).toBe(1);
+      expect(
+        hits.length,
+        `${e.why}\nfindings of that rule:\n${findings
+          .filter((f) => f.rule === e.rule)
+          .map((f) => `  ${f.subject.key}: ${f.evidence.paths.map(pathText).join('; ')}`)
+          .join('\n')}`,
+      ).toBe(1);
     });
   }
 
@@ -274,7 +302,9 @@ describe('zone audit of the plant against its policy', () => {
   });
 
   it('each device carries the VLAN of the frames it sends, not those of routed peers', () => {
-    const multi = report.assets.filter((a) => a.role !== 'gateway' && a.vlans.length !== 1).map((a) => `${a.id} ${a.ips.join(',')} vlans ${a.vlans.join(',')}`);
+    const multi = report.assets
+      .filter((a) => a.role !== 'gateway' && a.vlans.length !== 1)
+      .map((a) => `${a.id} ${a.ips.join(',')} vlans ${a.vlans.join(',')}`);
     expect(multi).toEqual([]);
     const router = report.assets.find((a) => a.role === 'gateway');
     expect(router?.vlans.length).toBeGreaterThan(3);
@@ -292,7 +322,7 @@ describe('zone audit of the plant against its policy', () => {
       expect(asset!.role).toBe(a.role);
       if (a.macVendor) expect(asset!.macVendor ?? '').toContain(a.macVendor);
       for (const [attr, value] of Object.entries(a.identity ?? {})) {
-        expect(asset!.identity[attr as keyof typeof asset.identity]?.value, attr).toBe(value);
+        expect(asset!.identity[attr as keyof NonNullable<typeof asset>['identity']]?.value, attr).toBe(value);
       }
     });
   }

@@ -69,7 +69,12 @@ async function recordModbus(): Promise<void> {
       { id: 1, value: Buffer.from('TM251MESE') },
       { id: 2, value: Buffer.from('V5.1.9.34') },
     ];
-    const regular = [...basic, { id: 3, value: Buffer.from('www.se.com') }, { id: 4, value: Buffer.from('Modicon M251') }, { id: 5, value: Buffer.from('TM251MESE') }];
+    const regular = [
+      ...basic,
+      { id: 3, value: Buffer.from('www.se.com') },
+      { id: 4, value: Buffer.from('Modicon M251') },
+      { id: 5, value: Buffer.from('TM251MESE') },
+    ];
     const objects = request.body.readDeviceIdCode === 1 ? basic : regular;
     const body = new Modbus.responses.ReadDeviceIdentificationResponseBody(request.body.readDeviceIdCode, 0x82, 0, 0, objects);
     cb(Modbus.ModbusTCPResponse.fromRequest(request, body).createPayload());
@@ -205,7 +210,11 @@ async function recordOpcua(): Promise<void> {
     securityModes: [MessageSecurityMode.None],
     securityPolicies: [SecurityPolicy.None],
     allowAnonymous: true,
-    serverInfo: { applicationUri: 'urn:plant:scada:opcua01', productUri: 'urn:plant:opcua01', applicationName: { text: 'OPCUA01 line server' } },
+    serverInfo: {
+      applicationUri: 'urn:plant:scada:opcua01',
+      productUri: 'urn:plant:opcua01',
+      applicationName: { text: 'OPCUA01 line server' },
+    },
     buildInfo: { productName: 'OPCUA01 line server', manufacturerName: 'otwatch demo plant', softwareVersion: '1.0.0' },
   });
   await server.initialize();
@@ -226,27 +235,50 @@ async function recordOpcua(): Promise<void> {
       },
     },
   });
-  ns.addVariable({ organizedBy: space.rootFolder.objects, browseName: 'Line2Temperature', nodeId: 's=Line2.Temperature', dataType: 'Double', minimumSamplingInterval: 500, value: { get: () => new Variant({ dataType: DataType.Double, value: 71.8 }) } });
+  ns.addVariable({
+    organizedBy: space.rootFolder.objects,
+    browseName: 'Line2Temperature',
+    nodeId: 's=Line2.Temperature',
+    dataType: 'Double',
+    minimumSamplingInterval: 500,
+    value: { get: () => new Variant({ dataType: DataType.Double, value: 71.8 }) },
+  });
   await server.start();
   const url = `opc.tcp://${PEER_ADDR.opcuaServer}:4840`;
   const read = (s: any, id: string) => s.read({ nodeId: `ns=1;s=${id}`, attributeId: AttributeIds.Value });
   try {
     await record(join(PEERS_DIR, PEER_FILES.opcua), `host ${PEER_ADDR.opcuaServer} and tcp port 4840`, async () => {
       // Session 0 (and the discovery channel node-opcua opens first): an HMI reading and writing a set point.
-      let client = OPCUAClient.create({ applicationName: 'HMI02', securityMode: MessageSecurityMode.None, securityPolicy: SecurityPolicy.None, endpointMustExist: false, connectionStrategy: { maxRetry: 0 } });
+      let client = OPCUAClient.create({
+        applicationName: 'HMI02',
+        securityMode: MessageSecurityMode.None,
+        securityPolicy: SecurityPolicy.None,
+        endpointMustExist: false,
+        connectionStrategy: { maxRetry: 0 },
+      });
       await client.connect(url);
       let session = await client.createSession(); // anonymous user token
       for (let i = 0; i < 4; i++) {
         await read(session, 'Line2.Temperature');
         await sleep(60);
       }
-      await session.write({ nodeId: 'ns=1;s=Line2.Setpoint', attributeId: AttributeIds.Value, value: { value: { dataType: DataType.Double, value: 74 } } });
+      await session.write({
+        nodeId: 'ns=1;s=Line2.Setpoint',
+        attributeId: AttributeIds.Value,
+        value: { value: { dataType: DataType.Double, value: 74 } },
+      });
       await read(session, 'Line2.Setpoint');
       await session.close();
       await client.disconnect();
       await sleep(150);
       // Session 1: a reporting client (MES) reading only.
-      client = OPCUAClient.create({ applicationName: 'MES01', securityMode: MessageSecurityMode.None, securityPolicy: SecurityPolicy.None, endpointMustExist: false, connectionStrategy: { maxRetry: 0 } });
+      client = OPCUAClient.create({
+        applicationName: 'MES01',
+        securityMode: MessageSecurityMode.None,
+        securityPolicy: SecurityPolicy.None,
+        endpointMustExist: false,
+        connectionStrategy: { maxRetry: 0 },
+      });
       await client.connect(url);
       session = await client.createSession();
       for (let i = 0; i < 3; i++) {
@@ -263,14 +295,38 @@ async function recordOpcua(): Promise<void> {
 
 // ---------------------------------------------------------------- BACnet/IP (@bacnet-js/client)
 
-interface BacnetDevice { addr: string; instance: number; vendorId: number; name: string; vendor: string; model: string; firmware: string }
+interface BacnetDevice {
+  addr: string;
+  instance: number;
+  vendorId: number;
+  name: string;
+  vendor: string;
+  model: string;
+  firmware: string;
+}
 
 async function recordBacnet(): Promise<void> {
   const Bacnet = require('@bacnet-js/client').default;
   const { ObjectType, PropertyIdentifier, ApplicationTag, Segmentation, ConfirmedServiceChoice } = require('@bacnet-js/client');
   const devices: BacnetDevice[] = [
-    { addr: PEER_ADDR.bacnetDeviceA, instance: 4001, vendorId: 5, name: 'AHU-01', vendor: 'Johnson Controls', model: 'FX-PCG2611', firmware: '8.2.1' },
-    { addr: PEER_ADDR.bacnetDeviceB, instance: 4002, vendorId: 5, name: 'LIGHT-03', vendor: 'Johnson Controls', model: 'FX-PCV1930', firmware: '8.1.0' },
+    {
+      addr: PEER_ADDR.bacnetDeviceA,
+      instance: 4001,
+      vendorId: 5,
+      name: 'AHU-01',
+      vendor: 'Johnson Controls',
+      model: 'FX-PCG2611',
+      firmware: '8.2.1',
+    },
+    {
+      addr: PEER_ADDR.bacnetDeviceB,
+      instance: 4002,
+      vendorId: 5,
+      name: 'LIGHT-03',
+      vendor: 'Johnson Controls',
+      model: 'FX-PCV1930',
+      firmware: '8.1.0',
+    },
   ];
   const peers = devices.map((d) => {
     const dev = new Bacnet({ port: 47808, interface: d.addr, broadcastAddress: d.addr, apduTimeout: 2000 });
@@ -281,18 +337,32 @@ async function recordBacnet(): Promise<void> {
       [PropertyIdentifier.FIRMWARE_REVISION]: { type: ApplicationTag.CHARACTER_STRING, value: d.firmware },
       [PropertyIdentifier.PRESENT_VALUE]: { type: ApplicationTag.REAL, value: 21.5 },
     };
-    dev.on('whoIs', (msg: any) => dev.iAmResponse({ address: msg.header.sender.address }, d.instance, Segmentation.NO_SEGMENTATION, d.vendorId));
+    dev.on('whoIs', (msg: any) =>
+      dev.iAmResponse({ address: msg.header.sender.address }, d.instance, Segmentation.NO_SEGMENTATION, d.vendorId),
+    );
     dev.on('readProperty', (msg: any) => {
       const { objectId, property } = msg.payload;
       const v = values[property.id] ?? values[PropertyIdentifier.PRESENT_VALUE];
       dev.readPropertyResponse({ address: msg.header.sender.address }, msg.invokeId, objectId, property, [v]);
     });
-    dev.on('writeProperty', (msg: any) => dev.simpleAckResponse({ address: msg.header.sender.address }, ConfirmedServiceChoice.WRITE_PROPERTY, msg.invokeId));
+    dev.on('writeProperty', (msg: any) =>
+      dev.simpleAckResponse({ address: msg.header.sender.address }, ConfirmedServiceChoice.WRITE_PROPERTY, msg.invokeId),
+    );
     return dev;
   });
-  const supervisor = new Bacnet({ port: 47808, interface: PEER_ADDR.bacnetClient, broadcastAddress: PEER_ADDR.bacnetClient, apduTimeout: 2000 });
+  const supervisor = new Bacnet({
+    port: 47808,
+    interface: PEER_ADDR.bacnetClient,
+    broadcastAddress: PEER_ADDR.bacnetClient,
+    apduTimeout: 2000,
+  });
   await sleep(300);
-  const props = [PropertyIdentifier.OBJECT_NAME, PropertyIdentifier.VENDOR_NAME, PropertyIdentifier.MODEL_NAME, PropertyIdentifier.FIRMWARE_REVISION];
+  const props = [
+    PropertyIdentifier.OBJECT_NAME,
+    PropertyIdentifier.VENDOR_NAME,
+    PropertyIdentifier.MODEL_NAME,
+    PropertyIdentifier.FIRMWARE_REVISION,
+  ];
   try {
     await record(join(PEERS_DIR, PEER_FILES.bacnet), `udp port 47808 and host ${PEER_ADDR.bacnetClient}`, async () => {
       for (const d of devices) {
@@ -303,7 +373,11 @@ async function recordBacnet(): Promise<void> {
         const dev = { type: ObjectType.DEVICE, instance: d.instance };
         for (const p of props) await supervisor.readProperty({ address: `${d.addr}:47808` }, dev, p);
         for (let i = 0; i < 3; i++) {
-          await supervisor.readProperty({ address: `${d.addr}:47808` }, { type: ObjectType.ANALOG_INPUT, instance: 1 }, PropertyIdentifier.PRESENT_VALUE);
+          await supervisor.readProperty(
+            { address: `${d.addr}:47808` },
+            { type: ObjectType.ANALOG_INPUT, instance: 1 },
+            PropertyIdentifier.PRESENT_VALUE,
+          );
           await sleep(60);
         }
       }

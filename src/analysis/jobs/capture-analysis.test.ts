@@ -27,8 +27,17 @@ describe('a capture job is analyzeCaptures with progress, into the open store', 
       // the same as `otwatch analyze` into its own database
       const file = await analyzeCaptures([PLANT], { db: ':memory:' });
       expect(a.packets).toBe(file.stats!.packets);
-      expect({ assets: a.assets, paths: a.paths, newAssets: a.newAssets }).toEqual({ assets: file.store.assets, paths: file.store.paths, newAssets: file.store.newAssets });
-      expect(store.assets().map((x) => x.id).sort()).toEqual(file.assets.map((x) => x.id).sort());
+      expect({ assets: a.assets, paths: a.paths, newAssets: a.newAssets }).toEqual({
+        assets: file.store.assets,
+        paths: file.store.paths,
+        newAssets: file.store.newAssets,
+      });
+      expect(
+        store
+          .assets()
+          .map((x) => x.id)
+          .sort(),
+      ).toEqual(file.assets.map((x) => x.id).sort());
       // the store was the caller's: still open, and the capture is known now
       const again = await analyzeStoredCapture(store, PLANT, () => {});
       expect(again).toMatchObject({ skipped: true, packets: 0, newAssets: 0 });

@@ -34,13 +34,23 @@ export async function analyzeStoredCapture(
   opts: { modules?: readonly ProtocolModule[]; log?: Logger } = {},
 ): Promise<CaptureAnalysis> {
   const report = await analyzeCaptures([file], {
-    store, modules: opts.modules, log: opts.log, onProgress: (bytes, packets) => onProgress({ bytes, packets }),
+    store,
+    modules: opts.modules,
+    log: opts.log,
+    onProgress: (bytes, packets) => onProgress({ bytes, packets }),
   });
   const counters = report.stats?.otwatch;
   const read = counters?.files[0];
   const { assets, paths, newAssets, newPaths, changes } = report.store;
   return {
-    skipped: report.skipped.length > 0, packets: read?.packets ?? 0, assets, paths, newAssets, newPaths, changes,
-    ...(read?.error ? { captureError: read.error } : {}), ...(counters ? { counters } : {}),
+    skipped: report.skipped.length > 0,
+    packets: read?.packets ?? 0,
+    assets,
+    paths,
+    newAssets,
+    newPaths,
+    changes,
+    ...(read?.error ? { captureError: read.error } : {}),
+    ...(counters ? { counters } : {}),
   };
 }

@@ -51,8 +51,17 @@ interface JobRow {
 }
 
 const toJob = (r: JobRow): Job => ({
-  id: r.id, kind: r.kind, status: r.status, size: r.size, progress: { bytes: r.bytes_done, packets: r.packets }, attempts: r.attempts,
-  createdBy: r.created_by, createdAt: r.created_at, startedAt: r.started_at, finishedAt: r.finished_at, error: r.error,
+  id: r.id,
+  kind: r.kind,
+  status: r.status,
+  size: r.size,
+  progress: { bytes: r.bytes_done, packets: r.packets },
+  attempts: r.attempts,
+  createdBy: r.created_by,
+  createdAt: r.created_at,
+  startedAt: r.started_at,
+  finishedAt: r.finished_at,
+  error: r.error,
   result: r.result ? (JSON.parse(r.result) as Record<string, unknown>) : null,
 });
 
@@ -68,7 +77,10 @@ export class JobQueue {
   private closed = false;
   private idleWaiters: (() => void)[] = [];
 
-  constructor(private readonly store: Store, private readonly opts: JobQueueOptions) {
+  constructor(
+    private readonly store: Store,
+    private readonly opts: JobQueueOptions,
+  ) {
     mkdirSync(opts.uploadDir, { recursive: true, mode: 0o700 });
   }
 
@@ -98,7 +110,11 @@ export class JobQueue {
 
   counts(): Record<JobStatus, number> {
     const out = Object.fromEntries(JOB_STATUSES.map((s) => [s, 0])) as Record<JobStatus, number>;
-    for (const r of this.store.db.prepare('SELECT status, COUNT(*) AS n FROM jobs GROUP BY status').all() as { status: JobStatus; n: number }[]) out[r.status] = r.n;
+    for (const r of this.store.db.prepare('SELECT status, COUNT(*) AS n FROM jobs GROUP BY status').all() as {
+      status: JobStatus;
+      n: number;
+    }[])
+      out[r.status] = r.n;
     return out;
   }
 
@@ -118,7 +134,8 @@ export class JobQueue {
         failed++;
       } else if (r.status === 'running') {
         db.prepare("UPDATE jobs SET status = 'queued', bytes_done = 0, packets = 0, error = ? WHERE id = ?").run(
-          `interrupted by a server stop (attempt ${r.attempts}); queued again`, r.id,
+          `interrupted by a server stop (attempt ${r.attempts}); queued again`,
+          r.id,
         );
         requeued++;
       }
@@ -139,11 +156,14 @@ export class JobQueue {
   }
 
   private nextQueued(): JobRow | undefined {
-    return this.store.db.prepare("SELECT * FROM jobs WHERE status = 'queued' ORDER BY created_at, rowid LIMIT 1").get() as JobRow | undefined;
+    return this.store.db.prepare("SELECT * FROM jobs WHERE status = 'queued' ORDER BY created_at, rowid LIMIT 1").get() as
+      JobRow | undefined;
   }
 
   private fail(id: string, error: string): void {
-    this.store.db.prepare("UPDATE jobs SET status = 'failed', error = ?, finished_at = ? WHERE id = ?").run(error, new Date().toISOString(), id);
+    this.store.db
+      .prepare("UPDATE jobs SET status = 'failed', error = ?, finished_at = ? WHERE id = ?")
+      .run(error, new Date().toISOString(), id);
   }
 
   private kick(): void {
@@ -166,20 +186,31 @@ export class JobQueue {
 
   private async runOne(r: JobRow): Promise<void> {
     const db = this.store.db;
-    db.prepare("UPDATE jobs SET status = 'running', attempts = attempts + 1, started_at = ? WHERE id = ?").run(new Date().toISOString(), r.id);
+    db.prepare("UPDATE jobs SET status = 'running', attempts = attempts + 1, started_at = ? WHERE id = ?").run(
+      new Date().toISOString(),
+      r.id,
+    );
     const progress = db.prepare('UPDATE jobs SET bytes_done = ?, packets = ? WHERE id = ?');
     let lastWrite = 0;
     try {
-      const analysis = await analyzeStoredCapture(this.store, r.file, (p) => {
-        const now = Date.now();
-        if (now - lastWrite < PROGRESS_INTERVAL_MS && p.bytes < r.size) return;
-        lastWrite = now;
-        progress.run(p.bytes, p.packets, r.id);
-      }, { log: this.opts.log });
+      const analysis = await analyzeStoredCapture(
+        this.store,
+        r.file,
+        (p) => {
+          const now = Date.now();
+          if (now - lastWrite < PROGRESS_INTERVAL_MS && p.bytes < r.size) return;
+          lastWrite = now;
+          progress.run(p.bytes, p.packets, r.id);
+        },
+        { log: this.opts.log },
+      );
       const extra = this.opts.afterAnalysis ? await this.opts.afterAnalysis(analysis) : {};
       const { counters: _c, ...summary } = analysis;
       db.prepare("UPDATE jobs SET status = 'done', finished_at = ?, error = NULL, packets = ?, result = ? WHERE id = ?").run(
-        new Date().toISOString(), analysis.packets, JSON.stringify({ ...summary, ...extra }), r.id,
+        new Date().toISOString(),
+        analysis.packets,
+        JSON.stringify({ ...summary, ...extra }),
+        r.id,
       );
       rmSync(r.file, { force: true });
     } catch (err) {

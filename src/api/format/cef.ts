@@ -12,12 +12,18 @@ export const CEF_SEVERITY: Record<string, number> = { critical: 10, high: 8, med
 
 /** Header fields escape backslash and pipe. */
 export function cefHeader(s: string): string {
-  return s.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/[\r\n]+/g, ' ');
+  return s
+    .replace(/\\/g, '\\\\')
+    .replace(/\|/g, '\\|')
+    .replace(/[\r\n]+/g, ' ');
 }
 
 /** Extension values escape backslash, equals and line breaks. */
 export function cefValue(s: string): string {
-  return s.replace(/\\/g, '\\\\').replace(/=/g, '\\=').replace(/\r\n|\r|\n/g, '\\n');
+  return s
+    .replace(/\\/g, '\\\\')
+    .replace(/=/g, '\\=')
+    .replace(/\r\n|\r|\n/g, '\\n');
 }
 
 export function cefLine(f: StoredFinding): string {
@@ -32,12 +38,26 @@ export function cefLine(f: StoredFinding): string {
     ['proto', p ? p.transport.toUpperCase() : undefined],
     ['app', p?.protocol],
     ['cnt', f.evidence.packets],
-    ['cs1Label', 'zones'], ['cs1', f.zones.join(',')],
-    ['cs2Label', 'conduit'], ['cs2', f.conduit],
-    ['cs3Label', 'findingId'], ['cs3', f.id],
-    ['cs4Label', 'status'], ['cs4', f.status],
-    ['cs5Label', 'requirements'], ['cs5', f.requirements.join(',')],
+    ['cs1Label', 'zones'],
+    ['cs1', f.zones.join(',')],
+    ['cs2Label', 'conduit'],
+    ['cs2', f.conduit],
+    ['cs3Label', 'findingId'],
+    ['cs3', f.id],
+    ['cs4Label', 'status'],
+    ['cs4', f.status],
+    ['cs5Label', 'requirements'],
+    ['cs5', f.requirements.join(',')],
   ];
-  const extension = ext.filter(([, v]) => v !== undefined && v !== '').map(([k, v]) => `${k}=${cefValue(String(v))}`).join(' ');
-  return ['CEF:0', CEF_VENDOR, CEF_PRODUCT, CEF_VERSION, f.rule, f.subject.label, String(CEF_SEVERITY[f.severity] ?? 5)].map((h, i) => (i === 0 ? h : cefHeader(h))).join('|') + '|' + extension;
+  const extension = ext
+    .filter(([, v]) => v !== undefined && v !== '')
+    .map(([k, v]) => `${k}=${cefValue(String(v))}`)
+    .join(' ');
+  return (
+    ['CEF:0', CEF_VENDOR, CEF_PRODUCT, CEF_VERSION, f.rule, f.subject.label, String(CEF_SEVERITY[f.severity] ?? 5)]
+      .map((h, i) => (i === 0 ? h : cefHeader(h)))
+      .join('|') +
+    '|' +
+    extension
+  );
 }

@@ -22,11 +22,17 @@ function refuse(reply: FastifyReply, outcome: Exclude<UploadOutcome, { ok: true 
   reply.header('connection', 'close');
   switch (outcome.reason) {
     case 'too_large':
-      return reply.code(413).send({ statusCode: 413, error: 'Payload Too Large', message: `capture larger than the upload limit of ${limit} bytes` });
+      return reply
+        .code(413)
+        .send({ statusCode: 413, error: 'Payload Too Large', message: `capture larger than the upload limit of ${limit} bytes` });
     case 'empty':
       return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: 'empty upload: send a pcap or pcapng file' });
     case 'not_capture':
-      return (reply as FastifyReply).code(415).send({ statusCode: 415, error: 'Unsupported Media Type', message: 'not a pcap or pcapng capture (checked by its magic bytes, optionally gzip-compressed); nothing was stored' });
+      return (reply as FastifyReply).code(415).send({
+        statusCode: 415,
+        error: 'Unsupported Media Type',
+        message: 'not a pcap or pcapng capture (checked by its magic bytes, optionally gzip-compressed); nothing was stored',
+      });
   }
 }
 
@@ -37,45 +43,60 @@ export async function captureRoutes(app: FastifyInstance, { ctx }: { ctx: ApiCon
   // Raw bodies are handed over as the request stream itself: streamed by the handler, never buffered.
   app.addContentTypeParser(RAW_CAPTURE_TYPES, (_req, payload, done) => done(null, payload));
 
-  app.post('/captures', {
-    config: { role: 'admin', rateLimit: { max: UPLOAD_RATE_MAX, timeWindow: UPLOAD_RATE_WINDOW_MS } },
-    bodyLimit: limit + MULTIPART_OVERHEAD,
-    schema: {
-      tags: ['captures'], summary: 'Upload a pcap/pcapng (multipart field or raw body, admin); 202 with the analysis job',
-      consumes: ['multipart/form-data', ...RAW_CAPTURE_TYPES],
-      response: { 202: jobSchema, ...errors(400, 401, 403, 413, 415, 429) },
+  app.post(
+    '/captures',
+    {
+      config: { role: 'admin', rateLimit: { max: UPLOAD_RATE_MAX, timeWindow: UPLOAD_RATE_WINDOW_MS } },
+      bodyLimit: limit + MULTIPART_OVERHEAD,
+      schema: {
+        tags: ['captures'],
+        summary: 'Upload a pcap/pcapng (multipart field or raw body, admin); 202 with the analysis job',
+        consumes: ['multipart/form-data', ...RAW_CAPTURE_TYPES],
+        response: { 202: jobSchema, ...errors(400, 401, 403, 413, 415, 429) },
+      },
     },
-  }, async (req, reply) => {
-    const declared = Number(req.headers['content-length'] ?? NaN);
-    if (declared > limit + (req.isMultipart() ? MULTIPART_OVERHEAD : 0)) return refuse(reply, { ok: false, reason: 'too_large' }, limit);
-    const { id, file } = ctx.jobs.reserve();
-    let outcome: UploadOutcome;
-    if (req.isMultipart()) {
-      const part = await req.file({ limits: { fileSize: limit } });
-      if (!part) return refuse(reply, { ok: false, reason: 'empty' }, limit);
-      // part.filename is the client's and is never used: the file is named by the job id.
-      outcome = await storeUpload(part.file, file, limit);
-      if (outcome.ok && part.file.truncated) {
-        // busboy stopped at the limit: what was stored is a cut capture, not the upload.
-        await rm(file, { force: true });
-        outcome = { ok: false, reason: 'too_large' };
+    async (req, reply) => {
+      const declared = Number(req.headers['content-length'] ?? NaN);
+      if (declared > limit + (req.isMultipart() ? MULTIPART_OVERHEAD : 0)) return refuse(reply, { ok: false, reason: 'too_large' }, limit);
+      const { id, file } = ctx.jobs.reserve();
+      let outcome: UploadOutcome;
+      if (req.isMultipart()) {
+        const part = await req.file({ limits: { fileSize: limit } });
+        if (!part) return refuse(reply, { ok: false, reason: 'empty' }, limit);
+        // part.filename is the client's and is never used: the file is named by the job id.
+        outcome = await storeUpload(part.file, file, limit);
+        if (outcome.ok && part.file.truncated) {
+          // busboy stopped at the limit: what was stored is a cut capture, not the upload.
+          await rm(file, { force: true });
+          outcome = { ok: false, reason: 'too_large' };
+        }
+      } else if (req.body && typeof (req.body as AsyncIterable<Buffer>)[Symbol.asyncIterator] === 'function') {
+        outcome = await storeUpload(req.body as AsyncIterable<Buffer>, file, limit);
+      } else {
+        return (reply as FastifyReply).code(415).send({
+          statusCode: 415,
+          error: 'Unsupported Media Type',
+          message: `send multipart/form-data or a raw body as one of ${RAW_CAPTURE_TYPES.join(', ')}`,
+        });
       }
-    } else if (req.body && typeof (req.body as AsyncIterable<Buffer>)[Symbol.asyncIterator] === 'function') {
-      outcome = await storeUpload(req.body as AsyncIterable<Buffer>, file, limit);
-    } else {
-      return (reply as FastifyReply).code(415).send({ statusCode: 415, error: 'Unsupported Media Type', message: `send multipart/form-data or a raw body as one of ${RAW_CAPTURE_TYPES.join(', ')}` });
-    }
-    if (!outcome.ok) return refuse(reply, outcome, limit);
-    const job = ctx.jobs.enqueue(id, outcome.size, actorOf(req));
-    ctx.metrics.uploads++;
-    return reply.code(202).header('location', `${API_PREFIX}/captures/${job.id}`).send(job);
-  });
-
-  app.get<{ Params: { id: string } }>('/captures/:id', {
-    schema: {
-      tags: ['captures'], summary: 'An analysis job: status, progress (bytes, packets) and result',
-      params: { type: 'object', properties: { id: { type: 'string', format: 'uuid' } }, required: ['id'] },
-      response: { 200: jobSchema, ...errors(400, 401, 404) },
+      if (!outcome.ok) return refuse(reply, outcome, limit);
+      const job = ctx.jobs.enqueue(id, outcome.size, actorOf(req));
+      ctx.metrics.uploads++;
+      return reply.code(202).header('location', `${API_PREFIX}/captures/${job.id}`).send(job);
     },
-  }, async (req, reply) => ctx.jobs.get(req.params.id) ?? reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no job '${req.params.id}'` }));
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/captures/:id',
+    {
+      schema: {
+        tags: ['captures'],
+        summary: 'An analysis job: status, progress (bytes, packets) and result',
+        params: { type: 'object', properties: { id: { type: 'string', format: 'uuid' } }, required: ['id'] },
+        response: { 200: jobSchema, ...errors(400, 401, 404) },
+      },
+    },
+    async (req, reply) =>
+      ctx.jobs.get(req.params.id) ?? reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no job '${req.params.id}'` }),
+  );
 }

@@ -14,37 +14,75 @@ const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml', 'text
 
 const versionSchema = {
   type: 'object',
-  properties: { version: { type: 'integer' }, createdAt: { type: 'string' }, createdBy: { anyOf: [{ type: 'string' }, { type: 'null' }] }, text: { type: 'string' } },
+  properties: {
+    version: { type: 'integer' },
+    createdAt: { type: 'string' },
+    createdBy: { anyOf: [{ type: 'string' }, { type: 'null' }] },
+    text: { type: 'string' },
+  },
 } as const;
 
 export async function policyRoutes(app: FastifyInstance, { ctx }: { ctx: ApiContext }): Promise<void> {
   app.addContentTypeParser(YAML_TYPES, { parseAs: 'string', bodyLimit: BODY_LIMIT }, (_req, body, done) => done(null, body));
 
-  app.get('/policy', {
-    schema: { tags: ['policy'], summary: 'The current policy (YAML text) and who stored it', response: { 200: versionSchema, ...errors(401, 404) } },
-  }, async (_req, reply) => ctx.policies.current() ?? (reply as FastifyReply).code(404).send({ statusCode: 404, error: 'Not Found', message: 'no policy stored yet: PUT /api/v1/policy' }));
-
-  app.put<{ Body: string }>('/policy', {
-    config: { role: 'admin' },
-    schema: {
-      tags: ['policy'], summary: 'Replace the policy (YAML body, admin); refused with line/column errors when invalid',
-      body: { type: 'string', minLength: 1, maxLength: BODY_LIMIT },
-      response: {
-        200: { type: 'object', properties: { ...versionSchema.properties, audit: { anyOf: [{ type: 'object', properties: { findings: { type: 'integer' }, opened: { type: 'integer' }, resolved: { type: 'integer' } } }, { type: 'null' }] } } },
-        ...errors(400, 401, 403, 415),
+  app.get(
+    '/policy',
+    {
+      schema: {
+        tags: ['policy'],
+        summary: 'The current policy (YAML text) and who stored it',
+        response: { 200: versionSchema, ...errors(401, 404) },
       },
     },
-  }, async (req, reply) => {
-    if (typeof req.body !== 'string') return reply.code(415).send({ statusCode: 415, error: 'Unsupported Media Type', message: `send the policy as YAML (Content-Type: ${YAML_TYPES[0]})` });
-    const r = ctx.policies.put(req.body, actorOf(req));
-    if (!r.ok) {
-      const kept = ctx.policies.current();
-      return reply.code(400).send({
-        statusCode: 400, error: 'Bad Request',
-        message: `policy refused (${r.errors.length} error(s)); ${kept ? `version ${kept.version} stays current` : 'no policy is stored'}:\n${r.errors.map(formatPolicyError).join('\n')}`,
-        errors: r.errors.map((e) => ({ line: e.line, col: e.col, path: e.path, message: e.message })),
-      });
-    }
-    return { ...r.version, audit: ctx.reaudit() };
-  });
+    async (_req, reply) =>
+      ctx.policies.current() ??
+      (reply as FastifyReply).code(404).send({ statusCode: 404, error: 'Not Found', message: 'no policy stored yet: PUT /api/v1/policy' }),
+  );
+
+  app.put<{ Body: string }>(
+    '/policy',
+    {
+      config: { role: 'admin' },
+      schema: {
+        tags: ['policy'],
+        summary: 'Replace the policy (YAML body, admin); refused with line/column errors when invalid',
+        body: { type: 'string', minLength: 1, maxLength: BODY_LIMIT },
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              ...versionSchema.properties,
+              audit: {
+                anyOf: [
+                  {
+                    type: 'object',
+                    properties: { findings: { type: 'integer' }, opened: { type: 'integer' }, resolved: { type: 'integer' } },
+                  },
+                  { type: 'null' },
+                ],
+              },
+            },
+          },
+          ...errors(400, 401, 403, 415),
+        },
+      },
+    },
+    async (req, reply) => {
+      if (typeof req.body !== 'string')
+        return reply
+          .code(415)
+          .send({ statusCode: 415, error: 'Unsupported Media Type', message: `send the policy as YAML (Content-Type: ${YAML_TYPES[0]})` });
+      const r = ctx.policies.put(req.body, actorOf(req));
+      if (!r.ok) {
+        const kept = ctx.policies.current();
+        return reply.code(400).send({
+          statusCode: 400,
+          error: 'Bad Request',
+          message: `policy refused (${r.errors.length} error(s)); ${kept ? `version ${kept.version} stays current` : 'no policy is stored'}:\n${r.errors.map(formatPolicyError).join('\n')}`,
+          errors: r.errors.map((e) => ({ line: e.line, col: e.col, path: e.path, message: e.message })),
+        });
+      }
+      return { ...r.version, audit: ctx.reaudit() };
+    },
+  );
 }

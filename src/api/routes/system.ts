@@ -5,25 +5,42 @@ import { renderMetrics } from '../metrics.js';
 import { errors } from '../schemas.js';
 
 export async function systemRoutes(app: FastifyInstance, { ctx }: { ctx: ApiContext }): Promise<void> {
-  app.get('/health', {
-    config: { public: true },
-    schema: {
-      tags: ['system'], summary: 'Liveness and database reachability (no authentication, no details)',
-      response: { 200: { type: 'object', properties: { status: { type: 'string' } } }, 503: { type: 'object', properties: { status: { type: 'string' } } } },
+  app.get(
+    '/health',
+    {
+      config: { public: true },
+      schema: {
+        tags: ['system'],
+        summary: 'Liveness and database reachability (no authentication, no details)',
+        response: {
+          200: { type: 'object', properties: { status: { type: 'string' } } },
+          503: { type: 'object', properties: { status: { type: 'string' } } },
+        },
+      },
     },
-  }, async (_req, reply) => {
-    try {
-      ctx.store.db.prepare('SELECT 1').get();
-      return { status: 'ok' };
-    } catch {
-      return reply.code(503).send({ status: 'unavailable' });
-    }
-  });
+    async (_req, reply) => {
+      try {
+        ctx.store.db.prepare('SELECT 1').get();
+        return { status: 'ok' };
+      } catch {
+        return reply.code(503).send({ status: 'unavailable' });
+      }
+    },
+  );
 
-  app.get('/metrics', {
-    schema: { tags: ['system'], summary: 'Prometheus metrics', produces: ['text/plain'], response: { 200: { type: 'string' }, ...errors(401) } },
-  }, async (_req, reply) => {
-    reply.type('text/plain; version=0.0.4; charset=utf-8');
-    return renderMetrics(ctx.metrics, ctx.findings.countsBySeverity(), ctx.jobs.counts());
-  });
+  app.get(
+    '/metrics',
+    {
+      schema: {
+        tags: ['system'],
+        summary: 'Prometheus metrics',
+        produces: ['text/plain'],
+        response: { 200: { type: 'string' }, ...errors(401) },
+      },
+    },
+    async (_req, reply) => {
+      reply.type('text/plain; version=0.0.4; charset=utf-8');
+      return renderMetrics(ctx.metrics, ctx.findings.countsBySeverity(), ctx.jobs.counts());
+    },
+  );
 }

@@ -18,7 +18,8 @@ import { errors } from '../schemas.js';
 
 /** The page may load only its own files and talk only to its own server. */
 // style-src allows inline styles: cytoscape sets them on its own elements; scripts stay 'self' only.
-export const PAGE_CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; font-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+export const PAGE_CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; font-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -76,38 +77,62 @@ export async function webRoutes(app: FastifyInstance, { ctx }: { ctx: ApiContext
   const hide = { hide: true } as const;
   app.get('/', { config: { public: true }, schema: hide }, async (_req, reply) => {
     const page = assets.get('/');
-    return page ? send(reply, page) : reply.code(404).send({ statusCode: 404, error: 'Not Found', message: 'the web page is not installed' });
+    return page
+      ? send(reply, page)
+      : reply.code(404).send({ statusCode: 404, error: 'Not Found', message: 'the web page is not installed' });
   });
   app.get<{ Params: { '*': string } }>('/web/*', { config: { public: true }, schema: hide }, async (req, reply) => {
     const a = assets.get(`/web/${req.params['*']}`);
     return a ? send(reply, a) : reply.code(404).send({ statusCode: 404, error: 'Not Found', message: 'no such file' });
   });
 
-  app.get(`${API_PREFIX}/whoami`, {
-    schema: {
-      tags: ['system'], summary: 'The role and label of the presented token (what the page may offer)',
-      response: { 200: { type: 'object', properties: { role: { type: 'string' }, label: { anyOf: [{ type: 'string' }, { type: 'null' }] } } }, ...errors(401) },
+  app.get(
+    `${API_PREFIX}/whoami`,
+    {
+      schema: {
+        tags: ['system'],
+        summary: 'The role and label of the presented token (what the page may offer)',
+        response: {
+          200: { type: 'object', properties: { role: { type: 'string' }, label: { anyOf: [{ type: 'string' }, { type: 'null' }] } } },
+          ...errors(401),
+        },
+      },
     },
-  }, async (req) => ({ role: req.token?.role ?? 'viewer', label: req.token?.label ?? null }));
+    async (req) => ({ role: req.token?.role ?? 'viewer', label: req.token?.label ?? null }),
+  );
 
-  app.get(`${API_PREFIX}/map`, {
-    schema: {
-      tags: ['inventory'], summary: 'The plant graph for the map: zones, assets with their zone, paths with their verdict and findings, conduits, findings',
-      response: { 200: { type: 'object', additionalProperties: true }, ...errors(401) },
+  app.get(
+    `${API_PREFIX}/map`,
+    {
+      schema: {
+        tags: ['inventory'],
+        summary: 'The plant graph for the map: zones, assets with their zone, paths with their verdict and findings, conduits, findings',
+        response: { 200: { type: 'object', additionalProperties: true }, ...errors(401) },
+      },
     },
-  }, async () => {
-    const policy = ctx.policies.policy();
-    const findings = ctx.findings.all() as unknown as GraphFindingInput[];
-    return { policyVersion: ctx.policies.current()?.version ?? null, ...plantGraph(policy, ctx.store.assets(), ctx.store.paths(), findings) };
-  });
+    async () => {
+      const policy = ctx.policies.policy();
+      const findings = ctx.findings.all() as unknown as GraphFindingInput[];
+      return {
+        policyVersion: ctx.policies.current()?.version ?? null,
+        ...plantGraph(policy, ctx.store.assets(), ctx.store.paths(), findings),
+      };
+    },
+  );
 
-  app.get(`${API_PREFIX}/zones/suggest`, {
-    schema: {
-      tags: ['policy'], summary: 'A draft zone/conduit policy (YAML) proposed from the inventory, to review and edit',
-      produces: ['application/yaml'], response: { 200: { type: 'string' }, ...errors(401) },
+  app.get(
+    `${API_PREFIX}/zones/suggest`,
+    {
+      schema: {
+        tags: ['policy'],
+        summary: 'A draft zone/conduit policy (YAML) proposed from the inventory, to review and edit',
+        produces: ['application/yaml'],
+        response: { 200: { type: 'string' }, ...errors(401) },
+      },
     },
-  }, async (_req, reply) => {
-    reply.type('application/yaml; charset=utf-8').header('content-disposition', 'inline; filename="suggested-policy.yaml"');
-    return suggestPolicy(ctx.store.assets(), ctx.store.paths(), 'Suggested from the otwatch inventory');
-  });
+    async (_req, reply) => {
+      reply.type('application/yaml; charset=utf-8').header('content-disposition', 'inline; filename="suggested-policy.yaml"');
+      return suggestPolicy(ctx.store.assets(), ctx.store.paths(), 'Suggested from the otwatch inventory');
+    },
+  );
 }

@@ -18,16 +18,26 @@ export const token = {
 };
 
 let onUnauthorized = () => {};
-export function whenUnauthorized(fn) { onUnauthorized = fn; }
+export function whenUnauthorized(fn) {
+  onUnauthorized = fn;
+}
 
 export async function request(path, { method = 'GET', body, type, raw = false } = {}) {
   const headers = { authorization: `Bearer ${token.get() ?? ''}` };
   if (type) headers['content-type'] = type;
   else if (body !== undefined && typeof body !== 'string') headers['content-type'] = 'application/json';
-  const res = await fetch(path.startsWith('/') ? path : `${API}/${path}`, { method, headers, body: body === undefined || typeof body === 'string' ? body : JSON.stringify(body) });
+  const res = await fetch(path.startsWith('/') ? path : `${API}/${path}`, {
+    method,
+    headers,
+    body: body === undefined || typeof body === 'string' ? body : JSON.stringify(body),
+  });
   if (!res.ok) {
     let err;
-    try { err = await res.json(); } catch { err = { message: `HTTP ${res.status}` }; }
+    try {
+      err = await res.json();
+    } catch {
+      err = { message: `HTTP ${res.status}` };
+    }
     if (res.status === 401) onUnauthorized(err.message);
     throw new ApiError(res.status, err);
   }

@@ -49,7 +49,8 @@ async function loadMap() {
   const t0 = performance.now();
   const d = await map.load();
   const violations = d.paths.filter((p) => p.violations.length).length;
-  status.textContent = `${d.assets.length} assets in ${d.zones.length} zones, ${d.paths.length} paths (${violations} with violations), ${d.findings.filter((f) => f.status !== 'resolved').length} findings` +
+  status.textContent =
+    `${d.assets.length} assets in ${d.zones.length} zones, ${d.paths.length} paths (${violations} with violations), ${d.findings.filter((f) => f.status !== 'resolved').length} findings` +
     `${d.policyVersion === null ? ' · no policy stored: assets are unzoned (Policy view)' : ` · policy version ${d.policyVersion}`} · layout ${map.layoutSource} in ${Math.round(performance.now() - t0)} ms`;
   status.dataset.ready = 'true';
   const protos = [...new Set(d.paths.map((p) => p.protocol))].sort();
@@ -57,13 +58,24 @@ async function loadMap() {
   const form = $('filters');
   form.elements.protocol.replaceChildren(h('option', { value: '' }, 'all'), ...protos.map((p) => h('option', {}, p)));
   form.elements.operation.replaceChildren(h('option', { value: '' }, 'all'), ...ops.map((p) => h('option', {}, p)));
-  $('asset-list').replaceChildren(...d.assets.flatMap((a) => [h('option', { value: a.label }), ...a.ips.filter((ip) => ip !== a.label).map((ip) => h('option', { value: ip }))]));
+  $('asset-list').replaceChildren(
+    ...d.assets.flatMap((a) => [
+      h('option', { value: a.label }),
+      ...a.ips.filter((ip) => ip !== a.label).map((ip) => h('option', { value: ip })),
+    ]),
+  );
 }
 
 function readFilter() {
   const f = $('filters').elements;
   const ts = (v) => (v ? new Date(v).getTime() / 1000 : null);
-  return { protocol: f.protocol.value, operation: f.operation.value, severity: f.severity.value, from: ts(f.from.value), to: ts(f.to.value) };
+  return {
+    protocol: f.protocol.value,
+    operation: f.operation.value,
+    severity: f.severity.value,
+    from: ts(f.from.value),
+    to: ts(f.to.value),
+  };
 }
 
 async function signIn(t) {
@@ -86,20 +98,32 @@ function init() {
   map = new PlantMap($('cy'), $('side'), { onFinding: openFinding, isAdmin });
   tables = new Tables({ onFinding: openFinding });
   policy = setupPolicy({ isAdmin, onSaved: () => loadMap() });
-  setupUpload({ onDone: async (show) => { if (show) view('map'); await loadMap(); } });
+  setupUpload({
+    onDone: async (show) => {
+      if (show) view('map');
+      await loadMap();
+    },
+  });
   whenUnauthorized((m) => signedOut(m));
 
-  $('signin-form').addEventListener('submit', (e) => { e.preventDefault(); signIn($('token').value.trim()); });
+  $('signin-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    signIn($('token').value.trim());
+  });
   $('signout').addEventListener('click', () => signedOut());
   for (const b of document.querySelectorAll('#tabs [data-view]')) b.addEventListener('click', () => view(b.dataset.view));
   $('report-btn').addEventListener('click', async () => {
     try {
       const res = await request('report', { raw: true });
       download(await res.blob(), 'otwatch-assessment.html');
-    } catch (e) { $('map-status').textContent = `report: ${e.message}`; }
+    } catch (e) {
+      $('map-status').textContent = `report: ${e.message}`;
+    }
   });
   const filters = $('filters');
-  filters.addEventListener('change', (e) => { if (e.target.name !== 'find') map.setFilter(readFilter()); });
+  filters.addEventListener('change', (e) => {
+    if (e.target.name !== 'find') map.setFilter(readFilter());
+  });
   filters.addEventListener('reset', () => setTimeout(() => map.setFilter(readFilter())));
   filters.addEventListener('submit', (e) => e.preventDefault());
   filters.elements.find.addEventListener('change', (e) => {
@@ -109,7 +133,12 @@ function init() {
   });
   $('relayout').addEventListener('click', () => map.relayout());
   const drop = $('drop');
-  drop.addEventListener('keydown', (e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); $('capture-file').click(); } });
+  drop.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter' || e.key === ' ') {
+      e.preventDefault();
+      $('capture-file').click();
+    }
+  });
   drop.tabIndex = 0;
 
   const saved = token.get();

@@ -15,10 +15,17 @@ export function setupPolicy({ isAdmin, onSaved }) {
   const showLines = (errs = []) => {
     const byLine = new Map();
     for (const e of errs) (byLine.get(e.line) ?? byLine.set(e.line, []).get(e.line)).push(e);
-    lines.replaceChildren(...text.value.split('\n').map((l, i) => {
-      const es = byLine.get(i + 1);
-      return h(`li${es ? '.bad' : ''}`, es ? { 'data-line': String(i + 1) } : {}, l || ' ', es ? es.map((e) => h('span.msg', {}, `line ${e.line}, column ${e.col}: ${e.message}`)) : null);
-    }));
+    lines.replaceChildren(
+      ...text.value.split('\n').map((l, i) => {
+        const es = byLine.get(i + 1);
+        return h(
+          `li${es ? '.bad' : ''}`,
+          es ? { 'data-line': String(i + 1) } : {},
+          l || ' ',
+          es ? es.map((e) => h('span.msg', {}, `line ${e.line}, column ${e.col}: ${e.message}`)) : null,
+        );
+      }),
+    );
     lines.hidden = !errs.length;
   };
 
@@ -60,7 +67,9 @@ export function setupPolicy({ isAdmin, onSaved }) {
     try {
       suggestText.textContent = await request('zones/suggest');
       dl.hidden = false;
-    } catch (e) { suggestText.textContent = e.message; }
+    } catch (e) {
+      suggestText.textContent = e.message;
+    }
   });
   dl.addEventListener('click', () => download(new Blob([suggestText.textContent], { type: 'application/yaml' }), 'suggested-policy.yaml'));
   return { load };

@@ -19,7 +19,9 @@ export function setupUpload({ onDone }) {
   const start = (file) => {
     err.textContent = '';
     toMap.hidden = true;
-    up.value = 0; job.value = 0; jobText.textContent = '';
+    up.value = 0;
+    job.value = 0;
+    jobText.textContent = '';
     const xhr = new XMLHttpRequest();
     xhr.open('POST', `${API}/captures`);
     xhr.setRequestHeader('authorization', `Bearer ${token.get()}`);
@@ -29,11 +31,20 @@ export function setupUpload({ onDone }) {
       up.value = (100 * e.loaded) / e.total;
       upText.textContent = `${bytes(e.loaded)} of ${bytes(e.total)}`;
     };
-    xhr.onerror = () => { err.textContent = 'the upload failed (connection closed)'; };
+    xhr.onerror = () => {
+      err.textContent = 'the upload failed (connection closed)';
+    };
     xhr.onload = () => {
       let body = {};
-      try { body = JSON.parse(xhr.responseText); } catch { /* not JSON */ }
-      if (xhr.status !== 202) { err.textContent = body.message ?? `HTTP ${xhr.status}`; return; }
+      try {
+        body = JSON.parse(xhr.responseText);
+      } catch {
+        /* not JSON */
+      }
+      if (xhr.status !== 202) {
+        err.textContent = body.message ?? `HTTP ${xhr.status}`;
+        return;
+      }
       up.value = 100;
       upText.textContent = `${bytes(file.size)} sent`;
       poll(body.id, file.size);
@@ -45,7 +56,10 @@ export function setupUpload({ onDone }) {
     for (;;) {
       const res = await fetch(`${API}/captures/${id}`, { headers: { authorization: `Bearer ${token.get()}` } });
       const j = await res.json();
-      if (!res.ok) { err.textContent = j.message; return; }
+      if (!res.ok) {
+        err.textContent = j.message;
+        return;
+      }
       job.value = size ? (100 * (j.progress?.bytes ?? 0)) / size : 0;
       jobText.textContent = `${j.status}: ${bytes(j.progress?.bytes ?? 0)} read, ${j.progress?.packets ?? 0} packets`;
       if (j.status === 'done') {
@@ -58,13 +72,20 @@ export function setupUpload({ onDone }) {
         onDone(false);
         return;
       }
-      if (j.status === 'failed') { err.textContent = `analysis failed: ${j.error ?? 'unknown error'}`; jobText.dataset.jobStatus = 'failed'; return; }
+      if (j.status === 'failed') {
+        err.textContent = `analysis failed: ${j.error ?? 'unknown error'}`;
+        jobText.dataset.jobStatus = 'failed';
+        return;
+      }
       await new Promise((r) => setTimeout(r, POLL_MS));
     }
   };
 
   input.addEventListener('change', () => input.files[0] && start(input.files[0]));
-  drop.addEventListener('dragover', (e) => { e.preventDefault(); drop.classList.add('over'); });
+  drop.addEventListener('dragover', (e) => {
+    e.preventDefault();
+    drop.classList.add('over');
+  });
   drop.addEventListener('dragleave', () => drop.classList.remove('over'));
   drop.addEventListener('drop', (e) => {
     e.preventDefault();

@@ -27,17 +27,47 @@ export function bytes(n) {
   if (n < 1024) return `${n} B`;
   const u = ['KiB', 'MiB', 'GiB'];
   let i = -1;
-  do { n /= 1024; i++; } while (n >= 1024 && i < u.length - 1);
+  do {
+    n /= 1024;
+    i++;
+  } while (n >= 1024 && i < u.length - 1);
   return `${n.toFixed(1)} ${u[i]}`;
 }
 
 /** A table element from a header and rows of cells (strings or nodes). */
 export function table(header, rows) {
-  return h('table', {}, h('thead', {}, h('tr', {}, header.map((c) => h('th', { scope: 'col' }, c)))), h('tbody', {}, rows.map((r) => h('tr', {}, r.map((c) => h('td', {}, c))))));
+  return h(
+    'table',
+    {},
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        header.map((c) => h('th', { scope: 'col' }, c)),
+      ),
+    ),
+    h(
+      'tbody',
+      {},
+      rows.map((r) =>
+        h(
+          'tr',
+          {},
+          r.map((c) => h('td', {}, c)),
+        ),
+      ),
+    ),
+  );
 }
 
 export function kv(pairs) {
-  return h('dl.kv', {}, pairs.filter(([, v]) => v !== undefined && v !== null && v !== '').flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]));
+  return h(
+    'dl.kv',
+    {},
+    pairs.filter(([, v]) => v !== undefined && v !== null && v !== '').flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]),
+  );
 }
 
 export const sev = (s) => h(`span.sev.sev-${s}`, {}, s);
@@ -54,6 +84,9 @@ export function download(blob, name) {
 
 /** CSV text (RFC 4180 quoting) from a header and rows. */
 export function csv(header, rows) {
-  const q = (v) => { const s = v === null || v === undefined ? '' : String(v); return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s; };
+  const q = (v) => {
+    const s = v === null || v === undefined ? '' : String(v);
+    return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  };
   return [header, ...rows].map((r) => r.map(q).join(',')).join('\r\n') + '\r\n';
 }

@@ -30,7 +30,8 @@ describe('web routes', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'otwatch-webroutes-'));
     const db = join(dir, 'plant.db');
-    findings = (await analyzeCaptures([join(PLANT, 'plant.pcap')], { db, policy: join(PLANT, 'policy.yaml'), audit: zoningAuditStep() })).findings as Finding[];
+    findings = (await analyzeCaptures([join(PLANT, 'plant.pcap')], { db, policy: join(PLANT, 'policy.yaml'), audit: zoningAuditStep() }))
+      .findings as Finding[];
     app = await buildApp({ db, uploadDir: join(dir, 'up'), logger: false });
     viewer = createToken(app.otwatch.store.db, 'viewer', 'v').token;
   });
@@ -54,7 +55,13 @@ describe('web routes', () => {
     const js = await app.inject({ url: '/web/map.js' });
     expect(js.headers['content-type']).toMatch(/^text\/javascript/);
     // nothing outside the list: no traversal, no tests, no sources
-    for (const url of ['/web/../package.json', '/web/%2e%2e/package.json', '/web/web.e2e.test.ts', '/web/nope.js', '/web/vendor/../../package.json']) {
+    for (const url of [
+      '/web/../package.json',
+      '/web/%2e%2e/package.json',
+      '/web/web.e2e.test.ts',
+      '/web/nope.js',
+      '/web/vendor/../../package.json',
+    ]) {
       const r = await app.inject({ url });
       // a '..' is resolved by the URL parser first (then no route: 401 before 404); never the file
       expect([401, 404], url).toContain(r.statusCode);
@@ -73,7 +80,10 @@ describe('web routes', () => {
     expect(map.assets).toHaveLength(app.otwatch.store.assets().length);
     expect(map.paths).toHaveLength(app.otwatch.store.paths().length);
     expect(map.findings.map((f: { id: string }) => f.id).sort()).toEqual(findings.map((f) => f.id).sort());
-    const modbusWrite = map.paths.find((p: { protocol: string; fromZone: string; toZone: string }) => p.protocol === 'modbus' && p.fromZone === 'enterprise' && p.toZone === 'control');
+    const modbusWrite = map.paths.find(
+      (p: { protocol: string; fromZone: string; toZone: string }) =>
+        p.protocol === 'modbus' && p.fromZone === 'enterprise' && p.toZone === 'control',
+    );
     expect(modbusWrite.status).toBe('no_conduit');
     expect(modbusWrite.violations).toEqual(['ZC-FLOW-NO-CONDUIT', 'ZC-PURDUE-BYPASS']);
     expect((await app.inject({ url: '/api/v1/whoami', headers: auth() })).json()).toEqual({ role: 'viewer', label: 'v' });

@@ -25,10 +25,16 @@ export const analyzeCommand: Command = {
   usage,
   async run(argv) {
     const parsed = parseArgs({
-        args: argv,
-        allowPositionals: true,
-        options: { db: { type: 'string' }, report: { type: 'string' }, policy: { type: 'string' }, 'silent-after': { type: 'string' }, 'max-flows': { type: 'string' } },
-      });
+      args: argv,
+      allowPositionals: true,
+      options: {
+        db: { type: 'string' },
+        report: { type: 'string' },
+        policy: { type: 'string' },
+        'silent-after': { type: 'string' },
+        'max-flows': { type: 'string' },
+      },
+    });
     const { values, positionals } = parsed;
     if (positionals.length === 0) throw new CliError(`no capture given\n\n${usage}`);
     const silentAfter = values['silent-after'] === undefined ? undefined : Number(values['silent-after']);
@@ -38,11 +44,20 @@ export const analyzeCommand: Command = {
     if (values.policy) {
       // a broken policy stops here, before any capture is read or anything is stored
       const loaded = await loadPolicyFile(values.policy);
-      if (!loaded.ok) throw new CliError(`the policy has ${loaded.errors.length} error(s):\n${loaded.errors.map(formatPolicyError).join('\n')}`);
+      if (!loaded.ok)
+        throw new CliError(`the policy has ${loaded.errors.length} error(s):\n${loaded.errors.map(formatPolicyError).join('\n')}`);
     }
     try {
       const audit = values.policy ? zoningAuditStep() : undefined;
-      const r = await analyzeCaptures(positionals, { db: values.db, report: values.report, policy: values.policy, audit, silentAfter, log, maxFlows });
+      const r = await analyzeCaptures(positionals, {
+        db: values.db,
+        report: values.report,
+        policy: values.policy,
+        audit,
+        silentAfter,
+        log,
+        maxFlows,
+      });
       if (values.report !== '-') {
         const s = r.store;
         console.log(

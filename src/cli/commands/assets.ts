@@ -20,14 +20,20 @@ export const assetsCommand: Command = {
   usage,
   async run(argv) {
     const values = parseArgs({
-        args: argv,
-        options: {
-          db: { type: 'string' }, json: { type: 'boolean' }, role: { type: 'string' }, vendor: { type: 'string' },
-          protocol: { type: 'string' }, limit: { type: 'string' },
-        },
-      }).values;
+      args: argv,
+      options: {
+        db: { type: 'string' },
+        json: { type: 'boolean' },
+        role: { type: 'string' },
+        vendor: { type: 'string' },
+        protocol: { type: 'string' },
+        limit: { type: 'string' },
+      },
+    }).values;
     const limit = parseLimit(values.limit);
-    const assets = withStore(values.db ?? DEFAULT_DB, (s) => s.assets({ role: values.role, vendor: values.vendor, protocol: values.protocol, limit }));
+    const assets = withStore(values.db ?? DEFAULT_DB, (s) =>
+      s.assets({ role: values.role, vendor: values.vendor, protocol: values.protocol, limit }),
+    );
     printList(assets, values.json, ASSET_HEADER, assetRows, 'no assets');
     return 0;
   },

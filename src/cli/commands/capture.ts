@@ -45,14 +45,25 @@ export const captureCommand: Command = {
   usage,
   async run(argv) {
     const values = parseArgs({
-        args: argv,
-        options: {
-          config: { type: 'string' }, interface: { type: 'string', short: 'i' }, filter: { type: 'string' }, policy: { type: 'string' },
-          db: { type: 'string' }, serve: { type: 'boolean' }, snaplen: { type: 'string' }, 'buffer-mb': { type: 'string' },
-          'no-promisc': { type: 'boolean' }, 'flush-seconds': { type: 'string' }, 'evidence-dir': { type: 'string' },
-          'evidence-max-mb': { type: 'string' }, host: { type: 'string' }, port: { type: 'string' }, 'max-flows': { type: 'string' },
-        },
-      }).values;
+      args: argv,
+      options: {
+        config: { type: 'string' },
+        interface: { type: 'string', short: 'i' },
+        filter: { type: 'string' },
+        policy: { type: 'string' },
+        db: { type: 'string' },
+        serve: { type: 'boolean' },
+        snaplen: { type: 'string' },
+        'buffer-mb': { type: 'string' },
+        'no-promisc': { type: 'boolean' },
+        'flush-seconds': { type: 'string' },
+        'evidence-dir': { type: 'string' },
+        'evidence-max-mb': { type: 'string' },
+        host: { type: 'string' },
+        port: { type: 'string' },
+        'max-flows': { type: 'string' },
+      },
+    }).values;
     let cfg: Partial<AgentConfig> = {};
     if (values.config) {
       try {
@@ -67,7 +78,8 @@ export const captureCommand: Command = {
     const policy = values.policy ?? cfg.policy;
     if (policy) {
       const loaded = await loadPolicyFile(policy);
-      if (!loaded.ok) throw new CliError(`the policy has ${loaded.errors.length} error(s):\n${loaded.errors.map(formatPolicyError).join('\n')}`);
+      if (!loaded.ok)
+        throw new CliError(`the policy has ${loaded.errors.length} error(s):\n${loaded.errors.map(formatPolicyError).join('\n')}`);
     }
     const log = pino({ level: process.env.OTWATCH_LOG ?? cfg.log_level ?? 'info', base: { service: 'otwatch' } }, pino.destination(2));
     const evidenceDir = values['evidence-dir'] ?? cfg.evidence?.dir;
@@ -78,14 +90,20 @@ export const captureCommand: Command = {
         filter: values.filter ?? cfg.filter,
         snaplen: num(values.snaplen, 'snaplen', 64, 262144) ?? cfg.snaplen,
         bufferMb: num(values['buffer-mb'], 'buffer-mb', 1, 4096) ?? cfg.buffer_mb,
-        promisc: values['no-promisc'] ? false : cfg.promiscuous ?? true,
+        promisc: values['no-promisc'] ? false : (cfg.promiscuous ?? true),
         db: values.db ?? cfg.db ?? DEFAULT_DB,
         policy,
         audit: policy ? zoningAuditStep() : undefined,
         flushSeconds: num(values['flush-seconds'], 'flush-seconds', 1, 3600) ?? cfg.flush_seconds ?? 5,
         silentAfter: cfg.silent_after_hours ? cfg.silent_after_hours * 3600 : undefined,
         maxFlows: parseMaxFlows(values['max-flows']) ?? cfg.max_flows,
-        evidence: evidenceDir ? { dir: evidenceDir, maxMb: num(values['evidence-max-mb'], 'evidence-max-mb', 1, 1 << 20) ?? cfg.evidence?.max_mb ?? 1024, fileMb: cfg.evidence?.file_mb } : undefined,
+        evidence: evidenceDir
+          ? {
+              dir: evidenceDir,
+              maxMb: num(values['evidence-max-mb'], 'evidence-max-mb', 1, 1 << 20) ?? cfg.evidence?.max_mb ?? 1024,
+              fileMb: cfg.evidence?.file_mb,
+            }
+          : undefined,
         log,
       });
     } catch (err) {

@@ -8,7 +8,10 @@ export interface Command {
 
 /** An error the user can act on: printed as one clear line, never with a stack trace. */
 export class CliError extends Error {
-  constructor(message: string, readonly exitCode = 2) {
+  constructor(
+    message: string,
+    readonly exitCode = 2,
+  ) {
     super(message);
   }
 }

@@ -36,7 +36,10 @@ export const demoCommand: Command = {
   name: 'demo',
   usage,
   async run(argv) {
-    const values = parseArgs({ args: argv, options: { db: { type: 'string' }, port: { type: 'string' }, 'no-serve': { type: 'boolean' } } }).values;
+    const values = parseArgs({
+      args: argv,
+      options: { db: { type: 'string' }, port: { type: 'string' }, 'no-serve': { type: 'boolean' } },
+    }).values;
     const db = values.db ?? DEMO_DB;
     const port = values.port === undefined ? DEFAULT_PORT : Number(values.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError('--port must be 0-65535');
@@ -50,7 +53,13 @@ export const demoCommand: Command = {
     out.write(`ASSETS (${report.assets.length})\n${formatTable(ASSET_HEADER, assetRows(report.assets))}\n\n`);
     out.write(`PATHS (${report.paths.length})\n${formatTable(PATH_HEADER, pathRows(report.paths))}\n\n`);
     out.write(`FINDINGS against ${PLANT_POLICY} (${findings.length})\n`);
-    out.write(formatTable(['SEVERITY', 'RULE', 'REQUIREMENTS', 'WHAT'], findings.map((f) => [f.severity, f.rule, f.requirements.join(' '), f.explanation]), 110) + '\n\n');
+    out.write(
+      formatTable(
+        ['SEVERITY', 'RULE', 'REQUIREMENTS', 'WHAT'],
+        findings.map((f) => [f.severity, f.rule, f.requirements.join(' '), f.explanation]),
+        110,
+      ) + '\n\n',
+    );
     if (values['no-serve']) return 0;
 
     // the API starts with the demo policy as its current one, and an admin token for the curl examples

@@ -27,12 +27,22 @@ export function parseLimit(value: string | undefined): number | undefined {
 }
 
 /** Prints `items` as one JSON array, or as a table (`none` when there are none). */
-export function printList<T>(items: T[], json: boolean | undefined, header: string[], rows: (items: T[]) => string[][], none: string): void {
+export function printList<T>(
+  items: T[],
+  json: boolean | undefined,
+  header: string[],
+  rows: (items: T[]) => string[][],
+  none: string,
+): void {
   console.log(json ? JSON.stringify(items, null, 2) : items.length ? formatTable(header, rows(items)) : none);
 }
 
 /** Runs the sub-command named by argv[0]; bad options and unknown names become CliErrors with the usage. */
-export async function runSubcommand(argv: string[], subs: Record<string, (rest: string[]) => Promise<number>>, usage: string): Promise<number> {
+export async function runSubcommand(
+  argv: string[],
+  subs: Record<string, (rest: string[]) => Promise<number>>,
+  usage: string,
+): Promise<number> {
   const [sub, ...rest] = argv;
   const run = sub === undefined || !Object.hasOwn(subs, sub) ? undefined : subs[sub];
   try {

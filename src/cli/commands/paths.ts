@@ -20,14 +20,20 @@ export const pathsCommand: Command = {
   usage,
   async run(argv) {
     const values = parseArgs({
-        args: argv,
-        options: {
-          db: { type: 'string' }, json: { type: 'boolean' }, protocol: { type: 'string' }, operation: { type: 'string' },
-          asset: { type: 'string' }, limit: { type: 'string' },
-        },
-      }).values;
+      args: argv,
+      options: {
+        db: { type: 'string' },
+        json: { type: 'boolean' },
+        protocol: { type: 'string' },
+        operation: { type: 'string' },
+        asset: { type: 'string' },
+        limit: { type: 'string' },
+      },
+    }).values;
     const limit = parseLimit(values.limit);
-    const paths = withStore(values.db ?? DEFAULT_DB, (s) => s.paths({ protocol: values.protocol, operation: values.operation, asset: values.asset, limit }));
+    const paths = withStore(values.db ?? DEFAULT_DB, (s) =>
+      s.paths({ protocol: values.protocol, operation: values.operation, asset: values.asset, limit }),
+    );
     printList(paths, values.json, PATH_HEADER, pathRows, 'no paths');
     return 0;
   },

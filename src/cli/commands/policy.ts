@@ -38,13 +38,22 @@ function bigintSafe(_k: string, v: unknown): unknown {
 }
 
 async function check(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { db: { type: 'string' }, json: { type: 'boolean' } } });
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { db: { type: 'string' }, json: { type: 'boolean' } },
+  });
   if (positionals.length !== 1) throw new CliError(`give one policy file\n\n${usage}`);
   const policy = await load(positionals[0]!);
   const now = Date.now() / 1000;
   const result = values.db ? withStore(values.db, (s) => audit(s.assets(), s.paths(), policy, { now })) : undefined;
   if (values.json) {
-    const out = { policy, findings: result?.findings, gap: result ? gapTable(policy, result.findings) : undefined, pathStatus: result?.pathStatus };
+    const out = {
+      policy,
+      findings: result?.findings,
+      gap: result ? gapTable(policy, result.findings) : undefined,
+      pathStatus: result?.pathStatus,
+    };
     console.log(JSON.stringify(out, bigintSafe, 2));
     return 0;
   }
@@ -52,8 +61,15 @@ async function check(argv: string[]): Promise<number> {
   if (result) {
     const counts = new Map<Severity, number>();
     for (const f of result.findings) counts.set(f.severity, (counts.get(f.severity) ?? 0) + 1);
-    const bySeverity = [...counts].sort((a, b) => SEVERITY_ORDER[a[0]] - SEVERITY_ORDER[b[0]]).map(([s, n]) => `${n} ${s}`).join(', ');
-    console.log(`\naudit of ${values.db}: ${Object.entries(result.pathStatus).map(([k, n]) => `${n} ${k.replace('_', ' ')}`).join(', ')} path(s); ${result.findings.length} finding(s)${bySeverity ? `: ${bySeverity}` : ''}`);
+    const bySeverity = [...counts]
+      .sort((a, b) => SEVERITY_ORDER[a[0]] - SEVERITY_ORDER[b[0]])
+      .map(([s, n]) => `${n} ${s}`)
+      .join(', ');
+    console.log(
+      `\naudit of ${values.db}: ${Object.entries(result.pathStatus)
+        .map(([k, n]) => `${n} ${k.replace('_', ' ')}`)
+        .join(', ')} path(s); ${result.findings.length} finding(s)${bySeverity ? `: ${bySeverity}` : ''}`,
+    );
     for (const f of result.findings) console.log(`  ${f.severity.padEnd(8)} ${f.rule.padEnd(26)} ${f.explanation}`);
     console.log('\n' + formatGapTable(gapTable(policy, result.findings)));
   }
@@ -61,7 +77,11 @@ async function check(argv: string[]): Promise<number> {
 }
 
 async function exportRules(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { format: { type: 'string' }, out: { type: 'string' } } });
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { format: { type: 'string' }, out: { type: 'string' } },
+  });
   if (positionals.length !== 1) throw new CliError(`give one policy file\n\n${usage}`);
   const format = values.format ?? 'csv';
   if (format !== 'csv' && format !== 'nft') throw new CliError(`--format must be csv or nft, not '${format}'`);

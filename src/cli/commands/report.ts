@@ -45,7 +45,10 @@ export const reportCommand: Command = {
   name: 'report',
   usage,
   async run(argv) {
-    const { values } = parseArgs({ args: argv, options: { db: { type: 'string' }, policy: { type: 'string' }, out: { type: 'string' }, 'no-archive': { type: 'boolean' } } });
+    const { values } = parseArgs({
+      args: argv,
+      options: { db: { type: 'string' }, policy: { type: 'string' }, out: { type: 'string' }, 'no-archive': { type: 'boolean' } },
+    });
     if (!values.out) throw new CliError(`--out is required\n\n${usage}`);
     let store: Store;
     try {
@@ -61,7 +64,9 @@ export const reportCommand: Command = {
       if (values.out === '-') process.stdout.write(html);
       else {
         writeFileSync(values.out, html);
-        console.error(`${values.out}: ${model.findings.length} finding(s), ${model.graph.assets.length} asset(s), ${model.changes.length} change(s) since the previous report`);
+        console.error(
+          `${values.out}: ${model.findings.length} finding(s), ${model.graph.assets.length} asset(s), ${model.changes.length} change(s) since the previous report`,
+        );
       }
       return 0;
     } finally {

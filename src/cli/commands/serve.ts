@@ -35,21 +35,32 @@ export const serveCommand: Command = {
   usage,
   async run(argv) {
     const values = parseArgs({
-        args: argv,
-        options: {
-          db: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' }, 'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' },
-          policy: { type: 'string' }, 'upload-limit': { type: 'string' }, 'upload-dir': { type: 'string' }, syslog: { type: 'string' }, 'public-docs': { type: 'boolean' },
-        },
-      }).values;
+      args: argv,
+      options: {
+        db: { type: 'string' },
+        host: { type: 'string' },
+        port: { type: 'string' },
+        'tls-cert': { type: 'string' },
+        'tls-key': { type: 'string' },
+        policy: { type: 'string' },
+        'upload-limit': { type: 'string' },
+        'upload-dir': { type: 'string' },
+        syslog: { type: 'string' },
+        'public-docs': { type: 'boolean' },
+      },
+    }).values;
     const host = values.host ?? DEFAULT_HOST;
     const port = values.port === undefined ? DEFAULT_PORT : Number(values.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError('--port must be 0-65535');
     const uploadLimit = values['upload-limit'] === undefined ? undefined : Number(values['upload-limit']);
-    if (uploadLimit !== undefined && !(Number.isInteger(uploadLimit) && uploadLimit > 0)) throw new CliError('--upload-limit must be a positive number of bytes');
+    if (uploadLimit !== undefined && !(Number.isInteger(uploadLimit) && uploadLimit > 0))
+      throw new CliError('--upload-limit must be a positive number of bytes');
     if (!!values['tls-cert'] !== !!values['tls-key']) throw new CliError('--tls-cert and --tls-key go together');
     const tls = values['tls-cert'] ? { cert: values['tls-cert'], key: values['tls-key']! } : undefined;
     if (!tls && !isLoopback(host)) {
-      console.error(`otwatch serve: WARNING: listening on ${host} without TLS: tokens and data cross the network in clear text; give --tls-cert and --tls-key`);
+      console.error(
+        `otwatch serve: WARNING: listening on ${host} without TLS: tokens and data cross the network in clear text; give --tls-cert and --tls-key`,
+      );
     }
     let policyText: string | undefined;
     if (values.policy) {
@@ -60,7 +71,15 @@ export const serveCommand: Command = {
     const log = pino({ level: process.env.OTWATCH_LOG ?? 'info' }, pino.destination(2));
     let app;
     try {
-      app = await buildApp({ db: values.db ?? DEFAULT_DB, uploadLimit, uploadDir: values['upload-dir'], syslog: values.syslog, publicDocs: values['public-docs'], tls, logger: log });
+      app = await buildApp({
+        db: values.db ?? DEFAULT_DB,
+        uploadLimit,
+        uploadDir: values['upload-dir'],
+        syslog: values.syslog,
+        publicDocs: values['public-docs'],
+        tls,
+        logger: log,
+      });
     } catch (err) {
       if (err instanceof StoreError) throw new CliError(err.message);
       if (err instanceof Error && /syslog target/.test(err.message)) throw new CliError(err.message);

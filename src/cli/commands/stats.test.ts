@@ -44,7 +44,9 @@ describe('otwatch stats', () => {
     const expected = JSON.parse(JSON.stringify(await statsForCaptures([plant])));
     delete expected.otwatch;
     for (const workers of ['1', '2']) {
-      const out = execFileSync(process.execPath, [join(repo, 'bin/otwatch.js'), 'stats', '--brief', '--workers', workers, plant], { encoding: 'utf8' });
+      const out = execFileSync(process.execPath, [join(repo, 'bin/otwatch.js'), 'stats', '--brief', '--workers', workers, plant], {
+        encoding: 'utf8',
+      });
       expect(JSON.parse(out)).toEqual(expected);
     }
   });

@@ -1,4 +1,6 @@
 /** `otwatch stats <capture...>`: protocol statistics as JSON, in the corpus oracle's format. */
+import type * as ShardPool from '../../pipeline/shard-pool.js';
+import type * as Statistics from '../../pipeline/statistics.js';
 import { existsSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -29,23 +31,32 @@ export const statsCommand: Command = {
   name: 'stats',
   usage,
   async run(argv) {
-    const { values, positionals } = parseArgs({ args: argv, options: { brief: { type: 'boolean' }, workers: { type: 'string' }, 'max-flows': { type: 'string' } }, allowPositionals: true });
+    const { values, positionals } = parseArgs({
+      args: argv,
+      options: { brief: { type: 'boolean' }, workers: { type: 'string' }, 'max-flows': { type: 'string' } },
+      allowPositionals: true,
+    });
     if (positionals.length === 0) throw new CliError(`no capture given\n\n${usage}`);
     const workers = values.workers === undefined ? defaultWorkers(positionals) : Number(values.workers);
-    if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw new CliError(`--workers takes a whole number from 1 to 64, not ${values.workers}\n\n${usage}`);
+    if (!Number.isInteger(workers) || workers < 1 || workers > 64)
+      throw new CliError(`--workers takes a whole number from 1 to 64, not ${values.workers}\n\n${usage}`);
     const maxFlows = parseMaxFlows(values['max-flows']);
     // the shard threads start first, and load their decoders on the other cores while this thread loads its own
-    (await loadModule<typeof import('../../pipeline/shard-pool.js')>('shard-pool')).startStatsWorkers(workers);
-    const { statsForCaptures } = await loadModule<typeof import('../../pipeline/statistics.js')>('stats');
+    (await loadModule<typeof ShardPool>('shard-pool')).startStatsWorkers(workers);
+    const { statsForCaptures } = await loadModule<typeof Statistics>('stats');
     const reports = [];
     let broken = false;
     for (const file of positionals) {
-      const report: Record<string, unknown> = { ...(await statsForCaptures([file], { workers, flow: maxFlows ? { maxFlows } : undefined })) };
+      const report: Record<string, unknown> = {
+        ...(await statsForCaptures([file], { workers, flow: maxFlows ? { maxFlows } : undefined })),
+      };
       const fileReport = (report.otwatch as { files: { error?: { message: string; offset: number; record: number } }[] }).files[0];
       if (fileReport?.error) {
         broken = true;
         const e = fileReport.error;
-        console.error(`otwatch stats: ${file}: ${e.message} (byte offset ${e.offset}, record ${e.record}); statistics cover what was readable`);
+        console.error(
+          `otwatch stats: ${file}: ${e.message} (byte offset ${e.offset}, record ${e.record}); statistics cover what was readable`,
+        );
       }
       if (values.brief) delete report.otwatch;
       reports.push(report);

@@ -18,11 +18,16 @@ export const tokenCommand: Command = {
   name: 'token',
   usage,
   async run(argv) {
-    const parsed = parseArgs({ args: argv, allowPositionals: true, options: { db: { type: 'string' }, role: { type: 'string' }, name: { type: 'string' }, json: { type: 'boolean' } } });
+    const parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: { db: { type: 'string' }, role: { type: 'string' }, name: { type: 'string' }, json: { type: 'boolean' } },
+    });
     const { values, positionals } = parsed;
     const [action, ...rest] = positionals;
     if (action !== 'create' && action !== 'list' && action !== 'revoke') throw new CliError(`expected create, list or revoke\n\n${usage}`);
-    if (action === 'create' && !TOKEN_ROLES.includes(values.role as TokenRole)) throw new CliError(`--role must be one of ${TOKEN_ROLES.join(', ')}`);
+    if (action === 'create' && !TOKEN_ROLES.includes(values.role as TokenRole))
+      throw new CliError(`--role must be one of ${TOKEN_ROLES.join(', ')}`);
     if (action === 'revoke' && rest.length !== 1) throw new CliError(`revoke needs exactly one token id (see 'otwatch token list')`);
     let store: Store;
     try {
@@ -40,7 +45,11 @@ export const tokenCommand: Command = {
         const tokens = listTokens(store.db);
         if (values.json) console.log(JSON.stringify(tokens, null, 2));
         else if (!tokens.length) console.log('no tokens');
-        else for (const t of tokens) console.log(`${t.id}  ${t.role.padEnd(6)}  ${t.revokedAt ? 'revoked ' + t.revokedAt : 'active'}  created ${t.createdAt}  last used ${t.lastUsedAt ?? 'never'}  ${t.label ?? ''}`.trimEnd());
+        else
+          for (const t of tokens)
+            console.log(
+              `${t.id}  ${t.role.padEnd(6)}  ${t.revokedAt ? 'revoked ' + t.revokedAt : 'active'}  created ${t.createdAt}  last used ${t.lastUsedAt ?? 'never'}  ${t.label ?? ''}`.trimEnd(),
+            );
       } else {
         if (!revokeToken(store.db, rest[0]!)) throw new CliError(`no active token '${rest[0]}'`);
         console.log(`token ${rest[0]} revoked`);

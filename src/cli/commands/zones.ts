@@ -38,7 +38,9 @@ async function gap(argv: string[]): Promise<number> {
     throw new CliError(`${values.policy}: ${r.errors.length} error(s), policy not loaded`, 1);
   }
   const policy = r.policy;
-  const rows = withStore(values.db ?? DEFAULT_DB, (s) => gapTable(policy, audit(s.assets(), s.paths(), policy, { now: Date.now() / 1000 }).findings));
+  const rows = withStore(values.db ?? DEFAULT_DB, (s) =>
+    gapTable(policy, audit(s.assets(), s.paths(), policy, { now: Date.now() / 1000 }).findings),
+  );
   console.log(values.json ? JSON.stringify(rows, null, 2) : formatGapTable(rows));
   return 0;
 }

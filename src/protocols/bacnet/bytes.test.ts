@@ -45,13 +45,30 @@ const DATAGRAMS: Datagram[] = [
   [false, rpAck(1, 0, 85, app(4, [0x41, 0x20, 0, 0]))],
   [false, rpAck(2, 8, 77, app(7, utf8('Plant 1')))],
   [false, rpAck(3, 0, 87, [...app(4, [0x41, 0x20, 0, 0]), ...app(0, []), ...app(7, utf8('x'))])],
-  [true, unicast([0x00, 0x05, 0x02, 0x0f, ...ctx(0, oid(2, 3)), ...ctx(1, [85]), ...open(3), ...app(4, [0x42, 0, 0, 0]), ...close(3), ...ctx(4, [8])])],
+  [
+    true,
+    unicast([
+      0x00,
+      0x05,
+      0x02,
+      0x0f,
+      ...ctx(0, oid(2, 3)),
+      ...ctx(1, [85]),
+      ...open(3),
+      ...app(4, [0x42, 0, 0, 0]),
+      ...close(3),
+      ...ctx(4, [8]),
+    ]),
+  ],
   [false, unicast([0x20, 0x02, 0x0f])],
   // Forwarded-NPDU, BVLC-Result, Register-Foreign-Device, routed NPDU, network message, reject, abort
   [true, bvlc(0x04, [192, 168, 1, 20, 0xba, 0xc0, 0x01, 0x00, 0x10, 0x08])],
   [false, bvlc(0x00, [0x00, 0x30])],
   [true, bvlc(0x05, [0x00, 0x3c])],
-  [false, bvlc(0x0a, [0x01, 0x08, 0x00, 0x05, 0x01, 0x11, 0x10, 0x00, ...app(12, oid(8, 42)), ...app(2, [50]), ...app(9, [3]), ...app(2, [42])])],
+  [
+    false,
+    bvlc(0x0a, [0x01, 0x08, 0x00, 0x05, 0x01, 0x11, 0x10, 0x00, ...app(12, oid(8, 42)), ...app(2, [50]), ...app(9, [3]), ...app(2, [42])]),
+  ],
   [false, bvlc(0x0b, [0x01, 0x80, 0x01, 0x00, 0x05, 0x00, 0x06])],
   [false, unicast([0x60, 0x05, 0x09])],
   [true, unicast([0x71, 0x05, 0x04])],
@@ -76,30 +93,37 @@ describe('BACnet onBytes: datagrams in place', () => {
 
   it('over LLC, with and without the LLC header', () => {
     const npdu = (b: Buffer): Buffer => b.subarray(4); // the NPDU of a B/IP datagram
-    const llc: Datagram[] = DATAGRAMS.slice(0, 8).map(([i, b], k) => [i, k % 2 ? Buffer.concat([Buffer.from([0x82, 0x82, 0x03]), npdu(b)]) : npdu(b)]);
+    const llc: Datagram[] = DATAGRAMS.slice(0, 8).map(([i, b], k) => [
+      i,
+      k % 2 ? Buffer.concat([Buffer.from([0x82, 0x82, 0x03]), npdu(b)]) : npdu(b),
+    ]);
     const a = viaOnData(llc, true);
     expect(JSON.parse(a.events).length).toBe(8);
     expect(viaOnBytes(llc, true)).toEqual(a);
   });
 
-  it.skipIf(!corpusAvailable)('gives the same events for every UDP datagram of the BACnet captures, read in the capture buffer', async () => {
-    let datagrams = 0;
-    for (const rel of corpusCaptures('bacnet')) {
-      const inPlace = fakeContext();
-      const copied = fakeContext();
-      const a = bacnetModule.createDecoder(inPlace);
-      const b = bacnetModule.createDecoder(copied);
-      const f = new Frame();
-      await readCapture(corpusPath(rel), (data, start, end, ts, linkType) => {
-        if (decodeFrame(linkType, data, start, end, ts, f) !== FrameKind.Transport || f.l4proto !== IPPROTO_UDP) return;
-        if (f.payloadEnd <= f.payload || data[f.payload] !== 0x81) return;
-        datagrams++;
-        a.onBytes!(true, data, f.payload, f.payloadEnd, ts);
-        b.onData(true, Buffer.from(data.subarray(f.payload, f.payloadEnd)), ts);
-      });
-      expect(JSON.stringify(inPlace.events), rel).toBe(JSON.stringify(copied.events));
-      expect(inPlace.anomalies, rel).toEqual(copied.anomalies);
-    }
-    expect(datagrams).toBeGreaterThan(1000);
-  }, 60_000);
+  it.skipIf(!corpusAvailable)(
+    'gives the same events for every UDP datagram of the BACnet captures, read in the capture buffer',
+    async () => {
+      let datagrams = 0;
+      for (const rel of corpusCaptures('bacnet')) {
+        const inPlace = fakeContext();
+        const copied = fakeContext();
+        const a = bacnetModule.createDecoder(inPlace);
+        const b = bacnetModule.createDecoder(copied);
+        const f = new Frame();
+        await readCapture(corpusPath(rel), (data, start, end, ts, linkType) => {
+          if (decodeFrame(linkType, data, start, end, ts, f) !== FrameKind.Transport || f.l4proto !== IPPROTO_UDP) return;
+          if (f.payloadEnd <= f.payload || data[f.payload] !== 0x81) return;
+          datagrams++;
+          a.onBytes!(true, data, f.payload, f.payloadEnd, ts);
+          b.onData(true, Buffer.from(data.subarray(f.payload, f.payloadEnd)), ts);
+        });
+        expect(JSON.stringify(inPlace.events), rel).toBe(JSON.stringify(copied.events));
+        expect(inPlace.anomalies, rel).toEqual(copied.anomalies);
+      }
+      expect(datagrams).toBeGreaterThan(1000);
+    },
+    60_000,
+  );
 });

@@ -6,7 +6,9 @@ import type { Operation } from '../../core/events.js';
 
 export const BACNET_PORT = 47808; // 0xBAC0
 /** Ports 47809-47823 (0xBAC1-0xBACF) are the conventional alternates for a second B/IP network. */
-export const BACNET_PORTS: readonly number[] = [47808, 47809, 47810, 47811, 47812, 47813, 47814, 47815, 47816, 47817, 47818, 47819, 47820, 47821, 47822, 47823];
+export const BACNET_PORTS: readonly number[] = [
+  47808, 47809, 47810, 47811, 47812, 47813, 47814, 47815, 47816, 47817, 47818, 47819, 47820, 47821, 47822, 47823,
+];
 
 // ---- BVLC (Annex J) ----
 export const BVLL_TYPE_BACNET_IP = 0x81;
@@ -28,10 +30,19 @@ export const BVLC_SECURE_BVLL = 0x0c;
 export const BVLC_MAX_FUNCTION = 0x0c;
 
 export const BVLC_FUNCTION_NAMES: readonly string[] = [
-  'bvlc_result', 'write_broadcast_distribution_table', 'read_broadcast_distribution_table',
-  'read_broadcast_distribution_table_ack', 'forwarded_npdu', 'register_foreign_device',
-  'read_foreign_device_table', 'read_foreign_device_table_ack', 'delete_foreign_device_table_entry',
-  'distribute_broadcast_to_network', 'original_unicast_npdu', 'original_broadcast_npdu', 'secured_bvll',
+  'bvlc_result',
+  'write_broadcast_distribution_table',
+  'read_broadcast_distribution_table',
+  'read_broadcast_distribution_table_ack',
+  'forwarded_npdu',
+  'register_foreign_device',
+  'read_foreign_device_table',
+  'read_foreign_device_table_ack',
+  'delete_foreign_device_table_entry',
+  'distribute_broadcast_to_network',
+  'original_unicast_npdu',
+  'original_broadcast_npdu',
+  'secured_bvll',
 ];
 
 /** BVLC-Result codes (J.2.1.1). */
@@ -59,12 +70,26 @@ export const NPDU_PRIORITY_MASK = 0x03; // bits 1-0
 
 /** Network-layer message types (6.2.4); 0x80-0xFF are proprietary (followed by a vendor id). */
 export const NETWORK_MESSAGE_NAMES: readonly string[] = [
-  'who_is_router_to_network', 'i_am_router_to_network', 'i_could_be_router_to_network',
-  'reject_message_to_network', 'router_busy_to_network', 'router_available_to_network',
-  'initialize_routing_table', 'initialize_routing_table_ack', 'establish_connection_to_network',
-  'disconnect_connection_to_network', 'challenge_request', 'security_payload', 'security_response',
-  'request_key_update', 'update_key_set', 'update_distribution_key', 'request_master_key',
-  'set_master_key', 'what_is_network_number', 'network_number_is',
+  'who_is_router_to_network',
+  'i_am_router_to_network',
+  'i_could_be_router_to_network',
+  'reject_message_to_network',
+  'router_busy_to_network',
+  'router_available_to_network',
+  'initialize_routing_table',
+  'initialize_routing_table_ack',
+  'establish_connection_to_network',
+  'disconnect_connection_to_network',
+  'challenge_request',
+  'security_payload',
+  'security_response',
+  'request_key_update',
+  'update_key_set',
+  'update_distribution_key',
+  'request_master_key',
+  'set_master_key',
+  'what_is_network_number',
+  'network_number_is',
 ];
 export const NETWORK_MESSAGE_PROPRIETARY_MIN = 0x80;
 
@@ -78,7 +103,14 @@ export const PDU_ERROR = 5;
 export const PDU_REJECT = 6;
 export const PDU_ABORT = 7;
 export const PDU_TYPE_NAMES: readonly string[] = [
-  'confirmed_request', 'unconfirmed_request', 'simple_ack', 'complex_ack', 'segment_ack', 'error', 'reject', 'abort',
+  'confirmed_request',
+  'unconfirmed_request',
+  'simple_ack',
+  'complex_ack',
+  'segment_ack',
+  'error',
+  'reject',
+  'abort',
 ];
 
 /** PDU flag bits in the low nibble of the first APDU octet. */
@@ -219,7 +251,14 @@ export const SEGMENTATION_NAMES: readonly string[] = ['both', 'transmit', 'recei
 
 /** Reinitialize-Device states (BACnetReinitializedStateOfDevice). */
 export const REINIT_STATES: readonly string[] = [
-  'coldstart', 'warmstart', 'startbackup', 'endbackup', 'startrestore', 'endrestore', 'abortrestore', 'activate_changes',
+  'coldstart',
+  'warmstart',
+  'startbackup',
+  'endbackup',
+  'startrestore',
+  'endrestore',
+  'abortrestore',
+  'activate_changes',
 ];
 /** Device-Communication-Control enable-disable. */
 export const DCC_STATES: readonly string[] = ['enable', 'disable', 'disable_initiation'];
@@ -238,11 +277,41 @@ export const MAX_DEPTH = 16;
 
 /** What a network-layer message does (by message type); proprietary and unknown types are 'other'. */
 export const NETWORK_MESSAGE_OPERATIONS: readonly Operation[] = [
-  'discovery', 'discovery', 'discovery', 'other', 'other', 'other', 'write', 'write', 'control', 'control',
-  'auth', 'auth', 'auth', 'auth', 'auth', 'auth', 'auth', 'auth', 'discovery', 'discovery',
+  'discovery',
+  'discovery',
+  'discovery',
+  'other',
+  'other',
+  'other',
+  'write',
+  'write',
+  'control',
+  'control',
+  'auth',
+  'auth',
+  'auth',
+  'auth',
+  'auth',
+  'auth',
+  'auth',
+  'auth',
+  'discovery',
+  'discovery',
 ];
 
 /** What each BVLC function does (foreign-device registration is B/IP's session). */
 export const BVLC_FUNCTION_OPERATIONS: readonly Operation[] = [
-  'other', 'write', 'read', 'read', 'other', 'session', 'read', 'read', 'write', 'other', 'other', 'other', 'auth',
+  'other',
+  'write',
+  'read',
+  'read',
+  'other',
+  'session',
+  'read',
+  'read',
+  'write',
+  'other',
+  'other',
+  'other',
+  'auth',
 ];

@@ -5,14 +5,28 @@
  */
 import { TAG_CHARACTER_STRING, TAG_OBJECT_ID } from './constants.js';
 import {
-  applicationValue, decodeCharString, decodeValues, newTag, readObjectId, readSigned, readTag, readUnsigned,
-  tagEnd, type Tag, type Value, type ValueSink,
+  applicationValue,
+  decodeCharString,
+  decodeValues,
+  newTag,
+  readObjectId,
+  readSigned,
+  readTag,
+  readUnsigned,
+  tagEnd,
+  type Tag,
+  type Value,
+  type ValueSink,
 } from './tags.js';
 
 export class Cursor {
   readonly t: Tag = newTag();
   bad: string | undefined;
-  constructor(public buf: Buffer, public p: number, public end: number) {}
+  constructor(
+    public buf: Buffer,
+    public p: number,
+    public end: number,
+  ) {}
 
   /** Starts over on buf[p, end) (decodeService reuses one cursor for every service it decodes). */
   reset(buf: Buffer, p: number, end: number): this {

@@ -6,10 +6,28 @@
  */
 import type { DecoderContext, Direction, Endpoint, IdentityClaim, Operation, ProtocolEvent, StreamDecoder } from '../../core/events.js';
 import {
-  BVLC_FUNCTION_NAMES, BVLC_FUNCTION_OPERATIONS, BVLC_RESULT_NAMES, CONFIRMED_SERVICES, LLC_CONTROL_UI,
-  LLC_SAP_BACNET, MAX_PENDING, MAX_REASSEMBLY_BYTES, MAX_REASSEMBLY_SEGMENTS, NETWORK_MESSAGE_NAMES,
-  NETWORK_MESSAGE_OPERATIONS, PDU_ABORT, PDU_COMPLEX_ACK, PDU_CONFIRMED_REQUEST, PDU_ERROR, PDU_REJECT,
-  PDU_SEGMENT_ACK, PDU_SIMPLE_ACK, PDU_TYPE_NAMES, PDU_UNCONFIRMED_REQUEST, UNCONFIRMED_SERVICES, USVC_I_AM,
+  BVLC_FUNCTION_NAMES,
+  BVLC_FUNCTION_OPERATIONS,
+  BVLC_RESULT_NAMES,
+  CONFIRMED_SERVICES,
+  LLC_CONTROL_UI,
+  LLC_SAP_BACNET,
+  MAX_PENDING,
+  MAX_REASSEMBLY_BYTES,
+  MAX_REASSEMBLY_SEGMENTS,
+  NETWORK_MESSAGE_NAMES,
+  NETWORK_MESSAGE_OPERATIONS,
+  PDU_ABORT,
+  PDU_COMPLEX_ACK,
+  PDU_CONFIRMED_REQUEST,
+  PDU_ERROR,
+  PDU_REJECT,
+  PDU_SEGMENT_ACK,
+  PDU_SIMPLE_ACK,
+  PDU_TYPE_NAMES,
+  PDU_UNCONFIRMED_REQUEST,
+  UNCONFIRMED_SERVICES,
+  USVC_I_AM,
   USVC_I_HAVE,
 } from './constants.js';
 import { identityClaims } from './identity.js';
@@ -17,7 +35,15 @@ import { PendingServices } from './pending.js';
 import { routedDestination, routedSource } from './routing.js';
 import { decodeService, newServiceRecord, type ServiceRecord } from './services.js';
 import {
-  networkNumbers, newApduHeader, newBvlc, newNpdu, parseApduHeader, parseBvlc, parseNpdu, type ApduHeader, type Npdu,
+  networkNumbers,
+  newApduHeader,
+  newBvlc,
+  newNpdu,
+  parseApduHeader,
+  parseBvlc,
+  parseNpdu,
+  type ApduHeader,
+  type Npdu,
 } from './wire.js';
 
 export const PROTOCOL = 'bacnet';
@@ -66,7 +92,10 @@ export class BacnetDecoder implements StreamDecoder {
   private responder: Endpoint | undefined;
 
   /** `llc`: datagrams are 802.2 LLC payloads (NPDU, no BVLC), not B/IP. */
-  constructor(private readonly ctx: DecoderContext, private readonly llc = false) {}
+  constructor(
+    private readonly ctx: DecoderContext,
+    private readonly llc = false,
+  ) {}
 
   onData(fromInitiator: boolean, data: Buffer, ts: number): void {
     this.onBytes(fromInitiator, data, 0, data.length, ts);
@@ -130,7 +159,8 @@ export class BacnetDecoder implements StreamDecoder {
   private onLlc(fromInitiator: boolean, data: Buffer, start: number, end: number, ts: number): void {
     // Accept the payload with or without its 3-octet LLC header (DSAP 0x82, SSAP 0x82, UI).
     let off = start;
-    if (end - start >= 3 && data[start] === LLC_SAP_BACNET && data[start + 1] === LLC_SAP_BACNET && data[start + 2] === LLC_CONTROL_UI) off += 3;
+    if (end - start >= 3 && data[start] === LLC_SAP_BACNET && data[start + 1] === LLC_SAP_BACNET && data[start + 2] === LLC_CONTROL_UI)
+      off += 3;
     if (this.initiator === undefined) this.fetchEndpoints();
     const src = fromInitiator ? this.initiator! : this.responder!;
     const dst = fromInitiator ? this.responder! : this.initiator!;
@@ -139,7 +169,16 @@ export class BacnetDecoder implements StreamDecoder {
     this.onNpdu(fromInitiator, data, off, end, ts, src, dst, fields);
   }
 
-  private onNpdu(fromInitiator: boolean, buf: Buffer, off: number, end: number, ts: number, src: Endpoint, dst: Endpoint, fields: BacnetFields): void {
+  private onNpdu(
+    fromInitiator: boolean,
+    buf: Buffer,
+    off: number,
+    end: number,
+    ts: number,
+    src: Endpoint,
+    dst: Endpoint,
+    fields: BacnetFields,
+  ): void {
     const npdu = parseNpdu(buf, off, end, NPDU);
     if (!npdu) {
       this.ctx.anomaly('bacnet_npdu_malformed', 'not an NPDU (version or length)');
@@ -179,7 +218,16 @@ export class BacnetDecoder implements StreamDecoder {
     this.emit(ts, src, dst, direction, fn, NETWORK_MESSAGE_OPERATIONS[type] ?? 'other', detail, fields);
   }
 
-  private onApdu(fromInitiator: boolean, buf: Buffer, off: number, end: number, ts: number, src: Endpoint, dst: Endpoint, fields: BacnetFields): void {
+  private onApdu(
+    fromInitiator: boolean,
+    buf: Buffer,
+    off: number,
+    end: number,
+    ts: number,
+    src: Endpoint,
+    dst: Endpoint,
+    fields: BacnetFields,
+  ): void {
     const h = parseApduHeader(buf, off, end, APDU);
     if (!h) {
       this.ctx.anomaly('bacnet_apdu_missing', 'NPDU without APDU');
@@ -204,10 +252,13 @@ export class BacnetDecoder implements StreamDecoder {
         if (h.type === PDU_CONFIRMED_REQUEST) {
           name = svc?.[0] ?? confirmedName(h.service);
           direction = 'request';
-          if (h.invokeId !== undefined && h.service !== undefined) this.remember(fromInitiator, h.invokeId, h.service, routedDestination(fields));
+          if (h.invokeId !== undefined && h.service !== undefined)
+            this.remember(fromInitiator, h.invokeId, h.service, routedDestination(fields));
         } else {
           const names = h.type === PDU_ERROR ? ERROR_NAMES : ACK_NAMES;
-          name = (h.service === undefined ? undefined : names[h.service]) ?? `${confirmedName(h.service)}${h.type === PDU_ERROR ? '_error' : '_ack'}`;
+          name =
+            (h.service === undefined ? undefined : names[h.service]) ??
+            `${confirmedName(h.service)}${h.type === PDU_ERROR ? '_error' : '_ack'}`;
           direction = 'response';
         }
         break;
@@ -222,8 +273,11 @@ export class BacnetDecoder implements StreamDecoder {
       default: {
         // Segment-ACK, Reject, Abort: named by the PDU type, classified by the request they answer.
         name = PDU_TYPE_NAMES[h.type] ?? `apdu_type_${h.type}`;
-        const answered = h.invokeId === undefined ? undefined : this.answered(fromInitiator, h.invokeId, h.type === PDU_SEGMENT_ACK || h.type === PDU_ABORT ? h.server : true);
-        operation = answered === undefined ? 'other' : CONFIRMED_SERVICES[answered]?.[1] ?? 'other';
+        const answered =
+          h.invokeId === undefined
+            ? undefined
+            : this.answered(fromInitiator, h.invokeId, h.type === PDU_SEGMENT_ACK || h.type === PDU_ABORT ? h.server : true);
+        operation = answered === undefined ? 'other' : (CONFIRMED_SERVICES[answered]?.[1] ?? 'other');
         if (answered !== undefined) fields.answers = CONFIRMED_SERVICES[answered]?.[0] ?? answered;
         direction = h.type === PDU_REJECT || h.server ? 'response' : 'request';
         if (h.reason !== undefined) fields.reason = h.reason;
@@ -250,8 +304,12 @@ export class BacnetDecoder implements StreamDecoder {
         // A routed PDU (SNET/SADR) comes from a device behind the router whose IP we see: the claims name
         // that device. So does an ack without SNET to a request that was routed to DNET/DADR (a router that
         // omits SNET on the way back still relays the remote device's answer).
-        const device = fields.snet !== undefined ? routedSource(fields)
-          : h.type === PDU_COMPLEX_ACK && h.invokeId !== undefined ? this.routedAnswer(fromInitiator, h.invokeId) : undefined;
+        const device =
+          fields.snet !== undefined
+            ? routedSource(fields)
+            : h.type === PDU_COMPLEX_ACK && h.invokeId !== undefined
+              ? this.routedAnswer(fromInitiator, h.invokeId)
+              : undefined;
         // SNET with an empty SADR is an indeterminate source: neither the router nor a device we can name.
         if (fields.snet === undefined || device !== undefined) identity = identityClaims(rec, device);
       }
@@ -332,7 +390,17 @@ export class BacnetDecoder implements StreamDecoder {
     }
   }
 
-  private emit(ts: number, src: Endpoint, dst: Endpoint, direction: Direction, fn: string, operation: Operation, detail: string | undefined, fields: BacnetFields, identity?: IdentityClaim[]): void {
+  private emit(
+    ts: number,
+    src: Endpoint,
+    dst: Endpoint,
+    direction: Direction,
+    fn: string,
+    operation: Operation,
+    detail: string | undefined,
+    fields: BacnetFields,
+    identity?: IdentityClaim[],
+  ): void {
     const flow = this.ctx.flow;
     let ev: ProtocolEvent<BacnetFields>;
     // With its detail in the literal, the event is made at its size: a member added afterwards needs a

@@ -2,13 +2,17 @@ import { describe, expect, it } from 'vitest';
 import { PendingServices } from './pending.js';
 
 describe('PendingServices', () => {
-  it('answers as a Map used the decoder\'s way (delete, set, evict the oldest past a bound)', () => {
+  it("answers as a Map used the decoder's way (delete, set, evict the oldest past a bound)", () => {
     let seed = 99;
     const rnd = (n: number) => {
       seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
       return (seed >>> 8) % n;
     };
-    for (const [keys, max] of [[512, 256], [40, 16], [3, 2]] as const) {
+    for (const [keys, max] of [
+      [512, 256],
+      [40, 16],
+      [3, 2],
+    ] as const) {
       const ref = new Map<number, number>();
       const p = new PendingServices(max);
       for (let i = 0; i < 6000; i++) {
@@ -41,7 +45,12 @@ describe('PendingServices', () => {
       seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
       return (seed >>> 8) % n;
     };
-    for (const [keys, max] of [[512, 256], [40, 16], [3, 2], [300, 256]] as const) {
+    for (const [keys, max] of [
+      [512, 256],
+      [40, 16],
+      [3, 2],
+      [300, 256],
+    ] as const) {
       const ref = new Map<number, number>();
       const p = new PendingServices(max);
       for (let i = 0; i < 20000; i++) {

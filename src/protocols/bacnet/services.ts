@@ -3,13 +3,40 @@
  * identity an I-Am or a device-object read carries. Pure; never throws (the Cursor flags bad input).
  */
 import {
-  DCC_STATES, OBJECT_DEVICE, PDU_COMPLEX_ACK, PDU_CONFIRMED_REQUEST, PDU_ERROR, PDU_UNCONFIRMED_REQUEST, PROP_OBJECT_NAME,
-  REINIT_STATES, SEGMENTATION_NAMES, SVC_ATOMIC_READ_FILE, SVC_ATOMIC_WRITE_FILE, SVC_CONFIRMED_COV_NOTIFICATION,
-  SVC_CREATE_OBJECT, SVC_DELETE_OBJECT, SVC_DEVICE_COMMUNICATION_CONTROL, SVC_READ_PROPERTY,
-  SVC_READ_PROPERTY_MULTIPLE, SVC_REINITIALIZE_DEVICE, SVC_SUBSCRIBE_COV, SVC_SUBSCRIBE_COV_PROPERTY,
-  SVC_WRITE_PROPERTY, SVC_WRITE_PROPERTY_MULTIPLE, TAG_BOOLEAN, TAG_ENUMERATED, TAG_OCTET_STRING,
-  TAG_SIGNED, TAG_UNSIGNED, USVC_I_AM, USVC_I_HAVE, USVC_TIME_SYNCHRONIZATION,
-  USVC_UNCONFIRMED_COV_NOTIFICATION, USVC_UTC_TIME_SYNCHRONIZATION, USVC_WHO_HAS, USVC_WHO_IS,
+  DCC_STATES,
+  OBJECT_DEVICE,
+  PDU_COMPLEX_ACK,
+  PDU_CONFIRMED_REQUEST,
+  PDU_ERROR,
+  PDU_UNCONFIRMED_REQUEST,
+  PROP_OBJECT_NAME,
+  REINIT_STATES,
+  SEGMENTATION_NAMES,
+  SVC_ATOMIC_READ_FILE,
+  SVC_ATOMIC_WRITE_FILE,
+  SVC_CONFIRMED_COV_NOTIFICATION,
+  SVC_CREATE_OBJECT,
+  SVC_DELETE_OBJECT,
+  SVC_DEVICE_COMMUNICATION_CONTROL,
+  SVC_READ_PROPERTY,
+  SVC_READ_PROPERTY_MULTIPLE,
+  SVC_REINITIALIZE_DEVICE,
+  SVC_SUBSCRIBE_COV,
+  SVC_SUBSCRIBE_COV_PROPERTY,
+  SVC_WRITE_PROPERTY,
+  SVC_WRITE_PROPERTY_MULTIPLE,
+  TAG_BOOLEAN,
+  TAG_ENUMERATED,
+  TAG_OCTET_STRING,
+  TAG_SIGNED,
+  TAG_UNSIGNED,
+  USVC_I_AM,
+  USVC_I_HAVE,
+  USVC_TIME_SYNCHRONIZATION,
+  USVC_UNCONFIRMED_COV_NOTIFICATION,
+  USVC_UTC_TIME_SYNCHRONIZATION,
+  USVC_WHO_HAS,
+  USVC_WHO_IS,
 } from './constants.js';
 import { Cursor } from './cursor.js';
 import { PROPERTIES } from './names.js';
@@ -45,8 +72,14 @@ export interface ServiceRecord {
 /** A record for decodeService to fill (every member present from the start: one object shape whatever the service). */
 export function newServiceRecord(): ServiceRecord {
   return {
-    fields: {}, detail: undefined, results: undefined, iam: undefined, ihaveDevice: undefined, objectNames: undefined,
-    charStrings: undefined, malformed: undefined,
+    fields: {},
+    detail: undefined,
+    results: undefined,
+    iam: undefined,
+    ihaveDevice: undefined,
+    objectNames: undefined,
+    charStrings: undefined,
+    malformed: undefined,
   };
 }
 
@@ -60,7 +93,12 @@ export function propertyName(id: number): string {
  * to `fields` (the event's own, so that they need no copying there).
  */
 export function decodeService(
-  type: number, service: number, buf: Buffer, off: number, end: number, fields: Record<string, unknown> = {},
+  type: number,
+  service: number,
+  buf: Buffer,
+  off: number,
+  end: number,
+  fields: Record<string, unknown> = {},
   rec: ServiceRecord = newServiceRecord(),
 ): ServiceRecord {
   const c = CURSOR.reset(buf, off, end);
@@ -145,7 +183,10 @@ function confirmedRequest(service: number, c: Cursor, rec: ServiceRecord): void 
         }
       }
       rec.fields.writes = writes.map(jsonPv);
-      rec.detail = writes.slice(0, 3).map((w) => `${objectIdString(w.objectType, w.instance)}.${propertyName(w.property)}`).join(', ');
+      rec.detail = writes
+        .slice(0, 3)
+        .map((w) => `${objectIdString(w.objectType, w.instance)}.${propertyName(w.property)}`)
+        .join(', ');
       return;
     }
     case SVC_DEVICE_COMMUNICATION_CONTROL: {
@@ -243,7 +284,7 @@ function confirmedRequest(service: number, c: Cursor, rec: ServiceRecord): void 
         const initial: { property: string; values: Value[] }[] = [];
         while (!c.done && !c.closing(1)) {
           const prop = c.ctxUnsigned(0);
-          const index = c.ctxUnsigned(1);
+          c.ctxUnsigned(1); // the array index of the initial value: read past, not reported
           if (prop === undefined || !c.opening(2)) return c.fail('createObject initial value');
           const values = c.valuesUntilClose(2, valueSink(false));
           c.ctxUnsigned(3);
@@ -489,7 +530,12 @@ function pv(o: number, property: number, index: number | undefined, values: Valu
 }
 
 function jsonPv(p: PropertyValue): object {
-  return { object: objectIdString(p.objectType, p.instance), property: propertyName(p.property), ...(p.index !== undefined ? { index: p.index } : {}), values: p.values };
+  return {
+    object: objectIdString(p.objectType, p.instance),
+    property: propertyName(p.property),
+    ...(p.index !== undefined ? { index: p.index } : {}),
+    values: p.values,
+  };
 }
 
 /** Object names count wherever a value of property object-name appears. */

@@ -48,7 +48,8 @@ export class BacnetStats implements ProtocolStats {
     this.apdus++;
     bump(this.byType, type);
     if (f.service === undefined) return;
-    if (type === PDU_CONFIRMED_REQUEST || type === PDU_SIMPLE_ACK || type === PDU_COMPLEX_ACK || type === PDU_ERROR) bump(this.confirmed, f.service);
+    if (type === PDU_CONFIRMED_REQUEST || type === PDU_SIMPLE_ACK || type === PDU_COMPLEX_ACK || type === PDU_ERROR)
+      bump(this.confirmed, f.service);
     else if (type === PDU_UNCONFIRMED_REQUEST) {
       bump(this.unconfirmed, f.service);
       if (f.service === USVC_I_AM && typeof f.device_instance === 'number') {

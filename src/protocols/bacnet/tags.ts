@@ -4,9 +4,28 @@
  * as nested lists). Pure and allocation-light: `readTag` fills a caller-owned Tag.
  */
 import {
-  CHARSET_DBCS, CHARSET_ISO_8859_1, CHARSET_JIS_C_6226, CHARSET_UCS2, CHARSET_UCS4, CHARSET_UTF8, MAX_DEPTH,
-  MAX_STRING_CHARS, MAX_VALUES, TAG_BIT_STRING, TAG_BOOLEAN, TAG_CHARACTER_STRING, TAG_DATE, TAG_DOUBLE,
-  TAG_ENUMERATED, TAG_NULL, TAG_OBJECT_ID, TAG_OCTET_STRING, TAG_REAL, TAG_SIGNED, TAG_TIME, TAG_UNSIGNED,
+  CHARSET_DBCS,
+  CHARSET_ISO_8859_1,
+  CHARSET_JIS_C_6226,
+  CHARSET_UCS2,
+  CHARSET_UCS4,
+  CHARSET_UTF8,
+  MAX_DEPTH,
+  MAX_STRING_CHARS,
+  MAX_VALUES,
+  TAG_BIT_STRING,
+  TAG_BOOLEAN,
+  TAG_CHARACTER_STRING,
+  TAG_DATE,
+  TAG_DOUBLE,
+  TAG_ENUMERATED,
+  TAG_NULL,
+  TAG_OBJECT_ID,
+  TAG_OCTET_STRING,
+  TAG_REAL,
+  TAG_SIGNED,
+  TAG_TIME,
+  TAG_UNSIGNED,
 } from './constants.js';
 import { OBJECT_TYPES } from './names.js';
 
@@ -198,13 +217,7 @@ function asciiWithReplacement(buf: Buffer, s: number, e: number): string {
 }
 
 /** A decoded value: primitives as JSON values, context-tagged and constructed parts as objects. */
-export type Value =
-  | null
-  | boolean
-  | number
-  | string
-  | { tag: number; value: number | string }
-  | { tag: number; items: Value[] };
+export type Value = null | boolean | number | string | { tag: number; value: number | string } | { tag: number; items: Value[] };
 
 /** Where value decoding reports character strings and counts what it dropped. */
 export interface ValueSink {

@@ -58,12 +58,37 @@ describe('NPDU', () => {
 describe('APDU header', () => {
   it('decodes a segmented confirmed request', () => {
     const b = Buffer.from([0x0e, 0x65, 0x09, 0x02, 0x04, 0x0c]);
-    expect(parseApduHeader(b, 0, b.length)).toMatchObject({ type: 0, segmented: true, moreFollows: true, segmentedResponseAccepted: true, maxSegments: 64, maxApdu: 1476, invokeId: 9, sequence: 2, window: 4, service: 12, next: 6 });
+    expect(parseApduHeader(b, 0, b.length)).toMatchObject({
+      type: 0,
+      segmented: true,
+      moreFollows: true,
+      segmentedResponseAccepted: true,
+      maxSegments: 64,
+      maxApdu: 1476,
+      invokeId: 9,
+      sequence: 2,
+      window: 4,
+      service: 12,
+      next: 6,
+    });
   });
   it('decodes simple/complex/segment ack, error, reject, abort', () => {
     expect(parseApduHeader(Buffer.from([0x20, 0x05, 0x0f]), 0, 3)).toMatchObject({ type: 2, invokeId: 5, service: 15 });
-    expect(parseApduHeader(Buffer.from([0x3c, 0x05, 0x01, 0x03, 0x0c]), 0, 5)).toMatchObject({ type: 3, segmented: true, moreFollows: true, sequence: 1, service: 12, next: 5 });
-    expect(parseApduHeader(Buffer.from([0x43, 0x05, 0x02, 0x03]), 0, 4)).toMatchObject({ type: 4, nak: true, server: true, sequence: 2, window: 3 });
+    expect(parseApduHeader(Buffer.from([0x3c, 0x05, 0x01, 0x03, 0x0c]), 0, 5)).toMatchObject({
+      type: 3,
+      segmented: true,
+      moreFollows: true,
+      sequence: 1,
+      service: 12,
+      next: 5,
+    });
+    expect(parseApduHeader(Buffer.from([0x43, 0x05, 0x02, 0x03]), 0, 4)).toMatchObject({
+      type: 4,
+      nak: true,
+      server: true,
+      sequence: 2,
+      window: 3,
+    });
     expect(parseApduHeader(Buffer.from([0x50, 0x05, 0x14]), 0, 3)).toMatchObject({ type: 5, service: 20 });
     expect(parseApduHeader(Buffer.from([0x60, 0x05, 0x09]), 0, 3)).toMatchObject({ type: 6, reason: 9 });
     expect(parseApduHeader(Buffer.from([0x71, 0x05, 0x04]), 0, 3)).toMatchObject({ type: 7, server: true, reason: 4 });
@@ -90,9 +115,19 @@ describe('tags and values', () => {
   });
   it('decodes every application tag', () => {
     const bytes = Buffer.from([
-      ...app(0, []), 0x11, ...app(2, [0x01, 0x00]), ...app(3, [0xff, 0xfe]), ...app(4, [0x41, 0x20, 0, 0]),
-      ...app(5, [0x40, 0x09, 0x21, 0xfb, 0x54, 0x44, 0x2d, 0x18]), ...app(6, [0xde, 0xad]), ...app(7, [0, 0x68, 0x69]),
-      ...app(8, [0x04, 0xa0]), ...app(9, [0x03]), ...app(10, [124, 1, 31, 0xff]), ...app(11, [13, 5, 9, 0xff]), ...app(12, oid(8, 1234)),
+      ...app(0, []),
+      0x11,
+      ...app(2, [0x01, 0x00]),
+      ...app(3, [0xff, 0xfe]),
+      ...app(4, [0x41, 0x20, 0, 0]),
+      ...app(5, [0x40, 0x09, 0x21, 0xfb, 0x54, 0x44, 0x2d, 0x18]),
+      ...app(6, [0xde, 0xad]),
+      ...app(7, [0, 0x68, 0x69]),
+      ...app(8, [0x04, 0xa0]),
+      ...app(9, [0x03]),
+      ...app(10, [124, 1, 31, 0xff]),
+      ...app(11, [13, 5, 9, 0xff]),
+      ...app(12, oid(8, 1234)),
     ]);
     const out: Value[] = [];
     const sink: ValueSink = { count: 0, keepStrings: true };

@@ -5,12 +5,38 @@
  * or returns `undefined`/`malformed` on short or hostile input; none throws.
  */
 import {
-  BVLC_DELETE_FDT_ENTRY, BVLC_DISTRIBUTE_BROADCAST, BVLC_FORWARDED_NPDU, BVLC_HEADER_LENGTH, BVLC_MAX_FUNCTION,
-  BVLC_ORIGINAL_BROADCAST, BVLC_ORIGINAL_UNICAST, BVLC_READ_BDT_ACK, BVLC_READ_FDT_ACK, BVLC_REGISTER_FOREIGN_DEVICE,
-  BVLC_RESULT, BVLC_WRITE_BDT, BVLL_TYPE_BACNET_IP, APDU_MORE_FOLLOWS, APDU_NAK, APDU_SEGMENTED,
-  APDU_SEGMENTED_RESPONSE_ACCEPTED, APDU_SERVER, NETWORK_MESSAGE_PROPRIETARY_MIN, NPDU_DEST_PRESENT,
-  NPDU_EXPECTING_REPLY, NPDU_NETWORK_MESSAGE, NPDU_PRIORITY_MASK, NPDU_SRC_PRESENT, NPDU_VERSION, PDU_ABORT,
-  PDU_COMPLEX_ACK, PDU_CONFIRMED_REQUEST, PDU_ERROR, PDU_REJECT, PDU_SEGMENT_ACK, PDU_SIMPLE_ACK,
+  BVLC_DELETE_FDT_ENTRY,
+  BVLC_DISTRIBUTE_BROADCAST,
+  BVLC_FORWARDED_NPDU,
+  BVLC_HEADER_LENGTH,
+  BVLC_MAX_FUNCTION,
+  BVLC_ORIGINAL_BROADCAST,
+  BVLC_ORIGINAL_UNICAST,
+  BVLC_READ_BDT_ACK,
+  BVLC_READ_FDT_ACK,
+  BVLC_REGISTER_FOREIGN_DEVICE,
+  BVLC_RESULT,
+  BVLC_WRITE_BDT,
+  BVLL_TYPE_BACNET_IP,
+  APDU_MORE_FOLLOWS,
+  APDU_NAK,
+  APDU_SEGMENTED,
+  APDU_SEGMENTED_RESPONSE_ACCEPTED,
+  APDU_SERVER,
+  NETWORK_MESSAGE_PROPRIETARY_MIN,
+  NPDU_DEST_PRESENT,
+  NPDU_EXPECTING_REPLY,
+  NPDU_NETWORK_MESSAGE,
+  NPDU_PRIORITY_MASK,
+  NPDU_SRC_PRESENT,
+  NPDU_VERSION,
+  PDU_ABORT,
+  PDU_COMPLEX_ACK,
+  PDU_CONFIRMED_REQUEST,
+  PDU_ERROR,
+  PDU_REJECT,
+  PDU_SEGMENT_ACK,
+  PDU_SIMPLE_ACK,
   PDU_UNCONFIRMED_REQUEST,
 } from './constants.js';
 
@@ -35,8 +61,15 @@ export interface Bvlc {
 /** A record for parseBvlc to fill (every member present: one object shape). */
 export function newBvlc(): Bvlc {
   return {
-    fn: 0, length: 0, npduOffset: undefined, origin: undefined, resultCode: undefined, ttl: undefined, entries: undefined,
-    entry: undefined, malformed: undefined,
+    fn: 0,
+    length: 0,
+    npduOffset: undefined,
+    origin: undefined,
+    resultCode: undefined,
+    ttl: undefined,
+    entries: undefined,
+    entry: undefined,
+    malformed: undefined,
   };
 }
 
@@ -108,8 +141,9 @@ export function parseBvlc(buf: Buffer, start = 0, end = buf.length, rec: Bvlc = 
  * to the datagram length (exactly: random payloads rarely satisfy all three).
  */
 export function looksLikeBvlc(buf: Buffer): boolean {
-  return buf.length >= BVLC_HEADER_LENGTH && buf[0] === BVLL_TYPE_BACNET_IP && buf[1]! <= BVLC_MAX_FUNCTION &&
-    buf.readUInt16BE(2) === buf.length;
+  return (
+    buf.length >= BVLC_HEADER_LENGTH && buf[0] === BVLL_TYPE_BACNET_IP && buf[1]! <= BVLC_MAX_FUNCTION && buf.readUInt16BE(2) === buf.length
+  );
 }
 
 /**
@@ -143,8 +177,18 @@ export interface Npdu {
 /** A record for parseNpdu to fill (every member present: one object shape). */
 export function newNpdu(): Npdu {
   return {
-    control: 0, priority: 0, expectingReply: false, dnet: undefined, dadr: undefined, snet: undefined, sadr: undefined,
-    hopCount: undefined, messageType: undefined, vendorId: undefined, next: 0, malformed: undefined,
+    control: 0,
+    priority: 0,
+    expectingReply: false,
+    dnet: undefined,
+    dadr: undefined,
+    snet: undefined,
+    sadr: undefined,
+    hopCount: undefined,
+    messageType: undefined,
+    vendorId: undefined,
+    next: 0,
+    malformed: undefined,
   };
 }
 
@@ -242,9 +286,22 @@ export interface ApduHeader {
 /** A record for parseApduHeader to fill (every member present: one object shape). */
 export function newApduHeader(): ApduHeader {
   return {
-    type: 0, flags: 0, segmented: false, moreFollows: false, invokeId: undefined, service: undefined, sequence: undefined,
-    window: undefined, maxSegments: undefined, maxApdu: undefined, segmentedResponseAccepted: undefined, server: undefined,
-    nak: undefined, reason: undefined, next: 0, malformed: undefined,
+    type: 0,
+    flags: 0,
+    segmented: false,
+    moreFollows: false,
+    invokeId: undefined,
+    service: undefined,
+    sequence: undefined,
+    window: undefined,
+    maxSegments: undefined,
+    maxApdu: undefined,
+    segmentedResponseAccepted: undefined,
+    server: undefined,
+    nak: undefined,
+    reason: undefined,
+    next: 0,
+    malformed: undefined,
   };
 }
 

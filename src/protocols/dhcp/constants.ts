@@ -66,8 +66,19 @@ export const MSG_RELEASE = 7;
 export const MSG_INFORM = 8;
 
 export const MESSAGE_TYPE_NAMES: Record<number, string> = {
-  1: 'discover', 2: 'offer', 3: 'request', 4: 'decline', 5: 'ack', 6: 'nak', 7: 'release', 8: 'inform',
-  9: 'forcerenew', 10: 'leasequery', 11: 'leaseunassigned', 12: 'leaseunknown', 13: 'leaseactive',
+  1: 'discover',
+  2: 'offer',
+  3: 'request',
+  4: 'decline',
+  5: 'ack',
+  6: 'nak',
+  7: 'release',
+  8: 'inform',
+  9: 'forcerenew',
+  10: 'leasequery',
+  11: 'leaseunassigned',
+  12: 'leaseunknown',
+  13: 'leaseactive',
 };
 
 /** Client identities remembered per flow (DISCOVER → REQUEST of one client), bounded against floods. */

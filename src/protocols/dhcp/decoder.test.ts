@@ -12,11 +12,32 @@ const type = (t: number): [number, number[]] => [53, [t]];
 
 describe('DHCP messages', () => {
   it('reads the fixed header and the options it uses', () => {
-    const m = parseDhcp(dhcpMessage({
-      op: 1, chaddr: PLC_MAC, options: [type(3), [50, ipBytes('10.20.1.10')], [54, ipBytes('10.20.1.1')], [12, 'PLC-LINE3\0'],
-        [60, 'Siemens S7-1500'], [61, [1, 0x00, 0x0e, 0x8c, 0x11, 0x22, 0x33]], [55, [1, 3, 6]]],
-    }))!;
-    expect(m).toMatchObject({ op: 1, xid: 0x3903f326, chaddr: PLC_MAC, messageType: 3, requestedIp: '10.20.1.10', serverId: '10.20.1.1', hostName: 'PLC-LINE3', vendorClass: 'Siemens S7-1500', clientId: `mac ${PLC_MAC}` });
+    const m = parseDhcp(
+      dhcpMessage({
+        op: 1,
+        chaddr: PLC_MAC,
+        options: [
+          type(3),
+          [50, ipBytes('10.20.1.10')],
+          [54, ipBytes('10.20.1.1')],
+          [12, 'PLC-LINE3\0'],
+          [60, 'Siemens S7-1500'],
+          [61, [1, 0x00, 0x0e, 0x8c, 0x11, 0x22, 0x33]],
+          [55, [1, 3, 6]],
+        ],
+      }),
+    )!;
+    expect(m).toMatchObject({
+      op: 1,
+      xid: 0x3903f326,
+      chaddr: PLC_MAC,
+      messageType: 3,
+      requestedIp: '10.20.1.10',
+      serverId: '10.20.1.1',
+      hostName: 'PLC-LINE3',
+      vendorClass: 'Siemens S7-1500',
+      clientId: `mac ${PLC_MAC}`,
+    });
     expect(m.malformed).toBeUndefined();
   });
 
@@ -40,7 +61,9 @@ describe('DHCP messages', () => {
   });
 
   it('flags an option running past the end, keeps the options before it, and refuses non-DHCP', () => {
-    const m = parseDhcp(Buffer.concat([dhcpMessage({ op: 1, options: [type(1), [12, 'PLC']], noEnd: true }), Buffer.from([60, 30, 0x41])]))!;
+    const m = parseDhcp(
+      Buffer.concat([dhcpMessage({ op: 1, options: [type(1), [12, 'PLC']], noEnd: true }), Buffer.from([60, 30, 0x41])]),
+    )!;
     expect(m.hostName).toBe('PLC');
     expect(m.malformed).toBe('options: option 60 length 30 runs past the end');
     expect(parseDhcp(dhcpMessage({ op: 1, options: [], cookie: 0x01020304 }))).toBeUndefined();
@@ -89,7 +112,16 @@ describe('DHCP decoder', () => {
   it('claims a renewal for ciaddr and a plain BOOTP reply for yiaddr; counts garbage', () => {
     const ctx = fakeContext({ ip: '10.20.1.10', port: 68 }, { ip: '10.20.1.1', port: 67 });
     const d = new DhcpDecoder(ctx);
-    d.onData(true, dhcpMessage({ op: 1, chaddr: PLC_MAC, ciaddr: '10.20.1.10', options: [type(3), [81, [0, 0, 0, ...Buffer.from('plc-line3.plant.local')]]] }), 1);
+    d.onData(
+      true,
+      dhcpMessage({
+        op: 1,
+        chaddr: PLC_MAC,
+        ciaddr: '10.20.1.10',
+        options: [type(3), [81, [0, 0, 0, ...Buffer.from('plc-line3.plant.local')]]],
+      }),
+      1,
+    );
     d.onData(false, dhcpMessage({ op: 2, chaddr: PLC_MAC, yiaddr: '10.20.1.12', options: [[12, 'OLDPLC']] }), 2);
     d.onData(false, Buffer.from('not dhcp'), 3);
     expect(ctx.events.map((e) => [e.fn, e.identity?.map((c) => `${c.ip} ${c.attribute}=${c.value}`)])).toEqual([
@@ -101,7 +133,11 @@ describe('DHCP decoder', () => {
 
   it('leaves out the MAC when the hardware address is not Ethernet', () => {
     const ctx = fakeContext(CLIENT, BCAST);
-    new DhcpDecoder(ctx).onData(true, dhcpMessage({ op: 1, htype: 6, hlen: 6, chaddr: PLC_MAC, options: [type(3), [50, ipBytes('10.0.0.9')], [12, 'TR']] }), 1);
+    new DhcpDecoder(ctx).onData(
+      true,
+      dhcpMessage({ op: 1, htype: 6, hlen: 6, chaddr: PLC_MAC, options: [type(3), [50, ipBytes('10.0.0.9')], [12, 'TR']] }),
+      1,
+    );
     expect(ctx.events[0]!.identity).toEqual([{ about: 'src', ip: '10.0.0.9', attribute: 'name', value: 'TR' }]);
   });
 });

@@ -5,7 +5,16 @@
  * A DISCOVER has no address yet: its names are remembered for the REQUEST that follows on the same flow.
  */
 import type { DecoderContext, IdentityClaim, ProtocolEvent, StreamDecoder } from '../../core/events.js';
-import { MAX_REMEMBERED_CLIENTS, MESSAGE_TYPE_NAMES, MSG_ACK, MSG_DISCOVER, MSG_INFORM, MSG_REQUEST, OP_BOOTREPLY, OP_BOOTREQUEST } from './constants.js';
+import {
+  MAX_REMEMBERED_CLIENTS,
+  MESSAGE_TYPE_NAMES,
+  MSG_ACK,
+  MSG_DISCOVER,
+  MSG_INFORM,
+  MSG_REQUEST,
+  OP_BOOTREPLY,
+  OP_BOOTREQUEST,
+} from './constants.js';
 import { parseDhcp, type DhcpMessage } from './wire.js';
 
 export const PROTOCOL = 'dhcp';

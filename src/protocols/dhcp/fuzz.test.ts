@@ -6,8 +6,28 @@ import { probeDhcp } from './probe.js';
 import { dhcpMessage, ipBytes } from '../../../test/helpers/dhcp/testing.js';
 
 const SEEDS = [
-  dhcpMessage({ op: 1, chaddr: '00:0e:8c:11:22:33', options: [[53, [3]], [50, ipBytes('10.0.0.9')], [12, 'PLC-LINE3'], [60, 'vendor'], [81, [4, 0, 0, 3, 0x61, 0x62, 0x63, 0]]] }),
-  dhcpMessage({ op: 2, chaddr: '00:0e:8c:11:22:33', yiaddr: '10.0.0.9', options: [[53, [5]], [52, [3]], [12, 'X']], file: Buffer.from([12, 2, 0x41, 0x42, 255]) }),
+  dhcpMessage({
+    op: 1,
+    chaddr: '00:0e:8c:11:22:33',
+    options: [
+      [53, [3]],
+      [50, ipBytes('10.0.0.9')],
+      [12, 'PLC-LINE3'],
+      [60, 'vendor'],
+      [81, [4, 0, 0, 3, 0x61, 0x62, 0x63, 0]],
+    ],
+  }),
+  dhcpMessage({
+    op: 2,
+    chaddr: '00:0e:8c:11:22:33',
+    yiaddr: '10.0.0.9',
+    options: [
+      [53, [5]],
+      [52, [3]],
+      [12, 'X'],
+    ],
+    file: Buffer.from([12, 2, 0x41, 0x42, 255]),
+  }),
 ];
 
 describe('fuzz', () => {

@@ -7,6 +7,10 @@ import { DHCP_CLIENT_PORT, DHCP_SERVER_PORT } from './constants.js';
 import { looksLikeDhcp } from './wire.js';
 
 export function probeDhcp(data: Buffer, info: ProbeInfo): boolean {
-  const onPort = info.srcPort === DHCP_SERVER_PORT || info.dstPort === DHCP_SERVER_PORT || info.srcPort === DHCP_CLIENT_PORT || info.dstPort === DHCP_CLIENT_PORT;
+  const onPort =
+    info.srcPort === DHCP_SERVER_PORT ||
+    info.dstPort === DHCP_SERVER_PORT ||
+    info.srcPort === DHCP_CLIENT_PORT ||
+    info.dstPort === DHCP_CLIENT_PORT;
   return onPort && looksLikeDhcp(data);
 }

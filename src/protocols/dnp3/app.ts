@@ -3,7 +3,17 @@
  * control (FIR, FIN, CON, UNS, sequence), function code, internal indications in responses, then the
  * object walk. Pure; never throws.
  */
-import { AL_CON, AL_FIN, AL_FIR, AL_REQUEST_HEADER_LEN, AL_RESPONSE_HEADER_LEN, AL_SEQ, AL_UNS, IIN_NAMES, isResponseFunction } from './constants.js';
+import {
+  AL_CON,
+  AL_FIN,
+  AL_FIR,
+  AL_REQUEST_HEADER_LEN,
+  AL_RESPONSE_HEADER_LEN,
+  AL_SEQ,
+  AL_UNS,
+  IIN_NAMES,
+  isResponseFunction,
+} from './constants.js';
 import { walkObjects, type ObjectWalk } from './objects.js';
 
 export interface AppFragment {

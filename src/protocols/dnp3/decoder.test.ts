@@ -17,9 +17,22 @@ describe('requests and responses', () => {
     d.onData(false, cat(fragmentFrames(response(129, 0x0000, [30, 1, 0x00, 0, 0, 0x01, 7, 0, 0, 0], 4), { fromMaster: false })), 1.25);
     expect(ctx.anomalies).toEqual([]);
     const [req, resp] = ctx.events;
-    expect(req).toMatchObject({ direction: 'request', fn: 'read', operation: 'read', src: MASTER, detail: 'read g60v2, g60v1 1→10', facts: { auth: 'none' } });
+    expect(req).toMatchObject({
+      direction: 'request',
+      fn: 'read',
+      operation: 'read',
+      src: MASTER,
+      detail: 'read g60v2, g60v1 1→10',
+      facts: { auth: 'none' },
+    });
     expect(req!.fields).toMatchObject({ frames: 1, role: 'master', app: { function: 1, seq: 4 } });
-    expect(resp).toMatchObject({ direction: 'response', fn: 'response', operation: 'read', src: OUTSTATION, detail: 'response to read g30v1 index 0 10→1' });
+    expect(resp).toMatchObject({
+      direction: 'response',
+      fn: 'response',
+      operation: 'read',
+      src: OUTSTATION,
+      detail: 'response to read g30v1 index 0 10→1',
+    });
     expect(resp!.fields).toMatchObject({ paired: true, latency: 0.25, iin: 0, role: 'outstation' });
   });
 
@@ -48,15 +61,34 @@ describe('requests and responses', () => {
     fileCmd.writeUInt16LE(name.length, 2);
     name.copy(fileCmd, 26);
     const reqs: [number, number[]][] = [
-      [5, crob(3, 0x03)], [3, crob(4, 0x41)], [4, crob(4, 0x41)], [13, []], [14, []], [25, [70, 3, 0x5b, 1, fileCmd.length, 0, ...fileCmd]],
-      [31, [110, 4, 0x5b, 1, 4, 0, 1, 2, 3, 4]], [20, [60, 2, 0x06]], [22, [60, 2, 0x06, 1, 0, 0x00, 0, 7]], [24, []], [18, []], [7, [20, 0, 0x06]],
+      [5, crob(3, 0x03)],
+      [3, crob(4, 0x41)],
+      [4, crob(4, 0x41)],
+      [13, []],
+      [14, []],
+      [25, [70, 3, 0x5b, 1, fileCmd.length, 0, ...fileCmd]],
+      [31, [110, 4, 0x5b, 1, 4, 0, 1, 2, 3, 4]],
+      [20, [60, 2, 0x06]],
+      [22, [60, 2, 0x06, 1, 0, 0x00, 0, 7]],
+      [24, []],
+      [18, []],
+      [7, [20, 0, 0x06]],
     ];
     reqs.forEach(([fc, objs], i) => d.onData(true, cat(fragmentFrames(request(fc, objs, i))), i));
     expect(ctx.anomalies).toEqual([]);
     expect(ctx.events.map((e) => [e.fn, e.operation])).toEqual([
-      ['direct_operate', 'control'], ['select', 'control'], ['operate', 'control'], ['cold_restart', 'restart'], ['warm_restart', 'restart'],
-      ['open_file', 'program'], ['activate_configuration', 'program'], ['enable_unsolicited', 'session'], ['assign_class', 'session'],
-      ['record_current_time', 'system'], ['stop_application', 'control'], ['immediate_freeze', 'control'],
+      ['direct_operate', 'control'],
+      ['select', 'control'],
+      ['operate', 'control'],
+      ['cold_restart', 'restart'],
+      ['warm_restart', 'restart'],
+      ['open_file', 'program'],
+      ['activate_configuration', 'program'],
+      ['enable_unsolicited', 'session'],
+      ['assign_class', 'session'],
+      ['record_current_time', 'system'],
+      ['stop_application', 'control'],
+      ['immediate_freeze', 'control'],
     ]);
     expect(ctx.events[0]!.detail).toBe('direct operate g12v1 index 3 latch on 1→10');
     expect(ctx.events[0]!.fields.controls).toEqual([{ group: 12, variation: 1, index: 3, code: 'latch on', value: 1, status: 0 }]);
@@ -68,7 +100,14 @@ describe('requests and responses', () => {
     const ctx = fakeContext();
     const d = new Dnp3Decoder(ctx);
     d.onData(true, cat(fragmentFrames(request(1, [0, 254, 0x06]))), 1);
-    const attrs = [...attribute(252, 'ACME Corp'), ...attribute(250, 'RTU-5000 rev B'), ...attribute(248, 'SN12345'), ...attribute(242, '3.1.4'), ...attribute(243, 'HW 2'), ...attribute(247, 'Pump station 7')];
+    const attrs = [
+      ...attribute(252, 'ACME Corp'),
+      ...attribute(250, 'RTU-5000 rev B'),
+      ...attribute(248, 'SN12345'),
+      ...attribute(242, '3.1.4'),
+      ...attribute(243, 'HW 2'),
+      ...attribute(247, 'Pump station 7'),
+    ];
     d.onData(false, cat(fragmentFrames(response(129, 0, attrs), { fromMaster: false })), 2);
     expect(ctx.events[1]!.identity).toEqual([
       { about: 'src', attribute: 'vendor', value: 'ACME Corp' },
@@ -119,7 +158,7 @@ describe('link layer and transport', () => {
     const bytes = cat(frames);
     const ctx = fakeContext();
     const d = new Dnp3Decoder(ctx);
-    for (let p = 0, step = 1; p < bytes.length; p += step, step = (step * 7) % 61 + 1) d.onData(false, bytes.subarray(p, p + step), 1);
+    for (let p = 0, step = 1; p < bytes.length; p += step, step = ((step * 7) % 61) + 1) d.onData(false, bytes.subarray(p, p + step), 1);
     expect(ctx.anomalies).toEqual([]);
     expect(ctx.events).toHaveLength(1);
     expect(ctx.events[0]!.fields).toMatchObject({ frames: 3, linkControls: [0x44, 0x44, 0x44], objectTypes: [(30 << 8) | 1] });
@@ -142,16 +181,22 @@ describe('link layer and transport', () => {
     // An unfinished fragment at the end of the flow is reported when the flow ends.
     d.onData(true, frames[0]!, 3);
     d.onEnd(4);
-    expect(ctx.events.at(-1)).toMatchObject({ fn: 'incomplete_fragment', fields: { incomplete: 'the flow ended before the final segment' } });
+    expect(ctx.events.at(-1)).toMatchObject({
+      fn: 'incomplete_fragment',
+      fields: { incomplete: 'the flow ended before the final segment' },
+    });
   });
 
-  it('counts a block CRC error, drops that frame\'s data and goes on', () => {
+  it("counts a block CRC error, drops that frame's data and goes on", () => {
     const ctx = fakeContext();
     const d = new Dnp3Decoder(ctx);
     const bad = fragmentFrames(request(1, [60, 1, 0x06]))[0]!;
     bad[11] ^= 0xff;
     d.onData(true, cat([bad, ...fragmentFrames(request(1, [60, 2, 0x06], 1))]), 1);
-    expect(ctx.events.map((e) => [e.fn, e.fields.crcError])).toEqual([['user_data_crc_error', true], ['read', undefined]]);
+    expect(ctx.events.map((e) => [e.fn, e.fields.crcError])).toEqual([
+      ['user_data_crc_error', true],
+      ['read', undefined],
+    ]);
     expect(ctx.anomalies.map((a) => a.kind)).toEqual(['dnp3_data_crc_error']);
   });
 

@@ -15,8 +15,15 @@
 import type { DecoderContext, Direction, Endpoint, IdentityClaim, Operation, ProtocolEvent, StreamDecoder } from '../../core/events.js';
 import { iinFlags, parseFragment, type AppFragment } from './app.js';
 import {
-  CTL_DIR, FC_RESPONSE, LINK_HEADER_LEN, LINK_LEN_FIXED, MAX_GARBAGE_BYTES_BEFORE_GIVING_UP, MAX_USER_DATA,
-  START_0, START_1, linkCarriesNoData,
+  CTL_DIR,
+  FC_RESPONSE,
+  LINK_HEADER_LEN,
+  LINK_LEN_FIXED,
+  MAX_GARBAGE_BYTES_BEFORE_GIVING_UP,
+  MAX_USER_DATA,
+  START_0,
+  START_1,
+  linkCarriesNoData,
 } from './constants.js';
 import { describeObjects, words } from './describe.js';
 import { FUNCTIONS, functionName } from './functions.js';
@@ -177,7 +184,10 @@ export class Dnp3Decoder implements StreamDecoder {
       if (n - off < LINK_HEADER_LEN) return off;
       const check = checkHeader(buf, off);
       if (check !== HEADER_OK) {
-        this.ctx.anomaly(check === HEADER_BAD_CRC ? 'dnp3_header_crc_error' : 'dnp3_bad_length', buf.toString('hex', off, off + LINK_HEADER_LEN));
+        this.ctx.anomaly(
+          check === HEADER_BAD_CRC ? 'dnp3_header_crc_error' : 'dnp3_bad_length',
+          buf.toString('hex', off, off + LINK_HEADER_LEN),
+        );
         off = this.skip(side, buf, off + 1);
         continue;
       }
@@ -233,7 +243,15 @@ export class Dnp3Decoder implements StreamDecoder {
     const ends = side.ends ?? (side.ends = this.ctx.endpoints(fromInitiator));
     const direction: Direction = h.dir ? 'request' : 'response';
     return {
-      protocol: PROTOCOL, ts, flow: this.ctx.flow, src: ends.src, dst: ends.dst, direction, fn: '', operation: 'other', fields,
+      protocol: PROTOCOL,
+      ts,
+      flow: this.ctx.flow,
+      src: ends.src,
+      dst: ends.dst,
+      direction,
+      fn: '',
+      operation: 'other',
+      fields,
       facts: this.secureAuth ? FACTS_SECURE_AUTH : FACTS_NO_AUTH,
     };
   }
@@ -326,8 +344,15 @@ export class Dnp3Decoder implements StreamDecoder {
     const side = fromInitiator ? this.a : this.b;
     const last = run.controls[run.controls.length - 1]!;
     const h: LinkHeader = {
-      length: 0, control: last, dir: (last & CTL_DIR) !== 0, prm: (last & 0x40) !== 0, fcb: (last & 0x20) !== 0, fcv: (last & 0x10) !== 0,
-      function: last & 0x0f, destination: run.key & 0xffff, source: run.key >>> 16,
+      length: 0,
+      control: last,
+      dir: (last & CTL_DIR) !== 0,
+      prm: (last & 0x40) !== 0,
+      fcb: (last & 0x20) !== 0,
+      fcv: (last & 0x10) !== 0,
+      function: last & 0x0f,
+      destination: run.key & 0xffff,
+      source: run.key >>> 16,
     };
     const fields: Dnp3Fields = { frames: run.controls.length, link: h, role: h.dir ? 'master' : 'outstation', incomplete: reason };
     if (run.controls.length > 1) fields.linkControls = run.controls;

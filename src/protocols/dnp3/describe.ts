@@ -24,7 +24,8 @@ export function words(fn: string): string {
 
 export function describeHeader(h: ObjectHeader): string {
   const t = `g${h.group}v${h.variation}`;
-  if (h.indexes && h.indexes.length > 0) return `${t} index ${h.indexes.join(',')}${h.count !== undefined && h.count > h.indexes.length ? ',…' : ''}`;
+  if (h.indexes && h.indexes.length > 0)
+    return `${t} index ${h.indexes.join(',')}${h.count !== undefined && h.count > h.indexes.length ? ',…' : ''}`;
   if (h.start !== undefined && h.stop !== undefined) return h.start === h.stop ? `${t} index ${h.start}` : `${t} ${h.start}-${h.stop}`;
   if (h.count !== undefined && h.range !== undefined && h.range !== 0xb) return `${t} count ${h.count}`;
   return t;

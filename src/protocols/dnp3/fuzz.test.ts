@@ -22,12 +22,27 @@ const SEEDS: [boolean, Buffer][] = [
   [true, request(5, crob(3, 0x03))],
   [true, request(3, [...crob(1, 0x41), 41, 1, 0x17, 1, 2, 1, 0, 0, 0, 0])],
   [false, response(129, 0, [...attribute(252, 'Vendor'), ...attribute(250, 'Model'), 0, 241, 0, 0, 0, 2, 2, 0, 8])],
-  [true, request(25, [70, 3, 0x5b, 1, 30, 0, 26, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 1, 0, 0, 0x61, 0x62, 0x63, 0x64])],
+  [
+    true,
+    request(
+      25,
+      [70, 3, 0x5b, 1, 30, 0, 26, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 1, 0, 0, 0x61, 0x62, 0x63, 0x64],
+    ),
+  ],
   [true, request(32, [120, 1, 0x5b, 1, 8, 0, 1, 2, 3, 4, 5, 6, 7, 8])],
   [false, response(131, 0, [120, 2, 0x5b, 1, 6, 0, 1, 0, 0, 0, 1, 0])],
   [true, request(2, [50, 1, 0x07, 1, 1, 2, 3, 4, 5, 6, 80, 1, 0x00, 7, 7, 0, 110, 3, 0x17, 1, 0, 0x41, 0x42, 0x43])],
-  [true, request(13)], [true, request(20, [60, 2, 0x06])], [true, request(0)],
-  [false, response(129, 0, new Array(700).fill(0).map((_, i) => (i < 7 ? [30, 2, 0x01, 0, 0, 0xe0, 0][i]! : i & 0xff)))],
+  [true, request(13)],
+  [true, request(20, [60, 2, 0x06])],
+  [true, request(0)],
+  [
+    false,
+    response(
+      129,
+      0,
+      new Array(700).fill(0).map((_, i) => (i < 7 ? [30, 2, 0x01, 0, 0, 0xe0, 0][i]! : i & 0xff)),
+    ),
+  ],
 ];
 
 function mutate(b: Buffer, rnd: () => number): Buffer {
@@ -61,7 +76,11 @@ describe('fuzz', () => {
     const bad: string[] = [];
     for (let round = 0; round < 3000; round++) {
       const udp = round % 4 === 0;
-      const ctx = fakeContext({ ip: '10.0.0.1', port: 40000 + (round % 7) }, { ip: '10.0.0.2', port: round % 5 === 0 ? 20001 : 20000 }, udp ? 'udp' : 'tcp');
+      const ctx = fakeContext(
+        { ip: '10.0.0.1', port: 40000 + (round % 7) },
+        { ip: '10.0.0.2', port: round % 5 === 0 ? 20001 : 20000 },
+        udp ? 'udp' : 'tcp',
+      );
       const d = new Dnp3Decoder(ctx);
       let ts = 1000;
       const n = 1 + Math.floor(rnd() * 12);
@@ -93,7 +112,7 @@ describe('fuzz', () => {
           const len = 1 + Math.floor(rnd() * bytes.length);
           d.onData(fromInitiator, bytes.subarray(off, off + len), (ts += 0.001));
           off += len;
-          if (rnd() < 0.02) d.onGap(fromInitiator, 1 + Math.floor(rnd() * 100), ts);
+          if (rnd() < 0.02) d.onGap(fromInitiator, 1 + Math.floor(rnd() * 100));
         }
       }
       d.onEnd(ts);

@@ -2,7 +2,18 @@
 import { describe, expect, it } from 'vitest';
 import { linkFrame } from '../../../test/helpers/dnp3/build.js';
 import { dnp3Crc } from './crc.js';
-import { checkHeader, frameLength, HEADER_BAD_CRC, HEADER_BAD_LENGTH, HEADER_NO_START, HEADER_OK, linkFunctionKey, linkFunctionName, parseHeader, userData } from './link.js';
+import {
+  checkHeader,
+  frameLength,
+  HEADER_BAD_CRC,
+  HEADER_BAD_LENGTH,
+  HEADER_NO_START,
+  HEADER_OK,
+  linkFunctionKey,
+  linkFunctionName,
+  parseHeader,
+  userData,
+} from './link.js';
 import { probeDnp3 } from './probe.js';
 
 // A read request as captured (ICS-Security-Tools EIP-ViewDeviceStatus.pcap, frame 4): header, then one
@@ -66,7 +77,12 @@ describe('user data', () => {
     expect([...out.subarray(0, 40)]).toEqual(data);
   });
   it('names the first block whose CRC is wrong', () => {
-    const f = linkFrame(0xc4, 10, 1, Array.from({ length: 40 }, (_, i) => i));
+    const f = linkFrame(
+      0xc4,
+      10,
+      1,
+      Array.from({ length: 40 }, (_, i) => i),
+    );
     f[10 + 18 + 3] ^= 0x10; // a data octet of the second block
     expect(userData(f, 0, f[2]!, Buffer.alloc(250))).toBe(-2);
   });

@@ -4,8 +4,19 @@
  * pass offsets they have checked against the buffer's length.
  */
 import {
-  CRC_LEN, CTL_DIR, CTL_FCB, CTL_FCV, CTL_FUNC, CTL_PRM, LINK_BLOCK_LEN, LINK_HEADER_LEN, LINK_LEN_FIXED,
-  PRIMARY_LINK_FUNCTIONS, SECONDARY_LINK_FUNCTIONS, START_0, START_1,
+  CRC_LEN,
+  CTL_DIR,
+  CTL_FCB,
+  CTL_FCV,
+  CTL_FUNC,
+  CTL_PRM,
+  LINK_BLOCK_LEN,
+  LINK_HEADER_LEN,
+  LINK_LEN_FIXED,
+  PRIMARY_LINK_FUNCTIONS,
+  SECONDARY_LINK_FUNCTIONS,
+  START_0,
+  START_1,
 } from './constants.js';
 import { crcMatches } from './crc.js';
 

@@ -31,10 +31,51 @@ describe('object walk', () => {
   });
   it('steps over values in a response: flags, packed bits, counters, analog values with index prefixes', () => {
     const objects = [
-      1, 2, 0x00, 0, 2, 0x81, 0x81, 0x01, // g1v2 0-2 with flags
-      1, 1, 0x00, 0, 9, 0xff, 0x03, // g1v1 0-9 packed in 2 octets
-      20, 1, 0x01, 5, 0, 5, 0, 0x01, 1, 2, 3, 4, // g20v1 5-5 (16-bit start/stop): flag + 32-bit count
-      32, 7, 0x28, 1, 0, 3, 0, 0x01, 0, 0, 0x80, 0x3f, 1, 2, 3, 4, 5, 6, // g32v7 index 3: flag, float, time
+      1,
+      2,
+      0x00,
+      0,
+      2,
+      0x81,
+      0x81,
+      0x01, // g1v2 0-2 with flags
+      1,
+      1,
+      0x00,
+      0,
+      9,
+      0xff,
+      0x03, // g1v1 0-9 packed in 2 octets
+      20,
+      1,
+      0x01,
+      5,
+      0,
+      5,
+      0,
+      0x01,
+      1,
+      2,
+      3,
+      4, // g20v1 5-5 (16-bit start/stop): flag + 32-bit count
+      32,
+      7,
+      0x28,
+      1,
+      0,
+      3,
+      0,
+      0x01,
+      0,
+      0,
+      0x80,
+      0x3f,
+      1,
+      2,
+      3,
+      4,
+      5,
+      6, // g32v7 index 3: flag, float, time
     ];
     const w = walk(129, objects);
     expect(gv(w.types)).toEqual(['g1v2', 'g1v1', 'g20v1', 'g32v7']);
@@ -77,7 +118,20 @@ describe('object walk', () => {
     ]);
   });
   it('reads device attributes (group 0) as strings and numbers', () => {
-    const w = walk(129, [...attribute(252, 'ACME Corp'), ...attribute(250, 'RTU-5000'), 0, 241, 0x00, 0, 0, 2, 2, 0x00, 0x08, ...attribute(248, 'SN-1\0pad')]);
+    const w = walk(129, [
+      ...attribute(252, 'ACME Corp'),
+      ...attribute(250, 'RTU-5000'),
+      0,
+      241,
+      0x00,
+      0,
+      0,
+      2,
+      2,
+      0x00,
+      0x08,
+      ...attribute(248, 'SN-1\0pad'),
+    ]);
     expect(w.attributes).toEqual([
       { variation: 252, type: 1, value: 'ACME Corp' },
       { variation: 250, type: 1, value: 'RTU-5000' },

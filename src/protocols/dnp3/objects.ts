@@ -6,11 +6,40 @@
  * why in `stop`. Pure functions: nothing here throws on short or hostile input.
  */
 import {
-  CROB_OP_TYPES, CROB_TRIP_CLOSE, DA_TYPE_FLT, DA_TYPE_INT, DA_TYPE_UINT, DA_TYPE_VSTR, FC_FREEZE_AT_TIME,
-  FC_FREEZE_AT_TIME_NR, G_ANALOG_OUTPUT_BLOCK, G_AUTH, G_CLASS, G_CROB, G_DEVICE_ATTRIBUTES, G_FILE, G_TIME,
-  MAX_ATTRIBUTE_CHARS, MAX_HEADERS_KEPT, MAX_INDEXES_PER_HEADER, PREFIX_BYTES, PREFIX_SIZE_8, QUAL_PREFIX_MASK,
-  QUAL_PREFIX_SHIFT, QUAL_RANGE_MASK, RANGE_COUNT_16, RANGE_COUNT_32, RANGE_COUNT_8, RANGE_FREE_FORMAT, RANGE_NONE,
-  RANGE_START_STOP_16, RANGE_START_STOP_32, RANGE_START_STOP_8, RANGE_VADDR_16, RANGE_VADDR_32, RANGE_VADDR_8,
+  CROB_OP_TYPES,
+  CROB_TRIP_CLOSE,
+  DA_TYPE_FLT,
+  DA_TYPE_INT,
+  DA_TYPE_UINT,
+  DA_TYPE_VSTR,
+  FC_FREEZE_AT_TIME,
+  FC_FREEZE_AT_TIME_NR,
+  G_ANALOG_OUTPUT_BLOCK,
+  G_AUTH,
+  G_CLASS,
+  G_CROB,
+  G_DEVICE_ATTRIBUTES,
+  G_FILE,
+  G_TIME,
+  MAX_ATTRIBUTE_CHARS,
+  MAX_HEADERS_KEPT,
+  MAX_INDEXES_PER_HEADER,
+  PREFIX_BYTES,
+  PREFIX_SIZE_8,
+  QUAL_PREFIX_MASK,
+  QUAL_PREFIX_SHIFT,
+  QUAL_RANGE_MASK,
+  RANGE_COUNT_16,
+  RANGE_COUNT_32,
+  RANGE_COUNT_8,
+  RANGE_FREE_FORMAT,
+  RANGE_NONE,
+  RANGE_START_STOP_16,
+  RANGE_START_STOP_32,
+  RANGE_START_STOP_8,
+  RANGE_VADDR_16,
+  RANGE_VADDR_32,
+  RANGE_VADDR_8,
 } from './constants.js';
 import { headersOnly } from './functions.js';
 import { objectSize, SIZE_BITS_1, SIZE_BITS_2, SIZE_BY_VARIATION, SIZE_DEVICE_ATTRIBUTE } from './object-sizes.js';
@@ -239,7 +268,8 @@ function readValues(buf: Buffer, p: number, len: number, h: ObjectHeader, index:
     if (a) (w.attributes ?? (w.attributes = [])).push(a);
   } else if (g === G_FILE && v === 3 && len >= 26) {
     const nameLen = uintLE(buf, p + 2, 2);
-    if (nameLen > 0 && 26 + nameLen <= len) (w.files ?? (w.files = [])).push(printable(buf.toString('latin1', p + 26, p + 26 + Math.min(nameLen, MAX_ATTRIBUTE_CHARS))));
+    if (nameLen > 0 && 26 + nameLen <= len)
+      (w.files ?? (w.files = [])).push(printable(buf.toString('latin1', p + 26, p + 26 + Math.min(nameLen, MAX_ATTRIBUTE_CHARS))));
   }
 }
 
@@ -256,7 +286,8 @@ export function deviceAttribute(buf: Buffer, p: number, len: number, variation: 
   const s = p + 2;
   if (type === DA_TYPE_VSTR) return { variation, type, value: printable(buf.toString('latin1', s, s + Math.min(n, MAX_ATTRIBUTE_CHARS))) };
   if (type === DA_TYPE_UINT && n >= 1 && n <= 4) return { variation, type, value: uintLE(buf, s, n) };
-  if (type === DA_TYPE_INT && (n === 1 || n === 2 || n === 4)) return { variation, type, value: n === 1 ? buf.readInt8(s) : n === 2 ? buf.readInt16LE(s) : buf.readInt32LE(s) };
+  if (type === DA_TYPE_INT && (n === 1 || n === 2 || n === 4))
+    return { variation, type, value: n === 1 ? buf.readInt8(s) : n === 2 ? buf.readInt16LE(s) : buf.readInt32LE(s) };
   if (type === DA_TYPE_FLT && (n === 4 || n === 8)) return { variation, type, value: n === 4 ? buf.readFloatLE(s) : buf.readDoubleLE(s) };
   return undefined;
 }
@@ -264,6 +295,6 @@ export function deviceAttribute(buf: Buffer, p: number, len: number, variation: 
 /** Text as a device shows it: up to the first NUL, control characters dropped, trimmed. */
 function printable(s: string): string {
   const nul = s.indexOf('\0');
-  // eslint-disable-next-line no-control-regex
+
   return (nul >= 0 ? s.slice(0, nul) : s).replace(/[\x00-\x1f\x7f]/g, '').trim();
 }

@@ -28,8 +28,17 @@ export const OPCODE_NAMES: Record<number, string> = { 0: 'query', 1: 'iquery', 2
 
 export const RCODE_NOERROR = 0;
 export const RCODE_NAMES: Record<number, string> = {
-  0: 'NOERROR', 1: 'FORMERR', 2: 'SERVFAIL', 3: 'NXDOMAIN', 4: 'NOTIMP', 5: 'REFUSED', 6: 'YXDOMAIN', 7: 'YXRRSET',
-  8: 'NXRRSET', 9: 'NOTAUTH', 10: 'NOTZONE',
+  0: 'NOERROR',
+  1: 'FORMERR',
+  2: 'SERVFAIL',
+  3: 'NXDOMAIN',
+  4: 'NOTIMP',
+  5: 'REFUSED',
+  6: 'YXDOMAIN',
+  7: 'YXRRSET',
+  8: 'NXRRSET',
+  9: 'NOTAUTH',
+  10: 'NOTZONE',
 };
 
 // Record types we interpret; others are reported by number
@@ -46,8 +55,20 @@ export const TYPE_OPT = 41;
 export const TYPE_NSEC = 47;
 export const TYPE_ANY = 255;
 export const TYPE_NAMES: Record<number, string> = {
-  1: 'A', 2: 'NS', 5: 'CNAME', 6: 'SOA', 12: 'PTR', 15: 'MX', 16: 'TXT', 28: 'AAAA', 33: 'SRV', 41: 'OPT', 47: 'NSEC',
-  65: 'HTTPS', 64: 'SVCB', 255: 'ANY',
+  1: 'A',
+  2: 'NS',
+  5: 'CNAME',
+  6: 'SOA',
+  12: 'PTR',
+  15: 'MX',
+  16: 'TXT',
+  28: 'AAAA',
+  33: 'SRV',
+  41: 'OPT',
+  47: 'NSEC',
+  65: 'HTTPS',
+  64: 'SVCB',
+  255: 'ANY',
 };
 
 export const CLASS_IN = 1;

@@ -21,7 +21,11 @@ describe('DNS over UDP', () => {
     expect(ctx.events[0]!.identity).toBeUndefined();
     expect(ctx.events[1]!.identity).toEqual([{ about: 'src', ip: '10.20.1.11', attribute: 'name', value: 'hmi-01.plant.local' }]);
     expect(ctx.events[1]!.src).toBe(RESOLVER);
-    expect(ctx.events[1]!.fields).toMatchObject({ id: 0x42, rcode: 'NOERROR', answers: [{ name: 'hmi-01.plant.local', type: 'A', data: '10.20.1.11' }] });
+    expect(ctx.events[1]!.fields).toMatchObject({
+      id: 0x42,
+      rcode: 'NOERROR',
+      answers: [{ name: 'hmi-01.plant.local', type: 'A', data: '10.20.1.11' }],
+    });
   });
 
   it('reports NXDOMAIN without claims, an mDNS announcement with its protocol name, and counts a short datagram', () => {

@@ -26,7 +26,10 @@ export class DnsDecoder implements StreamDecoder {
   private pending: [Buffer | undefined, Buffer | undefined] = [undefined, undefined];
   private lost: [boolean, boolean] = [false, false];
 
-  constructor(private readonly ctx: DecoderContext, private readonly protocol: DnsVariant) {}
+  constructor(
+    private readonly ctx: DecoderContext,
+    private readonly protocol: DnsVariant,
+  ) {}
 
   onData(fromInitiator: boolean, data: Buffer, ts: number): void {
     if (this.ctx.flow.transport !== 'tcp') {

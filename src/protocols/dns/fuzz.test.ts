@@ -8,8 +8,17 @@ import { a, aResponse, encodeName, fakeContext, header, ptr, QR, question, recor
 const SEEDS = [
   aResponse(1, 'hmi-01.plant.local', ['10.20.1.11', '10.20.1.12']),
   Buffer.concat([header(2, 0x0100, 1, 0, 0, 0), question('plc.plant.local', 28)]),
-  Buffer.concat([header(0, QR | 0x0400, 0, 2, 0, 1), record('plc-7.local', 1, a('192.168.0.7'), 0x8001), record('7.0.168.192.in-addr.arpa', 12, encodeName('plc-7.local')), record(ptr(12), 28, Buffer.alloc(16, 1))]),
-  Buffer.concat([header(3, QR, 1, 1, 0, 0), question('www.plant.local', 1), record(ptr(12), 5, Buffer.concat([Buffer.from([3]), Buffer.from('web'), ptr(16)]))]),
+  Buffer.concat([
+    header(0, QR | 0x0400, 0, 2, 0, 1),
+    record('plc-7.local', 1, a('192.168.0.7'), 0x8001),
+    record('7.0.168.192.in-addr.arpa', 12, encodeName('plc-7.local')),
+    record(ptr(12), 28, Buffer.alloc(16, 1)),
+  ]),
+  Buffer.concat([
+    header(3, QR, 1, 1, 0, 0),
+    question('www.plant.local', 1),
+    record(ptr(12), 5, Buffer.concat([Buffer.from([3]), Buffer.from('web'), ptr(16)])),
+  ]),
 ];
 
 describe('fuzz', () => {

@@ -32,7 +32,11 @@ describe('readName', () => {
   });
 
   it('rejects names over 255 bytes, extended label types and names cut short', () => {
-    const long = Buffer.concat([HDR, ...Array.from({ length: 5 }, () => Buffer.concat([Buffer.from([60]), Buffer.alloc(60, 0x61)])), Buffer.from([0])]);
+    const long = Buffer.concat([
+      HDR,
+      ...Array.from({ length: 5 }, () => Buffer.concat([Buffer.from([60]), Buffer.alloc(60, 0x61)])),
+      Buffer.from([0]),
+    ]);
     expect(readName(long, 12)).toBeUndefined();
     expect(readName(Buffer.concat([HDR, Buffer.from([0x41, 0, 0])]), 12)).toBeUndefined();
     expect(readName(Buffer.concat([HDR, Buffer.from([5, 0x61, 0x62])]), 12)).toBeUndefined();
@@ -44,15 +48,21 @@ describe('readName', () => {
 describe('parseMessage', () => {
   it('reads questions and all three record sections', () => {
     const buf = Buffer.concat([
-      header(0x1234, QR, 1, 2, 1, 1), question('www.plant.local', 1),
-      record(ptr(12), 5, encodeName('web.plant.local')), record('web.plant.local', 1, a('10.0.0.8')),
-      record('plant.local', 2, encodeName('ns.plant.local')), record('ns.plant.local', 1, a('10.0.0.53')),
+      header(0x1234, QR, 1, 2, 1, 1),
+      question('www.plant.local', 1),
+      record(ptr(12), 5, encodeName('web.plant.local')),
+      record('web.plant.local', 1, a('10.0.0.8')),
+      record('plant.local', 2, encodeName('ns.plant.local')),
+      record('ns.plant.local', 1, a('10.0.0.53')),
     ]);
     const m = parseMessage(buf)!;
     expect(m.malformed).toBeUndefined();
     expect(m.header).toMatchObject({ id: 0x1234, response: true, opcode: 0, rcode: 0, qdcount: 1, ancount: 2 });
     expect(m.questions.map((q) => [q.name, q.type])).toEqual([['www.plant.local', 1]]);
-    expect(m.answers.map((r) => [r.name, r.type, r.rdLen])).toEqual([['www.plant.local', 5, 17], ['web.plant.local', 1, 4]]);
+    expect(m.answers.map((r) => [r.name, r.type, r.rdLen])).toEqual([
+      ['www.plant.local', 5, 17],
+      ['web.plant.local', 1, 4],
+    ]);
     expect(recordTarget(buf, m.answers[0]!)).toBe('web.plant.local');
     expect(m.authority[0]!.name).toBe('plant.local');
     expect(m.additional[0]!.name).toBe('ns.plant.local');

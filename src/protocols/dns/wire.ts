@@ -5,9 +5,25 @@
  */
 import { ipv4ToString, ipv6ToString } from '../../net/addr.js';
 import {
-  FLAG_QR, FLAG_TC, HEADER_LEN, MAX_LABEL_LEN, MAX_NAME_LEN, MAX_POINTERS, MAX_SECTION_COUNT, MIN_QUESTION_LEN,
-  MIN_RR_LEN, OPCODE_MASK, OPCODE_SHIFT, RCODE_MASK, REVERSE_V4_SUFFIX, REVERSE_V6_SUFFIX, TYPE_A, TYPE_AAAA,
-  TYPE_CNAME, TYPE_NS, TYPE_PTR,
+  FLAG_QR,
+  FLAG_TC,
+  HEADER_LEN,
+  MAX_LABEL_LEN,
+  MAX_NAME_LEN,
+  MAX_POINTERS,
+  MAX_SECTION_COUNT,
+  MIN_QUESTION_LEN,
+  MIN_RR_LEN,
+  OPCODE_MASK,
+  OPCODE_SHIFT,
+  RCODE_MASK,
+  REVERSE_V4_SUFFIX,
+  REVERSE_V6_SUFFIX,
+  TYPE_A,
+  TYPE_AAAA,
+  TYPE_CNAME,
+  TYPE_NS,
+  TYPE_PTR,
 } from './constants.js';
 
 export interface DnsHeader {
@@ -71,7 +87,8 @@ export function readHeader(buf: Buffer): DnsHeader | undefined {
 
 /** Whether the counts could fit in a message of this length (cheap sanity for probes). */
 export function countsFit(h: DnsHeader, length: number): boolean {
-  if (h.qdcount > MAX_SECTION_COUNT || h.ancount > MAX_SECTION_COUNT || h.nscount > MAX_SECTION_COUNT || h.arcount > MAX_SECTION_COUNT) return false;
+  if (h.qdcount > MAX_SECTION_COUNT || h.ancount > MAX_SECTION_COUNT || h.nscount > MAX_SECTION_COUNT || h.arcount > MAX_SECTION_COUNT)
+    return false;
   return HEADER_LEN + h.qdcount * MIN_QUESTION_LEN + (h.ancount + h.nscount + h.arcount) * MIN_RR_LEN <= length;
 }
 
@@ -165,7 +182,11 @@ export function parseMessage(buf: Buffer): DnsMessage | undefined {
     msg.questions.push({ off, name: n.name, type: buf.readUInt16BE(n.next), cls: buf.readUInt16BE(n.next + 2) });
     off = n.next + 4;
   }
-  const sections: [ResourceRecord[], number, string][] = [[msg.answers, header.ancount, 'answer'], [msg.authority, header.nscount, 'authority'], [msg.additional, header.arcount, 'additional']];
+  const sections: [ResourceRecord[], number, string][] = [
+    [msg.answers, header.ancount, 'answer'],
+    [msg.authority, header.nscount, 'authority'],
+    [msg.additional, header.arcount, 'additional'],
+  ];
   for (const [list, count, what] of sections) {
     for (let i = 0; i < count; i++) {
       const rr = readRecord(buf, off);

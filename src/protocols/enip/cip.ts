@@ -4,9 +4,21 @@
  * never throw: short or hostile input gives `undefined` or a record with `malformed` set.
  */
 import {
-  CIP_RESPONSE_BIT, FWD_CLOSE_PATH_SIZE_OFFSET, FWD_OPEN_PATH_SIZE_OFFSET, FWD_OPEN_REPLY_LEN, FWD_TRANSPORT_CLASS_MASK,
-  ID_ATTR_DEVICE_TYPE, ID_ATTR_PRODUCT_CODE, ID_ATTR_PRODUCT_NAME, ID_ATTR_REVISION, ID_ATTR_SERIAL, ID_ATTR_STATE,
-  ID_ATTR_STATUS, ID_ATTR_VENDOR, LARGE_FWD_OPEN_PATH_SIZE_OFFSET, MAX_MSP_SERVICES,
+  CIP_RESPONSE_BIT,
+  FWD_CLOSE_PATH_SIZE_OFFSET,
+  FWD_OPEN_PATH_SIZE_OFFSET,
+  FWD_OPEN_REPLY_LEN,
+  FWD_TRANSPORT_CLASS_MASK,
+  ID_ATTR_DEVICE_TYPE,
+  ID_ATTR_PRODUCT_CODE,
+  ID_ATTR_PRODUCT_NAME,
+  ID_ATTR_REVISION,
+  ID_ATTR_SERIAL,
+  ID_ATTR_STATE,
+  ID_ATTR_STATUS,
+  ID_ATTR_VENDOR,
+  LARGE_FWD_OPEN_PATH_SIZE_OFFSET,
+  MAX_MSP_SERVICES,
 } from './constants.js';
 import { parseEPath, type EPath } from './epath.js';
 
@@ -42,16 +54,39 @@ export function parseCip(buf: Buffer, off: number, end: number, readPath: PathRe
   const service = buf[off]!;
   if (service & CIP_RESPONSE_BIT) {
     if (end - off < 4) {
-      return { kind: 'reply', service, generalStatus: end - off >= 3 ? buf[off + 2]! : -1, extStatus: [], dataStart: end, dataEnd: end, malformed: 'reply header cut short' };
+      return {
+        kind: 'reply',
+        service,
+        generalStatus: end - off >= 3 ? buf[off + 2]! : -1,
+        extStatus: [],
+        dataStart: end,
+        dataEnd: end,
+        malformed: 'reply header cut short',
+      };
     }
     const extWords = buf[off + 3]!;
     const dataStart = off + 4 + extWords * 2;
-    const r: CipReply = { kind: 'reply', service, generalStatus: buf[off + 2]!, extStatus: [], dataStart: Math.min(dataStart, end), dataEnd: end };
+    const r: CipReply = {
+      kind: 'reply',
+      service,
+      generalStatus: buf[off + 2]!,
+      extStatus: [],
+      dataStart: Math.min(dataStart, end),
+      dataEnd: end,
+    };
     if (dataStart > end) r.malformed = `${extWords} extended status words run past the reply`;
     for (let i = off + 4; i + 2 <= Math.min(dataStart, end); i += 2) r.extStatus.push(buf.readUInt16LE(i));
     return r;
   }
-  if (end - off < 2) return { kind: 'request', service, path: { classes: [], logical: [], malformed: 'no path size' }, dataStart: end, dataEnd: end, malformed: 'no path size' };
+  if (end - off < 2)
+    return {
+      kind: 'request',
+      service,
+      path: { classes: [], logical: [], malformed: 'no path size' },
+      dataStart: end,
+      dataEnd: end,
+      malformed: 'no path size',
+    };
   const words = buf[off + 1]!;
   const path = readPath(buf, off + 2, words, end);
   const dataStart = Math.min(off + 2 + words * 2, end);
@@ -178,7 +213,11 @@ export function parseForwardOpenReply(buf: Buffer, off: number, end: number): Fo
 }
 
 /** Forward Close request data: priority/tick, timeout, connection serial, vendor, originator serial, path. */
-export function parseForwardClose(buf: Buffer, off: number, end: number): { connSerial: number; vendorId: number; originatorSerial: number; path?: EPath } | undefined {
+export function parseForwardClose(
+  buf: Buffer,
+  off: number,
+  end: number,
+): { connSerial: number; vendorId: number; originatorSerial: number; path?: EPath } | undefined {
   if (end - off < FWD_CLOSE_PATH_SIZE_OFFSET) return undefined;
   const r: { connSerial: number; vendorId: number; originatorSerial: number; path?: EPath } = {
     connSerial: buf.readUInt16LE(off + 2),
@@ -196,7 +235,12 @@ export function connectionKey(connSerial: number, vendorId: number, originatorSe
 }
 
 /** One Identity object attribute value: its value and byte length, or undefined when cut short. */
-export function identityAttribute(attr: number, buf: Buffer, off: number, end: number): { value: number | string | [number, number]; len: number } | undefined {
+export function identityAttribute(
+  attr: number,
+  buf: Buffer,
+  off: number,
+  end: number,
+): { value: number | string | [number, number]; len: number } | undefined {
   const avail = end - off;
   switch (attr) {
     case ID_ATTR_VENDOR:

@@ -5,13 +5,44 @@
  */
 import type { Operation } from '../../core/events.js';
 import {
-  CLASS_CONNECTION_MANAGER, CLASS_FILE, CLASS_IDENTITY, CLASS_LOGIX_SYMBOL, CLASS_LOGIX_TEMPLATE, CLASS_PCCC,
-  CLASS_ROCKWELL_FIRMWARE, CM_SERVICE_NAMES, COMMON_SERVICE_NAMES, FILE_SERVICE_NAMES, FIRST_CLASS_SPECIFIC_SERVICE,
-  SVC_APPLY_ATTRIBUTES, SVC_CM_FORWARD_CLOSE, SVC_CM_FORWARD_OPEN, SVC_CM_LARGE_FORWARD_OPEN, SVC_CM_UNCONNECTED_SEND,
-  SVC_CREATE, SVC_DELETE, SVC_EXECUTE_PCCC, SVC_FIND_NEXT_OBJECT_INSTANCE, SVC_GET_ATTRIBUTES_ALL,
-  SVC_GET_ATTRIBUTE_LIST, SVC_GET_ATTRIBUTE_SINGLE, SVC_GET_INSTANCE_ATTRIBUTE_LIST, SVC_GET_MEMBER,
-  SVC_INSERT_MEMBER, SVC_READ_TAG, SVC_READ_TAG_FRAGMENTED, SVC_REMOVE_MEMBER, SVC_RESET, SVC_RESTORE, SVC_SAVE,
-  SVC_SET_ATTRIBUTES_ALL, SVC_SET_ATTRIBUTE_LIST, SVC_SET_ATTRIBUTE_SINGLE, SVC_SET_MEMBER, SVC_START, SVC_STOP,
+  CLASS_CONNECTION_MANAGER,
+  CLASS_FILE,
+  CLASS_IDENTITY,
+  CLASS_LOGIX_SYMBOL,
+  CLASS_LOGIX_TEMPLATE,
+  CLASS_PCCC,
+  CLASS_ROCKWELL_FIRMWARE,
+  CM_SERVICE_NAMES,
+  COMMON_SERVICE_NAMES,
+  FILE_SERVICE_NAMES,
+  FIRST_CLASS_SPECIFIC_SERVICE,
+  SVC_APPLY_ATTRIBUTES,
+  SVC_CM_FORWARD_CLOSE,
+  SVC_CM_FORWARD_OPEN,
+  SVC_CM_LARGE_FORWARD_OPEN,
+  SVC_CM_UNCONNECTED_SEND,
+  SVC_CREATE,
+  SVC_DELETE,
+  SVC_EXECUTE_PCCC,
+  SVC_FIND_NEXT_OBJECT_INSTANCE,
+  SVC_GET_ATTRIBUTES_ALL,
+  SVC_GET_ATTRIBUTE_LIST,
+  SVC_GET_ATTRIBUTE_SINGLE,
+  SVC_GET_INSTANCE_ATTRIBUTE_LIST,
+  SVC_GET_MEMBER,
+  SVC_INSERT_MEMBER,
+  SVC_READ_TAG,
+  SVC_READ_TAG_FRAGMENTED,
+  SVC_REMOVE_MEMBER,
+  SVC_RESET,
+  SVC_RESTORE,
+  SVC_SAVE,
+  SVC_SET_ATTRIBUTES_ALL,
+  SVC_SET_ATTRIBUTE_LIST,
+  SVC_SET_ATTRIBUTE_SINGLE,
+  SVC_SET_MEMBER,
+  SVC_START,
+  SVC_STOP,
   TAG_SERVICE_NAMES,
 } from './constants.js';
 import type { EPath } from './epath.js';
@@ -40,18 +71,29 @@ export function isForwardClose(service: number, p: EPath): boolean {
 
 export function classifyRequest(service: number, p: EPath): Classified {
   const cls = classOf(p);
-  if (service < FIRST_CLASS_SPECIFIC_SERVICE) return { fn: COMMON_SERVICE_NAMES.get(service) ?? hexName('service', service), operation: commonOperation(service, cls) };
+  if (service < FIRST_CLASS_SPECIFIC_SERVICE)
+    return { fn: COMMON_SERVICE_NAMES.get(service) ?? hexName('service', service), operation: commonOperation(service, cls) };
   if (cls === CLASS_CONNECTION_MANAGER) {
     const fn = CM_SERVICE_NAMES.get(service);
     if (fn) {
       // Unconnected Send takes its embedded request's operation (set by the decoder); opens and closes are sessions.
-      const operation: Operation = service === SVC_CM_UNCONNECTED_SEND ? 'other' : service === SVC_CM_FORWARD_OPEN || service === SVC_CM_LARGE_FORWARD_OPEN || service === SVC_CM_FORWARD_CLOSE ? 'session' : 'read';
+      const operation: Operation =
+        service === SVC_CM_UNCONNECTED_SEND
+          ? 'other'
+          : service === SVC_CM_FORWARD_OPEN || service === SVC_CM_LARGE_FORWARD_OPEN || service === SVC_CM_FORWARD_CLOSE
+            ? 'session'
+            : 'read';
       return { fn, operation };
     }
   }
   if (p.tag !== undefined || cls === CLASS_LOGIX_SYMBOL) {
     const fn = TAG_SERVICE_NAMES.get(service);
-    if (fn) return { fn, operation: service === SVC_READ_TAG || service === SVC_READ_TAG_FRAGMENTED || service === SVC_GET_INSTANCE_ATTRIBUTE_LIST ? 'read' : 'write' };
+    if (fn)
+      return {
+        fn,
+        operation:
+          service === SVC_READ_TAG || service === SVC_READ_TAG_FRAGMENTED || service === SVC_GET_INSTANCE_ATTRIBUTE_LIST ? 'read' : 'write',
+      };
   }
   if (cls === CLASS_LOGIX_TEMPLATE && service === SVC_READ_TAG) return { fn: 'read_template', operation: 'read' };
   if (cls === CLASS_FILE) {
@@ -100,8 +142,22 @@ function commonOperation(service: number, cls: number | undefined): Operation {
  * audit names the container, so a conduit that forbids writes sees a write hidden among reads.
  */
 const WEIGHT: Record<Operation, number> = {
-  program: 10, control: 9, restart: 9, write: 8, auth: 7, session: 6, call: 5, read: 4, identify: 3, browse: 3,
-  subscribe: 3, diagnostic: 2, discovery: 2, system: 2, io: 2, other: 1,
+  program: 10,
+  control: 9,
+  restart: 9,
+  write: 8,
+  auth: 7,
+  session: 6,
+  call: 5,
+  read: 4,
+  identify: 3,
+  browse: 3,
+  subscribe: 3,
+  diagnostic: 2,
+  discovery: 2,
+  system: 2,
+  io: 2,
+  other: 1,
 };
 
 export function dominant(a: Operation, b: Operation): Operation {

@@ -3,8 +3,23 @@ import { clearConnections, connectionCount } from './connections.js';
 import { EnipDecoder } from './decoder.js';
 import { EnipStats } from './stats.js';
 import {
-  cipReply, cipRequest, encap, fakeContext, forwardOpenData, forwardOpenReplyData, identityBody, ioDatagram, listIdentityReply,
-  mspBody, path, sendRR, sendUnit, tagPath, u16, u32, unconnectedSend,
+  cipReply,
+  cipRequest,
+  encap,
+  fakeContext,
+  forwardOpenData,
+  forwardOpenReplyData,
+  identityBody,
+  ioDatagram,
+  listIdentityReply,
+  mspBody,
+  path,
+  sendRR,
+  sendUnit,
+  tagPath,
+  u16,
+  u32,
+  unconnectedSend,
 } from '../../../test/helpers/enip/test-helpers.js';
 
 beforeEach(() => clearConnections());
@@ -80,8 +95,17 @@ describe('EtherNet/IP decoder: CIP', () => {
     d.onData(false, sendRR(cipReply(0x0e, 0, u32(100)), { context: 10 }), 11);
     d.onData(false, sendRR(cipReply(0x10, 0x0e), { context: 9 }), 12);
     const [, , r1, r2] = c.events;
-    expect(r1).toMatchObject({ direction: 'response', fn: 'get_attribute_single', operation: 'read', detail: 'get_attribute_single class 0xf6 instance 1 attribute 1: success' });
-    expect(r2).toMatchObject({ fn: 'set_attribute_single', operation: 'write', detail: 'set_attribute_single class 0xf5 instance 1 attribute 3: status 0x0e Attribute not settable' });
+    expect(r1).toMatchObject({
+      direction: 'response',
+      fn: 'get_attribute_single',
+      operation: 'read',
+      detail: 'get_attribute_single class 0xf6 instance 1 attribute 1: success',
+    });
+    expect(r2).toMatchObject({
+      fn: 'set_attribute_single',
+      operation: 'write',
+      detail: 'set_attribute_single class 0xf5 instance 1 attribute 3: status 0x0e Attribute not settable',
+    });
     expect(r2!.fields).toMatchObject({ service: 0x90, generalStatus: 0x0e, paired: true, latency: 2 });
   });
 
@@ -96,7 +120,11 @@ describe('EtherNet/IP decoder: CIP', () => {
 
   it('unpacks a Multiple Service Packet: one event each, the container named by its weightiest request', () => {
     const { c, d } = decoder();
-    const reqs = [cipRequest(0x4c, tagPath('A'), u16(1)), cipRequest(0x4d, tagPath('B'), [0xc4, 0, 1, 0, 0, 0, 0, 0]), cipRequest(0x0e, path({ cls: 1, inst: 1, attr: 7 }))];
+    const reqs = [
+      cipRequest(0x4c, tagPath('A'), u16(1)),
+      cipRequest(0x4d, tagPath('B'), [0xc4, 0, 1, 0, 0, 0, 0, 0]),
+      cipRequest(0x0e, path({ cls: 1, inst: 1, attr: 7 })),
+    ];
     d.onData(true, sendRR(cipRequest(0x0a, path({ cls: 2, inst: 1 }), mspBody(reqs)), { context: 3 }), 1);
     const replies = [cipReply(0x4c, 0, [0xc4, 0, 1, 0, 0, 0]), cipReply(0x4d, 0x05), cipReply(0x0e, 0, [3, ...Buffer.from('PLC')])];
     d.onData(false, sendRR(cipReply(0x0a, 0x1e, mspBody(replies)), { context: 3 }), 2);
@@ -118,7 +146,16 @@ describe('EtherNet/IP decoder: CIP', () => {
   it('unwraps Unconnected Send: the embedded request is an event; the unwrapped reply pairs with it; identity claims', () => {
     const { c, d } = decoder();
     d.onData(true, sendRR(unconnectedSend(cipRequest(0x01, path({ cls: 1, inst: 1 })), 0), { context: 4 }), 1);
-    const body = identityBody({ vendor: 1, type: 14, code: 54, major: 20, minor: 11, serial: 0xc0ffee, name: '1756-L73/B LOGIX5573', state: 3 });
+    const body = identityBody({
+      vendor: 1,
+      type: 14,
+      code: 54,
+      major: 20,
+      minor: 11,
+      serial: 0xc0ffee,
+      name: '1756-L73/B LOGIX5573',
+      state: 3,
+    });
     d.onData(false, sendRR(cipReply(0x01, 0, [...body, 0, 0, 0]), { context: 4 }), 2);
     expect(c.events.map((e) => [e.fn, e.operation, e.fields.service, e.fields.via ?? '-'])).toEqual([
       ['unconnected_send', 'identify', 0x52, '-'],
@@ -148,10 +185,34 @@ describe('EtherNet/IP decoder: CIP', () => {
 
   it('Forward Open ties the I/O on UDP 2222 to its connection; Forward Close forgets it', () => {
     const { c, d } = decoder();
-    const fo = { ot: 0, to: 0x80fe0013, serial: 0x14, vendor: 0x4d, origSerial: 0x32952bf3, rpiUs: 10_000, transport: 0x01, connPath: [0x01, 0x00, ...path({ cls: 4, inst: 1, cp: 100 })] };
+    const fo = {
+      ot: 0,
+      to: 0x80fe0013,
+      serial: 0x14,
+      vendor: 0x4d,
+      origSerial: 0x32952bf3,
+      rpiUs: 10_000,
+      transport: 0x01,
+      connPath: [0x01, 0x00, ...path({ cls: 4, inst: 1, cp: 100 })],
+    };
     d.onData(true, sendRR(cipRequest(0x54, path({ cls: 6, inst: 1 }), forwardOpenData(fo)), { context: 1 }), 1);
-    d.onData(false, sendRR(cipReply(0x54, 0, forwardOpenReplyData({ ot: 0x00790301, to: 0x80fe0013, serial: 0x14, vendor: 0x4d, origSerial: 0x32952bf3, apiUs: 10_000 })), { context: 1 }), 2);
-    expect(c.events[0]).toMatchObject({ fn: 'forward_open', operation: 'session', detail: 'forward_open class 1 port 1/0 class 0x04 instance 1 connection point 100 RPI 10/10 ms' });
+    d.onData(
+      false,
+      sendRR(
+        cipReply(
+          0x54,
+          0,
+          forwardOpenReplyData({ ot: 0x00790301, to: 0x80fe0013, serial: 0x14, vendor: 0x4d, origSerial: 0x32952bf3, apiUs: 10_000 }),
+        ),
+        { context: 1 },
+      ),
+      2,
+    );
+    expect(c.events[0]).toMatchObject({
+      fn: 'forward_open',
+      operation: 'session',
+      detail: 'forward_open class 1 port 1/0 class 0x04 instance 1 connection point 100 RPI 10/10 ms',
+    });
     expect(c.events[1]!.detail).toContain('O->T 0x790301 T->O 0x80fe0013');
     expect(connectionCount()).toBe(2);
 
@@ -168,7 +229,13 @@ describe('EtherNet/IP decoder: CIP', () => {
     ]);
     expect(io.events[0]!.detail).toBe('io conn 0x00790301 seq 1 5 bytes class 1 O->T class 0x04 instance 1 connection point 100 API 10 ms');
 
-    d.onData(true, sendRR(cipRequest(0x4e, path({ cls: 6, inst: 1 }), [0x0a, 0x0e, ...u16(0x14), ...u16(0x4d), ...u32(0x32952bf3), 0, 0]), { context: 2 }), 4);
+    d.onData(
+      true,
+      sendRR(cipRequest(0x4e, path({ cls: 6, inst: 1 }), [0x0a, 0x0e, ...u16(0x14), ...u16(0x4d), ...u32(0x32952bf3), 0, 0]), {
+        context: 2,
+      }),
+      4,
+    );
     expect(c.events[2]).toMatchObject({ fn: 'forward_close', operation: 'session' });
     expect(connectionCount()).toBe(0);
   });
@@ -177,14 +244,22 @@ describe('EtherNet/IP decoder: CIP', () => {
     const { c, d } = decoder('udp', { ip: '10.0.0.1', port: 50123 }, { ip: '10.0.0.255', port: 44818 });
     d.onData(true, encap(0x63, [], { session: 0 }), 1);
     const dev = fakeContext({ ip: '10.0.0.7', port: 44818 }, { ip: '10.0.0.1', port: 50123 }, 'udp');
-    new EnipDecoder(dev).onData(true, listIdentityReply({ vendor: 1, type: 12, code: 58, major: 4, minor: 3, serial: 0x00524d8e, name: '1756-ENBT/A' }), 2);
+    new EnipDecoder(dev).onData(
+      true,
+      listIdentityReply({ vendor: 1, type: 12, code: 58, major: 4, minor: 3, serial: 0x00524d8e, name: '1756-ENBT/A' }),
+      2,
+    );
     expect(c.events[0]).toMatchObject({ direction: 'request', fn: 'list_identity', operation: 'identify' });
     const r = dev.events[0]!;
     expect(r).toMatchObject({ direction: 'response', fn: 'list_identity', operation: 'identify' });
-    expect(r.fields.listIdentity).toEqual([{ vendor_id: 1, device_type: 12, product_code: 58, revision: '4.03', serial: '0x00524d8e', product_name: '1756-ENBT/A' }]);
-    expect(r.detail).toBe('list_identity 1756-ENBT/A, Rockwell Automation/Allen-Bradley (1), Communications Adapter, rev 4.03, serial 0x00524d8e');
+    expect(r.fields.listIdentity).toEqual([
+      { vendor_id: 1, device_type: 12, product_code: 58, revision: '4.03', serial: '0x00524d8e', product_name: '1756-ENBT/A' },
+    ]);
+    expect(r.detail).toBe(
+      'list_identity 1756-ENBT/A, Rockwell Automation/Allen-Bradley (1), Communications Adapter, rev 4.03, serial 0x00524d8e',
+    );
     const stats = new EnipStats();
-    for (const e of [...c.events, ...r ? [r] : []]) stats.onEvent(e);
+    for (const e of [...c.events, ...(r ? [r] : [])]) stats.onEvent(e);
     expect(stats.section()).toEqual({
       encap_commands: { '0x0063': 2 },
       list_identity: r.fields.listIdentity,
@@ -215,7 +290,18 @@ describe('EtherNet/IP stats', () => {
     const { c, d } = decoder();
     d.onData(true, sendRR(unconnectedSend(cipRequest(0x4c, [0x20, 0x8e, 0x24, 0x01, 0x20, 0x74, 0x24, 0x01])), { context: 1 }), 1);
     d.onData(false, sendRR(cipReply(0x4c), { context: 1 }), 2);
-    d.onData(true, sendRR(cipRequest(0x0a, path({ cls: 2, inst: 1 }), mspBody([cipRequest(0x4c, tagPath('X')), cipRequest(0x03, path({ cls: 0x304, inst: 1 }), [...u16(1), ...u16(1)])])), { context: 2 }), 3);
+    d.onData(
+      true,
+      sendRR(
+        cipRequest(
+          0x0a,
+          path({ cls: 2, inst: 1 }),
+          mspBody([cipRequest(0x4c, tagPath('X')), cipRequest(0x03, path({ cls: 0x304, inst: 1 }), [...u16(1), ...u16(1)])]),
+        ),
+        { context: 2 },
+      ),
+      3,
+    );
     const stats = new EnipStats();
     for (const e of c.events) stats.onEvent(e);
     expect(stats.section()).toEqual({

@@ -14,25 +14,72 @@
  */
 import type { DecoderContext, Direction, Endpoint, IdentityClaim, Operation, ProtocolEvent, StreamDecoder } from '../../core/events.js';
 import {
-  CIP_RESPONSE_BIT, CLASS_IDENTITY, CMD_LIST_IDENTITY, CMD_LIST_INTERFACES, CMD_LIST_SERVICES, CMD_REGISTER_SESSION,
-  CMD_SEND_RR_DATA, CMD_SEND_UNIT_DATA, CMD_START_DTLS, CMD_UNREGISTER_SESSION, COMMAND_NAMES, COMMON_SERVICE_NAMES,
-  ENCAP_HEADER_LEN, ENCAP_PREFIX_LEN, ENCAP_STATUS_NAMES, ENIP_IO_PORT, ENIP_PORT, ITEM_CONNECTED_ADDRESS, ITEM_CONNECTED_DATA,
-  ITEM_SEQUENCED_ADDRESS, ITEM_SOCKADDR_OT, ITEM_SOCKADDR_TO, ITEM_UNCONNECTED_DATA, MAX_GARBAGE_CHUNKS, MAX_NESTING,
-  MAX_PENDING, PROTOCOL, SVC_CM_FORWARD_CLOSE, SVC_CM_FORWARD_OPEN, SVC_CM_LARGE_FORWARD_OPEN, SVC_CM_UNCONNECTED_SEND,
-  SVC_GET_ATTRIBUTES_ALL, SVC_GET_ATTRIBUTE_LIST, SVC_GET_ATTRIBUTE_SINGLE, SVC_MULTIPLE_SERVICE_PACKET,
+  CIP_RESPONSE_BIT,
+  CLASS_IDENTITY,
+  CMD_LIST_IDENTITY,
+  CMD_LIST_INTERFACES,
+  CMD_LIST_SERVICES,
+  CMD_REGISTER_SESSION,
+  CMD_SEND_RR_DATA,
+  CMD_SEND_UNIT_DATA,
+  CMD_START_DTLS,
+  CMD_UNREGISTER_SESSION,
+  COMMAND_NAMES,
+  COMMON_SERVICE_NAMES,
+  ENCAP_HEADER_LEN,
+  ENCAP_PREFIX_LEN,
+  ENCAP_STATUS_NAMES,
+  ENIP_IO_PORT,
+  ENIP_PORT,
+  ITEM_CONNECTED_ADDRESS,
+  ITEM_CONNECTED_DATA,
+  ITEM_SEQUENCED_ADDRESS,
+  ITEM_SOCKADDR_OT,
+  ITEM_SOCKADDR_TO,
+  ITEM_UNCONNECTED_DATA,
+  MAX_GARBAGE_CHUNKS,
+  MAX_NESTING,
+  MAX_PENDING,
+  PROTOCOL,
+  SVC_CM_FORWARD_CLOSE,
+  SVC_CM_FORWARD_OPEN,
+  SVC_CM_LARGE_FORWARD_OPEN,
+  SVC_CM_UNCONNECTED_SEND,
+  SVC_GET_ATTRIBUTES_ALL,
+  SVC_GET_ATTRIBUTE_LIST,
+  SVC_GET_ATTRIBUTE_SINGLE,
+  SVC_MULTIPLE_SERVICE_PACKET,
 } from './constants.js';
+import { classOf, classifyRequest, dominant, isForwardClose, isForwardOpen, isUnconnectedSend } from './classify.js';
 import {
-  classOf, classifyRequest, dominant, isForwardClose, isForwardOpen, isUnconnectedSend,
-} from './classify.js';
-import {
-  connectionKey, identityAttribute, parseAttributeIds, parseCip, parseForwardClose, parseForwardOpen,
-  parseForwardOpenReply, parseIdentityAttributeList, parseMsp, parseUnconnectedSend,
-  type CipReply, type CipRequest, type ForwardOpen, type PathReader,
+  connectionKey,
+  identityAttribute,
+  parseAttributeIds,
+  parseCip,
+  parseForwardClose,
+  parseForwardOpen,
+  parseForwardOpenReply,
+  parseIdentityAttributeList,
+  parseMsp,
+  parseUnconnectedSend,
+  type CipReply,
+  type CipRequest,
+  type ForwardOpen,
+  type PathReader,
 } from './cip.js';
 import { findConnection, forgetConnection, rememberConnection } from './connections.js';
 import {
-  parseCpf, parseIdentityBody, parseListIdentityItem, parseListServicesItem, parseSockaddr, plausibleHeader, readHeader,
-  revisionText, serialText, type EncapHeader, type IdentityRecord,
+  parseCpf,
+  parseIdentityBody,
+  parseListIdentityItem,
+  parseListServicesItem,
+  parseSockaddr,
+  plausibleHeader,
+  readHeader,
+  revisionText,
+  serialText,
+  type EncapHeader,
+  type IdentityRecord,
 } from './encap.js';
 import { describePath, hexClass, parseEPath, type EPath } from './epath.js';
 import { attributeClaims, describeIdentity, identityClaims } from './identity.js';
@@ -97,9 +144,15 @@ class Side implements PduSink {
   ts = 0;
   ends: Ends | undefined;
 
-  constructor(private readonly dec: EnipDecoder, readonly fromInitiator: boolean) {
+  constructor(
+    private readonly dec: EnipDecoder,
+    readonly fromInitiator: boolean,
+  ) {
     this.framer = new PduFramer(this, {
-      headerLen: ENCAP_HEADER_LEN, measure: measureMessage, maxGarbageChunks: MAX_GARBAGE_CHUNKS, initialCapacity: 512,
+      headerLen: ENCAP_HEADER_LEN,
+      measure: measureMessage,
+      maxGarbageChunks: MAX_GARBAGE_CHUNKS,
+      initialCapacity: 512,
     });
   }
 
@@ -238,7 +291,8 @@ export class EnipDecoder implements StreamDecoder {
   // ---- framing (TCP: ../framing.ts with measureMessage) ----
 
   private datagram(side: Side, ends: Ends, data: Buffer, ts: number): void {
-    const io = (ends.src.port === ENIP_IO_PORT || ends.dst.port === ENIP_IO_PORT) && ends.src.port !== ENIP_PORT && ends.dst.port !== ENIP_PORT;
+    const io =
+      (ends.src.port === ENIP_IO_PORT || ends.dst.port === ENIP_IO_PORT) && ends.src.port !== ENIP_PORT && ends.dst.port !== ENIP_PORT;
     if (io) {
       this.ioDatagram(ends, data, ts);
       return;
@@ -303,7 +357,8 @@ export class EnipDecoder implements StreamDecoder {
       }
     } else if (cmd === CMD_REGISTER_SESSION || cmd === CMD_UNREGISTER_SESSION || cmd === CMD_START_DTLS) {
       operation = 'session';
-      if (cmd === CMD_REGISTER_SESSION && end - dataStart >= 4) detail = `${name} version ${buf.readUInt16LE(dataStart)}${dir === 'response' ? ` session 0x${h.session.toString(16)}` : ''}`;
+      if (cmd === CMD_REGISTER_SESSION && end - dataStart >= 4)
+        detail = `${name} version ${buf.readUInt16LE(dataStart)}${dir === 'response' ? ` session 0x${h.session.toString(16)}` : ''}`;
     }
     if (h.status !== 0) detail += ` encapsulation status 0x${h.status.toString(16)} ${ENCAP_STATUS_NAMES.get(h.status) ?? 'unknown'}`;
     const e = this.event(ends, direction, name, operation, detail, fields, ts);
@@ -328,7 +383,8 @@ export class EnipDecoder implements StreamDecoder {
         }
       }
       for (const item of cpf.items) {
-        if (item.type === ITEM_UNCONNECTED_DATA && !connected) this.topCip(carrier, buf, item.start, item.end, contextKey(buf, h.contextAt));
+        if (item.type === ITEM_UNCONNECTED_DATA && !connected)
+          this.topCip(carrier, buf, item.start, item.end, contextKey(buf, h.contextAt));
         else if (item.type === ITEM_CONNECTED_DATA && connected) {
           // Class 3 connected data: a 2-byte sequence count, then the CIP message
           if (item.end - item.start < 2) {
@@ -435,10 +491,15 @@ export class EnipDecoder implements StreamDecoder {
         pending.fo = fo;
         const target = describePath(fo.path);
         fields.forwardOpen = {
-          otConnId: fo.otConnId, toConnId: fo.toConnId, transportClass: fo.transportClass,
-          otRpiMs: fo.otRpi / 1000, toRpiMs: fo.toRpi / 1000, path: [...(fo.path.route ?? []).map((r) => `port ${r}`), target].filter(Boolean).join(' '),
+          otConnId: fo.otConnId,
+          toConnId: fo.toConnId,
+          transportClass: fo.transportClass,
+          otRpiMs: fo.otRpi / 1000,
+          toRpiMs: fo.toRpi / 1000,
+          path: [...(fo.path.route ?? []).map((r) => `port ${r}`), target].filter(Boolean).join(' '),
         };
-        pending.detail = e.detail = `${fn} class ${fo.transportClass} ${fields.forwardOpen.path} RPI ${fo.otRpi / 1000}/${fo.toRpi / 1000} ms`;
+        pending.detail =
+          e.detail = `${fn} class ${fo.transportClass} ${fields.forwardOpen.path} RPI ${fo.otRpi / 1000}/${fo.toRpi / 1000} ms`;
       }
     } else if (isForwardClose(req.service, p)) {
       const fc = parseForwardClose(buf, req.dataStart, req.dataEnd);
@@ -468,7 +529,10 @@ export class EnipDecoder implements StreamDecoder {
       fields.paired = true;
       fields.latency = c.ts - req.ts;
     }
-    const status = rep.generalStatus === 0 ? 'success' : `status 0x${rep.generalStatus.toString(16).padStart(2, '0')} ${GENERAL_STATUS.get(rep.generalStatus) ?? 'unknown'}`;
+    const status =
+      rep.generalStatus === 0
+        ? 'success'
+        : `status 0x${rep.generalStatus.toString(16).padStart(2, '0')} ${GENERAL_STATUS.get(rep.generalStatus) ?? 'unknown'}`;
     const e = this.event(c.ends, 'response', fn, operation, `${req?.detail ?? fn}: ${status}`, fields, c.ts);
     c.out.push(e);
     if (depth >= MAX_NESTING) return;
@@ -501,7 +565,12 @@ export class EnipDecoder implements StreamDecoder {
     rememberConnection(r.otConnId, { ...base, dir: 'ot', api: r.otApi });
     rememberConnection(r.toConnId, { ...base, dir: 'to', api: r.toApi });
     e.fields.forwardOpen = {
-      otConnId: r.otConnId, toConnId: r.toConnId, transportClass: fo.transportClass, otRpiMs: r.otApi / 1000, toRpiMs: r.toApi / 1000, path,
+      otConnId: r.otConnId,
+      toConnId: r.toConnId,
+      transportClass: fo.transportClass,
+      otRpiMs: r.otApi / 1000,
+      toRpiMs: r.toApi / 1000,
+      path,
     };
     e.detail += ` O->T 0x${r.otConnId.toString(16)} T->O 0x${r.toConnId.toString(16)}`;
   }
@@ -571,8 +640,28 @@ export class EnipDecoder implements StreamDecoder {
     return f;
   }
 
-  private event(ends: Ends, direction: Direction, fn: string, operation: Operation, detail: string, fields: EnipFields, ts: number): ProtocolEvent<EnipFields> {
-    return { protocol: PROTOCOL, ts, flow: this.ctx.flow, src: ends.src, dst: ends.dst, direction, fn, operation, detail, fields, facts: FACTS };
+  private event(
+    ends: Ends,
+    direction: Direction,
+    fn: string,
+    operation: Operation,
+    detail: string,
+    fields: EnipFields,
+    ts: number,
+  ): ProtocolEvent<EnipFields> {
+    return {
+      protocol: PROTOCOL,
+      ts,
+      flow: this.ctx.flow,
+      src: ends.src,
+      dst: ends.dst,
+      direction,
+      fn,
+      operation,
+      detail,
+      fields,
+      facts: FACTS,
+    };
   }
 
   private malformed(fields: EnipFields, why: string): void {

@@ -4,8 +4,13 @@
  * RegisterSession). Pure functions over Buffers (little-endian unless the spec says otherwise); they never throw.
  */
 import {
-  ENCAP_HEADER_LEN, ITEM_CIP_IDENTITY, ITEM_LIST_SERVICES, MAX_CPF_ITEMS, MAX_ENCAP_DATA_LEN,
-  MAX_PLAUSIBLE_COMMAND, SOCKADDR_LEN,
+  ENCAP_HEADER_LEN,
+  ITEM_CIP_IDENTITY,
+  ITEM_LIST_SERVICES,
+  MAX_CPF_ITEMS,
+  MAX_ENCAP_DATA_LEN,
+  MAX_PLAUSIBLE_COMMAND,
+  SOCKADDR_LEN,
 } from './constants.js';
 
 export interface EncapHeader {

@@ -4,10 +4,29 @@
  * Pure functions over Buffers: never throw; a path that runs past its bytes is flagged `malformed`.
  */
 import {
-  DATA_ANSI_EXTENDED_SYMBOL, DATA_SIMPLE, ELECTRONIC_KEY_SEGMENT, LOGICAL_ATTRIBUTE, LOGICAL_CLASS,
-  LOGICAL_CONNECTION_POINT, LOGICAL_FORMAT_MASK, LOGICAL_INSTANCE, LOGICAL_MEMBER, LOGICAL_SERVICE_ID,
-  LOGICAL_SPECIAL, LOGICAL_TYPE_MASK, NETWORK_LENGTH_IN_WORDS, PORT_EXTENDED_LINK, PORT_ID_EXTENDED, PORT_ID_MASK,
-  SEG_DATA, SEG_DATA_TYPE_CONSTRUCTED, SEG_DATA_TYPE_ELEMENTARY, SEG_LOGICAL, SEG_NETWORK, SEG_PORT, SEG_SYMBOLIC,
+  DATA_ANSI_EXTENDED_SYMBOL,
+  DATA_SIMPLE,
+  ELECTRONIC_KEY_SEGMENT,
+  LOGICAL_ATTRIBUTE,
+  LOGICAL_CLASS,
+  LOGICAL_CONNECTION_POINT,
+  LOGICAL_FORMAT_MASK,
+  LOGICAL_INSTANCE,
+  LOGICAL_MEMBER,
+  LOGICAL_SERVICE_ID,
+  LOGICAL_SPECIAL,
+  LOGICAL_TYPE_MASK,
+  NETWORK_LENGTH_IN_WORDS,
+  PORT_EXTENDED_LINK,
+  PORT_ID_EXTENDED,
+  PORT_ID_MASK,
+  SEG_DATA,
+  SEG_DATA_TYPE_CONSTRUCTED,
+  SEG_DATA_TYPE_ELEMENTARY,
+  SEG_LOGICAL,
+  SEG_NETWORK,
+  SEG_PORT,
+  SEG_SYMBOLIC,
   SEG_TYPE_MASK,
 } from './constants.js';
 
@@ -52,7 +71,13 @@ export function parseEPath(buf: Buffer, off: number, words: number, end: number)
         // key format (1) then vendor, device type, product code (u16 each), major, minor revision
         next = i + 10;
         if (next <= limit && buf[i + 1] === 4) {
-          p.key = { vendor: buf.readUInt16LE(i + 2), deviceType: buf.readUInt16LE(i + 4), productCode: buf.readUInt16LE(i + 6), major: buf[i + 8]! & 0x7f, minor: buf[i + 9]! };
+          p.key = {
+            vendor: buf.readUInt16LE(i + 2),
+            deviceType: buf.readUInt16LE(i + 4),
+            productCode: buf.readUInt16LE(i + 6),
+            major: buf[i + 8]! & 0x7f,
+            minor: buf[i + 9]!,
+          };
         }
       } else if (ltype === LOGICAL_SPECIAL || format === 3) {
         p.malformed = `unsupported logical segment 0x${seg.toString(16)}`;
@@ -100,12 +125,17 @@ export function parseEPath(buf: Buffer, off: number, words: number, end: number)
       let j = i + 1;
       let linkLen = 1;
       if (seg & PORT_EXTENDED_LINK) {
-        if (j >= limit) { next = limit + 1; } else linkLen = buf[j++]!;
+        if (j >= limit) {
+          next = limit + 1;
+        } else linkLen = buf[j++]!;
       }
       if (next < 0) {
         if (portId === PORT_ID_EXTENDED) {
           if (j + 2 > limit) next = limit + 1;
-          else { portId = buf.readUInt16LE(j); j += 2; }
+          else {
+            portId = buf.readUInt16LE(j);
+            j += 2;
+          }
         }
       }
       if (next < 0) {

@@ -33,7 +33,8 @@ export function attributeClaims(values: ReadonlyMap<number, number | string | [n
     else if (attr === ID_ATTR_DEVICE_TYPE && typeof v === 'number') {
       const type = DEVICE_TYPES.get(v);
       if (type) out.push({ about: 'src', attribute: 'module_type', value: type });
-    } else if (attr === ID_ATTR_REVISION && Array.isArray(v)) out.push({ about: 'src', attribute: 'firmware', value: revisionText(v[0], v[1]) });
+    } else if (attr === ID_ATTR_REVISION && Array.isArray(v))
+      out.push({ about: 'src', attribute: 'firmware', value: revisionText(v[0], v[1]) });
     else if (attr === ID_ATTR_SERIAL && typeof v === 'number') out.push({ about: 'src', attribute: 'serial', value: serialText(v) });
     else if (attr === ID_ATTR_PRODUCT_NAME && typeof v === 'string' && v !== '') out.push({ about: 'src', attribute: 'product', value: v });
   }

@@ -1,15 +1,25 @@
 import { describe, expect, it } from 'vitest';
-import {
-  parseCip, parseForwardOpen, parseForwardOpenReply, parseIdentityAttributeList, parseMsp, parseUnconnectedSend,
-} from './cip.js';
+import { parseCip, parseForwardOpen, parseForwardOpenReply, parseIdentityAttributeList, parseMsp, parseUnconnectedSend } from './cip.js';
 import { classifyRequest, dominant } from './classify.js';
 import { parseCpf, parseIdentityBody, parseListIdentityItem, plausibleHeader, readHeader, revisionText, serialText } from './encap.js';
 import { describePath, parseEPath } from './epath.js';
 import { identityClaims } from './identity.js';
 import { probeEnip } from './probe.js';
 import {
-  cipReply, cipRequest, encap, forwardOpenData, forwardOpenReplyData, identityBody, ioDatagram, item, listIdentityReply,
-  mspBody, path, tagPath, u16, unconnectedSend,
+  cipReply,
+  cipRequest,
+  encap,
+  forwardOpenData,
+  forwardOpenReplyData,
+  identityBody,
+  ioDatagram,
+  item,
+  listIdentityReply,
+  mspBody,
+  path,
+  tagPath,
+  u16,
+  unconnectedSend,
 } from '../../../test/helpers/enip/test-helpers.js';
 
 describe('EPATH', () => {
@@ -83,7 +93,10 @@ describe('encapsulation and CPF', () => {
   it('parses CPF items and flags an item running past the message', () => {
     const b = Buffer.from([...u16(2), ...item(0x00a1, [1, 2, 3, 4]), ...item(0x00b1, [9, 9])]);
     const cpf = parseCpf(b, 0, b.length);
-    expect(cpf.items.map((i) => [i.type, i.end - i.start])).toEqual([[0xa1, 4], [0xb1, 2]]);
+    expect(cpf.items.map((i) => [i.type, i.end - i.start])).toEqual([
+      [0xa1, 4],
+      [0xb1, 2],
+    ]);
     expect(cpf.malformed).toBeUndefined();
     const cut = parseCpf(b, 0, b.length - 1);
     expect(cut.items).toHaveLength(1);
@@ -92,10 +105,22 @@ describe('encapsulation and CPF', () => {
   });
 
   it('reads a ListIdentity item as Wireshark prints it', () => {
-    const m = listIdentityReply({ vendor: 1, type: 12, code: 58, major: 4, minor: 3, serial: 0x00524d8e, name: '1756-ENBT/A' }, [10, 1, 1, 164]);
+    const m = listIdentityReply(
+      { vendor: 1, type: 12, code: 58, major: 4, minor: 3, serial: 0x00524d8e, name: '1756-ENBT/A' },
+      [10, 1, 1, 164],
+    );
     const cpf = parseCpf(m, 24, m.length);
     const r = parseListIdentityItem(m, cpf.items[0]!)!;
-    expect(r).toMatchObject({ vendorId: 1, deviceType: 12, productCode: 58, major: 4, minor: 3, serial: 0x00524d8e, productName: '1756-ENBT/A', state: 3 });
+    expect(r).toMatchObject({
+      vendorId: 1,
+      deviceType: 12,
+      productCode: 58,
+      major: 4,
+      minor: 3,
+      serial: 0x00524d8e,
+      productName: '1756-ENBT/A',
+      state: 3,
+    });
     expect(r.socket).toEqual({ ip: '10.1.1.164', port: 44818 });
     expect(revisionText(r.major, r.minor)).toBe('4.03');
     expect(serialText(r.serial)).toBe('0x00524d8e');
@@ -167,9 +192,28 @@ describe('CIP messages', () => {
   });
 
   it('reads Forward Open request and reply', () => {
-    const data = Buffer.from(forwardOpenData({ ot: 0, to: 0x80fe0013, serial: 0x14, vendor: 0x4d, origSerial: 0x32952bf3, rpiUs: 10_000, transport: 0x01, connPath: [0x01, 0x00, ...path({ cls: 4, inst: 1, cp: 100 })] }));
+    const data = Buffer.from(
+      forwardOpenData({
+        ot: 0,
+        to: 0x80fe0013,
+        serial: 0x14,
+        vendor: 0x4d,
+        origSerial: 0x32952bf3,
+        rpiUs: 10_000,
+        transport: 0x01,
+        connPath: [0x01, 0x00, ...path({ cls: 4, inst: 1, cp: 100 })],
+      }),
+    );
     const fo = parseForwardOpen(data, 0, data.length, false)!;
-    expect(fo).toMatchObject({ toConnId: 0x80fe0013, connSerial: 0x14, vendorId: 0x4d, originatorSerial: 0x32952bf3, otRpi: 10_000, toRpi: 10_000, transportClass: 1 });
+    expect(fo).toMatchObject({
+      toConnId: 0x80fe0013,
+      connSerial: 0x14,
+      vendorId: 0x4d,
+      originatorSerial: 0x32952bf3,
+      otRpi: 10_000,
+      toRpi: 10_000,
+      transportClass: 1,
+    });
     expect(fo.path.route).toEqual(['1/0']);
     expect(fo.path.connectionPoint).toBe(100);
     expect(parseForwardOpen(data, 0, 20, false)).toBeUndefined();
@@ -180,9 +224,23 @@ describe('CIP messages', () => {
 
   it('reads Identity Get Attribute List replies, skipping failed attributes', () => {
     const name = Buffer.from('PLC');
-    const b = Buffer.from([...u16(3), ...u16(1), ...u16(0), ...u16(1), ...u16(0x65), ...u16(0x14), ...u16(7), ...u16(0), name.length, ...name]);
+    const b = Buffer.from([
+      ...u16(3),
+      ...u16(1),
+      ...u16(0),
+      ...u16(1),
+      ...u16(0x65),
+      ...u16(0x14),
+      ...u16(7),
+      ...u16(0),
+      name.length,
+      ...name,
+    ]);
     const m = parseIdentityAttributeList(b, 0, b.length);
-    expect([...m]).toEqual([[1, 1], [7, 'PLC']]);
+    expect([...m]).toEqual([
+      [1, 1],
+      [7, 'PLC'],
+    ]);
   });
 });
 

@@ -8,8 +8,22 @@
  * address from 6): that is what a receiver can know, and what Wireshark shows and counts.
  */
 import {
-  CAUSE_NAMES, COT_CAUSE_MASK, COT_NEGATIVE, COT_TEST, CP56_YEAR_BASE, IOA_LEN, QOI_GROUP_1, QOI_GROUP_16, QOI_STATION,
-  QRP_EVENT_BUFFER, QRP_GENERAL, QU_MASK, QU_SHIFT, SE_SELECT, VSQ_COUNT_MASK, VSQ_SQ,
+  CAUSE_NAMES,
+  COT_CAUSE_MASK,
+  COT_NEGATIVE,
+  COT_TEST,
+  CP56_YEAR_BASE,
+  IOA_LEN,
+  QOI_GROUP_1,
+  QOI_GROUP_16,
+  QOI_STATION,
+  QRP_EVENT_BUFFER,
+  QRP_GENERAL,
+  QU_MASK,
+  QU_SHIFT,
+  SE_SELECT,
+  VSQ_COUNT_MASK,
+  VSQ_SQ,
 } from './constants.js';
 import { ELEMENT_SIZES, typeInfo, type Element } from './type-ids.js';
 
@@ -148,7 +162,7 @@ export function decodeElement(buf: Buffer, off: number, e: Element, o: InfoObjec
       o.quality = b & 0xf0;
       return;
     case 'VTI':
-      o.value = (b & 0x40 ? (b & 0x7f) - 0x80 : b & 0x7f); // 7-bit two's complement step position
+      o.value = b & 0x40 ? (b & 0x7f) - 0x80 : b & 0x7f; // 7-bit two's complement step position
       return;
     case 'QDS':
     case 'QDP':

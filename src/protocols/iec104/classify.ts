@@ -84,7 +84,7 @@ export function describeAsdu(f: AsduFields, kind: TypeKind | undefined): string 
 }
 
 function objectText(o: InfoObject, kind: TypeKind | undefined): string {
-  const value = o.value ?? (kind === 'system' ? o.time ?? o.qualifier : undefined);
+  const value = o.value ?? (kind === 'system' ? (o.time ?? o.qualifier) : undefined);
   // Station services address the station itself (IOA 0): the qualifier says what they do.
   if (kind === 'system' && o.ioa === 0) return value === undefined ? '' : String(value);
   if (value === undefined) return `IOA ${o.ioa}`;

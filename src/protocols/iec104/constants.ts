@@ -122,7 +122,12 @@ export const CAUSE_NAMES: ReadonlyMap<number, string> = new Map([
 
 /** Causes only the controlled station sends: confirmations, terminations and the negative "unknown" ones. */
 export function isConfirmationCause(cause: number): boolean {
-  return cause === COT_ACTIVATION_CON || cause === COT_DEACTIVATION_CON || cause === COT_ACTIVATION_TERM || (cause >= COT_UNKNOWN_TYPE && cause <= COT_UNKNOWN_IOA);
+  return (
+    cause === COT_ACTIVATION_CON ||
+    cause === COT_DEACTIVATION_CON ||
+    cause === COT_ACTIVATION_TERM ||
+    (cause >= COT_UNKNOWN_TYPE && cause <= COT_UNKNOWN_IOA)
+  );
 }
 
 // --- information element qualifiers ---------------------------------------------------------------

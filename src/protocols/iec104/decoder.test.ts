@@ -25,19 +25,25 @@ describe('decoder', () => {
     send(true, uFrame(U_STARTDT_ACT));
     send(false, uFrame(U_STARTDT_CON));
     send(true, iFrame(0, 0, asdu({ type: 100, cause: 6, ca: CA }, [...ioa(0), 20])));
-    send(false,
+    send(
+      false,
       iFrame(0, 1, asdu({ type: 100, cause: 7, ca: CA }, [...ioa(0), 20])),
       iFrame(1, 1, asdu({ type: 1, cause: 20, ca: CA, count: 2, sq: true }, [...ioa(100), 0x01, 0x00])),
-      iFrame(2, 1, asdu({ type: 100, cause: 10, ca: CA }, [...ioa(0), 20])));
+      iFrame(2, 1, asdu({ type: 100, cause: 10, ca: CA }, [...ioa(0), 20])),
+    );
     send(true, sFrame(3));
     send(false, iFrame(3, 1, asdu({ type: 36, cause: 3, ca: CA }, [...ioa(4001), ...f32(12.5), 0x00, ...cp56(T)])));
     send(true, iFrame(1, 4, asdu({ type: 45, cause: 6, ca: CA }, [...ioa(300), 0x81])));
     send(false, iFrame(4, 2, asdu({ type: 45, cause: 7, ca: CA }, [...ioa(300), 0x81])));
     send(true, iFrame(2, 5, asdu({ type: 45, cause: 6, ca: CA }, [...ioa(300), 0x01])));
-    send(false, iFrame(5, 3, asdu({ type: 45, cause: 7, ca: CA }, [...ioa(300), 0x01])), iFrame(6, 3, asdu({ type: 45, cause: 10, ca: CA }, [...ioa(300), 0x01])));
+    send(
+      false,
+      iFrame(5, 3, asdu({ type: 45, cause: 7, ca: CA }, [...ioa(300), 0x01])),
+      iFrame(6, 3, asdu({ type: 45, cause: 10, ca: CA }, [...ioa(300), 0x01])),
+    );
     send(true, uFrame(U_TESTFR_ACT));
     send(false, uFrame(U_TESTFR_CON));
-    d.onEnd(200);
+    d.onEnd();
 
     expect(rows(ctx)).toEqual([
       ['request', 'startdt_act', 'session', 'STARTDT act'],
@@ -88,7 +94,8 @@ describe('decoder', () => {
 
   it('classifies station services, parameters, set-points and regulating steps', () => {
     const { ctx, send } = session();
-    send(true,
+    send(
+      true,
       iFrame(0, 0, asdu({ type: 105, cause: 6, ca: CA }, [...ioa(0), 1])),
       iFrame(1, 0, asdu({ type: 104, cause: 6, ca: CA }, [...ioa(0), 0xaa, 0x55])),
       iFrame(2, 0, asdu({ type: 107, cause: 6, ca: CA }, [...ioa(0), 0x34, 0x12, ...cp56(T)])),
@@ -97,7 +104,8 @@ describe('decoder', () => {
       iFrame(5, 0, asdu({ type: 49, cause: 6, ca: CA }, [...ioa(77), ...i16(-5), 0x80])),
       iFrame(6, 0, asdu({ type: 60, cause: 8, ca: CA }, [...ioa(78), 0x01, ...cp56(T)])),
       iFrame(7, 0, asdu({ type: 111, cause: 6, ca: CA }, [...ioa(79), ...i16(100), 1])),
-      uFrame(U_STOPDT_ACT));
+      uFrame(U_STOPDT_ACT),
+    );
     expect(rows(ctx)).toEqual([
       ['request', 'reset_process', 'system', 'C_RP_NA_1 general_reset CA 7 act'],
       ['request', 'test', 'system', 'C_TS_NA_1 21930 CA 7 act'],
@@ -120,7 +128,7 @@ describe('decoder', () => {
     // A gap in the middle of an APDU: the held half is dropped, the next APDU decodes.
     const next = gi(6);
     send(true, next.subarray(0, 9));
-    d.onGap(true, 30, 0);
+    d.onGap(true, 30);
     send(true, gi(9));
     expect(ctx.anomalies.slice(1)).toEqual([{ kind: 'iec104_apdu_lost_in_gap', detail: '9 octets held, 30 missing' }]);
     expect(ctx.events.map((e) => e.fields.sendSeq)).toEqual([0, 1, 5, 9]);
@@ -143,10 +151,16 @@ describe('decoder', () => {
     // Without them the PDU would be 4 octets: the rest of the segment is dropped, as Wireshark does.
     send(true, Buffer.from([0x68, 0x02, 0x01, 0x00]), sFrame(2));
     expect(ctx.events.map((e) => [e.fn, e.fields.format, e.detail])).toEqual([
-      ['u_0x05', 'U', '0x05'], ['testfr_act', 'U', 'TESTFR act'], ['supervisory', 'S', 'S N(R)=1'],
+      ['u_0x05', 'U', '0x05'],
+      ['testfr_act', 'U', 'TESTFR act'],
+      ['supervisory', 'S', 'S N(R)=1'],
     ]);
     expect(ctx.anomalies.map((a) => a.kind)).toEqual([
-      'iec104_unknown_u_function', 'iec104_control_field', 'iec104_garbage_skipped', 'iec104_short_apdu', 'iec104_bad_length',
+      'iec104_unknown_u_function',
+      'iec104_control_field',
+      'iec104_garbage_skipped',
+      'iec104_short_apdu',
+      'iec104_bad_length',
     ]);
   });
 
@@ -163,7 +177,7 @@ describe('decoder', () => {
   it('flushes a partial APDU at the end of the flow as an anomaly', () => {
     const { ctx, d, send } = session();
     send(true, uFrame(U_STARTDT_ACT).subarray(0, 4));
-    d.onEnd(300);
+    d.onEnd();
     expect(ctx.events).toHaveLength(0);
     expect(ctx.anomalies).toEqual([{ kind: 'iec104_truncated_apdu', detail: '4 octets at end of flow' }]);
   });
@@ -172,7 +186,10 @@ describe('decoder', () => {
     const { ctx, send } = session();
     const sp = (ns: number, ca: number) => iFrame(ns, 0, asdu({ type: 1, cause: 3, ca }, [...ioa(1), 1]));
     send(false, sp(0, 1), sp(1, 2), sp(2, 1), sp(3, 0xffff), sp(4, 0), sp(5, 2));
-    expect(ctx.events.flatMap((e) => e.identity ?? []).map((c) => [c.about, c.value])).toEqual([['src', 'IEC-104 CA 1'], ['src', 'IEC-104 CA 2']]);
+    expect(ctx.events.flatMap((e) => e.identity ?? []).map((c) => [c.about, c.value])).toEqual([
+      ['src', 'IEC-104 CA 1'],
+      ['src', 'IEC-104 CA 2'],
+    ]);
   });
 
   it('says auth=secure_authentication once the connection carries IEC 62351-5 authentication ASDUs', () => {

@@ -15,8 +15,22 @@ import { apciFormat, controlFieldClean, sequenceNumber, uFunction, uFunctionName
 import { decodeAsdu } from './asdu.js';
 import { classify, type Iec104Fields, type Station } from './classify.js';
 import {
-  APCI_LEN, APCI_PREFIX_LEN, APDU_MAX_LEN, CA_GLOBAL, CA_UNUSED, COT_ACTIVATION, COT_DEACTIVATION, COT_REQUEST, IEC104_PORT,
-  MAX_CLAIMED_ADDRESSES_PER_FLOW, SEQ_MODULO, U_FUNCTION_NAMES, U_STARTDT_ACT, U_STARTDT_CON, U_STOPDT_ACT, U_STOPDT_CON,
+  APCI_LEN,
+  APCI_PREFIX_LEN,
+  APDU_MAX_LEN,
+  CA_GLOBAL,
+  CA_UNUSED,
+  COT_ACTIVATION,
+  COT_DEACTIVATION,
+  COT_REQUEST,
+  IEC104_PORT,
+  MAX_CLAIMED_ADDRESSES_PER_FLOW,
+  SEQ_MODULO,
+  U_FUNCTION_NAMES,
+  U_STARTDT_ACT,
+  U_STARTDT_CON,
+  U_STOPDT_ACT,
+  U_STOPDT_CON,
   isConfirmationCause,
 } from './constants.js';
 import { Framer, type FramerSink } from './framer.js';
@@ -45,7 +59,10 @@ class Side implements FramerSink {
   expectedSend = -1;
   ends: { src: Endpoint; dst: Endpoint } | undefined;
 
-  constructor(private readonly decoder: Iec104Decoder, readonly fromInitiator: boolean) {}
+  constructor(
+    private readonly decoder: Iec104Decoder,
+    readonly fromInitiator: boolean,
+  ) {}
 
   apdu(buf: Buffer, start: number, length: number, prefix: number): void {
     this.decoder.apdu(this, buf, start, length, prefix);
@@ -106,7 +123,8 @@ export class Iec104Decoder implements StreamDecoder {
     const fields: Iec104Fields = { format, apduLength: length };
     if (prefix > 0) fields.skipped = prefix;
     if (length > APDU_MAX_LEN) this.ctx.anomaly('iec104_apdu_too_long', `length ${length} > ${APDU_MAX_LEN}`);
-    if (!controlFieldClean(buf, c, format)) this.ctx.anomaly('iec104_control_field', `${format} frame control field ${buf.toString('hex', c, c + 4)}`);
+    if (!controlFieldClean(buf, c, format))
+      this.ctx.anomaly('iec104_control_field', `${format} frame control field ${buf.toString('hex', c, c + 4)}`);
 
     if (format === 'I') {
       fields.sendSeq = sequenceNumber(c0, buf[c + 1]!);
@@ -137,7 +155,17 @@ export class Iec104Decoder implements StreamDecoder {
     const ends = side.ends ?? (side.ends = this.ctx.endpoints(side.fromInitiator));
     const { fn, operation, detail } = classify(fields);
     const event: ProtocolEvent<Iec104Fields> = {
-      protocol: PROTOCOL, ts: side.ts, flow: this.ctx.flow, src: ends.src, dst: ends.dst, direction, fn, operation, detail, fields, facts: this.facts,
+      protocol: PROTOCOL,
+      ts: side.ts,
+      flow: this.ctx.flow,
+      src: ends.src,
+      dst: ends.dst,
+      direction,
+      fn,
+      operation,
+      detail,
+      fields,
+      facts: this.facts,
     };
     const identity = station ? this.identityOf(fields, station) : undefined;
     if (identity) event.identity = identity;
@@ -152,7 +180,10 @@ export class Iec104Decoder implements StreamDecoder {
       if (this.controllingIsInitiator === undefined) this.controllingIsInitiator = initiatorControls;
       else if (this.controllingIsInitiator !== initiatorControls && !this.roleConflictReported) {
         this.roleConflictReported = true;
-        this.ctx.anomaly('iec104_role_conflict', `${f.uName ?? f.type ?? f.format} from the ${said === 'controlling' ? 'controlled' : 'controlling'} station`);
+        this.ctx.anomaly(
+          'iec104_role_conflict',
+          `${f.uName ?? f.type ?? f.format} from the ${said === 'controlling' ? 'controlled' : 'controlling'} station`,
+        );
       }
       return said;
     }
@@ -166,7 +197,8 @@ export class Iec104Decoder implements StreamDecoder {
   /** The controlled station's common address, once per address and flow, from well-formed ASDUs. */
   private identityOf(f: Iec104Fields, sender: Station): IdentityClaim[] | undefined {
     const ca = f.commonAddress;
-    if (ca === undefined || ca === CA_UNUSED || ca === CA_GLOBAL || f.malformed || f.typeId === undefined || !typeInfo(f.typeId)) return undefined;
+    if (ca === undefined || ca === CA_UNUSED || ca === CA_GLOBAL || f.malformed || f.typeId === undefined || !typeInfo(f.typeId))
+      return undefined;
     if (this.claimed.has(ca) || this.claimed.size >= MAX_CLAIMED_ADDRESSES_PER_FLOW) return undefined;
     this.claimed.add(ca);
     return [{ about: sender === 'controlled' ? 'src' : 'dst', attribute: 'name', value: stationName(ca) }];

@@ -77,7 +77,10 @@ export class Framer {
       const length = w[i + 1]!;
       const plen = prefix + APCI_PREFIX_LEN + length;
       if (plen < FRAMING_MIN_BYTES) {
-        sink.framingAnomaly('iec104_bad_length', `APDU length ${length} after ${prefix} garbage octets; rest of segment dropped (${n - off + lead} octets)`);
+        sink.framingAnomaly(
+          'iec104_bad_length',
+          `APDU length ${length} after ${prefix} garbage octets; rest of segment dropped (${n - off + lead} octets)`,
+        );
         return;
       }
       if (rem < plen) {

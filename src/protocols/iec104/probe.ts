@@ -14,8 +14,18 @@ import type { ProbeInfo } from '../../core/events.js';
 import { apciFormat, controlFieldClean, uFunction } from './apci.js';
 import { knownCause } from './asdu.js';
 import {
-  APCI_LEN, APCI_PREFIX_LEN, APCI_START, APDU_MAX_LEN, APDU_MIN_LEN, ASDU_HEADER_LEN, COT_CAUSE_MASK, FRAMING_MIN_BYTES,
-  IEC104_PORT, IOA_LEN, U_FUNCTION_NAMES, VSQ_COUNT_MASK,
+  APCI_LEN,
+  APCI_PREFIX_LEN,
+  APCI_START,
+  APDU_MAX_LEN,
+  APDU_MIN_LEN,
+  ASDU_HEADER_LEN,
+  COT_CAUSE_MASK,
+  FRAMING_MIN_BYTES,
+  IEC104_PORT,
+  IOA_LEN,
+  U_FUNCTION_NAMES,
+  VSQ_COUNT_MASK,
 } from './constants.js';
 import { typeInfo } from './type-ids.js';
 
@@ -41,7 +51,9 @@ export function probeIec104(data: Buffer, info: ProbeInfo): boolean {
 
 function looksLikeTls(data: Buffer): boolean {
   const t = data[0];
-  return data.length >= 3 && (t === TLS_HANDSHAKE || t === TLS_ALERT || t === TLS_APPLICATION_DATA) && data[1] === TLS_MAJOR && data[2]! <= 0x04;
+  return (
+    data.length >= 3 && (t === TLS_HANDSHAKE || t === TLS_ALERT || t === TLS_APPLICATION_DATA) && data[1] === TLS_MAJOR && data[2]! <= 0x04
+  );
 }
 
 /** The APDU at data[0, 2 + length) has a control field and (I frames) an ASDU header the standard allows. */

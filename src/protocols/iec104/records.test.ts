@@ -27,7 +27,12 @@ describe('APCI', () => {
 
   it('names U functions as Wireshark does, other bit patterns in hex', () => {
     expect([0x07, 0x0b, 0x13, 0x23, 0x43, 0x83].map((c) => uFunctionName(uFunction(c)))).toEqual([
-      'STARTDT act', 'STARTDT con', 'STOPDT act', 'STOPDT con', 'TESTFR act', 'TESTFR con',
+      'STARTDT act',
+      'STARTDT con',
+      'STOPDT act',
+      'STOPDT con',
+      'TESTFR act',
+      'TESTFR con',
     ]);
     expect(uFunctionName(uFunction(0x17))).toBe('0x05'); // STARTDT act + STOPDT act at once
     expect(uFunctionFn(uFunction(0x07))).toBe('startdt_act');
@@ -39,8 +44,17 @@ describe('ASDU', () => {
   it('reads a general interrogation activation (TestDissectIec104 frame 109)', () => {
     const f = parse(hex('640106000d9100000014'));
     expect(f).toEqual({
-      typeId: 100, type: 'C_IC_NA_1', sq: false, count: 1, cause: 6, causeName: 'act', negative: false, test: false,
-      originator: 0, commonAddress: 37133, objects: [{ ioa: 0, qualifier: 20, value: 'station' }],
+      typeId: 100,
+      type: 'C_IC_NA_1',
+      sq: false,
+      count: 1,
+      cause: 6,
+      causeName: 'act',
+      negative: false,
+      test: false,
+      originator: 0,
+      commonAddress: 37133,
+      objects: [{ ioa: 0, qualifier: 20, value: 'station' }],
     });
   });
 
@@ -71,13 +85,19 @@ describe('ASDU', () => {
 
   it('reads a clock synchronisation CP56Time2a (frame 139) and a time-tagged single point (frame 129)', () => {
     expect(parse(hex('670106040d91000000c83239081d0808')).objects).toEqual([{ ioa: 0, time: '2008-08-29T08:57:13.000' }]);
-    expect(parse(hex('1e0103000d911a2700d1552a0000010100')).objects).toEqual([{ ioa: 10010, value: 'on', quality: 0xd0, time: '2000-01-01T00:00:10.837' }]);
+    expect(parse(hex('1e0103000d911a2700d1552a0000010100')).objects).toEqual([
+      { ioa: 10010, value: 'on', quality: 0xd0, time: '2000-01-01T00:00:10.837' },
+    ]);
   });
 
   it('reads measured values: normalised, scaled, float with quality and time', () => {
     const t = new Date(Date.UTC(2024, 4, 17, 13, 45, 12, 345));
-    expect(parse(asdu({ type: 9, cause: 3, ca: 1 }, [...ioa(4001), ...i16(16384), 0x00])).objects).toEqual([{ ioa: 4001, value: 0.5, quality: 0 }]);
-    expect(parse(asdu({ type: 11, cause: 1, ca: 1 }, [...ioa(4002), ...i16(-1234), 0x01])).objects).toEqual([{ ioa: 4002, value: -1234, quality: 1 }]);
+    expect(parse(asdu({ type: 9, cause: 3, ca: 1 }, [...ioa(4001), ...i16(16384), 0x00])).objects).toEqual([
+      { ioa: 4001, value: 0.5, quality: 0 },
+    ]);
+    expect(parse(asdu({ type: 11, cause: 1, ca: 1 }, [...ioa(4002), ...i16(-1234), 0x01])).objects).toEqual([
+      { ioa: 4002, value: -1234, quality: 1 },
+    ]);
     expect(parse(asdu({ type: 36, cause: 3, ca: 1 }, [...ioa(4003), ...f32(21.5), 0x80, ...cp56(t)])).objects).toEqual([
       { ioa: 4003, value: 21.5, quality: 0x80, time: '2024-05-17T13:45:12.345' },
     ]);
@@ -86,9 +106,18 @@ describe('ASDU', () => {
 
   it('reads step positions, double points, regulating steps and set-points', () => {
     expect(parse(asdu({ type: 5, cause: 3, ca: 1 }, [...ioa(1), 0x7f, 0])).objects![0]!.value).toBe(-1);
-    expect(parse(asdu({ type: 3, cause: 3, ca: 1, count: 2 }, [...ioa(1), 0x01, ...ioa(7), 0x02])).objects!.map((o) => [o.ioa, o.value])).toEqual([[1, 'off'], [7, 'on']]);
-    expect(parse(asdu({ type: 47, cause: 6, ca: 1 }, [...ioa(9), 0x02 | (1 << 2)])).objects).toEqual([{ ioa: 9, value: 'higher', qualifier: 1, select: false }]);
-    expect(parse(asdu({ type: 50, cause: 6, ca: 1 }, [...ioa(9), ...f32(42.25), 0x80])).objects).toEqual([{ ioa: 9, value: 42.25, qualifier: 0, select: true }]);
+    expect(
+      parse(asdu({ type: 3, cause: 3, ca: 1, count: 2 }, [...ioa(1), 0x01, ...ioa(7), 0x02])).objects!.map((o) => [o.ioa, o.value]),
+    ).toEqual([
+      [1, 'off'],
+      [7, 'on'],
+    ]);
+    expect(parse(asdu({ type: 47, cause: 6, ca: 1 }, [...ioa(9), 0x02 | (1 << 2)])).objects).toEqual([
+      { ioa: 9, value: 'higher', qualifier: 1, select: false },
+    ]);
+    expect(parse(asdu({ type: 50, cause: 6, ca: 1 }, [...ioa(9), ...f32(42.25), 0x80])).objects).toEqual([
+      { ioa: 9, value: 42.25, qualifier: 0, select: true },
+    ]);
   });
 
   it('reads the time formats', () => {
@@ -105,7 +134,9 @@ describe('ASDU', () => {
   });
 
   it('flags objects that run past the end, trailing bytes and zero objects', () => {
-    expect(parse(asdu({ type: 1, cause: 20, ca: 5, count: 3 }, [...ioa(1), 0, ...ioa(2)])).malformed).toBe('ASDU ends inside object 2 of 3 (1 octets of elements expected)');
+    expect(parse(asdu({ type: 1, cause: 20, ca: 5, count: 3 }, [...ioa(1), 0, ...ioa(2)])).malformed).toBe(
+      'ASDU ends inside object 2 of 3 (1 octets of elements expected)',
+    );
     expect(parse(asdu({ type: 1, cause: 20, ca: 5 }, [...ioa(1), 0, 0xaa])).malformed).toBe('1 octets after 1 objects');
     expect(parse(asdu({ type: 1, cause: 20, ca: 5, count: 0 }, [])).malformed).toBe('no information objects');
   });

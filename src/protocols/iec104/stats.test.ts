@@ -39,7 +39,12 @@ describe('stats', () => {
       commands: 2,
       system_commands: { 105: 1 },
     };
-    expect(sec).toEqual({ ...expected, servers: ['10.1.1.2:2404'], clients: ['10.1.1.1'], other_ports: { ...expected, servers: ['10.1.1.2:12404'], clients: ['10.1.1.1'] } });
+    expect(sec).toEqual({
+      ...expected,
+      servers: ['10.1.1.2:2404'],
+      clients: ['10.1.1.1'],
+      other_ports: { ...expected, servers: ['10.1.1.2:12404'], clients: ['10.1.1.1'] },
+    });
     expect(Object.keys(sec.u_functions!)).toEqual(['STARTDT act', 'STARTDT con', '0x05']);
   });
 });

@@ -57,7 +57,9 @@ class Tally {
     return {
       apci: { ...this.apci },
       // The six named functions first, in bit order, then other bit patterns (the oracle's order).
-      u_functions: Object.fromEntries([...this.uFunctions].sort((x, y) => uOrder(x[0]) - uOrder(y[0])).map(([k, v]) => [uFunctionName(k), v])),
+      u_functions: Object.fromEntries(
+        [...this.uFunctions].sort((x, y) => uOrder(x[0]) - uOrder(y[0])).map(([k, v]) => [uFunctionName(k), v]),
+      ),
       type_ids: numericKeys(this.typeIds),
       causes: numericKeys(this.causes),
       common_addresses: [...this.addresses].sort((x, y) => x - y),

@@ -4,13 +4,34 @@
  */
 import type { Operation } from '../../core/events.js';
 import {
-  AREA_COILS, AREA_DISCRETE_INPUTS, AREA_HOLDING_REGISTERS, AREA_INPUT_REGISTERS, AREA_LABELS,
-  DIAGNOSTIC_SUBFUNCTIONS, FC_DIAGNOSTICS, FC_ENCAPSULATED_INTERFACE, FC_MASK_WRITE_REGISTER,
-  FC_READ_COILS, FC_READ_DISCRETE_INPUTS, FC_READ_FIFO_QUEUE, FC_READ_FILE_RECORD,
-  FC_READ_HOLDING_REGISTERS, FC_READ_INPUT_REGISTERS, FC_READ_WRITE_MULTIPLE_REGISTERS, FC_UMAS,
-  FC_WRITE_FILE_RECORD, FC_WRITE_MULTIPLE_COILS, FC_WRITE_MULTIPLE_REGISTERS, FC_WRITE_SINGLE_COIL,
-  FC_WRITE_SINGLE_REGISTER, FUNCTIONS, MEI_CANOPEN_GENERAL_REFERENCE, MEI_READ_DEVICE_IDENTIFICATION,
-  READ_DEVICE_ID_CODES, UMAS_FUNCTIONS, isUserDefinedFunction,
+  AREA_COILS,
+  AREA_DISCRETE_INPUTS,
+  AREA_HOLDING_REGISTERS,
+  AREA_INPUT_REGISTERS,
+  AREA_LABELS,
+  DIAGNOSTIC_SUBFUNCTIONS,
+  FC_DIAGNOSTICS,
+  FC_ENCAPSULATED_INTERFACE,
+  FC_MASK_WRITE_REGISTER,
+  FC_READ_COILS,
+  FC_READ_DISCRETE_INPUTS,
+  FC_READ_FIFO_QUEUE,
+  FC_READ_FILE_RECORD,
+  FC_READ_HOLDING_REGISTERS,
+  FC_READ_INPUT_REGISTERS,
+  FC_READ_WRITE_MULTIPLE_REGISTERS,
+  FC_UMAS,
+  FC_WRITE_FILE_RECORD,
+  FC_WRITE_MULTIPLE_COILS,
+  FC_WRITE_MULTIPLE_REGISTERS,
+  FC_WRITE_SINGLE_COIL,
+  FC_WRITE_SINGLE_REGISTER,
+  FUNCTIONS,
+  MEI_CANOPEN_GENERAL_REFERENCE,
+  MEI_READ_DEVICE_IDENTIFICATION,
+  READ_DEVICE_ID_CODES,
+  UMAS_FUNCTIONS,
+  isUserDefinedFunction,
 } from './constants.js';
 import type { ModbusFields } from './records.js';
 
@@ -100,7 +121,8 @@ export function describe(f: ModbusFields, fn: string): string {
       }
       break;
     case FC_WRITE_SINGLE_REGISTER:
-      if (f.address !== undefined && f.value !== undefined) return `${referenceRange(AREA_HOLDING_REGISTERS, f.address, 1)} := ${f.value}${unit}`;
+      if (f.address !== undefined && f.value !== undefined)
+        return `${referenceRange(AREA_HOLDING_REGISTERS, f.address, 1)} := ${f.value}${unit}`;
       break;
     case FC_MASK_WRITE_REGISTER:
       if (f.address !== undefined && f.andMask !== undefined && f.orMask !== undefined) {
@@ -125,7 +147,8 @@ export function describe(f: ModbusFields, fn: string): string {
       break;
     case FC_ENCAPSULATED_INTERFACE:
       if (f.objects && f.objects.length > 0) return `device id ${f.objects.map((o) => o.value).join(' / ')}${unit}`;
-      if (f.readDeviceIdCode !== undefined) return `device identification ${READ_DEVICE_ID_CODES.get(f.readDeviceIdCode) ?? f.readDeviceIdCode}${unit}`;
+      if (f.readDeviceIdCode !== undefined)
+        return `device identification ${READ_DEVICE_ID_CODES.get(f.readDeviceIdCode) ?? f.readDeviceIdCode}${unit}`;
       break;
     case FC_UMAS:
       return `UMAS ${fn.startsWith('umas_') ? fn.slice(5) : fn}${unit}`;

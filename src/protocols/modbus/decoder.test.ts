@@ -20,7 +20,9 @@ describe('MBAP framing over a stream', () => {
   it('splits several ADUs carried in one segment', () => {
     const ctx = run([[true, Buffer.concat([r1, r2, r3])]]);
     expect(ctx.events.map((e) => [e.fields.transactionId, e.fn])).toEqual([
-      [1, 'read_holding_registers'], [2, 'read_coils'], [3, 'write_single_register'],
+      [1, 'read_holding_registers'],
+      [2, 'read_coils'],
+      [3, 'write_single_register'],
     ]);
     expect(ctx.anomalies).toEqual([]);
   });
@@ -28,7 +30,10 @@ describe('MBAP framing over a stream', () => {
   it('joins an ADU split at every possible byte, including inside the MBAP header', () => {
     const stream = Buffer.concat([r1, r2, r3]);
     for (let cut = 1; cut < stream.length; cut++) {
-      const ctx = run([[true, stream.subarray(0, cut)], [true, stream.subarray(cut)]]);
+      const ctx = run([
+        [true, stream.subarray(0, cut)],
+        [true, stream.subarray(cut)],
+      ]);
       expect(ctx.events.map((e) => e.fields.transactionId)).toEqual([1, 2, 3]);
     }
   });
@@ -40,7 +45,7 @@ describe('MBAP framing over a stream', () => {
     expect(ctx.anomalies).toEqual([]);
   });
 
-  it('does not keep a reference to the caller\'s buffer between calls', () => {
+  it("does not keep a reference to the caller's buffer between calls", () => {
     const ctx = fakeContext();
     const d = new ModbusDecoder(ctx);
     const chunk = Buffer.from(r1.subarray(0, 9));
@@ -52,7 +57,10 @@ describe('MBAP framing over a stream', () => {
 
   it('onBytes decodes the range it is given of a larger buffer, as onData decodes it as a Buffer of its own', () => {
     const resp = adu(1, 1, [3, 20, ...new Array<number>(20).fill(7)]);
-    const viaData = run([[true, Buffer.concat([r1, r2])], [false, resp]]);
+    const viaData = run([
+      [true, Buffer.concat([r1, r2])],
+      [false, resp],
+    ]);
     const ctx = fakeContext();
     const d = new ModbusDecoder(ctx);
     // junk on both sides of each range: nothing outside [start, end) may be read
@@ -64,7 +72,14 @@ describe('MBAP framing over a stream', () => {
     d.onBytes(false, Buffer.concat([junk, resp.subarray(9)]), junk.length, junk.length + resp.length - 9, T0 + 0.02);
     d.onEnd();
     expect(ctx.events).toEqual(viaData.events);
-    expect(ctx.events[2]!.fields).toEqual({ transactionId: 1, unitId: 1, functionCode: 3, paired: true, latency: ctx.events[2]!.fields.latency, byteCount: 20 });
+    expect(ctx.events[2]!.fields).toEqual({
+      transactionId: 1,
+      unitId: 1,
+      functionCode: 3,
+      paired: true,
+      latency: ctx.events[2]!.fields.latency,
+      byteCount: 20,
+    });
     expect(Object.keys(ctx.events[0]!.fields)).toEqual(['transactionId', 'unitId', 'functionCode', 'address', 'quantity']);
     expect(ctx.anomalies).toEqual([]);
   });
@@ -135,15 +150,23 @@ describe('pairing and classification', () => {
   });
 
   it('does not pair a response whose unit id differs', () => {
-    const ctx = run([[true, adu(7, 1, [3, 0, 0, 0, 1])], [false, adu(7, 9, [3, 2, 0, 1])]]);
+    const ctx = run([
+      [true, adu(7, 1, [3, 0, 0, 0, 1])],
+      [false, adu(7, 9, [3, 2, 0, 1])],
+    ]);
     expect(ctx.events[1]!.fields.paired).toBeUndefined();
   });
 
   it('names exception responses after the request and counts nothing as malformed', () => {
-    const ctx = run([[true, adu(1, 1, [16, 0x9c, 0x40, 0, 2, 4, 0, 1, 0, 2])], [false, adu(1, 1, [0x90, 2])]]);
+    const ctx = run([
+      [true, adu(1, 1, [16, 0x9c, 0x40, 0, 2, 4, 0, 1, 0, 2])],
+      [false, adu(1, 1, [0x90, 2])],
+    ]);
     expect(ctx.events[0]).toMatchObject({ fn: 'write_multiple_registers', operation: 'write', detail: 'HR 440001-440002 unit 1' });
     expect(ctx.events[1]).toMatchObject({
-      direction: 'response', fn: 'write_multiple_registers', operation: 'write',
+      direction: 'response',
+      fn: 'write_multiple_registers',
+      operation: 'write',
       detail: 'HR 440001-440002 unit 1 exception 2 illegal_data_address',
       fields: { functionCode: 16, exceptionCode: 2, exception: 'illegal_data_address' },
     });
@@ -151,17 +174,22 @@ describe('pairing and classification', () => {
   });
 
   it('writes conventional references for every area', () => {
-    const ctx = run([[true, Buffer.concat([
-      adu(1, 1, [1, 0, 0, 0, 16]),
-      adu(2, 1, [2, 0, 7, 0, 1]),
-      adu(3, 1, [4, 0, 0, 0, 2]),
-      adu(4, 1, [5, 0, 5, 0xff, 0]),
-      adu(5, 1, [15, 0, 0x13, 0, 10, 2, 0xcd, 1]),
-      adu(6, 1, [22, 0, 4, 0, 0xf2, 0, 0x25]),
-      adu(7, 1, [23, 0, 3, 0, 6, 0, 0x0e, 0, 3, 6, 0, 0xff, 0, 0xff, 0, 0xff]),
-      adu(8, 1, [24, 0x04, 0xde]),
-      adu(9, 1, [20, 7, 6, 0, 4, 0, 1, 0, 2]),
-    ])]]);
+    const ctx = run([
+      [
+        true,
+        Buffer.concat([
+          adu(1, 1, [1, 0, 0, 0, 16]),
+          adu(2, 1, [2, 0, 7, 0, 1]),
+          adu(3, 1, [4, 0, 0, 0, 2]),
+          adu(4, 1, [5, 0, 5, 0xff, 0]),
+          adu(5, 1, [15, 0, 0x13, 0, 10, 2, 0xcd, 1]),
+          adu(6, 1, [22, 0, 4, 0, 0xf2, 0, 0x25]),
+          adu(7, 1, [23, 0, 3, 0, 6, 0, 0x0e, 0, 3, 6, 0, 0xff, 0, 0xff, 0, 0xff]),
+          adu(8, 1, [24, 0x04, 0xde]),
+          adu(9, 1, [20, 7, 6, 0, 4, 0, 1, 0, 2]),
+        ]),
+      ],
+    ]);
     expect(ctx.events.map((e) => [e.fn, e.operation, e.detail])).toEqual([
       ['read_coils', 'read', 'coils 00001-00016 unit 1'],
       ['read_discrete_inputs', 'read', 'DI 10008 unit 1'],
@@ -176,14 +204,19 @@ describe('pairing and classification', () => {
   });
 
   it('classifies diagnostics sub-functions: listen-only is control, restart is restart', () => {
-    const ctx = run([[true, Buffer.concat([
-      adu(1, 1, [8, 0, 4, 0, 0]),
-      adu(2, 1, [8, 0, 1, 0xff, 0]),
-      adu(3, 1, [8, 0, 0, 0xa5, 0x37]),
-      adu(4, 1, [7]),
-      adu(5, 1, [11]),
-      adu(6, 1, [17]),
-    ])]]);
+    const ctx = run([
+      [
+        true,
+        Buffer.concat([
+          adu(1, 1, [8, 0, 4, 0, 0]),
+          adu(2, 1, [8, 0, 1, 0xff, 0]),
+          adu(3, 1, [8, 0, 0, 0xa5, 0x37]),
+          adu(4, 1, [7]),
+          adu(5, 1, [11]),
+          adu(6, 1, [17]),
+        ]),
+      ],
+    ]);
     expect(ctx.events.map((e) => [e.fn, e.operation])).toEqual([
       ['force_listen_only_mode', 'control'],
       ['restart_communications_option', 'restart'],
@@ -220,9 +253,28 @@ describe('pairing and classification', () => {
     const obj = (id: number, s: string) => [id, s.length, ...Buffer.from(s)];
     const ctx = run([
       [true, adu(5, 1, [43, 14, 1, 0])],
-      [false, adu(5, 1, [43, 14, 1, 0x81, 0, 0, 4, ...obj(0, 'Schneider Electric'), ...obj(1, 'BMX P34 2020'), ...obj(2, 'v2.7'), ...obj(0x80, 'x')])],
+      [
+        false,
+        adu(5, 1, [
+          43,
+          14,
+          1,
+          0x81,
+          0,
+          0,
+          4,
+          ...obj(0, 'Schneider Electric'),
+          ...obj(1, 'BMX P34 2020'),
+          ...obj(2, 'v2.7'),
+          ...obj(0x80, 'x'),
+        ]),
+      ],
     ]);
-    expect(ctx.events[0]).toMatchObject({ fn: 'read_device_identification', operation: 'identify', detail: 'device identification basic unit 1' });
+    expect(ctx.events[0]).toMatchObject({
+      fn: 'read_device_identification',
+      operation: 'identify',
+      detail: 'device identification basic unit 1',
+    });
     expect(ctx.events[1]!.detail).toBe('device id Schneider Electric / BMX P34 2020 / v2.7 / x unit 1');
     expect(ctx.events[1]!.identity).toEqual([
       { about: 'src', attribute: 'vendor', value: 'Schneider Electric' },
@@ -233,7 +285,11 @@ describe('pairing and classification', () => {
 
   it('counts unknown function codes and malformed PDUs but still reports them', () => {
     const ctx = run([[true, Buffer.concat([adu(1, 1, [0x47, 0, 0, 0]), adu(2, 1, [0x1d, 0, 0, 0, 0]), adu(3, 1, [22, 0, 0, 0, 0])])]]);
-    expect(ctx.events.map((e) => [e.fn, e.operation])).toEqual([['user_defined_71', 'other'], ['function_29', 'other'], ['mask_write_register', 'write']]);
+    expect(ctx.events.map((e) => [e.fn, e.operation])).toEqual([
+      ['user_defined_71', 'other'],
+      ['function_29', 'other'],
+      ['mask_write_register', 'write'],
+    ]);
     expect(ctx.anomalies.map((a) => a.kind)).toEqual(['modbus_unknown_function', 'modbus_malformed_pdu']);
   });
 });
@@ -249,7 +305,10 @@ describe('direction', () => {
 
   it('decodes Modbus on another port with the initiator as client', () => {
     const ctx = run(
-      [[true, adu(1, 1, [3, 0, 9, 0, 1])], [false, adu(1, 1, [3, 2, 0, 7])]],
+      [
+        [true, adu(1, 1, [3, 0, 9, 0, 1])],
+        [false, adu(1, 1, [3, 2, 0, 7])],
+      ],
       fakeContext({ ip: '10.0.0.5', port: 40001 }, { ip: '10.0.0.6', port: 5020 }),
     );
     expect(ctx.events.map((e) => [e.direction, e.detail, e.fields.paired])).toEqual([

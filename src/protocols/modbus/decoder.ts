@@ -13,9 +13,19 @@ import { describeRequest, type Described } from './memo.js';
 import { SlotMap } from '../../net/slot-map.js';
 import { GARBAGE, NEED_MORE, PduFramer, type PduSink } from '../framing.js';
 import {
-  DEVICE_ID_OBJECTS, EXCEPTION_BIT, FC_ENCAPSULATED_INTERFACE, FC_REPORT_SERVER_ID, FUNCTIONS, MAX_ADU_LEN,
-  MAX_GARBAGE_CHUNKS_BEFORE_GIVING_UP, MAX_PENDING_TRANSACTIONS, MBAP_HEADER_LEN, MBAP_PREFIX_LEN,
-  MBAP_PROTOCOL_ID, MODBUS_TCP_PORT, isUserDefinedFunction,
+  DEVICE_ID_OBJECTS,
+  EXCEPTION_BIT,
+  FC_ENCAPSULATED_INTERFACE,
+  FC_REPORT_SERVER_ID,
+  FUNCTIONS,
+  MAX_ADU_LEN,
+  MAX_GARBAGE_CHUNKS_BEFORE_GIVING_UP,
+  MAX_PENDING_TRANSACTIONS,
+  MBAP_HEADER_LEN,
+  MBAP_PREFIX_LEN,
+  MBAP_PROTOCOL_ID,
+  MODBUS_TCP_PORT,
+  isUserDefinedFunction,
 } from './constants.js';
 import { decodeException, decodeRequest, decodeResponse, mbapLength, newFields, u16, type ModbusFields } from './records.js';
 import type { Operation } from '../../core/events.js';
@@ -24,7 +34,10 @@ export const PROTOCOL = 'modbus';
 
 /** Framing of each direction: MBAP prefix, measured by measureAdu, given up on after a few garbage chunks. */
 const FRAMING = {
-  headerLen: MBAP_PREFIX_LEN, measure: measureAdu, maxGarbageChunks: MAX_GARBAGE_CHUNKS_BEFORE_GIVING_UP, initialCapacity: MAX_ADU_LEN,
+  headerLen: MBAP_PREFIX_LEN,
+  measure: measureAdu,
+  maxGarbageChunks: MAX_GARBAGE_CHUNKS_BEFORE_GIVING_UP,
+  initialCapacity: MAX_ADU_LEN,
 };
 
 /** An outstanding request is its own event: it carries fields, fn, operation, detail and ts. */
@@ -171,7 +184,16 @@ export class ModbusDecoder implements StreamDecoder, PduSink {
     else if (direction === 'response' && fields.objects) detail = describe(fields, fn);
 
     const event: ProtocolEvent<ModbusFields> = {
-      protocol: PROTOCOL, ts, flow: this.ctx.flow, src, dst, direction, fn, operation, detail, fields,
+      protocol: PROTOCOL,
+      ts,
+      flow: this.ctx.flow,
+      src,
+      dst,
+      direction,
+      fn,
+      operation,
+      detail,
+      fields,
     };
     if (direction === 'response') {
       const identity = identityOf(fields);

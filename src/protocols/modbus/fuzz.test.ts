@@ -14,35 +14,59 @@ import { lcg } from '../../../bench/gen/rng.js';
 const obj = (id: number, s: string) => [id, s.length, ...Buffer.from(s)];
 /** One valid example per function, requests then responses. */
 const SEEDS: [boolean, number[]][] = [
-  [true, [1, 0, 0, 0, 16]], [false, [1, 2, 0xcd, 0x01]],
-  [true, [2, 0, 7, 0, 1]], [false, [2, 1, 1]],
-  [true, [3, 0, 0, 0, 2]], [false, [3, 4, 0, 1, 0, 2]],
-  [true, [4, 0, 0, 0, 1]], [false, [4, 2, 0, 9]],
-  [true, [5, 0, 5, 0xff, 0]], [false, [5, 0, 5, 0xff, 0]],
-  [true, [6, 0, 1, 0, 3]], [false, [6, 0, 1, 0, 3]],
-  [true, [7]], [false, [7, 0x6d]],
-  [true, [8, 0, 4, 0, 0]], [false, [8, 0, 0, 0xa5, 0x37]],
-  [true, [11]], [false, [11, 0xff, 0xff, 1, 8]],
-  [true, [12]], [false, [12, 8, 0, 0, 1, 8, 1, 0x21, 0x20, 0]],
-  [true, [15, 0, 0x13, 0, 10, 2, 0xcd, 1]], [false, [15, 0, 0x13, 0, 10]],
-  [true, [16, 0, 1, 0, 2, 4, 0, 0x0a, 1, 2]], [false, [16, 0, 1, 0, 2]],
-  [true, [17]], [false, [17, 6, 0x42, 0xff, 0x50, 0x4c, 0x43, 0x33]],
-  [true, [20, 7, 6, 0, 4, 0, 1, 0, 2]], [false, [20, 6, 5, 6, 0x0d, 0xfe, 0, 0x20]],
-  [true, [21, 13, 6, 0, 4, 0, 7, 0, 3, 0x06, 0xaf, 0x04, 0xbe, 0x10, 0x0d]], [false, [21, 13, 6, 0, 4, 0, 7, 0, 3, 0x06, 0xaf, 0x04, 0xbe, 0x10, 0x0d]],
-  [true, [22, 0, 4, 0, 0xf2, 0, 0x25]], [false, [22, 0, 4, 0, 0xf2, 0, 0x25]],
-  [true, [23, 0, 3, 0, 6, 0, 0x0e, 0, 3, 6, 0, 0xff, 0, 0xff, 0, 0xff]], [false, [23, 12, ...new Array(12).fill(1)]],
-  [true, [24, 0x04, 0xde]], [false, [24, 0, 6, 0, 2, 1, 0xb8, 0x12, 0x84]],
-  [true, [43, 14, 1, 0]], [false, [43, 14, 1, 0x81, 0, 0, 3, ...obj(0, 'Vendor'), ...obj(1, 'P-1'), ...obj(2, '1.0')]],
-  [true, [90, 0, 0x10, 0x3f, 0]], [false, [90, 0, 0xfe, 0x1c]],
-  [false, [0x83, 2]], [false, [0x81, 1]],
+  [true, [1, 0, 0, 0, 16]],
+  [false, [1, 2, 0xcd, 0x01]],
+  [true, [2, 0, 7, 0, 1]],
+  [false, [2, 1, 1]],
+  [true, [3, 0, 0, 0, 2]],
+  [false, [3, 4, 0, 1, 0, 2]],
+  [true, [4, 0, 0, 0, 1]],
+  [false, [4, 2, 0, 9]],
+  [true, [5, 0, 5, 0xff, 0]],
+  [false, [5, 0, 5, 0xff, 0]],
+  [true, [6, 0, 1, 0, 3]],
+  [false, [6, 0, 1, 0, 3]],
+  [true, [7]],
+  [false, [7, 0x6d]],
+  [true, [8, 0, 4, 0, 0]],
+  [false, [8, 0, 0, 0xa5, 0x37]],
+  [true, [11]],
+  [false, [11, 0xff, 0xff, 1, 8]],
+  [true, [12]],
+  [false, [12, 8, 0, 0, 1, 8, 1, 0x21, 0x20, 0]],
+  [true, [15, 0, 0x13, 0, 10, 2, 0xcd, 1]],
+  [false, [15, 0, 0x13, 0, 10]],
+  [true, [16, 0, 1, 0, 2, 4, 0, 0x0a, 1, 2]],
+  [false, [16, 0, 1, 0, 2]],
+  [true, [17]],
+  [false, [17, 6, 0x42, 0xff, 0x50, 0x4c, 0x43, 0x33]],
+  [true, [20, 7, 6, 0, 4, 0, 1, 0, 2]],
+  [false, [20, 6, 5, 6, 0x0d, 0xfe, 0, 0x20]],
+  [true, [21, 13, 6, 0, 4, 0, 7, 0, 3, 0x06, 0xaf, 0x04, 0xbe, 0x10, 0x0d]],
+  [false, [21, 13, 6, 0, 4, 0, 7, 0, 3, 0x06, 0xaf, 0x04, 0xbe, 0x10, 0x0d]],
+  [true, [22, 0, 4, 0, 0xf2, 0, 0x25]],
+  [false, [22, 0, 4, 0, 0xf2, 0, 0x25]],
+  [true, [23, 0, 3, 0, 6, 0, 0x0e, 0, 3, 6, 0, 0xff, 0, 0xff, 0, 0xff]],
+  [false, [23, 12, ...new Array(12).fill(1)]],
+  [true, [24, 0x04, 0xde]],
+  [false, [24, 0, 6, 0, 2, 1, 0xb8, 0x12, 0x84]],
+  [true, [43, 14, 1, 0]],
+  [false, [43, 14, 1, 0x81, 0, 0, 3, ...obj(0, 'Vendor'), ...obj(1, 'P-1'), ...obj(2, '1.0')]],
+  [true, [90, 0, 0x10, 0x3f, 0]],
+  [false, [90, 0, 0xfe, 0x1c]],
+  [false, [0x83, 2]],
+  [false, [0x81, 1]],
 ];
 
 function mutate(b: Buffer, rnd: () => number): Buffer {
   const out = Buffer.from(b);
   const kind = Math.floor(rnd() * 4);
-  if (kind === 0) out[Math.floor(rnd() * out.length)] ^= 1 << Math.floor(rnd() * 8); // bit flip
-  else if (kind === 1) out[Math.floor(rnd() * out.length)] = Math.floor(rnd() * 256); // byte replace
-  else if (kind === 2) return out.subarray(0, Math.floor(rnd() * out.length)); // truncation
+  if (kind === 0)
+    out[Math.floor(rnd() * out.length)] ^= 1 << Math.floor(rnd() * 8); // bit flip
+  else if (kind === 1)
+    out[Math.floor(rnd() * out.length)] = Math.floor(rnd() * 256); // byte replace
+  else if (kind === 2)
+    return out.subarray(0, Math.floor(rnd() * out.length)); // truncation
   else if (out.length > 7) out.writeUInt16BE(Math.floor(rnd() * 0x10000), 4); // any MBAP length
   return out;
 }
@@ -77,11 +101,11 @@ describe('fuzz', () => {
           const len = 1 + Math.floor(rnd() * bytes.length);
           d.onData(fromClient, bytes.subarray(off, off + len), (ts += 0.001));
           off += len;
-          if (rnd() < 0.02) d.onGap(fromClient, 1 + Math.floor(rnd() * 100), ts);
+          if (rnd() < 0.02) d.onGap(fromClient, 1 + Math.floor(rnd() * 100));
         }
         probeModbus(bytes, { transport: 'tcp', fromInitiator: fromClient, srcPort: 40000, dstPort: 5020 });
       }
-      d.onEnd(ts);
+      d.onEnd();
       for (const e of ctx.events) {
         stats.onEvent(e);
         const fc = e.fields.functionCode;

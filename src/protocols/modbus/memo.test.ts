@@ -9,7 +9,13 @@ suite('describeRequest', () => {
     const cases: ModbusFields[] = [];
     for (const functionCode of [1, 2, 3, 4, 15, 16, 5, 6, 8, 43, 90])
       for (const unitId of [0, 1, 247, 255])
-        for (const [address, quantity] of [[0, 10], [0, 11], [9998, 2], [65535, 1], [100, 0]] as const)
+        for (const [address, quantity] of [
+          [0, 10],
+          [0, 11],
+          [9998, 2],
+          [65535, 1],
+          [100, 0],
+        ] as const)
           cases.push({ transactionId: 1, unitId, functionCode, address, quantity });
     cases.push({ transactionId: 2, unitId: 1, functionCode: 3 }); // malformed: no range
     cases.push({ transactionId: 3, unitId: 1, functionCode: 90, umasFunction: 0x02 });

@@ -8,8 +8,12 @@
 import type { Operation } from '../../core/events.js';
 import { classify, describe } from './classify.js';
 import {
-  FC_READ_COILS, FC_READ_DISCRETE_INPUTS, FC_READ_HOLDING_REGISTERS, FC_READ_INPUT_REGISTERS,
-  FC_WRITE_MULTIPLE_COILS, FC_WRITE_MULTIPLE_REGISTERS,
+  FC_READ_COILS,
+  FC_READ_DISCRETE_INPUTS,
+  FC_READ_HOLDING_REGISTERS,
+  FC_READ_INPUT_REGISTERS,
+  FC_WRITE_MULTIPLE_COILS,
+  FC_WRITE_MULTIPLE_REGISTERS,
 } from './constants.js';
 import type { ModbusFields } from './records.js';
 
@@ -65,12 +69,19 @@ export function describeRequest(f: ModbusFields, out: Described): void {
 /** Index of a range function (coils/inputs/registers read or multiple write), -1 for the others. */
 function rangeSlot(fc: number): number {
   switch (fc) {
-    case FC_READ_COILS: return 0;
-    case FC_READ_DISCRETE_INPUTS: return 1;
-    case FC_READ_HOLDING_REGISTERS: return 2;
-    case FC_READ_INPUT_REGISTERS: return 3;
-    case FC_WRITE_MULTIPLE_COILS: return 4;
-    case FC_WRITE_MULTIPLE_REGISTERS: return 5;
-    default: return -1;
+    case FC_READ_COILS:
+      return 0;
+    case FC_READ_DISCRETE_INPUTS:
+      return 1;
+    case FC_READ_HOLDING_REGISTERS:
+      return 2;
+    case FC_READ_INPUT_REGISTERS:
+      return 3;
+    case FC_WRITE_MULTIPLE_COILS:
+      return 4;
+    case FC_WRITE_MULTIPLE_REGISTERS:
+      return 5;
+    default:
+      return -1;
   }
 }

@@ -33,7 +33,7 @@ describe('probe off port 502', () => {
     expect(probeModbus(Buffer.concat([adu(1, 1, [3, 0, 0, 0, 1]), Buffer.from('garbage!')]), OFF_PORT)).toBe(false);
   });
 
-  it('refuses other protocols\' first payloads', () => {
+  it("refuses other protocols' first payloads", () => {
     const others = [
       'GET / HTTP/1.1\r\nHost: x\r\n\r\n',
       'SSH-2.0-OpenSSH_9.2\r\n',

@@ -12,7 +12,8 @@ export function probeModbus(data: Buffer, info: ProbeInfo): boolean {
   try {
     // On 502 itself, a sane MBAP header is enough: fuzzed or vendor-specific PDUs there are still
     // Modbus (Wireshark decodes them), and anything else fails the header check.
-    if (info.srcPort === MODBUS_TCP_PORT || info.dstPort === MODBUS_TCP_PORT) return data.length >= MBAP_HEADER_LEN + 1 && aduLength(data, 0) > 0;
+    if (info.srcPort === MODBUS_TCP_PORT || info.dstPort === MODBUS_TCP_PORT)
+      return data.length >= MBAP_HEADER_LEN + 1 && aduLength(data, 0) > 0;
     const total = aduLength(data, 0);
     if (total < 0 || data.length < total || total < MBAP_HEADER_LEN + 1) return false;
     if (!pduLooksValid(data, MBAP_HEADER_LEN, total)) return false;

@@ -141,7 +141,19 @@ describe('FC43 MEI 14 read device identification', () => {
   });
   it('decodes objects into names and values', () => {
     const obj = (id: number, s: string) => [id, s.length, ...Buffer.from(s)];
-    const pdu = [43, 14, 3, 0x83, 0, 0, 4, ...obj(0, 'Schneider Electric'), ...obj(1, 'BMX P34 2020'), ...obj(2, 'v2.7'), ...obj(0x80, 'line 3')];
+    const pdu = [
+      43,
+      14,
+      3,
+      0x83,
+      0,
+      0,
+      4,
+      ...obj(0, 'Schneider Electric'),
+      ...obj(1, 'BMX P34 2020'),
+      ...obj(2, 'v2.7'),
+      ...obj(0x80, 'line 3'),
+    ];
     const f = res(pdu);
     expect(f.malformed).toBeUndefined();
     expect(f.conformityLevel).toBe(0x83);

@@ -4,15 +4,43 @@
  * `s` is the offset of the function code byte (the PDU start) and `e` the end of the PDU in `buf`.
  */
 import {
-  DEVICE_ID_FIRST_NON_STRING, DEVICE_ID_OBJECTS, EXCEPTION_BIT, EXCEPTIONS,
-  FC_DIAGNOSTICS, FC_ENCAPSULATED_INTERFACE, FC_GET_COMM_EVENT_COUNTER, FC_GET_COMM_EVENT_LOG,
-  FC_MASK_WRITE_REGISTER, FC_READ_COILS, FC_READ_DISCRETE_INPUTS, FC_READ_EXCEPTION_STATUS,
-  FC_READ_FIFO_QUEUE, FC_READ_FILE_RECORD, FC_READ_HOLDING_REGISTERS, FC_READ_INPUT_REGISTERS,
-  FC_READ_WRITE_MULTIPLE_REGISTERS, FC_REPORT_SERVER_ID, FC_UMAS, FC_WRITE_FILE_RECORD,
-  FC_WRITE_MULTIPLE_COILS, FC_WRITE_MULTIPLE_REGISTERS, FC_WRITE_SINGLE_COIL, FC_WRITE_SINGLE_REGISTER,
-  MAX_READ_BITS, MAX_READ_REGISTERS, MAX_RW_WRITE_REGISTERS, MAX_WRITE_BITS, MAX_WRITE_REGISTERS,
-  MBAP_MAX_LENGTH, MBAP_MIN_LENGTH, MBAP_PREFIX_LEN, MBAP_PROTOCOL_ID, MEI_CANOPEN_GENERAL_REFERENCE, MEI_READ_DEVICE_IDENTIFICATION,
-  UMAS_RESPONSE_ERROR, UMAS_RESPONSE_OK,
+  DEVICE_ID_FIRST_NON_STRING,
+  DEVICE_ID_OBJECTS,
+  EXCEPTION_BIT,
+  EXCEPTIONS,
+  FC_DIAGNOSTICS,
+  FC_ENCAPSULATED_INTERFACE,
+  FC_GET_COMM_EVENT_COUNTER,
+  FC_GET_COMM_EVENT_LOG,
+  FC_MASK_WRITE_REGISTER,
+  FC_READ_COILS,
+  FC_READ_DISCRETE_INPUTS,
+  FC_READ_EXCEPTION_STATUS,
+  FC_READ_FIFO_QUEUE,
+  FC_READ_FILE_RECORD,
+  FC_READ_HOLDING_REGISTERS,
+  FC_READ_INPUT_REGISTERS,
+  FC_READ_WRITE_MULTIPLE_REGISTERS,
+  FC_REPORT_SERVER_ID,
+  FC_UMAS,
+  FC_WRITE_FILE_RECORD,
+  FC_WRITE_MULTIPLE_COILS,
+  FC_WRITE_MULTIPLE_REGISTERS,
+  FC_WRITE_SINGLE_COIL,
+  FC_WRITE_SINGLE_REGISTER,
+  MAX_READ_BITS,
+  MAX_READ_REGISTERS,
+  MAX_RW_WRITE_REGISTERS,
+  MAX_WRITE_BITS,
+  MAX_WRITE_REGISTERS,
+  MBAP_MAX_LENGTH,
+  MBAP_MIN_LENGTH,
+  MBAP_PREFIX_LEN,
+  MBAP_PROTOCOL_ID,
+  MEI_CANOPEN_GENERAL_REFERENCE,
+  MEI_READ_DEVICE_IDENTIFICATION,
+  UMAS_RESPONSE_ERROR,
+  UMAS_RESPONSE_OK,
 } from './constants.js';
 
 /** One Read Device Identification object. */
@@ -108,8 +136,13 @@ export function aduLength(buf: Buffer, off: number): number {
  * decodeRequest or decodeResponse; `paired` responses carry paired and latency right after the header.
  */
 export function newFields(
-  transactionId: number, unitId: number, functionCode: number, kind: 'exception' | 'request' | 'response',
-  pduLen: number, paired: boolean, latency: number,
+  transactionId: number,
+  unitId: number,
+  functionCode: number,
+  kind: 'exception' | 'request' | 'response',
+  pduLen: number,
+  paired: boolean,
+  latency: number,
 ): ModbusFields {
   switch (kind === 'exception' ? -1 : functionCode) {
     case FC_READ_COILS:
@@ -118,9 +151,12 @@ export function newFields(
     case FC_READ_INPUT_REGISTERS:
     case FC_READ_WRITE_MULTIPLE_REGISTERS:
       if (kind === 'request') {
-        if (functionCode !== FC_READ_WRITE_MULTIPLE_REGISTERS && pduLen >= 5) return { transactionId, unitId, functionCode, address: 0, quantity: 0 };
+        if (functionCode !== FC_READ_WRITE_MULTIPLE_REGISTERS && pduLen >= 5)
+          return { transactionId, unitId, functionCode, address: 0, quantity: 0 };
       } else if (pduLen >= 2) {
-        return paired ? { transactionId, unitId, functionCode, paired, latency, byteCount: 0 } : { transactionId, unitId, functionCode, byteCount: 0 };
+        return paired
+          ? { transactionId, unitId, functionCode, paired, latency, byteCount: 0 }
+          : { transactionId, unitId, functionCode, byteCount: 0 };
       }
       break;
     case FC_WRITE_MULTIPLE_COILS:
@@ -167,7 +203,11 @@ function checkQuantity(f: ModbusFields, q: number, max: number): void {
 export function decodeException(buf: Buffer, s: number, e: number, f: ModbusFields): void {
   if (!need(f, s, e, 2)) return;
   let code = buf[s + 1]!;
-  if ((buf[s]! & ~EXCEPTION_BIT) === FC_ENCAPSULATED_INTERFACE && e - s === 3 && (code === MEI_READ_DEVICE_IDENTIFICATION || code === MEI_CANOPEN_GENERAL_REFERENCE)) {
+  if (
+    (buf[s]! & ~EXCEPTION_BIT) === FC_ENCAPSULATED_INTERFACE &&
+    e - s === 3 &&
+    (code === MEI_READ_DEVICE_IDENTIFICATION || code === MEI_CANOPEN_GENERAL_REFERENCE)
+  ) {
     f.meiType = code;
     code = buf[s + 2]!;
     s++;
@@ -431,7 +471,12 @@ function decodeWriteFileRecord(buf: Buffer, s: number, e: number, f: ModbusField
       f.malformed = 'file record group header past the end';
       break;
     }
-    const ref: FileRecordRef = { referenceType: buf[p]!, fileNumber: u16(buf, p + 1), recordNumber: u16(buf, p + 3), recordLength: u16(buf, p + 5) };
+    const ref: FileRecordRef = {
+      referenceType: buf[p]!,
+      fileNumber: u16(buf, p + 1),
+      recordNumber: u16(buf, p + 3),
+      recordLength: u16(buf, p + 5),
+    };
     refs.push(ref);
     p += 7 + ref.recordLength * 2;
     if (p > e) f.malformed = 'file record data past the end';

@@ -66,7 +66,12 @@ class Tally {
     } else if (dir === 'response') {
       this.responses++;
       this.peers(e.src, e.dst);
-      if (f.functionCode === FC_ENCAPSULATED_INTERFACE && f.meiType === MEI_READ_DEVICE_IDENTIFICATION && f.objects && f.exceptionCode === undefined) {
+      if (
+        f.functionCode === FC_ENCAPSULATED_INTERFACE &&
+        f.meiType === MEI_READ_DEVICE_IDENTIFICATION &&
+        f.objects &&
+        f.exceptionCode === undefined
+      ) {
         for (const o of f.objects) if (o.id < DEVICE_ID_FIRST_NON_STRING) this.deviceIds.add(o.value);
       }
     } else {

@@ -12,10 +12,22 @@ export const NS_OPCODE_REFRESH = 8;
 export const NS_OPCODE_REFRESH_ALT = 9; // RFC 1002 errata: Windows sends 9 for refresh
 export const NS_OPCODE_MULTIHOMED_REGISTRATION = 15;
 export const NS_OPCODE_NAMES: Record<number, string> = {
-  0: 'name_query', 5: 'registration', 6: 'release', 7: 'wack', 8: 'refresh', 9: 'refresh', 15: 'multihomed_registration',
+  0: 'name_query',
+  5: 'registration',
+  6: 'release',
+  7: 'wack',
+  8: 'refresh',
+  9: 'refresh',
+  15: 'multihomed_registration',
 };
 /** Opcodes whose NB records bind a name to the address in them (a release unbinds; a WACK only waits). */
-export const BINDING_OPCODES = new Set([NS_OPCODE_QUERY, NS_OPCODE_REGISTRATION, NS_OPCODE_REFRESH, NS_OPCODE_REFRESH_ALT, NS_OPCODE_MULTIHOMED_REGISTRATION]);
+export const BINDING_OPCODES = new Set([
+  NS_OPCODE_QUERY,
+  NS_OPCODE_REGISTRATION,
+  NS_OPCODE_REFRESH,
+  NS_OPCODE_REFRESH_ALT,
+  NS_OPCODE_MULTIHOMED_REGISTRATION,
+]);
 
 export const RR_TYPE_NB = 0x0020;
 export const RR_TYPE_NBSTAT = 0x0021;
@@ -46,8 +58,13 @@ export const DGM_QUERY_REQUEST = 0x14;
 export const DGM_POSITIVE_QUERY_RESPONSE = 0x15;
 export const DGM_NEGATIVE_QUERY_RESPONSE = 0x16;
 export const DGM_TYPE_NAMES: Record<number, string> = {
-  0x10: 'direct_unique', 0x11: 'direct_group', 0x12: 'broadcast', 0x13: 'error', 0x14: 'query_request',
-  0x15: 'positive_query_response', 0x16: 'negative_query_response',
+  0x10: 'direct_unique',
+  0x11: 'direct_group',
+  0x12: 'broadcast',
+  0x13: 'error',
+  0x14: 'query_request',
+  0x15: 'positive_query_response',
+  0x16: 'negative_query_response',
 };
 /** msg type, flags, id, source ip, source port. */
 export const DGM_HEADER_LEN = 10;

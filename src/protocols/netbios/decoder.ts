@@ -18,8 +18,16 @@ export class NbnsDecoder implements StreamDecoder {
     if (m.fields.malformed) this.ctx.anomaly('malformed', m.fields.malformed);
     const { src, dst } = this.ctx.endpoints(fromInitiator);
     const e: ProtocolEvent<object> = {
-      protocol: NBNS_PROTOCOL, ts, flow: this.ctx.flow, src, dst,
-      direction: m.response ? 'response' : 'request', fn: m.fn, operation: 'discovery', detail: m.detail, fields: m.fields,
+      protocol: NBNS_PROTOCOL,
+      ts,
+      flow: this.ctx.flow,
+      src,
+      dst,
+      direction: m.response ? 'response' : 'request',
+      fn: m.fn,
+      operation: 'discovery',
+      detail: m.detail,
+      fields: m.fields,
     };
     if (m.claims.length > 0) e.identity = m.claims;
     this.ctx.emit(e);
@@ -38,8 +46,16 @@ export class NbdsDecoder implements StreamDecoder {
     if (m.fields.malformed) this.ctx.anomaly('malformed', m.fields.malformed);
     const { src, dst } = this.ctx.endpoints(fromInitiator);
     const e: ProtocolEvent<object> = {
-      protocol: NBDS_PROTOCOL, ts, flow: this.ctx.flow, src, dst,
-      direction: 'unknown', fn: m.fn, operation: 'discovery', detail: m.detail, fields: m.fields,
+      protocol: NBDS_PROTOCOL,
+      ts,
+      flow: this.ctx.flow,
+      src,
+      dst,
+      direction: 'unknown',
+      fn: m.fn,
+      operation: 'discovery',
+      detail: m.detail,
+      fields: m.fields,
     };
     if (m.claims.length > 0) e.identity = m.claims;
     this.ctx.emit(e);

@@ -29,7 +29,12 @@ export function decodeNbds(buf: Buffer): NbdsMessage | undefined {
   const type = buf[0]!;
   const fn = DGM_TYPE_NAMES[type];
   if (fn === undefined) return undefined;
-  const fields: NbdsFields = { type: fn, id: buf.readUInt16BE(2), sourceIp: ipv4ToString(buf.readUInt32BE(4)), sourcePort: buf.readUInt16BE(8) };
+  const fields: NbdsFields = {
+    type: fn,
+    id: buf.readUInt16BE(2),
+    sourceIp: ipv4ToString(buf.readUInt32BE(4)),
+    sourcePort: buf.readUInt16BE(8),
+  };
   const claims: IdentityClaim[] = [];
   if (type === DGM_DIRECT_UNIQUE || type === DGM_DIRECT_GROUP || type === DGM_BROADCAST) {
     const src = readNetbiosName(buf, DGM_SOURCE_NAME_OFFSET);
@@ -42,7 +47,9 @@ export function decodeNbds(buf: Buffer): NbdsMessage | undefined {
       if (isHostName(src.name, false)) claims.push({ about: 'src', ip: fields.sourceIp, attribute: 'name', value: src.name.name });
     }
   }
-  const detail = [fn, fields.sourceName, fields.destinationName ? `to ${fields.destinationName}` : undefined].filter((x) => x !== undefined).join(' ');
+  const detail = [fn, fields.sourceName, fields.destinationName ? `to ${fields.destinationName}` : undefined]
+    .filter((x) => x !== undefined)
+    .join(' ');
   return { fn, detail, fields, claims };
 }
 
@@ -51,5 +58,9 @@ export function looksLikeNbds(buf: Buffer): boolean {
   if (buf.length < DGM_HEADER_LEN || DGM_TYPE_NAMES[buf[0]!] === undefined) return false;
   const t = buf[0]!;
   if (t !== DGM_DIRECT_UNIQUE && t !== DGM_DIRECT_GROUP && t !== DGM_BROADCAST) return true;
-  return buf.length >= DGM_SOURCE_NAME_OFFSET + 34 && buf[DGM_SOURCE_NAME_OFFSET] === 0x20 && decodeFirstLevel(buf, DGM_SOURCE_NAME_OFFSET + 1) !== undefined;
+  return (
+    buf.length >= DGM_SOURCE_NAME_OFFSET + 34 &&
+    buf[DGM_SOURCE_NAME_OFFSET] === 0x20 &&
+    decodeFirstLevel(buf, DGM_SOURCE_NAME_OFFSET + 1) !== undefined
+  );
 }

@@ -8,7 +8,18 @@ const ENC = Buffer.concat([Buffer.from([32]), Buffer.from('EIEJFFEJCACACACACACAC
 const ttl = Buffer.from([0, 4, 0x93, 0xe0]);
 const SEEDS = [
   Buffer.concat([header(1, 0x2910, 1, 0, 0, 1), ENC, u16(0x20), u16(1), ptr(12), u16(0x20), u16(1), ttl, u16(6), u16(0), a('10.0.0.5')]),
-  Buffer.concat([header(2, 0x8500, 0, 1, 0, 0), ENC, u16(0x21), u16(1), ttl, u16(1 + 18 + 6), Buffer.from([1]), Buffer.from('HOST           \x00', 'latin1'), u16(0x0400), Buffer.alloc(6)]),
+  Buffer.concat([
+    header(2, 0x8500, 0, 1, 0, 0),
+    ENC,
+    u16(0x21),
+    u16(1),
+    ttl,
+    u16(1 + 18 + 6),
+    Buffer.from([1]),
+    Buffer.from('HOST           \x00', 'latin1'),
+    u16(0x0400),
+    Buffer.alloc(6),
+  ]),
 ];
 const DGM = Buffer.concat([Buffer.from([0x11, 2, 0, 1, 10, 0, 0, 5, 0, 138, 0, 80, 0, 0]), ENC, ENC, Buffer.from('\xffSMB', 'latin1')]);
 

@@ -27,7 +27,13 @@ const NBSTAT = 0x21;
 
 /** A registration request (opcode 5, broadcast): question name, additional NB record pointing back to it. */
 function registration(name: string, suffix: number, flags: number, ip: string, opcode = 5): Buffer {
-  return Buffer.concat([header(0x8001, (opcode << 11) | 0x0110, 1, 0, 0, 1), encoded(name, suffix), u16(NB), u16(1), rr(ptr(12), NB, nb([[flags, ip]]))]);
+  return Buffer.concat([
+    header(0x8001, (opcode << 11) | 0x0110, 1, 0, 0, 1),
+    encoded(name, suffix),
+    u16(NB),
+    u16(1),
+    rr(ptr(12), NB, nb([[flags, ip]])),
+  ]);
 }
 
 const HOST = { ip: '10.20.1.11', port: 137 };
@@ -66,16 +72,32 @@ describe('NetBIOS name service', () => {
     d.onData(true, registration('WORKGROUP', 0x00, 0x8000, '10.20.1.11'), 1);
     d.onData(true, registration('WORKGROUP', 0x1d, 0x0000, '10.20.1.11'), 2);
     d.onData(true, registration('HMI-01', 0x00, 0x0000, '10.20.1.11', 6), 3);
-    const negative = Buffer.concat([header(0x8002, 0x8000 | (5 << 11) | 0x0400 | 6, 0, 1, 0, 0), rr(encoded('HMI-01', 0), NB, nb([[0, '10.20.1.99']]))]);
+    const negative = Buffer.concat([
+      header(0x8002, 0x8000 | (5 << 11) | 0x0400 | 6, 0, 1, 0, 0),
+      rr(encoded('HMI-01', 0), NB, nb([[0, '10.20.1.99']])),
+    ]);
     d.onData(false, negative, 4);
     expect(ctx.events.map((e) => [e.fn, e.identity])).toEqual([
-      ['registration', undefined], ['registration', undefined], ['release', undefined], ['registration_response', undefined],
+      ['registration', undefined],
+      ['registration', undefined],
+      ['release', undefined],
+      ['registration_response', undefined],
     ]);
   });
 
   it('claims a positive query answer for each unique address it gives', () => {
     const ctx = fakeContext({ ip: '10.20.1.5', port: 137 }, { ip: '10.20.1.2', port: 137 });
-    const answer = Buffer.concat([header(0x10, 0x8000 | 0x0400 | 0x0100, 0, 1, 0, 0), rr(encoded('PLC-LINE3', 0x00), NB, nb([[0x6000, '10.20.1.10'], [0x6000, '10.20.2.10']]))]);
+    const answer = Buffer.concat([
+      header(0x10, 0x8000 | 0x0400 | 0x0100, 0, 1, 0, 0),
+      rr(
+        encoded('PLC-LINE3', 0x00),
+        NB,
+        nb([
+          [0x6000, '10.20.1.10'],
+          [0x6000, '10.20.2.10'],
+        ]),
+      ),
+    ]);
     new NbnsDecoder(ctx).onData(false, answer, 1);
     expect(ctx.events[0]!.fn).toBe('name_query_response');
     expect(ctx.events[0]!.identity!.map((c) => `${c.ip} ${c.value}`)).toEqual(['10.20.1.10 PLC-LINE3', '10.20.2.10 PLC-LINE3']);
@@ -84,9 +106,12 @@ describe('NetBIOS name service', () => {
   it('claims the unique host names of a node status answer for its sender', () => {
     const names = Buffer.concat([
       Buffer.from([3]),
-      Buffer.from('PLC-LINE3      \x00', 'latin1'), u16(0x0400),
-      Buffer.from('PLANT          \x00', 'latin1'), u16(0x8400),
-      Buffer.from('PLC-LINE3      \x03', 'latin1'), u16(0x0400),
+      Buffer.from('PLC-LINE3      \x00', 'latin1'),
+      u16(0x0400),
+      Buffer.from('PLANT          \x00', 'latin1'),
+      u16(0x8400),
+      Buffer.from('PLC-LINE3      \x03', 'latin1'),
+      u16(0x0400),
       Buffer.from([0x00, 0x0e, 0x8c, 0x11, 0x22, 0x33]),
     ]);
     const answer = Buffer.concat([header(0x11, 0x8400, 0, 1, 0, 0), rr(encoded('*', 0), NBSTAT, names)]);
@@ -126,7 +151,11 @@ describe('NetBIOS datagram service', () => {
     d.onData(true, datagram(0x11, '10.20.1.11', encoded('WORKGROUP', 0x1d), encoded('WORKGROUP', 0x1e)), 2);
     d.onData(true, Buffer.from([0x42, 0, 0]), 3);
     expect(ctx.events.map((e) => [e.fn, e.detail, e.identity])).toEqual([
-      ['direct_group', 'direct_group HMI-01<00> to WORKGROUP<1d>', [{ about: 'src', ip: '10.20.1.11', attribute: 'name', value: 'HMI-01' }]],
+      [
+        'direct_group',
+        'direct_group HMI-01<00> to WORKGROUP<1d>',
+        [{ about: 'src', ip: '10.20.1.11', attribute: 'name', value: 'HMI-01' }],
+      ],
       ['direct_group', 'direct_group WORKGROUP<1d> to WORKGROUP<1e>', undefined],
     ]);
     expect(ctx.anomalies.map((x) => x.kind)).toEqual(['not_netbios_datagram']);
@@ -139,7 +168,9 @@ describe('probes', () => {
     const reg = registration('HMI-01', 0, 0, '10.20.1.11');
     expect(nbnsModule.probe(reg, info(137))).toBe(true);
     expect(nbnsModule.probe(reg, info(138))).toBe(false);
-    expect(nbnsModule.probe(Buffer.concat([header(1, 0, 1, 0, 0, 0), Buffer.from([3, 0x61, 0x62, 0x63, 0, 0, 1, 0, 1])]), info(137))).toBe(false);
+    expect(nbnsModule.probe(Buffer.concat([header(1, 0, 1, 0, 0, 0), Buffer.from([3, 0x61, 0x62, 0x63, 0, 0, 1, 0, 1])]), info(137))).toBe(
+      false,
+    );
     expect(nbdsModule.probe(Buffer.from([0x11, 2, 0, 0, 10, 0, 0, 1, 0, 138, 0, 10, 0, 0, 32, 0x5a]), info(138))).toBe(false);
   });
 });

@@ -7,7 +7,15 @@ import type { IdentityClaim } from '../../core/events.js';
 import { parseMessage, type DnsMessage, type ResourceRecord } from '../dns/wire.js';
 import { ipv4ToString } from '../../net/addr.js';
 import {
-  BINDING_OPCODES, MAX_CLAIMS, NB_ENTRY_LEN, NB_FLAG_GROUP, NBSTAT_NAME_LEN, NS_OPCODE_NAMES, NS_OPCODE_QUERY, RR_TYPE_NB, RR_TYPE_NBSTAT,
+  BINDING_OPCODES,
+  MAX_CLAIMS,
+  NB_ENTRY_LEN,
+  NB_FLAG_GROUP,
+  NBSTAT_NAME_LEN,
+  NS_OPCODE_NAMES,
+  NS_OPCODE_QUERY,
+  RR_TYPE_NB,
+  RR_TYPE_NBSTAT,
 } from './constants.js';
 import { decodeFirstLevel, isHostName, nameText, readNetbiosName, type NetbiosName } from './names.js';
 
@@ -41,13 +49,18 @@ export function decodeNbns(buf: Buffer): NbnsMessage | undefined {
   const q = msg.questions[0];
   const qName = q ? readNetbiosName(buf, q.off)?.name : undefined;
   const nodeStatus = q?.type === RR_TYPE_NBSTAT || msg.answers[0]?.type === RR_TYPE_NBSTAT;
-  const fields: NbnsFields = { id: h.id, opcode: NS_OPCODE_NAMES[h.opcode] ?? String(h.opcode), broadcast: (h.flags & FLAG_BROADCAST) !== 0 };
+  const fields: NbnsFields = {
+    id: h.id,
+    opcode: NS_OPCODE_NAMES[h.opcode] ?? String(h.opcode),
+    broadcast: (h.flags & FLAG_BROADCAST) !== 0,
+  };
   if (h.response) fields.rcode = h.rcode;
   if (qName) fields.question = nameText(qName);
   if (nodeStatus) fields.nodeStatus = true;
   if (msg.malformed) fields.malformed = msg.malformed;
   const bindings = nameBindings(buf, msg);
-  if (bindings.length > 0) fields.names = bindings.map((b) => ({ name: nameText(b.name), group: b.group, ...(b.ip !== undefined ? { ip: b.ip } : {}) }));
+  if (bindings.length > 0)
+    fields.names = bindings.map((b) => ({ name: nameText(b.name), group: b.group, ...(b.ip !== undefined ? { ip: b.ip } : {}) }));
   const claims: IdentityClaim[] = [];
   const keys = new Set<string>();
   for (const b of bindings) {
@@ -55,12 +68,21 @@ export function decodeNbns(buf: Buffer): NbnsMessage | undefined {
     const key = `${b.ip ?? ''} ${b.name.name}`;
     if (keys.has(key)) continue;
     keys.add(key);
-    claims.push(b.ip !== undefined ? { about: 'src', ip: b.ip, attribute: 'name', value: b.name.name } : { about: 'src', attribute: 'name', value: b.name.name });
+    claims.push(
+      b.ip !== undefined
+        ? { about: 'src', ip: b.ip, attribute: 'name', value: b.name.name }
+        : { about: 'src', attribute: 'name', value: b.name.name },
+    );
   }
-  const base = nodeStatus ? 'node_status' : NS_OPCODE_NAMES[h.opcode] ?? `opcode_${h.opcode}`;
+  const base = nodeStatus ? 'node_status' : (NS_OPCODE_NAMES[h.opcode] ?? `opcode_${h.opcode}`);
   const fn = h.response ? `${base}_response` : base;
   const first = bindings.find((b) => b.ip !== undefined);
-  const detail = [fn, fields.question ?? (bindings[0] ? nameText(bindings[0].name) : undefined), first?.ip !== undefined ? `= ${first.ip}` : undefined, h.response && h.rcode !== 0 ? `rcode ${h.rcode}` : undefined]
+  const detail = [
+    fn,
+    fields.question ?? (bindings[0] ? nameText(bindings[0].name) : undefined),
+    first?.ip !== undefined ? `= ${first.ip}` : undefined,
+    h.response && h.rcode !== 0 ? `rcode ${h.rcode}` : undefined,
+  ]
     .filter((x) => x !== undefined)
     .join(' ');
   return { fn, response: h.response, detail, fields, claims };

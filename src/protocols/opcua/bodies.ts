@@ -5,15 +5,28 @@
  * Every function catches what node-opcua throws on hostile input and returns undefined or an error.
  */
 import {
-  APPLICATION_TYPE_NAMES, IDENTITY_TOKEN_AUTH, MAX_KEPT_STRING, MAX_LISTED_ENDPOINTS, MAX_LISTED_NODES,
-  REQUEST_TYPE_NAMES, USER_TOKEN_TYPE_NAMES,
+  APPLICATION_TYPE_NAMES,
+  IDENTITY_TOKEN_AUTH,
+  MAX_KEPT_STRING,
+  MAX_LISTED_ENDPOINTS,
+  MAX_LISTED_NODES,
+  REQUEST_TYPE_NAMES,
+  USER_TOKEN_TYPE_NAMES,
 } from './constants.js';
 import { quietly, type OpcuaLib } from './lib.js';
 import {
-  SERVICE_ACTIVATE_SESSION_REQUEST, SERVICE_CALL_REQUEST, SERVICE_CREATE_SESSION_REQUEST,
-  SERVICE_CREATE_SESSION_RESPONSE, SERVICE_FIND_SERVERS_REQUEST, SERVICE_FIND_SERVERS_RESPONSE,
-  SERVICE_GET_ENDPOINTS_REQUEST, SERVICE_GET_ENDPOINTS_RESPONSE, SERVICE_OPEN_SECURE_CHANNEL_REQUEST,
-  SERVICE_OPEN_SECURE_CHANNEL_RESPONSE, SERVICE_REGISTER_SERVER2_REQUEST, SERVICE_REGISTER_SERVER_REQUEST,
+  SERVICE_ACTIVATE_SESSION_REQUEST,
+  SERVICE_CALL_REQUEST,
+  SERVICE_CREATE_SESSION_REQUEST,
+  SERVICE_CREATE_SESSION_RESPONSE,
+  SERVICE_FIND_SERVERS_REQUEST,
+  SERVICE_FIND_SERVERS_RESPONSE,
+  SERVICE_GET_ENDPOINTS_REQUEST,
+  SERVICE_GET_ENDPOINTS_RESPONSE,
+  SERVICE_OPEN_SECURE_CHANNEL_REQUEST,
+  SERVICE_OPEN_SECURE_CHANNEL_RESPONSE,
+  SERVICE_REGISTER_SERVER2_REQUEST,
+  SERVICE_REGISTER_SERVER_REQUEST,
   SERVICE_WRITE_REQUEST,
 } from './services.js';
 
@@ -45,12 +58,19 @@ export interface EndpointSummary {
 
 /** Services whose bodies otwatch decodes in full; every other body is named by its type id only. */
 export const DECODED_SERVICES: ReadonlySet<number> = new Set([
-  SERVICE_OPEN_SECURE_CHANNEL_REQUEST, SERVICE_OPEN_SECURE_CHANNEL_RESPONSE,
-  SERVICE_FIND_SERVERS_REQUEST, SERVICE_FIND_SERVERS_RESPONSE,
-  SERVICE_GET_ENDPOINTS_REQUEST, SERVICE_GET_ENDPOINTS_RESPONSE,
-  SERVICE_REGISTER_SERVER_REQUEST, SERVICE_REGISTER_SERVER2_REQUEST,
-  SERVICE_CREATE_SESSION_REQUEST, SERVICE_CREATE_SESSION_RESPONSE,
-  SERVICE_ACTIVATE_SESSION_REQUEST, SERVICE_WRITE_REQUEST, SERVICE_CALL_REQUEST,
+  SERVICE_OPEN_SECURE_CHANNEL_REQUEST,
+  SERVICE_OPEN_SECURE_CHANNEL_RESPONSE,
+  SERVICE_FIND_SERVERS_REQUEST,
+  SERVICE_FIND_SERVERS_RESPONSE,
+  SERVICE_GET_ENDPOINTS_REQUEST,
+  SERVICE_GET_ENDPOINTS_RESPONSE,
+  SERVICE_REGISTER_SERVER_REQUEST,
+  SERVICE_REGISTER_SERVER2_REQUEST,
+  SERVICE_CREATE_SESSION_REQUEST,
+  SERVICE_CREATE_SESSION_RESPONSE,
+  SERVICE_ACTIVATE_SESSION_REQUEST,
+  SERVICE_WRITE_REQUEST,
+  SERVICE_CALL_REQUEST,
 ]);
 
 /** A string as kept: null/empty → undefined, long ones cut. */
@@ -118,7 +138,7 @@ function endpoint(v: unknown): EndpointSummary | undefined {
   if (Array.isArray(e.userIdentityTokens)) {
     for (const t of e.userIdentityTokens as Obj[]) {
       if (!t) continue;
-      const type = typeof t.tokenType === 'number' ? USER_TOKEN_TYPE_NAMES[t.tokenType] ?? String(t.tokenType) : undefined;
+      const type = typeof t.tokenType === 'number' ? (USER_TOKEN_TYPE_NAMES[t.tokenType] ?? String(t.tokenType)) : undefined;
       if (type !== undefined && !s.userTokenTypes.includes(type)) s.userTokenTypes.push(type);
       const p = keepString(t.securityPolicyUri);
       if (p !== undefined) s.userTokenPolicyUris.push(p);
@@ -144,13 +164,17 @@ function endpoints(v: unknown): EndpointSummary[] {
 function identityAuth(token: unknown): string {
   if (!token || typeof token !== 'object') return 'anonymous'; // a null token means anonymous (Part 4 5.6.3)
   switch ((token as object).constructor?.name) {
-    case 'AnonymousIdentityToken': return 'anonymous';
-    case 'UserNameIdentityToken': return 'username';
-    case 'X509IdentityToken': return 'certificate';
-    case 'IssuedIdentityToken': return 'issued';
+    case 'AnonymousIdentityToken':
+      return 'anonymous';
+    case 'UserNameIdentityToken':
+      return 'username';
+    case 'X509IdentityToken':
+      return 'certificate';
+    case 'IssuedIdentityToken':
+      return 'issued';
     default: {
       const id = (token as Obj).schema?.encodingDefaultBinary?.value;
-      return typeof id === 'number' ? IDENTITY_TOKEN_AUTH[id] ?? 'unknown' : 'unknown';
+      return typeof id === 'number' ? (IDENTITY_TOKEN_AUTH[id] ?? 'unknown') : 'unknown';
     }
   }
 }
@@ -348,7 +372,12 @@ export function decodeError(lib: OpcuaLib, b: Buffer, start: number, end: number
 }
 
 /** RHE body: the server's URI and the endpoint the client should use. */
-export function decodeReverseHello(lib: OpcuaLib, b: Buffer, start: number, end: number): { serverUri?: string; endpointUrl?: string } | undefined {
+export function decodeReverseHello(
+  lib: OpcuaLib,
+  b: Buffer,
+  start: number,
+  end: number,
+): { serverUri?: string; endpointUrl?: string } | undefined {
   try {
     const m = new lib.ReverseHelloMessage();
     quietly(() => m.decode(new lib.BinaryStream(b.subarray(start, end))));

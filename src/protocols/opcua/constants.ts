@@ -32,7 +32,13 @@ export const CHUNK_ABORT = 0x41; // 'A'
  * MSG/CLO: channel id + token id + 8-byte sequence header.
  */
 export const MIN_SIZE: Readonly<Record<MessageType, number>> = {
-  HEL: 32, ACK: 28, ERR: 16, RHE: 16, OPN: 32, MSG: 24, CLO: 24,
+  HEL: 32,
+  ACK: 28,
+  ERR: 16,
+  RHE: 16,
+  OPN: 32,
+  MSG: 24,
+  CLO: 24,
 };
 
 /** A chunk above this is treated as a corrupt header (the spec's buffers are negotiated far lower in practice). */
@@ -56,7 +62,10 @@ export const POLICY_PREFIX = 'http://opcfoundation.org/UA/SecurityPolicy#';
 
 /** MessageSecurityMode (OPC 10000-4 7.20). */
 export const SECURITY_MODE_NAMES: Readonly<Record<number, string>> = {
-  0: 'Invalid', 1: 'None', 2: 'Sign', 3: 'SignAndEncrypt',
+  0: 'Invalid',
+  1: 'None',
+  2: 'Sign',
+  3: 'SignAndEncrypt',
 };
 export const SECURITY_MODE_NONE = 1;
 export const SECURITY_MODE_SIGN = 2;
@@ -67,7 +76,10 @@ export const REQUEST_TYPE_NAMES: Readonly<Record<number, string>> = { 0: 'Issue'
 
 /** UserTokenType (OPC 10000-4 7.42) as otwatch's `auth` fact names it. */
 export const USER_TOKEN_TYPE_NAMES: Readonly<Record<number, string>> = {
-  0: 'anonymous', 1: 'username', 2: 'certificate', 3: 'issued',
+  0: 'anonymous',
+  1: 'username',
+  2: 'certificate',
+  3: 'issued',
 };
 
 /** Binary encoding ids of the user identity tokens carried in ActivateSessionRequest. */
@@ -80,7 +92,10 @@ export const IDENTITY_TOKEN_AUTH: Readonly<Record<number, string>> = {
 
 /** ApplicationType (OPC 10000-4 7.4). */
 export const APPLICATION_TYPE_NAMES: Readonly<Record<number, string>> = {
-  0: 'Server', 1: 'Client', 2: 'ClientAndServer', 3: 'DiscoveryServer',
+  0: 'Server',
+  1: 'Client',
+  2: 'ClientAndServer',
+  3: 'DiscoveryServer',
 };
 
 /** The registered port; the oracle's last-but-one rule for the server side. */

@@ -7,7 +7,18 @@ import { describe, expect, it } from 'vitest';
 import { opcuaModule } from './index.js';
 import { OpcuaStats } from './stats.js';
 import {
-  ack, BASIC256SHA256, chunk, encodeBody, error, FakeContext, hello, make, msg, NONE, opn, reverseHello,
+  ack,
+  BASIC256SHA256,
+  chunk,
+  encodeBody,
+  error,
+  FakeContext,
+  hello,
+  make,
+  msg,
+  NONE,
+  opn,
+  reverseHello,
 } from '../../../test/helpers/opcua/testing.js';
 import { looksLikeOpcUa, parseHeader, readTypeId } from './wire.js';
 
@@ -18,8 +29,14 @@ function decode(segments: Array<[boolean, Buffer]>, ctx = new FakeContext()) {
   return ctx;
 }
 
-const opnRequest = (mode: string) => encodeBody('OpenSecureChannelRequest', { requestType: 0, securityMode: mode === 'None' ? 1 : mode === 'Sign' ? 2 : 3, requestedLifetime: 600000 });
-const opnResponse = (channelId: number) => encodeBody('OpenSecureChannelResponse', { securityToken: { channelId, tokenId: 1, revisedLifetime: 600000 } });
+const opnRequest = (mode: string) =>
+  encodeBody('OpenSecureChannelRequest', {
+    requestType: 0,
+    securityMode: mode === 'None' ? 1 : mode === 'Sign' ? 2 : 3,
+    requestedLifetime: 600000,
+  });
+const opnResponse = (channelId: number) =>
+  encodeBody('OpenSecureChannelResponse', { securityToken: { channelId, tokenId: 1, revisedLifetime: 600000 } });
 
 function endpoint(policy: string, mode: number, level: number) {
   return {
@@ -28,7 +45,10 @@ function endpoint(policy: string, mode: number, level: number) {
     securityMode: mode,
     securityPolicyUri: policy,
     securityLevel: level,
-    userIdentityTokens: [{ policyId: 'anon', tokenType: 0 }, { policyId: 'user', tokenType: 1, securityPolicyUri: BASIC256SHA256 }],
+    userIdentityTokens: [
+      { policyId: 'anon', tokenType: 0 },
+      { policyId: 'user', tokenType: 1, securityPolicyUri: BASIC256SHA256 },
+    ],
     transportProfileUri: 'http://opcfoundation.org/UA-Profile/Transport/uatcp-uasc-uabinary',
   };
 }
@@ -84,18 +104,37 @@ describe('transport messages', () => {
     ]);
     expect(ctx.anomalies).toEqual([]);
     const [hel, ackEv, err, rhe] = ctx.events;
-    expect(hel).toMatchObject({ fn: 'Hello', direction: 'request', operation: 'session', src: { port: 50001 }, detail: 'opc.tcp://plc1:4840/ua',
-      fields: { msgType: 'HEL', receiveBufferSize: 8192, sendBufferSize: 16384, maxMessageSize: 1048576, maxChunkCount: 32, endpointUrl: 'opc.tcp://plc1:4840/ua' } });
+    expect(hel).toMatchObject({
+      fn: 'Hello',
+      direction: 'request',
+      operation: 'session',
+      src: { port: 50001 },
+      detail: 'opc.tcp://plc1:4840/ua',
+      fields: {
+        msgType: 'HEL',
+        receiveBufferSize: 8192,
+        sendBufferSize: 16384,
+        maxMessageSize: 1048576,
+        maxChunkCount: 32,
+        endpointUrl: 'opc.tcp://plc1:4840/ua',
+      },
+    });
     expect(ackEv).toMatchObject({ fn: 'Acknowledge', direction: 'response', fields: { msgType: 'ACK', receiveBufferSize: 65535 } });
     expect(err).toMatchObject({ fn: 'Error', fields: { msgType: 'ERR', error: '0x80820000', reason: 'Timeout waiting for OPN' } });
     expect(err!.detail).toBe('0x80820000 Timeout waiting for OPN');
-    expect(rhe).toMatchObject({ fn: 'ReverseHello', fields: { msgType: 'RHE', serverUri: 'urn:acme:plc1', endpointUrl: 'opc.tcp://plc1:4840' } });
+    expect(rhe).toMatchObject({
+      fn: 'ReverseHello',
+      fields: { msgType: 'RHE', serverUri: 'urn:acme:plc1', endpointUrl: 'opc.tcp://plc1:4840' },
+    });
   });
 
   it('flags a HEL whose URL length runs past the message', () => {
     const bad = hello('opc.tcp://plc1:4840');
     bad.writeInt32LE(5000, 28); // string length field of the endpoint URL
-    const ctx = decode([[true, bad], [true, hello('opc.tcp://ok')]]);
+    const ctx = decode([
+      [true, bad],
+      [true, hello('opc.tcp://ok')],
+    ]);
     expect(ctx.kinds()).toContain('opcua_malformed');
     expect(ctx.fields()[0]).toMatchObject({ msgType: 'HEL', malformed: true });
     expect(ctx.fields()[1]).toMatchObject({ endpointUrl: 'opc.tcp://ok' });
@@ -106,9 +145,13 @@ describe('secure channel with policy None', () => {
   it('reads the OPN headers and body, and sets the channel facts', () => {
     const ctx = decode(handshake(7));
     const [, , req, res] = ctx.events;
-    expect(req).toMatchObject({ fn: 'OpenSecureChannelRequest', direction: 'request', operation: 'session',
+    expect(req).toMatchObject({
+      fn: 'OpenSecureChannelRequest',
+      direction: 'request',
+      operation: 'session',
       fields: { msgType: 'OPN', typeId: 446, securityPolicyUri: NONE, senderCertificate: false, requestType: 'Issue', securityMode: 1 },
-      facts: { security_policy: 'None', security_mode: 'None' } });
+      facts: { security_policy: 'None', security_mode: 'None' },
+    });
     expect(res).toMatchObject({ fn: 'OpenSecureChannelResponse', fields: { typeId: 449, secureChannelId: 7 } });
   });
 
@@ -118,21 +161,57 @@ describe('secure channel with policy None', () => {
       ...handshake(7),
       [true, msg(7, 2, encodeBody('GetEndpointsRequest', { endpointUrl: 'opc.tcp://plc1:4840/ua' }))],
       [false, msg(7, 2, encodeBody('GetEndpointsResponse', { endpoints: [endpoint(NONE, 1, 0), endpoint(BASIC256SHA256, 3, 100)] }))],
-      [true, msg(7, 3, encodeBody('CreateSessionRequest', {
-        clientDescription: { applicationUri: 'urn:scada:hmi', productUri: 'urn:scada:product', applicationName: { text: 'HMI 3' }, applicationType: 1 },
-        endpointUrl: 'opc.tcp://plc1:4840/ua', sessionName: 'hmi-session',
-      }))],
+      [
+        true,
+        msg(
+          7,
+          3,
+          encodeBody('CreateSessionRequest', {
+            clientDescription: {
+              applicationUri: 'urn:scada:hmi',
+              productUri: 'urn:scada:product',
+              applicationName: { text: 'HMI 3' },
+              applicationType: 1,
+            },
+            endpointUrl: 'opc.tcp://plc1:4840/ua',
+            sessionName: 'hmi-session',
+          }),
+        ),
+      ],
       [false, msg(7, 3, encodeBody('CreateSessionResponse', { serverEndpoints: [endpoint(NONE, 1, 0)] }))],
-      [true, msg(7, 4, encodeBody('ActivateSessionRequest', {
-        userIdentityToken: make('UserNameIdentityToken', { policyId: 'user', userName: 'operator', password: Buffer.from(password) }),
-      }))],
+      [
+        true,
+        msg(
+          7,
+          4,
+          encodeBody('ActivateSessionRequest', {
+            userIdentityToken: make('UserNameIdentityToken', { policyId: 'user', userName: 'operator', password: Buffer.from(password) }),
+          }),
+        ),
+      ],
       [true, msg(7, 5, encodeBody('ReadRequest', { nodesToRead: [{ nodeId: 'ns=2;s=Temp', attributeId: 13 }] }))],
       [false, msg(7, 5, encodeBody('ReadResponse', { results: [] }))],
-      [true, msg(7, 6, encodeBody('WriteRequest', { nodesToWrite: [
-        { nodeId: 'ns=2;s=Setpoint', attributeId: 13, value: { value: { dataType: 11, value: 42.5 } } },
-        { nodeId: 'ns=3;i=1001', attributeId: 13, value: { value: { dataType: 6, value: 1 } } },
-      ] }))],
-      [true, msg(7, 7, encodeBody('CallRequest', { methodsToCall: [{ objectId: 'ns=2;s=Pump1', methodId: 'ns=2;s=Pump1.Start', inputArguments: [] }] }))],
+      [
+        true,
+        msg(
+          7,
+          6,
+          encodeBody('WriteRequest', {
+            nodesToWrite: [
+              { nodeId: 'ns=2;s=Setpoint', attributeId: 13, value: { value: { dataType: 11, value: 42.5 } } },
+              { nodeId: 'ns=3;i=1001', attributeId: 13, value: { value: { dataType: 6, value: 1 } } },
+            ],
+          }),
+        ),
+      ],
+      [
+        true,
+        msg(
+          7,
+          7,
+          encodeBody('CallRequest', { methodsToCall: [{ objectId: 'ns=2;s=Pump1', methodId: 'ns=2;s=Pump1.Start', inputArguments: [] }] }),
+        ),
+      ],
       [false, msg(7, 7, encodeBody('ServiceFault', { responseHeader: { serviceResult: 0x80340000 } }))],
       [true, msg(7, 8, encodeBody('BrowseRequest', {}))],
       [true, msg(7, 9, encodeBody('CreateMonitoredItemsRequest', {}))],
@@ -145,10 +224,26 @@ describe('secure channel with policy None', () => {
     const ge = byFn('GetEndpointsResponse');
     expect(ge).toMatchObject({ operation: 'discovery', direction: 'response', src: { port: 4840 } });
     expect((ge.fields as any).endpoints).toEqual([
-      expect.objectContaining({ url: 'opc.tcp://plc1:4840/ua', securityMode: 1, securityPolicyUri: NONE, securityLevel: 0, userTokenTypes: ['anonymous', 'username'] }),
-      expect.objectContaining({ securityMode: 3, securityPolicyUri: BASIC256SHA256, securityLevel: 100, userTokenPolicyUris: [BASIC256SHA256] }),
+      expect.objectContaining({
+        url: 'opc.tcp://plc1:4840/ua',
+        securityMode: 1,
+        securityPolicyUri: NONE,
+        securityLevel: 0,
+        userTokenTypes: ['anonymous', 'username'],
+      }),
+      expect.objectContaining({
+        securityMode: 3,
+        securityPolicyUri: BASIC256SHA256,
+        securityLevel: 100,
+        userTokenPolicyUris: [BASIC256SHA256],
+      }),
     ]);
-    expect((ge.fields as any).endpoints[0].server).toEqual({ applicationUri: 'urn:acme:plc1', productUri: 'urn:acme:ua-server', name: 'PLC1 UA', type: 'Server' });
+    expect((ge.fields as any).endpoints[0].server).toEqual({
+      applicationUri: 'urn:acme:plc1',
+      productUri: 'urn:acme:ua-server',
+      name: 'PLC1 UA',
+      type: 'Server',
+    });
     expect(ge.identity).toEqual([
       { about: 'src', attribute: 'application_uri', value: 'urn:acme:plc1' },
       { about: 'src', attribute: 'product_uri', value: 'urn:acme:ua-server' },
@@ -162,8 +257,11 @@ describe('secure channel with policy None', () => {
     expect(byFn('CreateSessionResponse').identity).toContainEqual({ about: 'src', attribute: 'product_uri', value: 'urn:acme:ua-server' });
 
     const as = byFn('ActivateSessionRequest');
-    expect(as).toMatchObject({ fields: { auth: 'username', userTokenPolicyId: 'user' }, detail: 'auth username',
-      facts: { security_policy: 'None', security_mode: 'None', auth: 'username' } });
+    expect(as).toMatchObject({
+      fields: { auth: 'username', userTokenPolicyId: 'user' },
+      detail: 'auth username',
+      facts: { security_policy: 'None', security_mode: 'None', auth: 'username' },
+    });
     // Never a password, in any form, anywhere in what is emitted.
     const all = JSON.stringify(ctx.events);
     expect(all).not.toContain(password);
@@ -188,7 +286,10 @@ describe('secure channel with policy None', () => {
   });
 
   it('gives the same events whether bytes come whole, together or one at a time', () => {
-    const segs = [...handshake(7), [true, msg(7, 2, encodeBody('WriteRequest', { nodesToWrite: [{ nodeId: 'ns=2;s=A', attributeId: 13 }] }))] as [boolean, Buffer]];
+    const segs = [
+      ...handshake(7),
+      [true, msg(7, 2, encodeBody('WriteRequest', { nodesToWrite: [{ nodeId: 'ns=2;s=A', attributeId: 13 }] }))] as [boolean, Buffer],
+    ];
     const whole = decode(segs);
     const initiatorBytes = Buffer.concat(segs.filter((s) => s[0]).map((s) => s[1]));
     const responderBytes = Buffer.concat(segs.filter((s) => !s[0]).map((s) => s[1]));
@@ -196,7 +297,10 @@ describe('secure channel with policy None', () => {
     for (let i = 0; i < initiatorBytes.length; i++) bytewise.push([true, initiatorBytes.subarray(i, i + 1)]);
     for (let i = 0; i < responderBytes.length; i++) bytewise.push([false, responderBytes.subarray(i, i + 1)]);
     const split = decode(bytewise);
-    const together = decode([[true, initiatorBytes], [false, responderBytes]]);
+    const together = decode([
+      [true, initiatorBytes],
+      [false, responderBytes],
+    ]);
     const shape = (c: FakeContext) => c.events.map((e) => [e.fn, JSON.stringify(e.fields)]).sort();
     expect(shape(split)).toEqual(shape(whole));
     expect(shape(together)).toEqual(shape(whole));
@@ -206,10 +310,18 @@ describe('secure channel with policy None', () => {
 
 describe('chunked messages', () => {
   it('reassembles C, C, F chunks of one request into one event counting three chunks', () => {
-    const body = encodeBody('WriteRequest', { nodesToWrite: Array.from({ length: 20 }, (_, i) => ({ nodeId: `ns=2;s=Tag${i}`, attributeId: 13 })) });
-    const a = body.subarray(0, 100), b = body.subarray(100, 200), c = body.subarray(200);
-    const ctx = decode([...handshake(7),
-      [true, msg(7, 9, a, { chunkType: 'C' })], [true, msg(7, 9, b, { chunkType: 'C' })], [true, msg(7, 9, c, { chunkType: 'F' })]]);
+    const body = encodeBody('WriteRequest', {
+      nodesToWrite: Array.from({ length: 20 }, (_, i) => ({ nodeId: `ns=2;s=Tag${i}`, attributeId: 13 })),
+    });
+    const a = body.subarray(0, 100),
+      b = body.subarray(100, 200),
+      c = body.subarray(200);
+    const ctx = decode([
+      ...handshake(7),
+      [true, msg(7, 9, a, { chunkType: 'C' })],
+      [true, msg(7, 9, b, { chunkType: 'C' })],
+      [true, msg(7, 9, c, { chunkType: 'F' })],
+    ]);
     const w = ctx.events.filter((e) => e.fn === 'WriteRequest');
     expect(w).toHaveLength(1);
     expect(w[0]!.fields).toMatchObject({ chunks: 3, count: 20 });
@@ -218,7 +330,11 @@ describe('chunked messages', () => {
 
   it('reports an aborted message with its chunks and no service', () => {
     const body = encodeBody('ReadRequest', { nodesToRead: [{ nodeId: 'i=2258', attributeId: 13 }] });
-    const ctx = decode([...handshake(7), [true, msg(7, 3, body.subarray(0, 10), { chunkType: 'C' })], [true, msg(7, 3, uaAbort(), { chunkType: 'A' })]]);
+    const ctx = decode([
+      ...handshake(7),
+      [true, msg(7, 3, body.subarray(0, 10), { chunkType: 'C' })],
+      [true, msg(7, 3, uaAbort(), { chunkType: 'A' })],
+    ]);
     const last = ctx.events.at(-1)!;
     expect(last).toMatchObject({ fn: 'aborted', fields: { msgType: 'MSG', chunks: 2, aborted: true } });
     expect((last.fields as any).typeId).toBeUndefined();
@@ -230,7 +346,10 @@ describe('chunked messages', () => {
     for (let i = 0; i < 4100; i++) segs.push([true, msg(7, 3, piece, { chunkType: 'C' })]);
     const ctx = decode(segs);
     expect(ctx.kinds()).toContain('opcua_reassembly_limit');
-    const total = ctx.fields().filter((f) => f.msgType === 'MSG').reduce((n, f) => n + (f.chunks as number), 0);
+    const total = ctx
+      .fields()
+      .filter((f) => f.msgType === 'MSG')
+      .reduce((n, f) => n + (f.chunks as number), 0);
     expect(total).toBe(4101);
   });
 });
@@ -247,7 +366,8 @@ describe('secured channels', () => {
   it('SignAndEncrypt: keeps policy and certificate presence, counts bodies as opaque', () => {
     const cert = Buffer.alloc(900, 0x30);
     const ctx = decode([
-      [true, hello('opc.tcp://plc1:4840')], [false, ack()],
+      [true, hello('opc.tcp://plc1:4840')],
+      [false, ack()],
       [true, opn(0, BASIC256SHA256, Buffer.alloc(256, 0xa5), { cert })],
       [false, opn(9, BASIC256SHA256, Buffer.alloc(256, 0x5a), { cert })],
       [true, msg(9, 0x12345678, Buffer.alloc(96, 0xc3))],
@@ -268,7 +388,12 @@ describe('secured channels', () => {
 
   it('Sign: bodies are readable, the mode is inferred, signatures are cut before joining chunks', () => {
     const sig = Buffer.alloc(32, 0xee);
-    const body = encodeBody('WriteRequest', { nodesToWrite: [{ nodeId: 'ns=2;s=Valve', attributeId: 13 }, { nodeId: 'ns=2;s=Pump', attributeId: 13 }] });
+    const body = encodeBody('WriteRequest', {
+      nodesToWrite: [
+        { nodeId: 'ns=2;s=Valve', attributeId: 13 },
+        { nodeId: 'ns=2;s=Pump', attributeId: 13 },
+      ],
+    });
     const ctx = decode([
       [true, opn(0, BASIC256SHA256, Buffer.alloc(256, 0xa5), { cert: Buffer.alloc(100, 1) })],
       [false, opn(4, BASIC256SHA256, Buffer.alloc(256, 0x5a), { cert: Buffer.alloc(100, 1) })],
@@ -303,7 +428,10 @@ describe('resynchronisation and malformed input', () => {
     dec.onData(true, Buffer.concat([Buffer.alloc(13, 0x20), decoy, read]), 13);
     dec.onEnd!(14);
     const after = ctx.events.slice(4);
-    expect(after.map((e) => [e.fn, (e.fields as any).chunks])).toEqual([['incomplete', 1], ['ReadRequest', 1]]);
+    expect(after.map((e) => [e.fn, (e.fields as any).chunks])).toEqual([
+      ['incomplete', 1],
+      ['ReadRequest', 1],
+    ]);
     expect(ctx.kinds()).toEqual(['opcua_gap', 'opcua_resync']);
   });
 
@@ -338,7 +466,9 @@ describe('bytes in place (onBytes)', () => {
   function conversation(): Array<[boolean, Buffer] | number> {
     const read = msg(7, 5, encodeBody('ReadRequest', { nodesToRead: [{ nodeId: 'i=2258', attributeId: 13 }] }));
     const response = msg(7, 5, encodeBody('ReadResponse', { results: [{ value: { dataType: 'Double', value: 1.5 } }] }));
-    const write = encodeBody('WriteRequest', { nodesToWrite: [{ nodeId: 'ns=2;s=Valve', attributeId: 13, value: { value: { dataType: 'Boolean', value: true } } }] });
+    const write = encodeBody('WriteRequest', {
+      nodesToWrite: [{ nodeId: 'ns=2;s=Valve', attributeId: 13, value: { value: { dataType: 'Boolean', value: true } } }],
+    });
     const browse = msg(7, 9, encodeBody('BrowseRequest', {}));
     return [
       ...handshake(7),
@@ -375,8 +505,18 @@ describe('bytes in place (onBytes)', () => {
       buf.fill(0xee); // the range is valid only during the call: nothing may be kept of it
     });
     expect(byData.events.map((e) => e.fn)).toEqual([
-      'ReadResponse', 'Hello', 'Acknowledge', 'OpenSecureChannelRequest', 'OpenSecureChannelResponse',
-      'ReadRequest', 'ReadRequest', 'ReadResponse', 'ReadResponse', 'WriteRequest', 'BrowseRequest', 'BrowseRequest',
+      'ReadResponse',
+      'Hello',
+      'Acknowledge',
+      'OpenSecureChannelRequest',
+      'OpenSecureChannelResponse',
+      'ReadRequest',
+      'ReadRequest',
+      'ReadResponse',
+      'ReadResponse',
+      'WriteRequest',
+      'BrowseRequest',
+      'BrowseRequest',
     ]);
     expect(byData.kinds()).toEqual(['opcua_midstream', 'opcua_bad_header', 'opcua_resync', 'opcua_gap', 'opcua_resync']);
     expect(JSON.stringify(byBytes.events)).toBe(JSON.stringify(byData.events));
@@ -392,7 +532,10 @@ describe('bytes in place (onBytes)', () => {
     dec.onBytes!(true, buf, 3, 3 + read.length + 6, 10); // one whole chunk, then 6 bytes of the next header
     dec.onBytes!(true, buf, 3 + read.length + 6, buf.length, 11);
     dec.onEnd!(12);
-    expect(ctx.events.slice(4).map((e) => [e.fn, e.ts, (e.fields as any).requestId])).toEqual([['ReadRequest', 10, 5], ['ReadRequest', 11, 5]]);
+    expect(ctx.events.slice(4).map((e) => [e.fn, e.ts, (e.fields as any).requestId])).toEqual([
+      ['ReadRequest', 10, 5],
+      ['ReadRequest', 11, 5],
+    ]);
     expect(ctx.anomalies).toEqual([]);
   });
 });
@@ -402,8 +545,15 @@ describe('stats section', () => {
     const flow = { id: 'tcp v6', transport: 'tcp' as const, initiator: { ip: '::1', port: 50500 }, responder: { ip: '::1', port: 12001 } };
     const ctx = new FakeContext(flow);
     const body = encodeBody('ReadRequest', {});
-    decode([...handshake(3), [true, msg(3, 2, body.subarray(0, 10), { chunkType: 'C' })], [true, msg(3, 2, body.subarray(10))],
-      [false, msg(3, 2, encodeBody('GetEndpointsResponse', { endpoints: [endpoint(BASIC256SHA256, 2, 5)] }))]], ctx);
+    decode(
+      [
+        ...handshake(3),
+        [true, msg(3, 2, body.subarray(0, 10), { chunkType: 'C' })],
+        [true, msg(3, 2, body.subarray(10))],
+        [false, msg(3, 2, encodeBody('GetEndpointsResponse', { endpoints: [endpoint(BASIC256SHA256, 2, 5)] }))],
+      ],
+      ctx,
+    );
     const stats = new OpcuaStats();
     for (const e of ctx.events) stats.onEvent(e);
     stats.onEvent({ ...ctx.events[0]!, protocol: 'modbus' }); // not ours: ignored

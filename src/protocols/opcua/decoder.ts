@@ -5,19 +5,48 @@
  */
 import type { DecoderContext, Direction, IdentityClaim, Operation, StreamDecoder } from '../../core/events.js';
 import {
-  decodeAsymmetricHeader, decodeError, decodeHelloOrAck, decodeReverseHello, decodeServiceBody,
-  DECODED_SERVICES, type ApplicationSummary, type EndpointSummary,
+  decodeAsymmetricHeader,
+  decodeError,
+  decodeHelloOrAck,
+  decodeReverseHello,
+  decodeServiceBody,
+  DECODED_SERVICES,
+  type ApplicationSummary,
+  type EndpointSummary,
 } from './bodies.js';
 import {
-  CHUNK_ABORT, CHUNK_FINAL, HEADER_LEN, MAX_CHUNK_SIZE, MAX_CHUNKS_PER_MESSAGE, MAX_MESSAGE_BYTES, MAX_PENDING_MESSAGES,
-  MAX_RESYNC_CHUNK_SIZE, POLICY_NONE_URI, RESYNC_TAIL, SECURITY_MODE_NAMES, SECURITY_MODE_NONE,
-  SECURITY_MODE_SIGN, SECURITY_MODE_SIGN_AND_ENCRYPT, SYMMETRIC_SIGNATURE_LEN, type MessageType,
+  CHUNK_ABORT,
+  CHUNK_FINAL,
+  HEADER_LEN,
+  MAX_CHUNK_SIZE,
+  MAX_CHUNKS_PER_MESSAGE,
+  MAX_MESSAGE_BYTES,
+  MAX_PENDING_MESSAGES,
+  MAX_RESYNC_CHUNK_SIZE,
+  POLICY_NONE_URI,
+  RESYNC_TAIL,
+  SECURITY_MODE_NAMES,
+  SECURITY_MODE_NONE,
+  SECURITY_MODE_SIGN,
+  SECURITY_MODE_SIGN_AND_ENCRYPT,
+  SYMMETRIC_SIGNATURE_LEN,
+  type MessageType,
 } from './constants.js';
 import { opcuaLib, type OpcuaLib } from './lib.js';
 import { SERVICES } from './services.js';
 import {
-  findHeader, NO_TYPE_ID, policyShortName, readHeader, requestIdAt, responseStatusAt, SEQUENCE_HEADER_LEN,
-  statusHex, SYMMETRIC_SEQUENCE_OFFSET, typeIdAt, typeIdLength, type ChunkHeader,
+  findHeader,
+  NO_TYPE_ID,
+  policyShortName,
+  readHeader,
+  requestIdAt,
+  responseStatusAt,
+  SEQUENCE_HEADER_LEN,
+  statusHex,
+  SYMMETRIC_SEQUENCE_OFFSET,
+  typeIdAt,
+  typeIdLength,
+  type ChunkHeader,
 } from './wire.js';
 
 /** Keys of opaque messages in the reassembly map (their request id is encrypted). */
@@ -214,21 +243,46 @@ export class OpcuaDecoder implements StreamDecoder {
         const s = decodeHelloOrAck(opcuaLib, hello, b, start, end);
         if (!s) this.ctx.anomaly('opcua_malformed', h.type);
         const detail = hello && s?.endpointUrl ? s.endpointUrl : undefined;
-        this.emit(fromInitiator, ts, hello ? 'Hello' : 'Acknowledge', 'session', hello ? 'request' : 'response',
-          { msgType: h.type, chunks: 1, ...(s ?? { malformed: true }) }, detail);
+        this.emit(
+          fromInitiator,
+          ts,
+          hello ? 'Hello' : 'Acknowledge',
+          'session',
+          hello ? 'request' : 'response',
+          { msgType: h.type, chunks: 1, ...(s ?? { malformed: true }) },
+          detail,
+        );
         return;
       }
       case 'ERR': {
         const s = decodeError(this.lib, b, start, end);
         if (!s) this.ctx.anomaly('opcua_malformed', 'ERR');
-        const fields = s ? { msgType: 'ERR', chunks: 1, error: statusHex(s.code), reason: s.reason } : { msgType: 'ERR', chunks: 1, malformed: true };
-        this.emit(fromInitiator, ts, 'Error', 'session', 'response', fields, s ? `${statusHex(s.code)} ${s.reason ?? ''}`.trim() : undefined);
+        const fields = s
+          ? { msgType: 'ERR', chunks: 1, error: statusHex(s.code), reason: s.reason }
+          : { msgType: 'ERR', chunks: 1, malformed: true };
+        this.emit(
+          fromInitiator,
+          ts,
+          'Error',
+          'session',
+          'response',
+          fields,
+          s ? `${statusHex(s.code)} ${s.reason ?? ''}`.trim() : undefined,
+        );
         return;
       }
       case 'RHE': {
         const s = decodeReverseHello(this.lib, b, start, end);
         if (!s) this.ctx.anomaly('opcua_malformed', 'RHE');
-        this.emit(fromInitiator, ts, 'ReverseHello', 'session', 'request', { msgType: 'RHE', chunks: 1, ...(s ?? { malformed: true }) }, s?.endpointUrl);
+        this.emit(
+          fromInitiator,
+          ts,
+          'ReverseHello',
+          'session',
+          'request',
+          { msgType: 'RHE', chunks: 1, ...(s ?? { malformed: true }) },
+          s?.endpointUrl,
+        );
         return;
       }
       case 'OPN':
@@ -245,8 +299,11 @@ export class OpcuaDecoder implements StreamDecoder {
     const ah = decodeAsymmetricHeader(this.lib, b, off + HEADER_LEN + 4, end);
     if (!ah) {
       this.ctx.anomaly('opcua_malformed', 'OPN security header');
-      this.emit(fromInitiator, ts, 'OpenSecureChannel', 'session', fromInitiator ? 'request' : 'response',
-        { msgType: 'OPN', chunks: 1, malformed: true });
+      this.emit(fromInitiator, ts, 'OpenSecureChannel', 'session', fromInitiator ? 'request' : 'response', {
+        msgType: 'OPN',
+        chunks: 1,
+        malformed: true,
+      });
       return;
     }
     if (channelId !== 0) this.channel.id = channelId;
@@ -321,8 +378,16 @@ export class OpcuaDecoder implements StreamDecoder {
    * Chunk reassembly. Returns the complete message when this chunk is final or abort, undefined while
    * chunks are pending. A single final chunk is returned without copying.
    */
-  private assemble(d: DirectionState, key: number, h: ChunkHeader, type: MessageType, plain: boolean,
-    b: Buffer, bodyStart: number, bodyEnd: number): Assembled | undefined {
+  private assemble(
+    d: DirectionState,
+    key: number,
+    h: ChunkHeader,
+    type: MessageType,
+    plain: boolean,
+    b: Buffer,
+    bodyStart: number,
+    bodyEnd: number,
+  ): Assembled | undefined {
     const partials = d.partials;
     const p = partials?.get(key);
     if (h.chunk === CHUNK_FINAL) {
@@ -357,7 +422,11 @@ export class OpcuaDecoder implements StreamDecoder {
       return this.complete(1, true, undefined, 0, 0);
     }
     (d.partials ??= new Map()).set(key, {
-      type, chunks: 1, parts: plain ? [Buffer.from(b.subarray(bodyStart, bodyEnd))] : [], bytes: plain ? bodyEnd - bodyStart : 0, plain,
+      type,
+      chunks: 1,
+      parts: plain ? [Buffer.from(b.subarray(bodyStart, bodyEnd))] : [],
+      bytes: plain ? bodyEnd - bodyStart : 0,
+      plain,
     });
     return undefined;
   }
@@ -373,8 +442,14 @@ export class OpcuaDecoder implements StreamDecoder {
   }
 
   /** Name, classify, decode and emit one complete OPN/MSG/CLO message. */
-  private completeSecure(fromInitiator: boolean, type: MessageType, plain: boolean, a: Assembled,
-    fields: Record<string, unknown>, ts: number): void {
+  private completeSecure(
+    fromInitiator: boolean,
+    type: MessageType,
+    plain: boolean,
+    a: Assembled,
+    fields: Record<string, unknown>,
+    ts: number,
+  ): void {
     const guessDir: Direction = fromInitiator ? 'request' : 'response';
     if (a.aborted) fields.aborted = true;
     const body = a.body;
@@ -415,8 +490,16 @@ export class OpcuaDecoder implements StreamDecoder {
         identity = claims(fields);
       }
     }
-    this.emit(fromInitiator, ts, svc?.name ?? `type_${tid}`, svc?.operation ?? 'other', svc?.direction ?? guessDir,
-      fields, detail, identity);
+    this.emit(
+      fromInitiator,
+      ts,
+      svc?.name ?? `type_${tid}`,
+      svc?.operation ?? 'other',
+      svc?.direction ?? guessDir,
+      fields,
+      detail,
+      identity,
+    );
   }
 
   /** Channel facts learnt from decoded bodies: the OPN request's mode, the session's auth. */
@@ -453,8 +536,16 @@ export class OpcuaDecoder implements StreamDecoder {
     d.partials.clear();
   }
 
-  private emit(fromInitiator: boolean, ts: number, fn: string, operation: Operation, direction: Direction,
-    fields: Record<string, unknown>, detail?: string, identity?: IdentityClaim[]): void {
+  private emit(
+    fromInitiator: boolean,
+    ts: number,
+    fn: string,
+    operation: Operation,
+    direction: Direction,
+    fields: Record<string, unknown>,
+    detail?: string,
+    identity?: IdentityClaim[],
+  ): void {
     const { src, dst } = this.ctx.endpoints(fromInitiator);
     const flow = this.ctx.flow;
     const facts = this.channel.facts;
@@ -484,8 +575,9 @@ export function describe(name: string, f: Record<string, unknown>): string | und
     return `${f.requestType ?? ''} ${policyShortName(String(f.securityPolicyUri ?? ''))} mode ${SECURITY_MODE_NAMES[f.securityMode] ?? f.securityMode}`.trim();
   }
   if (Array.isArray(f.endpoints)) {
-    const eps = (f.endpoints as EndpointSummary[]).map((e) =>
-      `${policyShortName(e.securityPolicyUri ?? '?')}/${SECURITY_MODE_NAMES[e.securityMode ?? 0] ?? e.securityMode}`);
+    const eps = (f.endpoints as EndpointSummary[]).map(
+      (e) => `${policyShortName(e.securityPolicyUri ?? '?')}/${SECURITY_MODE_NAMES[e.securityMode ?? 0] ?? e.securityMode}`,
+    );
     return `${eps.length} endpoints${eps.length ? ': ' + [...new Set(eps)].join(', ') : ''}`;
   }
   if (typeof f.auth === 'string') return `auth ${f.auth}`;
@@ -500,7 +592,12 @@ export function describe(name: string, f: Record<string, unknown>): string | und
   }
   if (Array.isArray(f.applications)) {
     const apps = f.applications as ApplicationSummary[];
-    return apps.map((a) => a.applicationUri ?? a.name ?? '?').slice(0, 3).join(', ') || undefined;
+    return (
+      apps
+        .map((a) => a.applicationUri ?? a.name ?? '?')
+        .slice(0, 3)
+        .join(', ') || undefined
+    );
   }
   if (typeof f.endpointUrl === 'string') return f.endpointUrl;
   return name === 'CloseSecureChannelRequest' ? 'close' : undefined;

@@ -15,11 +15,45 @@ function conversation(): Array<[boolean, Buffer]> {
     [false, ack()],
     [true, opn(0, NONE, encodeBody('OpenSecureChannelRequest', { securityMode: 1 }))],
     [false, opn(5, NONE, encodeBody('OpenSecureChannelResponse', { securityToken: { channelId: 5, tokenId: 1 } }))],
-    [false, msg(5, 2, encodeBody('GetEndpointsResponse', { endpoints: [{ endpointUrl: 'opc.tcp://plc1:4840', securityMode: 1, securityPolicyUri: NONE,
-      server: { applicationUri: 'urn:plc1', productUri: 'urn:p' }, userIdentityTokens: [{ tokenType: 1 }] }] }))],
+    [
+      false,
+      msg(
+        5,
+        2,
+        encodeBody('GetEndpointsResponse', {
+          endpoints: [
+            {
+              endpointUrl: 'opc.tcp://plc1:4840',
+              securityMode: 1,
+              securityPolicyUri: NONE,
+              server: { applicationUri: 'urn:plc1', productUri: 'urn:p' },
+              userIdentityTokens: [{ tokenType: 1 }],
+            },
+          ],
+        }),
+      ),
+    ],
     [true, msg(5, 3, encodeBody('CreateSessionRequest', { clientDescription: { applicationUri: 'urn:hmi' } }))],
-    [true, msg(5, 4, encodeBody('ActivateSessionRequest', { userIdentityToken: make('UserNameIdentityToken', { userName: 'u', password: Buffer.from('p') }) }))],
-    [true, msg(5, 5, encodeBody('WriteRequest', { nodesToWrite: [{ nodeId: 'ns=2;s=A', attributeId: 13, value: { value: { dataType: 6, value: 3 } } }] }))],
+    [
+      true,
+      msg(
+        5,
+        4,
+        encodeBody('ActivateSessionRequest', {
+          userIdentityToken: make('UserNameIdentityToken', { userName: 'u', password: Buffer.from('p') }),
+        }),
+      ),
+    ],
+    [
+      true,
+      msg(
+        5,
+        5,
+        encodeBody('WriteRequest', {
+          nodesToWrite: [{ nodeId: 'ns=2;s=A', attributeId: 13, value: { value: { dataType: 6, value: 3 } } }],
+        }),
+      ),
+    ],
     [true, msg(5, 6, encodeBody('CallRequest', { methodsToCall: [{ objectId: 'i=85', methodId: 'ns=1;i=7' }] }), { chunkType: 'C' })],
     [true, msg(5, 6, Buffer.alloc(0), { chunkType: 'F' })],
     [true, opn(0, BASIC256SHA256, Buffer.alloc(64, 9), { cert: Buffer.alloc(50, 1) })],
@@ -74,8 +108,13 @@ describe('fuzz', () => {
       const r = rng(seed);
       const segs = base.map(([f, d]) => [f, r() < 0.3 ? mutate(d, r) : d] as [boolean, Buffer]);
       let ctx: FakeContext | undefined;
-      expect(() => { ctx = run(segs, r); }, `seed ${seed}`).not.toThrow();
-      expect(ctx!.kinds().filter((k) => k === 'opcua_internal'), `seed ${seed}: ${JSON.stringify(ctx!.anomalies)}`).toEqual([]);
+      expect(() => {
+        ctx = run(segs, r);
+      }, `seed ${seed}`).not.toThrow();
+      expect(
+        ctx!.kinds().filter((k) => k === 'opcua_internal'),
+        `seed ${seed}: ${JSON.stringify(ctx!.anomalies)}`,
+      ).toEqual([]);
       anomalies += ctx!.anomalies.length;
     }
     // The mutations must have been noticed, or this test fuzzed nothing.
@@ -96,8 +135,17 @@ describe('fuzz', () => {
         h.writeUInt32LE(r() < 0.8 ? body.length + 8 : Math.floor(r() * 0xffffffff), 4);
         parts.push(h, body);
       }
-      const ctx = run([[true, Buffer.concat(parts)], [false, Buffer.concat(parts.reverse())]], r);
-      expect(ctx.kinds().filter((k) => k === 'opcua_internal'), `seed ${seed}`).toEqual([]);
+      const ctx = run(
+        [
+          [true, Buffer.concat(parts)],
+          [false, Buffer.concat(parts.reverse())],
+        ],
+        r,
+      );
+      expect(
+        ctx.kinds().filter((k) => k === 'opcua_internal'),
+        `seed ${seed}`,
+      ).toEqual([]);
     }
   });
 });

@@ -9,8 +9,11 @@ function reference(hello: boolean, b: Buffer): unknown {
     const m = hello ? new lib.HelloMessage() : new lib.AcknowledgeMessage();
     m.decode(new lib.BinaryStream(b));
     const s: Record<string, unknown> = {
-      protocolVersion: m.protocolVersion, receiveBufferSize: m.receiveBufferSize, sendBufferSize: m.sendBufferSize,
-      maxMessageSize: m.maxMessageSize, maxChunkCount: m.maxChunkCount,
+      protocolVersion: m.protocolVersion,
+      receiveBufferSize: m.receiveBufferSize,
+      sendBufferSize: m.sendBufferSize,
+      maxMessageSize: m.maxMessageSize,
+      maxChunkCount: m.maxChunkCount,
     };
     if (hello && typeof m.endpointUrl === 'string' && m.endpointUrl.length > 0) s.endpointUrl = (m.endpointUrl as string).slice(0, 512);
     return s;

@@ -5,8 +5,20 @@
  * Structured fields (Hello, OPN security header, service bodies) are decoded by node-opcua in bodies.ts.
  */
 import {
-  CHUNK_ABORT, CHUNK_FINAL, CHUNK_INTERMEDIATE, HEADER_LEN, MAX_CHUNK_SIZE, MIN_SIZE,
-  MSG_ACK, MSG_CLO, MSG_ERR, MSG_HEL, MSG_MSG, MSG_OPN, MSG_RHE, type MessageType,
+  CHUNK_ABORT,
+  CHUNK_FINAL,
+  CHUNK_INTERMEDIATE,
+  HEADER_LEN,
+  MAX_CHUNK_SIZE,
+  MIN_SIZE,
+  MSG_ACK,
+  MSG_CLO,
+  MSG_ERR,
+  MSG_HEL,
+  MSG_MSG,
+  MSG_OPN,
+  MSG_RHE,
+  type MessageType,
 } from './constants.js';
 
 export interface ChunkHeader {
@@ -22,14 +34,22 @@ export function messageTypeAt(b: Buffer, off: number): MessageType | undefined {
   if (off + 3 > b.length) return undefined;
   const v = (b[off]! << 16) | (b[off + 1]! << 8) | b[off + 2]!;
   switch (v) {
-    case MSG_MSG: return 'MSG';
-    case MSG_OPN: return 'OPN';
-    case MSG_CLO: return 'CLO';
-    case MSG_HEL: return 'HEL';
-    case MSG_ACK: return 'ACK';
-    case MSG_ERR: return 'ERR';
-    case MSG_RHE: return 'RHE';
-    default: return undefined;
+    case MSG_MSG:
+      return 'MSG';
+    case MSG_OPN:
+      return 'OPN';
+    case MSG_CLO:
+      return 'CLO';
+    case MSG_HEL:
+      return 'HEL';
+    case MSG_ACK:
+      return 'ACK';
+    case MSG_ERR:
+      return 'ERR';
+    case MSG_RHE:
+      return 'RHE';
+    default:
+      return undefined;
   }
 }
 

@@ -4,11 +4,42 @@
  */
 import type { IdentityClaim, Operation } from '../../core/events.js';
 import {
-  BLOCK_ERRORS, CONTROL_END_TRANSACTION, CONTROL_FACTORY_RESET, CONTROL_RESET_TO_FACTORY, CONTROL_RESPONSE, CONTROL_SIGNAL,
-  CONTROL_START_TRANSACTION, DEVICE_ALIAS, DEVICE_ID, DEVICE_INSTANCE, DEVICE_NAME_OF_STATION, DEVICE_OEM_ID, DEVICE_OPTIONS,
-  DEVICE_ROLE, DEVICE_VENDOR, IP_FULL_SUITE, IP_INFO_CONFLICT, IP_INFO_SET_MASK, IP_MAC, IP_PARAMETER, OPTION_ALL, OPTION_CONTROL,
-  OPTION_DEVICE, OPTION_DEVICE_INITIATIVE, OPTION_DHCP, OPTION_IP, QUALIFIER_PERMANENT, ROLE_NAMES, SERVICE_GET, SERVICE_HELLO,
-  SERVICE_IDENTIFY, SERVICE_NAMES, SERVICE_SET, SIGNAL_FLASH_ONCE, TYPE_REQUEST, TYPE_RESPONSE_SUCCESS,
+  BLOCK_ERRORS,
+  CONTROL_END_TRANSACTION,
+  CONTROL_FACTORY_RESET,
+  CONTROL_RESET_TO_FACTORY,
+  CONTROL_RESPONSE,
+  CONTROL_SIGNAL,
+  CONTROL_START_TRANSACTION,
+  DEVICE_ALIAS,
+  DEVICE_ID,
+  DEVICE_INSTANCE,
+  DEVICE_NAME_OF_STATION,
+  DEVICE_OEM_ID,
+  DEVICE_OPTIONS,
+  DEVICE_ROLE,
+  DEVICE_VENDOR,
+  IP_FULL_SUITE,
+  IP_INFO_CONFLICT,
+  IP_INFO_SET_MASK,
+  IP_MAC,
+  IP_PARAMETER,
+  OPTION_ALL,
+  OPTION_CONTROL,
+  OPTION_DEVICE,
+  OPTION_DEVICE_INITIATIVE,
+  OPTION_DHCP,
+  OPTION_IP,
+  QUALIFIER_PERMANENT,
+  ROLE_NAMES,
+  SERVICE_GET,
+  SERVICE_HELLO,
+  SERVICE_IDENTIFY,
+  SERVICE_NAMES,
+  SERVICE_SET,
+  SIGNAL_FLASH_ONCE,
+  TYPE_REQUEST,
+  TYPE_RESPONSE_SUCCESS,
 } from './constants.js';
 import { isResponseType, type DcpBlock, type DcpPdu, type IpSettings } from './wire.js';
 
@@ -40,7 +71,8 @@ type Pair = readonly [option: number, suboption: number];
  */
 export function setKind(pairs: readonly Pair[]): SetKind {
   if (pairs.some(([o, s]) => o === OPTION_CONTROL && s === CONTROL_FACTORY_RESET)) return { fn: 'factory_reset', operation: 'control' };
-  if (pairs.some(([o, s]) => o === OPTION_CONTROL && s === CONTROL_RESET_TO_FACTORY)) return { fn: 'reset_to_factory', operation: 'control' };
+  if (pairs.some(([o, s]) => o === OPTION_CONTROL && s === CONTROL_RESET_TO_FACTORY))
+    return { fn: 'reset_to_factory', operation: 'control' };
   const written: string[] = [];
   for (const [o, s] of pairs) {
     if (o === OPTION_CONTROL) continue;
@@ -93,12 +125,19 @@ function clip(s: string): string {
 
 function describe(pdu: DcpPdu, response: boolean): string {
   const head = `${SERVICE_NAMES[pdu.serviceId]} ${response ? (pdu.serviceType === TYPE_RESPONSE_SUCCESS ? 'ok' : 'unsupported') : 'request'}`;
-  const parts = pdu.selectors ? pdu.selectors.map((s) => optionName(s >> 8, s & 0xff)) : pdu.blocks.map((b) => blockText(b, pdu.serviceId === SERVICE_SET && !response)).filter((t) => t !== '');
+  const parts = pdu.selectors
+    ? pdu.selectors.map((s) => optionName(s >> 8, s & 0xff))
+    : pdu.blocks.map((b) => blockText(b, pdu.serviceId === SERVICE_SET && !response)).filter((t) => t !== '');
   return parts.length ? `${head}: ${parts.join(', ')}` : head;
 }
 
 function blockText(b: DcpBlock, setRequest: boolean): string {
-  const kept = setRequest && b.qualifier !== undefined && b.option !== OPTION_CONTROL ? ((b.qualifier & QUALIFIER_PERMANENT) ? ' (permanent)' : ' (temporary)') : '';
+  const kept =
+    setRequest && b.qualifier !== undefined && b.option !== OPTION_CONTROL
+      ? b.qualifier & QUALIFIER_PERMANENT
+        ? ' (permanent)'
+        : ' (temporary)'
+      : '';
   const assign = setRequest ? ' := ' : ' ';
   if (b.response) {
     const err = BLOCK_ERRORS[b.response.error] ?? `error ${b.response.error}`;
@@ -107,11 +146,13 @@ function blockText(b: DcpBlock, setRequest: boolean): string {
   if (b.text !== undefined) return `${optionName(b.option, b.suboption)}${assign}'${b.text}'${kept}`;
   if (b.ip) return `IP${assign}${ipText(b.ip)}${kept}`;
   if (b.mac !== undefined) return `MAC ${b.mac}`;
-  if (b.vendorId !== undefined) return `${b.suboption === DEVICE_OEM_ID ? 'OEM ' : ''}vendor ${hex4(b.vendorId)} device ${hex4(b.deviceId!)}`;
+  if (b.vendorId !== undefined)
+    return `${b.suboption === DEVICE_OEM_ID ? 'OEM ' : ''}vendor ${hex4(b.vendorId)} device ${hex4(b.deviceId!)}`;
   if (b.role !== undefined) return roleName(b.role);
   if (b.instance !== undefined) return `instance ${b.instance >> 8}.${b.instance & 0xff}`;
   if (b.signal !== undefined) return b.signal === SIGNAL_FLASH_ONCE ? 'signal flash once' : `signal ${hex4(b.signal)}`;
-  if (b.option === OPTION_CONTROL && b.qualifier !== undefined) return `${optionName(b.option, b.suboption)} (qualifier ${hex4(b.qualifier)})`;
+  if (b.option === OPTION_CONTROL && b.qualifier !== undefined)
+    return `${optionName(b.option, b.suboption)} (qualifier ${hex4(b.qualifier)})`;
   if (b.options) return '';
   return optionName(b.option, b.suboption);
 }
@@ -120,30 +161,52 @@ function blockText(b: DcpBlock, setRequest: boolean): string {
 export function optionName(option: number, suboption: number): string {
   switch (option) {
     case OPTION_IP:
-      return suboption === IP_MAC ? 'MAC' : suboption === IP_PARAMETER ? 'IP' : suboption === IP_FULL_SUITE ? 'full IP suite' : `IP/${suboption}`;
+      return suboption === IP_MAC
+        ? 'MAC'
+        : suboption === IP_PARAMETER
+          ? 'IP'
+          : suboption === IP_FULL_SUITE
+            ? 'full IP suite'
+            : `IP/${suboption}`;
     case OPTION_DEVICE:
       switch (suboption) {
-        case DEVICE_VENDOR: return 'DeviceVendorValue';
-        case DEVICE_NAME_OF_STATION: return 'NameOfStation';
-        case DEVICE_ID: return 'device id';
-        case DEVICE_ROLE: return 'device role';
-        case DEVICE_OPTIONS: return 'device options';
-        case DEVICE_ALIAS: return 'AliasName';
-        case DEVICE_INSTANCE: return 'device instance';
-        case DEVICE_OEM_ID: return 'OEM device id';
-        default: return `device/${suboption}`;
+        case DEVICE_VENDOR:
+          return 'DeviceVendorValue';
+        case DEVICE_NAME_OF_STATION:
+          return 'NameOfStation';
+        case DEVICE_ID:
+          return 'device id';
+        case DEVICE_ROLE:
+          return 'device role';
+        case DEVICE_OPTIONS:
+          return 'device options';
+        case DEVICE_ALIAS:
+          return 'AliasName';
+        case DEVICE_INSTANCE:
+          return 'device instance';
+        case DEVICE_OEM_ID:
+          return 'OEM device id';
+        default:
+          return `device/${suboption}`;
       }
     case OPTION_DHCP:
       return `DHCP/${suboption}`;
     case OPTION_CONTROL:
       switch (suboption) {
-        case CONTROL_START_TRANSACTION: return 'start transaction';
-        case CONTROL_END_TRANSACTION: return 'end transaction';
-        case CONTROL_SIGNAL: return 'signal';
-        case CONTROL_RESPONSE: return 'response';
-        case CONTROL_FACTORY_RESET: return 'factory reset';
-        case CONTROL_RESET_TO_FACTORY: return 'reset to factory';
-        default: return `control/${suboption}`;
+        case CONTROL_START_TRANSACTION:
+          return 'start transaction';
+        case CONTROL_END_TRANSACTION:
+          return 'end transaction';
+        case CONTROL_SIGNAL:
+          return 'signal';
+        case CONTROL_RESPONSE:
+          return 'response';
+        case CONTROL_FACTORY_RESET:
+          return 'factory reset';
+        case CONTROL_RESET_TO_FACTORY:
+          return 'reset to factory';
+        default:
+          return `control/${suboption}`;
       }
     case OPTION_DEVICE_INITIATIVE:
       return 'device initiative';

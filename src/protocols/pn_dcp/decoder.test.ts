@@ -1,7 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { DcpDecoder } from './decoder.js';
 import { DcpStats } from './stats.js';
-import { block, dcp, endTransaction, identifyResponse, nameBlock, responseBlock, signalBlock, fakeL2Context } from '../../../test/helpers/pn_dcp/test-helpers.js';
+import {
+  block,
+  dcp,
+  endTransaction,
+  identifyResponse,
+  nameBlock,
+  responseBlock,
+  signalBlock,
+  fakeL2Context,
+} from '../../../test/helpers/pn_dcp/test-helpers.js';
 
 const TOOL = '00:80:c8:38:a4:8b';
 const DEVICE = '00:02:e3:17:c7:50';
@@ -31,7 +40,10 @@ describe('DcpDecoder', () => {
     new DcpDecoder(ctx).onData(true, identifyResponse({ name: 'io-7', ip: ['10.0.0.7', '255.255.255.0', '10.0.0.1'] }), 1);
     const e = ctx.events[0]!;
     expect(e).toMatchObject({ direction: 'response', fn: 'identify', operation: 'discovery' });
-    expect(e.identity!.filter((c) => c.attribute === 'name')).toEqual([{ about: 'src', attribute: 'name', value: 'io-7' }, { about: 'src', attribute: 'name', value: 'io-7', ip: '10.0.0.7', mac: DEVICE }]);
+    expect(e.identity!.filter((c) => c.attribute === 'name')).toEqual([
+      { about: 'src', attribute: 'name', value: 'io-7' },
+      { about: 'src', attribute: 'name', value: 'io-7', ip: '10.0.0.7', mac: DEVICE },
+    ]);
   });
 
   it('ignores the other PROFINET frames of the EtherType (cyclic data, alarms) and counts DCP PDUs cut short', () => {
@@ -47,7 +59,11 @@ describe('DcpDecoder', () => {
 
   it('counts a malformed block list and still emits what was read', () => {
     const ctx = fakeL2Context(DEVICE, TOOL);
-    new DcpDecoder(ctx).onData(true, dcp({ frameId: 0xfeff, service: 5, type: 1, blocks: [...nameBlock('a'), ...block(2, 1, [0, 0, 0x41], 90)] }), 1);
+    new DcpDecoder(ctx).onData(
+      true,
+      dcp({ frameId: 0xfeff, service: 5, type: 1, blocks: [...nameBlock('a'), ...block(2, 1, [0, 0, 0x41], 90)] }),
+      1,
+    );
     expect(ctx.anomalies.map((a) => a.kind)).toEqual(['malformed_block']);
     expect(ctx.events[0]!.fields.malformed).toMatch(/past the end/);
     expect(ctx.events[0]!.identity).toEqual([{ about: 'src', attribute: 'name', value: 'a' }]);
@@ -63,8 +79,15 @@ describe('DcpDecoder', () => {
     for (const e of [...req.events, ...res.events]) stats.onEvent(e);
     stats.onEvent({ ...res.events[0]!, protocol: 'bacnet' }); // not ours
     expect(stats.section()).toEqual({
-      services: { '5:0': 1, '5:1': 1 }, station_names: ['io-7'], vendor_ids: ['0x002a'], device_ids: ['0x0101'], device_roles: ['0x02'],
-      vendor_strings: ['S7-300EC'], ip_settings: ['192.168.1.2/255.255.255.0/192.168.1.2'], set_requests: 0, macs: [DEVICE],
+      services: { '5:0': 1, '5:1': 1 },
+      station_names: ['io-7'],
+      vendor_ids: ['0x002a'],
+      device_ids: ['0x0101'],
+      device_roles: ['0x02'],
+      vendor_strings: ['S7-300EC'],
+      ip_settings: ['192.168.1.2/255.255.255.0/192.168.1.2'],
+      set_requests: 0,
+      macs: [DEVICE],
     });
   });
 });

@@ -45,7 +45,14 @@ export class DcpDecoder implements StreamDecoder {
     if (pdu.malformed) this.ctx.anomaly('malformed_block', pdu.malformed);
     const { src, dst } = this.ctx.endpoints(fromInitiator);
     const c = classify(pdu);
-    const fields: DcpFields = { frame_id: pdu.frameId, service_id: pdu.serviceId, service_type: pdu.serviceType, xid: pdu.xid, data_length: pdu.dataLength, blocks: pdu.blocks };
+    const fields: DcpFields = {
+      frame_id: pdu.frameId,
+      service_id: pdu.serviceId,
+      service_type: pdu.serviceType,
+      xid: pdu.xid,
+      data_length: pdu.dataLength,
+      blocks: pdu.blocks,
+    };
     if (pdu.responseDelay !== undefined) fields.response_delay = pdu.responseDelay;
     if (pdu.selectors) fields.selectors = pdu.selectors;
     if (pdu.malformed) fields.malformed = pdu.malformed;

@@ -1,6 +1,17 @@
 /** The `pn_dcp` section of `otwatch stats` (../shared/corpus/README.md), built from DCP events. */
 import type { ProtocolEvent, ProtocolStats } from '../../core/events.js';
-import { DEVICE_ID, DEVICE_NAME_OF_STATION, DEVICE_ROLE, DEVICE_VENDOR, OPTION_DEVICE, SERVICE_HELLO, SERVICE_IDENTIFY, SERVICE_SET, TYPE_REQUEST, TYPE_RESPONSE_SUCCESS } from './constants.js';
+import {
+  DEVICE_ID,
+  DEVICE_NAME_OF_STATION,
+  DEVICE_ROLE,
+  DEVICE_VENDOR,
+  OPTION_DEVICE,
+  SERVICE_HELLO,
+  SERVICE_IDENTIFY,
+  SERVICE_SET,
+  TYPE_REQUEST,
+  TYPE_RESPONSE_SUCCESS,
+} from './constants.js';
 import { hex2, hex4 } from './classify.js';
 import { PROTOCOL, type DcpFields } from './decoder.js';
 import { isResponseType } from './wire.js';

@@ -1,8 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import { classify, identityClaims, ownAddress, setKind } from './classify.js';
 import {
-  ascii, block, dcp, deviceIdBlock, endTransaction, factoryReset, identifyResponse, instanceBlock, ipBlock, nameBlock, responseBlock,
-  roleBlock, signalBlock, u16, vendorBlock,
+  ascii,
+  block,
+  dcp,
+  deviceIdBlock,
+  endTransaction,
+  factoryReset,
+  identifyResponse,
+  instanceBlock,
+  ipBlock,
+  nameBlock,
+  responseBlock,
+  roleBlock,
+  signalBlock,
+  u16,
+  vendorBlock,
 } from '../../../test/helpers/pn_dcp/test-helpers.js';
 import { asciiText, parseDcp } from './wire.js';
 
@@ -10,7 +23,9 @@ const QUALIFIER_PERMANENT = [0, 1];
 
 describe('DCP header', () => {
   it('reads an Identify request with a NameOfStation filter (no BlockInfo in requests) and its ResponseDelay', () => {
-    const pdu = parseDcp(dcp({ frameId: 0xfefe, service: 5, type: 0, xid: 0x0300bf9a, delay: 0x0080, blocks: block(0x02, 0x02, ascii('switch3')) }))!;
+    const pdu = parseDcp(
+      dcp({ frameId: 0xfefe, service: 5, type: 0, xid: 0x0300bf9a, delay: 0x0080, blocks: block(0x02, 0x02, ascii('switch3')) }),
+    )!;
     expect(pdu).toMatchObject({ frameId: 0xfefe, serviceId: 5, serviceType: 0, xid: 0x0300bf9a, responseDelay: 0x80, dataLength: 12 });
     expect(pdu.blocks).toEqual([{ option: 2, suboption: 2, length: 7, text: 'switch3' }]);
     expect(pdu.malformed).toBeUndefined();
@@ -44,7 +59,14 @@ describe('Identify response (a device describing itself)', () => {
 
   it('reads BlockInfo, name, options, vendor value, device id, role and IP parameter', () => {
     expect(pdu.malformed).toBeUndefined();
-    expect(pdu.blocks.map((b) => [b.option, b.suboption])).toEqual([[2, 2], [2, 5], [2, 1], [2, 3], [2, 4], [1, 2]]);
+    expect(pdu.blocks.map((b) => [b.option, b.suboption])).toEqual([
+      [2, 2],
+      [2, 5],
+      [2, 1],
+      [2, 3],
+      [2, 4],
+      [1, 2],
+    ]);
     expect(pdu.blocks[0]).toEqual({ option: 2, suboption: 2, length: 16, info: 0, text: 'versamax-pns11' });
     expect(pdu.blocks[1]!.options).toEqual([0x0201, 0x0202, 0x0203, 0x0204, 0x0102, 0x0503]);
     expect(pdu.blocks[2]!.text).toBe('IC200PNS001');
@@ -64,7 +86,9 @@ describe('Identify response (a device describing itself)', () => {
       // The address the device reports as its own, bound to its MAC.
       { about: 'src', attribute: 'name', value: 'versamax-pns11', ip: '192.168.1.2', mac: '00:09:91:43:e0:67' },
     ]);
-    expect(classify(pdu).detail).toBe("identify ok: NameOfStation 'versamax-pns11', DeviceVendorValue 'IC200PNS001', vendor 0x015a device 0x0003, IO-Device, IP 192.168.1.2/255.255.255.0 gw 192.168.1.2");
+    expect(classify(pdu).detail).toBe(
+      "identify ok: NameOfStation 'versamax-pns11', DeviceVendorValue 'IC200PNS001', vendor 0x015a device 0x0003, IO-Device, IP 192.168.1.2/255.255.255.0 gw 192.168.1.2",
+    );
   });
 
   it('binds no address that is not set, is 0.0.0.0, or is in conflict', () => {
@@ -83,28 +107,43 @@ describe('Identify response (a device describing itself)', () => {
   });
 
   it('reads device instance and roles with several bits', () => {
-    const pdu2 = parseDcp(dcp({ frameId: 0xfeff, service: 5, type: 1, blocks: [...instanceBlock(1, 2), ...roleBlock(0x0a), ...nameBlock('plc')] }))!;
+    const pdu2 = parseDcp(
+      dcp({ frameId: 0xfeff, service: 5, type: 1, blocks: [...instanceBlock(1, 2), ...roleBlock(0x0a), ...nameBlock('plc')] }),
+    )!;
     const claims = identityClaims(pdu2, '00:0e:8c:00:00:01')!;
-    expect(claims.map((c) => [c.attribute, c.value])).toEqual([['device_instance', '1.2'], ['description', 'PROFINET IO-Controller, IO-Supervisor'], ['name', 'plc']]);
+    expect(claims.map((c) => [c.attribute, c.value])).toEqual([
+      ['device_instance', '1.2'],
+      ['description', 'PROFINET IO-Controller, IO-Supervisor'],
+      ['name', 'plc'],
+    ]);
   });
 });
 
 describe('Set (renames, re-addresses, flashes or resets a device)', () => {
   it('reads a Set of NameOfStation with its BlockQualifier and the End Transaction, as a write', () => {
-    const pdu = parseDcp(dcp({ frameId: 0xfefd, service: 4, type: 0, blocks: [...nameBlock('%n%n%n ', QUALIFIER_PERMANENT), ...endTransaction()] }))!;
+    const pdu = parseDcp(
+      dcp({ frameId: 0xfefd, service: 4, type: 0, blocks: [...nameBlock('%n%n%n ', QUALIFIER_PERMANENT), ...endTransaction()] }),
+    )!;
     // 4 + 2 + 7 = 13 octets and a padding octet, then 6: the DCPDataLength of the real frame (20).
     expect(pdu.dataLength).toBe(20);
     expect(pdu.blocks).toEqual([
       { option: 2, suboption: 2, length: 9, qualifier: 1, text: '%n%n%n ' },
       { option: 5, suboption: 2, length: 2, qualifier: 0 },
     ]);
-    expect(classify(pdu)).toEqual({ fn: 'set_name', operation: 'write', detail: "set request: NameOfStation := '%n%n%n ' (permanent), end transaction (qualifier 0x0000)" });
+    expect(classify(pdu)).toEqual({
+      fn: 'set_name',
+      operation: 'write',
+      detail: "set request: NameOfStation := '%n%n%n ' (permanent), end transaction (qualifier 0x0000)",
+    });
     expect(identityClaims(pdu, '00:80:c8:38:a4:8b')).toBeUndefined();
   });
 
   it('classifies the Set response from the options it answers', () => {
     const pdu = parseDcp(dcp({ frameId: 0xfefd, service: 4, type: 1, blocks: [...responseBlock(2, 2), ...responseBlock(5, 2)] }))!;
-    expect(pdu.blocks.map((b) => b.response)).toEqual([{ option: 2, suboption: 2, error: 0 }, { option: 5, suboption: 2, error: 0 }]);
+    expect(pdu.blocks.map((b) => b.response)).toEqual([
+      { option: 2, suboption: 2, error: 0 },
+      { option: 5, suboption: 2, error: 0 },
+    ]);
     expect(classify(pdu)).toEqual({ fn: 'set_name', operation: 'write', detail: 'set ok: NameOfStation ok, end transaction ok' });
     const refused = parseDcp(dcp({ frameId: 0xfefd, service: 4, type: 1, blocks: responseBlock(1, 2, 6) }))!;
     expect(classify(refused)).toMatchObject({ fn: 'set_ip', operation: 'write', detail: 'set ok: IP in operation, set not possible' });
@@ -113,15 +152,42 @@ describe('Set (renames, re-addresses, flashes or resets a device)', () => {
   it('reads a Set of the IP parameter (temporary) as a write', () => {
     const pdu = parseDcp(dcp({ frameId: 0xfefd, service: 4, type: 0, blocks: ipBlock('10.0.0.9', '255.0.0.0', '10.0.0.1', [0, 0]) }))!;
     expect(pdu.blocks[0]).toMatchObject({ qualifier: 0, ip: { ip: '10.0.0.9', mask: '255.0.0.0', gateway: '10.0.0.1' } });
-    expect(classify(pdu)).toMatchObject({ fn: 'set_ip', operation: 'write', detail: 'set request: IP := 10.0.0.9/255.0.0.0 gw 10.0.0.1 (temporary)' });
+    expect(classify(pdu)).toMatchObject({
+      fn: 'set_ip',
+      operation: 'write',
+      detail: 'set request: IP := 10.0.0.9/255.0.0.0 gw 10.0.0.1 (temporary)',
+    });
   });
 
   it('classifies Signal (flash LED) and a factory reset as control; a reset outranks a write', () => {
-    expect(classify(parseDcp(dcp({ frameId: 0xfefd, service: 4, type: 0, blocks: signalBlock() }))!)).toEqual({ fn: 'signal', operation: 'control', detail: 'set request: signal flash once' });
-    expect(classify(parseDcp(dcp({ frameId: 0xfefd, service: 4, type: 0, blocks: factoryReset() }))!)).toMatchObject({ fn: 'reset_to_factory', operation: 'control' });
-    expect(setKind([[2, 2], [5, 5]])).toEqual({ fn: 'factory_reset', operation: 'control' });
-    expect(setKind([[2, 2], [1, 2], [5, 3]])).toEqual({ fn: 'set_name_ip', operation: 'write' });
-    expect(setKind([[5, 1], [5, 2]])).toEqual({ fn: 'set_transaction', operation: 'control' });
+    expect(classify(parseDcp(dcp({ frameId: 0xfefd, service: 4, type: 0, blocks: signalBlock() }))!)).toEqual({
+      fn: 'signal',
+      operation: 'control',
+      detail: 'set request: signal flash once',
+    });
+    expect(classify(parseDcp(dcp({ frameId: 0xfefd, service: 4, type: 0, blocks: factoryReset() }))!)).toMatchObject({
+      fn: 'reset_to_factory',
+      operation: 'control',
+    });
+    expect(
+      setKind([
+        [2, 2],
+        [5, 5],
+      ]),
+    ).toEqual({ fn: 'factory_reset', operation: 'control' });
+    expect(
+      setKind([
+        [2, 2],
+        [1, 2],
+        [5, 3],
+      ]),
+    ).toEqual({ fn: 'set_name_ip', operation: 'write' });
+    expect(
+      setKind([
+        [5, 1],
+        [5, 2],
+      ]),
+    ).toEqual({ fn: 'set_transaction', operation: 'control' });
   });
 });
 
@@ -130,21 +196,43 @@ describe('Get and Hello', () => {
     const req = parseDcp(dcp({ frameId: 0xfefd, service: 3, type: 0, blocks: [2, 2, 1, 2] }))!;
     expect(req.selectors).toEqual([0x0202, 0x0102]);
     expect(classify(req)).toEqual({ fn: 'get', operation: 'discovery', detail: 'get request: NameOfStation, IP' });
-    const res = parseDcp(dcp({ frameId: 0xfefd, service: 3, type: 1, blocks: [...nameBlock('io-1'), ...ipBlock('10.1.1.5', '255.255.255.0', '10.1.1.1')] }))!;
-    expect(identityClaims(res, '00:0e:8c:00:00:05')!.map((c) => [c.attribute, c.value, c.ip])).toEqual([['name', 'io-1', undefined], ['name', 'io-1', '10.1.1.5']]);
+    const res = parseDcp(
+      dcp({ frameId: 0xfefd, service: 3, type: 1, blocks: [...nameBlock('io-1'), ...ipBlock('10.1.1.5', '255.255.255.0', '10.1.1.1')] }),
+    )!;
+    expect(identityClaims(res, '00:0e:8c:00:00:05')!.map((c) => [c.attribute, c.value, c.ip])).toEqual([
+      ['name', 'io-1', undefined],
+      ['name', 'io-1', '10.1.1.5'],
+    ]);
   });
 
   it('reads a Hello request as the device announcing itself', () => {
-    const pdu = parseDcp(dcp({ frameId: 0xfefc, service: 6, type: 0, blocks: [...nameBlock('et200sp'), ...deviceIdBlock(0x002a, 0x0313), ...ipBlock('172.16.0.20', '255.255.0.0', '0.0.0.0')] }))!;
+    const pdu = parseDcp(
+      dcp({
+        frameId: 0xfefc,
+        service: 6,
+        type: 0,
+        blocks: [...nameBlock('et200sp'), ...deviceIdBlock(0x002a, 0x0313), ...ipBlock('172.16.0.20', '255.255.0.0', '0.0.0.0')],
+      }),
+    )!;
     expect(classify(pdu).operation).toBe('discovery');
-    expect(identityClaims(pdu, '28:63:36:00:00:01')!.map((c) => `${c.attribute}=${c.value}@${c.ip}`)).toEqual(['name=et200sp@undefined', 'vendor_id=0x002a@undefined', 'product=0x0313@undefined', 'name=et200sp@172.16.0.20']);
+    expect(identityClaims(pdu, '28:63:36:00:00:01')!.map((c) => `${c.attribute}=${c.value}@${c.ip}`)).toEqual([
+      'name=et200sp@undefined',
+      'vendor_id=0x002a@undefined',
+      'product=0x0313@undefined',
+      'name=et200sp@172.16.0.20',
+    ]);
   });
 });
 
 describe('malformed blocks', () => {
   it('stops at a block longer than the frame, without its values', () => {
-    const pdu = parseDcp(dcp({ frameId: 0xfeff, service: 5, type: 1, blocks: [...nameBlock('ok'), ...block(2, 1, [0, 0, ...ascii('abc')], 40)] }))!;
-    expect(pdu.blocks).toEqual([{ option: 2, suboption: 2, length: 4, info: 0, text: 'ok' }, { option: 2, suboption: 1, length: 40 }]);
+    const pdu = parseDcp(
+      dcp({ frameId: 0xfeff, service: 5, type: 1, blocks: [...nameBlock('ok'), ...block(2, 1, [0, 0, ...ascii('abc')], 40)] }),
+    )!;
+    expect(pdu.blocks).toEqual([
+      { option: 2, suboption: 2, length: 4, info: 0, text: 'ok' },
+      { option: 2, suboption: 1, length: 40 },
+    ]);
     expect(pdu.malformed).toMatch(/past the end of the frame/);
   });
 

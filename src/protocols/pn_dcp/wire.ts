@@ -8,12 +8,46 @@
  * odd length is followed by one padding octet unless it ends the frame.
  */
 import {
-  ALL_SELECTOR, CONTROL_END_TRANSACTION, CONTROL_FACTORY_RESET, CONTROL_RESET_TO_FACTORY, CONTROL_RESPONSE, CONTROL_SIGNAL,
-  CONTROL_START_TRANSACTION, DCP_HEADER_LEN, DEVICE_ALIAS, DEVICE_ID, DEVICE_INSTANCE, DEVICE_NAME_OF_STATION, DEVICE_OEM_ID,
-  DEVICE_OPTIONS, DEVICE_RSI_PROPERTIES, DEVICE_ROLE, DEVICE_VENDOR, DHCP_CLIENT_ID, DHCP_CONTROL, FRAME_ID_HELLO, FRAME_ID_IDENTIFY_RES,
-  FRAME_ID_LEN, IP_FULL_SUITE, IP_MAC, IP_PARAMETER, OPTION_ALL, OPTION_CONTROL, OPTION_DEVICE, OPTION_DEVICE_INITIATIVE, OPTION_DHCP,
-  OPTION_IP, OPTION_MANUF_FIRST, OPTION_MANUF_LAST, SERVICE_GET, SERVICE_HELLO, SERVICE_IDENTIFY, SERVICE_SET, TYPE_REQUEST,
-  TYPE_RESPONSE_SUCCESS, TYPE_RESPONSE_UNSUPPORTED,
+  ALL_SELECTOR,
+  CONTROL_END_TRANSACTION,
+  CONTROL_FACTORY_RESET,
+  CONTROL_RESET_TO_FACTORY,
+  CONTROL_RESPONSE,
+  CONTROL_SIGNAL,
+  CONTROL_START_TRANSACTION,
+  DCP_HEADER_LEN,
+  DEVICE_ALIAS,
+  DEVICE_ID,
+  DEVICE_INSTANCE,
+  DEVICE_NAME_OF_STATION,
+  DEVICE_OEM_ID,
+  DEVICE_OPTIONS,
+  DEVICE_RSI_PROPERTIES,
+  DEVICE_ROLE,
+  DEVICE_VENDOR,
+  DHCP_CLIENT_ID,
+  DHCP_CONTROL,
+  FRAME_ID_HELLO,
+  FRAME_ID_IDENTIFY_RES,
+  FRAME_ID_LEN,
+  IP_FULL_SUITE,
+  IP_MAC,
+  IP_PARAMETER,
+  OPTION_ALL,
+  OPTION_CONTROL,
+  OPTION_DEVICE,
+  OPTION_DEVICE_INITIATIVE,
+  OPTION_DHCP,
+  OPTION_IP,
+  OPTION_MANUF_FIRST,
+  OPTION_MANUF_LAST,
+  SERVICE_GET,
+  SERVICE_HELLO,
+  SERVICE_IDENTIFY,
+  SERVICE_SET,
+  TYPE_REQUEST,
+  TYPE_RESPONSE_SUCCESS,
+  TYPE_RESPONSE_UNSUPPORTED,
 } from './constants.js';
 
 export interface IpSettings {
@@ -133,13 +167,15 @@ export function parseBlock(b: Buffer, off: number, serviceId: number, response: 
   const option = b[off]!;
   const suboption = b[off + 1]!;
   // Manufacturer-specific options may end the frame right after their suboption.
-  if (option >= OPTION_MANUF_FIRST && option <= OPTION_MANUF_LAST && off + 2 === end) return { block: { option, suboption, length: 0 }, next: end };
+  if (option >= OPTION_MANUF_FIRST && option <= OPTION_MANUF_LAST && off + 2 === end)
+    return { block: { option, suboption, length: 0 }, next: end };
   if (off + 4 > end) return { next: off, error: 'block header past the end of the frame' };
   const length = b.readUInt16BE(off + 2);
   const block: DcpBlock = { option, suboption, length };
   const c = new Cursor(b, off + 4);
   // BlockInfo precedes the data in what a device reports about itself; BlockQualifier in what a Set asks.
-  const hasInfo = (serviceId === SERVICE_IDENTIFY && response) || (serviceId === SERVICE_HELLO && !response) || (serviceId === SERVICE_GET && response);
+  const hasInfo =
+    (serviceId === SERVICE_IDENTIFY && response) || (serviceId === SERVICE_HELLO && !response) || (serviceId === SERVICE_GET && response);
   const hasQualifier = serviceId === SERVICE_SET && !response;
   const prefix = (): number => {
     if (hasInfo) block.info = c.u16();
@@ -250,7 +286,8 @@ export function parseBlock(b: Buffer, off: number, serviceId: number, response: 
       // Reserved and manufacturer-specific options: skipped by their length.
       c.skip(length);
   }
-  if (!c.ok) return { block: keepIfComplete(block), next: c.off, error: c.error ?? `block ${option}/${suboption} past the end of the frame` };
+  if (!c.ok)
+    return { block: keepIfComplete(block), next: c.off, error: c.error ?? `block ${option}/${suboption} past the end of the frame` };
   let next = c.off;
   if ((next - off) & 1 && next < end) next++;
   return { block, next };
@@ -265,7 +302,10 @@ function keepIfComplete(block: DcpBlock): DcpBlock {
 class Cursor {
   ok = true;
   error: string | undefined;
-  constructor(private readonly b: Buffer, public off: number) {}
+  constructor(
+    private readonly b: Buffer,
+    public off: number,
+  ) {}
 
   fail(why: string): void {
     if (this.ok) this.error = why;
@@ -276,7 +316,11 @@ class Cursor {
     if (!this.ok) return -1;
     if (n < 0 || this.off + n > this.b.length) {
       // A length below the BlockInfo/BlockQualifier it must hold wraps around in Wireshark: past the frame either way.
-      this.fail(n < 0 ? `block length shorter than its BlockInfo/BlockQualifier` : `field of ${n} octets at offset ${this.off} past the end of the frame`);
+      this.fail(
+        n < 0
+          ? `block length shorter than its BlockInfo/BlockQualifier`
+          : `field of ${n} octets at offset ${this.off} past the end of the frame`,
+      );
       return -1;
     }
     const at = this.off;

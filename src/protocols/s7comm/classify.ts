@@ -3,10 +3,30 @@
  */
 import type { Operation } from '../../core/events.js';
 import {
-  FN_DOWNLOAD_BLOCK, FN_DOWNLOAD_ENDED, FN_END_UPLOAD, FN_PI_SERVICE, FN_PLC_STOP, FN_READ_VAR, FN_REQUEST_DOWNLOAD,
-  FN_SETUP_COMMUNICATION, FN_START_UPLOAD, FN_UPLOAD, FN_WRITE_VAR, PI_DELETE, PI_INSERT, UD_GROUP_BLOCK,
-  UD_GROUP_CPU, UD_GROUP_CYCLIC, UD_GROUP_MODE_TRANSITION, UD_GROUP_NC_PROGRAMMING, UD_GROUP_PROGRAMMER,
-  UD_GROUP_SECURITY, UD_GROUP_TIME, UD_CPU_READ_SZL, UD_TIME_SET, UD_TIME_SET2,
+  FN_DOWNLOAD_BLOCK,
+  FN_DOWNLOAD_ENDED,
+  FN_END_UPLOAD,
+  FN_PI_SERVICE,
+  FN_PLC_STOP,
+  FN_READ_VAR,
+  FN_REQUEST_DOWNLOAD,
+  FN_SETUP_COMMUNICATION,
+  FN_START_UPLOAD,
+  FN_UPLOAD,
+  FN_WRITE_VAR,
+  PI_DELETE,
+  PI_INSERT,
+  UD_GROUP_BLOCK,
+  UD_GROUP_CPU,
+  UD_GROUP_CYCLIC,
+  UD_GROUP_MODE_TRANSITION,
+  UD_GROUP_NC_PROGRAMMING,
+  UD_GROUP_PROGRAMMER,
+  UD_GROUP_SECURITY,
+  UD_GROUP_TIME,
+  UD_CPU_READ_SZL,
+  UD_TIME_SET,
+  UD_TIME_SET2,
 } from './constants.js';
 import { FUNCTION_NAMES, S7P_FUNCTION_NAMES, S7P_OPCODE_NAMES, USERDATA_GROUP_NAMES, USERDATA_SUBFUNCTION_NAMES } from './tables.js';
 
@@ -32,9 +52,12 @@ export function functionName(fn: number): string {
 /** Job / ack_data function → operation; a PI service refines 0x28 (block activation/deletion is program change). */
 export function functionOperation(fn: number, piService?: string): Operation {
   switch (fn) {
-    case FN_READ_VAR: return 'read';
-    case FN_WRITE_VAR: return 'write';
-    case FN_SETUP_COMMUNICATION: return 'session';
+    case FN_READ_VAR:
+      return 'read';
+    case FN_WRITE_VAR:
+      return 'write';
+    case FN_SETUP_COMMUNICATION:
+      return 'session';
     case FN_REQUEST_DOWNLOAD:
     case FN_DOWNLOAD_BLOCK:
     case FN_DOWNLOAD_ENDED:
@@ -44,8 +67,10 @@ export function functionOperation(fn: number, piService?: string): Operation {
       return 'program';
     case FN_PI_SERVICE:
       return piService === PI_INSERT || piService === PI_DELETE ? 'program' : 'control';
-    case FN_PLC_STOP: return 'control';
-    default: return 'other';
+    case FN_PLC_STOP:
+      return 'control';
+    default:
+      return 'other';
   }
 }
 
@@ -63,18 +88,26 @@ const PROGRAMMER_CONTROL = new Set([0x0a, 0x0b, 0x0c]); // breakpoint, exit hold
 
 export function userdataOperation(group: number, sub: number): Operation {
   switch (group) {
-    case UD_GROUP_MODE_TRANSITION: return 'diagnostic';
+    case UD_GROUP_MODE_TRANSITION:
+      return 'diagnostic';
     case UD_GROUP_PROGRAMMER:
       if (PROGRAMMER_WRITES.has(sub)) return 'write';
       if (PROGRAMMER_CONTROL.has(sub)) return 'control';
       return 'diagnostic';
-    case UD_GROUP_CYCLIC: return 'subscribe';
-    case UD_GROUP_BLOCK: return 'browse'; // block lists and block info enumerate the program
-    case UD_GROUP_CPU: return sub === UD_CPU_READ_SZL ? 'identify' : 'subscribe'; // alarms and messages
-    case UD_GROUP_SECURITY: return 'session'; // PLC password (legitimation)
-    case UD_GROUP_TIME: return sub === UD_TIME_SET || sub === UD_TIME_SET2 ? 'write' : 'read';
-    case UD_GROUP_NC_PROGRAMMING: return 'program';
-    default: return 'other';
+    case UD_GROUP_CYCLIC:
+      return 'subscribe';
+    case UD_GROUP_BLOCK:
+      return 'browse'; // block lists and block info enumerate the program
+    case UD_GROUP_CPU:
+      return sub === UD_CPU_READ_SZL ? 'identify' : 'subscribe'; // alarms and messages
+    case UD_GROUP_SECURITY:
+      return 'session'; // PLC password (legitimation)
+    case UD_GROUP_TIME:
+      return sub === UD_TIME_SET || sub === UD_TIME_SET2 ? 'write' : 'read';
+    case UD_GROUP_NC_PROGRAMMING:
+      return 'program';
+    default:
+      return 'other';
   }
 }
 

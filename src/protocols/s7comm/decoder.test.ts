@@ -1,7 +1,24 @@
 import { describe, expect, it } from 'vitest';
 import {
-  anyItem, ascii, blockParam, connect, dataItem, dt, frame, piParam, plcStopParam, s7, setupParam, szl11Record, szl1cRecord,
-  szlAnswer, tpkt, u16, udData, udParam, varParam,
+  anyItem,
+  ascii,
+  blockParam,
+  connect,
+  dataItem,
+  dt,
+  frame,
+  piParam,
+  plcStopParam,
+  s7,
+  setupParam,
+  szl11Record,
+  szl1cRecord,
+  szlAnswer,
+  tpkt,
+  u16,
+  udData,
+  udParam,
+  varParam,
 } from '../../../test/helpers/s7comm/build.js';
 import { S7Decoder } from './decoder.js';
 import { bytesHash } from './var-memo.js';
@@ -53,9 +70,15 @@ describe('TPKT framing', () => {
 
 describe('COTP', () => {
   it('connection request and confirm → TSAP fields, client type, rack/slot facts', () => {
-    const ctx = run([[true, connect('CR', '0100', '0102')], [false, connect('CC', '0100', '0102')]]);
+    const ctx = run([
+      [true, connect('CR', '0100', '0102')],
+      [false, connect('CC', '0100', '0102')],
+    ]);
     expect(ctx.events[0]).toMatchObject({
-      fn: 'cotp_connect_request', operation: 'session', direction: 'request', detail: 'pg rack 0 slot 2',
+      fn: 'cotp_connect_request',
+      operation: 'session',
+      direction: 'request',
+      detail: 'pg rack 0 slot 2',
       fields: { src_tsap: '0100', dst_tsap: '0102', client_type: 'pg', rack: 0, slot: 2, tpdu_size: 1024 },
       facts: { s7_client_type: 'pg', s7_rack_slot: '0/2' },
     });
@@ -69,7 +92,10 @@ describe('COTP', () => {
 
   it('reassembles an S7 PDU fragmented over DT TPDUs on the end-of-TSDU bit', () => {
     const pdu = s7(1, 9, varParam(0x04, [anyItem(2, 4, 1, 0x84, 0, 0), anyItem(2, 8, 2, 0x84, 4, 0)]));
-    const ctx = run([[true, tpkt(dt(pdu.subarray(0, 7), false, 0))], [true, tpkt(dt(pdu.subarray(7), true, 1))]]);
+    const ctx = run([
+      [true, tpkt(dt(pdu.subarray(0, 7), false, 0))],
+      [true, tpkt(dt(pdu.subarray(7), true, 1))],
+    ]);
     expect(ctx.events).toHaveLength(1);
     expect(ctx.events[0].detail).toBe('DB1.DBX0.0 len 4, DB2.DBX4.0 len 8');
   });
@@ -83,16 +109,26 @@ describe('COTP', () => {
 
 describe('job / ack_data', () => {
   it('pairs read var job and ack_data; the response keeps the job detail and return codes', () => {
-    const ctx = run([[true, readJob], [false, readAck]]);
+    const ctx = run([
+      [true, readJob],
+      [false, readAck],
+    ]);
     expect(ctx.events[1]).toMatchObject({
-      fn: 'read_var', operation: 'read', direction: 'response', detail: 'DB1.DBX0.0 len 4', src: { port: 102 },
+      fn: 'read_var',
+      operation: 'read',
+      direction: 'response',
+      detail: 'DB1.DBX0.0 len 4',
+      src: { port: 102 },
       fields: { rosctr: 3, function_code: '0x04', return_codes: ['0xff'], error_class: 0 },
     });
   });
 
   it('read var answers with the same item heads share their codes and items; other heads get their own', () => {
     const ack = (ref: number, data: number[]) => frame(s7(3, ref, [0x04, 0x02], data));
-    const twoItems = (a: number[], b: number[], ret = 0xff) => [...dataItem(0xff, 4, a, false), ...dataItem(ret, ret === 0xff ? 4 : 0, ret === 0xff ? b : [])];
+    const twoItems = (a: number[], b: number[], ret = 0xff) => [
+      ...dataItem(0xff, 4, a, false),
+      ...dataItem(ret, ret === 0xff ? 4 : 0, ret === 0xff ? b : []),
+    ];
     const ctx = run([
       [false, ack(1, twoItems([1, 2], [3, 4]))],
       [false, ack(2, twoItems([5, 6], [7, 8]))], // same heads, other values
@@ -103,17 +139,41 @@ describe('job / ack_data', () => {
     expect(b!.return_codes).toBe(a!.return_codes);
     expect(c!.data_items).not.toBe(a!.data_items);
     expect(a).toEqual({
-      rosctr: 3, rosctr_name: 'ack_data', pdu_ref: 1, param_length: 2, data_length: 12, error_class: 0, error_code: 0, function_code: '0x04',
-      item_count: 2, return_codes: ['0xff', '0xff'],
-      data_items: [{ return_code: '0xff', transport_size: 4, length: 2 }, { return_code: '0xff', transport_size: 4, length: 2 }],
+      rosctr: 3,
+      rosctr_name: 'ack_data',
+      pdu_ref: 1,
+      param_length: 2,
+      data_length: 12,
+      error_class: 0,
+      error_code: 0,
+      function_code: '0x04',
+      item_count: 2,
+      return_codes: ['0xff', '0xff'],
+      data_items: [
+        { return_code: '0xff', transport_size: 4, length: 2 },
+        { return_code: '0xff', transport_size: 4, length: 2 },
+      ],
     });
     expect(Object.keys(a!)).toEqual([
-      'rosctr', 'rosctr_name', 'pdu_ref', 'param_length', 'data_length', 'error_class', 'error_code', 'function_code', 'item_count',
-      'return_codes', 'data_items',
+      'rosctr',
+      'rosctr_name',
+      'pdu_ref',
+      'param_length',
+      'data_length',
+      'error_class',
+      'error_code',
+      'function_code',
+      'item_count',
+      'return_codes',
+      'data_items',
     ]);
     expect(c).toMatchObject({
-      pdu_ref: 3, return_codes: ['0xff', '0x0a'],
-      data_items: [{ return_code: '0xff', transport_size: 4, length: 2 }, { return_code: '0x0a', transport_size: 0, length: 0 }],
+      pdu_ref: 3,
+      return_codes: ['0xff', '0x0a'],
+      data_items: [
+        { return_code: '0xff', transport_size: 4, length: 2 },
+        { return_code: '0x0a', transport_size: 0, length: 0 },
+      ],
     });
     expect(ctx.anomalies).toEqual([]);
   });
@@ -127,7 +187,10 @@ describe('job / ack_data', () => {
     const job = (ref: number, db: number) => frame(s7(1, ref, param(db)));
     const a = run([[true, job(1, 1)]]);
     const b = run([[true, job(1, 1)]]); // another connection, same request
-    const c = run([[true, job(1, other)], [true, job(2, 1)]]);
+    const c = run([
+      [true, job(1, other)],
+      [true, job(2, 1)],
+    ]);
     expect(b.events[0].fields.items).toBe(a.events[0].fields.items);
     expect(c.events[0].detail).toBe(`DB${other}.DBX0.0 len 4`);
     expect(c.events[1].detail).toBe('DB1.DBX0.0 len 4');
@@ -139,12 +202,25 @@ describe('job / ack_data', () => {
     job.writeUInt16BE(3, 8); // data length beyond the PDU
     const ack = s7(3, 5, [0x04, 0x01], [0xff, 0x04, 0x00, 0x20, 1, 2, 3]); // value one byte short
     ack.writeUInt16BE(9, 8);
-    const ctx = run([[true, frame(job)], [false, frame(ack)]]);
+    const ctx = run([
+      [true, frame(job)],
+      [false, frame(ack)],
+    ]);
     expect(ctx.events.map((e) => Object.keys(e.fields))).toEqual([
       ['rosctr', 'rosctr_name', 'pdu_ref', 'param_length', 'data_length', 'malformed', 'function_code', 'item_count', 'items'],
       [
-        'rosctr', 'rosctr_name', 'pdu_ref', 'param_length', 'data_length', 'error_class', 'error_code', 'malformed', 'function_code',
-        'item_count', 'return_codes', 'data_items',
+        'rosctr',
+        'rosctr_name',
+        'pdu_ref',
+        'param_length',
+        'data_length',
+        'error_class',
+        'error_code',
+        'malformed',
+        'function_code',
+        'item_count',
+        'return_codes',
+        'data_items',
       ],
     ]);
     expect(ctx.anomalies.map((a) => a.kind)).toEqual(['s7comm.data_beyond_pdu', 's7comm.data_beyond_pdu', 's7comm.data_item_truncated']);
@@ -152,7 +228,11 @@ describe('job / ack_data', () => {
 
   it('onBytes decodes the range it is given of a larger buffer, as onData decodes it as a Buffer of its own', () => {
     const readAck2 = frame(s7(3, 0x0100, [0x04, 0x01], dataItem(0xff, 4, [9, 9, 9, 9])));
-    const chunks: [boolean, Buffer][] = [[true, Buffer.concat([connect('CR', '0100', '0102'), readJob])], [false, readAck], [false, readAck2]];
+    const chunks: [boolean, Buffer][] = [
+      [true, Buffer.concat([connect('CR', '0100', '0102'), readJob])],
+      [false, readAck],
+      [false, readAck2],
+    ];
     const viaData = run(chunks);
     const ctx = fakeContext();
     const d = new S7Decoder(ctx);
@@ -209,8 +289,16 @@ describe('job / ack_data', () => {
   });
 
   it('an ack without data is named after the job it answers', () => {
-    const ctx = run([[true, frame(s7(1, 0x600, blockParam(0x1d, 0, '_0B00000A')))], [false, frame(s7(2, 0x600, [], [], [0xd2, 0x41]))]]);
-    expect(ctx.events[1]).toMatchObject({ fn: 'start_upload', operation: 'program', direction: 'response', fields: { rosctr: 2, error_class: 0xd2, function_code: '0x1d' } });
+    const ctx = run([
+      [true, frame(s7(1, 0x600, blockParam(0x1d, 0, '_0B00000A')))],
+      [false, frame(s7(2, 0x600, [], [], [0xd2, 0x41]))],
+    ]);
+    expect(ctx.events[1]).toMatchObject({
+      fn: 'start_upload',
+      operation: 'program',
+      direction: 'response',
+      fields: { rosctr: 2, error_class: 0xd2, function_code: '0x1d' },
+    });
   });
 
   it('a non-S7 payload inside DT is counted, not emitted', () => {
@@ -223,9 +311,16 @@ describe('job / ack_data', () => {
 describe('userdata', () => {
   it('SZL read request and module identification answer → identity about the PLC', () => {
     const req = frame(s7(7, 0x100, udParam(4, 4, 1), udData(0xff, [...u16(0x0011), ...u16(0)])));
-    const answer = szlAnswer(0x0011, 0, 28, [szl11Record(1, '6ES7 315-2EH14-0AB0', 4, 1), szl11Record(7, '', 0x5603, 0x0206), szl11Record(0x81, 'Boot Loader', 0x4120, 0x0909)]);
+    const answer = szlAnswer(0x0011, 0, 28, [
+      szl11Record(1, '6ES7 315-2EH14-0AB0', 4, 1),
+      szl11Record(7, '', 0x5603, 0x0206),
+      szl11Record(0x81, 'Boot Loader', 0x4120, 0x0909),
+    ]);
     const res = frame(s7(7, 0x100, udParam(8, 4, 1, 1), udData(0xff, answer)));
-    const ctx = run([[true, req], [false, res]]);
+    const ctx = run([
+      [true, req],
+      [false, res],
+    ]);
     expect(ctx.events[0]).toMatchObject({ fn: 'read_szl', operation: 'identify', direction: 'request', detail: 'SZL 0x0011 index 0x0000' });
     expect(ctx.events[1].fields.order_numbers).toEqual(['6ES7 315-2EH14-0AB0', 'Boot Loader']);
     expect(ctx.events[1].identity).toEqual([
@@ -242,7 +337,11 @@ describe('userdata', () => {
     const first = frame(s7(7, 1, udParam(8, 4, 1, 1, 0x17, 1), udData(0xff, full.slice(0, cut))));
     const follow = frame(s7(7, 2, udParam(4, 4, 1, 1).concat([]), udData(0x0a, [])));
     const last = frame(s7(7, 2, udParam(8, 4, 1, 1, 0x17, 0), udData(0xff, full.slice(cut))));
-    const ctx = run([[false, first], [true, follow], [false, last]]);
+    const ctx = run([
+      [false, first],
+      [true, follow],
+      [false, last],
+    ]);
     expect(ctx.events).toHaveLength(3);
     expect(ctx.events[0].fields.szl_id).toBe('0x001c');
     expect(ctx.events[0].identity).toBeUndefined();
@@ -275,7 +374,10 @@ describe('userdata', () => {
       [true, frame(s7(7, 1, udParam(4, 3, 3), udData(0xff, ascii('0A00001A'))))],
       [true, frame(s7(7, 2, udParam(4, 1, 0x08), udData(0xff, [1, 2])))],
     ]);
-    expect(ctx.events.map((e) => [e.fn, e.operation])).toEqual([['get_block_info', 'browse'], ['modify_variable', 'write']]);
+    expect(ctx.events.map((e) => [e.fn, e.operation])).toEqual([
+      ['get_block_info', 'browse'],
+      ['modify_variable', 'write'],
+    ]);
     expect(ctx.events[0].fields).toMatchObject({ block_type: '0A', block_number: 1 });
   });
 });
@@ -283,7 +385,10 @@ describe('userdata', () => {
 describe('S7comm-plus', () => {
   it('is emitted as s7commplus with opcode and function, not as S7comm', () => {
     const plus = [0x72, 0x01, 0x00, 0x10, 0x31, 0x00, 0x00, 0x05, 0x4c, 0x00, 0x00, 0x00, 0x02];
-    const ctx = run([[true, frame(plus)], [true, Buffer.concat([frame(plus), frame(plus)])]]);
+    const ctx = run([
+      [true, frame(plus)],
+      [true, Buffer.concat([frame(plus), frame(plus)])],
+    ]);
     expect(ctx.events.map((e) => [e.protocol, e.fn, e.operation, e.direction, e.fields.segment_start])).toEqual([
       ['s7commplus', 'get_multi_variables', 'read', 'request', true],
       ['s7commplus', 'get_multi_variables', 'read', 'request', true],
@@ -296,7 +401,8 @@ describe('stats', () => {
   it('builds the oracle section from events', () => {
     const ctx = run([
       [true, connect('CR', '0100', '0102')],
-      [true, readJob], [false, readAck],
+      [true, readJob],
+      [false, readAck],
       [true, frame(s7(1, 5, plcStopParam()))],
       [true, frame(s7(7, 6, udParam(4, 4, 1), udData(0xff, [...u16(0x0424), ...u16(0)])))],
       [false, frame(s7(7, 0, udParam(0, 0, 0x08), udData(0xff, [])))],

@@ -8,25 +8,62 @@
 import type { DecoderContext, Direction, Endpoint, IdentityClaim, Operation, StreamDecoder } from '../../core/events.js';
 import { functionName, functionOperation, hex2, hex4, s7PlusName, s7PlusOperation, userdataName, userdataOperation } from './classify.js';
 import {
-  COTP_CC, COTP_CR, COTP_DT, FN_PI_SERVICE, FN_PLC_STOP, FN_READ_VAR, FN_SETUP_COMMUNICATION, FN_WRITE_VAR,
-  ISO_TSAP_PORT, MAX_COTP_REASSEMBLY, RETURN_SUCCESS, ROSCTR_ACK, ROSCTR_ACK_DATA, ROSCTR_JOB, ROSCTR_USERDATA,
-  S7COMM_PLUS_PROTOCOL_ID, S7COMM_PROTOCOL_ID, UD_CPU_READ_SZL, UD_GROUP_BLOCK, UD_GROUP_CPU, UD_GROUP_MODE_TRANSITION, UD_GROUP_SECURITY,
-  UD_GROUP_TIME, UD_TYPE_REQUEST, UD_TYPE_RESPONSE, UD_BLOCK_INFO, UD_BLOCK_LIST_TYPE,
+  COTP_CC,
+  COTP_CR,
+  COTP_DT,
+  FN_PI_SERVICE,
+  FN_PLC_STOP,
+  FN_READ_VAR,
+  FN_SETUP_COMMUNICATION,
+  FN_WRITE_VAR,
+  ISO_TSAP_PORT,
+  MAX_COTP_REASSEMBLY,
+  RETURN_SUCCESS,
+  ROSCTR_ACK,
+  ROSCTR_ACK_DATA,
+  ROSCTR_JOB,
+  ROSCTR_USERDATA,
+  S7COMM_PLUS_PROTOCOL_ID,
+  S7COMM_PROTOCOL_ID,
+  UD_CPU_READ_SZL,
+  UD_GROUP_BLOCK,
+  UD_GROUP_CPU,
+  UD_GROUP_MODE_TRANSITION,
+  UD_GROUP_SECURITY,
+  UD_GROUP_TIME,
+  UD_TYPE_REQUEST,
+  UD_TYPE_RESPONSE,
+  UD_BLOCK_INFO,
+  UD_BLOCK_LIST_TYPE,
 } from './constants.js';
 import { CotpHead, parseCotp, readCotp, tsapInfo, tsapText, type CotpRecord } from '../tpkt-cotp/cotp.js';
 import { parseS7Plus } from './plus.js';
 import { SlotMap } from '../../net/slot-map.js';
 import { VarRequestMemo } from './var-memo.js';
 import {
-  DataItemCursor, isBlockTransfer, parseBlockTransfer, parsePiService, parsePlcStop, parseSetupCommunication, readS7Pdu, S7PduHead,
-  type VarItem, type VarRequest,
+  DataItemCursor,
+  isBlockTransfer,
+  parseBlockTransfer,
+  parsePiService,
+  parsePlcStop,
+  parseSetupCommunication,
+  readS7Pdu,
+  S7PduHead,
+  type VarItem,
+  type VarRequest,
 } from './records.js';
 import { decodeIdentitySzl, isModuleIdSzl } from './szl.js';
 import { CPU_MODE_NAMES, ROSCTR_NAMES } from './tables.js';
 import { TpktFramer, type TpktSink } from '../tpkt-cotp/tpkt.js';
 import {
-  hasMoreDataUnits, parseBlockInfoRequest, parseClock, parseSzlRequest, parseSzlResponse, parseUserdataData,
-  parseUserdataParam, type UserdataParam,
+  hasMoreDataUnits,
+  parseBlockInfoRequest,
+  parseClock,
+  parseSzlRequest,
+  parseSzlResponse,
+  parseUserdataData,
+  parseUserdataParam,
+  type UserdataParam,
 } from './userdata.js';
 
 /** Jobs remembered per direction for pairing (bounded: a peer that never answers must not grow memory). */
@@ -95,7 +132,8 @@ function sameReadAnswer(a: ReadAnswer, buf: Buffer, off: number, end: number, co
   let i = 0;
   while (c.next(buf)) {
     const it = a.items[i++];
-    if (it === undefined || it.return_code !== hex2(c.returnCode) || it.transport_size !== c.transportSize || it.length !== c.length) return false;
+    if (it === undefined || it.return_code !== hex2(c.returnCode) || it.transport_size !== c.transportSize || it.length !== c.length)
+      return false;
   }
   return i === a.items.length && c.malformed === a.malformed;
 }
@@ -136,7 +174,10 @@ class Side implements TpktSink {
   udFrags: UserdataFragments | undefined;
   readonly jobs = new SlotMap<OpenJob>();
 
-  constructor(private readonly dec: S7Decoder, readonly fromInitiator: boolean) {
+  constructor(
+    private readonly dec: S7Decoder,
+    readonly fromInitiator: boolean,
+  ) {
     this.framer = new TpktFramer(this);
   }
 
@@ -283,7 +324,17 @@ export class S7Decoder implements StreamDecoder {
     if (clientType) facts.s7_client_type = clientType;
     if (fields.rack !== undefined) facts.s7_rack_slot = `${plc?.rack}/${plc?.slot}`;
     const detail = text ? `TSAP ${text}` : plc ? `${clientType} rack ${plc.rack} slot ${plc.slot}` : undefined;
-    this.emit('s7comm', side, request ? 'request' : 'response', request ? 'cotp_connect_request' : 'cotp_connect_confirm', 'session', detail, fields, undefined, facts);
+    this.emit(
+      's7comm',
+      side,
+      request ? 'request' : 'response',
+      request ? 'cotp_connect_request' : 'cotp_connect_confirm',
+      'session',
+      detail,
+      fields,
+      undefined,
+      facts,
+    );
   }
 
   // ------------------------------------------------------------------ S7comm-plus
@@ -317,10 +368,14 @@ export class S7Decoder implements StreamDecoder {
     }
     if (pdu.malformed) this.anomaly(pdu.malformed);
     switch (pdu.rosctr) {
-      case ROSCTR_JOB: return this.onJob(side, buf, pdu);
-      case ROSCTR_ACK_DATA: return this.onAckData(side, buf, pdu);
-      case ROSCTR_ACK: return this.onAck(side, pdu);
-      case ROSCTR_USERDATA: return this.onUserdata(side, buf, pdu);
+      case ROSCTR_JOB:
+        return this.onJob(side, buf, pdu);
+      case ROSCTR_ACK_DATA:
+        return this.onAckData(side, buf, pdu);
+      case ROSCTR_ACK:
+        return this.onAck(side, pdu);
+      case ROSCTR_USERDATA:
+        return this.onUserdata(side, buf, pdu);
     }
   }
 
@@ -338,7 +393,15 @@ export class S7Decoder implements StreamDecoder {
       const data = fn === FN_WRITE_VAR ? this.writeData(buf, dof, de, req.items.length) : undefined;
       // the memo's job record serves every PDU with this parameter
       this.remember(side, pdu.pduRef, v.job);
-      this.emit('s7comm', side, 'request', functionName(fn), functionOperation(fn), v.job.detail, varJobFields(pdu, fn, req.itemCount, v.items, data));
+      this.emit(
+        's7comm',
+        side,
+        'request',
+        functionName(fn),
+        functionOperation(fn),
+        v.job.detail,
+        varJobFields(pdu, fn, req.itemCount, v.items, data),
+      );
       return;
     }
     const fields = headerFields(pdu);
@@ -351,8 +414,13 @@ export class S7Decoder implements StreamDecoder {
       const bt = parseBlockTransfer(buf, po, pe, fn, true);
       if (bt.malformed) this.anomaly(bt.malformed);
       Object.assign(fields, {
-        function_status: bt.functionStatus, upload_id: bt.uploadId, file_name: bt.fileName, block_type: bt.blockType,
-        block_number: bt.blockNumber, dest_filesystem: bt.destFileSystem, load_memory_length: bt.loadMemoryLength,
+        function_status: bt.functionStatus,
+        upload_id: bt.uploadId,
+        file_name: bt.fileName,
+        block_type: bt.blockType,
+        block_number: bt.blockNumber,
+        dest_filesystem: bt.destFileSystem,
+        load_memory_length: bt.loadMemoryLength,
         mc7_length: bt.mc7Length,
       });
       detail = bt.blockType !== undefined && bt.blockNumber !== undefined ? `${bt.blockType}${bt.blockNumber}` : bt.fileName;
@@ -375,7 +443,15 @@ export class S7Decoder implements StreamDecoder {
     if (pe <= po) {
       // an error answer may carry no parameter: name it after its job
       const fn = job?.fn;
-      this.emit('s7comm', side, 'response', fn === undefined ? 'ack_data' : functionName(fn), fn === undefined ? 'other' : functionOperation(fn, job?.piService), job?.detail, headerFields(pdu));
+      this.emit(
+        's7comm',
+        side,
+        'response',
+        fn === undefined ? 'ack_data' : functionName(fn),
+        fn === undefined ? 'other' : functionOperation(fn, job?.piService),
+        job?.detail,
+        headerFields(pdu),
+      );
       return;
     }
     const fn = buf[po];
@@ -384,7 +460,15 @@ export class S7Decoder implements StreamDecoder {
       const count = pe - po >= 2 ? buf[po + 1] : 0;
       const answer = sharedReadAnswer(buf, dof, de, count);
       if (answer.malformed) this.anomaly(answer.malformed);
-      this.emit('s7comm', side, 'response', functionName(fn), functionOperation(fn, job?.piService), detail, readAnswerFields(pdu, fn, count, answer));
+      this.emit(
+        's7comm',
+        side,
+        'response',
+        functionName(fn),
+        functionOperation(fn, job?.piService),
+        detail,
+        readAnswerFields(pdu, fn, count, answer),
+      );
       return;
     }
     const fields = headerFields(pdu);
@@ -502,7 +586,14 @@ export class S7Decoder implements StreamDecoder {
   }
 
   /** A read SZL answer, possibly one data unit of several: reassemble, then decode identity records. */
-  private szlAnswer(side: Side, up: UserdataParam, buf: Buffer, off: number, end: number, fields: Record<string, unknown>): { detail?: string; identity?: Omit<IdentityClaim, 'about'>[] } {
+  private szlAnswer(
+    side: Side,
+    up: UserdataParam,
+    buf: Buffer,
+    off: number,
+    end: number,
+    fields: Record<string, unknown>,
+  ): { detail?: string; identity?: Omit<IdentityClaim, 'about'>[] } {
     const more = hasMoreDataUnits(up);
     const frag = side.udFrags;
     let whole: Buffer | undefined;
@@ -526,7 +617,13 @@ export class S7Decoder implements StreamDecoder {
       fields.szl_id = hex4(head.szlId);
       fields.szl_index = hex4(head.szlIndex);
       if (more) {
-        side.udFrags = { group: up.group, subfunction: up.subfunction, ref: up.dataUnitRef, chunks: [Buffer.from(buf.subarray(off, end))], bytes: end - off };
+        side.udFrags = {
+          group: up.group,
+          subfunction: up.subfunction,
+          ref: up.dataUnitRef,
+          chunks: [Buffer.from(buf.subarray(off, end))],
+          bytes: end - off,
+        };
         return { detail: `SZL ${hex4(head.szlId)} index ${hex4(head.szlIndex)}` };
       }
       whole = buf;
@@ -539,7 +636,15 @@ export class S7Decoder implements StreamDecoder {
     const id = decodeIdentitySzl(head.szlId, whole, head.recordsOffset, end, head.recordLength ?? 0, head.recordCount ?? 0);
     if (!id) return { detail };
     if (id.modules) {
-      fields.modules = id.modules.map((m) => ({ index: hex4(m.index), kind: m.kind, mlfb: m.mlfb, bg_typ: hex4(m.bgTyp), ausbg: m.ausbg, ausbe: m.ausbe, version: m.version }));
+      fields.modules = id.modules.map((m) => ({
+        index: hex4(m.index),
+        kind: m.kind,
+        mlfb: m.mlfb,
+        bg_typ: hex4(m.bgTyp),
+        ausbg: m.ausbg,
+        ausbe: m.ausbe,
+        version: m.version,
+      }));
       if (isModuleIdSzl(head.szlId)) fields.order_numbers = id.modules.map((m) => m.mlfb).filter((s) => s.length > 0);
     }
     if (id.components) fields.components = id.components.map((c) => ({ index: hex4(c.index), kind: c.kind, text: c.text }));
@@ -562,8 +667,15 @@ export class S7Decoder implements StreamDecoder {
   }
 
   private emit(
-    protocol: string, side: Side, direction: Direction, fn: string, operation: Operation, detail: string | undefined,
-    fields: Record<string, unknown>, identity?: Omit<IdentityClaim, 'about'>[], facts?: Record<string, string>,
+    protocol: string,
+    side: Side,
+    direction: Direction,
+    fn: string,
+    operation: Operation,
+    detail: string | undefined,
+    fields: Record<string, unknown>,
+    identity?: Omit<IdentityClaim, 'about'>[],
+    facts?: Record<string, string>,
   ): void {
     const { src, dst } = this.ctx.endpoints(side.fromInitiator);
     const ts = this.ts;
@@ -585,19 +697,29 @@ export class S7Decoder implements StreamDecoder {
  */
 function headerFields(pdu: S7PduHead): Record<string, unknown> {
   const { rosctr, pduRef, paramLength, dataLength, errorClass } = pdu;
-  const fields: Record<string, unknown> = errorClass === undefined
-    ? { rosctr, rosctr_name: ROSCTR_NAMES[rosctr], pdu_ref: pduRef, param_length: paramLength, data_length: dataLength }
-    : {
-      rosctr, rosctr_name: ROSCTR_NAMES[rosctr], pdu_ref: pduRef, param_length: paramLength, data_length: dataLength,
-      error_class: errorClass, error_code: pdu.errorCode,
-    };
+  const fields: Record<string, unknown> =
+    errorClass === undefined
+      ? { rosctr, rosctr_name: ROSCTR_NAMES[rosctr], pdu_ref: pduRef, param_length: paramLength, data_length: dataLength }
+      : {
+          rosctr,
+          rosctr_name: ROSCTR_NAMES[rosctr],
+          pdu_ref: pduRef,
+          param_length: paramLength,
+          data_length: dataLength,
+          error_class: errorClass,
+          error_code: pdu.errorCode,
+        };
   if (pdu.malformed) fields.malformed = pdu.malformed;
   return fields;
 }
 
 /** Fields of a read/write var job: headerFields and the function's members. */
 function varJobFields(
-  pdu: S7PduHead, fn: number, itemCount: number, items: Record<string, unknown>[], data: Record<string, unknown>[] | undefined,
+  pdu: S7PduHead,
+  fn: number,
+  itemCount: number,
+  items: Record<string, unknown>[],
+  data: Record<string, unknown>[] | undefined,
 ): Record<string, unknown> {
   const fields = headerFields(pdu);
   fields.function_code = hex2(fn);
@@ -619,10 +741,16 @@ function readAnswerFields(pdu: S7PduHead, fn: number, itemCount: number, answer:
 
 /** Fields of one item; members left undefined are absent once serialised (no delete on the hot path). */
 function itemFields(it: VarItem): Record<string, unknown> {
-  return ({
-    syntax_id: hex2(it.syntaxId), address: it.address, area: it.area === undefined ? undefined : hex2(it.area),
-    db: it.dbNumber, byte: it.byteAddress, bit: it.bitAddress, transport_size: it.transportSize, length: it.length,
-  });
+  return {
+    syntax_id: hex2(it.syntaxId),
+    address: it.address,
+    area: it.area === undefined ? undefined : hex2(it.area),
+    db: it.dbNumber,
+    byte: it.byteAddress,
+    bit: it.bitAddress,
+    transport_size: it.transportSize,
+    length: it.length,
+  };
 }
 
 /** "DB1.DBX0.0 len 4, M10.0 len 2 (+3 more)". */

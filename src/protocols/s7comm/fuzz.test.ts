@@ -5,8 +5,21 @@
 import { describe, expect, it } from 'vitest';
 import { OPERATIONS } from '../../core/events.js';
 import {
-  anyItem, blockParam, connect, dataItem, frame, piParam, plcStopParam, s7, setupParam, szl11Record, szlAnswer, u16,
-  udData, udParam, varParam,
+  anyItem,
+  blockParam,
+  connect,
+  dataItem,
+  frame,
+  piParam,
+  plcStopParam,
+  s7,
+  setupParam,
+  szl11Record,
+  szlAnswer,
+  u16,
+  udData,
+  udParam,
+  varParam,
 } from '../../../test/helpers/s7comm/build.js';
 import { S7Decoder } from './decoder.js';
 import { fakeContext } from '../../../test/helpers/s7comm/fake-context.js';
@@ -37,8 +50,10 @@ function mutate(r: () => number, b: Buffer): Buffer {
   const n = 1 + Math.floor(r() * 4);
   for (let i = 0; i < n && out.length; i++) {
     const at = Math.floor(r() * out.length);
-    if (kind === 0) out[at] = Math.floor(r() * 256); // random byte
-    else if (kind === 1) out[at] ^= 1 << Math.floor(r() * 8); // bit flip
+    if (kind === 0)
+      out[at] = Math.floor(r() * 256); // random byte
+    else if (kind === 1)
+      out[at] ^= 1 << Math.floor(r() * 8); // bit flip
     else if (kind === 2) out[at] = [0x00, 0xff, 0x7f, 0x80][Math.floor(r() * 4)]; // boundary values
   }
   if (kind === 3) return out.subarray(0, Math.floor(r() * out.length)); // truncated
@@ -81,7 +96,7 @@ describe('fuzz', () => {
         if (r() < 0.03) d.onGap(fromInit, 1 + Math.floor(r() * 100), round);
         off += n;
       }
-      d.onEnd(round);
+      d.onEnd();
       checkEvents(ctx);
       events += ctx.events.length;
       anomalies += ctx.anomalies.length;
@@ -100,14 +115,19 @@ describe('fuzz', () => {
       const b = Buffer.alloc(len);
       for (let i = 0; i < len; i++) b[i] = Math.floor(r() * 256);
       if (len > 8 && r() < 0.5) {
-        b[0] = 3; b[1] = 0; b.writeUInt16BE(Math.min(len, 7 + Math.floor(r() * len)), 2);
-        b[4] = 2; b[5] = 0xf0; b[6] = 0x80; b[7] = r() < 0.5 ? 0x32 : 0x72;
+        b[0] = 3;
+        b[1] = 0;
+        b.writeUInt16BE(Math.min(len, 7 + Math.floor(r() * len)), 2);
+        b[4] = 2;
+        b[5] = 0xf0;
+        b[6] = 0x80;
+        b[7] = r() < 0.5 ? 0x32 : 0x72;
       }
       const ctx = fakeContext();
       const d = new S7Decoder(ctx);
       d.onData(true, b, 0);
       d.onData(false, b, 0);
-      d.onEnd(0);
+      d.onEnd();
       checkEvents(ctx);
       expect(ctx.anomalies.filter((a) => a.kind === 's7comm.decoder_error')).toEqual([]);
     }

@@ -1,13 +1,35 @@
 import { describe, expect, it } from 'vitest';
 import {
-  anyItem, ascii, blockParam, connect, dataItem, piParam, plcStopParam, s7, setupParam, szl11Record, szl1cRecord, szlAnswer,
-  u16, udData, udParam, varParam,
+  anyItem,
+  ascii,
+  blockParam,
+  connect,
+  dataItem,
+  piParam,
+  plcStopParam,
+  s7,
+  setupParam,
+  szl11Record,
+  szl1cRecord,
+  szlAnswer,
+  u16,
+  udData,
+  udParam,
+  varParam,
 } from '../../../test/helpers/s7comm/build.js';
 import { CotpHead, parseCotp, readCotp, tsapInfo, tsapText } from '../tpkt-cotp/cotp.js';
 import { parseS7Plus } from './plus.js';
 import {
-  formatAddress, parseBlockTransfer, parseDataItems, parsePiService, parsePlcStop, parseS7Pdu, parseSetupCommunication,
-  parseVarRequest, readS7Pdu, S7PduHead,
+  formatAddress,
+  parseBlockTransfer,
+  parseDataItems,
+  parsePiService,
+  parsePlcStop,
+  parseS7Pdu,
+  parseSetupCommunication,
+  parseVarRequest,
+  readS7Pdu,
+  S7PduHead,
 } from './records.js';
 import { decodeIdentitySzl, moduleVersion, text } from './szl.js';
 import { plausibleTpkt } from '../tpkt-cotp/tpkt.js';
@@ -88,12 +110,27 @@ describe('S7 header', () => {
     ack.writeUInt16BE(9, 1 + 8); // data length beyond the PDU
     expect(readS7Pdu(ack, 1, ack.length, h)).toBe(true);
     expect(h).toMatchObject({
-      rosctr: 3, pduRef: 7, errorClass: 0x81, errorCode: 0x04, headerLength: 12, paramOffset: 13, paramEnd: 15, dataOffset: 15,
-      dataEnd: ack.length, malformed: 'data_beyond_pdu',
+      rosctr: 3,
+      pduRef: 7,
+      errorClass: 0x81,
+      errorCode: 0x04,
+      headerLength: 12,
+      paramOffset: 13,
+      paramEnd: 15,
+      dataOffset: 15,
+      dataEnd: ack.length,
+      malformed: 'data_beyond_pdu',
     });
     const job = s7(1, 0x1234, setupParam(480));
     expect(readS7Pdu(job, 0, job.length, h)).toBe(true);
-    expect(h).toMatchObject({ rosctr: 1, pduRef: 0x1234, errorClass: undefined, errorCode: undefined, headerLength: 10, malformed: undefined });
+    expect(h).toMatchObject({
+      rosctr: 1,
+      pduRef: 0x1234,
+      errorClass: undefined,
+      errorCode: undefined,
+      headerLength: 10,
+      malformed: undefined,
+    });
     const short = s7(2, 1, []).subarray(0, 10); // ack cut after 10 bytes: no error class and code
     expect(readS7Pdu(short, 0, short.length, h)).toBe(true);
     expect(h).toMatchObject({ rosctr: 2, errorClass: undefined, malformed: 'header_truncated' });
@@ -124,7 +161,15 @@ describe('job and ack_data parameters', () => {
     const r = parseVarRequest(b, P, b.length);
     expect(r.malformed).toBeUndefined();
     expect(r.items.map((i) => i.address)).toEqual(['DB1.DBX0.0', 'M10.3', 'T5']);
-    expect(r.items[0]).toMatchObject({ syntaxId: 0x10, transportSize: 2, length: 4, dbNumber: 1, area: 0x84, byteAddress: 0, bitAddress: 0 });
+    expect(r.items[0]).toMatchObject({
+      syntaxId: 0x10,
+      transportSize: 2,
+      length: 4,
+      dbNumber: 1,
+      area: 0x84,
+      byteAddress: 0,
+      bitAddress: 0,
+    });
     expect(r.items[1]).toMatchObject({ transportSize: 1, byteAddress: 10, bitAddress: 3 });
   });
 
@@ -165,7 +210,12 @@ describe('job and ack_data parameters', () => {
   it('request download: file name, block and lengths', () => {
     const b = s7(1, 1, blockParam(0x1a, 0, '_0A00001P', '1000124000028'));
     expect(parseBlockTransfer(b, P, b.length, 0x1a, true)).toMatchObject({
-      fileName: '_0A00001P', blockType: 'DB', blockNumber: 1, destFileSystem: 'P', loadMemoryLength: 124, mc7Length: 28,
+      fileName: '_0A00001P',
+      blockType: 'DB',
+      blockNumber: 1,
+      destFileSystem: 'P',
+      loadMemoryLength: 124,
+      mc7Length: 28,
     });
   });
 
@@ -205,7 +255,15 @@ describe('job and ack_data parameters', () => {
 describe('userdata', () => {
   it('reads request and response parameters', () => {
     const req = Buffer.from(udParam(4, 4, 1, 0));
-    expect(parseUserdataParam(req, 0, req.length)).toEqual({ paramHead: 0x000112, paramLength: 4, method: 0x11, type: 4, group: 4, subfunction: 1, sequence: 0 });
+    expect(parseUserdataParam(req, 0, req.length)).toEqual({
+      paramHead: 0x000112,
+      paramLength: 4,
+      method: 0x11,
+      type: 4,
+      group: 4,
+      subfunction: 1,
+      sequence: 0,
+    });
     const res = Buffer.from(udParam(8, 4, 1, 3, 5, 1));
     expect(parseUserdataParam(res, 0, res.length)).toMatchObject({ type: 8, dataUnitRef: 5, lastDataUnit: 1, errorCode: 0 });
     expect(parseUserdataParam(req, 0, 6)).toBeUndefined();
@@ -213,7 +271,13 @@ describe('userdata', () => {
 
   it('reads the data head and flags a length beyond the PDU', () => {
     const d = Buffer.from(udData(0xff, [0, 0x11, 0, 0]));
-    expect(parseUserdataData(d, 0, d.length)).toMatchObject({ returnCode: 0xff, transportSize: 9, length: 4, payloadOffset: 4, payloadEnd: 8 });
+    expect(parseUserdataData(d, 0, d.length)).toMatchObject({
+      returnCode: 0xff,
+      transportSize: 9,
+      length: 4,
+      payloadOffset: 4,
+      payloadEnd: 8,
+    });
     expect(parseUserdataData(d, 0, 6)?.malformed).toBe('userdata_data_truncated');
   });
 
@@ -263,10 +327,16 @@ describe('SZL identity', () => {
   });
 
   it('component identification → name, product, serial, module type, plant designation', () => {
-    const b = Buffer.from([
-      szl1cRecord(1, 'SNAP7-SERVER'), szl1cRecord(2, 'CPU 315-2 PN/DP'), szl1cRecord(3, 'Plant A'),
-      szl1cRecord(4, 'Original Siemens Equipment'), szl1cRecord(5, 'S C-C2UR28922012'), szl1cRecord(7, 'CPU 315-2 PN/DP'),
-    ].flat());
+    const b = Buffer.from(
+      [
+        szl1cRecord(1, 'SNAP7-SERVER'),
+        szl1cRecord(2, 'CPU 315-2 PN/DP'),
+        szl1cRecord(3, 'Plant A'),
+        szl1cRecord(4, 'Original Siemens Equipment'),
+        szl1cRecord(5, 'S C-C2UR28922012'),
+        szl1cRecord(7, 'CPU 315-2 PN/DP'),
+      ].flat(),
+    );
     const id = decodeIdentitySzl(0x001c, b, 0, b.length, 34, 6)!;
     expect(id.identity).toEqual([
       { attribute: 'name', value: 'SNAP7-SERVER' },
@@ -294,12 +364,25 @@ describe('SZL identity', () => {
 describe('S7comm-plus', () => {
   it('V1: opcode and function right after the header', () => {
     const b = Buffer.from([0x72, 0x01, 0x00, 0x20, 0x31, 0x00, 0x00, 0x04, 0xca, 0x00, 0x00, 0x00, 0x01]);
-    expect(parseS7Plus(b, 0, b.length)).toEqual({ version: 1, dataLength: 0x20, integrity: false, opcode: 0x31, functionCode: 0x04ca, sequence: 1 });
+    expect(parseS7Plus(b, 0, b.length)).toEqual({
+      version: 1,
+      dataLength: 0x20,
+      integrity: false,
+      opcode: 0x31,
+      functionCode: 0x04ca,
+      sequence: 1,
+    });
   });
 
   it('V3: opcode after the 32-byte integrity digest', () => {
     const b = Buffer.from([0x72, 0x03, 0x00, 0x59, 0x20, ...new Array(32).fill(0xab), 0x31, 0, 0, 0x04, 0xf2, 0, 0, 0x83, 0x1a]);
-    expect(parseS7Plus(b, 0, b.length)).toMatchObject({ version: 3, integrity: true, opcode: 0x31, functionCode: 0x04f2, sequence: 0x831a });
+    expect(parseS7Plus(b, 0, b.length)).toMatchObject({
+      version: 3,
+      integrity: true,
+      opcode: 0x31,
+      functionCode: 0x04f2,
+      sequence: 0x831a,
+    });
   });
 
   it('not 0x72 is not S7comm-plus; unreadable opcodes are left out', () => {

@@ -5,9 +5,31 @@
  * gives a record flagged `malformed` with what could be read.
  */
 import {
-  AREA_COUNTER, AREA_DB, AREA_DI, AREA_TIMER, DTS_BIT, DTS_BYTE_WORD_DWORD, DTS_INTEGER, FN_DOWNLOAD_BLOCK,
-  FN_DOWNLOAD_ENDED, FN_END_UPLOAD, FN_REQUEST_DOWNLOAD, FN_START_UPLOAD, FN_UPLOAD, PI_MAX_NAME, RETURN_RESERVED, RETURN_SUCCESS, ROSCTR_ACK, ROSCTR_ACK_DATA,
-  ROSCTR_JOB, ROSCTR_USERDATA, S7_HEADER_LEN, S7_HEADER_LEN_ACK, S7COMM_PROTOCOL_ID, SYNTAX_S7ANY, VAR_SPEC,
+  AREA_COUNTER,
+  AREA_DB,
+  AREA_DI,
+  AREA_TIMER,
+  DTS_BIT,
+  DTS_BYTE_WORD_DWORD,
+  DTS_INTEGER,
+  FN_DOWNLOAD_BLOCK,
+  FN_DOWNLOAD_ENDED,
+  FN_END_UPLOAD,
+  FN_REQUEST_DOWNLOAD,
+  FN_START_UPLOAD,
+  FN_UPLOAD,
+  PI_MAX_NAME,
+  RETURN_RESERVED,
+  RETURN_SUCCESS,
+  ROSCTR_ACK,
+  ROSCTR_ACK_DATA,
+  ROSCTR_JOB,
+  ROSCTR_USERDATA,
+  S7_HEADER_LEN,
+  S7_HEADER_LEN_ACK,
+  S7COMM_PROTOCOL_ID,
+  SYNTAX_S7ANY,
+  VAR_SPEC,
 } from './constants.js';
 import { AREA_SHORT_NAMES, BLOCK_TYPE_NAMES, TRANSPORT_SIZE_LETTER } from './tables.js';
 
@@ -111,9 +133,10 @@ export function parseS7Pdu(buf: Buffer, off: number, end: number): S7Pdu | undef
   const h = new S7PduHead();
   if (!readS7Pdu(buf, off, end, h)) return undefined;
   const { protocolId, rosctr, redundancyId, pduRef, paramLength, dataLength, errorClass, errorCode, headerLength } = h;
-  const header: S7Header = errorClass !== undefined
-    ? { protocolId, rosctr, redundancyId, pduRef, paramLength, dataLength, errorClass, errorCode, headerLength }
-    : { protocolId, rosctr, redundancyId, pduRef, paramLength, dataLength, headerLength };
+  const header: S7Header =
+    errorClass !== undefined
+      ? { protocolId, rosctr, redundancyId, pduRef, paramLength, dataLength, errorClass, errorCode, headerLength }
+      : { protocolId, rosctr, redundancyId, pduRef, paramLength, dataLength, headerLength };
   const pdu: S7Pdu = { header, paramOffset: h.paramOffset, paramEnd: h.paramEnd, dataOffset: h.dataOffset, dataEnd: h.dataEnd };
   if (h.malformed !== undefined) pdu.malformed = h.malformed;
   return pdu;
@@ -188,7 +211,13 @@ function parseS7Any(buf: Buffer, p: number): VarItem {
   const byteAddress = addr >>> 3;
   const bitAddress = addr & 7;
   return {
-    syntaxId: SYNTAX_S7ANY, transportSize, length, dbNumber, area, byteAddress, bitAddress,
+    syntaxId: SYNTAX_S7ANY,
+    transportSize,
+    length,
+    dbNumber,
+    area,
+    byteAddress,
+    bitAddress,
     address: formatAddress(area, dbNumber, byteAddress, bitAddress, transportSize),
   };
 }
@@ -296,7 +325,9 @@ export class DataItemCursor {
 
   /** Up to 16 bytes of the current item's value, hex; undefined when it has none. */
   valueHex(buf: Buffer): string | undefined {
-    return this.whole && this.length > 0 ? buf.toString('hex', this.valueOffset, this.valueOffset + Math.min(this.length, MAX_VALUE_BYTES)) : undefined;
+    return this.whole && this.length > 0
+      ? buf.toString('hex', this.valueOffset, this.valueOffset + Math.min(this.length, MAX_VALUE_BYTES))
+      : undefined;
   }
 }
 

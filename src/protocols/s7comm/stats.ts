@@ -72,7 +72,8 @@ export class S7Stats implements ProtocolStats {
     } else if (rosctr === ROSCTR_ACK_DATA && fc && f.param_length !== 0) {
       bump(this.ackdataFunctions, fc);
     } else if (rosctr === ROSCTR_USERDATA) {
-      if (typeof f.function_group === 'number' && typeof f.subfunction === 'number') bump(this.userdata, `${f.function_group}:${f.subfunction}`);
+      if (typeof f.function_group === 'number' && typeof f.subfunction === 'number')
+        bump(this.userdata, `${f.function_group}:${f.subfunction}`);
       // SZL ids and order numbers come in userdata only (read SZL): other PDUs skip looking for them
       if (typeof f.szl_id === 'string') this.szlIds.add(f.szl_id);
       if (typeof f.szl_answer_id === 'string') this.szlIds.add(f.szl_answer_id);

@@ -5,9 +5,24 @@
  */
 import type { IdentityAttribute, IdentityClaim } from '../../core/events.js';
 import {
-  SZL11_BASIC_FIRMWARE, SZL11_BASIC_HARDWARE, SZL11_MODULE, SZL1C_AS_NAME, SZL1C_COPYRIGHT, SZL1C_LOCATION,
-  SZL1C_MODULE_NAME, SZL1C_MODULE_TYPE, SZL1C_PLANT_DESIGNATION, SZL1C_SERIAL, SZL_COMPONENT_ID, SZL_COMPONENT_ID_ONE,
-  SZL_COMPONENT_RECORD_LEN, SZL_COMPONENT_TEXT_LEN, SZL_MLFB_LEN, SZL_MODULE_ID, SZL_MODULE_ID_ONE, SZL_MODULE_RECORD_LEN,
+  SZL11_BASIC_FIRMWARE,
+  SZL11_BASIC_HARDWARE,
+  SZL11_MODULE,
+  SZL1C_AS_NAME,
+  SZL1C_COPYRIGHT,
+  SZL1C_LOCATION,
+  SZL1C_MODULE_NAME,
+  SZL1C_MODULE_TYPE,
+  SZL1C_PLANT_DESIGNATION,
+  SZL1C_SERIAL,
+  SZL_COMPONENT_ID,
+  SZL_COMPONENT_ID_ONE,
+  SZL_COMPONENT_RECORD_LEN,
+  SZL_COMPONENT_TEXT_LEN,
+  SZL_MLFB_LEN,
+  SZL_MODULE_ID,
+  SZL_MODULE_ID_ONE,
+  SZL_MODULE_RECORD_LEN,
   SZL_VERSION_MARK,
 } from './constants.js';
 import { SZL11_INDEX_NAMES, SZL1C_INDEX_NAMES } from './tables.js';
@@ -48,7 +63,14 @@ export function isComponentIdSzl(id: number): boolean {
  * Records of an SZL answer at buf[off, end) with the announced record length and count. Only
  * whole records are read: a short answer yields the records it holds.
  */
-export function decodeIdentitySzl(szlId: number, buf: Buffer, off: number, end: number, recordLength: number, count: number): SzlIdentity | undefined {
+export function decodeIdentitySzl(
+  szlId: number,
+  buf: Buffer,
+  off: number,
+  end: number,
+  recordLength: number,
+  count: number,
+): SzlIdentity | undefined {
   if (isModuleIdSzl(szlId) && recordLength >= SZL_MODULE_RECORD_LEN) return moduleRecords(buf, off, end, recordLength, count);
   if (isComponentIdSzl(szlId) && recordLength >= SZL_COMPONENT_RECORD_LEN) return componentRecords(buf, off, end, recordLength, count);
   return undefined;
@@ -136,4 +158,3 @@ export function text(buf: Buffer, start: number, end: number): string {
   }
   return s.trim();
 }
-

@@ -51,31 +51,77 @@ export const AREA_SHORT_NAMES: Readonly<Record<number, string>> = {
 
 /** Item transport sizes of a request (S7ANY): the unit of the item length. */
 export const TRANSPORT_SIZE_NAMES: Readonly<Record<number, string>> = {
-  1: 'BIT', 2: 'BYTE', 3: 'CHAR', 4: 'WORD', 5: 'INT', 6: 'DWORD', 7: 'DINT', 8: 'REAL', 9: 'DATE',
-  10: 'TOD', 11: 'TIME', 12: 'S5TIME', 15: 'DATE_AND_TIME', 28: 'COUNTER', 29: 'TIMER',
-  30: 'IEC_COUNTER', 31: 'IEC_TIMER', 32: 'HS_COUNTER',
+  1: 'BIT',
+  2: 'BYTE',
+  3: 'CHAR',
+  4: 'WORD',
+  5: 'INT',
+  6: 'DWORD',
+  7: 'DINT',
+  8: 'REAL',
+  9: 'DATE',
+  10: 'TOD',
+  11: 'TIME',
+  12: 'S5TIME',
+  15: 'DATE_AND_TIME',
+  28: 'COUNTER',
+  29: 'TIMER',
+  30: 'IEC_COUNTER',
+  31: 'IEC_TIMER',
+  32: 'HS_COUNTER',
 };
 
 /** Letter after "DB1.DB" / "M" in an address, from the transport size. */
 export const TRANSPORT_SIZE_LETTER: Readonly<Record<number, string>> = {
-  1: 'X', 2: 'B', 3: 'B', 4: 'W', 5: 'W', 6: 'D', 7: 'D', 8: 'D',
+  1: 'X',
+  2: 'B',
+  3: 'B',
+  4: 'W',
+  5: 'W',
+  6: 'D',
+  7: 'D',
+  8: 'D',
 };
 
 export const SYNTAX_ID_NAMES: Readonly<Record<number, string>> = {
-  0x10: 'S7ANY', 0x11: 'PARAMETER_SHORT', 0x12: 'PARAMETER_EXTENDED', 0x13: 'PBC_R_ID',
-  0x15: 'ALARM_LOCKFREE', 0x16: 'ALARM_IND', 0x19: 'ALARM_ACK', 0x1a: 'ALARM_QUERYREQ',
-  0x1c: 'NOTIFY_IND', 0x82: 'NCK', 0x83: 'NCK_METRIC', 0x84: 'NCK_INCH', 0xa2: 'DRIVEESANY',
-  0xb0: 'DBREAD', 0xb2: '1200SYM',
+  0x10: 'S7ANY',
+  0x11: 'PARAMETER_SHORT',
+  0x12: 'PARAMETER_EXTENDED',
+  0x13: 'PBC_R_ID',
+  0x15: 'ALARM_LOCKFREE',
+  0x16: 'ALARM_IND',
+  0x19: 'ALARM_ACK',
+  0x1a: 'ALARM_QUERYREQ',
+  0x1c: 'NOTIFY_IND',
+  0x82: 'NCK',
+  0x83: 'NCK_METRIC',
+  0x84: 'NCK_INCH',
+  0xa2: 'DRIVEESANY',
+  0xb0: 'DBREAD',
+  0xb2: '1200SYM',
 };
 
 /** Block types as carried in file names ("_0A00001P": '0A' = DB). */
 export const BLOCK_TYPE_NAMES: Readonly<Record<string, string>> = {
-  '08': 'OB', '09': 'CMOD', '0A': 'DB', '0B': 'SDB', '0C': 'FC', '0D': 'SFC', '0E': 'FB', '0F': 'SFB',
+  '08': 'OB',
+  '09': 'CMOD',
+  '0A': 'DB',
+  '0B': 'SDB',
+  '0C': 'FC',
+  '0D': 'SFC',
+  '0E': 'FB',
+  '0F': 'SFB',
 };
 
 /** Block types as one byte in block functions (list blocks of type, block info). */
 export const SUBBLOCK_TYPE_NAMES: Readonly<Record<number, string>> = {
-  0x08: 'OB', 0x0a: 'DB', 0x0b: 'SDB', 0x0c: 'FC', 0x0d: 'SFC', 0x0e: 'FB', 0x0f: 'SFB',
+  0x08: 'OB',
+  0x0a: 'DB',
+  0x0b: 'SDB',
+  0x0c: 'FC',
+  0x0d: 'SFC',
+  0x0e: 'FB',
+  0x0f: 'SFB',
 };
 
 export const USERDATA_GROUP_NAMES: Readonly<Record<number, string>> = {
@@ -93,33 +139,78 @@ export const USERDATA_GROUP_NAMES: Readonly<Record<number, string>> = {
 /** Subfunctions per userdata function group (Wireshark 4.0 names, snake_case). */
 export const USERDATA_SUBFUNCTION_NAMES: Readonly<Record<number, Readonly<Record<number, string>>>> = {
   0x1: {
-    0x01: 'block_status', 0x02: 'variable_status', 0x03: 'output_istack', 0x04: 'output_bstack',
-    0x05: 'output_lstack', 0x06: 'time_measurement', 0x07: 'force_selection', 0x08: 'modify_variable',
-    0x09: 'force', 0x0a: 'breakpoint', 0x0b: 'exit_hold', 0x0c: 'memory_reset', 0x0d: 'disable_job',
-    0x0e: 'enable_job', 0x0f: 'delete_job', 0x10: 'read_job_list', 0x11: 'read_job', 0x12: 'replace_job',
-    0x13: 'block_status_v2', 0x16: 'flash_led',
+    0x01: 'block_status',
+    0x02: 'variable_status',
+    0x03: 'output_istack',
+    0x04: 'output_bstack',
+    0x05: 'output_lstack',
+    0x06: 'time_measurement',
+    0x07: 'force_selection',
+    0x08: 'modify_variable',
+    0x09: 'force',
+    0x0a: 'breakpoint',
+    0x0b: 'exit_hold',
+    0x0c: 'memory_reset',
+    0x0d: 'disable_job',
+    0x0e: 'enable_job',
+    0x0f: 'delete_job',
+    0x10: 'read_job_list',
+    0x11: 'read_job',
+    0x12: 'replace_job',
+    0x13: 'block_status_v2',
+    0x16: 'flash_led',
   },
-  0x2: { 0x01: 'cyclic_transfer', 0x04: 'unsubscribe', 0x05: 'change_driven_transfer', 0x07: 'change_driven_transfer_modify', 0x08: 'rdrec' },
+  0x2: {
+    0x01: 'cyclic_transfer',
+    0x04: 'unsubscribe',
+    0x05: 'change_driven_transfer',
+    0x07: 'change_driven_transfer_modify',
+    0x08: 'rdrec',
+  },
   0x3: { 0x01: 'list_blocks', 0x02: 'list_blocks_of_type', 0x03: 'get_block_info' },
   0x4: {
-    0x01: 'read_szl', 0x02: 'message_service', 0x03: 'diagnostic_message', 0x05: 'alarm8_indication',
-    0x06: 'notify_indication', 0x07: 'alarm8_lock', 0x08: 'alarm8_unlock', 0x09: 'scan_indication',
-    0x0b: 'alarm_ack', 0x0c: 'alarm_ack_indication', 0x0d: 'alarm_lock_indication',
-    0x0e: 'alarm_unlock_indication', 0x10: 'ar_send_indication', 0x11: 'alarm_sq_indication',
-    0x12: 'alarm_s_indication', 0x13: 'alarm_query', 0x16: 'notify8_indication',
+    0x01: 'read_szl',
+    0x02: 'message_service',
+    0x03: 'diagnostic_message',
+    0x05: 'alarm8_indication',
+    0x06: 'notify_indication',
+    0x07: 'alarm8_lock',
+    0x08: 'alarm8_unlock',
+    0x09: 'scan_indication',
+    0x0b: 'alarm_ack',
+    0x0c: 'alarm_ack_indication',
+    0x0d: 'alarm_lock_indication',
+    0x0e: 'alarm_unlock_indication',
+    0x10: 'ar_send_indication',
+    0x11: 'alarm_sq_indication',
+    0x12: 'alarm_s_indication',
+    0x13: 'alarm_query',
+    0x16: 'notify8_indication',
   },
   0x5: { 0x01: 'plc_password', 0x02: 'clear_password' },
   0x7: { 0x01: 'read_clock', 0x02: 'set_clock', 0x03: 'read_clock_following', 0x04: 'set_clock' },
   0xf: {
-    0x01: 'nc_request_download', 0x02: 'nc_download_block', 0x03: 'nc_continue_download',
-    0x04: 'nc_download_ended', 0x06: 'nc_start_upload', 0x07: 'nc_upload', 0x08: 'nc_continue_upload',
+    0x01: 'nc_request_download',
+    0x02: 'nc_download_block',
+    0x03: 'nc_continue_download',
+    0x04: 'nc_download_ended',
+    0x06: 'nc_start_upload',
+    0x07: 'nc_upload',
+    0x08: 'nc_continue_upload',
   },
 };
 
 /** CPU operating modes (mode transition push, SZL 0x0424). */
 export const CPU_MODE_NAMES: Readonly<Record<number, string>> = {
-  0x00: 'stop', 0x01: 'warm_restart', 0x02: 'run', 0x03: 'hot_restart', 0x04: 'hold',
-  0x06: 'cold_restart', 0x09: 'run_r', 0x11: 'link_up', 0x12: 'update',
+  0x00: 'stop',
+  0x01: 'warm_restart',
+  0x02: 'run',
+  0x03: 'hot_restart',
+  0x04: 'hold',
+  0x06: 'cold_restart',
+  0x09: 'run_r',
+  0x11: 'link_up',
+  0x12: 'update',
 };
 
 /** PI services (program invocation) by name, with what they do. */

@@ -59,7 +59,13 @@ export interface UserdataData {
 export function parseUserdataData(buf: Buffer, off: number, end: number): UserdataData | undefined {
   if (end - off < 4) return undefined;
   const length = buf.readUInt16BE(off + 2);
-  const rec: UserdataData = { returnCode: buf[off], transportSize: buf[off + 1], length, payloadOffset: off + 4, payloadEnd: off + 4 + length };
+  const rec: UserdataData = {
+    returnCode: buf[off],
+    transportSize: buf[off + 1],
+    length,
+    payloadOffset: off + 4,
+    payloadEnd: off + 4 + length,
+  };
   if (rec.payloadEnd > end) {
     rec.payloadEnd = end;
     rec.malformed = 'userdata_data_truncated';

@@ -4,8 +4,16 @@
  * Pure functions over Buffers: they never throw, short input gives `undefined` or `malformed`.
  */
 import {
-  COTP_CC, COTP_CR, COTP_DT, COTP_EOT, COTP_PARAM_DST_TSAP, COTP_PARAM_SRC_TSAP, COTP_PARAM_TPDU_SIZE,
-  TSAP_CONN_OP, TSAP_CONN_PG, TSAP_CONN_S7BASIC,
+  COTP_CC,
+  COTP_CR,
+  COTP_DT,
+  COTP_EOT,
+  COTP_PARAM_DST_TSAP,
+  COTP_PARAM_SRC_TSAP,
+  COTP_PARAM_TPDU_SIZE,
+  TSAP_CONN_OP,
+  TSAP_CONN_PG,
+  TSAP_CONN_S7BASIC,
 } from '../s7comm/constants.js';
 
 export interface CotpRecord {

@@ -4,8 +4,19 @@
  * a gap or garbage (../framing.ts). Works in place on the caller's buffer when a TPKT is whole (the common case).
  */
 import {
-  COTP_AK, COTP_CC, COTP_CR, COTP_DC, COTP_DR, COTP_DT, COTP_EA, COTP_ED, COTP_ER, COTP_RJ, TPKT_HEADER_LEN,
-  TPKT_MIN_LEN, TPKT_VERSION,
+  COTP_AK,
+  COTP_CC,
+  COTP_CR,
+  COTP_DC,
+  COTP_DR,
+  COTP_DT,
+  COTP_EA,
+  COTP_ED,
+  COTP_ER,
+  COTP_RJ,
+  TPKT_HEADER_LEN,
+  TPKT_MIN_LEN,
+  TPKT_VERSION,
 } from '../s7comm/constants.js';
 import { GARBAGE, NEED_MORE, PduFramer, type PduSink } from '../framing.js';
 

@@ -1,7 +1,7 @@
 /** Test helper (not used by the pipeline): a BOOTP/DHCP message written field by field from RFC 2131. */
 
 export interface DhcpSpec {
-  op: 1 | 2;
+  op: number; // 1 request, 2 reply; anything else is malformed, and tests send it
   xid?: number;
   ciaddr?: string;
   yiaddr?: string;

@@ -11,7 +11,18 @@ export const SEGMENT_PAYLOAD = 249;
 /** One link frame: header with CRC, then user data in 16-octet blocks each followed by its CRC. */
 export function linkFrame(control: number, destination: number, source: number, user: Buffer | number[] = []): Buffer {
   const data = Buffer.from(user);
-  const header = Buffer.from([START_0, START_1, 5 + data.length, control, destination & 0xff, destination >> 8, source & 0xff, source >> 8, 0, 0]);
+  const header = Buffer.from([
+    START_0,
+    START_1,
+    5 + data.length,
+    control,
+    destination & 0xff,
+    destination >> 8,
+    source & 0xff,
+    source >> 8,
+    0,
+    0,
+  ]);
   header.writeUInt16LE(dnp3Crc(header, 0, 8), 8);
   const parts: Buffer[] = [header];
   for (let p = 0; p < data.length; p += LINK_BLOCK_LEN) {

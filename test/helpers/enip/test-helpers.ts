@@ -20,7 +20,11 @@ const u16 = (n: number) => [n & 0xff, (n >> 8) & 0xff];
 const u32 = (n: number) => [n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, (n >>> 24) & 0xff];
 
 /** An encapsulation message: 24-byte header (length from the data unless given) then the data. */
-export function encap(command: number, data: number[] | Buffer = [], opts: { session?: number; status?: number; context?: number; length?: number; options?: number } = {}): Buffer {
+export function encap(
+  command: number,
+  data: number[] | Buffer = [],
+  opts: { session?: number; status?: number; context?: number; length?: number; options?: number } = {},
+): Buffer {
   const body = Buffer.from(data);
   const h = Buffer.alloc(24);
   h.writeUInt16LE(command, 0);
@@ -45,7 +49,11 @@ export function sendRR(cip: number[] | Buffer, opts: { context?: number; session
 
 /** SendUnitData: connected address item `connId`, connected data item with sequence count then `cip`. */
 export function sendUnit(connId: number, seq: number, cip: number[] | Buffer, opts: { session?: number } = {}): Buffer {
-  return encap(0x70, [...u32(0), ...u16(0), ...u16(2), ...item(0x00a1, u32(connId)), ...item(0x00b1, [...u16(seq), ...Buffer.from(cip)])], opts);
+  return encap(
+    0x70,
+    [...u32(0), ...u16(0), ...u16(2), ...item(0x00a1, u32(connId)), ...item(0x00b1, [...u16(seq), ...Buffer.from(cip)])],
+    opts,
+  );
 }
 
 /** Logical path segments: 8-bit when the value fits, else 16-bit (pad byte), e.g. path({ cls: 1, inst: 1, attr: 7 }). */
@@ -102,9 +110,29 @@ export function unconnectedSend(embedded: number[], slot = 0): number[] {
 }
 
 /** Identity body (attributes 1-7, optionally state): what ListIdentity and Get Attributes All carry. */
-export function identityBody(r: { vendor: number; type: number; code: number; major: number; minor: number; serial: number; name: string; state?: number }): number[] {
+export function identityBody(r: {
+  vendor: number;
+  type: number;
+  code: number;
+  major: number;
+  minor: number;
+  serial: number;
+  name: string;
+  state?: number;
+}): number[] {
   const name = Buffer.from(r.name, 'latin1');
-  return [...u16(r.vendor), ...u16(r.type), ...u16(r.code), r.major, r.minor, ...u16(0x0030), ...u32(r.serial), name.length, ...name, ...(r.state === undefined ? [] : [r.state])];
+  return [
+    ...u16(r.vendor),
+    ...u16(r.type),
+    ...u16(r.code),
+    r.major,
+    r.minor,
+    ...u16(0x0030),
+    ...u32(r.serial),
+    name.length,
+    ...name,
+    ...(r.state === undefined ? [] : [r.state]),
+  ];
 }
 
 /** ListIdentity reply with one identity item. */
@@ -114,15 +142,47 @@ export function listIdentityReply(r: Parameters<typeof identityBody>[0], ip = [1
 }
 
 /** Forward Open request data after the CM path (normal, 16-bit parameters). */
-export function forwardOpenData(o: { ot: number; to: number; serial: number; vendor: number; origSerial: number; rpiUs: number; transport: number; connPath: number[] }): number[] {
+export function forwardOpenData(o: {
+  ot: number;
+  to: number;
+  serial: number;
+  vendor: number;
+  origSerial: number;
+  rpiUs: number;
+  transport: number;
+  connPath: number[];
+}): number[] {
   return [
-    0x0a, 0x0e, ...u32(o.ot), ...u32(o.to), ...u16(o.serial), ...u16(o.vendor), ...u32(o.origSerial), 0, 0, 0, 0,
-    ...u32(o.rpiUs), ...u16(0x4800 | 32), ...u32(o.rpiUs), ...u16(0x4800 | 32), o.transport, o.connPath.length >> 1, ...o.connPath,
+    0x0a,
+    0x0e,
+    ...u32(o.ot),
+    ...u32(o.to),
+    ...u16(o.serial),
+    ...u16(o.vendor),
+    ...u32(o.origSerial),
+    0,
+    0,
+    0,
+    0,
+    ...u32(o.rpiUs),
+    ...u16(0x4800 | 32),
+    ...u32(o.rpiUs),
+    ...u16(0x4800 | 32),
+    o.transport,
+    o.connPath.length >> 1,
+    ...o.connPath,
   ];
 }
 
 /** Forward Open success reply data. */
-export function forwardOpenReplyData(o: { ot: number; to: number; serial: number; vendor: number; origSerial: number; apiUs: number }): number[] {
+export function forwardOpenReplyData(o: {
+  ot: number;
+  to: number;
+  serial: number;
+  vendor: number;
+  origSerial: number;
+  apiUs: number;
+}): number[] {
   return [...u32(o.ot), ...u32(o.to), ...u16(o.serial), ...u16(o.vendor), ...u32(o.origSerial), ...u32(o.apiUs), ...u32(o.apiUs), 0, 0];
 }
 

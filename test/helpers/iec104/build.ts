@@ -50,7 +50,15 @@ export function ioa(n: number): number[] {
 /** CP56Time2a of a UTC date (day of week left 0, as many stacks do). */
 export function cp56(d: Date, invalid = false): number[] {
   const ms = d.getUTCSeconds() * 1000 + d.getUTCMilliseconds();
-  return [ms & 0xff, ms >> 8, d.getUTCMinutes() | (invalid ? 0x80 : 0), d.getUTCHours(), d.getUTCDate(), d.getUTCMonth() + 1, d.getUTCFullYear() - 2000];
+  return [
+    ms & 0xff,
+    ms >> 8,
+    d.getUTCMinutes() | (invalid ? 0x80 : 0),
+    d.getUTCHours(),
+    d.getUTCDate(),
+    d.getUTCMonth() + 1,
+    d.getUTCFullYear() - 2000,
+  ];
 }
 
 export function i16(n: number): number[] {

@@ -5,6 +5,9 @@ import type { Iec104Fields } from '../../../src/protocols/iec104/classify.js';
 
 export type FakeContext = Context<Iec104Fields>;
 
-export function fakeContext(initiator: Endpoint = { ip: '10.0.0.1', port: 49152 }, responder: Endpoint = { ip: '10.0.0.2', port: 2404 }): FakeContext {
+export function fakeContext(
+  initiator: Endpoint = { ip: '10.0.0.1', port: 49152 },
+  responder: Endpoint = { ip: '10.0.0.2', port: 2404 },
+): FakeContext {
   return contextBetween<Iec104Fields>(initiator, responder);
 }

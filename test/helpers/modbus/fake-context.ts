@@ -5,7 +5,10 @@ import type { ModbusFields } from '../../../src/protocols/modbus/records.js';
 
 export type FakeContext = Context<ModbusFields>;
 
-export function fakeContext(client: Endpoint = { ip: '10.0.0.1', port: 49152 }, server: Endpoint = { ip: '10.0.0.2', port: 502 }): FakeContext {
+export function fakeContext(
+  client: Endpoint = { ip: '10.0.0.1', port: 49152 },
+  server: Endpoint = { ip: '10.0.0.2', port: 502 },
+): FakeContext {
   return contextBetween<ModbusFields>(client, server);
 }
 

@@ -66,14 +66,28 @@ export const NONE = 'http://opcfoundation.org/UA/SecurityPolicy#None';
 export const BASIC256SHA256 = 'http://opcfoundation.org/UA/SecurityPolicy#Basic256Sha256';
 
 /** OPN chunk: channel id, asymmetric header, sequence header, then `body` (encoded or opaque bytes). */
-export function opn(channelId: number, policy: string, body: Buffer, opts: { cert?: Buffer; requestId?: number; chunkType?: string } = {}): Buffer {
+export function opn(
+  channelId: number,
+  policy: string,
+  body: Buffer,
+  opts: { cert?: Buffer; requestId?: number; chunkType?: string } = {},
+): Buffer {
   const asym = Buffer.concat([uaString(policy), uaString(opts.cert ?? null), uaString(opts.cert ? Buffer.alloc(20, 7) : null)]);
   return chunk('OPN', opts.chunkType ?? 'F', Buffer.concat([u32(channelId), asym, u32(1, opts.requestId ?? 1), body]));
 }
 
 /** MSG (or CLO) chunk: channel id, token id, sequence number, request id, body. */
-export function msg(channelId: number, requestId: number, body: Buffer, opts: { type?: string; chunkType?: string; tokenId?: number; seq?: number } = {}): Buffer {
-  return chunk(opts.type ?? 'MSG', opts.chunkType ?? 'F', Buffer.concat([u32(channelId, opts.tokenId ?? 1, opts.seq ?? requestId + 1, requestId), body]));
+export function msg(
+  channelId: number,
+  requestId: number,
+  body: Buffer,
+  opts: { type?: string; chunkType?: string; tokenId?: number; seq?: number } = {},
+): Buffer {
+  return chunk(
+    opts.type ?? 'MSG',
+    opts.chunkType ?? 'F',
+    Buffer.concat([u32(channelId, opts.tokenId ?? 1, opts.seq ?? requestId + 1, requestId), body]),
+  );
 }
 
 const require = createRequire(import.meta.url);
