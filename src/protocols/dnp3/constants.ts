@@ -194,6 +194,8 @@ export const MAX_HEADERS_KEPT = 64;
 export const MAX_ATTRIBUTE_CHARS = 256;
 
 // Device attribute data type codes (g0, IEEE 1815 table 11-?)
+/** Data type 0: not in the standard's list; Wireshark 4.0.17 reads it as "NONE (Placeholder)", one octet with no length. */
+export const DA_TYPE_NONE = 0;
 export const DA_TYPE_VSTR = 1;
 export const DA_TYPE_UINT = 2;
 export const DA_TYPE_INT = 3;

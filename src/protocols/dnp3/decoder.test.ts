@@ -231,6 +231,15 @@ describe('link layer and transport', () => {
     expect(ctx.anomalies.map((a) => a.kind)).toEqual(['dnp3_truncated_frame']);
   });
 
+  it('counts a fragment whose variation-0 header is followed by values, and reports only the headers it read', () => {
+    const ctx = fakeContext();
+    const d = new Dnp3Decoder(ctx);
+    d.onData(true, cat(fragmentFrames(request(4, [0x0c, 0x00, 0x00, 0x00, 0x00, 0x03, 0x01, 0x64, 0, 0, 0, 0x64, 0, 0, 0, 0]))), 1);
+    expect(ctx.events[0]!.fields.objectTypes).toEqual([0x0c00]);
+    expect(ctx.events[0]!.fields.objectsStop).toMatch(/g12v0 objects unknown/);
+    expect(ctx.anomalies.map((a) => a.kind)).toEqual(['dnp3_variation0_with_values']);
+  });
+
   it('gives up on a direction that shows no frame in its first 4 KiB', () => {
     const ctx = fakeContext();
     const d = new Dnp3Decoder(ctx);

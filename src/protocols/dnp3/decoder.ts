@@ -281,6 +281,8 @@ export class Dnp3Decoder implements StreamDecoder {
       this.ctx.anomaly('dnp3_malformed_fragment', f.malformed);
     }
     this.fillObjects(f, fields);
+    // counted: a variation-0 header followed by values is a malformed or hostile fragment, not a walk limit of ours
+    if (f.walk?.variationZero) this.ctx.anomaly('dnp3_variation0_with_values', f.walk.stop ?? '');
     if (isAuthFunction(f.function) || f.walk?.auth) this.secureAuth = true;
     const e = this.base(side, fromInitiator, h, ts, fields);
     const info = FUNCTIONS.get(f.function);

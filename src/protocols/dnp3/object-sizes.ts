@@ -54,7 +54,9 @@ const FIXED: ReadonlyMap<number, readonly number[]> = new Map<number, readonly n
 
 /** Size code of one object of group/variation (>= 0: fixed octets, else one of the SIZE_ codes). */
 export function objectSize(group: number, variation: number): number {
-  if (group === 0) return variation === 0 ? 0 : SIZE_DEVICE_ATTRIBUTE;
+  // Group 0 objects carry data type, length and value whatever the variation, 0 included: reading g0v0 as
+  // size 0 made the walk take the values that follow for object headers and invent groups (issue 18).
+  if (group === 0) return SIZE_DEVICE_ATTRIBUTE;
   if (group >= 110 && group <= 113) return SIZE_BY_VARIATION;
   if (group === 120) {
     if (variation === 3) return 6; // aggressive mode request: challenge sequence number, user number

@@ -103,11 +103,42 @@ describe('object walk', () => {
     expect(walk(129, [1, 2, 0x77, 1, 0]).stop).toMatch(/reserved prefix code 7/);
   });
   it('does not loop over huge counts of objects that take no octets, and bounds prefixed ones by the data', () => {
-    const w = walk(129, [1, 0, 0x09, 0xff, 0xff, 0xff, 0xff, 60, 1, 0x06]);
+    // a read names points without values: variation 0 is "any variation" there
+    const w = walk(1, [1, 0, 0x09, 0xff, 0xff, 0xff, 0xff, 60, 1, 0x06]);
     expect(gv(w.types)).toEqual(['g1v0', 'g60v1']);
     expect(w.headers[0]!.count).toBe(0xffffffff);
     const p = walk(2, [12, 1, 0x19, 0xff, 0xff, 0xff, 0xff, 1, 2, 3]);
     expect(p.stop).toMatch(/past the end/);
+  });
+  it('reads group 0 objects of variation 0 as data type, length and value, and invents no header from values (issue 18)', () => {
+    // The issue's Operate: g12v1 (all objects), g0v0 points 0..1, then 12 value octets. Before the fix g0v0
+    // was given size 0 and its values read as headers: g12v1, g0v0 and a g0v3 that is not in the fragment.
+    const body = [0x0c, 0x01, 0x06, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x03, 0x01, 0x64, 0x00, 0x00, 0x00, 0x64, 0x00, 0x00, 0x00, 0x00];
+    const w = walk(4, body);
+    expect(gv(w.types)).not.toContain('g0v3');
+    // As Wireshark 4.0.17 shows these bytes: point 0 "Data Type: NONE (Placeholder) (0x00)" (one octet),
+    // point 1 "Data Type: INT (Signed Integer) (0x03)", "Device Attribute Length: 1",
+    // "Device Attribute 8-Bit Integer Value: 100"; the octets left make an object header g0v0 with
+    // "Start (8 bit): 100", "Stop (8 bit): 0" and the expert error "Negative number of items".
+    expect(gv(w.types)).toEqual(['g12v1', 'g0v0', 'g0v0']);
+    expect(w.headers[1]).toMatchObject({ start: 0, stop: 1, count: 2 });
+    expect(w.attributes).toEqual([{ variation: 0, type: 3, value: 100 }]);
+    expect(w.stop).toBe('g0v0: range stop 0 before start 100');
+    expect(w.variationZero).toBeUndefined();
+  });
+  it('stops at variation 0 of another group where values follow, says why and flags it, instead of inventing headers', () => {
+    // Operate g12v0 point 0..0 then a CROB's 11 octets: Wireshark 4.0.17 shows "Unknown Object\Variation
+    // (0x0c00), 1 point" and the rest as one "Unknown Data Chunk"; it reads no further header either.
+    const w = walk(4, [0x0c, 0x00, 0x00, 0x00, 0x00, 0x03, 0x01, 0x64, 0x00, 0x00, 0x00, 0x64, 0x00, 0x00, 0x00, 0x00]);
+    expect(gv(w.types)).toEqual(['g12v0']);
+    expect(w.stop).toBe('g12v0: size of g12v0 objects unknown (variation 0 with values): the walk stops here');
+    expect(w.variationZero).toBe(true);
+    // with an index prefix too (qualifier 0x17), and in a response
+    const r = walk(129, [30, 0, 0x17, 1, 5, 1, 0, 0, 0, 0]);
+    expect(gv(r.types)).toEqual(['g30v0']);
+    expect(r.variationZero).toBe(true);
+    // a read of g30v0 carries no values: no stop
+    expect(walk(1, [30, 0, 0x06, 1, 0, 0x06]).stop).toBeUndefined();
   });
   it('reads control relay output blocks and analog output blocks with their point indexes', () => {
     const w = walk(5, [...crob(3, 0x03), ...crob(7, 0x41), 41, 2, 0x17, 1, 9, 0x2c, 0x01, 0]);

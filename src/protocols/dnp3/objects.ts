@@ -10,6 +10,7 @@ import {
   CROB_TRIP_CLOSE,
   DA_TYPE_FLT,
   DA_TYPE_INT,
+  DA_TYPE_NONE,
   DA_TYPE_UINT,
   DA_TYPE_VSTR,
   FC_FREEZE_AT_TIME,
@@ -93,6 +94,11 @@ export interface ObjectWalk {
   files?: string[];
   /** A secure authentication object (g120) is present. */
   auth: boolean;
+  /**
+   * The walk stopped at a header of variation 0 (any variation) of a group other than 0 in a fragment
+   * where values follow: the variation names no object format, so the size of its objects is unknown.
+   */
+  variationZero?: true;
 }
 
 /** Control points kept per fragment. */
@@ -206,6 +212,13 @@ function walkItems(buf: Buffer, p: number, end: number, fc: number, h: ObjectHea
   if (prefixBytes < 0) return `reserved prefix code ${prefix}`;
   const values = carriesValues(fc, h.group);
   const size = objectSize(h.group, h.variation);
+  const sizePrefix = prefix >= PREFIX_SIZE_8;
+  if (values && size === 0 && count > 0 && !sizePrefix) {
+    // Variation 0 means "any variation" and is only meaningful without values (a read). Where values
+    // follow, their size is unknown: reading them as further object headers would invent groups.
+    w.variationZero = true;
+    return `size of g${h.group}v${h.variation} objects unknown (variation 0 with values): the walk stops here`;
+  }
   if (prefixBytes === 0) {
     if (!values || size === 0) return p;
     // Packed points: all of them in as many octets as their bits take.
@@ -215,7 +228,6 @@ function walkItems(buf: Buffer, p: number, end: number, fc: number, h: ObjectHea
     }
     if (size > 0 && p + count * size > end) return 'objects run past the end of the fragment';
   }
-  const sizePrefix = prefix >= PREFIX_SIZE_8;
   for (let i = 0; i < count; i++) {
     if (p + prefixBytes > end) return 'object prefix runs past the end of the fragment';
     const pre = prefixBytes > 0 ? uintLE(buf, p, prefixBytes) : 0;
@@ -243,7 +255,11 @@ function itemLength(buf: Buffer, p: number, end: number, group: number, variatio
   // A packed point behind an index prefix takes an octet of its own (as Wireshark reads it).
   if (size === SIZE_BITS_1 || size === SIZE_BITS_2) return 1;
   if (size === SIZE_BY_VARIATION) return variation;
-  if (size === SIZE_DEVICE_ATTRIBUTE) return p + 2 <= end ? 2 + buf[p + 1]! : 2;
+  if (size === SIZE_DEVICE_ATTRIBUTE) {
+    // data type, length, value; data type 0 stands alone, as Wireshark 4.0.17 reads it ("NONE (Placeholder)")
+    if (p < end && buf[p] === DA_TYPE_NONE) return 1;
+    return p + 2 <= end ? 2 + buf[p + 1]! : 2;
+  }
   return -1;
 }
 
