@@ -191,6 +191,75 @@ CREATE TABLE report_summaries (id INTEGER PRIMARY KEY, created_at REAL NOT NULL,
 CREATE INDEX report_summaries_hash ON report_summaries (hash);
 `,
   },
+  // Remote sites (issue 17, src/store/outbox-repository.ts): a sensor's outbox, one row per changed entity
+  // (newest sequence only), filled by triggers in the writing transaction once sync_state names a site.
+  {
+    version: 5,
+    name: 'sync: outbox of changed assets, paths, findings and identities, per-site sequence',
+    sql: `
+CREATE TABLE sync_state (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  site TEXT,                          -- NULL: not publishing, the triggers record nothing
+  seq INTEGER NOT NULL DEFAULT 0,     -- last sequence given to a change
+  last_acked INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE sync_outbox (
+  kind TEXT NOT NULL,                 -- 'asset' | 'path' | 'finding' | 'identity'
+  entity_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  PRIMARY KEY (kind, entity_id)
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX sync_outbox_seq ON sync_outbox (seq);
+CREATE TRIGGER sync_assets_insert AFTER INSERT ON assets WHEN (SELECT site FROM sync_state WHERE id = 1) IS NOT NULL BEGIN
+  UPDATE sync_state SET seq = seq + 1 WHERE id = 1;
+  INSERT OR REPLACE INTO sync_outbox (kind, entity_id, seq) VALUES ('asset', NEW.id, (SELECT seq FROM sync_state WHERE id = 1));
+END;
+CREATE TRIGGER sync_assets_update AFTER UPDATE ON assets WHEN (SELECT site FROM sync_state WHERE id = 1) IS NOT NULL BEGIN
+  UPDATE sync_state SET seq = seq + 1 WHERE id = 1;
+  INSERT OR REPLACE INTO sync_outbox (kind, entity_id, seq) VALUES ('asset', NEW.id, (SELECT seq FROM sync_state WHERE id = 1));
+END;
+CREATE TRIGGER sync_assets_delete AFTER DELETE ON assets WHEN (SELECT site FROM sync_state WHERE id = 1) IS NOT NULL BEGIN
+  UPDATE sync_state SET seq = seq + 1 WHERE id = 1;
+  INSERT OR REPLACE INTO sync_outbox (kind, entity_id, seq) VALUES ('asset', OLD.id, (SELECT seq FROM sync_state WHERE id = 1));
+END;
+CREATE TRIGGER sync_paths_insert AFTER INSERT ON paths WHEN (SELECT site FROM sync_state WHERE id = 1) IS NOT NULL BEGIN
+  UPDATE sync_state SET seq = seq + 1 WHERE id = 1;
+  INSERT OR REPLACE INTO sync_outbox (kind, entity_id, seq) VALUES ('path', NEW.id, (SELECT seq FROM sync_state WHERE id = 1));
+END;
+CREATE TRIGGER sync_paths_update AFTER UPDATE ON paths WHEN (SELECT site FROM sync_state WHERE id = 1) IS NOT NULL BEGIN
+  UPDATE sync_state SET seq = seq + 1 WHERE id = 1;
+  INSERT OR REPLACE INTO sync_outbox (kind, entity_id, seq) VALUES ('path', NEW.id, (SELECT seq FROM sync_state WHERE id = 1));
+END;
+CREATE TRIGGER sync_paths_delete AFTER DELETE ON paths WHEN (SELECT site FROM sync_state WHERE id = 1) IS NOT NULL BEGIN
+  UPDATE sync_state SET seq = seq + 1 WHERE id = 1;
+  INSERT OR REPLACE INTO sync_outbox (kind, entity_id, seq) VALUES ('path', OLD.id, (SELECT seq FROM sync_state WHERE id = 1));
+END;
+CREATE TRIGGER sync_findings_insert AFTER INSERT ON findings WHEN (SELECT site FROM sync_state WHERE id = 1) IS NOT NULL BEGIN
+  UPDATE sync_state SET seq = seq + 1 WHERE id = 1;
+  INSERT OR REPLACE INTO sync_outbox (kind, entity_id, seq) VALUES ('finding', NEW.id, (SELECT seq FROM sync_state WHERE id = 1));
+END;
+CREATE TRIGGER sync_findings_update AFTER UPDATE ON findings WHEN (SELECT site FROM sync_state WHERE id = 1) IS NOT NULL BEGIN
+  UPDATE sync_state SET seq = seq + 1 WHERE id = 1;
+  INSERT OR REPLACE INTO sync_outbox (kind, entity_id, seq) VALUES ('finding', NEW.id, (SELECT seq FROM sync_state WHERE id = 1));
+END;
+CREATE TRIGGER sync_findings_delete AFTER DELETE ON findings WHEN (SELECT site FROM sync_state WHERE id = 1) IS NOT NULL BEGIN
+  UPDATE sync_state SET seq = seq + 1 WHERE id = 1;
+  INSERT OR REPLACE INTO sync_outbox (kind, entity_id, seq) VALUES ('finding', OLD.id, (SELECT seq FROM sync_state WHERE id = 1));
+END;
+CREATE TRIGGER sync_identity_history_insert AFTER INSERT ON identity_history WHEN (SELECT site FROM sync_state WHERE id = 1) IS NOT NULL BEGIN
+  UPDATE sync_state SET seq = seq + 1 WHERE id = 1;
+  INSERT OR REPLACE INTO sync_outbox (kind, entity_id, seq) VALUES ('identity', json_array(NEW.asset_id, NEW.attribute, NEW.value, NEW.protocol), (SELECT seq FROM sync_state WHERE id = 1));
+END;
+CREATE TRIGGER sync_identity_history_update AFTER UPDATE ON identity_history WHEN (SELECT site FROM sync_state WHERE id = 1) IS NOT NULL BEGIN
+  UPDATE sync_state SET seq = seq + 1 WHERE id = 1;
+  INSERT OR REPLACE INTO sync_outbox (kind, entity_id, seq) VALUES ('identity', json_array(NEW.asset_id, NEW.attribute, NEW.value, NEW.protocol), (SELECT seq FROM sync_state WHERE id = 1));
+END;
+CREATE TRIGGER sync_identity_history_delete AFTER DELETE ON identity_history WHEN (SELECT site FROM sync_state WHERE id = 1) IS NOT NULL BEGIN
+  UPDATE sync_state SET seq = seq + 1 WHERE id = 1;
+  INSERT OR REPLACE INTO sync_outbox (kind, entity_id, seq) VALUES ('identity', json_array(OLD.asset_id, OLD.attribute, OLD.value, OLD.protocol), (SELECT seq FROM sync_state WHERE id = 1));
+END;
+`,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = migrations[migrations.length - 1].version;

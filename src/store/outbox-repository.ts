@@ -1,0 +1,183 @@
+/**
+ * A sensor's outbox (issue 17): what changed in this database since JetStream last acknowledged it,
+ * for src/sync/publisher.ts.
+ *
+ * SQLite triggers (migration 5) record every insert, update or delete of an asset, a path, a finding or
+ * an identity-history row into `sync_outbox`, in the transaction that made the change, once a site is
+ * enabled (`sync_state.site`). The outbox keys rows by (kind, entity id) and keeps only the newest
+ * sequence number: a site offline for a week holds at most one row per entity, never a log. The entity's
+ * data is read when the row is published, so a message always carries the newest version, and the
+ * sequence read with it (in one read transaction) is that version's.
+ *
+ * Triggers rather than calls in each writer: every write path (analyze, the live agent, the audit, the
+ * API's acknowledgements) is covered with no edit to them, and a database with no site pays nothing but
+ * the trigger's WHEN test.
+ */
+import type { Asset, Path } from '../core/model.js';
+import type { DB } from './database.js';
+import { STORED_COLUMNS, storedFinding, type StoredFinding, type StoredRow } from './findings-repository.js';
+import { pathFromRow, type OperationRow, type PathRow } from './rows.js';
+
+export const OUTBOX_KINDS = ['asset', 'path', 'finding', 'identity'] as const;
+export type OutboxKind = (typeof OUTBOX_KINDS)[number];
+
+/** One identity-history row (the entity id is the JSON array [assetId, attribute, value, protocol]). */
+export interface IdentityRow {
+  assetId: string;
+  attribute: string;
+  value: string;
+  protocol: string;
+  firstTs: number;
+  lastTs: number;
+}
+
+export type OutboxData = Asset | Path | StoredFinding | IdentityRow;
+
+/** A change to publish: the entity's newest version, or null when it was deleted. */
+export interface OutboxChange {
+  kind: OutboxKind;
+  id: string;
+  seq: number;
+  data: OutboxData | null;
+}
+
+export interface OutboxState {
+  site: string | null;
+  /** The last sequence number given to a change. */
+  seq: number;
+  /** The last sequence JetStream acknowledged (the chain the hub follows: each batch names the one before). */
+  lastAcked: number;
+  /** Rows waiting. */
+  pending: number;
+}
+
+export class SiteMismatch extends Error {}
+
+export class Outbox {
+  constructor(private readonly db: DB) {}
+
+  state(): OutboxState {
+    const s = this.db.prepare('SELECT site, seq, last_acked FROM sync_state WHERE id = 1').get() as
+      { site: string | null; seq: number; last_acked: number } | undefined;
+    const pending = this.db.prepare('SELECT COUNT(*) FROM sync_outbox').pluck().get() as number;
+    return { site: s?.site ?? null, seq: s?.seq ?? 0, lastAcked: s?.last_acked ?? 0, pending };
+  }
+
+  /**
+   * Starts recording for `site`. The first time, sequences start at the current time in microseconds (a
+   * sensor whose database was recreated still publishes versions newer than those the hub holds from the
+   * old one) and everything already stored is recorded, so the hub gets the whole state. A database
+   * recording for another site is refused: its sequence and the hub's cursor belong to that site.
+   */
+  enable(site: string, nowMs = Date.now()): { snapshot: number } {
+    return this.db
+      .transaction(() => {
+        const s = this.state();
+        if (s.site === site) return { snapshot: 0 };
+        if (s.site !== null) throw new SiteMismatch(`this database publishes as site '${s.site}', not '${site}'`);
+        this.db
+          .prepare(
+            'INSERT INTO sync_state (id, site, seq, last_acked) VALUES (1, ?, ?, 0) ON CONFLICT (id) DO UPDATE SET site = excluded.site',
+          )
+          .run(site, Math.max(s.seq, Math.floor(nowMs) * 1000));
+        return { snapshot: this.snapshot() };
+      })
+      .immediate();
+  }
+
+  /**
+   * Records every stored entity again with new sequence numbers (the hub asked for it after a gap).
+   * Returns the last sequence of the snapshot: the hub is whole again once it has applied that far.
+   */
+  snapshot(): number {
+    return this.db
+      .transaction(() => {
+        const ids: Record<OutboxKind, string> = {
+          asset: 'SELECT id FROM assets',
+          path: 'SELECT id FROM paths',
+          finding: 'SELECT id FROM findings',
+          identity: 'SELECT json_array(asset_id, attribute, value, protocol) AS id FROM identity_history',
+        };
+        for (const kind of OUTBOX_KINDS) {
+          // row_number() over the base: one statement per kind, sequences consecutive and above every earlier one
+          this.db
+            .prepare(
+              `INSERT OR REPLACE INTO sync_outbox (kind, entity_id, seq)
+               SELECT ?, e.id, (SELECT seq FROM sync_state WHERE id = 1) + row_number() OVER () FROM (${ids[kind]}) e`,
+            )
+            .run(kind);
+          this.db.prepare('UPDATE sync_state SET seq = MAX(seq, COALESCE((SELECT MAX(seq) FROM sync_outbox), 0)) WHERE id = 1').run();
+        }
+        return this.state().seq;
+      })
+      .immediate();
+  }
+
+  /**
+   * The oldest waiting changes, in sequence order, all of one kind (a message goes to one subject per
+   * kind): the run of the first row's kind, at most `max` rows. Read in one transaction, so each
+   * entity's data is the version its sequence names.
+   */
+  batch(max: number): OutboxChange[] {
+    return this.db
+      .transaction(() => {
+        const rows = this.db.prepare('SELECT kind, entity_id, seq FROM sync_outbox ORDER BY seq LIMIT ?').all(max) as {
+          kind: OutboxKind;
+          entity_id: string;
+          seq: number;
+        }[];
+        const out: OutboxChange[] = [];
+        for (const r of rows) {
+          if (r.kind !== rows[0]!.kind) break;
+          out.push({ kind: r.kind, id: r.entity_id, seq: r.seq, data: this.read(r.kind, r.entity_id) });
+        }
+        return out;
+      })
+      .deferred();
+  }
+
+  /**
+   * JetStream acknowledged these changes: their rows go, unless a newer version replaced them meanwhile
+   * (the row's sequence then differs), and `lastSeq` becomes the chain's last acknowledged sequence.
+   */
+  acknowledge(changes: readonly { kind: OutboxKind; id: string; seq: number }[], lastSeq: number): void {
+    const del = this.db.prepare('DELETE FROM sync_outbox WHERE kind = ? AND entity_id = ? AND seq = ?');
+    this.db
+      .transaction(() => {
+        for (const c of changes) del.run(c.kind, c.id, c.seq);
+        this.db.prepare('UPDATE sync_state SET last_acked = MAX(last_acked, ?) WHERE id = 1').run(lastSeq);
+      })
+      .immediate();
+  }
+
+  private read(kind: OutboxKind, id: string): OutboxData | null {
+    const db = this.db;
+    if (kind === 'asset') {
+      const d = db.prepare('SELECT data FROM assets WHERE id = ?').pluck().get(id) as string | undefined;
+      return d === undefined ? null : (JSON.parse(d) as Asset);
+    }
+    if (kind === 'path') {
+      const r = db.prepare('SELECT * FROM paths WHERE id = ?').get(id) as PathRow | undefined;
+      return r ? pathFromRow(r, db.prepare('SELECT * FROM path_operations WHERE path_id = ?').all(id) as OperationRow[]) : null;
+    }
+    if (kind === 'finding') {
+      const r = db.prepare(`SELECT ${STORED_COLUMNS}, d.data FROM findings f JOIN finding_data d ON d.id = f.id WHERE f.id = ?`).get(id) as
+        (StoredRow & { data: string }) | undefined;
+      return r ? storedFinding(r, r.data) : null;
+    }
+    let key: unknown;
+    try {
+      key = JSON.parse(id);
+    } catch {
+      return null;
+    }
+    if (!Array.isArray(key) || key.length !== 4) return null;
+    const r = db
+      .prepare('SELECT * FROM identity_history WHERE asset_id = ? AND attribute = ? AND value = ? AND protocol = ?')
+      .get(...(key as string[])) as
+      { asset_id: string; attribute: string; value: string; protocol: string; first_ts: number; last_ts: number } | undefined;
+    return r
+      ? { assetId: r.asset_id, attribute: r.attribute, value: r.value, protocol: r.protocol, firstTs: r.first_ts, lastTs: r.last_ts }
+      : null;
+  }
+}
