@@ -56,7 +56,7 @@ export interface AnalysisReport {
   paths: Path[];
   changes: InventoryChange[];
   findings?: unknown[];
-  store: Omit<SaveResult, 'assetIds' | 'pathIds'> & { db: string; ms: { pipeline: number; inventory: number; store: number } };
+  store: Omit<SaveResult, 'assetIds' | 'pathIds' | 'saved'> & { db: string; ms: { pipeline: number; inventory: number; store: number } };
 }
 
 /** Bytes hashed at each end of a capture for its fingerprint (a whole-file hash would read big captures twice). */
@@ -133,9 +133,10 @@ export async function analyzeCaptures(paths: string[], opts: AnalyzeOptions = {}
     const stats: StatsReport | null = counters
       ? { file: todo.map((p) => basename(p.file)).join(','), packets: counters.packets, ...collector.sections(), otwatch: counters }
       : null;
-    const assets = store.assetsById(saved.assetIds);
-    const storedPaths = store.pathsById(saved.pathIds);
-    const { assetIds: _a, pathIds: _p, ...counts } = saved;
+    // the rows as save wrote them, without reading them back
+    const { assetIds: _a, pathIds: _p, saved: written, ...counts } = saved;
+    const assets = written.assets;
+    const storedPaths = written.paths;
     const report: AnalysisReport = {
       files: todo.map((p) => p.file),
       skipped,

@@ -17,7 +17,7 @@ import { Store } from '../store/store.js';
 import { authPlugin, type FailureLimiter } from './auth.js';
 import { API_PREFIX, BODY_LIMIT, DEFAULT_UPLOAD_LIMIT } from './constants.js';
 import type { ApiContext } from './context.js';
-import { auditStore } from '../analysis/audit-run.js';
+import { runAudit } from '../analysis/run-audit.js';
 import { FindingsStore } from '../store/findings-api-repository.js';
 import { BadCursor } from '../store/list-query.js';
 import { PolicyStore } from '../store/policy-repository.js';
@@ -97,9 +97,9 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const audit = () => {
     const policy = policies.policy();
     if (!policy) return null;
-    const r = auditStore(store, policy);
+    const r = runAudit(store, { policy });
     syslog?.send(r.opened);
-    return { findings: r.findings, opened: r.opened.length, resolved: r.resolved };
+    return { findings: r.findings.length - r.resolved, opened: r.opened.length, resolved: r.resolved };
   };
   const jobs = new JobQueue(store, {
     uploadDir: opts.uploadDir ?? defaultUploadDir(opts.db),

@@ -11,7 +11,7 @@ import { analyzeCaptures } from '../analysis/analyze-captures.js';
 import { main } from '../cli/cli.js';
 import { packageRoot } from '../core/package-root.js';
 import { Store } from '../store/store.js';
-import { zoningAuditStep } from '../analysis/audit-step.js';
+import { auditStep } from '../analysis/run-audit.js';
 import type { Finding } from '../audit/finding.js';
 import { FindingsStore } from '../store/findings-repository.js';
 import { loadPolicyFile } from '../audit/policy-load.js';
@@ -34,7 +34,7 @@ describe('assessment report of the bundled plant', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'otwatch-report-'));
     db = join(dir, 'plant.db');
-    const r = await analyzeCaptures([join(PLANT, 'plant.pcap')], { db, policy: join(PLANT, 'policy.yaml'), audit: zoningAuditStep() });
+    const r = await analyzeCaptures([join(PLANT, 'plant.pcap')], { db, policy: join(PLANT, 'policy.yaml'), audit: auditStep() });
     findings = r.findings as Finding[];
     const p = await loadPolicyFile(join(PLANT, 'policy.yaml'));
     if (!p.ok) throw new Error('the plant policy must load');

@@ -7,7 +7,7 @@ import { openDatabase } from './database.js';
 import { migrations } from './migrations.js';
 import { Store } from './store.js';
 import { audit } from '../audit/audit.js';
-import { zoningAuditStep, PolicyLoadError } from '../analysis/audit-step.js';
+import { auditStep, PolicyLoadError } from '../analysis/run-audit.js';
 import { RULES } from '../audit/constants.js';
 import { FindingsStore } from './findings-repository.js';
 import { loadPolicyFile } from '../audit/policy-load.js';
@@ -104,7 +104,7 @@ describe('stored findings across three analyses (SQLite)', async () => {
   it('the analyze hook audits, stores, and refuses a broken policy with every error', async () => {
     const store = new Store(':memory:');
     try {
-      const step = zoningAuditStep(() => T0 + 10);
+      const step = auditStep(() => T0 + 10);
       const out = (await step({ assets, paths: [writes], policy: policyFile, store })) as { rule: string; status: string }[];
       expect(out.map((f) => f.rule)).toContain(RULES.operationNotAllowed);
       expect(out.every((f) => f.status === 'open')).toBe(true);
@@ -114,7 +114,7 @@ describe('stored findings across three analyses (SQLite)', async () => {
       // The broken policy changed nothing that was stored.
       expect(new FindingsStore(store.db).all().every((f) => f.status === 'open')).toBe(true);
       // The next analysis without the writes reports the finding it resolved, whole.
-      const later = (await zoningAuditStep(() => T0 + 20)({ assets, paths: [reads], policy: policyFile, store })) as {
+      const later = (await auditStep(() => T0 + 20)({ assets, paths: [reads], policy: policyFile, store })) as {
         rule: string;
         status: string;
         explanation: string;

@@ -39,6 +39,21 @@ export class PolicyStore {
     return this.cached.policy;
   }
 
+  /**
+   * Records a policy the caller already loaded and validated (`analyze --policy`, the live agent) as the current
+   * version, unless it is the current text already: after `analyze --policy`, `serve` audits with the same policy.
+   */
+  recordLoaded(text: string, policy: Policy, actor: string | null): PolicyVersion {
+    const cur = this.current();
+    if (cur && cur.text === text) return cur;
+    const version = (cur?.version ?? 0) + 1;
+    this.db
+      .prepare('INSERT INTO policy_versions (version, text, created_at, created_by) VALUES (?, ?, ?, ?)')
+      .run(version, text, new Date().toISOString(), actor);
+    this.cached = { version, policy };
+    return this.current()!;
+  }
+
   /** Validates and, when valid, stores a new version; otherwise the errors with line and column. */
   put(text: string, actor: string | null): { ok: true; version: PolicyVersion; policy: Policy } | { ok: false; errors: PolicyError[] } {
     const r = loadPolicyText(text, POLICY_FILE_NAME);

@@ -13,7 +13,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyzeCaptures } from '../../src/analysis/analyze-captures.js';
 import { packageRoot } from '../../src/core/package-root.js';
-import { zoningAuditStep } from '../../src/analysis/audit-step.js';
+import { auditStep } from '../../src/analysis/run-audit.js';
 import type { Finding } from '../../src/audit/finding.js';
 import { VIOLATION_RULES } from '../../src/report/constants.js';
 import { buildApp } from '../../src/api/app.js';
@@ -77,7 +77,7 @@ describe.skipIf(!existsSync(CHROMIUM))('web page in headless Chromium', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'otwatch-web-'));
     const db = join(dir, 'plant.db');
-    const r = await analyzeCaptures([join(PLANT, 'plant.pcap')], { db, policy: join(PLANT, 'policy.yaml'), audit: zoningAuditStep() });
+    const r = await analyzeCaptures([join(PLANT, 'plant.pcap')], { db, policy: join(PLANT, 'policy.yaml'), audit: auditStep() });
     findings = r.findings as Finding[];
     app = await buildApp({ db, uploadDir: join(dir, 'uploads'), logger: false });
     expect(app.otwatch.policies.put(policyText, 'test').ok).toBe(true);

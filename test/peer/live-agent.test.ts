@@ -47,7 +47,11 @@ function inventoryOf(file: string) {
       .all();
     const findings = db.prepare("SELECT id, rule FROM findings WHERE status != 'resolved' ORDER BY id").all();
     const integrity = db.prepare('PRAGMA integrity_check').pluck().get();
-    return { assets, paths, findings, integrity };
+    // the one audit writer (src/analysis/run-audit.ts) places assets and paths and records the policy
+    const zones = db.prepare('SELECT asset_id, zone FROM asset_zones ORDER BY asset_id').all();
+    const conduits = db.prepare('SELECT conduit, path_id FROM path_conduits ORDER BY conduit, path_id').all();
+    const policyVersions = db.prepare('SELECT COUNT(*) FROM policy_versions').pluck().get();
+    return { assets, paths, findings, integrity, zones, conduits, policyVersions };
   } finally {
     db.close();
   }
@@ -128,6 +132,11 @@ describe.skipIf(why !== undefined || !existsSync(plant))('otwatch capture on a v
     expect(live.assets).toEqual(file.assets);
     expect(live.paths).toEqual(file.paths);
     expect(live.findings.map((f: any) => f.rule).sort()).toEqual(file.findings.map((f: any) => f.rule).sort());
+    // capture, like analyze, leaves the zone placement that the map and the zone filters read
+    expect(file.zones.length).toBeGreaterThan(0);
+    expect(live.zones).toEqual(file.zones);
+    expect(live.conduits).toEqual(file.conduits);
+    expect([live.policyVersions, file.policyVersions]).toEqual([1, 1]);
   });
 
   it('serves the API in the same process, with libpcap and queue drop counters in /metrics', async () => {

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyzeCaptures, type AnalysisReport } from '../../src/analysis/analyze-captures.js';
 import { statsForCaptures, type StatsReport } from '../../src/pipeline/statistics.js';
-import { zoningAuditStep } from '../../src/analysis/audit-step.js';
+import { auditStep } from '../../src/analysis/run-audit.js';
 import type { Finding } from '../../src/audit/finding.js';
 import { buildPlant } from './build-plant.js';
 import { PEER_FILES } from './peer-addresses.js';
@@ -277,7 +277,7 @@ describe('zone audit of the plant against its policy', () => {
   // The analysis runs a day after the capture: the integrator conduit (expired 2025-06-30) is past.
   const now = Date.UTC(2025, 8, 17) / 1000;
   beforeAll(async () => {
-    report = await analyzeCaptures([PLANT], { db: ':memory:', policy: POLICY, audit: zoningAuditStep(() => now) });
+    report = await analyzeCaptures([PLANT], { db: ':memory:', policy: POLICY, audit: auditStep(() => now) });
     findings = report.findings as Finding[];
   });
   afterAll(() => undefined);

@@ -10,7 +10,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyzeCaptures } from '../../analysis/analyze-captures.js';
 import { packageRoot } from '../../core/package-root.js';
-import { zoningAuditStep } from '../../analysis/audit-step.js';
+import { auditStep } from '../../analysis/run-audit.js';
 import type { Finding } from '../../audit/finding.js';
 import { loadPolicyText } from '../../audit/policy-load.js';
 import { buildApp } from '../app.js';
@@ -30,7 +30,7 @@ describe('web routes', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'otwatch-webroutes-'));
     const db = join(dir, 'plant.db');
-    findings = (await analyzeCaptures([join(PLANT, 'plant.pcap')], { db, policy: join(PLANT, 'policy.yaml'), audit: zoningAuditStep() }))
+    findings = (await analyzeCaptures([join(PLANT, 'plant.pcap')], { db, policy: join(PLANT, 'policy.yaml'), audit: auditStep() }))
       .findings as Finding[];
     app = await buildApp({ db, uploadDir: join(dir, 'up'), logger: false });
     viewer = createToken(app.otwatch.store.db, 'viewer', 'v').token;
@@ -69,12 +69,10 @@ describe('web routes', () => {
     }
   });
 
-  it('GET /api/v1/map needs a token and places assets and paths only once a policy is stored', async () => {
+  it('GET /api/v1/map needs a token, and shows the placement the analysis with its policy left', async () => {
     expect((await app.inject({ url: '/api/v1/map' })).statusCode).toBe(401);
-    const before = (await app.inject({ url: '/api/v1/map', headers: auth() })).json();
-    expect(before.zones).toEqual([]);
-    expect(new Set(before.assets.map((a: { zone: string }) => a.zone))).toEqual(new Set(['unzoned']));
-    expect(app.otwatch.policies.put(readFileSync(join(PLANT, 'policy.yaml'), 'utf8'), 'test').ok).toBe(true);
+    // analyze --policy recorded the policy as the current version (src/analysis/run-audit.ts): no PUT needed
+    expect(app.otwatch.policies.current()?.version).toBe(1);
     const map = (await app.inject({ url: '/api/v1/map', headers: auth() })).json();
     expect(map.zones.map((z: { id: string }) => z.id)).toEqual(['enterprise', 'dmz', 'scada', 'control', 'bms']);
     expect(map.assets).toHaveLength(app.otwatch.store.assets().length);

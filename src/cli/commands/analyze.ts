@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { analyzeCaptures, DEFAULT_DB } from '../../analysis/analyze-captures.js';
-import { zoningAuditStep } from '../../analysis/audit-step.js';
+import { auditStep } from '../../analysis/run-audit.js';
 import { formatPolicyError, loadPolicyFile } from '../../audit/policy-load.js';
 import { StoreError } from '../../store/database.js';
 import { CliError, parseMaxFlows, type Command } from './command.js';
@@ -48,7 +48,7 @@ export const analyzeCommand: Command = {
         throw new CliError(`the policy has ${loaded.errors.length} error(s):\n${loaded.errors.map(formatPolicyError).join('\n')}`);
     }
     try {
-      const audit = values.policy ? zoningAuditStep() : undefined;
+      const audit = values.policy ? auditStep() : undefined;
       const r = await analyzeCaptures(positionals, {
         db: values.db,
         report: values.report,

@@ -5,7 +5,7 @@ import { DEFAULT_DB } from '../../analysis/analyze-captures.js';
 import { ConfigError, loadConfigFile, type AgentConfig } from '../config.js';
 import { LiveAgent } from '../../live/live-agent.js';
 import { StoreError } from '../../store/database.js';
-import { zoningAuditStep } from '../../analysis/audit-step.js';
+import { auditStep } from '../../analysis/run-audit.js';
 import { formatPolicyError, loadPolicyFile } from '../../audit/policy-load.js';
 import { CliError, parseMaxFlows, type Command } from './command.js';
 import { startLiveApi } from './live-api.js';
@@ -93,7 +93,7 @@ export const captureCommand: Command = {
         promisc: values['no-promisc'] ? false : (cfg.promiscuous ?? true),
         db: values.db ?? cfg.db ?? DEFAULT_DB,
         policy,
-        audit: policy ? zoningAuditStep() : undefined,
+        audit: policy ? auditStep() : undefined,
         flushSeconds: num(values['flush-seconds'], 'flush-seconds', 1, 3600) ?? cfg.flush_seconds ?? 5,
         silentAfter: cfg.silent_after_hours ? cfg.silent_after_hours * 3600 : undefined,
         maxFlows: parseMaxFlows(values['max-flows']) ?? cfg.max_flows,

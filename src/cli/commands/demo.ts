@@ -2,13 +2,13 @@
  * `otwatch demo` (what `npm start` runs): the bundled plant capture analysed against its bundled policy into
  * SQLite, the inventory and findings printed, an admin token created, and the REST API served.
  */
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { analyzeCaptures } from '../../analysis/analyze-captures.js';
 import { ASSET_HEADER, PATH_HEADER, assetRows, formatTable, pathRows } from '../../inventory/format.js';
-import { zoningAuditStep } from '../../analysis/audit-step.js';
+import { auditStep } from '../../analysis/run-audit.js';
 import type { Finding } from '../../audit/finding.js';
 import { packageRoot } from '../../core/package-root.js';
 import { buildApp } from '../../api/app.js';
@@ -46,7 +46,7 @@ export const demoCommand: Command = {
     if (!existsSync(PLANT_CAPTURE)) throw new CliError(`the bundled capture ${PLANT_CAPTURE} is missing`);
     for (const suffix of ['', '-wal', '-shm']) rmSync(db + suffix, { force: true });
 
-    const report = await analyzeCaptures([PLANT_CAPTURE], { db, policy: PLANT_POLICY, audit: zoningAuditStep() });
+    const report = await analyzeCaptures([PLANT_CAPTURE], { db, policy: PLANT_POLICY, audit: auditStep() });
     const findings = (report.findings ?? []) as Finding[];
     const out = process.stdout;
     out.write(`otwatch demo: ${report.stats?.packets ?? 0} packets of ${PLANT_CAPTURE}\n\n`);
@@ -62,7 +62,8 @@ export const demoCommand: Command = {
     );
     if (values['no-serve']) return 0;
 
-    // the API starts with the demo policy as its current one, and an admin token for the curl examples
+    // the analysis recorded the demo policy as the current one and placed assets and paths in its zones
+    // (src/analysis/run-audit.ts); the API only needs an admin token for the curl examples
     const store = new Store(db);
     let token: string;
     try {
@@ -72,9 +73,6 @@ export const demoCommand: Command = {
     }
     const log = pino({ level: process.env.OTWATCH_LOG ?? 'warn' }, pino.destination(2));
     const app = await buildApp({ db, logger: log });
-    const ctx = app.otwatch;
-    ctx.policies.put(readFileSync(PLANT_POLICY, 'utf8'), `file:${PLANT_POLICY}`);
-    ctx.reaudit(); // places assets and paths in zones for the API's zone filters
     const address = await app.listen({ host: DEFAULT_HOST, port });
     out.write(
       `Plant map: ${address}/ (sign in with the token below). REST API on ${address}/api/v1 (interactive docs: ${address}/docs).\n` +
