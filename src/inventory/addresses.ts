@@ -15,6 +15,23 @@ export function isDeviceMac(mac: string | undefined): mac is string {
  * (the passive view does not know the mask, and a host numbered .255 is rare enough to accept the miss).
  */
 export function isDeviceIp(ip: string): boolean {
+  let known = deviceIpCache.get(ip);
+  if (known === undefined) {
+    // a scan names many addresses once each: the cache starts afresh rather than grow without bound
+    if (deviceIpCache.size >= DEVICE_IP_CACHE_MAX) deviceIpCache.clear();
+    deviceIpCache.set(ip, (known = parseDeviceIp(ip)));
+  }
+  return known;
+}
+
+/**
+ * isDeviceIp per address string: the inventory asks several times per event (about 5 per routed BACnet
+ * message), and parsing with ipaddr.js each time was a third of a BACnet capture's analysis.
+ */
+const deviceIpCache = new Map<string, boolean>();
+const DEVICE_IP_CACHE_MAX = 1 << 16;
+
+function parseDeviceIp(ip: string): boolean {
   let addr: ipaddr.IPv4 | ipaddr.IPv6;
   try {
     addr = ipaddr.parse(ip);
@@ -23,7 +40,7 @@ export function isDeviceIp(ip: string): boolean {
   }
   if (addr.kind() === 'ipv6') {
     const v6 = addr as ipaddr.IPv6;
-    if (v6.isIPv4MappedAddress()) return isDeviceIp(v6.toIPv4Address().toString());
+    if (v6.isIPv4MappedAddress()) return parseDeviceIp(v6.toIPv4Address().toString());
     const range = v6.range();
     return range !== 'multicast' && range !== 'unspecified';
   }

@@ -142,6 +142,7 @@ export class LiveAgent {
       ...saved,
       assetIds: undefined,
       pathIds: undefined,
+      saved: undefined,
       packets: this.metrics.packets,
       recv: c.recv,
       drop: c.drop,

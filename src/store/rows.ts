@@ -53,6 +53,33 @@ export function pathFromRow(r: PathRow, ops: OperationRow[]): Path {
   };
 }
 
+/** A path as pathFromRow reads it back from its rows (same key order, operations by name), without the round trip. */
+export function pathAsStored(p: Path): Path {
+  const operations: Partial<Record<Operation, OperationSummary>> = {};
+  for (const op of (Object.keys(p.operations) as Operation[]).sort()) {
+    const o = p.operations[op]!;
+    operations[op] = { count: o.count, examples: o.examples, functions: o.functions };
+  }
+  return {
+    id: p.id,
+    initiator: p.initiator,
+    responder: p.responder,
+    initiatorIp: p.initiatorIp,
+    responderIp: p.responderIp,
+    protocol: p.protocol,
+    transport: p.transport,
+    responderPort: p.responderPort,
+    packetsToResponder: p.packetsToResponder,
+    packetsToInitiator: p.packetsToInitiator,
+    bytesToResponder: p.bytesToResponder,
+    bytesToInitiator: p.bytesToInitiator,
+    firstSeen: p.firstSeen,
+    lastSeen: p.lastSeen,
+    operations,
+    facts: p.facts,
+  };
+}
+
 /** The indexed columns of an asset row (the whole asset goes into `data`). */
 export function assetColumns(a: Asset, gatewayEvidence: string | null): Record<string, unknown> {
   return {

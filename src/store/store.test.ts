@@ -106,6 +106,18 @@ describe('merging analyses', () => {
     ]);
   });
 
+  it('hands back the assets and paths as written, equal to reading them back, fresh and merged', () => {
+    const s = new Store(dbPath());
+    for (const analysis of [morning, afternoon]) {
+      const saved = s.save(analysis(), { serverRoleOf });
+      expect(JSON.parse(JSON.stringify(saved.saved.assets))).toEqual(s.assetsById(saved.assetIds));
+      expect(JSON.stringify(saved.saved.paths)).toBe(JSON.stringify(s.pathsById(saved.pathIds)));
+    }
+    // the HMI's role comes from the merged paths (two controllers), not from the afternoon's alone
+    expect(s.assetsById([`mac:${HMI}`])[0].role).toBe('hmi');
+    s.close();
+  });
+
   it('records new assets and, after the first analysis, new paths as changes', () => {
     const s = new Store(dbPath());
     const first = s.save(morning(), { serverRoleOf });

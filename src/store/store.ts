@@ -11,7 +11,7 @@ import { mergeAsset, mergePath } from '../inventory/merge.js';
 import type { Asset, InventoryChange, Path } from '../core/model.js';
 import { DEFAULT_SILENT_AFTER_S } from '../inventory/constants.js';
 import { openDatabase, storeError, type DB, type OpenOptions } from './database.js';
-import { assetColumns, pathFromRow, type PathRow, type OperationRow } from './rows.js';
+import { assetColumns, pathAsStored, pathFromRow, type PathRow, type OperationRow } from './rows.js';
 
 export interface CaptureRecord {
   fingerprint: string;
@@ -34,6 +34,8 @@ export interface SaveResult {
   changes: number; // change rows added
   assetIds: string[];
   pathIds: string[];
+  /** The assets and paths as written (merged with what was stored, roles final), in the order of assetIds / pathIds. */
+  saved: { assets: Asset[]; paths: Path[] };
 }
 
 export interface AssetQuery {
@@ -111,14 +113,18 @@ export class Store {
       changes += putChange.run(c.ts, c.kind, c.assetId, c.detail).changes;
     };
 
-    // Assets: merged with what is stored; roles come later, from the merged paths.
+    // Assets: merged with what is stored. The inventory's roles stand for an asset whose row and paths are all
+    // new (its paths are exactly this analysis's); the others' come later, from the merged paths.
     let newAssets = 0;
     const created = new Map(result.changes.filter((c) => c.kind === 'new_asset').map((c) => [c.assetId, c]));
-    const touched = new Set<string>();
+    const recompute = new Set<string>();
     const gateway = new Map<string, string | null>();
+    const savedAssets = new Map<string, Asset>();
     for (const a of result.assets) {
       const row = getAsset.get(a.id) as { data: string; gateway_evidence: string | null } | undefined;
       const merged = row ? mergeAsset(JSON.parse(row.data) as Asset, a) : a;
+      savedAssets.set(a.id, merged);
+      if (row) recompute.add(a.id);
       // Only the address evidence (a MAC fronting many IPs) is kept in its column: routing to devices behind
       // the asset lives in the asset itself (Asset.routes) and is re-derived from it with the role.
       const gw = row?.gateway_evidence ?? addressGatewayEvidence(a) ?? null;
@@ -126,7 +132,6 @@ export class Store {
       putAsset.run(assetColumns(merged, gw));
       for (const ip of a.ips) putAddress.run('ip', ip, a.id);
       for (const mac of a.macs) putAddress.run('mac', mac, a.id);
-      touched.add(a.id);
       if (!row) {
         newAssets++;
         change(created.get(a.id) ?? { ts: a.firstSeen, kind: 'new_asset', assetId: a.id, detail: a.ips.concat(a.macs).join(' ') });
@@ -141,9 +146,11 @@ export class Store {
 
     // Paths: counts added, first/last min/max, operations and facts merged.
     let newPaths = 0;
+    const savedPaths: Path[] = [];
     for (const p of result.paths) {
       const row = getPath.get(p.id) as PathRow | undefined;
       const merged = row ? mergePath(pathFromRow(row, getOps.all(p.id) as OperationRow[]), p) : p;
+      savedPaths.push(pathAsStored(merged));
       putPath.run({ ...merged, facts: JSON.stringify(merged.facts) });
       for (const [op, s] of Object.entries(merged.operations))
         putOp.run(p.id, op, s!.count, JSON.stringify(s!.functions), JSON.stringify(s!.examples));
@@ -157,11 +164,19 @@ export class Store {
             detail: `${p.initiator} → ${p.responder} ${p.protocol} ${p.transport}/${p.responderPort}`,
           });
       }
-      touched.add(p.initiator);
-      touched.add(p.responder);
+      if (row) {
+        recompute.add(p.initiator);
+        recompute.add(p.responder);
+      }
     }
 
-    this.recomputeRoles(touched, gateway, opts);
+    this.recomputeRoles(recompute, gateway, savedAssets, opts);
+    const putProtocol = db.prepare('INSERT OR IGNORE INTO asset_protocols (protocol, side, asset_id) VALUES (?, ?, ?)');
+    for (const a of result.assets) {
+      if (recompute.has(a.id)) continue;
+      for (const p of a.protocolsServer) putProtocol.run(p, 'server', a.id);
+      for (const p of a.protocolsClient) putProtocol.run(p, 'client', a.id);
+    }
     changes += this.identityChanges(touchedIdentity, putChange);
     changes += this.silentAssets(opts.silentAfter ?? DEFAULT_SILENT_AFTER_S, putChange);
 
@@ -176,11 +191,15 @@ export class Store {
       changes,
       assetIds: result.assets.map((a) => a.id),
       pathIds: result.paths.map((p) => p.id),
+      saved: { assets: result.assets.map((a) => savedAssets.get(a.id)!), paths: savedPaths },
     };
   }
 
-  /** Role, evidence, Purdue level and protocols of the touched assets, from every path stored for them. */
-  private recomputeRoles(ids: Set<string>, gateway: Map<string, string | null>, opts: SaveOptions): void {
+  /**
+   * Role, evidence, Purdue level and protocols of the assets merged with stored data, from every path stored
+   * for them; `saved` (the assets as written) gets the result too.
+   */
+  private recomputeRoles(ids: Set<string>, gateway: Map<string, string | null>, saved: Map<string, Asset>, opts: SaveOptions): void {
     const db = this.db;
     const getAsset = db.prepare('SELECT data, gateway_evidence FROM assets WHERE id = ?');
     const byInitiator = db.prepare('SELECT * FROM paths WHERE initiator = ?');
@@ -201,6 +220,7 @@ export class Store {
         serverRoleOf: opts.serverRoleOf,
       });
       update.run(asset.role, asset.purdueLevel, JSON.stringify(asset), id);
+      if (saved.has(id)) saved.set(id, asset);
       clearProtocols.run(id);
       for (const p of asset.protocolsServer) putProtocol.run(p, 'server', id);
       for (const p of asset.protocolsClient) putProtocol.run(p, 'client', id);
