@@ -17,7 +17,17 @@ export const MBAP_PROTOCOL_ID = 0;
 export const MBAP_MIN_LENGTH = 2;
 /** Unit id + the largest PDU the spec allows (253 bytes, the RS-485 ADU limit of 256 minus address and CRC). */
 export const MBAP_MAX_LENGTH = 254;
-export const MAX_ADU_LEN = MBAP_PREFIX_LEN + MBAP_MAX_LENGTH;
+/** The largest PDU the specification allows. */
+export const MAX_PDU_LEN = MBAP_MAX_LENGTH - 1;
+/**
+ * The largest MBAP length we frame: one over the specification (a PDU of 254 octets). Real PLCs execute
+ * such PDUs (a Modicon answered a 254-octet UMAS request with success), so refusing the header would drop
+ * a real exchange and the rest of its segment; it is decoded and counted as `modbus_oversized_pdu`.
+ * Wireshark 4.0.17 sets no upper bound at all; beyond this one we keep calling a header garbage, so that a
+ * stray length cannot swallow the ADUs that follow it.
+ */
+export const MBAP_TOLERATED_MAX_LENGTH = MBAP_MAX_LENGTH + 1;
+export const MAX_ADU_LEN = MBAP_PREFIX_LEN + MBAP_TOLERATED_MAX_LENGTH;
 
 export const EXCEPTION_BIT = 0x80;
 

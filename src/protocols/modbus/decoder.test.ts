@@ -93,15 +93,45 @@ describe('MBAP framing over a stream', () => {
     expect(ctx.anomalies.map((a) => a.kind)).toEqual(['modbus_bad_mbap_header']);
   });
 
-  it('rejects protocol id != 0 and lengths outside 2..254', () => {
+  it('rejects protocol id != 0 and lengths outside 2..255', () => {
     const ctx = run([
       [true, adu(1, 1, [3, 0, 0, 0, 1], undefined, 1)],
-      [true, adu(2, 1, [3, 0, 0, 0, 1], 255)],
+      [true, adu(2, 1, [3, 0, 0, 0, 1], 256)],
       [true, adu(3, 1, [3, 0, 0, 0, 1], 1)],
       [true, r3],
     ]);
     expect(ctx.events.map((e) => e.fields.transactionId)).toEqual([3]);
     expect(ctx.anomalies.filter((a) => a.kind === 'modbus_bad_mbap_header')).toHaveLength(3);
+  });
+
+  it('decodes an MBAP length of 255 (a PDU of 254 octets), counts it as oversized and decodes what follows in the segment', () => {
+    // A UMAS request (fc 90) of 254 octets, as a Modicon executed one, then a read in the same segment.
+    const umas = [90, 0, 0x10, ...Array.from({ length: 251 }, (_, i) => i & 0xff)];
+    expect(umas).toHaveLength(254);
+    const big = adu(9, 1, umas);
+    expect(big.readUInt16BE(4)).toBe(255);
+    const ctx = run([
+      [true, Buffer.concat([big, r1])],
+      [false, adu(9, 1, [90, 0, 0xfe])],
+    ]);
+    expect(ctx.events.map((e) => [e.fields.transactionId, e.fields.functionCode, e.direction])).toEqual([
+      [9, 90, 'request'],
+      [1, 3, 'request'],
+      [9, 90, 'response'],
+    ]);
+    expect(ctx.events[2]!.fields.paired).toBe(true);
+    expect(ctx.anomalies.map((a) => a.kind)).toEqual(['modbus_oversized_pdu']);
+    expect(ctx.anomalies[0]!.detail).toBe('fc 90: a PDU of 254 octets (at most 253)');
+  });
+
+  it('does not give up on a direction whose first ADUs are oversized, only on garbage', () => {
+    const chunks: [boolean, Buffer][] = [];
+    for (let i = 0; i < 12; i++) chunks.push([true, adu(100 + i, 1, [90, 0, 0x10, ...new Array<number>(251).fill(0)])]);
+    chunks.push([true, r1]);
+    const ctx = run(chunks);
+    expect(ctx.events).toHaveLength(13);
+    expect(ctx.anomalies.filter((a) => a.kind === 'modbus_oversized_pdu')).toHaveLength(12);
+    expect(ctx.anomalies.filter((a) => a.kind === 'modbus_not_modbus' || a.kind === 'modbus_bad_mbap_header')).toEqual([]);
   });
 
   it('resynchronises after a gap that cut an ADU', () => {

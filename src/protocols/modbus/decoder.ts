@@ -3,7 +3,7 @@
  * bytes, request/response pairing by (transaction id, unit id), and one ProtocolEvent per PDU.
  *
  * Framing follows what a receiver does: read the 6-byte MBAP prefix, check it (protocol id 0,
- * length 2..254), take `length` more bytes. A chunk that does not start with a sane header is
+ * length 2..254, or 255 as real devices send, counted as an oversized PDU), take `length` more bytes. A chunk that does not start with a sane header is
  * garbage up to its end (TCP segment boundaries are where a Modbus sender starts ADUs, so the next
  * chunk is the next chance to find one, as Wireshark does); a gap drops the partial ADU.
  */
@@ -20,6 +20,7 @@ import {
   FUNCTIONS,
   MAX_ADU_LEN,
   MAX_GARBAGE_CHUNKS_BEFORE_GIVING_UP,
+  MAX_PDU_LEN,
   MAX_PENDING_TRANSACTIONS,
   MBAP_HEADER_LEN,
   MBAP_PREFIX_LEN,
@@ -164,6 +165,8 @@ export class ModbusDecoder implements StreamDecoder, PduSink {
     else decodeResponse(buf, s, end, fields, req?.fields);
 
     if (KNOWN_FUNCTIONS[fields.functionCode] === 0) this.ctx.anomaly('modbus_unknown_function', String(fields.functionCode));
+    if (end - s > MAX_PDU_LEN)
+      this.ctx.anomaly('modbus_oversized_pdu', `fc ${fields.functionCode}: a PDU of ${end - s} octets (at most ${MAX_PDU_LEN})`);
     if (fields.malformed) this.ctx.anomaly('modbus_malformed_pdu', `fc ${fields.functionCode}: ${fields.malformed}`);
 
     let fn: string;
@@ -250,7 +253,7 @@ export function identityOf(f: ModbusFields): IdentityClaim[] | undefined {
 
 /**
  * The ADU length a receiver reads from the MBAP prefix at buf[off, off + avail): protocol id 0 and a
- * length of 2..254. With fewer than 6 bytes it waits, unless a protocol id already visible is not 0.
+ * length of 2..255. With fewer than 6 bytes it waits, unless a protocol id already visible is not 0.
  */
 export function measureAdu(buf: Buffer, off: number, avail: number): number {
   if (avail < MBAP_PREFIX_LEN) return avail >= 4 && u16(buf, off + 2) !== MBAP_PROTOCOL_ID ? GARBAGE : NEED_MORE;

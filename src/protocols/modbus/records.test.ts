@@ -13,11 +13,12 @@ function res(bytes: number[], request?: ModbusFields): ModbusFields {
 }
 
 describe('MBAP header', () => {
-  it('accepts protocol id 0 and length 2..254 only', () => {
+  it('accepts protocol id 0 and length 2..255 only (255: one over the specification, as real PLCs send)', () => {
     expect(mbapLength(Buffer.from([0, 1, 0, 0, 0, 6]), 0)).toBe(6);
     expect(mbapLength(Buffer.from([0, 1, 0, 0, 0, 2]), 0)).toBe(2);
     expect(mbapLength(Buffer.from([0, 1, 0, 0, 0, 254]), 0)).toBe(254);
-    expect(mbapLength(Buffer.from([0, 1, 0, 0, 0, 255]), 0)).toBe(-1);
+    expect(mbapLength(Buffer.from([0, 1, 0, 0, 0, 255]), 0)).toBe(255);
+    expect(mbapLength(Buffer.from([0, 1, 0, 0, 1, 0]), 0)).toBe(-1);
     expect(mbapLength(Buffer.from([0, 1, 0, 0, 0, 1]), 0)).toBe(-1);
     expect(mbapLength(Buffer.from([0, 1, 0, 1, 0, 6]), 0)).toBe(-1);
     expect(mbapLength(Buffer.from([0x47, 0x45, 0x54, 0x20, 0x2f, 0x20]), 0)).toBe(-1); // "GET / "

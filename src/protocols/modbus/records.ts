@@ -33,7 +33,7 @@ import {
   MAX_RW_WRITE_REGISTERS,
   MAX_WRITE_BITS,
   MAX_WRITE_REGISTERS,
-  MBAP_MAX_LENGTH,
+  MBAP_TOLERATED_MAX_LENGTH,
   MBAP_MIN_LENGTH,
   MBAP_PREFIX_LEN,
   MBAP_PROTOCOL_ID,
@@ -111,11 +111,14 @@ export function u16(buf: Buffer, i: number): number {
   return (buf[i]! << 8) | buf[i + 1]!;
 }
 
-/** MBAP header check at `off` (needs 6 bytes): protocol id 0 and a length a real ADU can have. */
+/**
+ * MBAP header check at `off` (needs 6 bytes): protocol id 0 and a length a real ADU can have, the
+ * specification's 2..254 and the 255 real devices send (MBAP_TOLERATED_MAX_LENGTH).
+ */
 export function mbapLength(buf: Buffer, off: number): number {
   if (u16(buf, off + 2) !== MBAP_PROTOCOL_ID) return -1;
   const len = u16(buf, off + 4);
-  return len >= MBAP_MIN_LENGTH && len <= MBAP_MAX_LENGTH ? len : -1;
+  return len >= MBAP_MIN_LENGTH && len <= MBAP_TOLERATED_MAX_LENGTH ? len : -1;
 }
 
 /** Total ADU length at `off` if a plausible MBAP header is there (at least 6 bytes available), else -1. */
