@@ -123,7 +123,7 @@ describe('audit: each rule fires where planted and nowhere else', async () => {
   });
 
   it('Purdue bypass: level 4 straight to level 1', () => {
-    expect(subjects(findings, RULES.purdueBypass)).toEqual(['ip:10.10.1.20>ip:10.30.1.5']);
+    expect(subjects(findings, RULES.purdueBypass)).toEqual(['ent>control modbus']);
   });
 
   it('cleartext industrial protocols on conduits with SL-T >= 2', () => {

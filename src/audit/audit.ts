@@ -8,6 +8,7 @@ import { assess, type Assessment } from './assess.js';
 import { SEVERITY_ORDER } from './constants.js';
 import type { Finding } from './finding.js';
 import type { Policy } from './policy-types.js';
+import { prioritise } from './priority.js';
 import { flowRules } from './rules-flow.js';
 import { modelRules } from './rules-model.js';
 import { securityRules } from './rules-security.js';
@@ -39,7 +40,7 @@ export function audit(assets: readonly Asset[], paths: readonly Path[], policy: 
   const all = [...flowRules(policy, assessment), ...securityRules(policy, assessment), ...modelRules(policy, activeAssets, assessment)];
   const byId = new Map<string, Finding>();
   for (const f of all) if (!byId.has(f.id)) byId.set(f.id, f);
-  const findings = [...byId.values()].sort(
+  const findings = prioritise([...byId.values()], policy, assessment).sort(
     (a, b) =>
       SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || a.rule.localeCompare(b.rule) || a.subject.key.localeCompare(b.subject.key),
   );

@@ -41,12 +41,38 @@ export interface Evidence {
   facts: Record<string, string[]>;
   /** Rule-specific lines: "port 503 is not among 502", "asset matches scada by cidr and bms by vlan". */
   details: string[];
+  /**
+   * Every path and asset behind the finding (ids, sorted, at most SCOPE_MAX each; `pathCount` says how
+   * many there were), so that the map can highlight all of them, not only the busiest examples above.
+   */
+  pathIds: string[];
+  assetIds: string[];
 }
+
+/** What to fix first: severity, then the worst operation class that reaches level 0-1, then age (src/audit/priority.ts). */
+export interface Priority {
+  /** Lower is more urgent: severity rank × 4 + operation class rank. */
+  rank: number;
+  opClass: OpClass;
+  /** One line: why this rank ("critical; program/control reaching level 1 (10.30.1.21)"). */
+  reason: string;
+}
+
+/** Operations grouped by what their misuse does to the process, most dangerous first. */
+export const OP_CLASSES = ['program/control', 'write', 'read', 'none'] as const;
+export type OpClass = (typeof OP_CLASSES)[number];
+
+/** Ids kept in Evidence.pathIds / assetIds: enough to highlight a zone pair, bounded so a finding's JSON stays small. */
+export const SCOPE_MAX = 2000;
 
 export interface Finding {
   id: string;
   rule: RuleId;
   severity: Severity;
+  /** One line that tells this finding apart from every other of the same audit (findingTitle). */
+  title: string;
+  /** Set by the audit after every rule ran (prioritise); absent on findings stored before it existed. */
+  priority?: Priority;
   /** IEC 62443-3-3 system requirements the finding evidences. */
   requirements: string[];
   subject: { kind: SubjectKind; key: string; label: string };
@@ -112,6 +138,8 @@ export function evidenceFor(paths: readonly Path[], only?: readonly Operation[],
     for (const [k, vs] of Object.entries(p.facts)) for (const v of vs) (facts[k] ??= new Set()).add(v);
   }
   const busiest = [...paths].sort((a, b) => pathPackets(b) - pathPackets(a) || a.id.localeCompare(b.id));
+  const assetIds = new Set<string>();
+  for (const p of paths) assetIds.add(p.initiator).add(p.responder);
   return {
     pathCount: paths.length,
     packets,
@@ -121,13 +149,75 @@ export function evidenceFor(paths: readonly Path[], only?: readonly Operation[],
     operations: [...ops.values()].sort((a, b) => b.count - a.count),
     facts: Object.fromEntries(Object.entries(facts).map(([k, s]) => [k, [...s].sort()])),
     details,
+    pathIds: paths
+      .map((p) => p.id)
+      .sort()
+      .slice(0, SCOPE_MAX),
+    assetIds: [...assetIds].sort().slice(0, SCOPE_MAX),
   };
 }
 
 export function emptyEvidence(details: string[] = []): Evidence {
-  return { pathCount: 0, packets: 0, firstSeen: null, lastSeen: null, paths: [], operations: [], facts: {}, details };
+  return {
+    pathCount: 0,
+    packets: 0,
+    firstSeen: null,
+    lastSeen: null,
+    paths: [],
+    operations: [],
+    facts: {},
+    details,
+    pathIds: [],
+    assetIds: [],
+  };
 }
 
-export function makeFinding(f: Omit<Finding, 'id' | 'requirements'>): Finding {
-  return { id: findingId(f.rule, f.subject.key), requirements: RULE_REQUIREMENTS[f.rule], ...f };
+/**
+ * A title per rule that names what differs between two findings of that rule. The rules' labels are
+ * short and may repeat: the cleartext rule groups by the set of conduits a path travels but labels
+ * with the first one only, so the s7comm of the integrator's temporary conduit (which also matches
+ * scada-control) read exactly like the s7comm of scada-control alone. The subject key is what makes
+ * the finding's id, so a title built from it differs whenever the findings differ.
+ */
+export function findingTitle(f: Pick<Finding, 'rule' | 'subject' | 'zones' | 'conduit'>): string {
+  const { key, label } = f.subject;
+  switch (f.rule) {
+    case 'ZC-FLOW-NO-CONDUIT':
+      return `No conduit for ${label}`;
+    case 'ZC-FLOW-NOT-ALLOWED':
+      return `Flow not allowed on ${label}`;
+    case 'ZC-OPERATION-NOT-ALLOWED':
+      return `Operation not allowed on ${label}`;
+    case 'ZC-PURDUE-BYPASS':
+      return `Purdue bypass ${label}`;
+    case 'ZC-CLEARTEXT-PROTOCOL': {
+      // key: '<conduit>[+<conduit>...] <protocol>' (rules-security.ts groups by every conduit the paths travel)
+      const cut = key.lastIndexOf(' ');
+      const conduits = cut > 0 ? key.slice(0, cut).split('+') : [];
+      const protocol = cut > 0 ? key.slice(cut + 1) : label;
+      const on = conduits.length > 1 ? `conduits ${conduits.join(' + ')}` : `conduit ${conduits[0] ?? f.conduit ?? '?'}`;
+      return `Unprotected ${protocol} on ${on}${f.zones.length ? ` (${f.zones.join(' → ')})` : ''}`;
+    }
+    case 'ZC-OPCUA-ANONYMOUS':
+      return `Anonymous sessions on ${label}`;
+    case 'ZC-ASSET-UNZONED':
+      return `Asset in no zone: ${label}`;
+    case 'ZC-ASSET-MULTIPLE-ZONES':
+      return `Asset in ${f.zones.length} zones (${f.zones.join(', ')}): ${label}`;
+    case 'ZC-ZONE-NO-SLT':
+      return `Zone '${label}' has no SL-T`;
+    case 'ZC-CONDUIT-UNUSED':
+      return `Conduit '${label}' unused`;
+    case 'ZC-CONDUIT-EXPIRED-IN-USE':
+      return `Expired conduit '${label}' still in use`;
+    default:
+      return `${f.rule} ${label}`;
+  }
+}
+
+export function makeFinding(f: Omit<Finding, 'id' | 'requirements' | 'title'>): Finding {
+  // An asset finding highlights its asset even when it has no traffic.
+  if (f.subject.kind === 'asset' && !f.evidence.assetIds.includes(f.subject.key))
+    f.evidence.assetIds = [...f.evidence.assetIds, f.subject.key].sort();
+  return { id: findingId(f.rule, f.subject.key), requirements: RULE_REQUIREMENTS[f.rule], title: findingTitle(f), ...f };
 }

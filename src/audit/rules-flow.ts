@@ -115,7 +115,14 @@ function levelOf(policy: Policy, ep: Endpoint): number | null {
   return zone?.level ?? ep.asset?.purdueLevel ?? null;
 }
 
-/** Enterprise (4/5) to basic control or process (0/1) with nothing in between. */
+/** Asset pairs a Purdue-bypass finding lists in its details; the rest are counted (all are in evidence.pathIds). */
+const BYPASS_PAIRS_LISTED = 20;
+
+/**
+ * Enterprise (4/5) to basic control or process (0/1) with nothing in between: one finding per zone pair
+ * and protocol, as ZC-FLOW-NO-CONDUIT, with the asset pairs as evidence. One per asset pair made 60 of
+ * the 73 findings of a 2,000-asset plant, each repeating what one zone-pair finding says.
+ */
 function purdueBypass(policy: Policy, assessed: readonly PathAssessment[]): Finding[] {
   const rows = assessed.flatMap((a) => {
     const li = levelOf(policy, a.from);
@@ -124,22 +131,27 @@ function purdueBypass(policy: Policy, assessed: readonly PathAssessment[]): Find
     const bypass = (li >= 4 && lr <= 1) || (lr >= 4 && li <= 1);
     return bypass ? [{ a, li, lr }] : [];
   });
-  const groups = groupBy(rows, ({ a }) => `${a.path.initiator}>${a.path.responder}`);
+  const groups = groupBy(rows, ({ a }) => `${a.from.zone}>${a.to.zone} ${a.path.protocol}`);
   return [...groups].map(([key, list]) => {
     const { a, li, lr } = list[0]!;
-    const protocols = [...new Set(list.map((x) => x.a.path.protocol))].join(', ');
+    const pairs = new Map<string, string>();
+    for (const { a: x, li: i, lr: r } of list)
+      pairs.set(`${x.path.initiator}>${x.path.responder}`, `${x.path.initiatorIp} (L${i}) → ${x.path.responderIp} (L${r})`);
+    const listed = [...pairs.values()].sort();
+    const more = listed.length - BYPASS_PAIRS_LISTED;
+    const pairText = listed.length === 1 ? listed[0]! : `${listed.length} asset pairs`;
     return makeFinding({
       rule: RULES.purdueBypass,
       severity: 'high',
-      subject: { kind: 'path', key, label: `${a.path.initiatorIp} (L${li}) → ${a.path.responderIp} (L${lr})` },
-      explanation: `${a.path.initiatorIp} at Purdue level ${li} talks ${protocols} directly with ${a.path.responderIp} at level ${lr}, bypassing the supervisory and operations levels`,
+      subject: { kind: 'flow', key, label: `${a.from.zone} (L${li}) → ${a.to.zone} (L${lr}) ${a.path.protocol}` },
+      explanation: `${pairText} in ${zoneText(a.from.zone)} at Purdue level ${li} talk${listed.length === 1 ? 's' : ''} ${a.path.protocol} directly with ${zoneText(a.to.zone)} at level ${lr}, bypassing the supervisory and operations levels`,
       remediation:
         'Route the exchange through a level 3/3.5 DMZ (historian replica, jump host) and block direct traffic between enterprise and control levels',
       zones: [...new Set([a.from.zone, a.to.zone])],
       evidence: evidenceFor(
         list.map((x) => x.a.path),
         undefined,
-        [`levels ${li} → ${lr}`],
+        [`levels ${li} → ${lr}`, ...listed.slice(0, BYPASS_PAIRS_LISTED), ...(more > 0 ? [`… and ${more} more asset pair(s)`] : [])],
       ),
     });
   });

@@ -1,0 +1,94 @@
+/**
+ * Findings at the size of a plant: Purdue bypasses grouped per zone pair and protocol (not one per
+ * asset pair), titles that tell apart findings whose labels read alike, and the "fix first" rank.
+ */
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { asset, path, T0 } from '../../test/helpers/audit.js';
+import { audit } from './audit.js';
+import { RULES } from './constants.js';
+import { loadPolicyFile } from './policy-load.js';
+import type { Policy } from './policy-types.js';
+
+const policyFile = fileURLToPath(new URL('../../fixtures/policies/audit-test.yaml', import.meta.url));
+
+async function policy(): Promise<Policy> {
+  const r = await loadPolicyFile(policyFile);
+  if (!r.ok) throw new Error(r.errors.map((e) => e.message).join('\n'));
+  return r.policy;
+}
+
+describe('Purdue bypass at the size of a plant', async () => {
+  const p = await policy();
+  // 30 enterprise workstations each reading 4 control PLCs over Modbus, 2 of them also over S7: 128 asset pairs.
+  const ws = Array.from({ length: 30 }, (_, i) => asset(`10.10.1.${100 + i}`, 'workstation'));
+  const plcs = Array.from({ length: 4 }, (_, i) => asset(`10.30.1.${10 + i}`, 'plc'));
+  const paths = [
+    ...ws.flatMap((w) => plcs.map((c) => path({ from: w.ips[0]!, to: c.ips[0]!, protocol: 'modbus', port: 502, ops: { read: 3 } }))),
+    ...ws
+      .slice(0, 2)
+      .flatMap((w) => plcs.map((c) => path({ from: w.ips[0]!, to: c.ips[0]!, protocol: 's7comm', port: 102, ops: { read: 1 } }))),
+  ];
+  const { findings } = audit([...ws, ...plcs], paths, p, { now: T0 + 86_400 });
+  const bypass = findings.filter((f) => f.rule === RULES.purdueBypass);
+
+  it('is one finding per zone pair and protocol, as the no-conduit rule, with every asset pair as evidence', () => {
+    expect(bypass.map((f) => f.subject.key).sort()).toEqual(['ent>control modbus', 'ent>control s7comm']);
+    expect(findings.filter((f) => f.rule === RULES.flowWithoutConduit)).toHaveLength(2);
+    const modbus = bypass.find((f) => f.subject.key.endsWith('modbus'))!;
+    expect(modbus.evidence.pathCount).toBe(120);
+    expect(modbus.evidence.pathIds).toHaveLength(120);
+    expect(modbus.evidence.assetIds).toHaveLength(34);
+    expect(modbus.explanation).toContain('120 asset pairs');
+    // the listed pairs are capped, the rest counted
+    expect(modbus.evidence.details).toContain('10.10.1.100 (L4) → 10.30.1.10 (L1)');
+    expect(modbus.evidence.details.at(-1)).toBe('… and 100 more asset pair(s)');
+    expect(modbus.title).toBe('Purdue bypass ent (L4) → control (L1) modbus');
+  });
+});
+
+describe('titles and the fix-first rank', async () => {
+  const p = await policy();
+  const assets = [
+    asset('10.10.1.20', 'workstation'),
+    asset('10.20.1.10', 'hmi'),
+    asset('10.20.1.50', 'engineering_workstation'),
+    asset('10.30.1.5', 'plc'),
+    asset('10.30.1.6', 'plc'),
+  ];
+  const paths = [
+    // cleartext s7comm on scada-control alone (reads) and on the integrator's conduit too (program download)
+    path({ from: '10.20.1.10', to: '10.30.1.5', protocol: 's7comm', port: 102, ops: { read: 40 }, firstSeen: T0 - 100 }),
+    path({ from: '10.20.1.50', to: '10.30.1.6', protocol: 's7comm', port: 102, ops: { read: 4, program: 2 } }),
+    // cleartext modbus with writes, read-only conduit: a write not allowed (high) and cleartext (high)
+    path({ from: '10.20.1.10', to: '10.30.1.6', protocol: 'modbus', port: 502, ops: { read: 10, write: 3 } }),
+  ];
+  const { findings } = audit(assets, paths, p, { now: T0 + 86_400 });
+
+  it('tells apart the two cleartext s7comm findings whose labels read the same', () => {
+    const s7 = findings.filter((f) => f.rule === RULES.cleartextProtocol && f.subject.key.endsWith('s7comm'));
+    expect(s7).toHaveLength(2);
+    expect(s7[0]!.subject.label).toBe(s7[1]!.subject.label); // the rule's labels alone are ambiguous
+    expect(s7.map((f) => f.title).sort()).toEqual([
+      'Unprotected s7comm on conduit scada-control (scada → control)',
+      'Unprotected s7comm on conduits integrator + scada-control (scada → control)',
+    ]);
+    expect(new Set(findings.map((f) => f.title)).size).toBe(findings.length);
+  });
+
+  it('ranks by severity, then program/control before write before read reaching level 0-1', () => {
+    const byKey = (rule: string, key: string) => findings.find((f) => f.rule === rule && f.subject.key === key)!;
+    const program = byKey(RULES.cleartextProtocol, 'integrator+scada-control s7comm');
+    const reads = byKey(RULES.cleartextProtocol, 'scada-control s7comm');
+    const writes = byKey(RULES.cleartextProtocol, 'scada-control modbus');
+    expect([program.severity, writes.severity, reads.severity]).toEqual(['high', 'high', 'medium']);
+    expect(program.priority).toEqual({ rank: 4, opClass: 'program/control', reason: 'high; program/control reaching level 1 (10.30.1.6)' });
+    expect(writes.priority?.opClass).toBe('write');
+    expect(writes.priority!.rank).toBe(5);
+    expect(reads.priority?.opClass).toBe('read');
+    // the disallowed-operation finding is about the write only, not the reads of the same path
+    expect(byKey(RULES.operationNotAllowed, 'scada-control scada>control modbus write').priority?.opClass).toBe('write');
+    // a zone without SL-T reaches nothing
+    expect(findings.find((f) => f.rule === RULES.zoneWithoutSlt)!.priority?.opClass).toBe('none');
+  });
+});
