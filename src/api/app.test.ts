@@ -365,8 +365,8 @@ describe.skipIf(!corpus)('uploads', () => {
     const codes = [];
     for (let i = 0; i < 5; i++) codes.push((await app.inject({ url: '/api/v1/assets', headers: bearer('otw_wrong') })).statusCode);
     expect(codes).toEqual([401, 401, 401, 429, 429]);
-    // The limit is per client: the same client with a valid token is refused too until the window ends.
-    expect((await app.inject({ url: '/api/v1/assets', headers: bearer(tk.viewer) })).statusCode).toBe(429);
+    // The limit counts failures only: the same client with a valid token is let through (issue 18).
+    expect((await app.inject({ url: '/api/v1/assets', headers: bearer(tk.viewer) })).statusCode).toBe(200);
   });
 });
 

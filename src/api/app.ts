@@ -14,7 +14,7 @@ import type { Logger } from 'pino';
 import { JobQueue } from '../analysis/jobs/queue.js';
 import { StoreError } from '../store/database.js';
 import { Store } from '../store/store.js';
-import { authPlugin, type FailureLimiter } from './auth.js';
+import { authPlugin, type FailureLimiter, type TrustProxy } from './auth.js';
 import { API_PREFIX, BODY_LIMIT, DEFAULT_UPLOAD_LIMIT } from './constants.js';
 import type { ApiContext } from './context.js';
 import { runAudit } from '../analysis/run-audit.js';
@@ -59,6 +59,12 @@ export interface AppOptions {
   live?: () => LiveMetrics;
   /** Failed-authentication limiter (tests pass a small one). */
   authLimiter?: FailureLimiter;
+  /**
+   * Behind a reverse proxy: whom to believe in X-Forwarded-For/-Proto (Fastify's trustProxy: true or the
+   * proxy's addresses/CIDRs). Without it every client is the proxy's address, and one
+   * client's failed logins would count against all.
+   */
+  trustProxy?: TrustProxy;
 }
 
 /** Ajv's first error in words that name the parameter: "unknown query parameter 'colour'". */
@@ -71,6 +77,9 @@ function validationMessage(err: FastifyError): string {
   if (extra !== undefined) return `unknown ${where} '${extra}'`;
   return field ? `${where} '${field}' ${v.message}` : `${err.validationContext ?? 'request'} ${v.message}`;
 }
+
+/** Helmet's own default, sent only over TLS. */
+const HSTS = 'max-age=31536000; includeSubDomains';
 
 export function defaultUploadDir(db: string): string {
   return join(dirname(resolve(db)), `${resolve(db).split(/[\\/]/).pop()}.uploads`);
@@ -91,6 +100,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     // Unknown query/body properties must be rejected (400), not silently dropped.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
     ...(opts.tls ? { https: { cert: readFileSync(opts.tls.cert), key: readFileSync(opts.tls.key) } } : {}),
+    ...(opts.trustProxy !== undefined ? { trustProxy: opts.trustProxy } : {}),
   };
   const app = Fastify(serverOpts) as unknown as FastifyInstance;
 
@@ -135,7 +145,15 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     return reply.code(code).send({ statusCode: code, error: code === 400 ? 'Bad Request' : (err.name ?? 'Error'), message: err.message });
   });
 
-  await app.register(helmet, { global: true });
+  // HSTS only where the client reached us over TLS (directly, or through a trusted proxy's X-Forwarded-Proto):
+  // over plain HTTP the header is meaningless to a browser and misstates how the API is served.
+  await app.register(helmet, { global: true, hsts: false });
+  app.addHook('onSend', async (req, reply) => {
+    if (req.protocol === 'https') reply.header('strict-transport-security', HSTS);
+    // Inventory, findings and tokens' answers must not be kept by browsers or proxies; a route that
+    // chose its own caching (the web page's assets) keeps it.
+    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+  });
   await app.register(authPlugin, {
     db: store.db,
     limiter: opts.authLimiter,

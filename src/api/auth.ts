@@ -2,7 +2,10 @@
  * Bearer-token authentication and role checks for every route (a route opts out with
  * `config: { public: true }`, only /health does), plus a limiter on failed attempts per client:
  * token guessing is hopeless against 256-bit secrets, but a flood of failures is still worth refusing.
+ * The limiter refuses failures only: a valid token is always let through, so that neither a client's
+ * own typo nor another client behind the same address (a reverse proxy, a NAT) can lock an operator out.
  */
+import { isIP } from 'node:net';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { DB } from '../store/database.js';
@@ -18,6 +21,38 @@ declare module 'fastify' {
     /** Minimum role; 'viewer' when absent. */
     role?: TokenRole;
   }
+}
+
+/**
+ * Fastify's trustProxy as we allow it: true (any sender's X-Forwarded-For), or the proxies' addresses and
+ * CIDRs. Not a hop count: Fastify 5 ignores the header then (it cannot tell a proxy from a client).
+ */
+export type TrustProxy = boolean | string[];
+
+/** Names proxy-addr (Fastify's trustProxy) understands besides addresses and CIDRs. */
+const PROXY_RANGES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/**
+ * A `trust proxy` setting as written in a flag or the configuration file: `true`/`false`, or a
+ * comma-separated list of addresses, CIDRs and the names loopback, linklocal, uniquelocal.
+ * Returns a message for anything else rather than let Fastify fail later with a stack trace.
+ */
+export function parseTrustProxy(value: string | number | boolean | string[]): TrustProxy | { error: string } {
+  if (typeof value === 'boolean') return value;
+  if (typeof value === 'number' || /^\d+$/.test(String(value).trim()))
+    return { error: `give the proxy's addresses, not a hop count (${value}): a count cannot tell a proxy from a client` };
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  const list = (Array.isArray(value) ? value : value.split(',')).map((s) => s.trim()).filter((s) => s !== '');
+  if (list.length === 0) return { error: "give true or the proxy's addresses (a,b/24,...)" };
+  for (const a of list) {
+    const [addr, bits, extra] = a.split('/');
+    const family = isIP(addr ?? '');
+    const okBits = bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= (family === 6 ? 128 : 32));
+    if (!(PROXY_RANGES.has(a) || (family !== 0 && okBits && extra === undefined)))
+      return { error: `'${a}' is not an address, a CIDR, loopback, linklocal or uniquelocal` };
+  }
+  return list;
 }
 
 /** Failed attempts per client address in a fixed window; the oldest entries go first when full. */
@@ -67,11 +102,12 @@ export const authPlugin = fp(
     app.addHook('onRequest', async (req, reply) => {
       const config = req.routeOptions.config;
       if (config?.public || opts.isPublic?.(req.url.split('?')[0]!)) return;
-      if (limiter.blocked(req.ip)) return deny(reply, 429, 'too many failed authentications; wait a minute');
       const header = req.headers.authorization;
       const m = typeof header === 'string' ? /^Bearer ([A-Za-z0-9_-]{1,100})$/.exec(header) : null;
       const token = m ? verifyToken(opts.db, m[1]!) : undefined;
       if (!token) {
+        // only failures are limited: checked after the token, so a valid one is never refused
+        if (limiter.blocked(req.ip)) return deny(reply, 429, 'too many failed authentications; wait a minute');
         limiter.fail(req.ip);
         return deny(reply, 401, header ? 'invalid or revoked token' : 'a bearer token is required (otwatch token create)');
       }

@@ -8,6 +8,7 @@ import { LineCounter, parseDocument } from 'yaml';
 import { compileSchema, validateAgainstSchema } from '../audit/schema-validate.js';
 import { yamlError, formatPolicyError } from '../audit/policy-load.js';
 import type { ValidateFunction } from 'ajv';
+import { parseTrustProxy, type TrustProxy } from '../api/auth.js';
 
 export interface AgentConfig {
   interface: string;
@@ -21,7 +22,16 @@ export interface AgentConfig {
   silent_after_hours?: number;
   max_flows?: number;
   evidence?: { dir: string; max_mb?: number; file_mb?: number };
-  api?: { enabled?: boolean; host?: string; port?: number; tls_cert?: string; tls_key?: string; allow_insecure?: boolean };
+  api?: {
+    enabled?: boolean;
+    host?: string;
+    port?: number;
+    tls_cert?: string;
+    tls_key?: string;
+    allow_insecure?: boolean;
+    /** Behind a reverse proxy: whose X-Forwarded-For/-Proto to believe (see `otwatch serve --trust-proxy`). */
+    trust_proxy?: TrustProxy;
+  };
   log_level?: string;
 }
 
@@ -39,6 +49,12 @@ export function loadConfigText(text: string, file: string): AgentConfig {
   const errors = syntax.length ? syntax : validateAgainstSchema(data ?? {}, doc, lc, file, validate);
   if (errors.length) throw new ConfigError(`the configuration has ${errors.length} error(s):\n${errors.map(formatPolicyError).join('\n')}`);
   const c = data as AgentConfig;
+  if (c.api?.trust_proxy !== undefined) {
+    const t = parseTrustProxy(c.api.trust_proxy);
+    if (typeof t === 'object' && 'error' in t)
+      throw new ConfigError(`the configuration has 1 error(s):\n${file}: api.trust_proxy: ${t.error}`);
+    c.api.trust_proxy = t;
+  }
   const base = dirname(resolve(file));
   const abs = (p: string | undefined) => (p === undefined || isAbsolute(p) ? p : resolve(base, p));
   return {

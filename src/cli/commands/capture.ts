@@ -124,6 +124,7 @@ export const captureCommand: Command = {
           port: num(values.port, 'port', 0, 65535) ?? cfg.api?.port,
           tls: cfg.api?.tls_cert && cfg.api?.tls_key ? { cert: cfg.api.tls_cert, key: cfg.api.tls_key } : undefined,
           log,
+          trustProxy: cfg.api?.trust_proxy,
         })
       : undefined;
 

@@ -3,6 +3,7 @@ import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { buildApp } from '../../api/app.js';
+import { parseTrustProxy } from '../../api/auth.js';
 import { DEFAULT_HOST, DEFAULT_PORT, DEFAULT_UPLOAD_LIMIT } from '../../api/constants.js';
 import { loadPolicyFile, formatPolicyError } from '../../audit/policy-load.js';
 import { readFileSync } from 'node:fs';
@@ -12,6 +13,7 @@ import { CliError, type Command } from './command.js';
 
 const usage = `usage: otwatch serve [--db file] [--host 127.0.0.1] [--port 8080] [--tls-cert file --tls-key file]
                      [--policy file] [--upload-limit bytes] [--upload-dir dir] [--syslog udp://host:514] [--public-docs]
+                     [--trust-proxy addrs|true]
 
 Serves the REST API (/api/v1, docs at /docs) over the inventory database. Every route but /health
 needs a bearer token: create one with 'otwatch token create --role admin --db <file>'.
@@ -24,7 +26,11 @@ needs a bearer token: create one with 'otwatch token create --role admin --db <f
   --upload-limit n     largest capture upload in bytes (default ${DEFAULT_UPLOAD_LIMIT}, 2 GiB)
   --upload-dir dir     where uploads wait for analysis (default: <db>.uploads next to the database)
   --syslog url         forward new findings as RFC 5424 + CEF: udp://host:port or tcp://host:port
-  --public-docs        serve /docs without a token (the API description only)`;
+  --public-docs        serve /docs without a token (the API description only)
+  --trust-proxy v      behind a reverse proxy: take the client address (and https) from X-Forwarded-For/-Proto
+                       sent by the proxy at these addresses/CIDRs (comma-separated; loopback for one on this
+                       host), or (true) by anyone; without it every client is the proxy's address, and the
+                       failed-login limit would count all of them as one`;
 
 export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
@@ -47,8 +53,11 @@ export const serveCommand: Command = {
         'upload-dir': { type: 'string' },
         syslog: { type: 'string' },
         'public-docs': { type: 'boolean' },
+        'trust-proxy': { type: 'string' },
       },
     }).values;
+    const trustProxy = values['trust-proxy'] === undefined ? undefined : parseTrustProxy(values['trust-proxy']);
+    if (typeof trustProxy === 'object' && 'error' in trustProxy) throw new CliError(`--trust-proxy: ${trustProxy.error}`);
     const host = values.host ?? DEFAULT_HOST;
     const port = values.port === undefined ? DEFAULT_PORT : Number(values.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError('--port must be 0-65535');
@@ -79,6 +88,7 @@ export const serveCommand: Command = {
         publicDocs: values['public-docs'],
         tls,
         logger: log,
+        trustProxy,
       });
     } catch (err) {
       if (err instanceof StoreError) throw new CliError(err.message);
