@@ -59,35 +59,58 @@ interface Seen {
 }
 
 interface BindingState extends Seen {
+  /** Flows that ended with the MAC on this IP, and DHCP leases: the binding's weight with `announced`. */
   count: number;
+  /**
+   * The bindings the flow table announced (it announces each VLAN and source once per table, so a sharded
+   * analysis announces one in each shard): keys (vlan + 1) * 2 + (ARP ? 1 : 0), counted once each.
+   */
+  announced: Set<number>;
   arp: boolean; // the MAC claimed this IP in ARP (a router's own address), not only carried its frames
   vlans: Set<number>;
+}
+
+interface IdentityValueState {
+  /** The protocol of the earliest report (the smaller name on a tie): the same whatever the order of events. */
+  protocol: string;
+  first: number;
+  last: number;
+  /** The live agent's window in which the value was first reported: its change belongs to that window. */
+  window: number;
 }
 
 interface IdentityState {
   current: IdentityValue;
   /** Every value reported, so that flapping reports one change per new value, and the history. */
-  values: Map<string, { protocol: string; first: number; last: number }>;
+  values: Map<string, IdentityValueState>;
 }
 
 interface IpState extends Seen {
   vlans: Set<number>;
   identity: Map<IdentityAttribute, IdentityState>;
   names: Set<string>;
+  /** Names from DNS/NetBIOS answers about the address: the MAX_NAMES smallest (sorted), whatever the order. */
+  aliases: string[];
+}
+
+/**
+ * What an inventory has gathered, as a shard posts it to the main thread (structured clone keeps Maps and
+ * Sets): merged into another inventory (Inventory.mergeState), it gives the result both would have given
+ * had one seen every event. Flows still open are not part of it: a shard posts its state after its captures end.
+ */
+export interface InventoryState {
+  ips: Map<string, IpState>;
+  devices: Map<string, DeviceState>;
+  macs: Map<string, IpState>;
+  bindings: Map<string, Map<string, BindingState>>;
+  paths: Map<string, PathAcc>;
+  maxTs: number;
 }
 
 /** A device behind a router (IdentityClaim.device, or the NPDU of a routed message): no address of its own. */
 interface DeviceState extends IpState {
   /** The router endpoints it was reached through ('ip 10.0.0.1' or, over LLC, 'mac aa:bb:..') → messages. */
   via: Map<string, number>;
-}
-
-interface PendingChange {
-  ts: number;
-  /** An IP, or with `device` set an asset id: a device behind a router, or 'mac:…' of a layer-2 station. */
-  subject: string;
-  device: boolean;
-  detail: string;
 }
 
 /** A path while the capture runs, keyed by addresses (assets are not known yet). */
@@ -135,7 +158,8 @@ export class Inventory implements PipelineSink {
   private readonly bindings = new Map<string, Map<string, BindingState>>(); // mac → ip → evidence
   private readonly paths = new Map<string, PathAcc>();
   private readonly flows = new Map<string, FlowBinding>();
-  private readonly pendingChanges: PendingChange[] = [];
+  /** The live agent's window (takeWindow): identity changes are reported in the window their new value came in. */
+  private window = 0;
   private maxTs = -Infinity;
   private readonly silentAfter: number;
 
@@ -144,7 +168,7 @@ export class Inventory implements PipelineSink {
   }
 
   onBinding(b: AddressBinding): void {
-    this.bind(b.mac, b.ip, b.ts, b.vlan, b.source === 'arp');
+    this.bind(b.mac, b.ip, b.ts, b.vlan, b.source === 'arp', true);
     this.touchIp(b.ip, b.ts, b.vlan);
   }
 
@@ -215,7 +239,7 @@ export class Inventory implements PipelineSink {
             (isRoutedDeviceId(claim.device)
               ? this.touchDevice(claim.device, claim.about === 'src' ? e.src : e.dst, e.ts, (claim.about === 'src' ? e.src : e.dst).vlan)
               : undefined);
-          if (dev) this.claimOn(dev, claim.device, true, claim.attribute, claim.value, e.protocol, e.ts);
+          if (dev) this.claimOn(dev, claim.attribute, claim.value, e.protocol, e.ts);
           continue;
         }
         if (claim.ip !== undefined) {
@@ -226,7 +250,7 @@ export class Inventory implements PipelineSink {
         if (isDeviceIp(ep.ip)) this.claim(ep.ip, claim.attribute, claim.value, e.protocol, e.ts);
         // A layer-2 station's claims are about its MAC (the pending change names its asset id).
         else if (ep.ip === '' && isDeviceMac(ep.mac))
-          this.claimOn(this.touchMac(ep.mac, e.ts), macAssetId(ep.mac), true, claim.attribute, claim.value, e.protocol, e.ts);
+          this.claimOn(this.touchMac(ep.mac, e.ts), claim.attribute, claim.value, e.protocol, e.ts);
       }
     }
   }
@@ -345,7 +369,7 @@ export class Inventory implements PipelineSink {
     const r = this.result();
     this.paths.clear();
     this.flows.clear();
-    this.pendingChanges.length = 0;
+    this.window++;
     return r;
   }
 
@@ -370,10 +394,13 @@ export class Inventory implements PipelineSink {
     }
     const changes: InventoryChange[] = [];
     for (const a of assets) changes.push({ ts: a.firstSeen, kind: 'new_asset', assetId: a.id, detail: describeAsset(a) });
-    for (const c of this.pendingChanges) {
-      const id = c.device ? deviceAsset(c.subject) : wasSeen(this.ips.get(c.subject)) ? assetOf(c.subject) : undefined;
-      if (id) changes.push({ ts: c.ts, kind: 'identity_changed', assetId: id, detail: c.detail });
-    }
+    // Subjects in a fixed order (addresses, devices behind routers, layer-2 stations, each sorted): the result
+    // does not depend on the order evidence came in, nor on how many shards gathered it.
+    const subjects: [string | undefined, IpState][] = [];
+    for (const [ip, s] of sortedEntries(this.ips)) subjects.push([wasSeen(s) ? assetOf(ip) : undefined, s]);
+    for (const [id, s] of sortedEntries(this.devices)) subjects.push([deviceAsset(id), s]);
+    for (const [mac, s] of sortedEntries(this.macs)) subjects.push([deviceAsset(macAssetId(mac)), s]);
+    for (const [id, s] of subjects) if (id) this.identityChanges(id, s, changes);
     for (const a of assets) {
       if (this.maxTs - a.lastSeen > this.silentAfter) {
         changes.push({ ts: a.lastSeen + this.silentAfter, kind: 'asset_silent', assetId: a.id, detail: silentDetail(a.lastSeen) });
@@ -381,32 +408,116 @@ export class Inventory implements PipelineSink {
     }
     changes.sort((x, y) => x.ts - y.ts || x.assetId.localeCompare(y.assetId));
     const identityHistory: IdentityRecord[] = [];
-    const subjects: [string | undefined, IpState][] = [...this.ips].map(([ip, s]) => [wasSeen(s) ? assetOf(ip) : undefined, s]);
-    for (const [id, s] of this.devices) subjects.push([deviceAsset(id), s]);
-    for (const [mac, s] of this.macs) subjects.push([macAssetId(mac), s]);
-    for (const [assetId, s] of subjects) {
-      if (!assetId) continue;
-      for (const [attribute, st] of s.identity) {
-        for (const [value, v] of st.values)
-          identityHistory.push({ assetId, attribute, value, protocol: v.protocol, firstTs: v.first, lastTs: v.last });
+    for (const [id, s] of subjects) {
+      if (!id) continue;
+      for (const attribute of [...s.identity.keys()].sort()) {
+        for (const [value, v] of sortedEntries(s.identity.get(attribute)!.values))
+          identityHistory.push({ assetId: id, attribute, value, protocol: v.protocol, firstTs: v.first, lastTs: v.last });
       }
     }
     return { assets, paths, changes, identityHistory };
   }
 
+  /**
+   * identity_changed of one subject: each value that followed another (by first report, then value) is one
+   * change at its first report, as the store derives them from the history (src/store/store.ts), so that
+   * neither depends on the order of events. The live agent reports a change in the window its value came in.
+   */
+  private identityChanges(assetId: string, s: IpState, out: InventoryChange[]): void {
+    for (const attribute of [...s.identity.keys()].sort()) {
+      const values = s.identity.get(attribute)!.values;
+      if (values.size < 2) continue;
+      const ordered = [...values].sort(([a, x], [b, y]) => x.first - y.first || (a < b ? -1 : a > b ? 1 : 0));
+      for (let i = 1; i < ordered.length; i++) {
+        const [value, v] = ordered[i];
+        if (v.window !== this.window) continue;
+        out.push({
+          ts: v.first,
+          kind: 'identity_changed',
+          assetId,
+          detail: identityChangeDetail(attribute, ordered[i - 1][0], value, v.protocol),
+        });
+      }
+    }
+  }
+
+  /** This inventory's evidence and paths, to be merged into another (a shard's, posted once at its end). */
+  exportState(): InventoryState {
+    return { ips: this.ips, devices: this.devices, macs: this.macs, bindings: this.bindings, paths: this.paths, maxTs: this.maxTs };
+  }
+
+  /**
+   * Merge another inventory's state into this one (the main thread merging its shards): every merge is a
+   * sum, a min/max, a union or a capped sorted union, so the result is the one a single inventory that saw
+   * both sets of events would give, in any order.
+   */
+  mergeState(o: InventoryState): void {
+    if (o.maxTs > this.maxTs) this.maxTs = o.maxTs;
+    for (const [ip, s] of o.ips) {
+      const mine = this.ips.get(ip);
+      if (mine) mergeIpState(mine, s);
+      else this.ips.set(ip, s);
+    }
+    for (const [id, s] of o.devices) {
+      const mine = this.devices.get(id);
+      if (!mine) {
+        this.devices.set(id, s);
+        continue;
+      }
+      mergeIpState(mine, s);
+      for (const [k, n] of s.via) mine.via.set(k, (mine.via.get(k) ?? 0) + n);
+    }
+    for (const [mac, s] of o.macs) {
+      const mine = this.macs.get(mac);
+      if (mine) mergeIpState(mine, s);
+      else this.macs.set(mac, s);
+    }
+    for (const [mac, byIp] of o.bindings) {
+      const mine = this.bindings.get(mac);
+      if (!mine) {
+        this.bindings.set(mac, byIp);
+        continue;
+      }
+      for (const [ip, b] of byIp) {
+        const m = mine.get(ip);
+        if (!m) {
+          mine.set(ip, b);
+          continue;
+        }
+        m.count += b.count;
+        for (const k of b.announced) m.announced.add(k);
+        if (b.first < m.first) m.first = b.first;
+        if (b.last > m.last) m.last = b.last;
+        if (b.arp) m.arp = true;
+        for (const v of b.vlans) m.vlans.add(v);
+      }
+    }
+    for (const [key, acc] of o.paths) {
+      const mine = this.paths.get(key);
+      if (mine) mergePathAcc(mine, acc);
+      else this.paths.set(key, acc);
+    }
+  }
+
   // --- evidence collection -------------------------------------------------------------------------
 
-  private bind(mac: string, ip: string, ts: number, vlan: number | undefined, arp: boolean): void {
+  private bind(mac: string, ip: string, ts: number, vlan: number | undefined, arp: boolean, announced = false): void {
     if (!isDeviceMac(mac) || !isDeviceIp(ip)) return;
     mac = mac.toLowerCase();
     let byIp = this.bindings.get(mac);
     if (!byIp) this.bindings.set(mac, (byIp = new Map()));
-    const b = byIp.get(ip);
+    let b = byIp.get(ip);
     if (!b) {
-      byIp.set(ip, { first: ts, last: ts, count: 1, arp, vlans: vlan === undefined ? new Set() : new Set([vlan]) });
+      byIp.set(
+        ip,
+        (b = { first: ts, last: ts, count: 0, announced: new Set(), arp, vlans: vlan === undefined ? new Set() : new Set([vlan]) }),
+      );
+      if (announced) b.announced.add(((vlan ?? -1) + 1) * 2 + (arp ? 1 : 0));
+      else b.count++;
       return;
     }
-    b.count++;
+    if (announced) b.announced.add(((vlan ?? -1) + 1) * 2 + (arp ? 1 : 0));
+    else b.count++;
     if (ts < b.first) b.first = ts;
     if (ts > b.last) b.last = ts;
     if (arp) b.arp = true;
@@ -416,7 +527,7 @@ export class Inventory implements PipelineSink {
   private touchIp(ip: string, ts: number, vlan?: number): IpState | undefined {
     if (!isDeviceIp(ip)) return undefined;
     let s = this.ips.get(ip);
-    if (!s) this.ips.set(ip, (s = { first: ts, last: ts, vlans: new Set(), identity: new Map(), names: new Set() }));
+    if (!s) this.ips.set(ip, (s = { first: ts, last: ts, vlans: new Set(), identity: new Map(), names: new Set(), aliases: [] }));
     if (ts < s.first) s.first = ts;
     if (ts > s.last) s.last = ts;
     if (vlan !== undefined) s.vlans.add(vlan);
@@ -426,7 +537,11 @@ export class Inventory implements PipelineSink {
   /** The state of a device behind a router, reached through `router` (the message's endpoint on its side). */
   private touchDevice(id: string, router: Endpoint, ts: number, vlan?: number): DeviceState {
     let s = this.devices.get(id);
-    if (!s) this.devices.set(id, (s = { first: ts, last: ts, vlans: new Set(), identity: new Map(), names: new Set(), via: new Map() }));
+    if (!s)
+      this.devices.set(
+        id,
+        (s = { first: ts, last: ts, vlans: new Set(), identity: new Map(), names: new Set(), aliases: [], via: new Map() }),
+      );
     if (ts < s.first) s.first = ts;
     if (ts > s.last) s.last = ts;
     if (vlan !== undefined) s.vlans.add(vlan);
@@ -452,12 +567,13 @@ export class Inventory implements PipelineSink {
       this.touchIp(ip, ts);
     }
     let s = this.ips.get(ip);
-    if (!s) this.ips.set(ip, (s = { first: Infinity, last: -Infinity, vlans: new Set(), identity: new Map(), names: new Set() }));
+    if (!s)
+      this.ips.set(ip, (s = { first: Infinity, last: -Infinity, vlans: new Set(), identity: new Map(), names: new Set(), aliases: [] }));
     if (claim.attribute === 'name') {
-      if (s.names.size < MAX_NAMES) s.names.add(claim.value);
+      addCapped(s.aliases, claim.value, MAX_NAMES);
       return;
     }
-    this.claimOn(s, ip, false, claim.attribute, claim.value, protocol, ts);
+    this.claimOn(s, claim.attribute, claim.value, protocol, ts);
   }
 
   /** An endpoint known only by its MAC (ip '') is a layer-2 station. */
@@ -468,7 +584,7 @@ export class Inventory implements PipelineSink {
   private touchMac(mac: string, ts: number, vlan?: number): IpState {
     mac = mac.toLowerCase();
     let s = this.macs.get(mac);
-    if (!s) this.macs.set(mac, (s = { first: ts, last: ts, vlans: new Set(), identity: new Map(), names: new Set() }));
+    if (!s) this.macs.set(mac, (s = { first: ts, last: ts, vlans: new Set(), identity: new Map(), names: new Set(), aliases: [] }));
     if (ts < s.first) s.first = ts;
     if (ts > s.last) s.last = ts;
     if (vlan !== undefined) s.vlans.add(vlan);
@@ -476,33 +592,27 @@ export class Inventory implements PipelineSink {
   }
 
   private claim(ip: string, attribute: IdentityAttribute, value: string, protocol: string, ts: number): void {
-    this.claimOn(this.touchIp(ip, ts)!, ip, false, attribute, value, protocol, ts);
+    this.claimOn(this.touchIp(ip, ts)!, attribute, value, protocol, ts);
   }
 
-  private claimOn(
-    s: IpState,
-    subject: string,
-    device: boolean,
-    attribute: IdentityAttribute,
-    value: string,
-    protocol: string,
-    ts: number,
-  ): void {
+  private claimOn(s: IpState, attribute: IdentityAttribute, value: string, protocol: string, ts: number): void {
     if (attribute === 'name') s.names.add(value);
     const id = s.identity.get(attribute);
     if (!id) {
-      s.identity.set(attribute, { current: { value, protocol, ts }, values: new Map([[value, { protocol, first: ts, last: ts }]]) });
+      s.identity.set(attribute, {
+        current: { value, protocol, ts },
+        values: new Map([[value, { protocol, first: ts, last: ts, window: this.window }]]),
+      });
       return;
     }
     const seen = id.values.get(value);
     if (seen) {
-      if (ts < seen.first) seen.first = ts;
+      if (ts < seen.first || (ts === seen.first && protocol < seen.protocol)) {
+        seen.first = ts;
+        seen.protocol = protocol;
+      }
       if (ts > seen.last) seen.last = ts;
-    } else {
-      if (ts >= id.current.ts)
-        this.pendingChanges.push({ ts, subject, device, detail: identityChangeDetail(attribute, id.current.value, value, protocol) });
-      id.values.set(value, { protocol, first: ts, last: ts });
-    }
+    } else id.values.set(value, { protocol, first: ts, last: ts, window: this.window });
     const next = newerIdentity(id.current, { value, protocol, ts });
     if (next) id.current = next;
   }
@@ -582,8 +692,8 @@ export class Inventory implements PipelineSink {
         const b = byIp.get(ip)!;
         const cur = owner.get(ip);
         // An IP seen on two devices (replaced device, address conflict): the device that used it most owns it.
-        if (!cur || b.count > cur.count || (b.count === cur.count && b.last > cur.last))
-          owner.set(ip, { mac, count: b.count, last: b.last });
+        const count = b.count + b.announced.size;
+        if (!cur || count > cur.count || (count === cur.count && b.last > cur.last)) owner.set(ip, { mac, count, last: b.last });
       }
     }
     const assetOf = (ip: string): string | undefined => {
@@ -599,7 +709,7 @@ export class Inventory implements PipelineSink {
       const fromIp = emptyAsset(id);
       fromIp.ips = [ip];
       fromIp.vlans = [...s.vlans].sort((a, b) => a - b);
-      fromIp.names = [...s.names];
+      fromIp.names = s.aliases.length ? [...s.names, ...s.aliases] : [...s.names];
       fromIp.firstSeen = s.first;
       fromIp.lastSeen = s.last;
       for (const [attr, v] of s.identity) fromIp.identity[attr] = v.current;
@@ -807,4 +917,63 @@ function sortRecord<T>(o: Record<string, T>): Record<string, T> {
   const out: Record<string, T> = {};
   for (const k of Object.keys(o).sort()) out[k] = o[k];
   return out;
+}
+
+function sortedEntries<V>(m: Map<string, V>): [string, V][] {
+  return [...m].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/** One address's (device's, station's) evidence from another inventory merged into this one's (in place). */
+function mergeIpState(into: IpState, o: IpState): void {
+  if (o.first < into.first) into.first = o.first;
+  if (o.last > into.last) into.last = o.last;
+  for (const v of o.vlans) into.vlans.add(v);
+  for (const n of o.names) into.names.add(n);
+  for (const n of o.aliases) addCapped(into.aliases, n, MAX_NAMES);
+  for (const [attr, st] of o.identity) {
+    const mine = into.identity.get(attr);
+    if (!mine) {
+      into.identity.set(attr, st);
+      continue;
+    }
+    mine.current = newerIdentity(mine.current, st.current)!;
+    for (const [value, v] of st.values) {
+      const m = mine.values.get(value);
+      if (!m) {
+        mine.values.set(value, v);
+        continue;
+      }
+      if (v.first < m.first || (v.first === m.first && v.protocol < m.protocol)) {
+        m.first = v.first;
+        m.protocol = v.protocol;
+      }
+      if (v.last > m.last) m.last = v.last;
+      if (v.window < m.window) m.window = v.window;
+    }
+  }
+}
+
+/** One path's counts, operations and facts from another inventory added to this one's (in place). */
+function mergePathAcc(into: PathAcc, o: PathAcc): void {
+  into.packetsToResponder += o.packetsToResponder;
+  into.packetsToInitiator += o.packetsToInitiator;
+  into.bytesToResponder += o.bytesToResponder;
+  into.bytesToInitiator += o.bytesToInitiator;
+  if (o.firstSeen < into.firstSeen) into.firstSeen = o.firstSeen;
+  if (o.lastSeen > into.lastSeen) into.lastSeen = o.lastSeen;
+  for (const [op, x] of o.operations) {
+    const mine = into.operations.get(op);
+    if (!mine) {
+      into.operations.set(op, x);
+      continue;
+    }
+    mine.count += x.count;
+    for (const fn in x.functions) mine.functions[fn] = (mine.functions[fn] ?? 0) + x.functions[fn];
+    for (const e of x.examples) addCapped(mine.examples, e, MAX_EXAMPLES);
+  }
+  for (const [k, values] of o.facts) {
+    const mine = into.facts.get(k);
+    if (!mine) into.facts.set(k, values);
+    else for (const v of values) addCapped(mine, v, MAX_FACT_VALUES);
+  }
 }
