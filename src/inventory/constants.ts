@@ -37,8 +37,31 @@ export const ENGINEERING_OPERATIONS = ['program', 'control', 'identify', 'restar
 /** Operations an HMI/SCADA polls with. */
 export const POLLING_OPERATIONS = ['read', 'write', 'subscribe'] as const;
 
-/** Identity text that gives away a historian product. */
-export const HISTORIAN_PATTERN = /historian|osisoft|\bpi server\b|wonderware|aveva|influx|canary labs|ignition/i;
+/** Identity text or a host name that gives away a historian ('hist01.plant.example' is a common naming). */
+export const HISTORIAN_PATTERN = /historian|osisoft|\bpi server\b|wonderware|aveva|influx|canary labs|ignition|\bhist\d+\b/i;
+
+/**
+ * Controllers a read-only collector reads from before it counts as a historian (when it also serves
+ * what it collects, or is named one): one controller read without writing is a reporting tool or a
+ * test client; a historian gathers a whole process area.
+ */
+export const HISTORIAN_MIN_CONTROLLERS = 2;
+
+/**
+ * Protocols an asset serves that pass collected data on: trend web pages, OPC UA, databases, and the
+ * ports of historian products (OSIsoft PI Data Archive tcp/5450, PI AF tcp/5457, InfluxDB tcp/8086).
+ * A historian collects from the controllers and is itself read by people and applications.
+ */
+export const DATA_SERVICE_PROTOCOLS = new Set(['http', 'https', 'opcua', 'tcp/5450', 'tcp/5457', 'tcp/8086']);
+
+/**
+ * Remote display servers (VNC, RDP): an operator panel or HMI station offers one so that its screen can
+ * be used from elsewhere; a controller does not.
+ */
+export const REMOTE_DISPLAY_PROTOCOLS = new Set(['vnc', 'rdp']);
+
+/** Operations that change a controller's state: a client sending none of them to controllers only reads. */
+export const CHANGING_OPERATIONS = ['write', 'call', 'program', 'control', 'restart'] as const;
 
 /** Port-derived protocol names of databases a historian serves. */
 export const DATABASE_PROTOCOLS = new Set([

@@ -22,6 +22,17 @@ function load(): OuiMap | null {
 /** Prefix lengths in hex digits, longest first: MA-S (36 bits), MA-M (28 bits), MA-L (24 bits). */
 const PREFIX_DIGITS = [9, 7, 6] as const;
 
+/**
+ * A registry organisation name as people write it: the registry keeps what each company typed, with
+ * trailing separators ('Siemens AG,') and runs of spaces that would print and filter as a different vendor.
+ */
+export function cleanVendor(name: string): string {
+  return name
+    .replace(/\s+/g, ' ')
+    .replace(/[\s,;:]+$/, '')
+    .trim();
+}
+
 /** 'aa:bb:cc:dd:ee:ff' → 'Siemens AG', or undefined for unknown, private, group or locally administered MACs. */
 export function macVendor(mac: string): string | undefined {
   const hex = mac.replace(/[^0-9a-fA-F]/g, '').toUpperCase();
@@ -33,7 +44,7 @@ export function macVendor(mac: string): string | undefined {
   for (const digits of PREFIX_DIGITS) {
     const entry = map[hex.slice(0, digits)];
     if (entry !== undefined) {
-      const name = entry.split('\n', 1)[0].trim();
+      const name = cleanVendor(entry.split('\n', 1)[0]);
       return name && name.toLowerCase() !== 'private' ? name : undefined;
     }
   }

@@ -1,20 +1,34 @@
 /**
  * Role inference: a pure function of an asset's identity and the paths it takes part in, so that the
  * in-memory inventory and the store (after merging a second capture) reach the same verdict.
- * Each evidence line starts with the role it supports ("plc: s7comm server on tcp/102 to 2 clients").
+ * Each evidence line starts with the role it supports ("plc: s7comm server on tcp/102 to 2 clients"),
+ * and the first line is the one that decided; a role chosen against the precedence says so
+ * ("hmi: decided over plc: ...").
+ *
+ * All the evidence is weighed, not the first that matches:
+ *  - a client of several controllers that offers a remote display (VNC, RDP) is an operator station
+ *    (HMI) even when a PLC also polls a Modbus server of its own: panel PCs serve registers to the PLC;
+ *  - a BACnet client that writes building controllers is a BMS operator station (an HMI, level 2), not
+ *    an office workstation, however few its requests;
+ *  - a client that only reads several controllers and passes the data on (serves trend pages, OPC UA,
+ *    a database or a historian port) or is named a historian is a historian, not an HMI: an HMI writes.
  */
 import type { Operation } from '../core/events.js';
 import {
+  CHANGING_OPERATIONS,
   CLIENT_ROLE_BY_SERVER_ROLE,
   CONTROLLER_ROLE_BY_PROTOCOL,
+  DATA_SERVICE_PROTOCOLS,
   DATABASE_PROTOCOLS,
   ENGINEERING_OPERATIONS,
+  HISTORIAN_MIN_CONTROLLERS,
   HISTORIAN_PATTERN,
   HMI_MIN_CONTROLLERS,
   HMI_MIN_POLLS_SINGLE,
   POLLING_OPERATIONS,
   PROTOCOL_LABELS,
   PURDUE_BY_ROLE,
+  REMOTE_DISPLAY_PROTOCOLS,
   ROLE_PRECEDENCE,
   SERVER_ROLE_ALIASES,
 } from './constants.js';
@@ -145,6 +159,9 @@ export function inferRole(input: RoleInput): RoleVerdict {
 
   // Client side: what it does to controllers and servers.
   const polled = new Map<string, number>(); // controller → read/write requests
+  const written = new Set<string>(); // controllers it changed (write, call, program, control, restart)
+  const bmsWritten = new Map<string, number>(); // BACnet controller → writes
+  const controllerProtocols = new Set<string>();
   const engineering = new Map<string, number>(); // operation → count toward controllers
   const engineeringTargets = new Set<string>();
   const clientOf = new Map<string, Set<string>>(); // protocol → responders
@@ -157,7 +174,14 @@ export function inferRole(input: RoleInput): RoleVerdict {
     subscribes += p.operations.subscribe?.count ?? 0;
     if (isController(rRole)) {
       const polls = opCount(p, POLLING_OPERATIONS);
-      if (polls > 0) polled.set(p.responder, (polled.get(p.responder) ?? 0) + polls);
+      if (polls > 0) {
+        polled.set(p.responder, (polled.get(p.responder) ?? 0) + polls);
+        controllerProtocols.add(p.protocol);
+      }
+      const changes = opCount(p, CHANGING_OPERATIONS);
+      if (changes > 0) written.add(p.responder);
+      const writes = opCount(p, ['write']);
+      if (rRole === 'bacnet_controller' && writes > 0) bmsWritten.set(p.responder, (bmsWritten.get(p.responder) ?? 0) + writes);
       for (const op of ENGINEERING_OPERATIONS) {
         const n = p.operations[op]?.count ?? 0;
         if (n === 0) continue;
@@ -170,8 +194,40 @@ export function inferRole(input: RoleInput): RoleVerdict {
     }
   }
   const totalPolls = [...polled.values()].reduce((a, b) => a + b, 0);
-  const isHmi = polled.size >= HMI_MIN_CONTROLLERS || (polled.size === 1 && totalPolls >= HMI_MIN_POLLS_SINGLE);
+  const protocolsText = [...controllerProtocols].sort().join(', ');
+  const servedProtocols = (set: ReadonlySet<string>) =>
+    [...servedBy].filter(([key]) => set.has(key.split(' on ')[0]!)).map(([key, { clients }]) => ({ key, clients: clients.size }));
+
+  // Historian: reads several controllers, never changes them, and passes the data on or is named one.
+  const idText = [...input.names, ...Object.values(input.identity).map((v) => v?.value ?? '')].join(' ');
+  const historianName = idText.match(HISTORIAN_PATTERN)?.[0];
+  const dataServed = [...servedProtocols(DATA_SERVICE_PROTOCOLS), ...servedProtocols(DATABASE_PROTOCOLS)];
+  const collector = polled.size >= HISTORIAN_MIN_CONTROLLERS && written.size === 0 && (dataServed.length > 0 || !!historianName);
+  if (collector) {
+    const onward = dataServed.length
+      ? `serves ${dataServed.map((d) => `${d.key} to ${plural(d.clients, 'client')}`).join(', ')}`
+      : `is named '${historianName}'`;
+    add(
+      'historian',
+      `reads ${plural(polled.size, 'controller')} (${protocolsText}) with ${plural(totalPolls, 'request')} and never writes, and ${onward}`,
+    );
+  }
+
+  const isHmi = !collector && (polled.size >= HMI_MIN_CONTROLLERS || (polled.size === 1 && totalPolls >= HMI_MIN_POLLS_SINGLE));
   if (isHmi) add('hmi', `polls ${plural(polled.size, 'controller')} with ${plural(totalPolls, 'read/write request')}`);
+  // BMS operator station: a BACnet client that writes building controllers (setpoints, schedules, overrides),
+  // however few its requests; listed when it is what decides (an HMI by polling says so already).
+  if (bmsWritten.size > 0 && !isHmi) {
+    const writes = [...bmsWritten.values()].reduce((a, b) => a + b, 0);
+    add(
+      'hmi',
+      `BMS operator station: BACnet client that writes ${plural(bmsWritten.size, 'building controller')} (${plural(writes, 'write')})`,
+    );
+  }
+  // Operator station: several controllers as a client, and a remote display of its own screen.
+  const display = servedProtocols(REMOTE_DISPLAY_PROTOCOLS);
+  const operatorStation = display.length > 0 && polled.size >= HMI_MIN_CONTROLLERS;
+  if (operatorStation) add('hmi', `offers a remote display (${display.map((d) => d.key).join(', ')}) as operator stations do`);
   if (engineering.size > 0) {
     const ops = [...engineering]
       .sort()
@@ -179,13 +235,13 @@ export function inferRole(input: RoleInput): RoleVerdict {
       .join(', ');
     const strong = [...engineering.keys()].some((op) => op !== 'identify');
     // Identification alone is what HMIs also do at connect: it marks an engineering station only when nothing else explains it.
-    if (strong || !isHmi) add('engineering_workstation', `${ops} toward ${plural(engineeringTargets.size, 'controller')}`);
+    if (strong || !(isHmi || collector || bmsWritten.size > 0))
+      add('engineering_workstation', `${ops} toward ${plural(engineeringTargets.size, 'controller')}`);
   }
 
-  // Historian: recognised by product identity, or a subscriber that serves a database.
-  const idText = [...input.names, ...Object.values(input.identity).map((v) => v?.value ?? '')].join(' ');
-  if (HISTORIAN_PATTERN.test(idText)) add('historian', `identity names a historian product (${idText.match(HISTORIAN_PATTERN)![0]})`);
-  else if (subscribes > 0 && input.asResponder.some((p) => served(p) && DATABASE_PROTOCOLS.has(p.protocol))) {
+  // Historian by identity alone, or a subscriber that serves a database.
+  if (!collector && historianName) add('historian', `identity names a historian product (${historianName})`);
+  else if (!collector && subscribes > 0 && input.asResponder.some((p) => served(p) && DATABASE_PROTOCOLS.has(p.protocol))) {
     add('historian', `subscribes to process data (${subscribes} subscribe requests) and serves a database`);
   }
 
@@ -206,8 +262,16 @@ export function inferRole(input: RoleInput): RoleVerdict {
     else trailing = GATEWAY_EVIDENCE_PREFIX + routed;
   }
 
-  const role = ROLE_PRECEDENCE.find((r) => evidence.has(r)) ?? 'unknown';
-  const roleEvidence = [...(evidence.get(role) ?? [])];
+  let role = ROLE_PRECEDENCE.find((r) => evidence.has(r)) ?? 'unknown';
+  const decided: string[] = [];
+  // A controller only by what it serves, while it polls several controllers and offers its screen: a panel PC.
+  if (operatorStation && (role === 'plc' || role === 'bacnet_controller')) {
+    decided.push(
+      `hmi: decided over ${role}: client of ${plural(polled.size, 'controller')} (${protocolsText}) with a remote display; its ${[...servedBy.keys()].filter((k) => !REMOTE_DISPLAY_PROTOCOLS.has(k.split(' on ')[0]!)).join(', ')} server is data it offers to others`,
+    );
+    role = 'hmi';
+  }
+  const roleEvidence = [...decided, ...(evidence.get(role) ?? [])];
   for (const r of ROLE_PRECEDENCE) if (r !== role) roleEvidence.push(...(evidence.get(r) ?? []));
   if (trailing) roleEvidence.push(trailing);
   return { role, roleEvidence, purdueLevel: PURDUE_BY_ROLE[role] };
