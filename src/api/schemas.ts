@@ -133,6 +133,9 @@ export const findingSchema = {
     id: str,
     rule: str,
     severity: str,
+    // a line that tells the finding apart, and what to fix first (src/audit/finding.ts, priority.ts)
+    title: str,
+    priority: { type: 'object', properties: { rank: int, opClass: str, reason: str } },
     requirements: strs,
     subject: { type: 'object', properties: { kind: str, key: str, label: str } },
     explanation: str,

@@ -20,18 +20,32 @@ export interface FindingFilter {
   /** The finding's latest traffic at or after / at or before (seconds). */
   since?: number;
   until?: number;
-  sort: 'severity' | 'last_seen' | 'first_seen' | 'rule';
+  /** 'priority': fix first (src/audit/priority.ts), then the oldest traffic. */
+  sort: 'severity' | 'last_seen' | 'first_seen' | 'rule' | 'priority';
   desc: boolean;
   limit: number;
   offset?: number;
   cursor?: string;
 }
 
+/** Age term of the priority key: seconds since the epoch fit in 10 decimal digits until 2286. */
+const AGE_SPAN = 10_000_000_000;
+
+/**
+ * The fix-first order as one number (listPage's keyset cursor continues on one value and the id): the
+ * audit's priority rank (severity and operation class), then the finding's first traffic, oldest first.
+ * The rank is in the finding's JSON; one stored before it had a rank gets its severity's worst class.
+ * Findings number in the hundreds after grouping, so reading the JSON of each to sort is cheap, and it
+ * needs no column of its own (no migration).
+ */
+const PRIORITY_KEY = `(COALESCE(json_extract(d.data, '$.priority.rank'), f.severity_rank * 4 + 3) * ${AGE_SPAN} + CAST(f.first_seen AS INTEGER))`;
+
 const SORT_COLUMNS: Record<FindingFilter['sort'], string> = {
   severity: 'f.severity_rank',
   last_seen: 'f.last_seen',
   first_seen: 'f.first_seen',
   rule: 'f.rule',
+  priority: PRIORITY_KEY,
 };
 
 export class FindingsStore extends zoning.FindingsStore {
@@ -72,8 +86,11 @@ export class FindingsStore extends zoning.FindingsStore {
       where.push('f.last_seen <= ?');
       args.push(q.until);
     }
+    const from = q.zone ? 'findings f JOIN finding_zones fz ON fz.finding_id = f.id' : 'findings f';
     const page = listPage<StoredRow>(this.db, {
-      from: q.zone ? 'findings f JOIN finding_zones fz ON fz.finding_id = f.id' : 'findings f',
+      // the priority key reads the finding's JSON; the count does not need it
+      from: q.sort === 'priority' ? `${from} JOIN finding_data d ON d.id = f.id` : from,
+      countFrom: from,
       select: STORED_COLUMNS,
       id: 'f.id',
       where,

@@ -7,6 +7,8 @@ import { parseTime, type ApiContext } from '../context.js';
 import type { FindingFilter } from '../../store/findings-api-repository.js';
 import { errors, filterString, findingSchema, idParam, pageOf, pageQuery, timeParam } from '../schemas.js';
 
+const strs = { type: 'array', items: { type: 'string' } } as const;
+
 interface FindingQuery {
   rule?: string;
   severity?: string;
@@ -35,8 +37,29 @@ export const findingQuerySchema = {
     status: { type: 'string', enum: [...FINDING_STATUSES] },
     since: { ...timeParam, description: 'latest traffic of the finding at or after (epoch seconds or ISO 8601)' },
     until: { ...timeParam, description: 'latest traffic of the finding at or before (epoch seconds or ISO 8601)' },
-    sort: { type: 'string', enum: ['severity', 'last_seen', 'first_seen', 'rule'], default: 'severity' },
+    sort: {
+      type: 'string',
+      enum: ['severity', 'last_seen', 'first_seen', 'rule', 'priority'],
+      default: 'severity',
+      description:
+        "'priority': what to fix first (severity, then program/control before write before read reaching level 0-1, then the oldest)",
+    },
     ...pageQuery,
+  },
+} as const;
+
+/**
+ * One finding as GET /findings/:id and PATCH return it: with every path and asset id behind it, which
+ * the page sends to the map to highlight (a list leaves them out: they can run to thousands per finding).
+ */
+export const findingDetailSchema = {
+  ...findingSchema,
+  properties: {
+    ...findingSchema.properties,
+    evidence: {
+      ...findingSchema.properties.evidence,
+      properties: { ...findingSchema.properties.evidence.properties, pathIds: strs, assetIds: strs },
+    },
   },
 } as const;
 
@@ -81,7 +104,7 @@ export async function findingRoutes(app: FastifyInstance, { ctx }: { ctx: ApiCon
         tags: ['findings'],
         summary: 'One finding with its history (who acknowledged or reopened it, and why)',
         params,
-        response: { 200: findingSchema, ...errors(400, 401, 404) },
+        response: { 200: findingDetailSchema, ...errors(400, 401, 404) },
       },
     },
     async (req, reply) =>
@@ -109,7 +132,7 @@ export async function findingRoutes(app: FastifyInstance, { ctx }: { ctx: ApiCon
             comment: { type: 'string', minLength: 1, maxLength: 2000, pattern: '\\S' },
           },
         },
-        response: { 200: findingSchema, ...errors(400, 401, 403, 404, 409) },
+        response: { 200: findingDetailSchema, ...errors(400, 401, 403, 404, 409) },
       },
     },
     async (req, reply) => {
