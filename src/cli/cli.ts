@@ -22,6 +22,11 @@ const commands: { name: string; summary: string; load: () => Promise<Command> }[
   { name: 'assets', summary: 'list the asset inventory', load: async () => (await import('./commands/assets.js')).assetsCommand },
   { name: 'paths', summary: 'list the communication paths', load: async () => (await import('./commands/paths.js')).pathsCommand },
   {
+    name: 'findings',
+    summary: 'list the audit findings, what to fix first at the top',
+    load: async () => (await import('./commands/findings.js')).findingsCommand,
+  },
+  {
     name: 'policy',
     summary: 'check a zone/conduit policy, or export its conduits as firewall rules',
     load: async () => (await import('./commands/policy.js')).policyCommand,
@@ -51,6 +56,11 @@ const commands: { name: string; summary: string; load: () => Promise<Command> }[
     name: 'report',
     summary: 'write the IEC 62443-3-2 zone/conduit assessment report (self-contained HTML)',
     load: async () => (await import('./commands/report.js')).reportCommand,
+  },
+  {
+    name: 'vulns',
+    summary: 'import CSAF advisories and the KEV catalogue, list the assets\' known vulnerabilities',
+    load: async () => (await import('./commands/vulns.js')).vulnsCommand,
   },
 ];
 
