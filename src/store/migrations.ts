@@ -260,6 +260,45 @@ CREATE TRIGGER sync_identity_history_delete AFTER DELETE ON identity_history WHE
 END;
 `,
   },
+  // Known vulnerabilities (issue 16, src/store/vulnerability-repository.ts): imported CSAF advisories (newest
+  // revision per tracking id), their products and CVEs, the KEV catalogue, and each asset's matches.
+  {
+    version: 6,
+    name: 'vulns: advisories, their products and CVEs, known exploited CVEs, vulnerability matches',
+    sql: `
+CREATE TABLE advisories (
+  tracking_id TEXT PRIMARY KEY, version TEXT NOT NULL, title TEXT NOT NULL, publisher TEXT NOT NULL,
+  initial_release TEXT, current_release TEXT, source_file TEXT NOT NULL, imported_at REAL NOT NULL,
+  data TEXT NOT NULL -- the advisory's vulnerabilities (src/vulns/types.ts) as JSON
+);
+CREATE TABLE advisory_products (
+  tracking_id TEXT NOT NULL, product_id TEXT NOT NULL, vendor TEXT NOT NULL, name TEXT NOT NULL,
+  version TEXT, version_kind TEXT, model_numbers TEXT NOT NULL, -- JSON array, normalised
+  PRIMARY KEY (tracking_id, product_id)
+) WITHOUT ROWID;
+CREATE TABLE advisory_cves (
+  tracking_id TEXT NOT NULL, cve TEXT NOT NULL, title TEXT, cvss_score REAL, cvss_vector TEXT, cvss_severity TEXT,
+  PRIMARY KEY (tracking_id, cve)
+) WITHOUT ROWID;
+CREATE INDEX advisory_cves_cve ON advisory_cves (cve);
+CREATE TABLE known_exploited (
+  cve TEXT PRIMARY KEY, vendor_project TEXT, product TEXT, name TEXT, date_added TEXT, due_date TEXT, ransomware TEXT
+) WITHOUT ROWID;
+CREATE TABLE vulnerability_matches (
+  id TEXT PRIMARY KEY, -- asset|advisory|cve
+  asset_id TEXT NOT NULL, tracking_id TEXT NOT NULL, cve TEXT NOT NULL, product_id TEXT NOT NULL,
+  status TEXT NOT NULL, confidence TEXT NOT NULL, basis TEXT NOT NULL, why TEXT NOT NULL, identity TEXT NOT NULL,
+  cvss_score REAL, cvss_vector TEXT, cvss_severity TEXT, fixed_version TEXT, remediation TEXT,
+  known_exploited INTEGER NOT NULL, exposed INTEGER NOT NULL, exposure TEXT,
+  priority INTEGER NOT NULL -- src/vulns/priority.ts: smaller first
+) WITHOUT ROWID;
+CREATE INDEX vulnerability_matches_priority ON vulnerability_matches (priority, id);
+CREATE INDEX vulnerability_matches_asset ON vulnerability_matches (asset_id, priority);
+CREATE INDEX vulnerability_matches_cve ON vulnerability_matches (cve, priority);
+CREATE INDEX vulnerability_matches_advisory ON vulnerability_matches (tracking_id, priority);
+CREATE INDEX vulnerability_matches_status ON vulnerability_matches (status, priority);
+`,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = migrations[migrations.length - 1].version;
