@@ -1,0 +1,291 @@
+/**
+ * The hub (issue 17): one durable JetStream consumer for every site's changes, written into PostgreSQL.
+ *
+ * Messages are fetched in stream order, applied in one PostgreSQL transaction per fetch (changes and the
+ * sites' cursors together), and acknowledged (AckAll, the last one) only after that transaction
+ * committed: a hub killed at any point leaves JetStream holding what PostgreSQL lacks. On start, and
+ * after a failed transaction, the consumer is re-created at its acknowledgement floor, so redelivery
+ * comes first and in order rather than after ack_wait, behind newer messages.
+ *
+ * Per site, a cursor: the last sequence applied. A batch names the batch JetStream acknowledged before it
+ * (`prev`); a heartbeat names the last acknowledged sequence. Either one beyond the cursor means messages
+ * were lost after JetStream stored them (a stream limit, a purge): the hub asks the sensor for a snapshot
+ * (core NATS, `<prefix>.<site>.snapshot-request`), which the sensor records into its outbox and publishes
+ * like any change; the gap is repaired once the cursor reaches the snapshot's last sequence.
+ */
+import type { Logger } from 'pino';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type Consumer, type JsMsg } from '@nats-io/jetstream';
+import { nanos } from '@nats-io/nats-core';
+import { HubRepository, type Change, type SiteState } from '../store/pg/hub-repository.js';
+import { migratePg } from '../store/pg/migrations.js';
+import { openPool, type PgOptions, type PgPool } from '../store/pg/pool.js';
+import { checkPrefix, natsConnect, type NatsOptions } from '../sync/nats.js';
+import {
+  DEFAULT_PREFIX,
+  HEARTBEAT,
+  parseMessage,
+  snapshotSubject,
+  streamSubjects,
+  type ChangeBatch,
+  type Heartbeat,
+} from '../sync/messages.js';
+
+export interface HubOptions {
+  nats: NatsOptions;
+  pg: PgOptions;
+  prefix?: string;
+  /** JetStream stream and durable consumer names (default OTWATCH, otwatch-hub). */
+  stream?: string;
+  durable?: string;
+  /** Messages per fetch, one PostgreSQL transaction each (default 64). */
+  fetch?: number;
+  /** How long the stream keeps what the hub has not consumed (days, default 30). */
+  maxAgeDays?: number;
+  /** A snapshot request unanswered this long is sent again (ms, default 30 s). */
+  snapshotRetryMs?: number;
+  log?: Logger;
+}
+
+export interface HubCounters {
+  messages: number;
+  batches: number;
+  heartbeats: number;
+  changes: number;
+  written: number;
+  malformed: number;
+  gaps: number;
+  snapshotRequests: number;
+  transactions: number;
+  failures: number;
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export class Hub {
+  readonly counters: HubCounters = {
+    messages: 0,
+    batches: 0,
+    heartbeats: 0,
+    changes: 0,
+    written: 0,
+    malformed: 0,
+    gaps: 0,
+    snapshotRequests: 0,
+    transactions: 0,
+    failures: 0,
+  };
+  private readonly prefix: string;
+  private readonly stream: string;
+  private readonly durable: string;
+  private pool?: PgPool;
+  repo?: HubRepository;
+  private nc?: NatsConnection;
+  private consumer?: Consumer;
+  private sites = new Map<string, SiteState>();
+  private running = false;
+  private loop?: Promise<void>;
+
+  constructor(private readonly o: HubOptions) {
+    this.prefix = checkPrefix(o.prefix ?? DEFAULT_PREFIX);
+    this.stream = o.stream ?? 'OTWATCH';
+    this.durable = o.durable ?? 'otwatch-hub';
+  }
+
+  async start(): Promise<void> {
+    this.pool = await openPool(this.o.pg);
+    await migratePg(this.pool);
+    this.repo = new HubRepository(this.pool);
+    await this.loadSites();
+    this.nc = await natsConnect({ name: 'otwatch-hub', ...this.o.nats });
+    const jsm = await jetstreamManager(this.nc);
+    const config = {
+      subjects: streamSubjects(this.prefix),
+      max_age: nanos((this.o.maxAgeDays ?? 30) * 86_400_000),
+      duplicate_window: nanos(120_000),
+    };
+    try {
+      await jsm.streams.info(this.stream);
+      await jsm.streams.update(this.stream, config);
+    } catch {
+      await jsm.streams.add({ name: this.stream, ...config });
+    }
+    await this.resetConsumer();
+    this.running = true;
+    this.loop = this.run();
+    this.o.log?.info({ stream: this.stream, durable: this.durable, sites: this.sites.size }, 'hub consuming');
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.loop;
+    await this.nc?.drain().catch(() => undefined);
+    await this.pool?.end().catch(() => undefined);
+  }
+
+  /** The sites as the hub holds them now. */
+  siteStates(): SiteState[] {
+    return [...this.sites.values()];
+  }
+
+  private async loadSites(): Promise<void> {
+    this.sites = new Map((await this.repo!.sites()).map((s) => [s.id, s]));
+  }
+
+  /** The durable consumer, re-created at its acknowledgement floor: what was delivered but not acknowledged comes first, in order. */
+  private async resetConsumer(): Promise<void> {
+    const jsm = await jetstreamManager(this.nc!);
+    let floor = 0;
+    try {
+      floor = (await jsm.consumers.info(this.stream, this.durable)).ack_floor.stream_seq;
+      await jsm.consumers.delete(this.stream, this.durable);
+    } catch {
+      // no consumer yet: start at the beginning of the stream
+    }
+    await jsm.consumers.add(this.stream, {
+      durable_name: this.durable,
+      ack_policy: AckPolicy.All,
+      ack_wait: nanos(60_000),
+      max_ack_pending: 10_000,
+      ...(floor > 0 ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: floor + 1 } : { deliver_policy: DeliverPolicy.All }),
+    });
+    this.consumer = await jetstream(this.nc!).consumers.get(this.stream, this.durable);
+  }
+
+  private async run(): Promise<void> {
+    let backoff = 500;
+    while (this.running) {
+      try {
+        const iter = await this.consumer!.fetch({ max_messages: this.o.fetch ?? 64, expires: 1000 });
+        const msgs: JsMsg[] = [];
+        for await (const m of iter) msgs.push(m);
+        if (msgs.length > 0) {
+          await this.apply(msgs);
+          // AckAll: the last message acknowledges the fetch, after PostgreSQL committed it
+          await msgs[msgs.length - 1]!.ackAck().catch(() => false);
+        }
+        // in the loop, between transactions: a request never races the cursor's write
+        await this.requestSnapshots();
+        backoff = 500;
+      } catch (err) {
+        if (!this.running) break;
+        this.counters.failures++;
+        this.o.log?.error({ err: (err as Error).message }, 'ingest failed; retrying from the last acknowledged message');
+        await sleep(backoff);
+        backoff = Math.min(backoff * 2, 10_000);
+        try {
+          await this.loadSites();
+          await this.resetConsumer();
+        } catch (e) {
+          this.o.log?.error({ err: (e as Error).message }, 'cannot reset the consumer yet');
+        }
+      }
+    }
+  }
+
+  /** One fetch: cursors and gaps in stream order, then changes and sites in one transaction. */
+  private async apply(msgs: JsMsg[]): Promise<void> {
+    const working = new Map<string, SiteState>();
+    const state = (id: string): SiteState => {
+      let s = working.get(id);
+      if (!s) {
+        const had = this.sites.get(id);
+        s = had
+          ? { ...had }
+          : {
+              id,
+              name: null,
+              cursor: 0,
+              lastHeard: null,
+              heartbeat: null,
+              gaps: 0,
+              gapAt: null,
+              snapshotRequestedAt: null,
+              repairUntil: null,
+            };
+        working.set(id, s);
+      }
+      return s;
+    };
+    const now = new Date();
+    const gap = (s: SiteState, why: string) => {
+      if (!s.gapAt) {
+        s.gapAt = now;
+        s.gaps++;
+        s.snapshotRequestedAt = null;
+        s.repairUntil = null;
+        this.counters.gaps++;
+        this.o.log?.warn({ site: s.id, cursor: s.cursor, why }, 'gap: asking the sensor for a snapshot');
+      }
+    };
+    const changes: Change[] = [];
+    let batches = 0;
+    let heartbeats = 0;
+    let malformed = 0;
+    for (const m of msgs) {
+      const parts = m.subject.split('.');
+      const kind = parts[parts.length - 1]!;
+      const site = parts[parts.length - 2]!;
+      const msg = parseMessage(kind, m.data);
+      // the subject is what NATS permissions guard: a body naming another site is refused
+      if (!msg || msg.site !== site) {
+        malformed++;
+        continue;
+      }
+      const s = state(site);
+      if (kind === HEARTBEAT) {
+        const hb = msg as Heartbeat;
+        heartbeats++;
+        s.lastHeard = now;
+        s.name = typeof hb.name === 'string' ? hb.name.slice(0, 200) : s.name;
+        s.heartbeat = { ts: hb.ts, lastAcked: hb.lastAcked, pending: hb.pending, counters: hb.counters };
+        if (typeof hb.snapshot === 'number' && s.gapAt) s.repairUntil = Math.max(s.repairUntil ?? 0, hb.snapshot);
+        if (hb.lastAcked > s.cursor) gap(s, `heartbeat names ${hb.lastAcked}`);
+      } else {
+        const b = msg as ChangeBatch;
+        batches++;
+        // prev 0: the first batch of a sensor database (new, or recreated): its outbox holds its whole state
+        if (b.prev !== 0 && b.prev > s.cursor) gap(s, `batch ${b.seq} follows ${b.prev}`);
+        s.cursor = Math.max(s.cursor, b.seq);
+        s.lastHeard = now;
+        for (const c of b.changes) changes.push({ kind: b.kind, site, id: c.id, version: c.seq, data: c.data });
+      }
+      if (s.gapAt && s.repairUntil !== null && s.cursor >= s.repairUntil) {
+        this.o.log?.info({ site: s.id, cursor: s.cursor }, 'gap repaired by the snapshot');
+        s.gapAt = null;
+        s.repairUntil = null;
+        s.snapshotRequestedAt = null;
+      }
+    }
+    const written = await this.repo!.ingest(changes, [...working.values()]);
+    for (const [id, s] of working) this.sites.set(id, s);
+    this.counters.transactions++;
+    this.counters.messages += msgs.length;
+    this.counters.batches += batches;
+    this.counters.heartbeats += heartbeats;
+    this.counters.changes += changes.length;
+    this.counters.written += written;
+    this.counters.malformed += malformed;
+  }
+
+  /** Sites with an unrepaired gap whose request is new or unanswered for too long: (re)send it. */
+  private async requestSnapshots(): Promise<void> {
+    const nc = this.nc;
+    if (!nc || nc.isClosed() || !this.repo) return;
+    const retry = this.o.snapshotRetryMs ?? 30_000;
+    const now = new Date();
+    const due = [...this.sites.values()].filter(
+      (s) => s.gapAt && (!s.snapshotRequestedAt || now.getTime() - s.snapshotRequestedAt.getTime() > retry),
+    );
+    if (!due.length) return;
+    await this.repo.markSnapshotRequested(
+      due.map((s) => s.id),
+      now,
+    );
+    for (const s of due) {
+      s.snapshotRequestedAt = now;
+      nc.publish(snapshotSubject(this.prefix, s.id), JSON.stringify({ v: 1, site: s.id, cursor: s.cursor }));
+      this.counters.snapshotRequests++;
+    }
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * Connecting to NATS for a sensor (src/sync/publisher.ts) or the hub (src/hub/): credentials, TLS and
+ * reconnection in one place. Connections always go outward, from the site to the centre.
+ */
+import { readFileSync } from 'node:fs';
+import { connect, credsAuthenticator, type NatsConnection, type ConnectionOptions } from '@nats-io/transport-node';
+
+export interface NatsOptions {
+  /** nats://host:port or tls://host:port; user:password in the URL are used as credentials. */
+  url: string;
+  /** A NATS .creds file (JWT + NKey seed) for this sensor or hub. */
+  creds?: string;
+  user?: string;
+  pass?: string;
+  token?: string;
+  /** TLS: a CA to trust (the server's), and a client certificate and key when the server asks for one. */
+  tls?: { ca?: string; cert?: string; key?: string };
+  /** The client name the server shows (otwatch-sensor-<site>, otwatch-hub). */
+  name?: string;
+}
+
+/** A site id is one token of a NATS subject: letters, digits, '-' and '_'. */
+export const SITE_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
+export function checkSite(site: string): string {
+  if (!SITE_PATTERN.test(site)) throw new Error(`site '${site}' must be 1 to 64 letters, digits, '-' or '_' (it is a NATS subject token)`);
+  return site;
+}
+
+/** A subject prefix: dot-separated tokens as a site (default 'otwatch'). */
+export function checkPrefix(prefix: string): string {
+  if (!prefix.split('.').every((t) => SITE_PATTERN.test(t)))
+    throw new Error(`subject prefix '${prefix}' must be tokens of letters, digits, '-' or '_'`);
+  return prefix;
+}
+
+/** The connection options for nats.js from ours; bad URLs become errors a person can act on. */
+export function natsConnectionOptions(o: NatsOptions): ConnectionOptions {
+  let url: URL;
+  try {
+    url = new URL(o.url);
+  } catch {
+    throw new Error(`'${o.url}' is not a NATS URL (nats://host:4222 or tls://host:4222)`);
+  }
+  if (!['nats:', 'tls:'].includes(url.protocol)) throw new Error(`'${o.url}' is not a NATS URL (nats://host:4222 or tls://host:4222)`);
+  const server = `${url.protocol}//${url.host}`;
+  const user = o.user ?? (url.username ? decodeURIComponent(url.username) : undefined);
+  const pass = o.pass ?? (url.password ? decodeURIComponent(url.password) : undefined);
+  const opts: ConnectionOptions = {
+    servers: server,
+    name: o.name,
+    // a plant's WAN link comes and goes: reconnect for ever, the outbox waits meanwhile
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 1000,
+    // the first connection is retried by the caller (the publisher, while it runs), so it can give up
+    timeout: 5000,
+  };
+  if (o.creds) opts.authenticator = credsAuthenticator(readFileSync(o.creds));
+  else if (o.token) opts.token = o.token;
+  else if (user !== undefined) {
+    opts.user = user;
+    opts.pass = pass;
+  }
+  if (o.tls || url.protocol === 'tls:') {
+    opts.tls = {
+      ...(o.tls?.ca ? { caFile: o.tls.ca } : {}),
+      ...(o.tls?.cert ? { certFile: o.tls.cert } : {}),
+      ...(o.tls?.key ? { keyFile: o.tls.key } : {}),
+    };
+  }
+  return opts;
+}
+
+export async function natsConnect(o: NatsOptions): Promise<NatsConnection> {
+  return connect(natsConnectionOptions(o));
+}

@@ -1,0 +1,244 @@
+/**
+ * The sensor's publisher (issue 17): the outbox (src/store/outbox-repository.ts) to NATS JetStream.
+ *
+ * One batch at a time, oldest changes first: publish with message id `<site>:<last seq>`, and only when
+ * JetStream acknowledged it (stored it) delete its rows and advance the chain. A batch that fails (NATS
+ * away, a timeout) is retried; its rows stay, and rows replaced meanwhile go out in their newer version.
+ * One batch in flight keeps the chain exact: each batch names the last acknowledged one, so the hub sees
+ * exactly the batches lost after JetStream stored them. Connections go outward only; packets never leave.
+ */
+import type { Logger } from 'pino';
+import type { NatsConnection, Subscription } from '@nats-io/transport-node';
+import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
+import type { DB } from '../store/database.js';
+import { Outbox, type OutboxChange } from '../store/outbox-repository.js';
+import { checkPrefix, checkSite, natsConnect, type NatsOptions } from './nats.js';
+import {
+  batchSubject,
+  DEFAULT_PREFIX,
+  heartbeatSubject,
+  MESSAGE_VERSION,
+  snapshotSubject,
+  type ChangeBatch,
+  type Heartbeat,
+} from './messages.js';
+
+export interface PublisherOptions {
+  site: string;
+  /** A human name for the site (GET /api/v1/sites); the id when absent. */
+  name?: string;
+  nats: NatsOptions;
+  /** The sensor's SQLite connection (its own, or the store's). */
+  db: DB;
+  prefix?: string;
+  /** Changes per batch at most (default 500) and bytes of JSON (default 512 KiB, under NATS's 1 MiB payload). */
+  batchSize?: number;
+  batchBytes?: number;
+  heartbeatMs?: number;
+  /** How often an idle publisher looks at the outbox (ms). */
+  pollMs?: number;
+  /** JetStream acknowledgement timeout (ms). */
+  ackTimeoutMs?: number;
+  /** The sensor's own counters for the heartbeat (packets, flows, ...). */
+  counters?: () => Record<string, number>;
+  log?: Logger;
+}
+
+export interface PublisherCounters {
+  batches: number;
+  changes: number;
+  duplicates: number;
+  errors: number;
+  snapshots: number;
+  heartbeats: number;
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export class Publisher {
+  readonly site: string;
+  readonly outbox: Outbox;
+  readonly counters: PublisherCounters = { batches: 0, changes: 0, duplicates: 0, errors: 0, snapshots: 0, heartbeats: 0 };
+  private readonly prefix: string;
+  private nc?: NatsConnection;
+  private js?: JetStreamClient;
+  private sub?: Subscription;
+  private running = false;
+  private loop?: Promise<void>;
+  private wake?: () => void;
+  private heartbeatTimer?: NodeJS.Timeout;
+  private snapshotSeq = 0;
+  private connecting?: Promise<void>;
+
+  constructor(private readonly o: PublisherOptions) {
+    this.site = checkSite(o.site);
+    this.prefix = checkPrefix(o.prefix ?? DEFAULT_PREFIX);
+    this.outbox = new Outbox(o.db);
+    // recording starts now (the first time: with the whole stored state), whether or not NATS is reachable
+    this.outbox.enable(this.site);
+  }
+
+  /** Connects in the background (NATS may be away: the outbox waits) and starts publishing. */
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.connecting = this.connect();
+    this.loop = this.run();
+    this.heartbeatTimer = setInterval(() => void this.heartbeat(), this.o.heartbeatMs ?? 10_000);
+    this.heartbeatTimer.unref();
+  }
+
+  /** Look at the outbox now (after a save) rather than at the next poll. */
+  kick(): void {
+    this.wake?.();
+  }
+
+  /** Resolves true once the outbox is empty, false after `timeoutMs` with changes still waiting. */
+  async drain(timeoutMs: number): Promise<boolean> {
+    const until = Date.now() + timeoutMs;
+    for (;;) {
+      if (this.outbox.state().pending === 0) return true;
+      if (Date.now() >= until) return false;
+      this.kick();
+      await sleep(Math.min(50, Math.max(1, until - Date.now())));
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    clearInterval(this.heartbeatTimer);
+    this.kick();
+    await this.loop;
+    await this.connecting;
+    this.sub?.unsubscribe();
+    await this.nc?.drain().catch(() => undefined);
+    this.nc = undefined;
+    this.js = undefined;
+  }
+
+  /** Connects, retrying while running (a site starts with its WAN link down as often as up). */
+  private async connect(): Promise<void> {
+    let delay = 500;
+    while (this.running) {
+      try {
+        const nc = await natsConnect({ name: `otwatch-sensor-${this.site}`, ...this.o.nats });
+        if (!this.running) {
+          await nc.close();
+          return;
+        }
+        this.nc = nc;
+        this.js = jetstream(nc, { timeout: this.o.ackTimeoutMs ?? 10_000 });
+        this.sub = nc.subscribe(snapshotSubject(this.prefix, this.site), {
+          callback: (err) => {
+            if (!err) this.onSnapshotRequest();
+          },
+        });
+        this.o.log?.info({ site: this.site, url: this.o.nats.url }, 'publishing to NATS JetStream');
+        void this.heartbeat();
+        this.kick();
+        return;
+      } catch (err) {
+        this.counters.errors++;
+        this.o.log?.warn({ err: (err as Error).message }, 'cannot reach NATS; the outbox keeps the changes');
+        for (let t = 0; t < delay && this.running; t += 100) await sleep(100);
+        delay = Math.min(delay * 2, 10_000);
+      }
+    }
+  }
+
+  private onSnapshotRequest(): void {
+    try {
+      // a request while the last snapshot is still going out is answered with that one
+      const s = this.outbox.state();
+      if (this.snapshotSeq === 0 || s.lastAcked >= this.snapshotSeq) {
+        this.snapshotSeq = this.outbox.snapshot();
+        this.counters.snapshots++;
+        this.o.log?.warn({ site: this.site, upTo: this.snapshotSeq }, 'the hub asked for a snapshot: whole state recorded again');
+      }
+      void this.heartbeat(this.snapshotSeq);
+      this.kick();
+    } catch (err) {
+      this.counters.errors++;
+      this.o.log?.error({ err: (err as Error).message }, 'snapshot failed');
+    }
+  }
+
+  private async heartbeat(snapshot?: number): Promise<void> {
+    const js = this.js;
+    if (!js || this.nc?.isClosed()) return;
+    const s = this.outbox.state();
+    const hb: Heartbeat = {
+      v: MESSAGE_VERSION,
+      site: this.site,
+      name: this.o.name,
+      ts: Date.now() / 1000,
+      lastAcked: s.lastAcked,
+      pending: s.pending,
+      ...(snapshot ? { snapshot } : {}),
+      counters: { ...this.counters, ...(this.o.counters?.() ?? {}) },
+    };
+    try {
+      await js.publish(heartbeatSubject(this.prefix, this.site), JSON.stringify(hb));
+      this.counters.heartbeats++;
+    } catch {
+      // NATS away: the next heartbeat carries the same news
+    }
+  }
+
+  private async run(): Promise<void> {
+    let backoff = 250;
+    while (this.running) {
+      const js = this.js;
+      const batch = js ? this.nextBatch() : [];
+      if (!js || batch.length === 0) {
+        await new Promise<void>((r) => {
+          const t = setTimeout(r, this.o.pollMs ?? 500);
+          this.wake = () => {
+            clearTimeout(t);
+            r();
+          };
+        });
+        continue;
+      }
+      const last = batch[batch.length - 1]!;
+      const msg: ChangeBatch = {
+        v: MESSAGE_VERSION,
+        site: this.site,
+        kind: last.kind,
+        seq: last.seq,
+        prev: this.outbox.state().lastAcked,
+        changes: batch.map((c) => ({ id: c.id, seq: c.seq, data: c.data })),
+      };
+      try {
+        const ack = await js.publish(batchSubject(this.prefix, this.site, last.kind), JSON.stringify(msg), {
+          msgID: `${this.site}:${last.seq}`,
+          timeout: this.o.ackTimeoutMs ?? 10_000,
+        });
+        // stored, or a duplicate of a batch stored before (a resend after a lost acknowledgement): either way it is there
+        this.outbox.acknowledge(batch, last.seq);
+        this.counters.batches++;
+        this.counters.changes += batch.length;
+        if (ack.duplicate) this.counters.duplicates++;
+        backoff = 250;
+      } catch (err) {
+        if (!this.running) break;
+        this.counters.errors++;
+        this.o.log?.warn({ err: (err as Error).message, pending: this.outbox.state().pending }, 'publish failed; retrying');
+        await sleep(backoff);
+        backoff = Math.min(backoff * 2, 5000);
+      }
+    }
+  }
+
+  /** The outbox's next batch, cut to the byte budget (the oldest rows first, so a resend is the same batch or a part of it). */
+  private nextBatch(): OutboxChange[] {
+    const rows = this.outbox.batch(this.o.batchSize ?? 500);
+    const budget = this.o.batchBytes ?? 512 * 1024;
+    let bytes = 0;
+    for (let i = 0; i < rows.length; i++) {
+      bytes += JSON.stringify(rows[i]!.data).length + rows[i]!.id.length + 40;
+      if (bytes > budget && i > 0) return rows.slice(0, i);
+    }
+    return rows;
+  }
+}
