@@ -42,12 +42,15 @@ export interface PathListQuery {
 export type ZonedAsset = Asset & { zone: string | null };
 export type ZonedPath = Path & { fromZone: string | null; toZone: string | null; zoneStatus: string | null };
 
-/** Every value the enumeration filters of the asset list can take, sorted. */
+/** Every value the enumeration filters of the asset, path and finding lists can take, sorted. */
 export interface AssetFacets {
   roles: string[];
   zones: string[];
   vendors: string[];
   protocols: string[];
+  operations: string[];
+  conduits: string[];
+  rules: string[];
 }
 
 type ZonedPathRow = PathRow & { from_zone: string | null; to_zone: string | null; zone_status: string | null };
@@ -90,8 +93,8 @@ export function assetPage(db: DB, q: AssetListQuery): Page<ZonedAsset> {
 }
 
 /**
- * The drop-down values: one DISTINCT over an indexed column each (role, vendor, the protocol and zone
- * tables), so the cost is that of the distinct values, not of the rows, on a plant of thousands.
+ * The drop-down values: one DISTINCT over an indexed column each (role, vendor, protocol, zone, operation,
+ * conduit, rule), so the cost is that of the distinct values, not of the rows, on a plant of thousands.
  */
 export function assetFacets(db: DB): AssetFacets {
   const col = (sql: string) => (db.prepare(sql).pluck().all() as (string | null)[]).filter((v): v is string => !!v);
@@ -100,6 +103,11 @@ export function assetFacets(db: DB): AssetFacets {
     zones: col('SELECT DISTINCT zone FROM asset_zones ORDER BY zone'),
     vendors: col('SELECT DISTINCT vendor FROM assets WHERE vendor IS NOT NULL ORDER BY vendor'),
     protocols: col('SELECT DISTINCT protocol FROM asset_protocols ORDER BY protocol'),
+    operations: col('SELECT DISTINCT operation FROM path_operations ORDER BY operation'),
+    conduits: col(
+      'SELECT DISTINCT conduit FROM path_conduits UNION SELECT DISTINCT conduit FROM findings WHERE conduit IS NOT NULL ORDER BY 1',
+    ),
+    rules: col('SELECT DISTINCT rule FROM findings ORDER BY rule'),
   };
 }
 

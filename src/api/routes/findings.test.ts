@@ -89,12 +89,15 @@ describe('findings and inventory routes on the demo plant', () => {
   });
 
   it('lists the values of the asset filters for drop-downs, and filters by them', async () => {
-    const facets = await get('assets/facets');
+    const facets = await get('facets');
     expect(facets.zones).toEqual(['bms', 'control', 'dmz', 'enterprise', 'scada', 'unzoned']);
     expect(facets.roles).toContain('plc');
     expect(facets.protocols).toContain('s7comm');
     expect(facets.vendors).toContain('Siemens AG');
     expect(facets.vendors.filter((v: string) => /[,;]\s*$/.test(v))).toEqual([]);
+    expect(facets.operations).toEqual(expect.arrayContaining(['control', 'program', 'read', 'write']));
+    expect(facets.conduits).toContain('integrator-programming');
+    expect(facets.rules).toContain('ZC-PURDUE-BYPASS');
     for (const zone of facets.zones) {
       const page = await get(`assets?zone=${zone}&limit=100`);
       expect(page.total).toBeGreaterThan(0);

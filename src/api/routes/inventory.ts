@@ -50,13 +50,16 @@ export async function inventoryRoutes(app: FastifyInstance, { ctx }: { ctx: ApiC
   );
 
   app.get(
-    '/assets/facets',
+    '/facets',
     {
       schema: {
         tags: ['inventory'],
-        summary: 'The values the enumeration filters of /assets take (roles, zones, vendors, protocols), for drop-downs',
+        summary: 'The values the enumeration filters of /assets, /paths and /findings take, for drop-downs',
         response: {
-          200: { type: 'object', properties: { roles: strs, zones: strs, vendors: strs, protocols: strs } },
+          200: {
+            type: 'object',
+            properties: { roles: strs, zones: strs, vendors: strs, protocols: strs, operations: strs, conduits: strs, rules: strs },
+          },
           ...errors(401),
         },
       },
