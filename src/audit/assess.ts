@@ -6,6 +6,7 @@
 import type { Asset, Path } from '../core/model.js';
 import type { Operation } from '../core/events.js';
 import { conduitsFor, judgeFlow, operationAllowed, type ConduitUse, type Endpoint } from './conduit-match.js';
+import { UNREADABLE_OPERATIONS } from './constants.js';
 import { placeAssets, placeEndpoint, UNZONED, type Placement } from './placement.js';
 import type { Conduit, Flow, Policy } from './policy-types.js';
 
@@ -46,7 +47,7 @@ function seenOps(p: Path): Operation[] {
 function judge(uses: ConduitUse[], p: Path) {
   const v = judgeFlow(uses, p);
   if (!v.allowed) return { v, denied: [] as Operation[] };
-  return { v, denied: seenOps(p).filter((op) => !operationAllowed(v.flows, op)) };
+  return { v, denied: seenOps(p).filter((op) => !UNREADABLE_OPERATIONS.includes(op) && !operationAllowed(v.flows, op)) };
 }
 
 function assessPath(policy: Policy, p: Path, from: Endpoint, to: Endpoint): PathAssessment {

@@ -39,6 +39,7 @@ export const RULES = {
   zoneWithoutSlt: 'ZC-ZONE-NO-SLT',
   conduitUnused: 'ZC-CONDUIT-UNUSED',
   conduitExpiredInUse: 'ZC-CONDUIT-EXPIRED-IN-USE',
+  operationsUnverifiable: 'ZC-OPERATIONS-UNVERIFIABLE',
 } as const;
 export type RuleId = (typeof RULES)[keyof typeof RULES];
 
@@ -55,10 +56,17 @@ export const RULE_REQUIREMENTS: Record<RuleId, string[]> = {
   'ZC-ZONE-NO-SLT': ['SR 5.1'],
   'ZC-CONDUIT-UNUSED': ['SR 5.2', 'SR 7.7'],
   'ZC-CONDUIT-EXPIRED-IN-USE': ['SR 5.2', 'SR 2.1'],
+  // the conduit's operation filter cannot be checked from the network; the traffic itself meets SR 4.1 and SR 3.1
+  'ZC-OPERATIONS-UNVERIFIABLE': ['SR 5.2'],
 };
 
 /** Operations that change what a controller does; used for severity and for the gap caps. */
 export const CONTROL_OPERATIONS: readonly Operation[] = ['write', 'program', 'control', 'restart', 'call'];
+/**
+ * Operations the network cannot read (an encrypted body): a conduit's operation list neither allows nor denies
+ * them, and a flow that carries them is reported as not verifiable rather than as a forbidden operation.
+ */
+export const UNREADABLE_OPERATIONS: readonly Operation[] = ['encrypted'];
 /** Operations whose misuse stops or reprograms a process: critical when they cross a boundary unallowed. */
 export const CRITICAL_OPERATIONS: readonly Operation[] = ['program', 'control', 'restart'];
 
@@ -83,25 +91,6 @@ export const L2_PROTOCOLS: readonly string[] = ['pn_dcp'];
 
 /** Pseudo-protocols in a flow: any application protocol on the given transport and ports. */
 export const TRANSPORT_PROTOCOLS = ['tcp', 'udp'] as const;
-
-/**
- * Industrial protocols that carry no authentication and no integrity protection on the wire
- * (classic Modbus/TCP, S7comm before S7comm-plus, BACnet/IP without Secure Connect, DNP3 without
- * SAv5, IEC 104, PROFINET DCP: any station may rename or reset a device). BACnet/SC runs over TLS
- * WebSockets and never appears as 'bacnet' on UDP.
- */
-export const CLEARTEXT_PROTOCOLS: readonly string[] = ['modbus', 's7comm', 'bacnet', 'dnp3', 'iec104', 'enip', 'pn_dcp'];
-
-/** OPC UA security policies that Part 7 deprecated (SHA-1, RSA-PKCS#1 v1.5). */
-export const DEPRECATED_OPCUA_POLICIES: readonly string[] = ['Basic128Rsa15', 'Basic256'];
-
-/** Fact keys the OPC UA decoder reports on a path. */
-export const FACT_SECURITY_MODE = 'security_mode';
-export const FACT_SECURITY_POLICY = 'security_policy';
-export const FACT_AUTH = 'auth';
-export const AUTH_ANONYMOUS = 'anonymous';
-/** Fact value of protocols authenticating each message (DNP3 secure authentication, IEC 62351-5). */
-export const AUTH_SECURE = 'secure_authentication';
 
 /** Minimum SL-T at which the cleartext and anonymous rules apply (the brief: SL-T >= 2). */
 export const SECURE_TRANSPORT_MIN_SLT = 2;

@@ -4,19 +4,8 @@
  * into a zone whose SL-T asks for user identification.
  */
 import type { PathAssessment, Assessment } from './assess.js';
-import {
-  AUTH_ANONYMOUS,
-  AUTH_SECURE,
-  CLEARTEXT_PROTOCOLS,
-  CONTROL_OPERATIONS,
-  DEPRECATED_OPCUA_POLICIES,
-  FACT_AUTH,
-  FACT_SECURITY_MODE,
-  FACT_SECURITY_POLICY,
-  RULES,
-  SECURE_TRANSPORT_MIN_SLT,
-  type FR,
-} from './constants.js';
+import { protocolSecurity } from '../protocols/registry.js';
+import { CONTROL_OPERATIONS, RULES, SECURE_TRANSPORT_MIN_SLT, UNREADABLE_OPERATIONS, type FR } from './constants.js';
 import { evidenceFor, makeFinding, type Finding } from './finding.js';
 import type { Conduit, Policy, SecurityLevels } from './policy-types.js';
 import { groupBy } from './group.js';
@@ -47,47 +36,34 @@ function confidentialityRequired(policy: Policy, a: PathAssessment): boolean {
   );
 }
 
-/** OPC UA MessageSecurityMode as name: decoders may report the enum number or its name. */
-export function securityModeName(v: string): string {
-  const s = v
-    .trim()
-    .toLowerCase()
-    .replace(/^messagesecuritymode\./, '');
-  if (s === '1' || s === 'none') return 'None';
-  if (s === '2' || s === 'sign') return 'Sign';
-  if (s === '3' || s === 'signandencrypt') return 'SignAndEncrypt';
-  return v;
-}
-
-/** 'http://opcfoundation.org/UA/SecurityPolicy#Basic256' → 'Basic256'. */
-export function securityPolicyName(v: string): string {
-  const hash = v.lastIndexOf('#');
-  return hash >= 0 ? v.slice(hash + 1) : v;
-}
-
 /** Why the path is not adequately protected for its conduit, one reason per weakness; empty if it is. */
 export function cleartextReasons(policy: Policy, a: PathAssessment): string[] {
   const p = a.path;
   const proto = p.protocol.toLowerCase();
-  const level = maxLevel(policy, a, ['FR1', 'FR3', 'FR4']);
   const reasons: string[] = [];
+  const sec = protocolSecurity(proto);
+  if (!sec) return reasons;
+  const level = maxLevel(policy, a, ['FR1', 'FR3', 'FR4']);
   if (level === null || level < SECURE_TRANSPORT_MIN_SLT) return reasons;
-  if (CLEARTEXT_PROTOCOLS.includes(proto)) {
-    // DNP3 secure authentication / IEC 62351-5: every message seen on the path was authenticated
-    const auth = (p.facts[FACT_AUTH] ?? []).map((v) => v.toLowerCase());
-    const authenticated = auth.length > 0 && auth.every((v) => v === AUTH_SECURE);
+  if (sec.authentication !== 'always') {
+    // optional authentication (DNP3 secure authentication, IEC 62351-5): every message seen on the path carried it
+    const fact = sec.authenticatedFact;
+    const values = fact ? (p.facts[fact.key] ?? []).map((v) => v.toLowerCase()) : [];
+    const authenticated = fact !== undefined && values.length > 0 && values.every((v) => v === fact.value);
     if (!authenticated) reasons.push(`${proto} carries no authentication and no integrity protection (conduit SL-T ${level})`);
-    else if (confidentialityRequired(policy, a))
+    else if (sec.encryption === 'never' && confidentialityRequired(policy, a))
       reasons.push(`${proto} with secure authentication is authenticated but not encrypted, on a conduit that requires confidentiality`);
   }
-  if (proto === 'opcua') {
-    const modes = (p.facts[FACT_SECURITY_MODE] ?? []).map(securityModeName);
-    const policies = (p.facts[FACT_SECURITY_POLICY] ?? []).map(securityPolicyName);
+  const channel = sec.secureChannel;
+  if (channel) {
+    const name = sec.displayName ?? proto;
+    const modes = (p.facts[channel.modeFact] ?? []).map(channel.modeName);
+    const policies = (p.facts[channel.policyFact] ?? []).map(channel.policyName);
     if (modes.includes('None') || policies.includes('None'))
-      reasons.push(`OPC UA secure channel with security mode None (conduit SL-T ${level})`);
+      reasons.push(`${name} secure channel with security mode None (conduit SL-T ${level})`);
     if (modes.includes('Sign') && confidentialityRequired(policy, a))
-      reasons.push('OPC UA security mode Sign only: no encryption on a conduit that requires confidentiality');
-    for (const d of DEPRECATED_OPCUA_POLICIES) if (policies.includes(d)) reasons.push(`OPC UA deprecated security policy ${d}`);
+      reasons.push(`${name} security mode Sign only: no encryption on a conduit that requires confidentiality`);
+    for (const d of channel.deprecatedPolicies) if (policies.includes(d)) reasons.push(`${name} deprecated security policy ${d}`);
   }
   return reasons;
 }
@@ -107,15 +83,15 @@ function cleartext(policy: Policy, assessed: readonly PathAssessment[]): Finding
     const reasons = [...new Set(list.flatMap((r) => r.reasons))];
     const paths = list.map((r) => r.a.path);
     const controls = paths.some((p) => CONTROL_OPERATIONS.some((op) => (p.operations[op]?.count ?? 0) > 0));
-    const opcua = a.path.protocol.toLowerCase() === 'opcua';
+    const declared = protocolSecurity(a.path.protocol)?.remediation;
     return makeFinding({
       rule: RULES.cleartextProtocol,
       severity: controls ? 'high' : 'medium',
       subject: { kind: 'flow', key, label: `${conduit}: ${a.path.protocol}` },
       explanation: `${reasons[0]} on conduit '${conduit}' (${paths.length} path(s))${reasons.length > 1 ? `, and ${reasons.length - 1} more weakness(es)` : ''}`,
-      remediation: opcua
-        ? 'Configure the OPC UA server and clients for SignAndEncrypt with Basic256Sha256 or newer, and disable the None endpoint'
-        : `Carry ${a.path.protocol} across the conduit inside an authenticated, integrity-protected tunnel (IPsec/TLS) or move to its secure variant, or lower the conduit's SL-T with a documented risk acceptance`,
+      remediation:
+        declared ??
+        `Carry ${a.path.protocol} across the conduit inside an authenticated, integrity-protected tunnel (IPsec/TLS) or move to its secure variant, or lower the conduit's SL-T with a documented risk acceptance`,
       zones: [...new Set([a.from.zone, a.to.zone])],
       conduit,
       evidence: evidenceFor(paths, undefined, reasons),
@@ -124,11 +100,11 @@ function cleartext(policy: Policy, assessed: readonly PathAssessment[]): Finding
 }
 
 function anonymous(policy: Policy, assessed: readonly PathAssessment[]): Finding[] {
-  const rows = assessed.filter(
-    (a) =>
-      (a.path.facts[FACT_AUTH] ?? []).some((v) => v.toLowerCase() === AUTH_ANONYMOUS) &&
-      (zoneSlt(policy, a.to.zone)?.FR1 ?? 0) >= SECURE_TRANSPORT_MIN_SLT,
-  );
+  const anonymousSession = (a: PathAssessment): boolean => {
+    const fact = protocolSecurity(a.path.protocol)?.anonymousFact;
+    return fact !== undefined && (a.path.facts[fact.key] ?? []).some((v) => v.toLowerCase() === fact.value);
+  };
+  const rows = assessed.filter((a) => anonymousSession(a) && (zoneSlt(policy, a.to.zone)?.FR1 ?? 0) >= SECURE_TRANSPORT_MIN_SLT);
   const groups = groupBy(rows, (a) => a.path.responder);
   return [...groups].map(([key, list]) => {
     const a = list[0]!;
@@ -148,6 +124,42 @@ function anonymous(policy: Policy, assessed: readonly PathAssessment[]): Finding
   });
 }
 
+/**
+ * Encrypted messages on a conduit that allows only some operations: the bodies are opaque, so the audit cannot say
+ * which operations they carry. That is what 62443 asks of the traffic (SR 4.1, SR 3.1), not a violation: a low
+ * finding says the conduit's operation filter cannot be verified from the network, once per conduit and protocol.
+ */
+function unverifiable(assessed: readonly PathAssessment[]): Finding[] {
+  const opaque = (a: PathAssessment) => UNREADABLE_OPERATIONS.reduce((n, op) => n + (a.path.operations[op]?.count ?? 0), 0);
+  const rows = assessed.filter(
+    (a) => a.status === 'allowed' && opaque(a) > 0 && a.flows.some((f) => f.allow !== null || f.deny.length > 0),
+  );
+  const groups = groupBy(
+    rows,
+    (a) => `${[...new Set(a.allowing.map((u) => u.conduit.id))].sort().join('+')} ${a.path.protocol.toLowerCase()}`,
+  );
+  return [...groups].map(([key, list]) => {
+    const a = list[0]!;
+    const conduit = a.allowing[0]!.conduit.id;
+    const messages = list.reduce((n, x) => n + opaque(x), 0);
+    const allowed = [...new Set(list.flatMap((x) => x.flows.flatMap((f) => f.allow ?? [])))].sort();
+    return makeFinding({
+      rule: RULES.operationsUnverifiable,
+      severity: 'low',
+      subject: { kind: 'flow', key, label: `${conduit}: ${a.path.protocol} (encrypted)` },
+      explanation: `${messages} encrypted ${a.path.protocol} message(s) on conduit '${conduit}' (${list.length} path(s)): their operations cannot be verified from the network${allowed.length ? ` against the conduit's allowed operations (${allowed.join(', ')})` : ''}`,
+      remediation:
+        "Keep the encryption; verify the allowed operations at the server (user roles and access rights) or with an inspecting gateway that holds the channel's keys, and document it in the conduit's evidence",
+      zones: [...new Set([a.from.zone, a.to.zone])],
+      conduit,
+      evidence: evidenceFor(
+        list.map((x) => x.path),
+        [...UNREADABLE_OPERATIONS],
+      ),
+    });
+  });
+}
+
 export function securityRules(policy: Policy, assessment: Assessment): Finding[] {
-  return [...cleartext(policy, assessment.paths), ...anonymous(policy, assessment.paths)];
+  return [...cleartext(policy, assessment.paths), ...anonymous(policy, assessment.paths), ...unverifiable(assessment.paths)];
 }

@@ -24,6 +24,7 @@ export type Operation =
   | 'auth'
   | 'io' // cyclic I/O data (EtherNet/IP class 0/1 connections)
   | 'system' // station services: clock synchronisation, reset process, test (IEC 60870-5-104)
+  | 'encrypted' // an encrypted body (OPC UA SignAndEncrypt): what it does cannot be read from the network
   | 'other';
 
 export const OPERATIONS: readonly Operation[] = [
@@ -42,6 +43,7 @@ export const OPERATIONS: readonly Operation[] = [
   'auth',
   'io',
   'system',
+  'encrypted',
   'other',
 ];
 
@@ -179,9 +181,44 @@ export interface ProbeInfo {
   dstPort: number;
 }
 
+/**
+ * How a protocol protects its messages, declared by the protocol's own module (src/protocols/<name>/security.ts) and
+ * read by the audit through the registry: the audit's rules name no protocol.
+ */
+export interface ProtocolSecurity {
+  /** How the protocol reads in findings ('OPC UA'); default its event name. */
+  displayName?: string;
+  /**
+   * Whether messages carry authentication and integrity protection: never (Modbus/TCP, S7comm), per path as a fact
+   * shows (DNP3 secure authentication), or always (S7comm-plus integrity, OPC UA judged by its channel modes).
+   */
+  authentication: 'never' | 'optional' | 'always';
+  /** Whether message bodies are encrypted: never, optional (OPC UA SignAndEncrypt), always. */
+  encryption: 'never' | 'optional' | 'always';
+  /** For optional authentication: the path fact that every message must show for the path to count as authenticated. */
+  authenticatedFact?: { key: string; value: string };
+  /** Secure channel modes (OPC UA): which path facts carry the mode and policy, and how to read their values. */
+  secureChannel?: {
+    modeFact: string;
+    policyFact: string;
+    /** A reported mode as 'None', 'Sign' or 'SignAndEncrypt' (other values pass through). */
+    modeName(value: string): string;
+    /** A reported policy as its short name ('Basic256Sha256', 'None'). */
+    policyName(value: string): string;
+    /** Policies the protocol's own specification deprecated. */
+    deprecatedPolicies: readonly string[];
+  };
+  /** The path fact that shows a session without user identification (OPC UA's anonymous user token). */
+  anonymousFact?: { key: string; value: string };
+  /** One sentence for a finding's remediation; default: tunnel it or move to its secure variant. */
+  remediation?: string;
+}
+
 /** What a protocol module registers (one line in src/protocols/registry.ts). */
 export interface ProtocolModule {
   name: string;
+  /** How each protocol this module emits events for protects its messages (keyed by event protocol name). */
+  security?: Readonly<Record<string, ProtocolSecurity>>;
   transports: readonly ('tcp' | 'udp')[];
   /** Well-known ports. A flow on one of them is offered to this decoder first. */
   ports: readonly number[];

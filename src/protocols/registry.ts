@@ -2,7 +2,7 @@
  * The decoder registry: one line per protocol module. Order matters only for heuristics: on a port no
  * module claims, modules are probed in this order.
  */
-import type { ProtocolModule } from '../core/events.js';
+import type { ProtocolModule, ProtocolSecurity } from '../core/events.js';
 import { opcuaModule } from './opcua/index.js';
 import { modbusModule } from './modbus/index.js';
 import { bacnetModule } from './bacnet/index.js';
@@ -28,3 +28,14 @@ export const protocolModules: ProtocolModule[] = [
   dhcpModule,
   ...netbiosModules,
 ];
+
+const securityByProtocol = new Map<string, ProtocolSecurity>();
+for (const m of protocolModules) for (const [name, s] of Object.entries(m.security ?? {})) securityByProtocol.set(name, s);
+
+/**
+ * How a protocol (by event name) protects its messages, as its own module declares it; undefined for protocols that
+ * declare nothing (DNS, DHCP, NetBIOS: names only, never judged by the audit's protection rules).
+ */
+export function protocolSecurity(protocol: string): ProtocolSecurity | undefined {
+  return securityByProtocol.get(protocol.toLowerCase());
+}

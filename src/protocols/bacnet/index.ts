@@ -7,6 +7,7 @@ import { BACNET_PORTS } from './constants.js';
 import { BacnetDecoder, PROTOCOL } from './decoder.js';
 import { BacnetStats } from './stats.js';
 import { looksLikeBvlc, looksLikeBvlcOnBacnetPort } from './wire.js';
+import { bacnetSecurity } from './security.js';
 
 function isBacnetPort(port: number): boolean {
   return port >= BACNET_PORTS[0]! && port <= BACNET_PORTS[BACNET_PORTS.length - 1]!;
@@ -14,6 +15,7 @@ function isBacnetPort(port: number): boolean {
 
 export const bacnetModule: ProtocolModule = {
   name: PROTOCOL,
+  security: bacnetSecurity,
   transports: ['udp'],
   ports: BACNET_PORTS,
   probe(data: Buffer, info: ProbeInfo): boolean {

@@ -4,9 +4,11 @@ import { DNP3_PORT } from './constants.js';
 import { Dnp3Decoder, PROTOCOL } from './decoder.js';
 import { probeDnp3 } from './probe.js';
 import { Dnp3Stats } from './stats.js';
+import { dnp3Security } from './security.js';
 
 export const dnp3Module: ProtocolModule = {
   name: PROTOCOL,
+  security: dnp3Security,
   transports: ['tcp', 'udp'],
   ports: [DNP3_PORT],
   probe: probeDnp3,

@@ -157,6 +157,7 @@ const WEIGHT: Record<Operation, number> = {
   discovery: 2,
   system: 2,
   io: 2,
+  encrypted: 1, // never inside CIP: CIP Security encrypts below it
   other: 1,
 };
 

@@ -4,9 +4,11 @@ import { ENIP_IO_PORT, ENIP_PORT } from './constants.js';
 import { EnipDecoder, PROTOCOL } from './decoder.js';
 import { probeEnip } from './probe.js';
 import { EnipStats } from './stats.js';
+import { enipSecurity } from './security.js';
 
 export const enipModule: ProtocolModule = {
   name: PROTOCOL,
+  security: enipSecurity,
   transports: ['tcp', 'udp'],
   ports: [ENIP_PORT, ENIP_IO_PORT],
   probe: (data: Buffer, info: ProbeInfo) => probeEnip(data, info),

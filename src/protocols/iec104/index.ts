@@ -4,9 +4,11 @@ import { IEC104_PORT } from './constants.js';
 import { Iec104Decoder, PROTOCOL } from './decoder.js';
 import { probeIec104 } from './probe.js';
 import { Iec104Stats } from './stats.js';
+import { iec104Security } from './security.js';
 
 export const iec104Module: ProtocolModule = {
   name: PROTOCOL,
+  security: iec104Security,
   transports: ['tcp'],
   ports: [IEC104_PORT],
   probe: (data: Buffer, info: ProbeInfo) => probeIec104(data, info),

@@ -457,7 +457,9 @@ export class OpcuaDecoder implements StreamDecoder {
     if (!plain || !body) {
       if (!plain) fields.opaque = true;
       const fn = type === 'OPN' ? 'OpenSecureChannel' : type === 'CLO' ? 'CloseSecureChannel' : a.aborted ? 'aborted' : 'encrypted';
-      this.emit(fromInitiator, ts, fn, type === 'MSG' ? 'other' : 'session', type === 'CLO' ? 'request' : guessDir, fields);
+      // an encrypted MSG body is an operation nobody on the wire can read: 'encrypted', never a guessed 'other'
+      const op = type !== 'MSG' ? 'session' : fn === 'encrypted' ? 'encrypted' : 'other';
+      this.emit(fromInitiator, ts, fn, op, type === 'CLO' ? 'request' : guessDir, fields);
       return;
     }
     const start = a.start;

@@ -7,9 +7,11 @@ import { OPCUA_PORT } from './constants.js';
 import { OpcuaDecoder } from './decoder.js';
 import { OpcuaStats } from './stats.js';
 import { looksLikeOpcUa } from './wire.js';
+import { opcuaSecurity } from './security.js';
 
 export const opcuaModule: ProtocolModule = {
   name: 'opcua',
+  security: opcuaSecurity,
   transports: ['tcp'],
   ports: [OPCUA_PORT],
   // Any port: HEL/ACK open a connection, OPN/MSG/CLO/ERR/RHE let a mid-stream capture be recognised.

@@ -6,11 +6,13 @@ import type { DecoderContext, ProtocolModule, StreamDecoder } from '../../core/e
 import { ETHERTYPE_PROFINET } from './constants.js';
 import { DcpDecoder, PROTOCOL } from './decoder.js';
 import { DcpStats } from './stats.js';
+import { pnDcpSecurity } from './security.js';
 
 const create = (ctx: DecoderContext): StreamDecoder => new DcpDecoder(ctx);
 
 export const pnDcpModule: ProtocolModule = {
   name: PROTOCOL,
+  security: pnDcpSecurity,
   transports: [],
   ports: [],
   // Never over TCP/UDP: no IP flow is ever DCP.

@@ -6,6 +6,7 @@ import { COTP_CR, COTP_CC, COTP_DT, ISO_TSAP_PORT, S7COMM_PLUS_PROTOCOL_ID, S7CO
 import { S7Decoder } from './decoder.js';
 import { S7Stats } from './stats.js';
 import { plausibleTpkt } from '../tpkt-cotp/tpkt.js';
+import { s7commSecurity } from './security.js';
 
 /**
  * A first payload that is TPKT + COTP connect, or TPKT + COTP DT carrying S7comm (0x32) or
@@ -42,6 +43,7 @@ export function probeS7(data: Buffer, _info?: ProbeInfo): boolean {
 
 export const s7commModule: ProtocolModule = {
   name: 's7comm',
+  security: s7commSecurity,
   transports: ['tcp'],
   ports: [ISO_TSAP_PORT],
   probe: probeS7,
