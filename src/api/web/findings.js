@@ -1,7 +1,18 @@
 // One finding in the details panel: what, why, evidence, remediation, history; acknowledge or reopen
-// it with a comment (admins: PATCH /api/v1/findings/:id).
+// it with a comment (admins: PATCH /api/v1/findings/:id). Opening one asks the map to highlight every
+// path and asset behind it: a DOM event, so that this file needs nothing of the map's.
 import { json, request } from './api.js';
 import { h, kv, sev, table, time } from './util.js';
+
+/** The event the map listens to: { finding, assets, paths, zones } (ids; empty lists clear the highlight). */
+export const HIGHLIGHT_EVENT = 'otwatch:highlight';
+
+export function highlight(f) {
+  const e = f?.evidence;
+  const assets = e?.assetIds ?? [...new Set((e?.paths ?? []).flatMap((p) => [p.initiator, p.responder]))];
+  const paths = e?.pathIds ?? (e?.paths ?? []).map((p) => p.pathId);
+  document.dispatchEvent(new CustomEvent(HIGHLIGHT_EVENT, { detail: { finding: f?.id ?? null, assets, paths, zones: f?.zones ?? [] } }));
+}
 
 export async function showFinding(target, id, { isAdmin, onChange }) {
   target.replaceChildren(h('p.hint', {}, 'Loading…'));
@@ -12,12 +23,14 @@ export async function showFinding(target, id, { isAdmin, onChange }) {
     target.replaceChildren(h('p.error', {}, e.message));
     return;
   }
+  highlight(f);
   const e = f.evidence;
-  const title = h('h2', { tabindex: '-1', id: 'finding-title' }, sev(f.severity), ` ${f.rule}`);
+  const title = h('h2', { tabindex: '-1', id: 'finding-title' }, sev(f.severity), ` ${f.title ?? f.subject.label}`);
   const parts = [
     title,
-    h('p', {}, f.subject.label),
     kv([
+      ['Rule', f.rule],
+      ['Fix first', f.priority?.reason],
       ['Id', f.id],
       ['Status', f.status + (f.ack ? ` by ${f.ack.by}: ${f.ack.reason}` : '')],
       ['Requirements', f.requirements.join(', ')],

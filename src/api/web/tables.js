@@ -4,26 +4,43 @@ import { json, query, request } from './api.js';
 import { csv, download, h, sev, time } from './util.js';
 
 const PAGE = 50;
+const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'];
+const STATUSES = ['open', 'acknowledged', 'reopened', 'resolved'];
+
+/** Model or product: what an engineer calls the device (an S7 CPU's order number when nothing else). */
+const model = (a) =>
+  a.identity?.model?.value ?? a.identity?.product?.value ?? a.identity?.module_type?.value ?? a.identity?.order_number?.value ?? '';
+const vendor = (a) => a.identity?.vendor?.value ?? a.macVendor ?? '';
+const protocols = (a) => [...new Set([...(a.protocolsServer ?? []), ...(a.protocolsClient ?? [])])].sort().join(' ');
+
+/**
+ * Filters are drop-downs where the API takes one of a known set (the values come from GET /facets,
+ * or the schema's enumerations), free text where it takes an id or a time.
+ */
 const SPECS = {
   assets: {
     path: 'assets',
-    filters: ['role', 'zone', 'vendor', 'protocol'],
+    filters: { role: 'roles', zone: 'zones', vendor: 'vendors', protocol: 'protocols' },
     sorts: ['id', 'last_seen', 'first_seen', 'role'],
     export: 'export/assets',
-    header: ['Id', 'Name', 'IP', 'Role', 'Zone', 'Vendor', 'Last seen'],
+    header: ['Name', 'IP', 'Vendor', 'Model', 'Firmware', 'Role', 'Zone', 'Protocols', 'Last seen'],
     row: (a) => [
-      a.id,
-      a.names[0] ?? a.identity?.name?.value ?? '',
+      a.names[0] ?? a.identity?.name?.value ?? a.ips[0] ?? a.id,
       a.ips.join(' '),
+      vendor(a),
+      model(a),
+      a.identity?.firmware?.value ?? '',
       a.role,
       a.zone ?? '',
-      a.identity?.vendor?.value ?? a.macVendor ?? '',
+      protocols(a),
       time(a.lastSeen),
     ],
+    open: 'onAsset',
+    label: (a) => `Open asset ${a.names[0] ?? a.ips[0] ?? a.id}`,
   },
   paths: {
     path: 'paths',
-    filters: ['protocol', 'operation', 'zone', 'from_zone', 'to_zone', 'asset'],
+    filters: { protocol: 'protocols', operation: 'operations', zone: 'zones', from_zone: 'zones', to_zone: 'zones', asset: null },
     sorts: ['id', 'last_seen', 'first_seen', 'protocol'],
     header: ['From', 'To', 'Protocol', 'Port', 'Operations', 'Zones', 'Verdict', 'Last seen'],
     row: (p) => [
@@ -39,22 +56,52 @@ const SPECS = {
   },
   findings: {
     path: 'findings',
-    filters: ['rule', 'severity', 'status', 'zone', 'conduit', 'asset', 'since', 'until'],
-    sorts: ['severity', 'last_seen', 'first_seen', 'rule'],
+    filters: {
+      rule: 'rules',
+      severity: SEVERITIES,
+      status: STATUSES,
+      zone: 'zones',
+      conduit: 'conduits',
+      asset: null,
+      since: null,
+      until: null,
+    },
+    sorts: ['priority', 'severity', 'last_seen', 'first_seen', 'rule'],
     export: 'export/findings',
-    header: ['Severity', 'Rule', 'Subject', 'Status', 'Requirements', 'Last seen'],
-    row: (f) => [sev(f.severity), f.rule, f.subject.label, f.status, f.requirements.join(' '), time(f.evidence.lastSeen)],
-    csvRow: (f) => [f.severity, f.rule, f.subject.label, f.status, f.requirements.join(' '), time(f.evidence.lastSeen)],
+    header: ['Severity', 'Finding', 'Fix first', 'Status', 'Rule', 'Requirements', 'Last seen'],
+    row: (f) => [
+      sev(f.severity),
+      f.title ?? f.subject.label,
+      f.priority?.opClass ?? '',
+      f.status,
+      f.rule,
+      f.requirements.join(' '),
+      time(f.evidence.lastSeen),
+    ],
+    csvRow: (f) => [
+      f.severity,
+      f.title ?? f.subject.label,
+      f.priority?.opClass ?? '',
+      f.status,
+      f.rule,
+      f.requirements.join(' '),
+      time(f.evidence.lastSeen),
+    ],
+    open: 'onFinding',
+    label: (f) => `Open finding ${f.title ?? f.subject.label}`,
   },
 };
 
 export class Tables {
-  constructor({ onFinding }) {
+  constructor({ onFinding, onAsset }) {
     this.kind = 'assets';
     this.offset = 0;
-    this.sort = { assets: 'id', paths: 'id', findings: 'severity' };
+    // findings: what to fix first at the top (severity, then operations reaching level 0-1, then age)
+    this.sort = { assets: 'id', paths: 'id', findings: 'priority' };
     this.order = 'asc';
     this.onFinding = onFinding;
+    this.onAsset = onAsset;
+    this.facets = null;
     this.form = document.getElementById('table-filters');
     this.form.addEventListener('submit', (e) => {
       e.preventDefault();
@@ -75,13 +122,37 @@ export class Tables {
     document.getElementById('csv').addEventListener('click', () => this.exportCsv());
   }
 
-  show(kind) {
+  /** The drop-down values (GET /facets), fetched once per page load and after each upload or policy change. */
+  async loadFacets(force = false) {
+    if (!this.facets || force) {
+      try {
+        this.facets = await json('facets');
+      } catch {
+        this.facets = {};
+      }
+    }
+    return this.facets;
+  }
+
+  filterControl(name, values) {
+    if (values === null) return h('input', { name, size: '12' });
+    const list = Array.isArray(values) ? values : (this.facets?.[values] ?? []);
+    return h(
+      'select',
+      { name },
+      h('option', { value: '' }, 'all'),
+      list.map((v) => h('option', {}, v)),
+    );
+  }
+
+  async show(kind) {
     this.kind = kind;
     this.offset = 0;
     for (const b of document.querySelectorAll('[data-table]')) b.setAttribute('aria-pressed', String(b.dataset.table === kind));
     const spec = SPECS[kind];
+    await this.loadFacets();
     this.form.replaceChildren(
-      ...spec.filters.map((f) => h('label', {}, f.replace('_', ' '), h('input', { name: f, size: '12' }))),
+      ...Object.entries(spec.filters).map(([f, values]) => h('label', {}, f.replace('_', ' '), this.filterControl(f, values))),
       h(
         'label',
         {},
@@ -126,34 +197,32 @@ export class Tables {
         h(
           'tbody',
           {},
-          page.items.map((item) => {
-            const tr = h(
-              'tr',
-              {},
-              spec.row(item).map((c) => h('td', {}, c)),
-            );
-            if (this.kind === 'findings') {
-              tr.firstChild.append(
-                ' ',
-                h(
-                  'button.linkish',
-                  {
-                    type: 'button',
-                    onclick: () => this.onFinding(item.id),
-                    'aria-label': `Open finding ${item.rule} ${item.subject.label}`,
-                  },
-                  'open',
-                ),
-              );
-            }
-            return tr;
-          }),
+          page.items.map((item) => this.rowOf(spec, item)),
         ),
       );
     } catch (e) {
       count.textContent = e.message;
       t.replaceChildren();
     }
+  }
+
+  /**
+   * A row that opens its asset or finding: the whole row takes a click, and its first text cell is a
+   * button for the keyboard (no separate "open" button, which read like a status beside the status).
+   */
+  rowOf(spec, item) {
+    const cells = spec.row(item);
+    const open = spec.open ? () => this[spec.open](item.id) : null;
+    const first = open ? cells.findIndex((c) => typeof c === 'string') : -1;
+    const tr = h(
+      'tr',
+      open ? { class: 'opens', onclick: (e) => e.target.closest('button') || open() } : {},
+      cells.map((c, i) =>
+        h('td', {}, i === first ? h('button.linkish.row-open', { type: 'button', 'aria-label': spec.label(item), onclick: open }, c) : c),
+      ),
+    );
+    tr.dataset.id = item.id;
+    return tr;
   }
 
   async exportCsv() {

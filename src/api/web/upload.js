@@ -65,7 +65,10 @@ export function setupUpload({ onDone }) {
       if (j.status === 'done') {
         job.value = 100;
         const r = j.result ?? {};
-        jobText.textContent = `done: ${j.progress?.packets ?? 0} packets${r.assets !== undefined ? `, ${r.assets} assets, ${r.paths} paths` : ''}`;
+        // a capture merged before is not analysed again (nothing would count twice): say so, not "0 packets"
+        jobText.textContent = r.skipped
+          ? 'skipped: this capture was already analysed into this database, nothing was counted again'
+          : `done: ${j.progress?.packets ?? 0} packets${r.assets !== undefined ? `, ${r.assets} assets, ${r.paths} paths` : ''}`;
         jobText.dataset.jobStatus = 'done';
         toMap.hidden = false;
         toMap.focus();
