@@ -14,6 +14,8 @@ let map;
 let tables;
 let policy;
 let current = 'signin';
+// The tabs act only for a signed-in page: a view loaded without a token would only fail with a 401.
+let signedIn = false;
 
 function view(name) {
   current = name;
@@ -28,6 +30,7 @@ function view(name) {
 }
 
 function signedOut(message = '') {
+  signedIn = false;
   token.clear();
   $('tabs').hidden = true;
   $('signout').hidden = true;
@@ -35,6 +38,12 @@ function signedOut(message = '') {
   $('signin-error').textContent = message;
   view('signin');
   $('token').focus();
+}
+
+/** Opens an asset on the map (from a row of the inventory table): centred when drawn, else its details. */
+async function openAsset(id) {
+  if (current !== 'map') view('map');
+  if (!map.focusAsset(id)) await map.showAsset(id);
 }
 
 /** Opens a finding in the map's details panel (from the map, its list or the tables). */
@@ -74,6 +83,7 @@ function readFilter() {
     operation: f.operation.value,
     severity: f.severity.value,
     from: ts(f.from.value),
+  signedIn = true;
     to: ts(f.to.value),
   };
 }
@@ -87,6 +97,7 @@ async function signIn(t) {
     signedOut(e.status === 401 ? 'That token is not valid (or was revoked).' : e.message);
     return;
   }
+      tables.facets = null; // new assets, protocols, zones: the drop-downs are fetched again
   $('tabs').hidden = false;
   $('signout').hidden = false;
   $('who').textContent = `${role}${isAdmin() ? '' : ' (read only)'}`;
@@ -96,7 +107,7 @@ async function signIn(t) {
 
 function init() {
   map = new PlantMap($('cy'), $('side'), { onFinding: openFinding, isAdmin });
-  tables = new Tables({ onFinding: openFinding });
+  tables = new Tables({ onFinding: openFinding, onAsset: openAsset });
   policy = setupPolicy({ isAdmin, onSaved: () => loadMap() });
   setupUpload({
     onDone: async (show) => {
@@ -111,7 +122,7 @@ function init() {
     signIn($('token').value.trim());
   });
   $('signout').addEventListener('click', () => signedOut());
-  for (const b of document.querySelectorAll('#tabs [data-view]')) b.addEventListener('click', () => view(b.dataset.view));
+  for (const b of document.querySelectorAll('#tabs [data-view]')) b.addEventListener('click', () => signedIn && view(b.dataset.view));
   $('report-btn').addEventListener('click', async () => {
     try {
       const res = await request('report', { raw: true });
