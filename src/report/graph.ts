@@ -142,7 +142,7 @@ function graphAsset(a: Asset, zone: string): GraphAsset {
   };
 }
 
-function declaredFlows(c: Policy['conduits'][number]): string[] {
+export function declaredFlows(c: Policy['conduits'][number]): string[] {
   return c.flows.map((f) => {
     const who = f.initiator === 'either' ? 'either end' : endLabel(f.initiator === 'a' ? c.a : c.b);
     const ops = [f.allow ? `only ${f.allow.join(', ')}` : '', f.deny.length ? `not ${f.deny.join(', ')}` : ''].filter(Boolean).join('; ');

@@ -3,18 +3,22 @@
  * files from api/web/ and the graph library from node_modules, from a fixed list read once at start
  * (no path from a request ever reaches the file system). The page is public (it holds no data); every
  * API call it makes carries the token the user signs in with. Also the page's data routes:
- * GET /api/v1/map (the plant graph: zones, assets, paths with their verdicts, conduits, findings),
- * GET /api/v1/zones/suggest (a draft policy from the inventory) and GET /api/v1/whoami (the token's role).
+ * GET /api/v1/map (zones with their assets counted by role, zone pairs with their conduits and status, the
+ * assets of small zones, the live findings, the find-asset index), GET /api/v1/map/zones/:id (a zone's assets
+ * when it opens), GET /api/v1/map/pairs/:key/paths (a page of a zone pair's paths, violating first), all under
+ * the page's filter; GET /api/v1/zones/suggest (a draft policy from the inventory) and GET /api/v1/whoami (the token's role).
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { packageRoot } from '../../core/package-root.js';
-import { plantGraph, type GraphFindingInput } from '../../report/graph.js';
+import { MAP_PAGE_LIMIT, mapView, type MapFilter } from '../../report/map-view.js';
+import { MapRepository } from '../../store/map-repository.js';
 import { suggestPolicy } from '../../audit/suggest.js';
 import { API_PREFIX } from '../constants.js';
 import type { ApiContext } from '../context.js';
-import { errors } from '../schemas.js';
+import { errors, filterString, idParam, timeParam } from '../schemas.js';
+import { parseTime } from '../context.js';
 
 /** The page may load only its own files and talk only to its own server. */
 // style-src allows inline styles: cytoscape sets them on its own elements; scripts stay 'self' only.
@@ -28,13 +32,8 @@ const TYPES: Record<string, string> = {
   '.svg': 'image/svg+xml',
 };
 
-/** The graph library: cytoscape and the fcose compound layout with its two dependencies (UMD builds, in load order). */
-export const VENDOR_FILES: readonly [string, string][] = [
-  ['cytoscape.min.js', 'cytoscape/dist/cytoscape.min.js'],
-  ['layout-base.js', 'layout-base/layout-base.js'],
-  ['cose-base.js', 'cose-base/cose-base.js'],
-  ['cytoscape-fcose.js', 'cytoscape-fcose/cytoscape-fcose.js'],
-];
+/** The graph library (UMD build): cytoscape draws; the map computes its own layout (web/map-layout.js). */
+export const VENDOR_FILES: readonly [string, string][] = [['cytoscape.min.js', 'cytoscape/dist/cytoscape.min.js']];
 
 export const WEB_DIR = join(packageRoot, 'src/api/web');
 
@@ -101,22 +100,114 @@ export async function webRoutes(app: FastifyInstance, { ctx }: { ctx: ApiContext
     async (req) => ({ role: req.token?.role ?? 'viewer', label: req.token?.label ?? null }),
   );
 
-  app.get(
+  const repo = new MapRepository(ctx.store.db);
+  const view = () => mapView(repo.rows(), ctx.policies.policy());
+  const filterQuery = {
+    protocol: filterString,
+    operation: filterString,
+    severity: { type: 'string', enum: ['critical', 'high', 'medium', 'low', 'info'] },
+    from: { ...timeParam, description: 'paths seen at or after (seconds or ISO 8601)' },
+    to: { ...timeParam, description: 'paths seen at or before (seconds or ISO 8601)' },
+  } as const;
+  type FilterQuery = { protocol?: string; operation?: string; severity?: string; from?: string; to?: string };
+  const filterOf = (q: FilterQuery): MapFilter => ({
+    protocol: q.protocol,
+    operation: q.operation,
+    severity: q.severity,
+    from: parseTime(q.from),
+    to: parseTime(q.to),
+  });
+  const anyObject = { type: 'object', additionalProperties: true } as const;
+
+  app.get<{ Querystring: FilterQuery & { open?: string; index?: boolean } }>(
     `${API_PREFIX}/map`,
     {
       schema: {
         tags: ['inventory'],
-        summary: 'The plant graph for the map: zones, assets with their zone, paths with their verdict and findings, conduits, findings',
-        response: { 200: { type: 'object', additionalProperties: true }, ...errors(401) },
+        summary:
+          'The plant map: zones with their assets counted by role, zone pairs with conduits, counts and status, the assets of small zones, live findings, the find-asset index',
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            ...filterQuery,
+            open: { type: 'string', maxLength: 4000, description: 'zones (comma separated) whose assets to include whatever their size' },
+            index: { type: 'boolean', default: true, description: 'include the find-asset index' },
+          },
+        },
+        response: { 200: anyObject, ...errors(400, 401) },
       },
     },
-    async () => {
-      const policy = ctx.policies.policy();
-      const findings = ctx.findings.all() as unknown as GraphFindingInput[];
+    async (req) => {
+      const open = req.query.open ? req.query.open.split(',').filter(Boolean) : [];
       return {
         policyVersion: ctx.policies.current()?.version ?? null,
-        ...plantGraph(policy, ctx.store.assets(), ctx.store.paths(), findings),
+        ...view().overview(filterOf(req.query), open, req.query.index !== false),
       };
+    },
+  );
+
+  app.get<{ Params: { id: string }; Querystring: FilterQuery }>(
+    `${API_PREFIX}/map/zones/:id`,
+    {
+      schema: {
+        tags: ['inventory'],
+        summary: "A zone's assets for the map (when it opens), with their violations and activity under the filter",
+        params: { type: 'object', properties: { id: idParam }, required: ['id'] },
+        querystring: { type: 'object', additionalProperties: false, properties: filterQuery },
+        response: {
+          200: {
+            type: 'object',
+            properties: { zone: { type: 'string' }, assets: { type: 'array', items: anyObject } },
+            required: ['zone', 'assets'],
+          },
+          ...errors(400, 401, 404),
+        },
+      },
+    },
+    async (req, reply) => {
+      const assets = view().zone(req.params.id, filterOf(req.query));
+      if (!assets) return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no zone '${req.params.id}'` });
+      return { zone: req.params.id, assets };
+    },
+  );
+
+  app.get<{ Params: { key: string }; Querystring: FilterQuery & { offset?: number; limit?: number } }>(
+    `${API_PREFIX}/map/pairs/:key/paths`,
+    {
+      schema: {
+        tags: ['inventory'],
+        summary: "A page of the paths between two zones ('a|b', or 'z|z' inside one), violating first, then by id",
+        params: {
+          type: 'object',
+          properties: { key: { ...idParam, pattern: '^[^|\\u0000-\\u001f]+\\|[^|\\u0000-\\u001f]+$' } },
+          required: ['key'],
+        },
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            ...filterQuery,
+            offset: { type: 'integer', minimum: 0, maximum: 10_000_000, default: 0 },
+            limit: { type: 'integer', minimum: 1, maximum: MAP_PAGE_LIMIT, default: 100 },
+          },
+        },
+        response: {
+          200: {
+            type: 'object',
+            properties: { total: { type: 'integer' }, violating: { type: 'integer' }, items: { type: 'array', items: anyObject } },
+            required: ['total', 'violating', 'items'],
+          },
+          ...errors(400, 401, 404),
+        },
+      },
+    },
+    async (req, reply) => {
+      const [a, b] = req.params.key.split('|') as [string, string];
+      const key = a <= b ? `${a}|${b}` : `${b}|${a}`;
+      const page = view().pairPaths(key, filterOf(req.query), req.query.offset ?? 0, req.query.limit ?? 100);
+      if (!page) return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no zone pair '${req.params.key}'` });
+      return page;
     },
   );
 
