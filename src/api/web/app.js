@@ -5,7 +5,7 @@ import { PlantMap } from './map.js';
 import { setupPolicy } from './policy.js';
 import { Tables } from './tables.js';
 import { setupUpload } from './upload.js';
-import { download, h } from './util.js';
+import { download } from './util.js';
 
 const $ = (id) => document.getElementById(id);
 let role = 'viewer';
@@ -56,23 +56,10 @@ async function loadMap() {
   const status = $('map-status');
   status.textContent = 'Loading the map…';
   const t0 = performance.now();
-  const d = await map.load();
-  const violations = d.paths.filter((p) => p.violations.length).length;
-  status.textContent =
-    `${d.assets.length} assets in ${d.zones.length} zones, ${d.paths.length} paths (${violations} with violations), ${d.findings.filter((f) => f.status !== 'resolved').length} findings` +
-    `${d.policyVersion === null ? ' · no policy stored: assets are unzoned (Policy view)' : ` · policy version ${d.policyVersion}`} · layout ${map.layoutSource} in ${Math.round(performance.now() - t0)} ms`;
+  await map.load();
+  status.textContent = `${map.summary()} · drawn in ${Math.round(performance.now() - t0)} ms`;
   status.dataset.ready = 'true';
-  const protos = [...new Set(d.paths.map((p) => p.protocol))].sort();
-  const ops = [...new Set(d.paths.flatMap((p) => p.operations))].sort();
-  const form = $('filters');
-  form.elements.protocol.replaceChildren(h('option', { value: '' }, 'all'), ...protos.map((p) => h('option', {}, p)));
-  form.elements.operation.replaceChildren(h('option', { value: '' }, 'all'), ...ops.map((p) => h('option', {}, p)));
-  $('asset-list').replaceChildren(
-    ...d.assets.flatMap((a) => [
-      h('option', { value: a.label }),
-      ...a.ips.filter((ip) => ip !== a.label).map((ip) => h('option', { value: ip })),
-    ]),
-  );
+  map.fillFilters($('filters'), $('asset-list'));
 }
 
 function readFilter() {
@@ -138,9 +125,7 @@ function init() {
   filters.addEventListener('reset', () => setTimeout(() => map.setFilter(readFilter())));
   filters.addEventListener('submit', (e) => e.preventDefault());
   filters.elements.find.addEventListener('change', (e) => {
-    const v = e.target.value.trim();
-    const a = map.data?.assets.find((x) => x.label === v || x.ips.includes(v));
-    if (a) map.focusAsset(a.id);
+    if (map.data) map.find(e.target.value);
   });
   $('relayout').addEventListener('click', () => map.relayout());
   const drop = $('drop');
