@@ -9,10 +9,12 @@ import { basename } from 'node:path';
 import type { Logger } from 'pino';
 import { protocolModules } from '../protocols/registry.js';
 import type { ProtocolModule } from '../core/events.js';
-import { Inventory } from '../inventory/inventory.js';
+import { Inventory, type InventoryState } from '../inventory/inventory.js';
+import { inventoryShardSink } from '../inventory/shard-sink.js';
+import type { PipelineCounters } from '../core/counters.js';
 import type { Asset, InventoryChange, Path } from '../core/model.js';
 import { runPipeline, type ProgressHandler } from '../pipeline/pipeline.js';
-import { StatsCollector, type StatsReport } from '../pipeline/statistics.js';
+import { runSharded, StatsCollector, type StatsReport } from '../pipeline/statistics.js';
 import { Store, type CaptureRecord, type SaveResult } from '../store/store.js';
 
 export const DEFAULT_DB = './otwatch.db';
@@ -45,6 +47,12 @@ export interface AnalyzeOptions {
   store?: Store;
   /** Open flows kept at most (default 32,768): past it the oldest flows without payload end first. */
   maxFlows?: number;
+  /**
+   * Shards (default 1): this thread and `workers - 1` worker threads each decode every packet, keep the flows of
+   * their hash and build their part of the inventory, merged here once (the same result as one thread). Custom
+   * `modules` cannot cross to a worker: with them the analysis runs in this thread.
+   */
+  workers?: number;
 }
 
 export interface AnalysisReport {
@@ -104,15 +112,35 @@ export async function analyzeCaptures(paths: string[], opts: AnalyzeOptions = {}
     const todo = prints.filter((p) => !known.has(p.fingerprint));
 
     const t0 = performance.now();
-    const inventory = new Inventory({ serverRoleOf, silentAfter: opts.silentAfter });
-    const collector = new StatsCollector(modules, inventory);
-    const counters = todo.length
-      ? await runPipeline(
-          todo.map((p) => p.file),
-          collector,
-          { modules, log, onProgress: opts.onProgress, flow: opts.maxFlows ? { maxFlows: opts.maxFlows } : undefined },
-        )
-      : null;
+    let inventory = new Inventory({ serverRoleOf, silentAfter: opts.silentAfter });
+    let counters: PipelineCounters | null = null;
+    let sections: Record<string, object> = {};
+    const files = todo.map((p) => p.file);
+    const flow = opts.maxFlows ? { maxFlows: opts.maxFlows } : undefined;
+    const workers = Math.max(1, Math.floor(opts.workers ?? 1));
+    if (files.length && workers > 1 && !opts.modules) {
+      const sharded = await runSharded(files, {
+        workers,
+        flow,
+        log,
+        sink: inventory,
+        shardSink: inventoryShardSink({ silentAfter: opts.silentAfter }),
+        onProgress: opts.onProgress,
+      });
+      if (sharded) {
+        for (const state of sharded.states) inventory.mergeState(state as InventoryState);
+        counters = sharded.counters;
+        sections = sharded.sections;
+      } else {
+        log?.warn('analyze: shard statistics could not be merged; analysing again in one thread');
+        inventory = new Inventory({ serverRoleOf, silentAfter: opts.silentAfter });
+      }
+    }
+    if (files.length && !counters) {
+      const collector = new StatsCollector(modules, inventory);
+      counters = await runPipeline(files, collector, { modules, log, onProgress: opts.onProgress, flow });
+      sections = collector.sections();
+    }
     const t1 = performance.now();
     const result = inventory.result();
     const t2 = performance.now();
@@ -131,7 +159,7 @@ export async function analyzeCaptures(paths: string[], opts: AnalyzeOptions = {}
     const t3 = performance.now();
 
     const stats: StatsReport | null = counters
-      ? { file: todo.map((p) => basename(p.file)).join(','), packets: counters.packets, ...collector.sections(), otwatch: counters }
+      ? { file: todo.map((p) => basename(p.file)).join(','), packets: counters.packets, ...sections, otwatch: counters }
       : null;
     // the rows as save wrote them, without reading them back
     const { assetIds: _a, pathIds: _p, saved: written, ...counts } = saved;

@@ -25,6 +25,8 @@ export interface PipelineOptions {
 
 export class Pipeline {
   readonly counters: PipelineCounters = newCounters();
+  /** Packets read, whichever shard decodes them (progress: a shard's counters count only its own). */
+  packetsRead = 0;
   private readonly frame = new Frame();
   private readonly flows: FlowTable;
   private readonly fragments = new Ipv4Reassembler();
@@ -60,6 +62,7 @@ export class Pipeline {
   /** The capture reader's PacketHandler: the frame is data[start, end), only valid during the call. */
   readonly packet = (data: Buffer, start: number, end: number, ts: number, linkType: number, origLen: number): void => {
     let c = this.counters;
+    this.packetsRead++;
     if (this.shardCount > 1) {
       // the common plain IPv4 packet belongs to the shard of its flow: it alone decodes and counts it,
       // the others only let capture time advance; anything else every shard decodes, the primary counts
@@ -196,10 +199,10 @@ export async function runPipeline(
     const result = await readCapture(
       path,
       pipeline.packet,
-      progress ? { onRead: (n) => progress((bytes += n), pipeline.counters.packets) } : {},
+      progress ? { onRead: (n) => progress((bytes += n), pipeline.packetsRead) } : {},
     );
     pipeline.endCapture(path, result);
-    progress?.(bytes, pipeline.counters.packets);
+    progress?.(bytes, pipeline.packetsRead);
   }
   return pipeline.counters;
 }

@@ -1,11 +1,10 @@
 /**
- * The worker threads of a sharded `otwatch stats` (src/pipeline/statistics.ts): started on demand, or ahead of time so
+ * The worker threads of a sharded `otwatch stats` or `analyze` (src/pipeline/statistics.ts): started on demand, or ahead of time so
  * that they load their modules while the main thread loads its own, and kept for the next analysis.
  * Nothing heavy is imported here: the stats command starts its workers before it loads the pipeline.
  */
 import { Worker } from 'node:worker_threads';
-import type { PipelineCounters } from '../core/counters.js';
-import type { ShardJob, ShardResult } from './shard-worker.js';
+import type { ShardJob, ShardOutput, ShardResult } from './shard-messages.js';
 
 /**
  * Shard threads kept for the next analysis (`otwatch stats a.pcap b.pcap`, tests over the corpus): a thread costs
@@ -58,7 +57,7 @@ export function startStatsWorkers(workers: number): void {
   }
 }
 
-export function runShard(job: ShardJob, fresh = false): Promise<{ sections: Record<string, object>; counters: PipelineCounters }> {
+export function runShard(job: ShardJob, fresh = false): Promise<ShardOutput> {
   const worker = (fresh ? undefined : idleWorkers.pop()) ?? startWorker();
   worker.ref();
   return new Promise((resolve, reject) => {
@@ -76,7 +75,7 @@ export function runShard(job: ShardJob, fresh = false): Promise<{ sections: Reco
     };
     const onExit = (code: number) => {
       worker.off('message', onMessage).off('error', onError);
-      reject(new Error(`stats shard ${job.shardIndex} exited with code ${code} without a result`));
+      reject(new Error(`shard ${job.shardIndex} exited with code ${code} without a result`));
     };
     worker.once('message', onMessage).once('error', onError).once('exit', onExit);
     worker.postMessage(job);

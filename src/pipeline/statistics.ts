@@ -5,10 +5,13 @@
 import { basename } from 'node:path';
 import { protocolModules } from '../protocols/registry.js';
 import type { AddressBinding, FlowSummary, PipelineSink, ProtocolEvent, ProtocolModule, ProtocolStats } from '../core/events.js';
-import { runPipeline, type PipelineOptions } from './pipeline.js';
+import type { Logger } from 'pino';
+import { runPipeline, type PipelineOptions, type ProgressHandler } from './pipeline.js';
 import type { PipelineCounters } from '../core/counters.js';
+import type { FlowTableOptions } from '../flows/flow-table.js';
 import { mergeCounters, mergeSections, UnmergeableError } from './statistics-merge.js';
 import { runShard } from './shard-pool.js';
+import type { ShardOutput, ShardSinkSpec } from './shard-messages.js';
 
 export interface StatsReport {
   file: string;
@@ -77,10 +80,10 @@ export interface StatsOptions extends PipelineOptions {
   workers?: number;
 }
 
-export async function statsForCaptures(paths: string[], opts: StatsOptions = {}): Promise<StatsReport> {
+export async function statsForCaptures(paths: string[], opts: StatsOptions & { onProgress?: ProgressHandler } = {}): Promise<StatsReport> {
   const workers = Math.max(1, Math.floor(opts.workers ?? 1));
   if (workers > 1 && !opts.modules) {
-    const sharded = await shardedStats(paths, opts, workers);
+    const sharded = await runSharded(paths, { ...opts, workers });
     if (sharded) return report(paths, sharded.sections, sharded.counters);
     opts.log?.warn('stats: shard results could not be merged; analysing again in one thread');
   }
@@ -98,32 +101,58 @@ function report(paths: string[], sections: Record<string, object>, counters: Pip
   };
 }
 
-/** Run the shards and merge them; undefined when a section holds a value the generic merge cannot combine. */
-async function shardedStats(
+export interface ShardedRunOptions {
+  /** Shards: this thread runs the first, worker threads the others. */
+  workers: number;
+  flow?: Partial<FlowTableOptions>;
+  log?: Logger;
+  /** The sink behind the statistics in this thread's shard (the inventory of `analyze`). */
+  sink?: PipelineSink;
+  /** The same sink in the worker shards, built there by its module; their states come back in `states`. */
+  shardSink?: ShardSinkSpec;
+  /** This thread's reading: it reads every byte (and sees every packet) of the captures, as each shard does. */
+  onProgress?: ProgressHandler;
+}
+
+/**
+ * Run the shards and merge their sections and counters; the worker shards' sink states are returned for the
+ * caller to merge into `sink`. Undefined when a section holds a value the generic merge cannot combine.
+ */
+export async function runSharded(
   paths: string[],
-  opts: StatsOptions,
-  shards: number,
-): Promise<{ sections: Record<string, object>; counters: PipelineCounters } | undefined> {
+  opts: ShardedRunOptions,
+): Promise<{ sections: Record<string, object>; counters: PipelineCounters; states: unknown[] } | undefined> {
   const flow = opts.flow ?? {};
+  const shards = opts.workers;
   // shard 0 runs here (its modules are loaded already: a worker costs ~0.2 s of CPU to start), the others in workers
-  const others = Array.from({ length: shards - 1 }, (_, i) => runShard({ paths, flow, shardIndex: i + 1, shardCount: shards }));
-  const primary = (async () => {
-    const collector = new StatsCollector(protocolModules);
-    const counters = await runPipeline(paths, collector, { log: opts.log, flow: { ...flow, shardIndex: 0, shardCount: shards } });
+  const others = Array.from({ length: shards - 1 }, (_, i) =>
+    runShard({ paths, flow, shardIndex: i + 1, shardCount: shards, sink: opts.shardSink }),
+  );
+  const primary = (async (): Promise<ShardOutput> => {
+    const collector = new StatsCollector(protocolModules, opts.sink);
+    const counters = await runPipeline(paths, collector, {
+      log: opts.log,
+      flow: { ...flow, shardIndex: 0, shardCount: shards },
+      onProgress: opts.onProgress,
+    });
     return { sections: collector.sections(), counters };
   })();
   // settle every shard before reporting, so that no worker is left running a job when a reading error rejects
   const settled = await Promise.allSettled([primary, ...others]);
   const failed = settled.find((r) => r.status === 'rejected');
   if (failed) throw (failed as PromiseRejectedResult).reason;
-  const results = settled.map((r) => (r as PromiseFulfilledResult<{ sections: Record<string, object>; counters: PipelineCounters }>).value);
+  const results = settled.map((r) => (r as PromiseFulfilledResult<ShardOutput>).value);
   const counters = mergeCounters(
     results[0].counters,
     results.slice(1).map((r) => r.counters),
   );
   const log = opts.log;
   try {
-    return { sections: results.map((r) => r.sections).reduce((a, b) => mergeSections(a, b)), counters };
+    return {
+      sections: results.map((r) => r.sections).reduce((a, b) => mergeSections(a, b)),
+      counters,
+      states: results.slice(1).map((r) => r.state),
+    };
   } catch (e) {
     if (e instanceof UnmergeableError) {
       log?.warn({ err: e.message }, 'stats: unmergeable shard section');
