@@ -30,7 +30,8 @@ export function parseSyslogUrl(url: string): SyslogTarget {
 export function syslogMessage(f: StoredFinding, now = new Date(), host = hostname()): string {
   const pri = SYSLOG_FACILITY * 8 + (SYSLOG_SEVERITY[f.severity] ?? 5);
   // HEADER: PRI VERSION TIMESTAMP HOSTNAME APP-NAME PROCID MSGID, then no structured data, then the CEF line.
-  return `<${pri}>1 ${now.toISOString()} ${host.replace(/\s/g, '') || '-'} otwatch ${process.pid} finding - ${cefLine(f)}`;
+  // RFC 5424 HOSTNAME is printable US-ASCII; the CEF line is sanitised field by field (cefLine)
+  return `<${pri}>1 ${now.toISOString()} ${host.replace(/[^\x21-\x7e]/g, '') || '-'} otwatch ${process.pid} finding - ${cefLine(f)}`;
 }
 
 export class SyslogForwarder {

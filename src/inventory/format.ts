@@ -1,9 +1,14 @@
 /** Plain-text tables of assets and paths for a person at a terminal. */
 import type { Asset, Path } from '../core/model.js';
+import { sanitize } from '../core/sanitize.js';
 
-/** Left-aligned columns, two spaces apart; cells longer than `max` are cut with an ellipsis. */
+/**
+ * Left-aligned columns, two spaces apart. Every cell goes through the sanitiser: names and identities
+ * come from devices, and a control character in one would act on the terminal or fake a row; cells
+ * longer than `max` are cut with an ellipsis.
+ */
 export function formatTable(header: string[], rows: string[][], max = 48): string {
-  const cut = (s: string) => (s.length > max ? s.slice(0, max - 1) + '…' : s);
+  const cut = (s: string) => sanitize(s, { max });
   const all = [header, ...rows].map((r) => r.map(cut));
   const widths = header.map((_, i) => Math.max(...all.map((r) => (r[i] ?? '').length)));
   return all

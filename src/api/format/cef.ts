@@ -2,6 +2,7 @@
  * Findings as ArcSight CEF lines (CEF:0), the format SIEMs ingest from OT sensors:
  * `CEF:0|vendor|product|version|signatureId|name|severity|key=value ...`.
  */
+import { sanitize } from '../../core/sanitize.js';
 import type { StoredFinding } from '../../store/findings-api-repository.js';
 
 export const CEF_VENDOR = 'otwatch';
@@ -10,20 +11,23 @@ export const CEF_VERSION = '0.1.0';
 /** CEF severity 0-10 of each finding severity. */
 export const CEF_SEVERITY: Record<string, number> = { critical: 10, high: 8, medium: 5, low: 3, info: 1 };
 
-/** Header fields escape backslash and pipe. */
+/** Characters kept of one header field or extension value (a device's name can be any length). */
+export const CEF_FIELD_MAX = 1023;
+
+/**
+ * Header fields: one line (line breaks become spaces), controls as visible escapes (sanitize: a device
+ * names the subject, and a SIEM console or a terminal tailing the feed would act on ESC), then CEF's own
+ * escapes of backslash and pipe, applied last so that the sanitiser's backslashes are escaped too.
+ */
 export function cefHeader(s: string): string {
-  return s
+  return sanitize(s.replace(/[\r\n]+/g, ' '), { max: CEF_FIELD_MAX })
     .replace(/\\/g, '\\\\')
-    .replace(/\|/g, '\\|')
-    .replace(/[\r\n]+/g, ' ');
+    .replace(/\|/g, '\\|');
 }
 
-/** Extension values escape backslash, equals and line breaks. */
+/** Extension values: controls as visible escapes (line feeds kept), then CEF's escapes of backslash, equals and line breaks. */
 export function cefValue(s: string): string {
-  return s
-    .replace(/\\/g, '\\\\')
-    .replace(/=/g, '\\=')
-    .replace(/\r\n|\r|\n/g, '\\n');
+  return sanitize(s, { max: CEF_FIELD_MAX, newlines: true }).replace(/\\/g, '\\\\').replace(/=/g, '\\=').replace(/\n/g, '\\n');
 }
 
 export function cefLine(f: StoredFinding): string {

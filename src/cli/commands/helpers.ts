@@ -1,4 +1,5 @@
 /** What several commands share: opening the database, listing rows as a table or JSON, sub-command dispatch. */
+import { terminalJson } from '../../core/sanitize.js';
 import { formatTable } from '../../inventory/format.js';
 import { StoreError } from '../../store/database.js';
 import { Store } from '../../store/store.js';
@@ -26,7 +27,7 @@ export function parseLimit(value: string | undefined): number | undefined {
   return limit;
 }
 
-/** Prints `items` as one JSON array, or as a table (`none` when there are none). */
+/** Prints `items` as one JSON array (device strings' DEL, C1 and bidi controls as \u escapes), or as a sanitised table. */
 export function printList<T>(
   items: T[],
   json: boolean | undefined,
@@ -34,7 +35,7 @@ export function printList<T>(
   rows: (items: T[]) => string[][],
   none: string,
 ): void {
-  console.log(json ? JSON.stringify(items, null, 2) : items.length ? formatTable(header, rows(items)) : none);
+  console.log(json ? terminalJson(items, 2) : items.length ? formatTable(header, rows(items)) : none);
 }
 
 /** Runs the sub-command named by argv[0]; bad options and unknown names become CliErrors with the usage. */

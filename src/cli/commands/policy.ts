@@ -9,6 +9,7 @@ import { formatGapTable, gapTable } from '../../audit/gap.js';
 import { formatPolicyError, loadPolicyFile } from '../../audit/policy-load.js';
 import type { Policy } from '../../audit/policy-types.js';
 import { formatPolicySummary } from '../../audit/summary.js';
+import { sanitize } from '../../core/sanitize.js';
 import { CliError, type Command } from './command.js';
 import { runSubcommand, withStore } from './helpers.js';
 
@@ -70,7 +71,8 @@ async function check(argv: string[]): Promise<number> {
         .map(([k, n]) => `${n} ${k.replace('_', ' ')}`)
         .join(', ')} path(s); ${result.findings.length} finding(s)${bySeverity ? `: ${bySeverity}` : ''}`,
     );
-    for (const f of result.findings) console.log(`  ${f.severity.padEnd(8)} ${f.rule.padEnd(26)} ${f.explanation}`);
+    for (const f of result.findings)
+      console.log(`  ${f.severity.padEnd(8)} ${f.rule.padEnd(26)} ${sanitize(f.explanation, { max: 1024 })}`); // names devices chose
     console.log('\n' + formatGapTable(gapTable(policy, result.findings)));
   }
   return 0;

@@ -4,6 +4,7 @@ import type * as Statistics from '../../pipeline/statistics.js';
 import { existsSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
+import { terminalJson } from '../../core/sanitize.js';
 import { CliError, parseMaxFlows, type Command } from './command.js';
 
 /**
@@ -61,7 +62,8 @@ export const statsCommand: Command = {
       if (values.brief) delete report.otwatch;
       reports.push(report);
     }
-    console.log(JSON.stringify(reports.length === 1 ? reports[0] : reports, null, 1));
+    // device identification strings as the devices sent them, with DEL, C1 and bidi controls as \u escapes
+    console.log(terminalJson(reports.length === 1 ? reports[0] : reports, 1));
     return broken ? 1 : 0;
   },
 };

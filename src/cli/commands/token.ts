@@ -5,6 +5,7 @@ import { createToken, listTokens, revokeToken } from '../../store/token-reposito
 import { DEFAULT_DB } from '../../analysis/analyze-captures.js';
 import { StoreError } from '../../store/database.js';
 import { Store } from '../../store/store.js';
+import { sanitize, terminalJson } from '../../core/sanitize.js';
 import { CliError, type Command } from './command.js';
 
 const usage = `usage: otwatch token create --role viewer|admin [--name label] [--db file]
@@ -43,12 +44,12 @@ export const tokenCommand: Command = {
         console.log(token);
       } else if (action === 'list') {
         const tokens = listTokens(store.db);
-        if (values.json) console.log(JSON.stringify(tokens, null, 2));
+        if (values.json) console.log(terminalJson(tokens, 2));
         else if (!tokens.length) console.log('no tokens');
         else
           for (const t of tokens)
             console.log(
-              `${t.id}  ${t.role.padEnd(6)}  ${t.revokedAt ? 'revoked ' + t.revokedAt : 'active'}  created ${t.createdAt}  last used ${t.lastUsedAt ?? 'never'}  ${t.label ?? ''}`.trimEnd(),
+              `${t.id}  ${t.role.padEnd(6)}  ${t.revokedAt ? 'revoked ' + t.revokedAt : 'active'}  created ${t.createdAt}  last used ${t.lastUsedAt ?? 'never'}  ${sanitize(t.label ?? '')}`.trimEnd(),
             );
       } else {
         if (!revokeToken(store.db, rest[0]!)) throw new CliError(`no active token '${rest[0]}'`);
