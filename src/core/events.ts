@@ -130,6 +130,12 @@ export interface ProtocolEvent<F extends object = Record<string, unknown>> {
   identity?: IdentityClaim[];
   /** Security facts about the conversation (e.g. security_mode=None, auth=anonymous), merged into the path. */
   facts?: Record<string, string>;
+  /**
+   * Devices behind a router that the message comes from (src) or goes to (dst), when the protocol's own addressing
+   * names them (BACnet's NPDU SNET/SADR and DNET/DADR): ids of the form IdentityClaim.device takes. The IP
+   * endpoints of such a message are the router.
+   */
+  routed?: { src?: string; dst?: string };
 }
 
 /** Where a decoder sends what it finds. */
@@ -217,6 +223,11 @@ export interface ProtocolSecurity {
 /** What a protocol module registers (one line in src/protocols/registry.ts). */
 export interface ProtocolModule {
   name: string;
+  /**
+   * The IP address a routed device id of this protocol encodes, when it does (a BACnet/IP node behind a router is
+   * named by its B/IP address): the inventory then knows which IP asset that device is.
+   */
+  routedDeviceIp?(deviceId: string): string | undefined;
   /** How each protocol this module emits events for protects its messages (keyed by event protocol name). */
   security?: Readonly<Record<string, ProtocolSecurity>>;
   transports: readonly ('tcp' | 'udp')[];

@@ -29,6 +29,15 @@ export const protocolModules: ProtocolModule[] = [
   ...netbiosModules,
 ];
 
+/** The IP address a routed device id encodes, asked of the module that names such devices (BACnet/IP nodes). */
+export function routedDeviceIp(deviceId: string): string | undefined {
+  for (const m of protocolModules) {
+    const ip = m.routedDeviceIp?.(deviceId);
+    if (ip !== undefined) return ip;
+  }
+  return undefined;
+}
+
 const securityByProtocol = new Map<string, ProtocolSecurity>();
 for (const m of protocolModules) for (const [name, s] of Object.entries(m.security ?? {})) securityByProtocol.set(name, s);
 

@@ -408,6 +408,11 @@ export class BacnetDecoder implements StreamDecoder {
     if (detail !== undefined) ev = { protocol: PROTOCOL, ts, flow, src, dst, direction, fn, operation, fields, detail };
     else ev = { protocol: PROTOCOL, ts, flow, src, dst, direction, fn, operation, fields };
     if (identity) ev.identity = identity;
+    if (fields.snet !== undefined || fields.dnet !== undefined) {
+      const from = routedSource(fields);
+      const to = routedDestination(fields);
+      if (from !== undefined || to !== undefined) ev.routed = { src: from, dst: to };
+    }
     this.ctx.emit(ev);
   }
 }

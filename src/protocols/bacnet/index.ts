@@ -8,6 +8,7 @@ import { BacnetDecoder, PROTOCOL } from './decoder.js';
 import { BacnetStats } from './stats.js';
 import { looksLikeBvlc, looksLikeBvlcOnBacnetPort } from './wire.js';
 import { bacnetSecurity } from './security.js';
+import { bipAddressOf } from './routing.js';
 
 function isBacnetPort(port: number): boolean {
   return port >= BACNET_PORTS[0]! && port <= BACNET_PORTS[BACNET_PORTS.length - 1]!;
@@ -16,6 +17,7 @@ function isBacnetPort(port: number): boolean {
 export const bacnetModule: ProtocolModule = {
   name: PROTOCOL,
   security: bacnetSecurity,
+  routedDeviceIp: (id: string) => bipAddressOf(id)?.ip,
   transports: ['udp'],
   ports: BACNET_PORTS,
   probe(data: Buffer, info: ProbeInfo): boolean {
