@@ -74,16 +74,50 @@ describe('web routes', () => {
     // analyze --policy recorded the policy as the current version (src/analysis/run-audit.ts): no PUT needed
     expect(app.otwatch.policies.current()?.version).toBe(1);
     const map = (await app.inject({ url: '/api/v1/map', headers: auth() })).json();
-    expect(map.zones.map((z: { id: string }) => z.id)).toEqual(['enterprise', 'dmz', 'scada', 'control', 'bms']);
-    expect(map.assets).toHaveLength(app.otwatch.store.assets().length);
-    expect(map.paths).toHaveLength(app.otwatch.store.paths().length);
+    // the policy's zones, then the assets no zone holds
+    expect(map.zones.map((z: { id: string }) => z.id)).toEqual(['enterprise', 'dmz', 'scada', 'control', 'bms', 'unzoned']);
+    const assets = app.otwatch.store.assets();
+    // every zone of the demo is small: all its assets come with the first answer, and all are in the find index
+    expect(map.assets).toHaveLength(assets.length);
+    expect(map.index).toHaveLength(assets.length);
+    expect(map.zones.reduce((n: number, z: { assets: number }) => n + z.assets, 0)).toBe(assets.length);
+    expect(map.totals.paths).toBe(app.otwatch.store.paths().length);
     expect(map.findings.map((f: { id: string }) => f.id).sort()).toEqual(findings.map((f) => f.id).sort());
-    const modbusWrite = map.paths.find(
-      (p: { protocol: string; fromZone: string; toZone: string }) =>
-        p.protocol === 'modbus' && p.fromZone === 'enterprise' && p.toZone === 'control',
-    );
-    expect(modbusWrite.status).toBe('no_conduit');
-    expect(modbusWrite.violations).toEqual(['ZC-FLOW-NO-CONDUIT', 'ZC-PURDUE-BYPASS']);
+    const pair = (m: typeof map, key: string) => m.pairs.find((p: { key: string }) => p.key === key);
+    // the enterprise client writing Modbus to a PLC: no conduit, violated
+    expect(pair(map, 'control|enterprise')).toMatchObject({ status: 'violated', conduits: [] });
+    expect(pair(map, 'control|enterprise').violations).toBeGreaterThan(0);
+    expect(pair(map, 'control|scada').conduits).toContain('scada-control');
+    // a severity keeps the violations of that severity only: critical is the S7 download on scada-control
+    const critical = (await app.inject({ url: '/api/v1/map?severity=critical&index=false', headers: auth() })).json();
+    expect(critical.index).toBeUndefined();
+    expect(critical.pairs.filter((p: { violations: number }) => p.violations).map((p: { key: string }) => p.key)).toEqual([
+      'control|scada',
+    ]);
+    expect(critical.findings.every((f: { severity: string }) => f.severity === 'critical')).toBe(true);
+    expect((await app.inject({ url: '/api/v1/map?severity=urgent', headers: auth() })).statusCode).toBe(400);
+  });
+
+  it("GET /api/v1/map/zones/:id gives a zone's assets; /map/pairs/:key/paths a page of its paths, violating first", async () => {
+    expect((await app.inject({ url: '/api/v1/map/zones/control' })).statusCode).toBe(401);
+    const zone = (await app.inject({ url: '/api/v1/map/zones/control', headers: auth() })).json();
+    expect(zone.assets.length).toBeGreaterThan(0);
+    expect(zone.assets.every((a: { zone: string }) => a.zone === 'control')).toBe(true);
+    expect((await app.inject({ url: '/api/v1/map/zones/nowhere', headers: auth() })).statusCode).toBe(404);
+
+    const url = (key: string, q = '') => `/api/v1/map/pairs/${encodeURIComponent(key)}/paths${q}`;
+    const page = (await app.inject({ url: url('enterprise|control'), headers: auth() })).json();
+    expect(page.total).toBeGreaterThan(0);
+    expect(page.violating).toBeGreaterThan(0);
+    const flags = page.items.map((p: { violating: boolean }) => p.violating);
+    expect(flags).toEqual([...flags].sort((a, b) => Number(b) - Number(a)));
+    const modbus = page.items.find((p: { protocol: string; fromZone: string }) => p.protocol === 'modbus' && p.fromZone === 'enterprise');
+    expect(modbus).toMatchObject({ toZone: 'control', status: 'no_conduit', violating: true });
+    const one = (await app.inject({ url: url('control|scada', '?limit=1&offset=1'), headers: auth() })).json();
+    expect(one.items).toHaveLength(1);
+    expect(one.total).toBeGreaterThan(1);
+    expect((await app.inject({ url: url('control'), headers: auth() })).statusCode).toBe(400);
+    expect((await app.inject({ url: url('control|nowhere'), headers: auth() })).statusCode).toBe(404);
     expect((await app.inject({ url: '/api/v1/whoami', headers: auth() })).json()).toEqual({ role: 'viewer', label: 'v' });
   });
 
