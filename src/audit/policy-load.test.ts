@@ -148,3 +148,68 @@ describe('policy loading: every error names its line', () => {
     expect(next).toEqual({ policy: good.policy, errors: [], replaced: true });
   });
 });
+
+/** A plant of `n` zones (a /24 less its gateway, and a VLAN each) chained by `n - 1` Modbus conduits. */
+function generatedPolicy(n: number): string {
+  const out = ['version: 1', 'name: generated', 'zones:'];
+  for (let i = 0; i < n; i++) {
+    const net = `10.${(i >> 8) & 255}.${i & 255}`;
+    out.push(`  - id: z${i}`, `    name: Zone ${i}`, `    level: ${i % 5}`, '    sl_t: 2', '    members:', `      - cidr: ${net}.0/24`);
+    if (i < 4094) out.push(`      - vlan: ${i + 1}`);
+    out.push(`    exclude: [{ ip: ${net}.1 }]`);
+  }
+  out.push('conduits:');
+  for (let i = 0; i + 1 < n; i++)
+    out.push(`  - id: c${i}`, `    between: [z${i}, z${i + 1}]`, '    flows:', '      - protocol: modbus', `        initiator: z${i}`);
+  return out.join('\n') + '\n';
+}
+
+/** The fastest of a few runs: the least disturbed by the other work of a busy machine. */
+function fastest(text: string, runs = 3): number {
+  let best = Infinity;
+  for (let k = 0; k < runs; k++) {
+    const t0 = performance.now();
+    const r = loadPolicyText(text);
+    best = Math.min(best, performance.now() - t0);
+    expect(r.ok || r.errors.length > 0).toBe(true);
+  }
+  return best;
+}
+
+describe('policy loading costs time in proportion to the policy', () => {
+  // Comparing every pair of zones made 2,000 zones 1.5 s and 10,000 zones 8.1 s; linear, 4x the zones is 4x
+  // the time. The bound (6x) leaves room for a busy machine and the collector; quadratic is 16x.
+  it('4x the zones takes less than 6x the time, and every zone and conduit is loaded', () => {
+    const small = generatedPolicy(1000);
+    const large = generatedPolicy(4000);
+    const r = loadPolicyText(large);
+    if (!r.ok) throw new Error(JSON.stringify(r.errors.slice(0, 3)));
+    expect(r.policy.zones).toHaveLength(4000);
+    expect(r.policy.conduits).toHaveLength(3999);
+    fastest(small, 1); // warm-up
+    const ratio = fastest(large, 2) / fastest(small);
+    expect(ratio).toBeLessThan(6);
+  }, 120_000);
+
+  it('a mapping of many keys (duplicates checked with a set, errors located through an index) is linear too', () => {
+    const keys = (n: number) => 'version: 1\nzones: []\n' + Array.from({ length: n }, (_, i) => `k${i % (n - 1)}: 1`).join('\n') + '\n';
+    fastest(keys(5000), 1);
+    // 20,000 keys took 26 s: yaml compared each key with every earlier one, and each error searched the mapping
+    const ratio = fastest(keys(20_000), 2) / fastest(keys(5000), 2);
+    expect(ratio).toBeLessThan(6);
+    const r = loadPolicyText(keys(20_000));
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.errors).toEqual([expect.objectContaining({ line: 20_002, message: 'YAML: Map keys must be unique' })]);
+  }, 120_000);
+
+  it('thousands of zones claiming one block: the first overlaps are listed, then one line says there are more', () => {
+    const text =
+      'version: 1\nzones:\n' +
+      Array.from({ length: 5000 }, (_, i) => `  - { id: z${i}, name: Z, members: [{ cidr: 10.0.0.0/8 }, { vlan: 7 }] }`).join('\n') +
+      '\n';
+    const r = loadPolicyText(text);
+    if (r.ok) throw new Error('overlapping zones loaded');
+    expect(r.errors.filter((e) => e.message.includes('overlap: cidr 10.0.0.0/8'))).toHaveLength(100);
+    expect(r.errors.filter((e) => /^more zones overlap than the 100 overlaps listed/.test(e.message))).toHaveLength(1);
+  });
+});

@@ -25,15 +25,19 @@ function validator(): ValidateFunction {
   return compiled;
 }
 
+/** Keys of a mapping named in a message at most. */
+const DESCRIBED_KEYS = 10;
+
 function describe(value: unknown): string {
   if (value === null || value === undefined) return 'nothing';
   if (Array.isArray(value)) return `a list of ${value.length}`;
-  if (typeof value === 'object')
-    return `a mapping with ${
-      Object.keys(value)
-        .map((k) => `'${k}'`)
-        .join(', ') || 'no keys'
-    }`;
+  if (typeof value === 'object') {
+    // the first keys say what was written; all of a hostile mapping's would make each message as long as it
+    const keys = Object.keys(value);
+    const shown = keys.slice(0, DESCRIBED_KEYS).map((k) => `'${k.length > 40 ? k.slice(0, 40) + '…' : k}'`);
+    if (keys.length > DESCRIBED_KEYS) shown.push(`… (${keys.length} keys)`);
+    return `a mapping with ${shown.join(', ') || 'no keys'}`;
+  }
   if (typeof value === 'string') return `'${value.length > 40 ? value.slice(0, 40) + '…' : value}'`;
   return String(value);
 }
@@ -70,8 +74,17 @@ function messageFor(e: ErrorObject): { message: string; atKey: boolean; pointer:
  * instance path is what ties them to the anyOf.)
  */
 function collapseAnyOf(errors: ErrorObject[]): ErrorObject[] {
-  const places = errors.filter((e) => e.keyword === 'anyOf').map((e) => e.instancePath);
-  return errors.filter((e) => e.keyword === 'anyOf' || !places.some((p) => e.instancePath === p || e.instancePath.startsWith(p + '/')));
+  const places = new Set(errors.filter((e) => e.keyword === 'anyOf').map((e) => e.instancePath));
+  if (places.size === 0) return errors;
+  // an error is dropped when its path or one of its ancestors is an anyOf's place: a look-up per ancestor,
+  // not a comparison with every anyOf (errors × anyOfs was quadratic in a policy with many mistakes)
+  const under = (path: string): boolean => {
+    for (let p = path; ; p = p.slice(0, p.lastIndexOf('/'))) {
+      if (places.has(p)) return true;
+      if (p === '') return false;
+    }
+  };
+  return errors.filter((e) => e.keyword === 'anyOf' || !under(e.instancePath));
 }
 
 export function validateAgainstSchema(

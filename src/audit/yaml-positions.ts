@@ -2,10 +2,31 @@
  * From a path in the parsed data (['zones', 2, 'members', 0, 'cidr']) back to a line and column in
  * the YAML text, so that schema and semantic errors point where the user has to look.
  */
-import { isMap, isPair, isScalar, isSeq, type Document, type LineCounter, type Node } from 'yaml';
+import { isMap, isPair, isScalar, isSeq, type Document, type LineCounter, type Node, type Pair, type YAMLMap } from 'yaml';
 import type { SourcePos } from './policy-types.js';
 
 export type PathSegment = string | number;
+
+/** Maps with more entries than this get an index on first lookup, so that many errors in one map cost linear time. */
+const INDEXED_MAP_SIZE = 16;
+const mapIndexes = new WeakMap<YAMLMap, Map<string, Pair>>();
+
+/** The entry of `map` whose scalar key reads `name` (the first one, as a search in order would find). */
+function entry(map: YAMLMap, name: string): Pair | undefined {
+  if (map.items.length <= INDEXED_MAP_SIZE)
+    return map.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === name) as Pair | undefined;
+  let index = mapIndexes.get(map);
+  if (!index) {
+    index = new Map();
+    for (const p of map.items) {
+      if (!isPair(p) || !isScalar(p.key)) continue;
+      const k = String(p.key.value);
+      if (!index.has(k)) index.set(k, p);
+    }
+    mapIndexes.set(map, index);
+  }
+  return index.get(name);
+}
 
 /** The node at `path` (or the deepest existing ancestor) and, for a map entry, its key node. */
 function locate(doc: Document, path: readonly PathSegment[]): { node: Node | null; key: Node | null } {
@@ -13,7 +34,7 @@ function locate(doc: Document, path: readonly PathSegment[]): { node: Node | nul
   let key: Node | null = null;
   for (const seg of path) {
     if (isMap(node)) {
-      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg));
+      const pair = entry(node, String(seg));
       if (!pair) return { node: node as Node, key: null };
       key = (pair.key as Node) ?? null;
       node = pair.value;

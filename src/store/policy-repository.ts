@@ -5,7 +5,8 @@
  */
 import type { DB } from './database.js';
 import { loadPolicyText } from '../audit/policy-load.js';
-import type { Policy, PolicyError } from '../audit/policy-types.js';
+import { loadPolicyOffThread } from '../audit/policy-thread.js';
+import type { LoadResult, Policy, PolicyError } from '../audit/policy-types.js';
 
 export interface PolicyVersion {
   version: number;
@@ -13,6 +14,8 @@ export interface PolicyVersion {
   createdAt: string;
   createdBy: string | null;
 }
+
+export type PutResult = { ok: true; version: PolicyVersion; policy: Policy } | { ok: false; errors: PolicyError[] };
 
 export const POLICY_FILE_NAME = 'policy.yaml';
 
@@ -55,8 +58,19 @@ export class PolicyStore {
   }
 
   /** Validates and, when valid, stores a new version; otherwise the errors with line and column. */
-  put(text: string, actor: string | null): { ok: true; version: PolicyVersion; policy: Policy } | { ok: false; errors: PolicyError[] } {
-    const r = loadPolicyText(text, POLICY_FILE_NAME);
+  put(text: string, actor: string | null): PutResult {
+    return this.store(text, loadPolicyText(text, POLICY_FILE_NAME), actor);
+  }
+
+  /**
+   * put() with the validation in a worker thread (the API's PUT): a large policy takes seconds to check, which on
+   * the server's thread would hold every other request, /health included, for as long.
+   */
+  async putOffThread(text: string, actor: string | null): Promise<PutResult> {
+    return this.store(text, await loadPolicyOffThread(text, POLICY_FILE_NAME), actor);
+  }
+
+  private store(text: string, r: LoadResult, actor: string | null): PutResult {
     if (!r.ok) return { ok: false, errors: r.errors };
     const version = ((this.db.prepare('SELECT COALESCE(MAX(version), 0) FROM policy_versions').pluck().get() as number) ?? 0) + 1;
     this.db

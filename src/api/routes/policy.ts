@@ -72,7 +72,8 @@ export async function policyRoutes(app: FastifyInstance, { ctx }: { ctx: ApiCont
         return reply
           .code(415)
           .send({ statusCode: 415, error: 'Unsupported Media Type', message: `send the policy as YAML (Content-Type: ${YAML_TYPES[0]})` });
-      const r = ctx.policies.put(req.body, actorOf(req));
+      // validated in a worker thread: the server keeps answering while a large policy is checked
+      const r = await ctx.policies.putOffThread(req.body, actorOf(req));
       if (!r.ok) {
         const kept = ctx.policies.current();
         return reply.code(400).send({
