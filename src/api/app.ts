@@ -30,6 +30,7 @@ import { inventoryRoutes } from './routes/inventory.js';
 import { policyRoutes } from './routes/policy.js';
 import { policyModelRoutes } from './routes/policy-model.js';
 import { reportRoutes } from './routes/report.js';
+import { vulnerabilityRoutes } from './routes/vulnerabilities.js';
 import { statsRoutes } from './routes/stats.js';
 import { systemRoutes } from './routes/system.js';
 import { webRoutes } from './routes/web.js';
@@ -181,6 +182,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     captureRoutes,
     exportRoutes,
     reportRoutes,
+    vulnerabilityRoutes,
   ]) {
     await app.register(routes, { prefix: API_PREFIX, ctx });
   }
