@@ -96,7 +96,16 @@ function deny(reply: FastifyReply, code: 401 | 403 | 429, message: string): Fast
 }
 
 export const authPlugin = fp(
-  async (app: FastifyInstance, opts: { db: DB; limiter?: FailureLimiter; isPublic?: (url: string) => boolean }) => {
+  async (
+    app: FastifyInstance,
+    opts: {
+      db?: DB;
+      limiter?: FailureLimiter;
+      isPublic?: (url: string) => boolean;
+      /** Tokens kept elsewhere (the hub's PostgreSQL): verify and record use instead of `db`. */
+      tokens?: { verify(secret: string): Promise<TokenInfo | undefined>; touch(t: TokenInfo): Promise<void> };
+    },
+  ) => {
     const limiter = opts.limiter ?? new FailureLimiter();
     app.decorateRequest('token', undefined);
     app.addHook('onRequest', async (req, reply) => {
@@ -104,7 +113,7 @@ export const authPlugin = fp(
       if (config?.public || opts.isPublic?.(req.url.split('?')[0]!)) return;
       const header = req.headers.authorization;
       const m = typeof header === 'string' ? /^Bearer ([A-Za-z0-9_-]{1,100})$/.exec(header) : null;
-      const token = m ? verifyToken(opts.db, m[1]!) : undefined;
+      const token = !m ? undefined : opts.tokens ? await opts.tokens.verify(m[1]!) : verifyToken(opts.db!, m[1]!);
       if (!token) {
         // only failures are limited: checked after the token, so a valid one is never refused
         if (limiter.blocked(req.ip)) return deny(reply, 429, 'too many failed authentications; wait a minute');
@@ -112,7 +121,8 @@ export const authPlugin = fp(
         return deny(reply, 401, header ? 'invalid or revoked token' : 'a bearer token is required (otwatch token create)');
       }
       req.token = token;
-      touchToken(opts.db, token);
+      if (opts.tokens) await opts.tokens.touch(token);
+      else touchToken(opts.db!, token);
       if (config?.role === 'admin' && token.role !== 'admin') return deny(reply, 403, 'this needs an admin token; viewers can only read');
     });
   },

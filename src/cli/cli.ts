@@ -41,6 +41,11 @@ const commands: { name: string; summary: string; load: () => Promise<Command> }[
     summary: 'serve the REST API (inventory, paths, findings, policy, capture upload)',
     load: async () => (await import('./commands/serve.js')).serveCommand,
   },
+  {
+    name: 'hub',
+    summary: 'the central side of remote sites: NATS JetStream into PostgreSQL, and the API over every site',
+    load: async () => (await import('./commands/hub.js')).hubCommand,
+  },
   { name: 'token', summary: 'create, list and revoke API tokens', load: async () => (await import('./commands/token.js')).tokenCommand },
   {
     name: 'capture',

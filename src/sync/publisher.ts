@@ -69,6 +69,7 @@ export class Publisher {
   private heartbeatTimer?: NodeJS.Timeout;
   private snapshotSeq = 0;
   private connecting?: Promise<void>;
+  private lastWarned = 0;
 
   constructor(private readonly o: PublisherOptions) {
     this.site = checkSite(o.site);
@@ -108,10 +109,11 @@ export class Publisher {
     this.running = false;
     clearInterval(this.heartbeatTimer);
     this.kick();
-    await this.loop;
-    await this.connecting;
+    // a publish in flight waits at most its ack timeout; the outbox keeps its rows if it never completes
+    await Promise.race([Promise.all([this.loop, this.connecting]), sleep(2000)]);
     this.sub?.unsubscribe();
-    await this.nc?.drain().catch(() => undefined);
+    // close, not drain: a request still waiting for JetStream would hold the process for its whole timeout
+    await this.nc?.close().catch(() => undefined);
     this.nc = undefined;
     this.js = undefined;
   }
@@ -220,11 +222,16 @@ export class Publisher {
         this.counters.changes += batch.length;
         if (ack.duplicate) this.counters.duplicates++;
         backoff = 250;
+        this.lastWarned = 0;
       } catch (err) {
         if (!this.running) break;
         this.counters.errors++;
-        this.o.log?.warn({ err: (err as Error).message, pending: this.outbox.state().pending }, 'publish failed; retrying');
-        await sleep(backoff);
+        // one line when publishing stops working and then one a minute, not one per retry
+        if (Date.now() - this.lastWarned > 60_000) {
+          this.lastWarned = Date.now();
+          this.o.log?.warn({ err: (err as Error).message, pending: this.outbox.state().pending }, 'publish failed; retrying');
+        }
+        for (let t = 0; t < backoff && this.running; t += 100) await sleep(100);
         backoff = Math.min(backoff * 2, 5000);
       }
     }

@@ -1,0 +1,175 @@
+/**
+ * The hub's API (issue 17): the same /api/v1 lists as a sensor's (assets, paths, findings; same item
+ * schemas, pagination and keyset cursors), served from PostgreSQL with a `site` filter on each, plus
+ * GET /api/v1/sites. Tokens are the hub's own, stored in PostgreSQL (otwatch token create --postgres).
+ */
+import helmet from '@fastify/helmet';
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type pg from 'pg';
+import { HubRepository, HUB_SORTS } from '../store/pg/hub-repository.js';
+import { touchPgToken, verifyPgToken } from '../store/pg/token-repository.js';
+import { BadCursor } from '../store/list-query.js';
+import type { Hub } from '../hub/hub.js';
+import { authPlugin, type FailureLimiter } from './auth.js';
+import { API_PREFIX, BODY_LIMIT } from './constants.js';
+import { assetSchema, errors, errorSchema, filterString, findingSchema, pageOf, pageQuery, pathSchema } from './schemas.js';
+
+export interface HubAppOptions {
+  pool: pg.Pool;
+  /** A site not heard from for this long is stale (seconds). */
+  staleAfterS: number;
+  logger?: boolean | Logger;
+  /** The running hub, for its counters on /api/v1/hub. */
+  hub?: Hub;
+  authLimiter?: FailureLimiter;
+}
+
+const str = { type: 'string' } as const;
+const withSite = <T extends { properties: object }>(s: T) => ({ ...s, properties: { ...s.properties, site: str } });
+/** A site id, as sensors name themselves (a NATS subject token). */
+const siteParam = { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' } as const;
+
+const siteSchema = {
+  type: 'object',
+  properties: {
+    id: str,
+    name: str,
+    assets: { type: 'integer' },
+    paths: { type: 'integer' },
+    openFindings: { type: 'integer' },
+    worstSeverity: { anyOf: [str, { type: 'null' }] },
+    lastHeard: { anyOf: [str, { type: 'null' }] },
+    stale: { type: 'boolean' },
+    gap: { type: 'boolean' },
+    pending: { anyOf: [{ type: 'integer' }, { type: 'null' }] },
+  },
+} as const;
+
+const listQuery = (sorts: object, filters: Record<string, object>, sortDefault: string) => ({
+  type: 'object',
+  additionalProperties: false,
+  properties: { site: siteParam, ...filters, sort: { type: 'string', enum: Object.keys(sorts), default: sortDefault }, ...pageQuery },
+});
+
+export async function buildHubApp(opts: HubAppOptions): Promise<FastifyInstance> {
+  const repo = new HubRepository(opts.pool);
+  const app = Fastify({
+    ...(typeof opts.logger === 'object' ? { loggerInstance: opts.logger as never } : { logger: opts.logger ?? false }),
+    bodyLimit: BODY_LIMIT,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
+  }) as unknown as FastifyInstance;
+  app.addSchema(errorSchema);
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    if (err instanceof BadCursor) return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: err.message });
+    if (err.validation) {
+      const v = err.validation[0]!;
+      const extra = (v.params as { additionalProperty?: string }).additionalProperty;
+      const message =
+        extra !== undefined ? `unknown query parameter '${extra}'` : `${v.instancePath.replace(/^\//, '') || 'request'} ${v.message}`;
+      return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message });
+    }
+    const code = err.statusCode ?? 500;
+    if (code >= 500) {
+      req.log.error({ err }, 'request failed');
+      return reply.code(code).send({ statusCode: code, error: 'Internal Server Error', message: 'internal error (see the server log)' });
+    }
+    return reply.code(code).send({ statusCode: code, error: err.name ?? 'Error', message: err.message });
+  });
+  await app.register(helmet, { global: true });
+  await app.register(authPlugin, {
+    limiter: opts.authLimiter,
+    tokens: { verify: (s) => verifyPgToken(opts.pool, s), touch: (t) => touchPgToken(opts.pool, t) },
+  });
+
+  app.get(
+    '/health',
+    {
+      config: { public: true },
+      schema: { response: { 200: { type: 'object', properties: { status: str } }, 503: { type: 'object', properties: { status: str } } } },
+    },
+    async (_req, reply) => {
+      try {
+        await opts.pool.query('SELECT 1');
+        return { status: 'ok' };
+      } catch {
+        return reply.code(503).send({ status: 'unavailable' });
+      }
+    },
+  );
+
+  await app.register(
+    async (api) => {
+      api.get(
+        '/sites',
+        {
+          schema: {
+            tags: ['sites'],
+            summary: 'Every site: its counts, worst open finding, when it was last heard, stale or not',
+            response: { 200: { type: 'object', properties: { items: { type: 'array', items: siteSchema } } }, ...errors(401, 429) },
+          },
+        },
+        async () => ({ items: await repo.siteSummaries(opts.staleAfterS) }),
+      );
+      api.get<{ Querystring: Parameters<HubRepository['assetPage']>[0] }>(
+        '/assets',
+        {
+          schema: {
+            tags: ['inventory'],
+            summary: 'Assets of every site or one (site=), filtered by role, vendor and protocol',
+            querystring: listQuery(HUB_SORTS.asset, { role: filterString, vendor: filterString, protocol: filterString }, 'id'),
+            response: { 200: pageOf(withSite(assetSchema)), ...errors(400, 401, 429) },
+          },
+        },
+        async (req) => repo.assetPage(req.query),
+      );
+      api.get<{ Querystring: Parameters<HubRepository['pathPage']>[0] }>(
+        '/paths',
+        {
+          schema: {
+            tags: ['inventory'],
+            summary: 'Communication paths of every site or one (site=)',
+            querystring: listQuery(
+              HUB_SORTS.path,
+              {
+                protocol: filterString,
+                operation: filterString,
+                asset: filterString,
+                transport: { type: 'string', enum: ['tcp', 'udp'] },
+                port: { type: 'integer', minimum: 0, maximum: 65535 },
+              },
+              'id',
+            ),
+            response: { 200: pageOf(withSite(pathSchema)), ...errors(400, 401, 429) },
+          },
+        },
+        async (req) => repo.pathPage(req.query),
+      );
+      api.get<{ Querystring: Parameters<HubRepository['findingPage']>[0] }>(
+        '/findings',
+        {
+          schema: {
+            tags: ['findings'],
+            summary: 'Findings of every site or one (site=), each audited by its sensor against its own policy',
+            querystring: listQuery(HUB_SORTS.finding, { severity: filterString, status: filterString, rule: filterString }, 'severity'),
+            response: { 200: pageOf(withSite(findingSchema)), ...errors(400, 401, 429) },
+          },
+        },
+        async (req) => repo.findingPage(req.query),
+      );
+      api.get(
+        '/hub',
+        {
+          schema: {
+            tags: ['sites'],
+            summary: "The hub's ingest counters",
+            response: { 200: { type: 'object', additionalProperties: true } },
+          },
+        },
+        async () => ({ counters: opts.hub?.counters ?? null }),
+      );
+    },
+    { prefix: API_PREFIX },
+  );
+  return app;
+}

@@ -1,0 +1,106 @@
+/** `otwatch hub`: the central side of remote sites (issue 17): JetStream → PostgreSQL, and the API over every site. */
+import { parseArgs } from 'node:util';
+import pino from 'pino';
+import { Hub } from '../../hub/hub.js';
+import { CliError, type Command } from './command.js';
+
+const usage = `usage: otwatch hub --nats <url> --postgres <url> [--serve [--host addr] [--port n]]
+                   [--nats-creds file] [--nats-ca file] [--nats-cert file --nats-key file]
+                   [--pg-ca file] [--pg-cert file --pg-key file] [--pg-schema name]
+                   [--stream name] [--durable name] [--prefix otwatch]
+
+Consumes every site's changes from NATS JetStream (one durable consumer, acknowledged only after
+PostgreSQL committed) into PostgreSQL, keyed by site; asks a sensor for a snapshot when a gap shows.
+With --serve, serves the API (/api/v1, with a site filter on every list, and /api/v1/sites) from
+PostgreSQL; tokens: otwatch token create --role viewer --postgres <url>.
+
+  --nats url           nats://host:4222 or tls://host:4222 (user:password in the URL, or --nats-creds)
+  --postgres url       postgres://user@host:5432/db (sslmode=verify-full in the URL, or --pg-ca)
+  --pg-schema name     tables in this schema (default: public)
+  --stream name        JetStream stream (default OTWATCH), created or updated with the sites' subjects
+  --durable name       durable consumer (default otwatch-hub); run one hub per consumer
+  --prefix p           subject prefix (default otwatch): sensors publish to <p>.<site>.<kind>
+  --stale-after s      a site not heard from for s seconds is stale (default 60)
+  --serve              serve the API (--host, default 127.0.0.1; --port, default 8080)`;
+
+export const hubCommand: Command = {
+  name: 'hub',
+  usage,
+  async run(argv) {
+    const values = parseArgs({
+      args: argv,
+      options: {
+        nats: { type: 'string' },
+        postgres: { type: 'string' },
+        'nats-creds': { type: 'string' },
+        'nats-ca': { type: 'string' },
+        'nats-cert': { type: 'string' },
+        'nats-key': { type: 'string' },
+        'pg-ca': { type: 'string' },
+        'pg-cert': { type: 'string' },
+        'pg-key': { type: 'string' },
+        'pg-schema': { type: 'string' },
+        stream: { type: 'string' },
+        durable: { type: 'string' },
+        prefix: { type: 'string' },
+        'stale-after': { type: 'string' },
+        serve: { type: 'boolean' },
+        host: { type: 'string' },
+        port: { type: 'string' },
+      },
+    }).values;
+    if (!values.nats || !values.postgres) throw new CliError(`--nats and --postgres are both needed\n\n${usage}`);
+    const staleAfter = values['stale-after'] === undefined ? 60 : Number(values['stale-after']);
+    if (!(staleAfter > 0)) throw new CliError('--stale-after must be a positive number of seconds');
+    const port = values.port === undefined ? 8080 : Number(values.port);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError('--port must be 0 to 65535');
+    const log = pino({ level: process.env.OTWATCH_LOG ?? 'info', base: { service: 'otwatch-hub' } }, pino.destination(2));
+    const tls = (ca?: string, cert?: string, key?: string) => (ca || cert || key ? { ca, cert, key } : undefined);
+    const pgOptions = {
+      url: values.postgres,
+      schema: values['pg-schema'],
+      tls: tls(values['pg-ca'], values['pg-cert'], values['pg-key']),
+    };
+    let hub: Hub;
+    try {
+      hub = new Hub({
+        nats: {
+          url: values.nats,
+          creds: values['nats-creds'],
+          tls: tls(values['nats-ca'], values['nats-cert'], values['nats-key']),
+        },
+        pg: pgOptions,
+        stream: values.stream,
+        durable: values.durable,
+        prefix: values.prefix,
+        log,
+      });
+      await hub.start();
+    } catch (err) {
+      throw new CliError(`cannot start the hub: ${(err as Error).message}`);
+    }
+    let api: { close(): Promise<unknown> } | undefined;
+    if (values.serve) {
+      const { buildHubApp } = await import('../../api/hub-app.js');
+      const app = await buildHubApp({ pool: hub.repo!.pool, staleAfterS: staleAfter, logger: log, hub });
+      await app.listen({ host: values.host ?? '127.0.0.1', port });
+      log.info({ address: app.server.address() }, 'hub API listening');
+      api = app;
+    }
+    await new Promise<void>((resolve) => {
+      const shutdown = (signal: string) => {
+        log.info(`${signal}: stopping`);
+        const force = setTimeout(() => process.exit(1), 10_000);
+        force.unref();
+        void (async () => {
+          await api?.close().catch(() => undefined);
+          await hub.stop().catch(() => undefined);
+          resolve();
+        })();
+      };
+      process.once('SIGTERM', () => shutdown('SIGTERM'));
+      process.once('SIGINT', () => shutdown('SIGINT'));
+    });
+    return 0;
+  },
+};
