@@ -201,7 +201,7 @@ export function findingTitle(f: Pick<Finding, 'rule' | 'subject' | 'zones' | 'co
     case 'ZC-OPCUA-ANONYMOUS':
       return `Anonymous sessions on ${label}`;
     case 'ZC-ASSET-UNZONED':
-      return `Asset in no zone: ${label}`;
+      return `In no zone: ${label}`;
     case 'ZC-ASSET-MULTIPLE-ZONES':
       return `Asset in ${f.zones.length} zones (${f.zones.join(', ')}): ${label}`;
     case 'ZC-ZONE-NO-SLT':

@@ -92,3 +92,29 @@ describe('titles and the fix-first rank', async () => {
     expect(findings.find((f) => f.rule === RULES.zoneWithoutSlt)!.priority?.opClass).toBe('none');
   });
 });
+
+describe('assets in no zone at the size of a plant', async () => {
+  const p = await policy();
+  // 50 stray hosts of one subnet each polling a PLC, one more in another subnet, one without an address
+  const stray = Array.from({ length: 50 }, (_, i) => asset(`10.200.0.${i + 1}`, 'hmi'));
+  const lone = asset('10.201.0.9', 'workstation');
+  const nameless = { ...asset('0.0.0.0', 'unknown'), id: 'mac:02:00:00:00:00:01', ips: [], macs: ['02:00:00:00:00:01'] };
+  const plc = asset('10.30.1.5', 'plc');
+  const paths = stray.map((a) => path({ from: a.ips[0]!, to: '10.30.1.5', protocol: 'modbus', port: 502, ops: { read: 1 } }));
+  const { findings } = audit([...stray, lone, nameless, plc], paths, p, { now: T0 + 86_400 });
+  const unzoned = findings.filter((f) => f.rule === RULES.assetUnzoned);
+
+  it('is one finding per subnet with every asset as evidence, keyed by the subnet so that its id stays', () => {
+    expect(unzoned.map((f) => f.subject.key).sort()).toEqual(['mac:02:00:00:00:00:01', 'subnet:10.200.0.0/24', 'subnet:10.201.0.0/24']);
+    const big = unzoned.find((f) => f.subject.key === 'subnet:10.200.0.0/24')!;
+    expect(big.title).toBe('In no zone: 50 assets in 10.200.0.0/24');
+    expect(big.explanation).toBe('50 assets of 10.200.0.0/24 (50 hmi) belong to no zone, so no conduit can govern their traffic');
+    expect(big.evidence.assetIds).toEqual([...stray.map((a) => a.id), plc.id].sort());
+    expect(big.evidence.pathCount).toBe(50);
+    expect(big.evidence.details).toHaveLength(21);
+    expect(big.evidence.details.at(-1)).toBe('… and 30 more asset(s)');
+    const one = unzoned.find((f) => f.subject.key === 'subnet:10.201.0.0/24')!;
+    expect(one.subject.label).toBe('10.201.0.9 in 10.201.0.0/24');
+    expect(unzoned.find((f) => f.subject.kind === 'asset')!.evidence.assetIds).toEqual(['mac:02:00:00:00:00:01']);
+  });
+});

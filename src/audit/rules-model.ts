@@ -3,9 +3,11 @@
  * target security level. They need no conduit, only the placement.
  */
 import type { Asset, Path } from '../core/model.js';
+import { subnetOf } from '../inventory/addresses.js';
 import type { Assessment } from './assess.js';
 import { RULES } from './constants.js';
-import { evidenceFor, makeFinding, type Finding } from './finding.js';
+import { evidenceFor, makeFinding, SCOPE_MAX, type Finding } from './finding.js';
+import { groupBy } from './group.js';
 import { UNZONED } from './placement.js';
 import type { Policy } from './policy-types.js';
 
@@ -19,27 +21,65 @@ function pathsOf(paths: readonly Path[], assetId: string): Path[] {
   return paths.filter((p) => p.initiator === assetId || p.responder === assetId);
 }
 
+/** Assets an unzoned-subnet finding names in its details; the rest are counted (all are in evidence.assetIds). */
+const UNZONED_LISTED = 20;
+
+/**
+ * Assets in no zone, one finding per subnet (/24, /64; assets without an address on their own): the fix
+ * is a zone member for the subnet, and 50 stray hosts of one subnet were 50 findings saying the same.
+ * The subject is the subnet, so the finding keeps its id as hosts of that subnet come and go.
+ */
+function unzoned(assets: readonly Asset[], paths: readonly Path[]): Finding[] {
+  const groups = groupBy(assets, (a) => {
+    const net = a.ips.map(subnetOf).find((n) => n !== undefined);
+    return net ? `subnet:${net}` : a.id;
+  });
+  // every asset's paths in one pass over the paths, not one pass per asset
+  const mine = new Map<string, Path[]>();
+  for (const p of paths) for (const id of [p.initiator, p.responder]) (mine.get(id) ?? mine.set(id, []).get(id)!).push(p);
+  return [...groups].map(([key, list]) => {
+    const one = list.length === 1 ? list[0]! : undefined;
+    const net = key.startsWith('subnet:') ? key.slice('subnet:'.length) : undefined;
+    const own = [...new Set(list.flatMap((a) => mine.get(a.id) ?? []))];
+    const roles = [...groupBy(list, (a) => a.role)].map(([r, xs]) => `${xs.length} ${r}`).join(', ');
+    const sorted = [...list].sort((a, b) => a.id.localeCompare(b.id));
+    const evidence = evidenceFor(own, undefined, [
+      ...sorted
+        .slice(0, UNZONED_LISTED)
+        .map(
+          (a) =>
+            `${a.role} ${assetLabel(a)}: ips ${a.ips.join(', ') || '-'}; macs ${a.macs.join(', ') || '-'}; vlans ${a.vlans.join(', ') || '-'}`,
+        ),
+      ...(list.length > UNZONED_LISTED ? [`… and ${list.length - UNZONED_LISTED} more asset(s)`] : []),
+    ]);
+    // the unzoned assets themselves first, so that the map highlights them even past the cap
+    evidence.assetIds = [...new Set([...sorted.map((a) => a.id), ...evidence.assetIds])].slice(0, SCOPE_MAX).sort();
+    const label = one ? `${assetLabel(one)}${net ? ` in ${net}` : ''}` : `${list.length} assets in ${net}`;
+    return makeFinding({
+      rule: RULES.assetUnzoned,
+      severity: 'medium',
+      subject: one && !net ? { kind: 'asset', key: one.id, label } : { kind: 'zone', key, label },
+      explanation: one
+        ? `${one.role} ${assetLabel(one)} belongs to no zone, so no conduit can govern its traffic`
+        : `${list.length} assets of ${net} (${roles}) belong to no zone, so no conduit can govern their traffic`,
+      remediation: net
+        ? `Add ${net} (or each device, by ip, range, mac or asset name) to the zone it belongs to, or remove the devices from the network`
+        : 'Add it to the zone it belongs to (by cidr, range, ip, mac or asset name), or remove it from the network',
+      zones: [UNZONED],
+      evidence,
+    });
+  });
+}
+
 export function modelRules(policy: Policy, assets: readonly Asset[], assessment: Assessment): Finding[] {
   const paths = assessment.paths.map((a) => a.path);
   const out: Finding[] = [];
+  const stray: Asset[] = [];
   for (const asset of assets) {
     const placed = assessment.placements.get(asset.id);
     if (!placed) continue;
-    if (placed.zone === UNZONED) {
-      out.push(
-        makeFinding({
-          rule: RULES.assetUnzoned,
-          severity: 'medium',
-          subject: { kind: 'asset', key: asset.id, label: assetLabel(asset) },
-          explanation: `${asset.role} ${assetLabel(asset)} belongs to no zone, so no conduit can govern its traffic`,
-          remediation: 'Add it to the zone it belongs to (by cidr, range, ip, mac or asset name), or remove it from the network',
-          zones: [UNZONED],
-          evidence: evidenceFor(pathsOf(paths, asset.id), undefined, [
-            `ips: ${asset.ips.join(', ') || '-'}; macs: ${asset.macs.join(', ') || '-'}; vlans: ${asset.vlans.join(', ') || '-'}`,
-          ]),
-        }),
-      );
-    } else if (placed.matches.length > 1 && asset.role !== 'gateway') {
+    if (placed.zone === UNZONED) stray.push(asset);
+    else if (placed.matches.length > 1 && asset.role !== 'gateway') {
       // A router legitimately has an address in several zones; any other device must have one zone.
       const how = placed.matches.map((m) => `'${m.zone}' by ${m.member.kind} ${m.member.value} (line ${m.member.pos.line})`);
       out.push(
@@ -55,6 +95,7 @@ export function modelRules(policy: Policy, assets: readonly Asset[], assessment:
       );
     }
   }
+  out.push(...unzoned(stray, paths));
   for (const zone of policy.zones) {
     if (zone.hasSlt) continue;
     out.push(

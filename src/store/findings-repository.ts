@@ -74,6 +74,8 @@ function assetsOf(f: Finding): string[] {
   const ids = new Set<string>();
   if (f.subject.kind === 'asset') ids.add(f.subject.key);
   for (const p of f.evidence.paths) ids.add(p.initiator).add(p.responder);
+  // a grouped finding (a zone pair, a subnet) is about every asset behind it, not only its busiest examples
+  for (const id of f.evidence.assetIds ?? []) ids.add(id);
   return [...ids];
 }
 
