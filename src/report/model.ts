@@ -13,14 +13,11 @@ import type { Acknowledgement } from '../audit/lifecycle.js';
 import type { Policy } from '../audit/policy-types.js';
 import { findingOrder, plantGraph, type PlantGraph } from './graph.js';
 import { archiveSummary, previousSummary } from '../store/history-repository.js';
+import { analysedCaptures, type AnalysedCapture } from '../store/summary-repository.js';
 import { changeLog, reportSummary, type ChangeEntry, type ReportSummary } from './summary.js';
 
-export interface CaptureSource {
-  file: string;
-  size: number;
-  packets: number;
-  analysedAt: string;
-}
+/** A capture the report covers (as the store recorded it). */
+export type CaptureSource = AnalysedCapture;
 
 export type ReportFinding = Finding & { status: string; ack: Acknowledgement | null; firstDetected: number | null };
 
@@ -73,9 +70,7 @@ export function buildReport(store: Store, policy: Policy, opts: ReportOptions): 
   const graph = plantGraph(policy, assets, paths, [...findings, ...resolved]);
   const live = findings.filter((f) => f.status !== 'resolved');
   const gaps = gapTable(policy, live);
-  const captures = store.db
-    .prepare('SELECT file, size, packets, analysed_at AS analysedAt FROM captures ORDER BY analysed_at, file')
-    .all() as CaptureSource[];
+  const captures = analysedCaptures(store.db);
   const times = paths.length ? paths : assets;
   // a loop, not Math.min(...): a million paths would overflow the argument list
   const window = { first: null as number | null, last: null as number | null };

@@ -17,3 +17,53 @@ export function replaceZonePlacement(db: DB, assessment: Assessment): void {
     for (const u of a.allowing.length ? a.allowing : a.uses) putConduit.run(u.conduit.id, a.path.id);
   }
 }
+
+/** What was observed in one zone: its assets (by role) and its paths out, in and inside. */
+export interface ZoneObservation {
+  assets: number;
+  roles: Record<string, number>;
+  pathsOut: number;
+  pathsIn: number;
+  pathsInside: number;
+}
+
+/** What was observed on one conduit: the paths placed on it, their packets, protocols, time span and open findings. */
+export interface ConduitObservation {
+  paths: number;
+  packets: number;
+  protocols: string[];
+  firstSeen: number | null;
+  lastSeen: number | null;
+  findings: number;
+}
+
+/** Reads the placement per zone; prepare once, ask per zone id ('unzoned' for assets in no zone). */
+export function zoneObservations(db: DB): (zone: string) => ZoneObservation {
+  const byRole = db.prepare(
+    'SELECT a.role, COUNT(*) AS n FROM asset_zones z JOIN assets a ON a.id = z.asset_id WHERE z.zone = ? GROUP BY a.role',
+  );
+  const count = (sql: string) => db.prepare(sql).pluck();
+  const assets = count('SELECT COUNT(*) FROM asset_zones WHERE zone = ?');
+  const out = count('SELECT COUNT(*) FROM path_zones WHERE from_zone = ? AND to_zone != from_zone');
+  const into = count('SELECT COUNT(*) FROM path_zones WHERE to_zone = ? AND to_zone != from_zone');
+  const inside = count('SELECT COUNT(*) FROM path_zones WHERE from_zone = ? AND to_zone = from_zone');
+  return (zone) => ({
+    assets: assets.get(zone) as number,
+    roles: Object.fromEntries((byRole.all(zone) as { role: string; n: number }[]).map((r) => [r.role, r.n])),
+    pathsOut: out.get(zone) as number,
+    pathsIn: into.get(zone) as number,
+    pathsInside: inside.get(zone) as number,
+  });
+}
+
+/** Reads the placement per conduit; prepare once, ask per conduit id. */
+export function conduitObservations(db: DB): (conduit: string) => ConduitObservation {
+  const seen = db.prepare(`SELECT COUNT(*) AS paths, COALESCE(SUM(p.packets_to_responder + p.packets_to_initiator), 0) AS packets,
+      GROUP_CONCAT(DISTINCT p.protocol) AS protocols, MIN(p.first_seen) AS firstSeen, MAX(p.last_seen) AS lastSeen
+      FROM path_conduits c JOIN paths p ON p.id = c.path_id WHERE c.conduit = ?`);
+  const findings = db.prepare("SELECT COUNT(*) FROM findings WHERE conduit = ? AND status != 'resolved'").pluck();
+  return (conduit) => {
+    const o = seen.get(conduit) as Omit<ConduitObservation, 'protocols' | 'findings'> & { protocols: string | null };
+    return { ...o, protocols: o.protocols ? o.protocols.split(',').sort() : [], findings: findings.get(conduit) as number };
+  };
+}

@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { endLabel } from '../../audit/policy-semantics.js';
 import type { Member } from '../../audit/policy-types.js';
+import { conduitObservations, zoneObservations } from '../../store/zone-placement-repository.js';
 import type { ApiContext } from '../context.js';
 import { errors } from '../schemas.js';
 
@@ -59,16 +60,7 @@ export async function policyModelRoutes(app: FastifyInstance, { ctx }: { ctx: Ap
     },
     async () => {
       const policy = ctx.policies.policy();
-      const db = ctx.store.db;
-      const byRole = db.prepare(
-        'SELECT a.role, COUNT(*) AS n FROM asset_zones z JOIN assets a ON a.id = z.asset_id WHERE z.zone = ? GROUP BY a.role',
-      );
-      const roles = (zone: string) => byRole.all(zone);
-      const count = (sql: string) => db.prepare(sql).pluck();
-      const assets = count('SELECT COUNT(*) FROM asset_zones WHERE zone = ?');
-      const out = count('SELECT COUNT(*) FROM path_zones WHERE from_zone = ? AND to_zone != from_zone');
-      const into = count('SELECT COUNT(*) FROM path_zones WHERE to_zone = ? AND to_zone != from_zone');
-      const inside = count('SELECT COUNT(*) FROM path_zones WHERE from_zone = ? AND to_zone = from_zone');
+      const observed = zoneObservations(ctx.store.db);
       return {
         policyVersion: ctx.policies.current()?.version ?? null,
         zones: (policy?.zones ?? []).map((z) => ({
@@ -79,15 +71,9 @@ export async function policyModelRoutes(app: FastifyInstance, { ctx }: { ctx: Ap
           slt: z.slt,
           members: z.members.map(member2json),
           exclude: z.exclude.map(member2json),
-          observed: {
-            assets: assets.get(z.id) as number,
-            roles: Object.fromEntries((roles(z.id) as { role: string; n: number }[]).map((r) => [r.role, r.n])),
-            pathsOut: out.get(z.id) as number,
-            pathsIn: into.get(z.id) as number,
-            pathsInside: inside.get(z.id) as number,
-          },
+          observed: observed(z.id),
         })),
-        unzonedAssets: policy ? (assets.get('unzoned') as number) : 0,
+        unzonedAssets: policy ? observed('unzoned').assets : 0,
       };
     },
   );
@@ -154,21 +140,10 @@ export async function policyModelRoutes(app: FastifyInstance, { ctx }: { ctx: Ap
     },
     async () => {
       const policy = ctx.policies.policy();
-      const db = ctx.store.db;
-      const seen = db.prepare(`SELECT COUNT(*) AS paths, COALESCE(SUM(p.packets_to_responder + p.packets_to_initiator), 0) AS packets,
-      GROUP_CONCAT(DISTINCT p.protocol) AS protocols, MIN(p.first_seen) AS firstSeen, MAX(p.last_seen) AS lastSeen
-      FROM path_conduits c JOIN paths p ON p.id = c.path_id WHERE c.conduit = ?`);
-      const findings = db.prepare("SELECT COUNT(*) FROM findings WHERE conduit = ? AND status != 'resolved'").pluck();
+      const observed = conduitObservations(ctx.store.db);
       return {
         policyVersion: ctx.policies.current()?.version ?? null,
         conduits: (policy?.conduits ?? []).map((c) => {
-          const o = seen.get(c.id) as {
-            paths: number;
-            packets: number;
-            protocols: string | null;
-            firstSeen: number | null;
-            lastSeen: number | null;
-          };
           return {
             id: c.id,
             name: c.name,
@@ -188,7 +163,7 @@ export async function policyModelRoutes(app: FastifyInstance, { ctx }: { ctx: Ap
               allow: f.allow,
               deny: f.deny,
             })),
-            observed: { ...o, protocols: o.protocols ? o.protocols.split(',').sort() : [], findings: findings.get(c.id) as number },
+            observed: observed(c.id),
           };
         }),
       };

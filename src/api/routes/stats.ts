@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ApiContext } from '../context.js';
 import { errors } from '../schemas.js';
+import { inventoryCounts } from '../../store/summary-repository.js';
 
 const counts = { type: 'object', additionalProperties: { type: 'integer' } } as const;
 
@@ -31,14 +32,8 @@ export async function statsRoutes(app: FastifyInstance, { ctx }: { ctx: ApiConte
       },
     },
     async () => {
-      const db = ctx.store.db;
-      const grouped = (sql: string) => Object.fromEntries((db.prepare(sql).raw().all() as [string, number][]).map(([k, n]) => [k, n]));
       return {
-        assets: db.prepare('SELECT COUNT(*) FROM assets').pluck().get() as number,
-        paths: db.prepare('SELECT COUNT(*) FROM paths').pluck().get() as number,
-        captures: db.prepare('SELECT COUNT(*) FROM captures').pluck().get() as number,
-        assetsByRole: grouped('SELECT role, COUNT(*) FROM assets GROUP BY role'),
-        pathsByProtocol: grouped('SELECT protocol, COUNT(*) FROM paths GROUP BY protocol'),
+        ...inventoryCounts(ctx.store.db),
         findings: ctx.findings.countsBySeverity(),
         jobs: ctx.jobs.counts(),
         policyVersion: ctx.policies.current()?.version ?? null,
