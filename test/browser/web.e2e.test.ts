@@ -218,7 +218,7 @@ describe.skipIf(!existsSync(CHROMIUM))('web page in headless Chromium', () => {
     const { page, errors } = await signIn(admin);
     await page.locator('#tabs button[data-view="tables"]').click();
     await page.locator('#table-count', { hasText: 'of 20' }).waitFor();
-    await page.locator('#table-filters input[name="role"]').fill('plc');
+    await page.locator('#table-filters select[name="role"]').selectOption('plc');
     await page.locator('#table-filters button[type="submit"]').click();
     await page.locator('#table-count', { hasText: '1–5 of 5' }).waitFor();
     await page.locator('[data-table="findings"]').click();
