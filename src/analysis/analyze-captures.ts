@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, openSync, readSync, statSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { Logger } from 'pino';
+import type { CaptureReadLimits } from '../capture/index.js';
 import { protocolModules } from '../protocols/registry.js';
 import type { ProtocolModule } from '../core/events.js';
 import { Inventory, type InventoryState } from '../inventory/inventory.js';
@@ -31,6 +32,11 @@ export interface AuditInput {
 export type AuditStep = (input: AuditInput) => Promise<unknown[]> | unknown[];
 
 export interface AnalyzeOptions {
+  /**
+   * The capture reader's decompression bound and a signal that stops the analysis (a cancelled job): either
+   * rejects, and nothing is stored. One thread only: a sharded analysis reads with the default bound.
+   */
+  read?: CaptureReadLimits;
   /** Database file (default ./otwatch.db); ':memory:' keeps nothing. */
   db?: string;
   /** Write the JSON report to this file, or to stdout with '-'. */
@@ -138,7 +144,7 @@ export async function analyzeCaptures(paths: string[], opts: AnalyzeOptions = {}
     }
     if (files.length && !counters) {
       const collector = new StatsCollector(modules, inventory);
-      counters = await runPipeline(files, collector, { modules, log, onProgress: opts.onProgress, flow });
+      counters = await runPipeline(files, collector, { modules, log, onProgress: opts.onProgress, flow, read: opts.read });
       sections = collector.sections();
     }
     const t1 = performance.now();

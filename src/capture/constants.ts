@@ -76,5 +76,18 @@ export const MAX_SKIPPED_BLOCK_LEN = 16 << 20;
 export const DEFAULT_HIGH_WATER_MARK = 1 << 20;
 /** Output chunk size of the gunzip stream. */
 export const GUNZIP_CHUNK_SIZE = 256 << 10;
+/**
+ * The decompression bound (readCapture, readCaptureStream): a gzip capture may expand to at most this many
+ * times the compressed bytes read so far, and to this many bytes in all. Real captures compress 3-20x (packet
+ * headers and timestamps differ); a gzip bomb of zeros expands ~1,000x, so 33 MB became 32 GiB of empty records
+ * that held the analysis for minutes. Configurable (GunzipBound); these are the defaults.
+ */
+export const DEFAULT_GUNZIP_MAX_RATIO = 100;
+export const DEFAULT_GUNZIP_MAX_BYTES = 64 * 1024 ** 3;
+/**
+ * The ratio is judged only past this much output: the first kilobytes of a small capture (a header, a few
+ * identical packets) may compress far better than the whole, and a few MiB cost nothing to read.
+ */
+export const GUNZIP_RATIO_FLOOR = 16 << 20;
 /** How much of an upload's head looksLikeCapture inflates to find a gzip member's magic. */
 export const GZIP_SNIFF_INPUT = 512;

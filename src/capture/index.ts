@@ -4,5 +4,6 @@
  */
 export type { CaptureError, CaptureResult, PacketHandler } from './types.js';
 export { CaptureParser } from './parser.js';
-export { readCapture, readCaptureStream } from './read.js';
+export { readCapture, readCaptureStream, GunzipBoundError, DEFAULT_GUNZIP_BOUND } from './read.js';
+export type { CaptureReadLimits, GunzipBound, ReadOptions } from './read.js';
 export { looksLikeCapture } from './magic.js';

@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { epb, idb, pcapFile, shb } from '../../test/helpers/capture-build.js';
+import { epb, idb, pcapFile, pcapHeader, shb } from '../../test/helpers/capture-build.js';
 import { collector, parseInChunks } from '../../test/helpers/capture-collect.js';
-import { readCapture, readCaptureStream } from './index.js';
+import { GunzipBoundError, readCapture, readCaptureStream } from './index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'otwatch-capture-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -132,5 +132,73 @@ describe('readCaptureStream', () => {
     expect(result.error!.message).toBe('read error: connection reset');
     expect(result.packets).toBeGreaterThan(0);
     expect(result.packets).toBe(parseInChunks(pcapng.subarray(0, 5000)).result.packets);
+  });
+});
+
+/**
+ * A gzip bomb as in the field: a pcap header, then zeros (each 16 zero bytes a valid record of no bytes), as
+ * `members` concatenated gzip members of `memberMiB` MiB each (gunzip reads concatenated members as one stream).
+ * One member is compressed once and repeated, so a bomb of any size costs one member's compression.
+ */
+function gzipBomb(name: string, memberMiB: number, members: number): string {
+  const header = pcapHeader();
+  const zeros = Buffer.alloc(memberMiB << 20);
+  const first = gzipSync(Buffer.concat([header, zeros]));
+  const next = gzipSync(zeros);
+  return file(name, Buffer.concat([first, ...Array.from({ length: members - 1 }, () => next)]));
+}
+
+describe('the decompression bound', () => {
+  it('a gzip bomb (~1,000x) is refused by its ratio after a few MiB of output: seconds, not the minutes it would run', async () => {
+    const bomb = gzipBomb('bomb.pcap.gz', 64, 16); // 1 GiB of empty records from ~1 MB
+    let packets = 0;
+    const t0 = performance.now();
+    const err = await readCapture(bomb, () => packets++).catch((e: unknown) => e);
+    const seconds = (performance.now() - t0) / 1000;
+    expect(err).toBeInstanceOf(GunzipBoundError);
+    expect((err as GunzipBoundError).message).toMatch(/^gzip expands more than 100x \(.* compressed\): a decompression bomb, refused$/);
+    // refused just past the floor of 16 MiB, long before the 1 GiB: ~1M of its 67M empty records were parsed
+    expect((err as GunzipBoundError).output).toBeLessThan(64 << 20);
+    expect(packets).toBeLessThan(4 << 20);
+    expect(seconds).toBeLessThan(10);
+  });
+
+  it('the absolute bound and the ratio are the caller’s: a higher ratio lets it run until the size bound', async () => {
+    const bomb = gzipBomb('bomb-small.pcap.gz', 16, 4); // 64 MiB
+    const err = await readCapture(bomb, () => {}, { gunzipBound: { ratio: 10_000, bytes: 40 << 20 } }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(GunzipBoundError);
+    expect((err as Error).message).toMatch(/^gzip expands past the bound of 40\.0 MiB/);
+    // within both bounds, the whole bomb is read as what it is: 64 MiB of empty records
+    const r = await readCapture(bomb, () => {}, { gunzipBound: { ratio: 10_000, bytes: 1 << 30 } });
+    expect(r).toMatchObject({ format: 'pcap', compressed: true, bytesRead: (64 << 20) + 24 });
+    expect(r.error).toBeUndefined();
+  });
+
+  it('an ordinary gzip capture is far from the bound; a stream read applies it too', async () => {
+    const gz = file('ok.pcapng.gz', gzipSync(pcapng));
+    const r = await readCapture(gz, collector().onPacket);
+    expect(r.error).toBeUndefined();
+    const bomb = gzipBomb('bomb-stream.pcap.gz', 64, 2);
+    const { createReadStream } = await import('node:fs');
+    await expect(readCaptureStream(createReadStream(bomb), () => {})).rejects.toBeInstanceOf(GunzipBoundError);
+  });
+
+  it('a read is stopped by its signal, plain or gzip, with the signal’s reason', async () => {
+    const big = gzipBomb('abort.pcap.gz', 8, 1);
+    const ac = new AbortController();
+    const reason = new Error('cancelled by the test');
+    let n = 0;
+    const p = readCapture(
+      big,
+      () => {
+        if (++n === 1000) ac.abort(reason);
+      },
+      { signal: ac.signal, gunzipBound: { ratio: 1e9, bytes: 1 << 30 } },
+    );
+    await expect(p).rejects.toBe(reason);
+    const plain = file('abort.pcap', pcapFile(Array.from({ length: 50_000 }, (_, i) => ({ data: Buffer.alloc(60), sec: i, frac: 0 }))));
+    const ac2 = new AbortController();
+    ac2.abort(reason);
+    await expect(readCapture(plain, () => {}, { signal: ac2.signal, highWaterMark: 4096 })).rejects.toBe(reason);
   });
 });

@@ -5,7 +5,7 @@
  */
 import type { Logger } from 'pino';
 import { readCapture } from '../capture/index.js';
-import type { CaptureResult } from '../capture/index.js';
+import type { CaptureReadLimits, CaptureResult } from '../capture/index.js';
 import { decodeFrame, decodeTransport, Frame, FrameKind } from '../net/frame.js';
 import { decodeArp } from '../net/arp.js';
 import { LINKTYPE_ETHERNET } from '../net/constants.js';
@@ -190,7 +190,7 @@ export type ProgressHandler = (bytes: number, packets: number) => void;
 export async function runPipeline(
   paths: string[],
   sink: PipelineSink,
-  opts: PipelineOptions & { onProgress?: ProgressHandler } = {},
+  opts: PipelineOptions & { onProgress?: ProgressHandler; read?: CaptureReadLimits } = {},
 ): Promise<PipelineCounters> {
   const pipeline = new Pipeline(sink, opts);
   const progress = opts.onProgress;
@@ -199,7 +199,7 @@ export async function runPipeline(
     const result = await readCapture(
       path,
       pipeline.packet,
-      progress ? { onRead: (n) => progress((bytes += n), pipeline.packetsRead) } : {},
+      progress ? { ...opts.read, onRead: (n) => progress((bytes += n), pipeline.packetsRead) } : { ...opts.read },
     );
     pipeline.endCapture(path, result);
     progress?.(bytes, pipeline.packetsRead);
