@@ -1,16 +1,14 @@
 /** `otwatch analyze`: captures into the inventory database, with an optional JSON report. */
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { analyzeCaptures, DEFAULT_DB } from '../../analysis/analyze-captures.js';
-import { auditStep } from '../../analysis/run-audit.js';
-import { formatPolicyError, loadPolicyFile } from '../../audit/policy-load.js';
 import { StoreError } from '../../store/database.js';
 import { CliError, parseMaxFlows, type Command } from './command.js';
-import { PUBLISH_FLAGS, PUBLISH_USAGE, publishSettings, withPublishing } from '../../sync/options.js';
-import { SiteMismatch } from '../../store/outbox-repository.js';
+import { terminalProgress, totalBytes } from './progress.js';
 
 const usage = `usage: otwatch analyze <capture...> [--db file] [--report file|-] [--policy file] [--silent-after seconds]
-                       [--max-flows N]
+                       [--max-flows N] [--workers N] [--quiet]
 
 Decodes pcap/pcapng captures into assets and communication paths and merges them into the database
 (a capture already analysed into it is skipped, so nothing counts twice).
@@ -19,9 +17,11 @@ Decodes pcap/pcapng captures into assets and communication paths and merges them
   --report file|-      write the JSON report (stats, assets, paths, changes) to a file, or stdout with -
   --policy file        zone/conduit policy for the audit
   --silent-after s     report assets without traffic for s seconds (default 3600)
+  --workers N          decode in N threads, each keeping its share of the flows and building its part of the
+                       inventory (default: 2 for captures of 16 MiB or more on 2 cores or more, else 1)
+  --quiet              no progress line (shown on a terminal only: bytes read of the total, packets/s, time left)
   --max-flows N        open flows kept at most (default 32768): past it a new flow first ends the oldest one
-                       that never carried payload (a scan's), else the oldest not seen lately (its path is kept)
-${PUBLISH_USAGE}`;
+                       that never carried payload (a scan's), else the oldest not seen lately (its path is kept)`;
 
 export const analyzeCommand: Command = {
   name: 'analyze',
@@ -36,7 +36,8 @@ export const analyzeCommand: Command = {
         policy: { type: 'string' },
         'silent-after': { type: 'string' },
         'max-flows': { type: 'string' },
-        ...PUBLISH_FLAGS,
+        workers: { type: 'string' },
+        quiet: { type: 'boolean' },
       },
     });
     const { values, positionals } = parsed;
@@ -44,43 +45,33 @@ export const analyzeCommand: Command = {
     const silentAfter = values['silent-after'] === undefined ? undefined : Number(values['silent-after']);
     if (silentAfter !== undefined && !(silentAfter > 0)) throw new CliError(`--silent-after must be a positive number of seconds`);
     const maxFlows = parseMaxFlows(values['max-flows']);
-    let publish;
-    try {
-      publish = publishSettings(values);
-    } catch (err) {
-      throw new CliError((err as Error).message);
-    }
+    const workers = values.workers === undefined ? defaultWorkers(positionals) : Number(values.workers);
+    if (!Number.isInteger(workers) || workers < 1 || workers > 64)
+      throw new CliError(`--workers takes a whole number from 1 to 64, not ${values.workers}\n\n${usage}`);
     const log = pino({ level: process.env.OTWATCH_LOG ?? 'warn' }, pino.destination(2));
     if (values.policy) {
-      // a broken policy stops here, before any capture is read or anything is stored
+      // a broken policy stops here, before any capture is read or anything is stored; the audit's modules
+      // (policy schema, YAML) load only when a policy is given
+      const { formatPolicyError, loadPolicyFile } = await import('../../audit/policy-load.js');
       const loaded = await loadPolicyFile(values.policy);
       if (!loaded.ok)
         throw new CliError(`the policy has ${loaded.errors.length} error(s):\n${loaded.errors.map(formatPolicyError).join('\n')}`);
     }
     try {
-      const audit = values.policy ? auditStep() : undefined;
-      // with --publish: the site's outbox records this analysis in its transaction, then goes to the hub
-      const {
-        result: r,
-        published,
-        pending,
-      } = await withPublishing(publish, values.db ?? DEFAULT_DB, log, (store) =>
-        analyzeCaptures(positionals, {
-          db: values.db,
-          store,
-          report: values.report,
-          policy: values.policy,
-          audit,
-          silentAfter,
-          log,
-          maxFlows,
-        }),
-      );
-      if (publish && values.report !== '-')
-        console.log(
-          `site ${publish.site}: ${published} change(s) published to ${publish.nats.url}` +
-            (pending ? `, ${pending} waiting in the outbox for the next run (NATS unreachable?)` : ''),
-        );
+      const audit = values.policy ? (await import('../../analysis/run-audit.js')).auditStep() : undefined;
+      const progress = terminalProgress(positionals, values.quiet);
+      const r = await analyzeCaptures(positionals, {
+        db: values.db,
+        report: values.report,
+        policy: values.policy,
+        audit,
+        silentAfter,
+        log,
+        maxFlows,
+        workers,
+        onProgress: progress && ((bytes, packets) => progress.update(bytes, packets)),
+      });
+      progress?.done();
       if (values.report !== '-') {
         const s = r.store;
         console.log(
@@ -91,8 +82,15 @@ export const analyzeCommand: Command = {
       }
       return 0;
     } catch (err) {
-      if (err instanceof StoreError || err instanceof SiteMismatch) throw new CliError(err.message);
+      if (err instanceof StoreError) throw new CliError(err.message);
       throw err;
     }
   },
 };
+
+/** Below this much capture, one thread is done before a second one has loaded its decoders (as `stats`). */
+const SHARD_FROM_BYTES = 16 * 2 ** 20;
+
+function defaultWorkers(files: string[]): number {
+  return availableParallelism() >= 2 && totalBytes(files) >= SHARD_FROM_BYTES ? 2 : 1;
+}

@@ -6,6 +6,7 @@ import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { terminalJson } from '../../core/sanitize.js';
 import { CliError, parseMaxFlows, type Command } from './command.js';
+import { terminalProgress } from './progress.js';
 
 /**
  * Below this much capture, one thread is done before a second one has loaded its decoders (~0.1 s of a
@@ -13,7 +14,7 @@ import { CliError, parseMaxFlows, type Command } from './command.js';
  */
 const SHARD_FROM_BYTES = 16 * 2 ** 20;
 
-const usage = `usage: otwatch stats [--brief] [--workers N] [--max-flows N] <capture...>
+const usage = `usage: otwatch stats [--brief] [--quiet] [--workers N] [--max-flows N] <capture...>
 
 Prints, as JSON, the protocol statistics of each capture (pcap or pcapng, optionally gzip-compressed)
 in the format of the corpus oracle: packets, and one section per protocol seen (modbus, s7comm, opcua,
@@ -21,6 +22,7 @@ bacnet). otwatch's own counters (skipped frames, mismatches, anomalies, TCP gaps
 Several captures print a JSON array, one report per capture.
 
   --brief       leave out the "otwatch" counters
+  --quiet       no progress line (shown on a terminal only: bytes read of the total, packets/s, time left)
   --workers N   decode in N worker threads, each keeping its share of the flows (default: 2 for a
                 capture of 16 MiB or more on a machine with 2 cores or more, else 1; --workers 1
                 analyses in one thread)
@@ -34,7 +36,7 @@ export const statsCommand: Command = {
   async run(argv) {
     const { values, positionals } = parseArgs({
       args: argv,
-      options: { brief: { type: 'boolean' }, workers: { type: 'string' }, 'max-flows': { type: 'string' } },
+      options: { brief: { type: 'boolean' }, quiet: { type: 'boolean' }, workers: { type: 'string' }, 'max-flows': { type: 'string' } },
       allowPositionals: true,
     });
     if (positionals.length === 0) throw new CliError(`no capture given\n\n${usage}`);
@@ -47,10 +49,19 @@ export const statsCommand: Command = {
     const { statsForCaptures } = await loadModule<typeof Statistics>('stats');
     const reports = [];
     let broken = false;
+    const progress = terminalProgress(positionals, values.quiet);
     for (const file of positionals) {
+      let read = { bytes: 0, packets: 0 };
+      const onProgress = progress
+        ? (bytes: number, packets: number) => {
+            read = { bytes, packets };
+            progress.update(bytes, packets);
+          }
+        : undefined;
       const report: Record<string, unknown> = {
-        ...(await statsForCaptures([file], { workers, flow: maxFlows ? { maxFlows } : undefined })),
+        ...(await statsForCaptures([file], { workers, flow: maxFlows ? { maxFlows } : undefined, onProgress })),
       };
+      progress?.offset(read.bytes, read.packets);
       const fileReport = (report.otwatch as { files: { error?: { message: string; offset: number; record: number } }[] }).files[0];
       if (fileReport?.error) {
         broken = true;
@@ -62,6 +73,7 @@ export const statsCommand: Command = {
       if (values.brief) delete report.otwatch;
       reports.push(report);
     }
+    progress?.done();
     // device identification strings as the devices sent them, with DEL, C1 and bidi controls as \u escapes
     console.log(terminalJson(reports.length === 1 ? reports[0] : reports, 1));
     return broken ? 1 : 0;
