@@ -97,6 +97,21 @@ describe.skipIf(!existsSync(CHROMIUM))('findings, tables, sign-in and upload in 
     await page.close();
   });
 
+  it('prints no literal "null" or "undefined" in a zone panel, whatever the zone leaves unset', async () => {
+    const { page, errors } = await signIn();
+    for (const zone of ['dmz', 'enterprise', 'scada', 'control', 'bms', 'unzoned']) {
+      await page.evaluate((z) => {
+        const cy = (document.getElementById('cy') as any)._cyreg.cy;
+        cy.getElementById(`z:${z}`).emit('tap');
+      }, zone);
+      const text = (await page.locator('#details').textContent())!;
+      expect(text, zone).toMatch(zone === 'unzoned' ? /Unzoned/ : new RegExp(`\\(${zone}\\)`));
+      expect(text, zone).not.toMatch(/\bnull\b|\bundefined\b/);
+    }
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it('gives the inventory table the columns engineers use, drop-down filters, and rows that open the asset', async () => {
     const { page, errors } = await signIn();
     await page.locator('#tabs button[data-view="tables"]').click();
