@@ -6,6 +6,8 @@ import { analyzeCaptures, DEFAULT_DB } from '../../analysis/analyze-captures.js'
 import { StoreError } from '../../store/database.js';
 import { CliError, parseMaxFlows, type Command } from './command.js';
 import { terminalProgress, totalBytes } from './progress.js';
+import { PUBLISH_FLAGS, PUBLISH_USAGE, publishSettings, withPublishing } from '../../sync/options.js';
+import { SiteMismatch } from '../../store/outbox-repository.js';
 
 const usage = `usage: otwatch analyze <capture...> [--db file] [--report file|-] [--policy file] [--silent-after seconds]
                        [--max-flows N] [--workers N] [--quiet]
@@ -21,7 +23,8 @@ Decodes pcap/pcapng captures into assets and communication paths and merges them
                        inventory (default: 2 for captures of 16 MiB or more on 2 cores or more, else 1)
   --quiet              no progress line (shown on a terminal only: bytes read of the total, packets/s, time left)
   --max-flows N        open flows kept at most (default 32768): past it a new flow first ends the oldest one
-                       that never carried payload (a scan's), else the oldest not seen lately (its path is kept)`;
+                       that never carried payload (a scan's), else the oldest not seen lately (its path is kept)
+${PUBLISH_USAGE}`;
 
 export const analyzeCommand: Command = {
   name: 'analyze',
@@ -38,6 +41,7 @@ export const analyzeCommand: Command = {
         'max-flows': { type: 'string' },
         workers: { type: 'string' },
         quiet: { type: 'boolean' },
+        ...PUBLISH_FLAGS,
       },
     });
     const { values, positionals } = parsed;
@@ -48,6 +52,12 @@ export const analyzeCommand: Command = {
     const workers = values.workers === undefined ? defaultWorkers(positionals) : Number(values.workers);
     if (!Number.isInteger(workers) || workers < 1 || workers > 64)
       throw new CliError(`--workers takes a whole number from 1 to 64, not ${values.workers}\n\n${usage}`);
+    let publish;
+    try {
+      publish = publishSettings(values);
+    } catch (err) {
+      throw new CliError((err as Error).message);
+    }
     const log = pino({ level: process.env.OTWATCH_LOG ?? 'warn' }, pino.destination(2));
     if (values.policy) {
       // a broken policy stops here, before any capture is read or anything is stored; the audit's modules
@@ -60,18 +70,31 @@ export const analyzeCommand: Command = {
     try {
       const audit = values.policy ? (await import('../../analysis/run-audit.js')).auditStep() : undefined;
       const progress = terminalProgress(positionals, values.quiet);
-      const r = await analyzeCaptures(positionals, {
-        db: values.db,
-        report: values.report,
-        policy: values.policy,
-        audit,
-        silentAfter,
-        log,
-        maxFlows,
-        workers,
-        onProgress: progress && ((bytes, packets) => progress.update(bytes, packets)),
-      });
+      // with --publish: the site's outbox records this analysis in its transaction, then goes to the hub
+      const {
+        result: r,
+        published,
+        pending,
+      } = await withPublishing(publish, values.db ?? DEFAULT_DB, log, (store) =>
+        analyzeCaptures(positionals, {
+          db: values.db,
+          store,
+          report: values.report,
+          policy: values.policy,
+          audit,
+          silentAfter,
+          log,
+          maxFlows,
+          workers,
+          onProgress: progress && ((bytes, packets) => progress.update(bytes, packets)),
+        }),
+      );
       progress?.done();
+      if (publish && values.report !== '-')
+        console.log(
+          `site ${publish.site}: ${published} change(s) published to ${publish.nats.url}` +
+            (pending ? `, ${pending} waiting in the outbox for the next run (NATS unreachable?)` : ''),
+        );
       if (values.report !== '-') {
         const s = r.store;
         console.log(
@@ -82,7 +105,7 @@ export const analyzeCommand: Command = {
       }
       return 0;
     } catch (err) {
-      if (err instanceof StoreError) throw new CliError(err.message);
+      if (err instanceof StoreError || err instanceof SiteMismatch) throw new CliError(err.message);
       throw err;
     }
   },
