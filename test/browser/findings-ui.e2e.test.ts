@@ -86,6 +86,14 @@ describe.skipIf(!existsSync(CHROMIUM))('findings, tables, sign-in and upload in 
       zones: ['dmz', 'bms'],
     });
     expect(detail.assets).toHaveLength(3);
+    // the map marks them
+    const marked = await page.evaluate(() =>
+      (document.getElementById('cy') as any)._cyreg.cy
+        .elements('.highlight')
+        .map((e: any) => e.id())
+        .sort(),
+    );
+    expect(marked).toEqual(expect.arrayContaining(stored.evidence.assetIds.map((id) => `a:${id}`)));
     // the sidebar's list and a details panel that lists findings do not both read "Findings"
     const headings = await page.locator('#side h2, #side h3').allTextContents();
     expect(headings.filter((t) => t.trim() === 'Findings').length).toBeLessThanOrEqual(1);

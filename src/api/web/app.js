@@ -103,6 +103,8 @@ function init() {
     },
   });
   whenUnauthorized((m) => signedOut(m));
+  // An opened finding (findings.js) names its zones, assets and paths: the map marks them.
+  document.addEventListener('otwatch:highlight', (e) => map.highlightFinding?.(e.detail));
 
   $('signin-form').addEventListener('submit', (e) => {
     e.preventDefault();
