@@ -8,6 +8,7 @@ import { LineCounter, parseDocument } from 'yaml';
 import { compileSchema, validateAgainstSchema } from '../audit/schema-validate.js';
 import { yamlError, formatPolicyError } from '../audit/policy-load.js';
 import type { ValidateFunction } from 'ajv';
+import type { PublishConfig } from '../sync/options.js';
 import { parseTrustProxy, type TrustProxy } from '../api/auth.js';
 
 export interface AgentConfig {
@@ -33,6 +34,9 @@ export interface AgentConfig {
     trust_proxy?: TrustProxy;
   };
   log_level?: string;
+  /** Remote sites: this sensor's site id and the hub's NATS to publish to. */
+  site?: string;
+  publish?: PublishConfig;
 }
 
 let validate: ValidateFunction | undefined;
@@ -63,6 +67,13 @@ export function loadConfigText(text: string, file: string): AgentConfig {
     db: abs(c.db),
     evidence: c.evidence && { ...c.evidence, dir: abs(c.evidence.dir)! },
     api: c.api && { ...c.api, tls_cert: abs(c.api.tls_cert), tls_key: abs(c.api.tls_key) },
+    publish: c.publish && {
+      ...c.publish,
+      creds: abs(c.publish.creds),
+      ca: abs(c.publish.ca),
+      cert: abs(c.publish.cert),
+      key: abs(c.publish.key),
+    },
   };
 }
 

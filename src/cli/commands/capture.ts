@@ -9,6 +9,7 @@ import { auditStep } from '../../analysis/run-audit.js';
 import { formatPolicyError, loadPolicyFile } from '../../audit/policy-load.js';
 import { CliError, parseMaxFlows, type Command } from './command.js';
 import { startLiveApi } from './live-api.js';
+import { PUBLISH_FLAGS, PUBLISH_USAGE, publishSettings, startPublisher } from '../../sync/options.js';
 
 const usage = `usage: otwatch capture --interface <name> [--filter <bpf>] [--policy file] [--db file] [--serve]
                        [--config file] [--snaplen n] [--buffer-mb n] [--no-promisc] [--flush-seconds n]
@@ -31,7 +32,8 @@ loses at most that; SIGTERM/SIGINT flush and exit.
   --evidence-dir dir   keep a rolling evidence capture there, of --evidence-max-mb MiB in all (default 1024)
   --max-flows n        open flows kept at most (default 32768): past it a new flow first ends the oldest one
                        that never carried payload (a scan's), else the oldest not seen lately
-  --serve              serve the REST API in the same process (--host, default 127.0.0.1; --port, default 8080)`;
+  --serve              serve the REST API in the same process (--host, default 127.0.0.1; --port, default 8080)
+${PUBLISH_USAGE}`;
 
 function num(v: string | undefined, name: string, min: number, max: number): number | undefined {
   if (v === undefined) return undefined;
@@ -62,6 +64,7 @@ export const captureCommand: Command = {
         host: { type: 'string' },
         port: { type: 'string' },
         'max-flows': { type: 'string' },
+        ...PUBLISH_FLAGS,
       },
     }).values;
     let cfg: Partial<AgentConfig> = {};
@@ -80,6 +83,12 @@ export const captureCommand: Command = {
       const loaded = await loadPolicyFile(policy);
       if (!loaded.ok)
         throw new CliError(`the policy has ${loaded.errors.length} error(s):\n${loaded.errors.map(formatPolicyError).join('\n')}`);
+    }
+    let publish;
+    try {
+      publish = publishSettings(values, cfg);
+    } catch (err) {
+      throw new CliError((err as Error).message);
     }
     const log = pino({ level: process.env.OTWATCH_LOG ?? cfg.log_level ?? 'info', base: { service: 'otwatch' } }, pino.destination(2));
     const evidenceDir = values['evidence-dir'] ?? cfg.evidence?.dir;
@@ -116,6 +125,15 @@ export const captureCommand: Command = {
       await agent.stop().catch(() => undefined);
       throw new CliError((err as Error).message);
     }
+    // remote sites: the outbox (filled by the agent's flushes) goes to the hub over the publisher's own connection
+    const publisher = publish
+      ? startPublisher(publish, values.db ?? cfg.db ?? DEFAULT_DB, log, () => ({
+          packets: agent.metrics.packets,
+          flushes: agent.metrics.flushes,
+          activeFlows: agent.metrics.activeFlows,
+          findings: agent.metrics.findings,
+        }))
+      : undefined;
     const serve = values.serve || cfg.api?.enabled;
     const api = serve
       ? await startLiveApi(agent, {
@@ -137,6 +155,8 @@ export const captureCommand: Command = {
         void (async () => {
           await api?.close().catch(() => undefined);
           await agent.stop().catch((err) => log.error({ err: (err as Error).message }, 'final flush failed'));
+          // the final flush's changes get a few seconds to reach the hub; the rest waits in the outbox
+          await publisher?.stop(5000).catch(() => undefined);
           resolve();
         })();
       };

@@ -104,3 +104,47 @@ export const hubCommand: Command = {
     return 0;
   },
 };
+
+/**
+ * `otwatch token create|list|revoke --postgres URL`: the hub's tokens, stored centrally (src/cli/commands/token.ts
+ * hands over here when --postgres is given).
+ */
+export async function pgTokenCommand(
+  action: 'create' | 'list' | 'revoke',
+  values: { postgres: string; 'pg-schema'?: string; role?: string; name?: string; json?: boolean },
+  id?: string,
+): Promise<number> {
+  const { openPool } = await import('../../store/pg/pool.js');
+  const { migratePg } = await import('../../store/pg/migrations.js');
+  const { createPgToken, listPgTokens, revokePgToken } = await import('../../store/pg/token-repository.js');
+  let pool;
+  try {
+    pool = await openPool({ url: values.postgres, schema: values['pg-schema'] });
+    await migratePg(pool);
+  } catch (err) {
+    await pool?.end().catch(() => undefined);
+    throw new CliError(`cannot open the hub database: ${(err as Error).message}`);
+  }
+  try {
+    if (action === 'create') {
+      const { token, info } = await createPgToken(pool, values.role as 'viewer' | 'admin', values.name);
+      console.error(`token ${info.id} (${info.role}) created in the hub database; it is shown once, store it now:`);
+      console.log(token);
+    } else if (action === 'list') {
+      const tokens = await listPgTokens(pool);
+      if (values.json) console.log(JSON.stringify(tokens, null, 2));
+      else if (!tokens.length) console.log('no tokens');
+      else
+        for (const t of tokens)
+          console.log(
+            `${t.id}  ${t.role.padEnd(6)}  ${t.revokedAt ? 'revoked ' + t.revokedAt : 'active'}  created ${t.createdAt}  ${t.label ?? ''}`.trimEnd(),
+          );
+    } else {
+      if (!(await revokePgToken(pool, id!))) throw new CliError(`no active token '${id}'`);
+      console.log(`token ${id} revoked`);
+    }
+    return 0;
+  } finally {
+    await pool.end().catch(() => undefined);
+  }
+}

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { TOKEN_ROLES, type TokenRole } from '../../api/constants.js';
 import { createToken, listTokens, revokeToken } from '../../store/token-repository.js';
 import { DEFAULT_DB } from '../../analysis/analyze-captures.js';
-import { StoreError } from '../../store/database.js';
+import { StoreError, storeError } from '../../store/database.js';
 import { Store } from '../../store/store.js';
 import { sanitize, terminalJson } from '../../core/sanitize.js';
 import { CliError, type Command } from './command.js';
@@ -11,6 +11,7 @@ import { CliError, type Command } from './command.js';
 const usage = `usage: otwatch token create --role viewer|admin [--name label] [--db file]
        otwatch token list [--db file] [--json]
        otwatch token revoke <id> [--db file]
+       otwatch token create|list|revoke ... --postgres URL [--pg-schema name]   (the hub's tokens)
 
 API tokens for 'otwatch serve'. A token is printed once, at creation, and stored only as its SHA-256.
 Viewers read; admins also change the policy, acknowledge findings and upload captures.`;
@@ -22,7 +23,14 @@ export const tokenCommand: Command = {
     const parsed = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { db: { type: 'string' }, role: { type: 'string' }, name: { type: 'string' }, json: { type: 'boolean' } },
+      options: {
+        db: { type: 'string' },
+        role: { type: 'string' },
+        name: { type: 'string' },
+        json: { type: 'boolean' },
+        postgres: { type: 'string' },
+        'pg-schema': { type: 'string' },
+      },
     });
     const { values, positionals } = parsed;
     const [action, ...rest] = positionals;
@@ -30,11 +38,15 @@ export const tokenCommand: Command = {
     if (action === 'create' && !TOKEN_ROLES.includes(values.role as TokenRole))
       throw new CliError(`--role must be one of ${TOKEN_ROLES.join(', ')}`);
     if (action === 'revoke' && rest.length !== 1) throw new CliError(`revoke needs exactly one token id (see 'otwatch token list')`);
+    // the hub's tokens live in its PostgreSQL (otwatch hub --serve)
+    if (values.postgres) return (await import('./hub.js')).pgTokenCommand(action, { ...values, postgres: values.postgres }, rest[0]);
+    const db = values.db ?? DEFAULT_DB;
     let store: Store;
     try {
-      store = new Store(values.db ?? DEFAULT_DB, { mustExist: action !== 'create' });
+      // list only reads: it works on a read-only database in a read-only folder
+      store = new Store(db, action === 'list' ? { readonly: true } : { mustExist: action !== 'create' });
     } catch (err) {
-      if (err instanceof StoreError) throw new CliError(err.message);
+      if (err instanceof StoreError) throw new CliError(err.message, err.exitCode);
       throw err;
     }
     try {
@@ -56,6 +68,11 @@ export const tokenCommand: Command = {
         console.log(`token ${rest[0]} revoked`);
       }
       return 0;
+    } catch (err) {
+      // a read-only or damaged database met on writing: its message and exit code, not a stack trace
+      const e = storeError(err, db);
+      if (e instanceof StoreError) throw new CliError(e.message, e.exitCode);
+      throw err;
     } finally {
       store.close();
     }
