@@ -1,9 +1,9 @@
 /**
  * What the plant map reads (src/report/map-view.ts aggregates it, GET /api/v1/map* serve it): every asset with
  * its zone, every path with its zone pair, verdict, operations and conduits, and the live boundary findings, in
- * flat rows and small typed arrays, read in a handful of statements. The rows are kept until the database
- * changes (SQLite's data_version for other connections' commits, total_changes() for this one's), so that a
- * filter change or an opened zone costs an aggregation over memory, not a read of 20,000 paths.
+ * flat rows and small typed arrays, read in a handful of statements. The rows are kept until what they hold
+ * changes (version() below), so that a filter change or an opened zone costs an aggregation over memory, not
+ * a read of 20,000 paths.
  */
 import type { DB } from './database.js';
 
@@ -100,11 +100,23 @@ export class MapRepository {
 
   constructor(private readonly db: DB) {}
 
-  /** A value that changes whenever any connection commits a change to the database. */
+  /**
+   * A value that changes with what the map reads: another connection's commit (data_version), and this
+   * connection's writes to the inventory, the placement and the findings (counts and latest times, each read
+   * from an index). Writes the map does not read (tokens, jobs, a token's last use) leave it as it is.
+   */
   private version(): string {
     const dv = this.db.pragma('data_version', { simple: true }) as number;
-    const tc = this.db.prepare('SELECT total_changes()').pluck().get() as number;
-    return `${dv}:${tc}`;
+    const row = this.db
+      .prepare(
+        `SELECT (SELECT COUNT(*) FROM assets), (SELECT MAX(last_seen) FROM assets), (SELECT COUNT(*) FROM paths),
+                (SELECT MAX(last_seen) FROM paths), (SELECT COUNT(*) FROM asset_zones), (SELECT COUNT(*) FROM path_zones),
+                (SELECT COUNT(*) FROM path_conduits), (SELECT COUNT(*) FROM findings), (SELECT MAX(updated_at) FROM findings),
+                (SELECT MAX(version) FROM policy_versions)`,
+      )
+      .raw()
+      .get() as unknown[];
+    return `${dv}:${row.join(':')}`;
   }
 
   rows(): MapRows {
@@ -234,12 +246,14 @@ export class MapRepository {
         const fr = db
           .prepare(
             `SELECT f.id, f.rule, f.severity, f.status, f.conduit, d.data FROM findings f JOIN finding_data d ON d.id = f.id
-             WHERE f.status != 'resolved' ORDER BY f.severity_rank, f.rule, f.id`,
+             WHERE f.status != 'resolved'
+             ORDER BY COALESCE(json_extract(d.data, '$.priority.rank'), f.severity_rank * 4 + 3), f.first_seen, f.id`,
           )
           .raw()
           .all() as [string, string, string, string, string | null, string][];
         for (const [id, rule, severity, status, conduit, data] of fr) {
           const f = JSON.parse(data) as {
+            title?: string;
             subject?: { kind?: string; key?: string; label?: string };
             zones?: string[];
             evidence?: { paths?: { pathId: string; protocol: string }[]; operations?: { operation: string }[] };
@@ -250,7 +264,7 @@ export class MapRepository {
             rule,
             severity,
             status,
-            label: f.subject?.label ?? id,
+            label: f.title ?? f.subject?.label ?? id,
             conduit,
             zones: f.zones ?? [],
             subject: { kind: f.subject?.kind ?? '', key: f.subject?.key ?? '' },

@@ -274,7 +274,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the plant map at 2,000 assets / 20,000 p
       cy.center(n);
       const r = n.renderedPosition();
       const c = document.getElementById('cy')!.getBoundingClientRect();
-      return { x: c.left + r.x, y: c.top + r.y, label: n.data('label') as string };
+      return { x: c.left + r.x, y: c.top + r.y, label: n.data('name') as string };
     });
     await page.waitForTimeout(100);
     const click = await timed(page, () => page.mouse.click(target.x, target.y), 'Identity history');

@@ -118,6 +118,16 @@ export async function webRoutes(app: FastifyInstance, { ctx }: { ctx: ApiContext
     to: parseTime(q.to),
   });
   const anyObject = { type: 'object', additionalProperties: true } as const;
+  // the map's rows read and aggregated once when the server is ready, not on the first page's request
+  app.addHook('onReady', async () => {
+    setTimeout(() => {
+      try {
+        view().overview({});
+      } catch {
+        /* the server closed meanwhile: the first request reads them */
+      }
+    }, 0).unref();
+  });
 
   app.get<{ Querystring: FilterQuery & { open?: string; index?: boolean } }>(
     `${API_PREFIX}/map`,

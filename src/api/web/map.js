@@ -55,6 +55,7 @@ const ICONS = Object.fromEntries(Object.keys(ROLES).map((k) => [k, icon(k)]));
 
 const css = (name) => getComputedStyle(document.documentElement).getPropertyValue(name).trim();
 const plural = (n, one, many = `${one}s`) => `${n.toLocaleString('en')} ${n === 1 ? one : many}`;
+const short = (s) => (s.length > 18 ? `${s.slice(0, 17)}…` : s);
 const pairKey = (a, b) => (a <= b ? `${a}|${b}` : `${b}|${a}`);
 
 function style() {
@@ -121,8 +122,6 @@ function style() {
         label: 'data(label)',
         'text-valign': 'bottom',
         'text-margin-y': 3,
-        'text-wrap': 'ellipsis',
-        'text-max-width': 110,
         'font-size': 10,
         'z-index': 3,
       },
@@ -333,7 +332,9 @@ export class PlantMap {
         kind: 'asset',
         ref: a.id,
         role: a.role,
-        label: a.label,
+        name: a.label,
+        // cut to the cell here: cytoscape's own ellipsis measures the text glyph by glyph, slow over hundreds of labels
+        label: short(a.label),
         shape: r.shape,
         color: r.color,
         icon: ICONS[a.role] ?? ICONS.unknown,
