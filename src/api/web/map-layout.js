@@ -5,14 +5,17 @@
 // zone is a grid of asset cells; a closed one a fixed box with its counts. Conduits run only through the gaps
 // between bands and the corridors left and right of everything, never under a zone.
 
+/** How far outside its zone an edge's first and last point lie (a point on the border is an invalid endpoint). */
+const OUT = 6;
+
 export const GEOMETRY = {
   cellW: 120,
   cellH: 58,
   node: 30,
   zonePad: 16,
   zoneHeader: 46,
-  closedW: 250,
-  closedH: 118,
+  closedW: 300,
+  closedH: 150,
   zoneGap: 70,
   bandGapMin: 70,
   laneStep: 16,
@@ -144,18 +147,18 @@ export function computeLayout(zones, open, assetsOf, pairs) {
     if (r.bs === r.bt) {
       const ly = laneY(r.lanes[0][0], r.lanes[0][1]);
       pts = [
-        [sx, S.y],
+        [sx, S.y - OUT],
         [sx, ly],
         [tx, ly],
-        [tx, T.y],
+        [tx, T.y - OUT],
       ];
     } else if (r.lanes.length === 1) {
       const ly = laneY(r.lanes[0][0], r.lanes[0][1]);
       pts = [
-        [sx, S.y + S.h],
+        [sx, S.y + S.h + OUT],
         [sx, ly],
         [tx, ly],
-        [tx, T.y],
+        [tx, T.y - OUT],
       ];
     } else {
       const y1 = laneY(r.lanes[0][0], r.lanes[0][1]);
@@ -164,12 +167,12 @@ export function computeLayout(zones, open, assetsOf, pairs) {
       const left = sx + tx < 0;
       const cx = left ? minX - G.corridor - leftLane++ * G.laneStep : maxX + G.corridor + rightLane++ * G.laneStep;
       pts = [
-        [sx, S.y + S.h],
+        [sx, S.y + S.h + OUT],
         [sx, y1],
         [cx, y1],
         [cx, y2],
         [tx, y2],
-        [tx, T.y],
+        [tx, T.y - OUT],
       ];
     }
     edges.set(r.key, { source: r.s, target: r.t, points: pts });

@@ -104,7 +104,7 @@ function style() {
       },
     },
     { selector: 'node.zone.open', style: { 'text-valign': 'top', 'text-margin-y': 40, 'font-weight': 'bold' } },
-    { selector: 'node.zone.closed', style: { 'font-size': 13 } },
+    { selector: 'node.zone.closed', style: { 'font-size': 17 } },
     { selector: 'node.zone.violating', style: { 'border-color': STATUS.violated.color, 'border-width': 3 } },
     { selector: 'node.zone.unzoned', style: { 'background-color': css('--unzoned-bg') || '#fff4e0', 'border-style': 'dashed' } },
     {
@@ -131,6 +131,7 @@ function style() {
     {
       selector: 'edge.zedge',
       style: {
+        'z-index-compare': 'manual',
         'curve-style': 'segments',
         'edge-distances': 'node-position',
         'segment-weights': 'data(sw)',
@@ -231,8 +232,8 @@ export class PlantMap {
     const d = await json(`map${this.filterQuery({ open: [...this.open].join(',') })}`);
     this.accept(d, true);
     this.index = d.index ?? [];
+    this.renderLegend(); // first: the legend takes its height from the map's
     this.build();
-    this.renderLegend();
     return d;
   }
 
