@@ -155,12 +155,16 @@ export async function analyzeCaptures(paths: string[], opts: AnalyzeOptions = {}
       `storing ${result.assets.length} assets and ${result.paths.length} paths into ${dbFile}`,
     );
     const packetsByFile = new Map((counters?.files ?? []).map((f) => [f.file, f.packets]));
-    const captures: CaptureRecord[] = todo.map((p) => ({
-      fingerprint: p.fingerprint,
-      file: basename(p.file),
-      size: p.size,
-      packets: packetsByFile.get(p.file) ?? 0,
-    }));
+    // a file that held no capture (a gzip of something else) is not recorded: it was not analysed
+    const noCapture = new Set((counters?.files ?? []).filter((f) => f.format === 'unknown').map((f) => f.file));
+    const captures: CaptureRecord[] = todo
+      .filter((p) => !noCapture.has(p.file))
+      .map((p) => ({
+        fingerprint: p.fingerprint,
+        file: basename(p.file),
+        size: p.size,
+        packets: packetsByFile.get(p.file) ?? 0,
+      }));
     const saved = store.save(result, { serverRoleOf, silentAfter: opts.silentAfter, captures });
     const t3 = performance.now();
 

@@ -1,4 +1,6 @@
 /** `otwatch analyze`: captures into the inventory database, with an optional JSON report. */
+import { closeSync, openSync, readSync } from 'node:fs';
+import { looksLikeCapture } from '../../capture/index.js';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
@@ -25,6 +27,17 @@ Decodes pcap/pcapng captures into assets and communication paths and merges them
   --max-flows N        open flows kept at most (default 32768): past it a new flow first ends the oldest one
                        that never carried payload (a scan's), else the oldest not seen lately (its path is kept)
 ${PUBLISH_USAGE}`;
+
+/** Whether the file starts like a capture (pcap, pcapng, or a gzip of one): its first 4 KiB, never more. */
+function isCapture(file: string): boolean {
+  const fd = openSync(file, 'r');
+  try {
+    const head = Buffer.alloc(4096);
+    return looksLikeCapture(head.subarray(0, readSync(fd, head, 0, head.length, 0)));
+  } finally {
+    closeSync(fd);
+  }
+}
 
 export const analyzeCommand: Command = {
   name: 'analyze',
@@ -58,6 +71,14 @@ export const analyzeCommand: Command = {
     } catch (err) {
       throw new CliError((err as Error).message);
     }
+    // A file that is no capture (text, random bytes, an empty file, /dev/zero) stops the run before the
+    // database is opened: recorded, it would count as analysed and be skipped as such on the next run.
+    const notCaptures = positionals.filter((p) => !isCapture(p));
+    if (notCaptures.length)
+      throw new CliError(
+        `${notCaptures.map((f) => `${f}: not a pcap or pcapng capture, nor a gzip of one`).join('\n')}\nnothing analysed`,
+        1,
+      );
     const log = pino({ level: process.env.OTWATCH_LOG ?? 'warn' }, pino.destination(2));
     if (values.policy) {
       // a broken policy stops here, before any capture is read or anything is stored; the audit's modules
@@ -103,9 +124,13 @@ export const analyzeCommand: Command = {
             (r.findings ? `, ${r.findings.length} findings` : ''),
         );
       }
-      return 0;
+      // a gzip that held no capture: read as nothing and not recorded (analyzeCaptures), but an error all the same
+      const unreadable = (r.stats?.otwatch.files ?? []).filter((f) => f.format === 'unknown');
+      for (const f of unreadable) console.error(`otwatch analyze: ${f.file}: not a pcap or pcapng capture; not recorded`);
+      return unreadable.length ? 1 : 0;
     } catch (err) {
-      if (err instanceof StoreError || err instanceof SiteMismatch) throw new CliError(err.message);
+      if (err instanceof StoreError) throw new CliError(err.message, err.exitCode);
+      if (err instanceof SiteMismatch) throw new CliError(err.message);
       throw err;
     }
   },
