@@ -145,7 +145,7 @@ describe('audit: each rule fires where planted and nowhere else', async () => {
   });
 
   it('asset in no zone, asset in two zones, zone without SL-T', () => {
-    expect(subjects(findings, RULES.assetUnzoned)).toEqual(['subnet:10.99.0.0/24']);
+    expect(subjects(findings, RULES.assetUnzoned)).toEqual(['ip:10.99.0.5']);
     expect(subjects(findings, RULES.assetMultipleZones)).toEqual(['ip:10.20.1.77']);
     expect(findings.find((f) => f.rule === RULES.assetMultipleZones)!.explanation).toContain("placed in 'scada'");
     expect(subjects(findings, RULES.zoneWithoutSlt)).toEqual(['lab']);

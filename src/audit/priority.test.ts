@@ -9,6 +9,7 @@ import { audit } from './audit.js';
 import { RULES } from './constants.js';
 import { loadPolicyFile } from './policy-load.js';
 import type { Policy } from './policy-types.js';
+import { UNZONED_GROUP_MIN } from './rules-model.js';
 
 const policyFile = fileURLToPath(new URL('../../fixtures/policies/audit-test.yaml', import.meta.url));
 
@@ -105,7 +106,7 @@ describe('assets in no zone at the size of a plant', async () => {
   const unzoned = findings.filter((f) => f.rule === RULES.assetUnzoned);
 
   it('is one finding per subnet with every asset as evidence, keyed by the subnet so that its id stays', () => {
-    expect(unzoned.map((f) => f.subject.key).sort()).toEqual(['mac:02:00:00:00:00:01', 'subnet:10.200.0.0/24', 'subnet:10.201.0.0/24']);
+    expect(unzoned.map((f) => f.subject.key).sort()).toEqual(['ip:10.201.0.9', 'mac:02:00:00:00:00:01', 'subnet:10.200.0.0/24']);
     const big = unzoned.find((f) => f.subject.key === 'subnet:10.200.0.0/24')!;
     expect(big.title).toBe('In no zone: 50 assets in 10.200.0.0/24');
     expect(big.explanation).toBe('50 assets of 10.200.0.0/24 (50 hmi) belong to no zone, so no conduit can govern their traffic');
@@ -113,8 +114,15 @@ describe('assets in no zone at the size of a plant', async () => {
     expect(big.evidence.pathCount).toBe(50);
     expect(big.evidence.details).toHaveLength(21);
     expect(big.evidence.details.at(-1)).toBe('… and 30 more asset(s)');
-    const one = unzoned.find((f) => f.subject.key === 'subnet:10.201.0.0/24')!;
-    expect(one.subject.label).toBe('10.201.0.9 in 10.201.0.0/24');
-    expect(unzoned.find((f) => f.subject.kind === 'asset')!.evidence.assetIds).toEqual(['mac:02:00:00:00:00:01']);
+    // a stray device of its own keeps a finding of its own, with its name and address
+    const one = unzoned.find((f) => f.subject.key === 'ip:10.201.0.9')!;
+    expect(one.subject.label).toBe('10.201.0.9');
+    expect(unzoned.find((f) => f.subject.key.startsWith('mac:'))!.evidence.assetIds).toEqual(['mac:02:00:00:00:00:01']);
+  });
+
+  it('groups a subnet only from UNZONED_GROUP_MIN unzoned assets on', () => {
+    const four = stray.slice(0, UNZONED_GROUP_MIN - 1);
+    const r = audit([...four, plc], [], p, { now: T0 + 86_400 }).findings.filter((f) => f.rule === RULES.assetUnzoned);
+    expect(r.map((f) => f.subject.key).sort()).toEqual(four.map((a) => a.id).sort());
   });
 });

@@ -25,21 +25,43 @@ function pathsOf(paths: readonly Path[], assetId: string): Path[] {
 const UNZONED_LISTED = 20;
 
 /**
- * Assets in no zone, one finding per subnet (/24, /64; assets without an address on their own): the fix
- * is a zone member for the subnet, and 50 stray hosts of one subnet were 50 findings saying the same.
- * The subject is the subnet, so the finding keeps its id as hosts of that subnet come and go.
+ * Unzoned assets of one subnet from which they make one finding. A handful of stray devices are each a
+ * decision (zone it, or remove it) and keep a finding of their own, named by the device; ten or more
+ * hosts of one subnet are a network nobody zoned, one decision (a zone member for the subnet): 50 stray
+ * hosts of one subnet were 50 findings saying the same.
+ */
+export const UNZONED_GROUP_MIN = 10;
+
+function unzonedAsset(asset: Asset, own: readonly Path[]): Finding {
+  return makeFinding({
+    rule: RULES.assetUnzoned,
+    severity: 'medium',
+    subject: { kind: 'asset', key: asset.id, label: assetLabel(asset) },
+    explanation: `${asset.role} ${assetLabel(asset)} belongs to no zone, so no conduit can govern its traffic`,
+    remediation: 'Add it to the zone it belongs to (by cidr, range, ip, mac or asset name), or remove it from the network',
+    zones: [UNZONED],
+    evidence: evidenceFor(own, undefined, [
+      `ips: ${asset.ips.join(', ') || '-'}; macs: ${asset.macs.join(', ') || '-'}; vlans: ${asset.vlans.join(', ') || '-'}`,
+    ]),
+  });
+}
+
+/**
+ * Assets in no zone: one finding per asset, or per subnet (/24, /64) once UNZONED_GROUP_MIN of its assets
+ * are unzoned, with every asset as evidence. The grouped finding's subject is the subnet, so that it keeps
+ * its id as hosts of that subnet come and go.
  */
 function unzoned(assets: readonly Asset[], paths: readonly Path[]): Finding[] {
   const groups = groupBy(assets, (a) => {
     const net = a.ips.map(subnetOf).find((n) => n !== undefined);
-    return net ? `subnet:${net}` : a.id;
+    return net ? `subnet:${net}` : `asset:${a.id}`;
   });
   // every asset's paths in one pass over the paths, not one pass per asset
   const mine = new Map<string, Path[]>();
   for (const p of paths) for (const id of [p.initiator, p.responder]) (mine.get(id) ?? mine.set(id, []).get(id)!).push(p);
-  return [...groups].map(([key, list]) => {
-    const one = list.length === 1 ? list[0]! : undefined;
-    const net = key.startsWith('subnet:') ? key.slice('subnet:'.length) : undefined;
+  return [...groups].flatMap(([key, list]) => {
+    if (!key.startsWith('subnet:') || list.length < UNZONED_GROUP_MIN) return list.map((a) => unzonedAsset(a, mine.get(a.id) ?? []));
+    const net = key.slice('subnet:'.length);
     const own = [...new Set(list.flatMap((a) => mine.get(a.id) ?? []))];
     const roles = [...groupBy(list, (a) => a.role)].map(([r, xs]) => `${xs.length} ${r}`).join(', ');
     const sorted = [...list].sort((a, b) => a.id.localeCompare(b.id));
@@ -54,20 +76,17 @@ function unzoned(assets: readonly Asset[], paths: readonly Path[]): Finding[] {
     ]);
     // the unzoned assets themselves first, so that the map highlights them even past the cap
     evidence.assetIds = [...new Set([...sorted.map((a) => a.id), ...evidence.assetIds])].slice(0, SCOPE_MAX).sort();
-    const label = one ? `${assetLabel(one)}${net ? ` in ${net}` : ''}` : `${list.length} assets in ${net}`;
-    return makeFinding({
-      rule: RULES.assetUnzoned,
-      severity: 'medium',
-      subject: one && !net ? { kind: 'asset', key: one.id, label } : { kind: 'zone', key, label },
-      explanation: one
-        ? `${one.role} ${assetLabel(one)} belongs to no zone, so no conduit can govern its traffic`
-        : `${list.length} assets of ${net} (${roles}) belong to no zone, so no conduit can govern their traffic`,
-      remediation: net
-        ? `Add ${net} (or each device, by ip, range, mac or asset name) to the zone it belongs to, or remove the devices from the network`
-        : 'Add it to the zone it belongs to (by cidr, range, ip, mac or asset name), or remove it from the network',
-      zones: [UNZONED],
-      evidence,
-    });
+    return [
+      makeFinding({
+        rule: RULES.assetUnzoned,
+        severity: 'medium',
+        subject: { kind: 'zone', key, label: `${list.length} assets in ${net}` },
+        explanation: `${list.length} assets of ${net} (${roles}) belong to no zone, so no conduit can govern their traffic`,
+        remediation: `Add ${net} (or each device, by ip, range, mac or asset name) to the zone it belongs to, or remove the devices from the network`,
+        zones: [UNZONED],
+        evidence,
+      }),
+    ];
   });
 }
 
