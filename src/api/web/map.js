@@ -213,7 +213,7 @@ export class PlantMap {
     this.open = new Set(); // zones opened by the user (small zones are always open)
     this.zoneAssets = new Map(); // zone id → assets (from the first answer or /map/zones/:id)
     this.seq = 0;
-    this.layoutSource = 'computed';
+    document.addEventListener('otwatch:highlight', (e) => this.highlight(e.detail));
   }
 
   filterQuery(extra = {}) {
@@ -548,29 +548,44 @@ export class PlantMap {
     const hit = this.data.index.find(([, label, ips]) => label === v || (ips && ips.split(' ').includes(v)));
     if (!hit) return false;
     const [id, , , zone] = hit;
+    // the asset's details are asked for while its zone opens, not after
+    const details = json(`assets/${encodeURIComponent(id)}`);
+    details.catch(() => {}); // showAsset reports a failure
     if (!this.isOpen(zone)) await this.openZone(zone);
-    return this.focusAsset(id);
+    return this.focusAsset(id, details);
   }
 
-  focusAsset(id) {
+  focusAsset(id, details) {
     const n = this.cy.getElementById(`a:${id}`);
     if (n.empty()) return false;
     this.cy.elements().unselect();
     n.select();
-    this.cy.animate({ center: { eles: n }, zoom: Math.max(this.cy.zoom(), 1) }, { duration: 150 });
-    this.select(n);
+    // no animation: each animated frame at a new zoom redraws every node
+    this.cy.zoom(Math.max(this.cy.zoom(), 1));
+    this.cy.center(n);
+    this.showAsset(id, details);
     return true;
   }
 
-  /** Marks the zone pairs and assets of a finding (the finding's zones, its listed assets). */
-  highlightFinding(f) {
+  /**
+   * Marks what a finding is about (the 'otwatch:highlight' event of findings.js: { assets, paths, zones }):
+   * the conduit between its two zones, or its zone, and its assets; an asset of a closed zone marks its zone.
+   */
+  highlight(detail) {
     const cy = this.cy;
-    cy.elements('.highlight').removeClass('highlight');
-    if (!f) return;
-    const zones = f.zones ?? [];
-    if (zones.length === 2) cy.getElementById(`ze:${pairKey(zones[0], zones[1])}`).addClass('highlight');
-    for (const z of zones) if (zones.length === 1) cy.getElementById(`z:${z}`).addClass('highlight');
-    for (const a of f.assets ?? []) cy.getElementById(`a:${a}`).addClass('highlight');
+    if (!cy) return;
+    cy.batch(() => {
+      cy.elements('.highlight').removeClass('highlight');
+      const zones = detail?.zones ?? [];
+      if (zones.length === 2) cy.getElementById(`ze:${pairKey(zones[0], zones[1])}`).addClass('highlight');
+      else for (const z of zones) cy.getElementById(`z:${z}`).addClass('highlight');
+      const zoneOf = new Map((this.data?.index ?? []).map(([id, , , zone]) => [id, zone]));
+      for (const a of detail?.assets ?? []) {
+        const n = cy.getElementById(`a:${a}`);
+        if (n.nonempty()) n.addClass('highlight');
+        else if (zoneOf.has(a)) cy.getElementById(`z:${zoneOf.get(a)}`).addClass('highlight');
+      }
+    });
   }
 
   details(...nodes) {
@@ -768,12 +783,12 @@ export class PlantMap {
     );
   }
 
-  async showAsset(id) {
+  async showAsset(id, pending) {
     const a = this.assetById.get(id);
     this.details(h('h2', {}, a?.label ?? id), h('p.hint', {}, 'Loading…'));
     let r;
     try {
-      r = await json(`assets/${encodeURIComponent(id)}`);
+      r = await (pending ?? json(`assets/${encodeURIComponent(id)}`));
     } catch (e) {
       this.details(h('h2', {}, a?.label ?? id), h('p.error', {}, e.message));
       return;
