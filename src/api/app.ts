@@ -12,6 +12,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { JobQueue } from '../analysis/jobs/queue.js';
+import type { GunzipBound } from '../capture/index.js';
 import { StoreError } from '../store/database.js';
 import { Store } from '../store/store.js';
 import { authPlugin, type FailureLimiter, type TrustProxy } from './auth.js';
@@ -49,6 +50,8 @@ export interface AppOptions {
   /** Where uploads wait for their job (default: `<db>.uploads/` next to the database). */
   uploadDir?: string;
   uploadLimit?: number;
+  /** How far a gzip upload may expand before its job fails (the capture reader's defaults: 100x, 64 GiB). */
+  gunzipBound?: GunzipBound;
   /** Forward new findings: 'udp://host:port' or 'tcp://host:port'. */
   syslog?: string;
   /** Serve /docs without a token (the API description only, no data). */
@@ -114,6 +117,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   };
   const jobs = new JobQueue(store, {
     uploadDir: opts.uploadDir ?? defaultUploadDir(opts.db),
+    gunzipBound: opts.gunzipBound,
     log: app.log as unknown as Logger,
     afterAnalysis: (a) => {
       if (a.counters) metrics.add(a.counters);

@@ -172,7 +172,7 @@ export const jobSchema = {
   properties: {
     id: str,
     kind: str,
-    status: { type: 'string', enum: ['queued', 'running', 'done', 'failed'] },
+    status: { type: 'string', enum: ['queued', 'running', 'done', 'failed', 'cancelled'] },
     size: int,
     progress: { type: 'object', properties: { bytes: int, packets: int } },
     attempts: int,

@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { ProtocolModule } from '../../core/events.js';
 import { analyzeCaptures } from '../analyze-captures.js';
 import type { PipelineCounters } from '../../core/counters.js';
+import type { CaptureReadLimits } from '../../capture/index.js';
 import type { Store } from '../../store/store.js';
 
 export interface CaptureProgress {
@@ -31,13 +32,15 @@ export async function analyzeStoredCapture(
   store: Store,
   file: string,
   onProgress: (p: CaptureProgress) => void,
-  opts: { modules?: readonly ProtocolModule[]; log?: Logger } = {},
+  opts: { modules?: readonly ProtocolModule[]; log?: Logger; read?: CaptureReadLimits } = {},
 ): Promise<CaptureAnalysis> {
   const report = await analyzeCaptures([file], {
     store,
     modules: opts.modules,
     log: opts.log,
     onProgress: (bytes, packets) => onProgress({ bytes, packets }),
+    // the decompression bound and the job's cancellation: either rejects, and nothing is stored
+    read: opts.read,
   });
   const counters = report.stats?.otwatch;
   const read = counters?.files[0];

@@ -1,74 +1,49 @@
 /**
  * Capture analysis jobs, persisted in the database so that they survive a restart: one job at a
- * time (the pipeline is CPU-bound and the machine small), oldest first. A job found 'running' at
- * start-up was cut by a crash or a stop: it is queued again (analysis is one transaction, so a
- * rerun counts nothing twice), up to MAX_ATTEMPTS, then marked failed with the reason.
+ * time (the pipeline is CPU-bound and the machine small), oldest first. The rows are
+ * src/store/jobs-repository.ts's.
+ *
+ * What a restart does with each job:
+ * - 'running' at start-up: the process died during it (a crash, kill -9, out of memory): queued again
+ *   (analysis is one transaction, so a rerun counts nothing twice), up to MAX_ATTEMPTS, then failed with
+ *   the reason. A clean stop (close()) puts its job back in the queue itself, without counting the attempt.
+ * - 'cancelled' (API or `otwatch jobs cancel`) and 'failed' (an input refused, e.g. past the decompression
+ *   bound): final, never run again. A cancellation is written before the analysis is stopped, so a process
+ *   that dies in between does not run it again either.
+ * - Upload files that belong to no queued or running job (a `.part` of an upload cut by a crash, the file of
+ *   a job that ended while the server was down) are removed.
  */
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import type { GunzipBound } from '../../capture/index.js';
+import { JobsRepository, toJob, type Job, type JobStatus } from '../../store/jobs-repository.js';
 import type { Store } from '../../store/store.js';
 import { analyzeStoredCapture, type CaptureAnalysis } from './capture-analysis.js';
 
-export const JOB_STATUSES = ['queued', 'running', 'done', 'failed'] as const;
-export type JobStatus = (typeof JOB_STATUSES)[number];
+export { JOB_STATUSES, type Job, type JobStatus } from '../../store/jobs-repository.js';
 /** Attempts before a job that keeps dying with the process is given up. */
 export const MAX_ATTEMPTS = 3;
 /** Progress is written at most this often (ms): a row update per chunk would slow the analysis. */
 export const PROGRESS_INTERVAL_MS = 500;
+/** The names the queue gives uploads (`<uuid>.capture`, `.part` while it arrives): the only files start-up removes. */
+const UPLOAD_NAME = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.capture(\.part)?$/;
 
-export interface Job {
-  id: string;
-  kind: 'capture';
-  status: JobStatus;
-  size: number;
-  progress: { bytes: number; packets: number };
-  attempts: number;
-  createdBy: string | null;
-  createdAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-  error: string | null;
-  result: Record<string, unknown> | null;
+/** The reason a cancelled job's analysis stops with. */
+export class JobCancelled extends Error {
+  constructor(readonly jobId: string) {
+    super(`job ${jobId} cancelled`);
+    this.name = 'JobCancelled';
+  }
 }
-
-interface JobRow {
-  id: string;
-  kind: 'capture';
-  status: JobStatus;
-  file: string;
-  size: number;
-  bytes_done: number;
-  packets: number;
-  attempts: number;
-  created_by: string | null;
-  created_at: string;
-  started_at: string | null;
-  finished_at: string | null;
-  error: string | null;
-  result: string | null;
-}
-
-const toJob = (r: JobRow): Job => ({
-  id: r.id,
-  kind: r.kind,
-  status: r.status,
-  size: r.size,
-  progress: { bytes: r.bytes_done, packets: r.packets },
-  attempts: r.attempts,
-  createdBy: r.created_by,
-  createdAt: r.created_at,
-  startedAt: r.started_at,
-  finishedAt: r.finished_at,
-  error: r.error,
-  result: r.result ? (JSON.parse(r.result) as Record<string, unknown>) : null,
-});
 
 export interface JobQueueOptions {
   uploadDir: string;
   /** Runs after a capture was merged (the audit); its return value joins the job's result. */
   afterAnalysis?: (analysis: CaptureAnalysis) => Promise<Record<string, unknown>> | Record<string, unknown>;
+  /** How far a gzip upload may expand (the capture reader's defaults otherwise: 100x, 64 GiB). */
+  gunzipBound?: GunzipBound;
   log?: Logger;
 }
 
@@ -76,11 +51,15 @@ export class JobQueue {
   private running = false;
   private closed = false;
   private idleWaiters: (() => void)[] = [];
+  private readonly jobs: JobsRepository;
+  /** The job being analysed, and how to stop it. */
+  private current?: { id: string; abort: AbortController; stopping: boolean };
 
   constructor(
     private readonly store: Store,
     private readonly opts: JobQueueOptions,
   ) {
+    this.jobs = new JobsRepository(store.db);
     mkdirSync(opts.uploadDir, { recursive: true, mode: 0o700 });
   }
 
@@ -96,74 +75,109 @@ export class JobQueue {
   }
 
   enqueue(id: string, size: number, createdBy: string | null): Job {
-    this.store.db
-      .prepare("INSERT INTO jobs (id, kind, status, file, size, created_by, created_at) VALUES (?, 'capture', 'queued', ?, ?, ?, ?)")
-      .run(id, this.fileFor(id), size, createdBy, new Date().toISOString());
+    this.jobs.insert(id, this.fileFor(id), size, createdBy);
     this.kick();
     return this.get(id)!;
   }
 
   get(id: string): Job | undefined {
-    const r = this.store.db.prepare('SELECT * FROM jobs WHERE id = ?').get(id) as JobRow | undefined;
+    const r = this.jobs.row(id);
     return r && toJob(r);
   }
 
   counts(): Record<JobStatus, number> {
-    const out = Object.fromEntries(JOB_STATUSES.map((s) => [s, 0])) as Record<JobStatus, number>;
-    for (const r of this.store.db.prepare('SELECT status, COUNT(*) AS n FROM jobs GROUP BY status').all() as {
-      status: JobStatus;
-      n: number;
-    }[])
-      out[r.status] = r.n;
-    return out;
+    return this.jobs.counts();
   }
 
-  /** Start-up: re-queue what a stop interrupted, fail what cannot run, then start working. */
-  recover(): { requeued: number; failed: number } {
-    const db = this.store.db;
+  /**
+   * Cancels a queued or running job: recorded at once (a restart will not run it), its analysis stopped at the
+   * next chunk with nothing stored, its upload removed. `cancelled` is false for a job that had ended already.
+   */
+  cancel(id: string, by: string | null): { job: Job; cancelled: boolean } | undefined {
+    const row = this.jobs.row(id);
+    if (!row) return undefined;
+    const cancelled = this.jobs.cancel(id, by);
+    if (cancelled) {
+      this.opts.log?.info({ job: id, by }, `job ${id} cancelled`);
+      // the running analysis removes its file when it has stopped reading it
+      if (this.current?.id === id) this.current.abort.abort(new JobCancelled(id));
+      else rmSync(row.file, { force: true });
+    }
+    return { job: this.get(id)!, cancelled };
+  }
+
+  /** Start-up: re-queue what a crash interrupted, fail what cannot run, remove dead uploads, then start working. */
+  recover(): { requeued: number; failed: number; removed: number } {
     let requeued = 0;
     let failed = 0;
-    const rows = db.prepare("SELECT * FROM jobs WHERE status IN ('queued', 'running') ORDER BY created_at").all() as JobRow[];
-    for (const r of rows) {
+    for (const r of this.jobs.unfinished()) {
       if (!existsSync(r.file)) {
-        this.fail(r.id, 'the uploaded file is gone (removed while the server was stopped)');
+        this.jobs.fail(r.id, 'the uploaded file is gone (removed while the server was stopped)');
         failed++;
       } else if (r.status === 'running' && r.attempts >= MAX_ATTEMPTS) {
-        this.fail(r.id, `interrupted ${r.attempts} times (the server stopped during the analysis); given up`);
+        this.jobs.fail(r.id, `interrupted ${r.attempts} times (the server stopped during the analysis); given up`);
         rmSync(r.file, { force: true });
         failed++;
       } else if (r.status === 'running') {
-        db.prepare("UPDATE jobs SET status = 'queued', bytes_done = 0, packets = 0, error = ? WHERE id = ?").run(
-          `interrupted by a server stop (attempt ${r.attempts}); queued again`,
-          r.id,
-        );
+        this.jobs.requeue(r.id, `interrupted by a server stop (attempt ${r.attempts}); queued again`);
         requeued++;
       }
     }
+    const removed = this.removeDeadUploads();
+    if (removed) this.opts.log?.info({ removed }, `removed ${removed} upload file(s) of no queued job (cut uploads, ended jobs)`);
     this.kick();
-    return { requeued, failed };
+    return { requeued, failed, removed };
   }
 
-  /** Resolves when no job is queued or running (tests, shutdown). */
+  /**
+   * Before the server listens no upload is in progress, so every `.part` is one a crash cut, and a `.capture`
+   * that no queued or running job names can never run (its job ended, or the crash came before it was queued).
+   */
+  private removeDeadUploads(): number {
+    const live = this.jobs.liveFiles();
+    let removed = 0;
+    let names: string[];
+    try {
+      names = readdirSync(this.opts.uploadDir);
+    } catch {
+      return 0;
+    }
+    for (const name of names) {
+      if (!UPLOAD_NAME.test(name)) continue;
+      const file = join(this.opts.uploadDir, name);
+      if (!name.endsWith('.part') && live.has(file)) continue;
+      try {
+        rmSync(file, { force: true });
+        removed++;
+      } catch (err) {
+        this.opts.log?.warn({ err, file }, 'cannot remove a dead upload');
+      }
+    }
+    return removed;
+  }
+
+  /** Resolves when no job is running and, unless closed, none is queued (tests, shutdown). */
   idle(): Promise<void> {
-    if (!this.running && !this.nextQueued()) return Promise.resolve();
+    if (!this.running && (this.closed || !this.jobs.nextQueued())) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
-  /** Stops taking new jobs; a running one finishes (or is re-queued at the next start). */
+  /**
+   * Stops taking new jobs. A running one goes back to the queue now, its attempt not counted (the stop is not
+   * its fault), and its analysis is stopped: the database closes after this, and the next start runs it again.
+   */
   close(): void {
     this.closed = true;
-  }
-
-  private nextQueued(): JobRow | undefined {
-    return this.store.db.prepare("SELECT * FROM jobs WHERE status = 'queued' ORDER BY created_at, rowid LIMIT 1").get() as
-      JobRow | undefined;
-  }
-
-  private fail(id: string, error: string): void {
-    this.store.db
-      .prepare("UPDATE jobs SET status = 'failed', error = ?, finished_at = ? WHERE id = ?")
-      .run(error, new Date().toISOString(), id);
+    const cur = this.current;
+    if (!cur) return;
+    cur.stopping = true;
+    try {
+      this.jobs.requeue(cur.id, 'interrupted by a server stop; queued again', true);
+    } catch (err) {
+      // a database that cannot take it: the job stays 'running' and the next start re-queues it as after a crash
+      this.opts.log?.warn({ err, job: cur.id }, 'could not re-queue the running job at stop');
+    }
+    cur.abort.abort(new Error('the server is stopping'));
   }
 
   private kick(): void {
@@ -176,7 +190,7 @@ export class JobQueue {
 
   private async loop(): Promise<void> {
     try {
-      for (let r = this.nextQueued(); r && !this.closed; r = this.nextQueued()) await this.runOne(r);
+      for (let r = this.jobs.nextQueued(); r && !this.closed; r = this.jobs.nextQueued()) await this.runOne(r.id, r.file, r.size);
     } finally {
       this.running = false;
       const waiters = this.idleWaiters.splice(0);
@@ -184,39 +198,51 @@ export class JobQueue {
     }
   }
 
-  private async runOne(r: JobRow): Promise<void> {
-    const db = this.store.db;
-    db.prepare("UPDATE jobs SET status = 'running', attempts = attempts + 1, started_at = ? WHERE id = ?").run(
-      new Date().toISOString(),
-      r.id,
-    );
-    const progress = db.prepare('UPDATE jobs SET bytes_done = ?, packets = ? WHERE id = ?');
+  private async runOne(id: string, file: string, size: number): Promise<void> {
+    const jobs = this.jobs;
+    const log = this.opts.log;
+    jobs.start(id);
+    const cur = { id, abort: new AbortController(), stopping: false };
+    this.current = cur;
     let lastWrite = 0;
+    // `otwatch jobs cancel` (another process) can only mark the row: look at it every progress interval. A timer,
+    // not the progress callback: a gzip upload is read whole long before it is decompressed, and the reader
+    // yields to the event loop between chunks, so the timer runs while the analysis does.
+    const poll = setInterval(() => {
+      try {
+        if (jobs.status(id) === 'cancelled') cur.abort.abort(new JobCancelled(id));
+      } catch {
+        // the database closed under a stop: close() has dealt with the job
+      }
+    }, PROGRESS_INTERVAL_MS);
+    poll.unref();
     try {
       const analysis = await analyzeStoredCapture(
         this.store,
-        r.file,
+        file,
         (p) => {
           const now = Date.now();
-          if (now - lastWrite < PROGRESS_INTERVAL_MS && p.bytes < r.size) return;
+          if (now - lastWrite < PROGRESS_INTERVAL_MS && p.bytes < size) return;
           lastWrite = now;
-          progress.run(p.bytes, p.packets, r.id);
+          jobs.progress(id, p.bytes, p.packets);
         },
-        { log: this.opts.log },
+        { log, read: { gunzipBound: this.opts.gunzipBound, signal: cur.abort.signal } },
       );
       const extra = this.opts.afterAnalysis ? await this.opts.afterAnalysis(analysis) : {};
       const { counters: _c, ...summary } = analysis;
-      db.prepare("UPDATE jobs SET status = 'done', finished_at = ?, error = NULL, packets = ?, result = ? WHERE id = ?").run(
-        new Date().toISOString(),
-        analysis.packets,
-        JSON.stringify({ ...summary, ...extra }),
-        r.id,
-      );
-      rmSync(r.file, { force: true });
+      const result = { ...summary, ...extra };
+      if (!jobs.done(id, analysis.packets, result)) jobs.noteStoredAfterCancel(id, analysis.packets, result);
     } catch (err) {
-      this.opts.log?.error({ job: r.id, err }, `job ${r.id} failed`);
-      this.fail(r.id, (err as Error).message ?? String(err));
-      rmSync(r.file, { force: true });
+      if (cur.stopping) return; // close() re-queued it; the file stays for the next start
+      if (cur.abort.signal.aborted) log?.info({ job: id }, `job ${id} stopped: cancelled`);
+      else {
+        log?.error({ job: id, err }, `job ${id} failed`);
+        jobs.fail(id, (err as Error).message ?? String(err));
+      }
+    } finally {
+      clearInterval(poll);
+      this.current = undefined;
     }
+    rmSync(file, { force: true });
   }
 }

@@ -1,6 +1,6 @@
 /**
  * POST /captures (admin): a pcap/pcapng upload, multipart or raw body, streamed to disk and analysed
- * by a job; GET /captures/:id: the job's status, progress and result.
+ * by a job; GET /captures/:id: the job's status, progress and result; POST /captures/:id/cancel: stop it.
  */
 import multipart from '@fastify/multipart';
 import rateLimit from '@fastify/rate-limit';
@@ -98,5 +98,29 @@ export async function captureRoutes(app: FastifyInstance, { ctx }: { ctx: ApiCon
     },
     async (req, reply) =>
       ctx.jobs.get(req.params.id) ?? reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no job '${req.params.id}'` }),
+  );
+
+  app.post<{ Params: { id: string } }>(
+    '/captures/:id/cancel',
+    {
+      config: { role: 'admin' },
+      schema: {
+        tags: ['captures'],
+        summary: 'Cancel a queued or running analysis job (admin): it stops at once, stores nothing and is never run again',
+        params: { type: 'object', properties: { id: { type: 'string', format: 'uuid' } }, required: ['id'], additionalProperties: false },
+        response: { 200: jobSchema, ...errors(400, 401, 403, 404, 409) },
+      },
+    },
+    async (req, reply) => {
+      const r = ctx.jobs.cancel(req.params.id, actorOf(req));
+      if (!r) return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no job '${req.params.id}'` });
+      if (!r.cancelled)
+        return reply.code(409).send({
+          statusCode: 409,
+          error: 'Conflict',
+          message: `job '${req.params.id}' has ended already (${r.job.status}): nothing to cancel`,
+        });
+      return r.job;
+    },
   );
 }
