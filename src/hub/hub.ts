@@ -84,6 +84,8 @@ export class Hub {
   private consumer?: Consumer;
   private sites = new Map<string, SiteState>();
   private running = false;
+  /** The stream sequence of the last message applied: the next fetch should start right after it. */
+  private lastStreamSeq?: number;
   private loop?: Promise<void>;
 
   constructor(private readonly o: HubOptions) {
@@ -150,6 +152,7 @@ export class Hub {
       ...(floor > 0 ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: floor + 1 } : { deliver_policy: DeliverPolicy.All }),
     });
     this.consumer = await jetstream(this.nc!).consumers.get(this.stream, this.durable);
+    this.lastStreamSeq = floor;
   }
 
   private async run(): Promise<void> {
@@ -160,7 +163,9 @@ export class Hub {
         const msgs: JsMsg[] = [];
         for await (const m of iter) msgs.push(m);
         if (msgs.length > 0) {
+          await this.checkContinuity(msgs);
           await this.apply(msgs);
+          this.lastStreamSeq = msgs[msgs.length - 1]!.info.streamSequence;
           // AckAll: the last message acknowledges the fetch, after PostgreSQL committed it
           await msgs[msgs.length - 1]!.ackAck().catch(() => false);
         }
@@ -181,6 +186,19 @@ export class Hub {
         }
       }
     }
+  }
+
+  /**
+   * A fetch that does not follow the last one may mean deliveries went to a fetch lost with the connection
+   * (NATS restarted, the link dropped): they wait for ack_wait, and acknowledging this fetch (AckAll) would
+   * acknowledge them unseen. If the consumer holds more unacknowledged messages than this fetch, start again
+   * from the acknowledgement floor instead (the loop's recovery re-creates the consumer there).
+   */
+  private async checkContinuity(msgs: JsMsg[]): Promise<void> {
+    const first = msgs[0]!.info.streamSequence;
+    if (this.lastStreamSeq !== undefined && first === this.lastStreamSeq + 1) return;
+    const info = await this.consumer!.info(false);
+    if (info.num_ack_pending > msgs.length) throw new Error(`${info.num_ack_pending - msgs.length} message(s) delivered to a lost fetch`);
   }
 
   /** One fetch: cursors and gaps in stream order, then changes and sites in one transaction. */

@@ -17,6 +17,8 @@ export interface NatsOptions {
   tls?: { ca?: string; cert?: string; key?: string };
   /** The client name the server shows (otwatch-sensor-<site>, otwatch-hub). */
   name?: string;
+  /** Reply subjects under this prefix: a sensor's are `_INBOX_<site>`, so its permissions can name them alone. */
+  inboxPrefix?: string;
 }
 
 /** A site id is one token of a NATS subject: letters, digits, '-' and '_'. */
@@ -54,6 +56,7 @@ export function natsConnectionOptions(o: NatsOptions): ConnectionOptions {
     reconnectTimeWait: 1000,
     // the first connection is retried by the caller (the publisher, while it runs), so it can give up
     timeout: 5000,
+    ...(o.inboxPrefix ? { inboxPrefix: o.inboxPrefix } : {}),
   };
   if (o.creds) opts.authenticator = credsAuthenticator(readFileSync(o.creds));
   else if (o.token) opts.token = o.token;

@@ -123,7 +123,7 @@ export class Publisher {
     let delay = 500;
     while (this.running) {
       try {
-        const nc = await natsConnect({ name: `otwatch-sensor-${this.site}`, ...this.o.nats });
+        const nc = await natsConnect({ name: `otwatch-sensor-${this.site}`, inboxPrefix: `_INBOX_${this.site}`, ...this.o.nats });
         if (!this.running) {
           await nc.close();
           return;
