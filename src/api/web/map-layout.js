@@ -135,6 +135,36 @@ export function computeLayout(zones, open, assetsOf, pairs) {
     used.set(z, k + 1);
     return b.x + (b.w * (k + 1)) / (ports.get(z) + 1);
   };
+  // vertical runs across bands: the x nearest to both ends that no zone of the bands crossed covers (beside a
+  // narrower band, between two zones), each run on its own line; else the corridors left and right of everything
+  const runs = [];
+  const free = (x, from, to) => {
+    for (let b = from; b <= to; b++)
+      for (const z of bands[b].zones) {
+        const box = boxes.get(z.id);
+        if (x > box.x - G.laneStep && x < box.x + box.w + G.laneStep) return false;
+      }
+    return !runs.some((r) => Math.abs(r.x - x) < G.laneStep && r.from <= to && from <= r.to);
+  };
+  const runX = (sx, tx, from, to) => {
+    const cands = [sx, tx];
+    for (let b = from; b <= to; b++)
+      for (const z of bands[b].zones) {
+        const box = boxes.get(z.id);
+        for (let k = 0; k < 4; k++)
+          cands.push(
+            box.x - G.zoneGap / 2 + (k % 2 ? 1 : -1) * Math.ceil(k / 2) * G.laneStep,
+            box.x + box.w + G.zoneGap / 2 + (k % 2 ? 1 : -1) * Math.ceil(k / 2) * G.laneStep,
+          );
+      }
+    let best = null;
+    let cost = Infinity;
+    for (const x of cands) {
+      const c = Math.abs(x - sx) + Math.abs(x - tx);
+      if (c < cost && free(x, from, to)) [best, cost] = [x, c];
+    }
+    return best;
+  };
   let leftLane = 0;
   let rightLane = 0;
   const edges = new Map();
@@ -163,9 +193,15 @@ export function computeLayout(zones, open, assetsOf, pairs) {
     } else {
       const y1 = laneY(r.lanes[0][0], r.lanes[0][1]);
       const y2 = laneY(r.lanes[1][0], r.lanes[1][1]);
-      // the corridor on the side nearer to both ends, each edge on its own line
-      const left = sx + tx < 0;
-      const cx = left ? minX - G.corridor - leftLane++ * G.laneStep : maxX + G.corridor + rightLane++ * G.laneStep;
+      const from = r.bs + 1;
+      const to = r.bt - 1;
+      let cx = runX(sx, tx, from, to);
+      if (cx === null) {
+        // the corridor on the side nearer to both ends, each edge on its own line
+        const left = sx + tx < 0;
+        cx = left ? minX - G.corridor - leftLane++ * G.laneStep : maxX + G.corridor + rightLane++ * G.laneStep;
+      }
+      runs.push({ x: cx, from, to });
       pts = [
         [sx, S.y + S.h + OUT],
         [sx, y1],
