@@ -41,9 +41,9 @@ export const POLLING_OPERATIONS = ['read', 'write', 'subscribe'] as const;
 export const HISTORIAN_PATTERN = /historian|osisoft|\bpi server\b|wonderware|aveva|influx|canary labs|ignition|\bhist\d+\b/i;
 
 /**
- * Controllers a read-only collector reads from before it counts as a historian (when it also serves
- * what it collects, or is named one): one controller read without writing is a reporting tool or a
- * test client; a historian gathers a whole process area.
+ * Data sources (controllers, OPC UA servers) a read-only collector reads from before it counts as a
+ * historian (when it also serves what it collects, or is named one): one source read without writing is
+ * a reporting tool or a test client; a historian gathers a whole process area.
  */
 export const HISTORIAN_MIN_CONTROLLERS = 2;
 

@@ -154,3 +154,31 @@ describe('vendor names', () => {
     expect(cleanVendor('  Cisco Systems,  Inc ; ')).toBe('Cisco Systems, Inc');
   });
 });
+
+describe('historians that collect over OPC UA', () => {
+  it('calls a read-only client of several OPC UA servers that serves trend pages a historian, a plain one an OPC UA client', () => {
+    const build = (serves: boolean, write = false) => {
+      const inv = new Inventory({ serverRoleOf });
+      for (const n of [50, 51, 52])
+        feedExchange(inv, {
+          client: host(60, 50000 + n),
+          server: host(n, 4840),
+          protocol: 'opcua',
+          requests: [
+            { operation: 'session', fn: 'ActivateSessionRequest' },
+            ...reads(5, 'ReadRequest'),
+            ...(write && n === 50 ? [{ operation: 'write' as const, fn: 'WriteRequest' }] : []),
+          ],
+        });
+      if (serves) feedExchange(inv, { client: host(20), server: host(60, 443), protocol: 'https', requests: [] });
+      return byMac(inv.result().assets, 60);
+    };
+    const hist = build(true);
+    expect(hist.role).toBe('historian');
+    expect(hist.roleEvidence[0]).toBe(
+      'historian: reads 3 OPC UA servers with 15 requests and never writes, and serves https on tcp/443 to 1 client',
+    );
+    expect(build(false).role).toBe('opcua_client');
+    expect(build(true, true).role).toBe('opcua_client');
+  });
+});

@@ -165,6 +165,7 @@ export function inferRole(input: RoleInput): RoleVerdict {
   const engineering = new Map<string, number>(); // operation → count toward controllers
   const engineeringTargets = new Set<string>();
   const clientOf = new Map<string, Set<string>>(); // protocol → responders
+  const uaRead = new Map<string, number>(); // OPC UA server → read/subscribe requests
   let subscribes = 0;
   for (const p of input.asInitiator) {
     const rRole = responderRole(p.protocol, input.serverRoleOf(p.protocol));
@@ -189,6 +190,12 @@ export function inferRole(input: RoleInput): RoleVerdict {
         engineeringTargets.add(p.responder);
       }
     } else if (rRole) {
+      // OPC UA servers are where historians collect from in newer plants, as controllers are in older ones
+      if (rRole === 'opcua_server') {
+        const reads = opCount(p, ['read', 'subscribe']);
+        if (reads > 0) uaRead.set(p.responder, (uaRead.get(p.responder) ?? 0) + reads);
+        if (opCount(p, CHANGING_OPERATIONS) > 0) written.add(p.responder);
+      }
       const clientRole = CLIENT_ROLE_BY_SERVER_ROLE[rRole];
       if (clientRole) add(clientRole, `${p.protocol} client of ${p.responder} (${p.transport}/${p.responderPort})`);
     }
@@ -202,15 +209,18 @@ export function inferRole(input: RoleInput): RoleVerdict {
   const idText = [...input.names, ...Object.values(input.identity).map((v) => v?.value ?? '')].join(' ');
   const historianName = idText.match(HISTORIAN_PATTERN)?.[0];
   const dataServed = [...servedProtocols(DATA_SERVICE_PROTOCOLS), ...servedProtocols(DATABASE_PROTOCOLS)];
-  const collector = polled.size >= HISTORIAN_MIN_CONTROLLERS && written.size === 0 && (dataServed.length > 0 || !!historianName);
+  const sources = polled.size + uaRead.size;
+  const collector = sources >= HISTORIAN_MIN_CONTROLLERS && written.size === 0 && (dataServed.length > 0 || !!historianName);
   if (collector) {
     const onward = dataServed.length
       ? `serves ${dataServed.map((d) => `${d.key} to ${plural(d.clients, 'client')}`).join(', ')}`
       : `is named '${historianName}'`;
-    add(
-      'historian',
-      `reads ${plural(polled.size, 'controller')} (${protocolsText}) with ${plural(totalPolls, 'request')} and never writes, and ${onward}`,
-    );
+    const what = [
+      polled.size ? `${plural(polled.size, 'controller')} (${protocolsText})` : '',
+      uaRead.size ? plural(uaRead.size, 'OPC UA server') : '',
+    ].filter(Boolean);
+    const requests = totalPolls + [...uaRead.values()].reduce((a, b) => a + b, 0);
+    add('historian', `reads ${what.join(' and ')} with ${plural(requests, 'request')} and never writes, and ${onward}`);
   }
 
   const isHmi = !collector && (polled.size >= HMI_MIN_CONTROLLERS || (polled.size === 1 && totalPolls >= HMI_MIN_POLLS_SINGLE));
