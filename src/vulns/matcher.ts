@@ -16,6 +16,8 @@ import { hasWildcard, normaliseModelNumber, orderNumbersInText, wildcardMatcher 
 import type {
   Advisory,
   AdvisoryProduct,
+  AdvisoryVulnerability,
+  Remediation,
   AssetIdentity,
   MatchBasis,
   MatchConfidence,
@@ -63,8 +65,8 @@ export class ProductIndex {
   private readonly byNumber = new Map<string, IndexedProduct[]>();
   private readonly wildcards: { re: RegExp; pattern: string; p: IndexedProduct }[] = [];
   private readonly byVendor = new Map<string, IndexedProduct[]>();
-  /** vendor key → name word carrying a digit → products whose name has it. */
-  private readonly byVendorWord = new Map<string, Map<string, IndexedProduct[]>>();
+  /** vendor key → the words of a name that carry digits, distinct and sorted ("1 1511 s7") → products. */
+  private readonly byVendorNumbered = new Map<string, Map<string, IndexedProduct[]>>();
   private readonly familyMemo = new Map<string, IndexedProduct[]>();
   size = 0;
 
@@ -89,9 +91,11 @@ export class ProductIndex {
     for (const n of product.modelNumbers) if (hasWildcard(n)) this.wildcards.push({ re: wildcardMatcher(n), pattern: n, p });
     for (const k of p.vendorKeys) {
       push(this.byVendor, k, p);
-      let words = this.byVendorWord.get(k);
-      if (!words) this.byVendorWord.set(k, (words = new Map()));
-      for (const t of new Set(p.nameTokens)) if (/\d/.test(t)) push(words, t, p);
+      const key = numberedKey(p.nameTokens);
+      if (key === '') continue; // a name without a word carrying a digit is never matched by name
+      let names = this.byVendorNumbered.get(k);
+      if (!names) this.byVendorNumbered.set(k, (names = new Map()));
+      push(names, key, p);
     }
     this.familyMemo.clear();
     this.size++;
@@ -164,7 +168,7 @@ export class ProductIndex {
           if (metAdvisories.has(p.trackingId) || !sameVendor(vendor, p.vendorKeys)) continue;
           const shorter = tokens.length <= p.nameTokens.length ? tokens : p.nameTokens;
           const longer = shorter === tokens ? p.nameTokens : tokens;
-          if (!sameNumberedWords(tokens, p.nameTokens) || !containsRun(longer, shorter)) continue;
+          if (!containsRun(longer, shorter)) continue;
           add(p, 'name', 'low', `${field} "${raw.trim()}"${via} and product name "${p.product.name}" of ${p.product.vendor}`);
         }
       }
@@ -183,14 +187,11 @@ export class ProductIndex {
     return list;
   }
 
-  /** Products of these vendors sharing a digit-carrying word with the name. */
+  /** Products of these vendors whose name carries exactly the same words with digits. */
   private nameCandidates(vendor: readonly string[], tokens: readonly string[]): Set<IndexedProduct> {
     const out = new Set<IndexedProduct>();
-    for (const k of vendor) {
-      const words = this.byVendorWord.get(k);
-      if (!words) continue;
-      for (const t of tokens) if (/\d/.test(t)) for (const p of words.get(t) ?? []) out.add(p);
-    }
+    const key = numberedKey(tokens);
+    for (const k of vendor) for (const p of this.byVendorNumbered.get(k)?.get(key) ?? []) out.add(p);
     return out;
   }
 }
@@ -202,15 +203,12 @@ function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
 }
 
 /**
- * Whether both names carry the same words with digits ("M251", "315", "NAE55"): a name that adds one
- * ("SIPLUS S7-1200 CP 1243-1" against "S7-1200") names another product, however many words they share.
+ * The words of a name that carry digits ("M251", "315", "NAE55"), distinct and sorted: two names match
+ * only with the same ones, so a name that adds one ("SIPLUS S7-1200 CP 1243-1" against "S7-1200") names
+ * another product, however many words they share.
  */
-function sameNumberedWords(a: readonly string[], b: readonly string[]): boolean {
-  const na = new Set(a.filter((t) => /\d/.test(t)));
-  const nb = new Set(b.filter((t) => /\d/.test(t)));
-  if (na.size === 0 || na.size !== nb.size) return false;
-  for (const t of na) if (!nb.has(t)) return false;
-  return true;
+function numberedKey(tokens: readonly string[]): string {
+  return [...new Set(tokens.filter((t) => /\d/.test(t)))].sort().join(' ');
 }
 
 /** Whether `run` occurs in `words` as consecutive whole words. */
@@ -264,6 +262,47 @@ function judge(
   return m;
 }
 
+/** What a CVE of an advisory says of one product: listed as affected, fixed or not affected, and its remediations. */
+interface ProductEntry {
+  listed: 'affected' | 'fixed' | 'not_affected';
+  fix?: Remediation;
+  other?: Remediation;
+}
+
+/** An advisory's CVEs with per-product lookups, built once per advisory however many assets meet it. */
+interface PreparedAdvisory {
+  trackingId: string;
+  cves: { v: AdvisoryVulnerability; products: Map<string, ProductEntry> }[];
+}
+
+const prepared = new WeakMap<Advisory, PreparedAdvisory>();
+
+function prepare(a: Advisory): PreparedAdvisory {
+  let p = prepared.get(a);
+  if (p) return p;
+  p = { trackingId: a.trackingId, cves: [] };
+  for (const v of a.vulnerabilities) {
+    const products = new Map<string, ProductEntry>();
+    // "affected" last: a product listed as affected and as fixed stays affected
+    for (const id of v.knownNotAffected) products.set(id, { listed: 'not_affected' });
+    for (const id of v.fixed) products.set(id, { listed: 'fixed' });
+    for (const id of v.knownAffected) products.set(id, { listed: 'affected' });
+    for (const r of v.remediations) {
+      for (const id of r.productIds) {
+        const e = products.get(id);
+        if (!e) continue;
+        if (r.category === 'vendor_fix') e.fix ??= r;
+        else if (r.category === 'mitigation' || r.category === 'workaround') {
+          if (!e.other || (e.other.category !== 'mitigation' && e.other.category !== 'workaround')) e.other = r;
+        } else e.other ??= r;
+      }
+    }
+    p.cves.push({ v, products });
+  }
+  prepared.set(a, p);
+  return p;
+}
+
 /**
  * One advisory's vulnerabilities for one asset, from the products it met: per CVE the best product
  * among those the CVE lists (most confident, then affected before potentially before not affected); a
@@ -275,31 +314,31 @@ export function matchAdvisory(
   products: readonly ProductMatch[],
   knownExploited: (cve: string) => boolean,
 ): VulnerabilityMatch[] {
-  const byId = new Map<string, ProductMatch>();
-  for (const pm of products) if (pm.trackingId === advisory.trackingId) byId.set(pm.productId, pm);
-  if (byId.size === 0) return [];
+  const mine = products.filter((pm) => pm.trackingId === advisory.trackingId);
+  if (mine.length === 0) return [];
   const out: VulnerabilityMatch[] = [];
-  for (const v of advisory.vulnerabilities) {
-    let best: { pm: ProductMatch; status: MatchStatus; note: string } | undefined;
-    const consider = (ids: readonly string[], override?: MatchStatus, note = ''): void => {
-      for (const id of ids) {
-        const pm = byId.get(id);
-        if (!pm) continue;
-        const status = override ?? pm.status;
-        if (
-          !best ||
-          CONFIDENCE_RANK[pm.confidence] < CONFIDENCE_RANK[best.pm.confidence] ||
-          (CONFIDENCE_RANK[pm.confidence] === CONFIDENCE_RANK[best.pm.confidence] && STATUS_RANK[status] < STATUS_RANK[best.status])
-        ) {
-          best = { pm, status, note };
-        }
+  for (const { v, products: listed } of prepare(advisory).cves) {
+    let best: { pm: ProductMatch; status: MatchStatus; entry: ProductEntry } | undefined;
+    for (const pm of mine) {
+      const entry = listed.get(pm.productId);
+      if (!entry) continue;
+      const status = entry.listed === 'affected' ? pm.status : 'not_affected';
+      if (
+        !best ||
+        CONFIDENCE_RANK[pm.confidence] < CONFIDENCE_RANK[best.pm.confidence] ||
+        (CONFIDENCE_RANK[pm.confidence] === CONFIDENCE_RANK[best.pm.confidence] && STATUS_RANK[status] < STATUS_RANK[best.status])
+      ) {
+        best = { pm, status, entry };
       }
-    };
-    consider(v.knownAffected);
-    consider(v.fixed, 'not_affected', '; the advisory lists this product as fixed');
-    consider(v.knownNotAffected, 'not_affected', '; the advisory lists this product as not affected');
+    }
     if (!best) continue;
-    const { pm, status, note } = best;
+    const { pm, status, entry } = best;
+    const note =
+      entry.listed === 'fixed'
+        ? '; the advisory lists this product as fixed'
+        : entry.listed === 'not_affected'
+          ? '; the advisory lists this product as not affected'
+          : '';
     const m: VulnerabilityMatch = {
       assetId,
       trackingId: advisory.trackingId,
@@ -314,13 +353,9 @@ export function matchAdvisory(
     if (v.cvssScore !== undefined) m.cvssScore = v.cvssScore;
     if (v.cvssVector !== undefined) m.cvssVector = v.cvssVector;
     if (v.cvssSeverity !== undefined) m.cvssSeverity = v.cvssSeverity;
-    const fix = v.remediations.find((r) => r.category === 'vendor_fix' && r.productIds.includes(pm.productId));
-    const other =
-      v.remediations.find((r) => (r.category === 'mitigation' || r.category === 'workaround') && r.productIds.includes(pm.productId)) ??
-      v.remediations.find((r) => r.productIds.includes(pm.productId));
-    const fixed = pm.fixedVersion ?? (fix ? fixedVersionInText(fix.details) : undefined);
+    const fixed = pm.fixedVersion ?? (entry.fix ? fixedVersionInText(entry.fix.details) : undefined);
     if (fixed) m.fixedVersion = fixed;
-    const remediation = fix ?? other;
+    const remediation = entry.fix ?? entry.other;
     if (remediation) m.remediation = remediation.details;
     out.push(m);
   }

@@ -142,6 +142,19 @@ function keyOfPart(part: string): string | undefined {
  */
 export function vendorKeys(name: string | undefined): string[] {
   if (!name) return [];
+  const known = memo.get(name);
+  if (known) return known;
+  const keys = computeKeys(name);
+  // advisories repeat a few hundred vendor names over thousands of products; bounded against hostile input
+  if (memo.size >= MEMO_MAX) memo.clear();
+  memo.set(name, keys);
+  return keys;
+}
+
+const MEMO_MAX = 10_000;
+const memo = new Map<string, string[]>();
+
+function computeKeys(name: string): string[] {
   const keys = new Set<string>();
   const whole = keyOfPart(name);
   if (whole) keys.add(whole);
