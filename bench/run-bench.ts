@@ -223,3 +223,6 @@ console.log(
     targetsMet: ok,
   }),
 );
+
+// known vulnerabilities (bench/vulns-bench.ts): import of the shared advisories and matching, in a process of its own
+spawnSync(process.execPath, [join(here, 'vulns-bench.js')], { stdio: 'inherit' });
