@@ -6,7 +6,7 @@
 set -euo pipefail
 out="${1:?usage: behaviour-snapshot.sh OUT_DIR}"
 root="$(cd "$(dirname "$0")/.." && pwd)"
-corpus="${OTWATCH_CORPUS:-$root/../shared/corpus}"
+corpus="$(cd "${OTWATCH_CORPUS:-$root/../shared/corpus}" && pwd)"
 mkdir -p "$out/stats"
 cd "$root"
 while IFS= read -r f; do
