@@ -16,6 +16,13 @@ done < <(tail -n +2 "$corpus/MANIFEST.tsv" | cut -f1)
 db="$(mktemp -d)/plant.db"
 node bin/otwatch.js analyze fixtures/plant/plant.pcap --policy fixtures/plant/policy.yaml --db "$db" --report "$out/plant-report.json" > "$out/plant-analyze.txt" 2>&1 || echo "exit $?" >> "$out/plant-analyze.txt"
 # times, durations and the temporary path differ between runs
-sed -i -E 's/"[a-zA-Z]*(At|Time|time|_at|Ms|ms|seconds|duration[a-zA-Z]*)": ?("[^"]*"|[0-9.]+)/"\1": "-"/g' "$out/plant-report.json"
+node -e '
+  const fs = require("fs");
+  const VARYING = new Set(["ts", "firstDetected", "lastDetected", "db", "ms", "analysedAt", "generatedAt", "createdAt", "updatedAt"]);
+  const blank = (v) => Array.isArray(v) ? v.map(blank) : v && typeof v === "object"
+    ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, VARYING.has(k) ? "-" : blank(x)])) : v;
+  const f = process.argv[1];
+  fs.writeFileSync(f, JSON.stringify(blank(JSON.parse(fs.readFileSync(f, "utf8"))), null, 2) + "\n");
+' "$out/plant-report.json" 2>/dev/null || true
 sed -i -E "s#$(dirname "$db")#DB#g; s/[0-9.]+ ?(s|ms)\b/T/g" "$out/plant-analyze.txt"
 echo "snapshot in $out: $(ls "$out/stats" | grep -c json) stats outputs"
