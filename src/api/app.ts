@@ -13,7 +13,7 @@ import { dirname, join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { JobQueue } from '../analysis/jobs/queue.js';
 import type { GunzipBound } from '../capture/index.js';
-import { StoreError } from '../store/database.js';
+import { noteStoreError, StoreError, storeError } from '../store/database.js';
 import { Store } from '../store/store.js';
 import { authPlugin, type FailureLimiter, type TrustProxy } from './auth.js';
 import { API_PREFIX, BODY_LIMIT, DEFAULT_UPLOAD_LIMIT } from './constants.js';
@@ -141,6 +141,14 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     if (err instanceof BadCursor) return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: err.message });
     if (err instanceof StoreError && err.code === 'locked')
       return reply.code(503).send({ statusCode: 503, error: 'Service Unavailable', message: 'the database is busy; retry' });
+    noteStoreError(store.db, err); // /health reports a damaged store from now on
+    const se = storeError(err, opts.db);
+    if (se instanceof StoreError && se.code === 'corrupt') {
+      req.log.error({ err }, 'the database is damaged');
+      return reply
+        .code(503)
+        .send({ statusCode: 503, error: 'Service Unavailable', message: 'the database is damaged (see the server log)' });
+    }
     if (err.validation) return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: validationMessage(err) });
     const code = err.statusCode ?? 500;
     if (code >= 500) {

@@ -1,9 +1,14 @@
 /**
  * Opening the SQLite database: refuse what is not ours, newer than us, corrupt or locked, with one
  * clear message each, and never write to a database we refuse. Then WAL mode and pending migrations.
+ *
+ * Every SQLite error a command can meet becomes a StoreError with a message the user can act on and an
+ * exit code of its own (STORE_EXIT_CODES, documented in the README's CLI section), never a stack trace.
+ * A database is checked when opened (checkIntegrity: all of it when small, its control tables and every
+ * table's root page when large), and damage found later is remembered for /health (noteStoreError).
  */
 import Database from 'better-sqlite3';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { LATEST_SCHEMA_VERSION, migrations as defaultMigrations, type Migration } from './migrations.js';
 
 export type DB = Database.Database;
@@ -11,44 +16,225 @@ export type DB = Database.Database;
 /** How long a write waits for another process's transaction before giving up (ms). */
 export const BUSY_TIMEOUT_MS = 5000;
 
+export type StoreErrorCode =
+  'newer_schema' | 'not_otwatch' | 'corrupt' | 'locked' | 'cannot_open' | 'read_only' | 'needs_migration' | 'io' | 'missing';
+
+/**
+ * The exit code of each store error (sysexits.h where one fits), documented in the README: 2 a wrong
+ * --db (usage), 65 a file that is damaged, foreign or too new (data), 73 a file or folder we may not
+ * write (cannot create), 74 an I/O error or a full disk, 75 a lock held by another process (try again).
+ */
+export const STORE_EXIT_CODES: Readonly<Record<StoreErrorCode, number>> = {
+  missing: 2,
+  corrupt: 65,
+  not_otwatch: 65,
+  newer_schema: 65,
+  cannot_open: 73,
+  read_only: 73,
+  needs_migration: 73,
+  io: 74,
+  locked: 75,
+};
+
 export class StoreError extends Error {
   constructor(
     message: string,
-    readonly code: 'newer_schema' | 'not_otwatch' | 'corrupt' | 'locked' | 'cannot_open' | 'missing',
+    readonly code: StoreErrorCode,
   ) {
     super(message);
+  }
+
+  get exitCode(): number {
+    return STORE_EXIT_CODES[this.code];
   }
 }
 
 export interface OpenOptions {
   /** Refuse to create a database that does not exist (read-only commands). */
   mustExist?: boolean;
+  /**
+   * Open for reading only (assets, paths, a report that is not archived): never written, so it works on a
+   * read-only file in a read-only folder. Implies mustExist.
+   */
+  readonly?: boolean;
   migrations?: readonly Migration[];
   /** How long to wait for another process's lock (ms). */
   busyTimeoutMs?: number;
+  /** The integrity check at open (default 'bounded': see checkIntegrity); 'none' for tests that build damage on purpose. */
+  check?: 'bounded' | 'full' | 'none';
 }
 
-/** Translates SQLite's errors into StoreErrors the user can act on; anything else is rethrown. */
+/** Translates SQLite's errors into StoreErrors the user can act on; anything else is returned as it is. */
 export function storeError(err: unknown, file: string, busyMs = BUSY_TIMEOUT_MS): unknown {
+  if (err instanceof StoreError) return err;
   const code = (err as { code?: string })?.code ?? '';
   if (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT')) {
-    return new StoreError(`${file} is not a SQLite database or is corrupt (${code}); move it away or give another --db`, 'corrupt');
+    return new StoreError(
+      `${file} is not a SQLite database or is corrupt (${code}); restore it from a backup, or move it away and give another --db`,
+      'corrupt',
+    );
   }
   if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
     return new StoreError(`${file} is locked by another process (waited ${busyMs / 1000} s); try again when it has finished`, 'locked');
   }
-  if (code.startsWith('SQLITE_CANTOPEN') || code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_PERM')) {
-    return new StoreError(`cannot open ${file} for writing (${code})`, 'cannot_open');
+  if (code.startsWith('SQLITE_READONLY')) {
+    return new StoreError(
+      `${file} is read-only (${code}) and this command writes to it; give write access to the file and its folder, or use another --db`,
+      'read_only',
+    );
+  }
+  if (code.startsWith('SQLITE_CANTOPEN') || code.startsWith('SQLITE_PERM') || code === 'SQLITE_AUTH') {
+    return new StoreError(
+      `cannot open ${file} (${code}): check that it and its folder exist and that you may read and write them`,
+      'cannot_open',
+    );
+  }
+  if (code.startsWith('SQLITE_IOERR') || code === 'SQLITE_FULL' || code === 'SQLITE_NOLFS' || code === 'SQLITE_NOMEM') {
+    return new StoreError(`${file}: the disk failed or is full (${code}); nothing of this command was kept`, 'io');
   }
   return err;
+}
+
+/** Databases in which damage was met after they were opened: /health reports them. */
+const damaged = new WeakMap<DB, string>();
+
+/** Remembers that `db` is damaged when `err` says so (a route or a job that read a bad page). */
+export function noteStoreError(db: DB, err: unknown): void {
+  const code = (err as { code?: string })?.code ?? '';
+  if (code === 'corrupt' || code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT')) damaged.set(db, (err as Error).message);
+}
+
+/**
+ * The store's health for /health, within a few milliseconds: damage met since it was opened, else a
+ * read of the schema version and an integrity check of that one small table.
+ */
+export function storeHealth(db: DB): 'ok' | 'damaged' | 'unavailable' {
+  if (damaged.has(db)) return 'damaged';
+  try {
+    db.prepare('SELECT COALESCE(MAX(version), 0) FROM schema_version').get();
+    const r = db.prepare('PRAGMA quick_check(schema_version)').pluck().all();
+    if (r.length !== 1 || r[0] !== 'ok') {
+      damaged.set(db, String(r[0]));
+      return 'damaged';
+    }
+    return 'ok';
+  } catch (err) {
+    noteStoreError(db, err);
+    return damaged.has(db) ? 'damaged' : 'unavailable';
+  }
+}
+
+/** Databases up to this size get SQLite's whole quick_check when opened (about 60 ms for 32 MiB). */
+export const FULL_CHECK_MAX_BYTES = 32 * 1024 * 1024;
+/** Tables checked in full whatever the size: small, and what every command relies on. */
+const CONTROL_TABLES = ['schema_version', 'api_tokens', 'jobs', 'captures', 'policy_versions', 'sync_state'];
+
+/**
+ * SQLite's quick_check, sized to stay fast: in full when the database (with its write-ahead log) is at
+ * most FULL_CHECK_MAX_BYTES, else the control tables in full and the root page of every other table (a
+ * large file would take seconds: 0.65 s for 360 MB). Damage the bounded check misses is still met on
+ * reading, where it becomes the same StoreError. Throws StoreError 'corrupt' with SQLite's first finding.
+ */
+export function checkIntegrity(db: DB, file: string, mode: 'bounded' | 'full' = 'bounded'): void {
+  let problem: string | undefined;
+  try {
+    const size =
+      file === ':memory:' || !existsSync(file) ? 0 : statSync(file).size + (existsSync(`${file}-wal`) ? statSync(`${file}-wal`).size : 0);
+    const ok = (rows: unknown[]) => rows.length === 1 && rows[0] === 'ok';
+    if (mode === 'full' || size <= FULL_CHECK_MAX_BYTES) {
+      const rows = db.prepare('PRAGMA quick_check(1)').pluck().all();
+      if (!ok(rows)) problem = String(rows[0]);
+    } else {
+      const tables = db
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+        .pluck()
+        .all() as string[];
+      for (const t of tables) {
+        if (CONTROL_TABLES.includes(t)) {
+          const rows = db
+            .prepare(`PRAGMA quick_check("${t.replace(/"/g, '""')}")`)
+            .pluck()
+            .all();
+          if (!ok(rows)) problem ??= String(rows[0]);
+        } else db.prepare(`SELECT 1 FROM "${t.replace(/"/g, '""')}" LIMIT 1`).get();
+      }
+    }
+  } catch (err) {
+    const e = storeError(err, file);
+    if (!(e instanceof StoreError) || e.code !== 'corrupt' || (err as { code?: string }).code === 'SQLITE_NOTADB') throw e;
+    problem = (err as Error).message;
+  }
+  if (problem !== undefined) {
+    throw new StoreError(
+      `${file} is damaged: SQLite's integrity check says "${firstProblem(problem)}". Nothing was written to it; ` +
+        `restore it from a backup, or move it away and analyse the captures again ('sqlite3 ${file} .recover' may save its data)`,
+      'corrupt',
+    );
+  }
+}
+
+/** The first line of a quick_check report that names a problem ("*** in database main ***" names none). */
+function firstProblem(report: string): string {
+  const lines = report.split('\n').map((l) => l.trim());
+  return (lines.find((l) => l !== '' && !l.startsWith('***')) ?? lines[0] ?? report).slice(0, 200);
+}
+
+/**
+ * A WAL database in a folder we may not write cannot be opened even for reading (SQLite needs its -shm
+ * file). When the log is empty (the database was closed cleanly) the file alone is the whole database:
+ * read it into memory, marked as a rollback-journal database (header octets 18-19, in the copy only).
+ */
+export const READONLY_SNAPSHOT_MAX_BYTES = 1024 * 1024 * 1024;
+
+function openReadonly(file: string): DB {
+  try {
+    const db = new Database(file, { readonly: true, fileMustExist: true });
+    try {
+      db.prepare('SELECT COUNT(*) FROM sqlite_master').get(); // where the -shm file is needed
+      return db;
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+  } catch (err) {
+    const code = (err as { code?: string })?.code ?? '';
+    if (!(code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_CANTOPEN'))) throw storeError(err, file);
+    const wal = existsSync(`${file}-wal`) ? statSync(`${file}-wal`).size : 0;
+    let size = 0;
+    try {
+      size = statSync(file).size;
+    } catch {
+      throw storeError(err, file);
+    }
+    if (wal > 0 || size > READONLY_SNAPSHOT_MAX_BYTES) {
+      throw new StoreError(
+        `cannot read ${file} (${code}): its folder is read-only and ${wal > 0 ? 'its write-ahead log holds data' : 'it is too large to read into memory'}; ` +
+          'copy it to a writable folder, or give write access to its folder',
+        'cannot_open',
+      );
+    }
+    let buf: Buffer;
+    try {
+      buf = readFileSync(file);
+    } catch (e) {
+      throw new StoreError(`cannot read ${file}: ${(e as Error).message}`, 'cannot_open');
+    }
+    if (buf.length >= 20 && buf[18] === 2 && buf[19] === 2) buf[18] = buf[19] = 1;
+    try {
+      return new Database(buf, { readonly: true });
+    } catch (e) {
+      throw storeError(e, file);
+    }
+  }
 }
 
 export function openDatabase(file: string, opts: OpenOptions = {}): DB {
   const migrations = opts.migrations ?? defaultMigrations;
   const latest = migrations.length ? migrations[migrations.length - 1].version : LATEST_SCHEMA_VERSION;
-  if (opts.mustExist && file !== ':memory:' && !existsSync(file)) {
+  if ((opts.mustExist || opts.readonly) && file !== ':memory:' && !existsSync(file)) {
     throw new StoreError(`no database at ${file}: run 'otwatch analyze <capture> --db ${file}' first`, 'missing');
   }
+  if (opts.readonly) return openForReading(file, opts, latest);
   let db: DB;
   try {
     db = new Database(file, { fileMustExist: opts.mustExist ?? false });
@@ -58,6 +244,7 @@ export function openDatabase(file: string, opts: OpenOptions = {}): DB {
   try {
     db.pragma(`busy_timeout = ${Math.max(0, Math.floor(opts.busyTimeoutMs ?? BUSY_TIMEOUT_MS))}`);
     // Read-only checks first: a database we refuse must come out byte-identical.
+    if (opts.check !== 'none') checkIntegrity(db, file, opts.check);
     const current = schemaVersion(db, file);
     if (current > latest) {
       throw new StoreError(
@@ -71,6 +258,41 @@ export function openDatabase(file: string, opts: OpenOptions = {}): DB {
     return db;
   } catch (err) {
     db.close();
+    throw storeError(err, file, opts.busyTimeoutMs);
+  }
+}
+
+/** openDatabase for reading only: the same checks, nothing written; an older schema is migrated first if we may write. */
+function openForReading(file: string, opts: OpenOptions, latest: number): DB {
+  let db = openReadonly(file);
+  try {
+    db.pragma(`busy_timeout = ${Math.max(0, Math.floor(opts.busyTimeoutMs ?? BUSY_TIMEOUT_MS))}`);
+    if (opts.check !== 'none') checkIntegrity(db, file, opts.check);
+    const current = schemaVersion(db, file);
+    if (current > latest) {
+      throw new StoreError(
+        `${file} has schema version ${current}, newer than this otwatch supports (${latest}); upgrade otwatch or use another --db (the file was not modified)`,
+        'newer_schema',
+      );
+    }
+    if (current < latest) {
+      // an older database: the queries need the current schema, so migrate it once if we may write
+      db.close();
+      try {
+        openDatabase(file, { ...opts, readonly: false, mustExist: true, check: 'none' }).close();
+      } catch (err) {
+        if (err instanceof StoreError && (err.code === 'read_only' || err.code === 'cannot_open'))
+          throw new StoreError(
+            `${file} has schema version ${current}, older than this otwatch's (${latest}), and cannot be upgraded here (${err.message}); run any otwatch command that writes to it once with write access`,
+            'needs_migration',
+          );
+        throw err;
+      }
+      db = openReadonly(file);
+    }
+    return db;
+  } catch (err) {
+    if (db.open) db.close();
     throw storeError(err, file, opts.busyTimeoutMs);
   }
 }

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ApiContext } from '../context.js';
 import { renderMetrics } from '../metrics.js';
 import { errors } from '../schemas.js';
+import { storeHealth } from '../../store/database.js';
 
 export async function systemRoutes(app: FastifyInstance, { ctx }: { ctx: ApiContext }): Promise<void> {
   app.get(
@@ -11,7 +12,7 @@ export async function systemRoutes(app: FastifyInstance, { ctx }: { ctx: ApiCont
       config: { public: true },
       schema: {
         tags: ['system'],
-        summary: 'Liveness and database reachability (no authentication, no details)',
+        summary: 'Liveness and database health: ok, damaged or unavailable (no authentication, no details)',
         response: {
           200: { type: 'object', properties: { status: { type: 'string' } } },
           503: { type: 'object', properties: { status: { type: 'string' } } },
@@ -19,12 +20,9 @@ export async function systemRoutes(app: FastifyInstance, { ctx }: { ctx: ApiCont
       },
     },
     async (_req, reply) => {
-      try {
-        ctx.store.db.prepare('SELECT 1').get();
-        return { status: 'ok' };
-      } catch {
-        return reply.code(503).send({ status: 'unavailable' });
-      }
+      // 'damaged' when the store failed its integrity check or a request met a damaged page since start
+      const status = storeHealth(ctx.store.db);
+      return status === 'ok' ? { status } : reply.code(503).send({ status });
     },
   );
 

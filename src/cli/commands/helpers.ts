@@ -1,21 +1,26 @@
 /** What several commands share: opening the database, listing rows as a table or JSON, sub-command dispatch. */
 import { terminalJson } from '../../core/sanitize.js';
 import { formatTable } from '../../inventory/format.js';
-import { StoreError } from '../../store/database.js';
+import { StoreError, storeError } from '../../store/database.js';
 import { Store } from '../../store/store.js';
 import { CliError } from './command.js';
 
-/** Runs `fn` on the existing database `db`, closed afterwards; a store error becomes a one-line CliError. */
+/**
+ * Runs `fn` on the existing database `db` opened for reading only (the listing commands never write, so
+ * they work on a read-only file in a read-only folder), closed afterwards; any store or SQLite error
+ * becomes a one-line CliError with the store's exit code.
+ */
 export function withStore<T>(db: string, fn: (s: Store) => T): T {
   try {
-    const store = new Store(db, { mustExist: true });
+    const store = new Store(db, { readonly: true });
     try {
       return fn(store);
     } finally {
       store.close();
     }
   } catch (err) {
-    if (err instanceof StoreError) throw new CliError(err.message);
+    const e = storeError(err, db);
+    if (e instanceof StoreError) throw new CliError(e.message, e.exitCode);
     throw err;
   }
 }

@@ -9,10 +9,12 @@ import { loadPolicyFile, formatPolicyError } from '../../audit/policy-load.js';
 import { readFileSync } from 'node:fs';
 import { DEFAULT_DB } from '../../analysis/analyze-captures.js';
 import { StoreError } from '../../store/database.js';
+import { DEFAULT_GUNZIP_BOUND } from '../../capture/index.js';
 import { CliError, type Command } from './command.js';
 
 const usage = `usage: otwatch serve [--db file] [--host 127.0.0.1] [--port 8080] [--tls-cert file --tls-key file]
-                     [--policy file] [--upload-limit bytes] [--upload-dir dir] [--syslog udp://host:514] [--public-docs]
+                     [--policy file] [--upload-limit bytes] [--upload-dir dir]
+                     [--gunzip-max-ratio n] [--gunzip-max-bytes n] [--syslog udp://host:514] [--public-docs]
                      [--trust-proxy addrs|true]
 
 Serves the REST API (/api/v1, docs at /docs) over the inventory database. Every route but /health
@@ -25,6 +27,8 @@ needs a bearer token: create one with 'otwatch token create --role admin --db <f
   --policy file        store this zone/conduit policy as the current one at start (refused with line:col errors when invalid)
   --upload-limit n     largest capture upload in bytes (default ${DEFAULT_UPLOAD_LIMIT}, 2 GiB)
   --upload-dir dir     where uploads wait for analysis (default: <db>.uploads next to the database)
+  --gunzip-max-ratio n a gzip upload expanding more than n times (past 16 MiB) fails its job as a bomb (default ${DEFAULT_GUNZIP_BOUND.ratio})
+  --gunzip-max-bytes n a gzip upload expanding past n bytes fails its job (default ${DEFAULT_GUNZIP_BOUND.bytes}, 64 GiB)
   --syslog url         forward new findings as RFC 5424 + CEF: udp://host:port or tcp://host:port
   --public-docs        serve /docs without a token (the API description only)
   --trust-proxy v      behind a reverse proxy: take the client address (and https) from X-Forwarded-For/-Proto
@@ -51,6 +55,8 @@ export const serveCommand: Command = {
         policy: { type: 'string' },
         'upload-limit': { type: 'string' },
         'upload-dir': { type: 'string' },
+        'gunzip-max-ratio': { type: 'string' },
+        'gunzip-max-bytes': { type: 'string' },
         syslog: { type: 'string' },
         'public-docs': { type: 'boolean' },
         'trust-proxy': { type: 'string' },
@@ -64,6 +70,10 @@ export const serveCommand: Command = {
     const uploadLimit = values['upload-limit'] === undefined ? undefined : Number(values['upload-limit']);
     if (uploadLimit !== undefined && !(Number.isInteger(uploadLimit) && uploadLimit > 0))
       throw new CliError('--upload-limit must be a positive number of bytes');
+    const ratio = Number(values['gunzip-max-ratio'] ?? DEFAULT_GUNZIP_BOUND.ratio);
+    if (!(Number.isFinite(ratio) && ratio >= 1)) throw new CliError('--gunzip-max-ratio must be a number of 1 or more');
+    const maxBytes = Number(values['gunzip-max-bytes'] ?? DEFAULT_GUNZIP_BOUND.bytes);
+    if (!(Number.isSafeInteger(maxBytes) && maxBytes > 0)) throw new CliError('--gunzip-max-bytes must be a positive number of bytes');
     if (!!values['tls-cert'] !== !!values['tls-key']) throw new CliError('--tls-cert and --tls-key go together');
     const tls = values['tls-cert'] ? { cert: values['tls-cert'], key: values['tls-key']! } : undefined;
     if (!tls && !isLoopback(host)) {
@@ -84,6 +94,7 @@ export const serveCommand: Command = {
         db: values.db ?? DEFAULT_DB,
         uploadLimit,
         uploadDir: values['upload-dir'],
+        gunzipBound: { ratio, bytes: maxBytes },
         syslog: values.syslog,
         publicDocs: values['public-docs'],
         tls,
@@ -91,7 +102,7 @@ export const serveCommand: Command = {
         trustProxy,
       });
     } catch (err) {
-      if (err instanceof StoreError) throw new CliError(err.message);
+      if (err instanceof StoreError) throw new CliError(err.message, err.exitCode); // a damaged store: serve does not start
       if (err instanceof Error && /syslog target/.test(err.message)) throw new CliError(err.message);
       throw err;
     }
