@@ -136,12 +136,21 @@ interface PathAcc {
   facts: Map<string, string[]>;
 }
 
+/** Per flow (every field set at creation, so that one object shape serves every flow). */
 interface FlowBinding {
   /** The path between the flow's own endpoints, which receives the flow summary's counts (minus the routed share). */
-  acc?: PathAcc;
+  acc: PathAcc | undefined;
   reversed: boolean; // the flow's responder is the path's initiator (a UDP peer that spoke first)
   /** Paths to devices behind a router that this flow carried, with the datagrams each side sent on them. */
-  routed?: Map<PathAcc, RoutedShare>;
+  routed: Map<PathAcc, RoutedShare> | undefined;
+  /**
+   * The operation of acc the flow's last request counted, and the last example offered to it: a flow repeats
+   * the same request, which then costs no map lookup, and no sorted insert (a repeated example is already in,
+   * or was refused for being larger than all kept, and stays refused: the kept ones only get smaller).
+   */
+  opName: Operation | undefined;
+  op: OperationSummary | undefined;
+  lastDetail: string | undefined;
 }
 
 interface RoutedShare {
@@ -158,6 +167,9 @@ export class Inventory implements PipelineSink {
   private readonly bindings = new Map<string, Map<string, BindingState>>(); // mac → ip → evidence
   private readonly paths = new Map<string, PathAcc>();
   private readonly flows = new Map<string, FlowBinding>();
+  /** The flow of the last event and its binding: events come in bursts per flow. */
+  private lastFlowId: string | undefined;
+  private lastFb: FlowBinding | undefined;
   /** The live agent's window (takeWindow): identity changes are reported in the window their new value came in. */
   private window = 0;
   private maxTs = -Infinity;
@@ -194,8 +206,20 @@ export class Inventory implements PipelineSink {
     const ends = routed && { src: isDeviceIp(e.src.ip) ? routed.src : undefined, dst: isDeviceIp(e.dst.ip) ? routed.dst : undefined };
     let acc: PathAcc;
     // No flow summary ever ends a layer-2 conversation: its path is counted per event, outside this.flows.
-    let fb = l2 ? undefined : this.flows.get(flow.id);
-    if (!l2 && !fb) this.flows.set(flow.id, (fb = { reversed }));
+    let fb: FlowBinding | undefined;
+    if (!l2) {
+      if (flow.id === this.lastFlowId) fb = this.lastFb;
+      else {
+        fb = this.flows.get(flow.id);
+        if (!fb)
+          this.flows.set(
+            flow.id,
+            (fb = { acc: undefined, reversed, routed: undefined, opName: undefined, op: undefined, lastDetail: undefined }),
+          );
+        this.lastFlowId = flow.id;
+        this.lastFb = fb;
+      }
+    }
     if (!fb) acc = this.l2PathAcc(e, fromInitiator, reversed);
     else if (ends && (ends.src || ends.dst)) acc = this.routedPathAcc(e, fb, ends, fromInitiator, reversed);
     else if (fb.acc && fb.reversed === reversed && fb.acc.protocol === e.protocol) acc = fb.acc;
@@ -212,14 +236,24 @@ export class Inventory implements PipelineSink {
     if (e.ts > acc.lastSeen) acc.lastSeen = e.ts;
     // A response repeats its request's operation: count what the initiator asked for, once.
     if (e.direction !== 'response') {
-      let op = acc.operations.get(e.operation);
+      const own = fb !== undefined && acc === fb.acc;
+      let op = own && fb!.opName === e.operation ? fb!.op : acc.operations.get(e.operation);
       if (!op) {
         op = { count: 0, examples: [], functions: {} };
         acc.operations.set(e.operation, op);
       }
+      if (own && fb!.op !== op) {
+        fb!.opName = e.operation;
+        fb!.op = op;
+        fb!.lastDetail = undefined;
+      }
       op.count++;
       op.functions[e.fn] = (op.functions[e.fn] ?? 0) + 1;
-      if (e.detail) addCapped(op.examples, e.detail, MAX_EXAMPLES);
+      const detail = e.detail;
+      if (detail && !(own && detail === fb!.lastDetail)) {
+        addCapped(op.examples, detail, MAX_EXAMPLES);
+        if (own) fb!.lastDetail = detail;
+      }
     }
     if (e.facts) {
       for (const key in e.facts) {
@@ -313,6 +347,7 @@ export class Inventory implements PipelineSink {
     if (s.lastSeen > this.maxTs) this.maxTs = s.lastSeen;
     const fb = this.flows.get(f.id);
     this.flows.delete(f.id);
+    if (f.id === this.lastFlowId) this.lastFlowId = this.lastFb = undefined;
     const reversed = fb?.reversed ?? false;
     let pI = s.packetsFromInitiator;
     let pR = s.packetsFromResponder;
@@ -369,6 +404,7 @@ export class Inventory implements PipelineSink {
     const r = this.result();
     this.paths.clear();
     this.flows.clear();
+    this.lastFlowId = this.lastFb = undefined;
     this.window++;
     return r;
   }
