@@ -48,6 +48,11 @@ const commands: { name: string; summary: string; load: () => Promise<Command> }[
   },
   { name: 'token', summary: 'create, list and revoke API tokens', load: async () => (await import('./commands/token.js')).tokenCommand },
   {
+    name: 'jobs',
+    summary: "list and cancel the server's capture analysis jobs",
+    load: async () => (await import('./commands/jobs.js')).jobsCommand,
+  },
+  {
     name: 'capture',
     summary: 'run the live agent on a mirror port (libpcap), optionally serving the API',
     load: async () => (await import('./commands/capture.js')).captureCommand,
