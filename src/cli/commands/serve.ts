@@ -102,7 +102,7 @@ export const serveCommand: Command = {
         trustProxy,
       });
     } catch (err) {
-      if (err instanceof StoreError) throw new CliError(err.message);
+      if (err instanceof StoreError) throw new CliError(err.message, err.exitCode); // a damaged store: serve does not start
       if (err instanceof Error && /syslog target/.test(err.message)) throw new CliError(err.message);
       throw err;
     }
