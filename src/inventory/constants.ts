@@ -48,11 +48,11 @@ export const HISTORIAN_PATTERN = /historian|osisoft|\bpi server\b|wonderware|ave
 export const HISTORIAN_MIN_CONTROLLERS = 2;
 
 /**
- * Protocols an asset serves that pass collected data on: trend web pages, OPC UA, databases, and the
- * ports of historian products (OSIsoft PI Data Archive tcp/5450, PI AF tcp/5457, InfluxDB tcp/8086).
- * A historian collects from the controllers and is itself read by people and applications.
+ * Protocols a historian serves what it collected over: trend web pages, databases, and the ports of
+ * historian products (OSIsoft PI Data Archive tcp/5450, PI AF tcp/5457, InfluxDB tcp/8086). Not OPC UA:
+ * a read-only collector serving OPC UA is the aggregating OPC UA server of a SCADA, live data, not history.
  */
-export const DATA_SERVICE_PROTOCOLS = new Set(['http', 'https', 'opcua', 'tcp/5450', 'tcp/5457', 'tcp/8086']);
+export const DATA_SERVICE_PROTOCOLS = new Set(['http', 'https', 'tcp/5450', 'tcp/5457', 'tcp/8086']);
 
 /**
  * Remote display servers (VNC, RDP): an operator panel or HMI station offers one so that its screen can

@@ -182,3 +182,23 @@ describe('historians that collect over OPC UA', () => {
     expect(build(true, true).role).toBe('opcua_client');
   });
 });
+
+describe('the aggregating OPC UA server of a SCADA', () => {
+  it('is an OPC UA server, not an HMI nor a historian: it reads controllers without writing and serves OPC UA', () => {
+    const inv = new Inventory({ serverRoleOf });
+    plant(inv);
+    feedExchange(inv, { client: host(70, 50100), server: host(2, 502), requests: reads(20) });
+    feedExchange(inv, { client: host(70, 50101), server: host(1, 102), protocol: 's7comm', requests: reads(20, 'read_var') });
+    feedExchange(inv, {
+      client: host(71),
+      server: host(70, 4840),
+      protocol: 'opcua',
+      requests: [{ operation: 'session', fn: 'ActivateSessionRequest' }, ...reads(3, 'ReadRequest')],
+    });
+    const a = byMac(inv.result().assets, 70);
+    expect(a.role).toBe('opcua_server');
+    expect(a.roleEvidence[0]).toBe(
+      'opcua_server: serves over OPC UA (opcua on tcp/4840 to 1 client) what it reads from 2 sources without writing: an aggregating server, not an operator station',
+    );
+  });
+});

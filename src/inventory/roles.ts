@@ -210,7 +210,11 @@ export function inferRole(input: RoleInput): RoleVerdict {
   const historianName = idText.match(HISTORIAN_PATTERN)?.[0];
   const dataServed = [...servedProtocols(DATA_SERVICE_PROTOCOLS), ...servedProtocols(DATABASE_PROTOCOLS)];
   const sources = polled.size + uaRead.size;
-  const collector = sources >= HISTORIAN_MIN_CONTROLLERS && written.size === 0 && (dataServed.length > 0 || !!historianName);
+  const readOnly = sources >= HISTORIAN_MIN_CONTROLLERS && written.size === 0;
+  const collector = readOnly && (dataServed.length > 0 || !!historianName);
+  // Reads several sources and serves OPC UA: the aggregating server of a SCADA, not an operator's HMI.
+  const uaServed = servedProtocols(new Set(['opcua']));
+  const aggregator = readOnly && !collector && uaServed.length > 0;
   if (collector) {
     const onward = dataServed.length
       ? `serves ${dataServed.map((d) => `${d.key} to ${plural(d.clients, 'client')}`).join(', ')}`
@@ -223,7 +227,9 @@ export function inferRole(input: RoleInput): RoleVerdict {
     add('historian', `reads ${what.join(' and ')} with ${plural(requests, 'request')} and never writes, and ${onward}`);
   }
 
-  const isHmi = !collector && (polled.size >= HMI_MIN_CONTROLLERS || (polled.size === 1 && totalPolls >= HMI_MIN_POLLS_SINGLE));
+  const aggregatorLine = `serves over OPC UA (${uaServed.map((d) => `${d.key} to ${plural(d.clients, 'client')}`).join(', ')}) what it reads from ${plural(sources, 'source')} without writing: an aggregating server, not an operator station`;
+  const isHmi =
+    !collector && !aggregator && (polled.size >= HMI_MIN_CONTROLLERS || (polled.size === 1 && totalPolls >= HMI_MIN_POLLS_SINGLE));
   if (isHmi) add('hmi', `polls ${plural(polled.size, 'controller')} with ${plural(totalPolls, 'read/write request')}`);
   // BMS operator station: a BACnet client that writes building controllers (setpoints, schedules, overrides),
   // however few its requests; listed when it is what decides (an HMI by polling says so already).
@@ -281,6 +287,7 @@ export function inferRole(input: RoleInput): RoleVerdict {
     );
     role = 'hmi';
   }
+  if (aggregator && role === 'opcua_server') decided.push(`opcua_server: ${aggregatorLine}`);
   const roleEvidence = [...decided, ...(evidence.get(role) ?? [])];
   for (const r of ROLE_PRECEDENCE) if (r !== role) roleEvidence.push(...(evidence.get(r) ?? []));
   if (trailing) roleEvidence.push(trailing);
