@@ -200,7 +200,7 @@ function openReadonly(file: string): DB {
     const code = (err as { code?: string })?.code ?? '';
     if (!(code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_CANTOPEN'))) throw storeError(err, file);
     const wal = existsSync(`${file}-wal`) ? statSync(`${file}-wal`).size : 0;
-    let size = 0;
+    let size: number;
     try {
       size = statSync(file).size;
     } catch {
