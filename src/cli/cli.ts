@@ -3,6 +3,7 @@
 import { pathToFileURL } from 'node:url';
 import type { Command } from './commands/command.js';
 import { CliError } from './commands/command.js';
+import { StoreError, storeError } from '../store/database.js';
 
 /**
  * The sub-commands, each loaded only when it runs: `otwatch stats` must not pay for loading Fastify,
@@ -116,6 +117,13 @@ export async function main(argv: string[]): Promise<number> {
       // node:util parseArgs: an unknown option or a missing value is a usage error, not a crash
       console.error(`otwatch ${name}: ${e.message}\n\n${command?.usage ?? ''}`);
       return 2;
+    }
+    // a database error no command translated (a damaged page met mid-way, a disk that filled up): its
+    // message and exit code (README, "Exit codes"), never a stack trace
+    const se = storeError(err, 'the database');
+    if (se instanceof StoreError) {
+      console.error(`otwatch ${name}: ${se.message}`);
+      return se.exitCode;
     }
     if (e && (e.code === 'ENOENT' || e.code === 'EACCES' || e.code === 'EISDIR')) {
       console.error(`otwatch ${name}: ${e.message}`);
