@@ -341,9 +341,16 @@ export class PlantMap {
         icon: ICONS[a.role] ?? ICONS.unknown,
       },
       position: { x: pos.x, y: pos.y },
-      classes: `asset role-${a.role}`,
+      classes: `asset role-${a.role}${this.marks(a)}`,
       grabbable: false,
     };
+  }
+
+  /** The classes of an asset's marks under the current answer (violating, vulnerable, faded by the filter). */
+  marks(a) {
+    const f = this.filter;
+    const active = !!(f.protocol || f.operation || f.from !== null || f.to !== null);
+    return `${a.violations > 0 ? ' violating' : ''}${(a.vulnerabilities ?? 0) > 0 ? ' vulnerable' : ''}${active && !a.active ? ' faded' : ''}`;
   }
 
   build() {
@@ -372,26 +379,28 @@ export class PlantMap {
   /** Puts every zone-pair edge through its lanes (our layout's points). */
   route() {
     const cy = this.cy;
+    this.signs ??= new Map();
+    const unknown = [];
     cy.batch(() => {
       for (const [key, e] of this.layout.edges) {
         const edge = cy.getElementById(`ze:${key}`);
         if (edge.empty()) continue;
-        const src = edge.source().position();
-        const tgt = edge.target().position();
-        edge.data(segments(src, tgt, e.points));
+        if (!this.signs.has(key)) unknown.push([key, e, edge]);
+        edge.data(segments(edge.source().position(), edge.target().position(), e.points, this.signs.get(key) ?? 1));
       }
     });
-    // cytoscape measures distances from the line of the pair in its own direction; check one point and flip if needed
-    for (const [key, e] of this.layout.edges) {
-      const edge = cy.getElementById(`ze:${key}`);
-      const got = edge.nonempty() && edge.segmentPoints?.();
+    // cytoscape measures distances from the line of the pair in its own direction: check one point once per edge
+    for (const [key, e, edge] of unknown) {
+      const got = edge.segmentPoints?.();
       if (!got || !got.length) continue;
       const [x, y] = e.points[0];
-      if (Math.hypot(got[0].x - x, got[0].y - y) > 1) edge.data(segments(edge.source().position(), edge.target().position(), e.points, -1));
+      const sign = Math.hypot(got[0].x - x, got[0].y - y) > 1 ? -1 : 1;
+      this.signs.set(key, sign);
+      if (sign < 0) edge.data(segments(edge.source().position(), edge.target().position(), e.points, -1));
     }
   }
 
-  /** Re-lays out after a zone opened or closed: new positions for every element, new assets added. */
+  /** Re-lays out after a zone opened or closed: new positions for every element, new assets added, marks kept. */
   relayoutZones() {
     const cy = this.cy;
     const L = this.computeLayout();
@@ -404,6 +413,7 @@ export class PlantMap {
         n.lock();
       }
       const add = [];
+      const closed = new Set();
       for (const z of this.data.zones) {
         const box = L.zones.get(z.id);
         const n = cy.getElementById(`z:${z.id}`);
@@ -412,7 +422,7 @@ export class PlantMap {
         n.data({ w: box.w, h: box.h, tw: box.w - 20, label: zoneLabel(z, open) });
         n.toggleClass('open', open).toggleClass('closed', !open);
         if (!open) {
-          cy.remove(cy.nodes('.asset').filter((a) => this.assetById.get(a.data('ref'))?.zone === z.id));
+          closed.add(z.id);
           continue;
         }
         for (const a of this.zoneAssets.get(z.id) ?? []) {
@@ -422,10 +432,10 @@ export class PlantMap {
           else add.push(this.assetElement(a, pos));
         }
       }
+      if (closed.size) cy.remove(cy.nodes('.asset').filter((a) => closed.has(this.assetById.get(a.data('ref'))?.zone)));
       if (add.length) cy.add(add);
     });
     this.route();
-    this.apply();
   }
 
   async openZone(id) {
