@@ -52,6 +52,8 @@ export class LiveAgent {
   private readonly ring?: EvidenceRing;
   private timer?: NodeJS.Timeout;
   private lastDrops = 0;
+  /** Packets and wall time at the last flush: the rate logged with each flush is over the window since. */
+  private lastRate = { packets: 0, at: performance.now() };
   private stopping?: Promise<void>;
   readonly metrics: LiveMetrics;
 
@@ -138,12 +140,16 @@ export class LiveAgent {
     this.metrics.lastFlushMs = performance.now() - t;
     const c = this.metrics.capture;
     const drops = c.drop + c.ifdrop + c.queueDrops;
+    const now = performance.now();
+    const pps = Math.round(((this.metrics.packets - this.lastRate.packets) * 1000) / Math.max(1, now - this.lastRate.at));
+    this.lastRate = { packets: this.metrics.packets, at: now };
     const line = {
       ...saved,
       assetIds: undefined,
       pathIds: undefined,
       saved: undefined,
       packets: this.metrics.packets,
+      pps,
       recv: c.recv,
       drop: c.drop,
       ifdrop: c.ifdrop,
@@ -156,7 +162,7 @@ export class LiveAgent {
         line,
         `dropping packets: ${drops - this.lastDrops} since the last flush (kernel ${c.drop}, interface ${c.ifdrop}, otwatch queue ${c.queueDrops}); raise buffer_mb or narrow the filter`,
       );
-    else this.o.log.info(line, 'flushed');
+    else this.o.log.info(line, `flushed (${pps.toLocaleString('en')} packets/s since the last flush)`);
     this.lastDrops = drops;
     return saved;
   }
