@@ -60,7 +60,8 @@ function isFatal(err: unknown, signal: AbortSignal | undefined): boolean {
 }
 
 const GiB = 1024 ** 3;
-const sizeText = (n: number): string => (n >= GiB ? `${(n / GiB).toFixed(1)} GiB` : `${(n / 2 ** 20).toFixed(1)} MiB`);
+const sizeText = (n: number): string =>
+  n >= GiB ? `${(n / GiB).toFixed(1)} GiB` : n >= 2 ** 20 ? `${(n / 2 ** 20).toFixed(1)} MiB` : `${(n / 1024).toFixed(1)} KiB`;
 
 /**
  * Reads a capture file chunk by chunk (1 MiB by default), yielding to the event loop between chunks.
