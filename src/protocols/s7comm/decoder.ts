@@ -5,7 +5,7 @@
  * reassembly of multi-unit userdata answers) and S7comm-plus recognition. Emits one
  * ProtocolEvent per S7 PDU, per S7comm-plus frame and per COTP connect TPDU.
  */
-import type { DecoderContext, Direction, Endpoint, IdentityClaim, Operation, StreamDecoder } from '../../core/events.js';
+import type { DecoderContext, Direction, Endpoint, IdentityClaim, Operation, ProtocolEvent, StreamDecoder } from '../../core/events.js';
 import { functionName, functionOperation, hex2, hex4, s7PlusName, s7PlusOperation, userdataName, userdataOperation } from './classify.js';
 import {
   COTP_CC,
@@ -37,7 +37,7 @@ import {
   UD_BLOCK_LIST_TYPE,
 } from './constants.js';
 import { CotpHead, parseCotp, readCotp, tsapInfo, tsapText, type CotpRecord } from '../tpkt-cotp/cotp.js';
-import { parseS7Plus } from './plus.js';
+import { parseS7Plus, type S7PlusFields } from './plus.js';
 import { SlotMap } from '../../net/slot-map.js';
 import { VarRequestMemo } from './var-memo.js';
 import {
@@ -66,6 +66,188 @@ import {
   type UserdataParam,
 } from './userdata.js';
 
+/** One entry of a read/write var job's `items`: the item's variable specification in the parameter (records.ts VarItem). */
+export interface S7ItemFields {
+  /** Syntax id byte as "0x10" (S7ANY); other syntaxes (symbolic, NCK, DBREAD) have no further members. */
+  syntax_id: string;
+  /** STEP 7 address built from area, DB, byte and bit: "DB1.DBX0.0", "M10.0", "T5". */
+  address?: string;
+  /** S7ANY area byte as "0x84". */
+  area?: string;
+  /** S7ANY DB number (2 bytes). */
+  db?: number;
+  /** S7ANY address (3 bytes): byte part (address >> 3) and bit part (address & 7). */
+  byte?: number;
+  bit?: number;
+  /** S7ANY transport size byte: the unit of `length`. */
+  transport_size?: number;
+  /** S7ANY length (2 bytes): elements of transport_size. */
+  length?: number;
+}
+
+/** One entry of a write var job's `data_items`: the head of the item in the data part, and its value. */
+export interface S7WriteItemFields {
+  /** Data transport size byte (3 bit, 4 byte/word/dword, 5 integer: length in bits). */
+  transport_size: number;
+  /** Value bytes present (the length word, in bytes). */
+  length: number;
+  /** Up to 16 bytes of the value, hex; absent when it has none or runs past the data part. */
+  value_hex?: string;
+}
+
+/** One entry of a read var answer's `data_items`: the head of the item in the data part (the value itself is not kept). */
+export interface S7ReadItemFields {
+  /** Return code byte as "0xff" (success), "0x0a" (object does not exist)... */
+  return_code: string;
+  /** Data transport size byte. */
+  transport_size: number;
+  /** Value bytes present (0 for a failed item). */
+  length: number;
+}
+
+/** One entry of `modules`: a record of an SZL 0x0011/0x0111 answer (module identification, szl.ts ModuleIdRecord). */
+export interface S7ModuleFields {
+  /** Record index (2 bytes) as "0x0001" (module), "0x0006" (basic hardware), "0x0007" (basic firmware). */
+  index: string;
+  /** What the index names ('module', 'basic_hardware'...). */
+  kind?: string;
+  /** Order number (20 bytes, trimmed). */
+  mlfb: string;
+  /** Module type id (2 bytes) as "0x00c0". */
+  bg_typ: string;
+  /** Module version / operating system release (2 bytes). */
+  ausbg: number;
+  /** PG description file release (2 bytes). */
+  ausbe: number;
+  /** The version this record carries: "4" (hardware), "V3.2.6" (firmware). */
+  version?: string;
+}
+
+/** One entry of `components`: a record of an SZL 0x001C/0x011C answer (component identification). */
+export interface S7ComponentFields {
+  /** Record index (2 bytes) as "0x0001". */
+  index: string;
+  /** What the index names ('system_name', 'module_name', 'serial_number'...). */
+  kind?: string;
+  /** The record's text, trimmed at NUL and spaces. */
+  text: string;
+}
+
+/**
+ * The fields of an s7comm event: a COTP connection request/confirm (the cotp_* members and TSAPs, no
+ * rosctr) or an S7 PDU (the header members, then those of its function). Members the decoder sets to
+ * undefined are absent once serialised.
+ */
+export interface S7Fields {
+  // ---- COTP CR/CC (tpkt-cotp/cotp.ts CotpRecord)
+  /** TPDU code: 'CR' connection request, 'CC' connection confirm. */
+  cotp_type?: 'CR' | 'CC';
+  /** Destination and source references (2 bytes each): connection identifiers. */
+  dst_ref?: number;
+  src_ref?: number;
+  /** Class (high nibble) and options (low nibble) byte. */
+  class_option?: number;
+  /** TPDU size parameter (0xc0): maximum TPDU bytes (2^code). */
+  tpdu_size?: number;
+  /** Calling (0xc1, client) and called (0xc2, PLC) TSAP parameters, lower-case hex. */
+  src_tsap?: string;
+  dst_tsap?: string;
+  /** A TSAP of printable bytes as text ("SIMATIC-ROOT-HMI", S7-1200/1500). */
+  tsap_text?: string;
+  /** Client kind from the called TSAP's first byte (1 'pg', 2 'op', 3 's7_basic', else 'other') or the text TSAP. */
+  client_type?: string;
+  /** Called TSAP's second byte: rack (high 3 bits) and slot (low 5 bits); absent with a text TSAP. */
+  rack?: number;
+  slot?: number;
+
+  // ---- S7 header (records.ts S7PduHead): present on every S7 PDU event
+  /** ROSCTR byte: 1 job, 2 ack, 3 ack_data, 7 userdata. */
+  rosctr?: number;
+  /** Its name ('job', 'ack', 'ack_data', 'userdata'). */
+  rosctr_name?: string;
+  /** PDU reference (2 bytes): chosen by the requester, echoed by the response. */
+  pdu_ref?: number;
+  /** Parameter and data lengths (2 bytes each) as announced. */
+  param_length?: number;
+  data_length?: number;
+  /** ack / ack_data only: error class and error code bytes. */
+  error_class?: number;
+  error_code?: number;
+  /** Why the PDU does not hold what its header announces ('header_truncated', 'parameter_beyond_pdu'...). */
+  malformed?: string;
+
+  // ---- job and ack_data parameter
+  /** Function byte, the parameter's first, as "0x04". */
+  function_code?: string;
+  /** Read/write var: item count byte. */
+  item_count?: number;
+  /** Read/write var job: the items of the parameter (shared by every PDU with the same parameter bytes: never modify). */
+  items?: S7ItemFields[];
+  /** Write var job: the items of the data part; read var answer: their heads (shared by answers with the same heads). */
+  data_items?: S7WriteItemFields[] | S7ReadItemFields[];
+  /** Read/write var answers: each item's return code byte as "0xff". */
+  return_codes?: string[];
+  /** Setup communication (function 0xf0): max AmQ calling, max AmQ called, PDU length (2 bytes each). */
+  max_amq_calling?: number;
+  max_amq_called?: number;
+  pdu_size?: number;
+  /** Block transfer (functions 0x1a..0x1f): function status byte (0x01 more data follows). */
+  function_status?: number;
+  /** Upload id (4 bytes) of start upload, upload and end upload. */
+  upload_id?: number;
+  /** Block transfer job: the file name ("_0A00001P") and what it names: block type, number, destination file system. */
+  file_name?: string;
+  /** Block type: 'DB', 'OB', 'FC'... (block transfer); two ASCII characters as sent (userdata block functions). */
+  block_type?: string;
+  block_number?: number;
+  dest_filesystem?: string;
+  /** Request download, part 2 of the name: load memory and MC7 code lengths (6 digits each). */
+  load_memory_length?: number;
+  mc7_length?: number;
+  /** Start upload answer: the block length string, as a number. */
+  block_length?: number;
+  /** PI service (0x28) and PLC stop (0x29): the service name ('_INSE', 'P_PROGRAM'...) and the parameter block as text. */
+  pi_service?: string;
+  pi_parameter?: string;
+  /** Blocks named in the parameter block: "DB1", "OB1". */
+  blocks?: string[];
+
+  // ---- userdata parameter and data (userdata.ts)
+  /** Method byte as "0x11" (request) or "0x12" (response). */
+  method?: string;
+  /** Type nibble: 'request' (4), 'response' (8), 'push' (0), else as "0x0c". */
+  ud_type?: string;
+  /** Function group nibble and subfunction byte (for group 0 the subfunction byte is the CPU mode). */
+  function_group?: number;
+  subfunction?: number;
+  /** Sequence number byte. */
+  sequence?: number;
+  /** Response / follow-up parameters: data unit reference, last data unit (0x00 yes, 0x01 more follow), error code (2 bytes) as "0x0000". */
+  data_unit_ref?: number;
+  last_data_unit?: number;
+  ud_error_code?: string;
+  /** Return code byte of the data part as "0xff". */
+  return_code?: string;
+  /** Mode transition (group 0): the subfunction byte as the CPU mode, and its name. */
+  current_mode?: number;
+  current_mode_name?: string;
+  /** Read SZL: SZL id and index (2 bytes each) of the request or of an answer's first data unit, as "0x0011". */
+  szl_id?: string;
+  szl_index?: string;
+  /** Read SZL answer, once whole: the SZL id its records are read under, and the record count (2 bytes). */
+  szl_answer_id?: string;
+  record_count?: number;
+  /** Module identification records (SZL 0x0011/0x0111) and the non-empty order numbers among them. */
+  modules?: S7ModuleFields[];
+  order_numbers?: string[];
+  /** Component identification records (SZL 0x001C/0x011C). */
+  components?: S7ComponentFields[];
+  /** PLC password request: the payload's length (the obfuscated password itself is never kept). */
+  password_length?: number;
+  /** Clock of time functions (10 BCD bytes) as "YYYY-MM-DD hh:mm:ss.mmm". */
+  clock?: string;
+}
+
 /** Jobs remembered per direction for pairing (bounded: a peer that never answers must not grow memory). */
 const MAX_OPEN_JOBS = 256;
 const MAX_DETAIL_ITEMS = 3;
@@ -80,7 +262,7 @@ interface OpenJob {
 interface VarJob {
   req: VarRequest;
   /** The event's `items` field. */
-  items: Record<string, unknown>[];
+  items: S7ItemFields[];
   job: OpenJob;
 }
 
@@ -100,23 +282,16 @@ const cotpHead = new CotpHead();
 /** The S7 PDU being decoded, filled by readS7Pdu; one for the decoder: its handlers read it before the next PDU. */
 const s7pdu = new S7PduHead();
 
-/** One item of a read var answer's `data_items` (the value itself is not kept). */
-interface ReadAnswerItem {
-  return_code: string;
-  transport_size: number;
-  length: number;
-}
-
 /** What the data part of a read var answer gives its event. */
 interface ReadAnswer {
   codes: string[];
-  items: ReadAnswerItem[];
+  items: S7ReadItemFields[];
   malformed: string | undefined;
 }
 
 function readAnswer(buf: Buffer, off: number, end: number, count: number): ReadAnswer {
   const codes: string[] = [];
-  const items: ReadAnswerItem[] = [];
+  const items: S7ReadItemFields[] = [];
   const c = dataItems.start(off, end, count);
   while (c.next(buf)) {
     const code = hex2(c.returnCode);
@@ -307,7 +482,7 @@ export class S7Decoder implements StreamDecoder {
     const text = tsapText(cotp.dstTsap) ?? tsapText(cotp.srcTsap);
     let clientType = plc?.connectionType;
     if (text) clientType = /HMI/i.test(text) ? 'op' : /ES\b|ENGINEERING/i.test(text) ? 'pg' : 'other';
-    const fields: Record<string, unknown> = {
+    const fields: S7Fields = {
       cotp_type: request ? 'CR' : 'CC', // connection request / confirm
       dst_ref: cotp.dstRef,
       src_ref: cotp.srcRef,
@@ -344,7 +519,7 @@ export class S7Decoder implements StreamDecoder {
     if (!rec) return;
     const fn = s7PlusName(rec.opcode, rec.functionCode);
     const direction: Direction = rec.opcode === 0x31 ? 'request' : rec.opcode === 0x32 || rec.opcode === 0x02 ? 'response' : 'unknown';
-    const fields: Record<string, unknown> = {
+    const fields: S7PlusFields = {
       version: rec.version,
       data_length: rec.dataLength,
       integrity: rec.integrity,
@@ -422,7 +597,7 @@ export class S7Decoder implements StreamDecoder {
         dest_filesystem: bt.destFileSystem,
         load_memory_length: bt.loadMemoryLength,
         mc7_length: bt.mc7Length,
-      });
+      } satisfies S7Fields);
       detail = bt.blockType !== undefined && bt.blockNumber !== undefined ? `${bt.blockType}${bt.blockNumber}` : bt.fileName;
     } else if (fn === FN_PI_SERVICE || fn === FN_PLC_STOP) {
       const pi = fn === FN_PI_SERVICE ? parsePiService(buf, po, pe) : parsePlcStop(buf, po, pe);
@@ -483,7 +658,11 @@ export class S7Decoder implements StreamDecoder {
       fields.return_codes = codes;
     } else if (isBlockTransfer(fn)) {
       const bt = parseBlockTransfer(buf, po, pe, fn, false);
-      Object.assign(fields, { function_status: bt.functionStatus, upload_id: bt.uploadId, block_length: bt.blockLength });
+      Object.assign(fields, {
+        function_status: bt.functionStatus,
+        upload_id: bt.uploadId,
+        block_length: bt.blockLength,
+      } satisfies S7Fields);
     }
     this.emit('s7comm', side, 'response', functionName(fn), functionOperation(fn, job?.piService), detail, fields);
   }
@@ -497,15 +676,15 @@ export class S7Decoder implements StreamDecoder {
   }
 
   /** The event's `data_items` of a write var job (values as hex, up to 16 bytes each). */
-  private writeData(buf: Buffer, off: number, end: number, count: number): Record<string, unknown>[] {
-    const items: Record<string, unknown>[] = [];
+  private writeData(buf: Buffer, off: number, end: number, count: number): S7WriteItemFields[] {
+    const items: S7WriteItemFields[] = [];
     const c = dataItems.start(off, end, count);
     while (c.next(buf)) items.push({ transport_size: c.transportSize, length: c.length, value_hex: c.valueHex(buf) });
     if (c.malformed) this.anomaly(c.malformed);
     return items;
   }
 
-  private addSetup(buf: Buffer, po: number, pe: number, fields: Record<string, unknown>): string | undefined {
+  private addSetup(buf: Buffer, po: number, pe: number, fields: S7Fields): string | undefined {
     const s = parseSetupCommunication(buf, po, pe);
     if (!s) {
       this.anomaly('setup_communication_truncated');
@@ -537,7 +716,7 @@ export class S7Decoder implements StreamDecoder {
       data_unit_ref: up.dataUnitRef,
       last_data_unit: up.lastDataUnit,
       ud_error_code: up.errorCode === undefined ? undefined : hex4(up.errorCode),
-    });
+    } satisfies S7Fields);
     const direction: Direction = up.type === UD_TYPE_REQUEST ? 'request' : up.type === UD_TYPE_RESPONSE ? 'response' : 'unknown';
     const dd = parseUserdataData(buf, pdu.dataOffset, pdu.dataEnd);
     if (dd) {
@@ -592,7 +771,7 @@ export class S7Decoder implements StreamDecoder {
     buf: Buffer,
     off: number,
     end: number,
-    fields: Record<string, unknown>,
+    fields: S7Fields,
   ): { detail?: string; identity?: Omit<IdentityClaim, 'about'>[] } {
     const more = hasMoreDataUnits(up);
     const frag = side.udFrags;
@@ -673,7 +852,7 @@ export class S7Decoder implements StreamDecoder {
     fn: string,
     operation: Operation,
     detail: string | undefined,
-    fields: Record<string, unknown>,
+    fields: S7Fields | S7PlusFields,
     identity?: Omit<IdentityClaim, 'about'>[],
     facts?: Record<string, string>,
   ): void {
@@ -681,7 +860,7 @@ export class S7Decoder implements StreamDecoder {
     const ts = this.ts;
     const flow = this.ctx.flow;
     // detail in the literal (most S7 events have one): adding it afterwards would reshape every such event
-    const event: Parameters<DecoderContext['emit']>[0] = detail
+    const event: ProtocolEvent<S7Fields | S7PlusFields> = detail
       ? { protocol, ts, flow, src, dst, direction, fn, operation, fields, detail }
       : { protocol, ts, flow, src, dst, direction, fn, operation, fields };
     // SZL answers describe the PLC that sends them
@@ -695,9 +874,9 @@ export class S7Decoder implements StreamDecoder {
  * The fields every S7comm event has, from the PDU header: one literal per header layout rather than
  * members added one by one (each addition reshapes the object).
  */
-function headerFields(pdu: S7PduHead): Record<string, unknown> {
+function headerFields(pdu: S7PduHead): S7Fields {
   const { rosctr, pduRef, paramLength, dataLength, errorClass } = pdu;
-  const fields: Record<string, unknown> =
+  const fields: S7Fields =
     errorClass === undefined
       ? { rosctr, rosctr_name: ROSCTR_NAMES[rosctr], pdu_ref: pduRef, param_length: paramLength, data_length: dataLength }
       : {
@@ -718,9 +897,9 @@ function varJobFields(
   pdu: S7PduHead,
   fn: number,
   itemCount: number,
-  items: Record<string, unknown>[],
-  data: Record<string, unknown>[] | undefined,
-): Record<string, unknown> {
+  items: S7ItemFields[],
+  data: S7WriteItemFields[] | undefined,
+): S7Fields {
   const fields = headerFields(pdu);
   fields.function_code = hex2(fn);
   fields.item_count = itemCount;
@@ -730,7 +909,7 @@ function varJobFields(
 }
 
 /** Fields of a read var answer: headerFields and the answer's codes and item heads. */
-function readAnswerFields(pdu: S7PduHead, fn: number, itemCount: number, answer: ReadAnswer): Record<string, unknown> {
+function readAnswerFields(pdu: S7PduHead, fn: number, itemCount: number, answer: ReadAnswer): S7Fields {
   const fields = headerFields(pdu);
   fields.function_code = hex2(fn);
   fields.item_count = itemCount;
@@ -740,7 +919,7 @@ function readAnswerFields(pdu: S7PduHead, fn: number, itemCount: number, answer:
 }
 
 /** Fields of one item; members left undefined are absent once serialised (no delete on the hot path). */
-function itemFields(it: VarItem): Record<string, unknown> {
+function itemFields(it: VarItem): S7ItemFields {
   return {
     syntax_id: hex2(it.syntaxId),
     address: it.address,

@@ -23,6 +23,27 @@ export interface S7PlusRecord {
   sequence?: number;
 }
 
+/**
+ * The fields of an s7commplus event (one per S7comm-plus frame): the S7PlusRecord in the event's snake_case,
+ * codes as hex text.
+ */
+export interface S7PlusFields {
+  /** Header byte 1: protocol version (1, 2, 3; 0xfe system event). */
+  version: number;
+  /** Header bytes 2-3: data length as announced. */
+  data_length: number;
+  /** A V2/V3 integrity part (digest length 0x20 and a 32-byte digest) precedes the opcode. */
+  integrity: boolean;
+  /** Opcode byte as "0x31" (request), "0x32" (response), "0x33" (notification), "0x02" (response2); absent when unreadable. */
+  opcode?: string;
+  /** Function code, 2 bytes after the opcode and 2 reserved, as "0x04f2"; absent for notifications and short frames. */
+  function_code?: string;
+  /** Sequence number, 2 bytes after the function code and 2 reserved. */
+  sequence?: number;
+  /** The TCP segment starts with this PDU (what Wireshark-based counts of S7comm-plus frames see): not from the bytes. */
+  segment_start: boolean;
+}
+
 function isOpcode(b: number): boolean {
   return b === S7P_OPCODE_REQUEST || b === S7P_OPCODE_RESPONSE || b === S7P_OPCODE_NOTIFICATION || b === S7P_OPCODE_RESPONSE2;
 }

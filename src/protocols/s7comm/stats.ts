@@ -6,7 +6,8 @@
 import type { Endpoint, ProtocolEvent, ProtocolStats } from '../../core/events.js';
 import { FN_PLC_STOP, ROSCTR_ACK_DATA, ROSCTR_JOB, ROSCTR_USERDATA } from './constants.js';
 import { hex2 } from './classify.js';
-import { serverEndpoint } from './decoder.js';
+import { serverEndpoint, type S7Fields } from './decoder.js';
+import type { S7PlusFields } from './plus.js';
 import { EndpointTextSet } from '../../net/endpoint-text.js';
 
 const PLC_STOP = hex2(FN_PLC_STOP);
@@ -51,33 +52,33 @@ export class S7Stats implements ProtocolStats {
   private plusFrames = 0;
 
   onEvent(event: ProtocolEvent<object>): void {
+    // the two protocols' events come from S7Decoder alone (`protocols`): their fields are its S7PlusFields and S7Fields
     if (event.protocol === 's7commplus') {
-      const f = event.fields as { segment_start?: boolean };
+      const f = event.fields as S7PlusFields;
       if (f.segment_start) this.plusFrames++;
       this.peers(event);
       return;
     }
     if (event.protocol !== 's7comm') return;
-    const f = event.fields as Record<string, unknown>;
+    const f = event.fields as S7Fields;
     const rosctr = f.rosctr;
-    if (typeof rosctr !== 'number') return; // COTP connect events are not S7 PDUs
+    if (rosctr === undefined) return; // COTP connect events are not S7 PDUs
     this.peers(event);
     this.pdus++;
     this.byRosctr[rosctr] = (this.byRosctr[rosctr] ?? 0) + 1;
-    const fc = typeof f.function_code === 'string' ? f.function_code : undefined;
+    const fc = f.function_code;
     if (rosctr === ROSCTR_JOB && fc) {
       bump(this.jobFunctions, fc);
       if (fc === PLC_STOP) this.plcStop++;
-      if (typeof f.pi_service === 'string' && f.pi_service) this.piServices.add(f.pi_service);
+      if (f.pi_service) this.piServices.add(f.pi_service);
     } else if (rosctr === ROSCTR_ACK_DATA && fc && f.param_length !== 0) {
       bump(this.ackdataFunctions, fc);
     } else if (rosctr === ROSCTR_USERDATA) {
-      if (typeof f.function_group === 'number' && typeof f.subfunction === 'number')
-        bump(this.userdata, `${f.function_group}:${f.subfunction}`);
+      if (f.function_group !== undefined && f.subfunction !== undefined) bump(this.userdata, `${f.function_group}:${f.subfunction}`);
       // SZL ids and order numbers come in userdata only (read SZL): other PDUs skip looking for them
-      if (typeof f.szl_id === 'string') this.szlIds.add(f.szl_id);
-      if (typeof f.szl_answer_id === 'string') this.szlIds.add(f.szl_answer_id);
-      if (Array.isArray(f.order_numbers)) for (const o of f.order_numbers) if (typeof o === 'string') this.orderNumbers.add(o);
+      if (f.szl_id !== undefined) this.szlIds.add(f.szl_id);
+      if (f.szl_answer_id !== undefined) this.szlIds.add(f.szl_answer_id);
+      if (f.order_numbers !== undefined) for (const o of f.order_numbers) this.orderNumbers.add(o);
     }
   }
 
