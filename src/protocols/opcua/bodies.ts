@@ -179,8 +179,59 @@ function identityAuth(token: unknown): string {
   }
 }
 
-/** The summary of one decoded service body (fields added to the event). */
-export type BodySummary = Record<string, unknown>;
+/** A RegisterServer(2) request's RegisteredServer, as kept. */
+export interface RegisteredServerSummary {
+  serverUri?: string;
+  productUri?: string;
+  /** The first non-empty of its serverNames. */
+  name?: string;
+  /** serverType: ApplicationType name. */
+  type?: string;
+  /** discoveryUrls: set on every summary (empty when none), after the members above. */
+  discoveryUrls?: string[];
+}
+
+/** One method of a CallRequest's methodsToCall: its node ids as text (absent when not a node id). */
+export interface CallSummary {
+  objectId?: string;
+  methodId?: string;
+}
+
+/**
+ * The summary of one decoded service body: the members summarise sets, copied into the event's fields (each
+ * member's service and field named; node-opcua decodes the body, these keep what identifies and secures).
+ */
+export interface BodySummary {
+  /** OpenSecureChannelRequest: requestType ('Issue', 'Renew', else the number as text), securityMode (MessageSecurityMode), whether a clientNonce was sent. */
+  requestType?: string;
+  securityMode?: number;
+  hasClientNonce?: boolean;
+  /** OpenSecureChannelResponse: securityToken.channelId, tokenId and revisedLifetime (ms). */
+  secureChannelId?: number;
+  tokenId?: number;
+  revisedLifetime?: number;
+  /** FindServers, GetEndpoints and CreateSession requests: endpointUrl. */
+  endpointUrl?: string;
+  /** FindServersResponse: servers; CreateSessionRequest: [clientDescription]. */
+  applications?: ApplicationSummary[];
+  /** GetEndpointsResponse: endpoints; CreateSessionResponse: serverEndpoints. */
+  endpoints?: EndpointSummary[];
+  /** RegisterServer(2)Request: server. */
+  registeredServer?: RegisteredServerSummary;
+  /** CreateSessionRequest: whether a clientCertificate was sent, sessionName, serverUri. */
+  hasClientCertificate?: boolean;
+  sessionName?: string;
+  serverUri?: string;
+  /** CreateSessionResponse: whether a serverCertificate was sent. */
+  hasServerCertificate?: boolean;
+  /** ActivateSessionRequest: the userIdentityToken's kind ('anonymous', 'username', 'certificate', 'issued', 'unknown') and its policyId. */
+  auth?: string;
+  userTokenPolicyId?: string;
+  /** WriteRequest: nodesToWrite count and the first node ids; CallRequest: methodsToCall count and the first calls. */
+  count?: number;
+  nodeIds?: string[];
+  calls?: CallSummary[];
+}
 
 function summarise(typeId: number, o: Obj): BodySummary {
   switch (typeId) {
@@ -217,7 +268,7 @@ function summarise(typeId: number, o: Obj): BodySummary {
     case SERVICE_REGISTER_SERVER_REQUEST:
     case SERVICE_REGISTER_SERVER2_REQUEST: {
       const r = (o.server ?? {}) as Obj;
-      const reg: BodySummary = {};
+      const reg: RegisteredServerSummary = {};
       const uri = keepString(r.serverUri);
       if (uri !== undefined) reg.serverUri = uri;
       const product = keepString(r.productUri);
@@ -261,7 +312,7 @@ function summarise(typeId: number, o: Obj): BodySummary {
     }
     case SERVICE_CALL_REQUEST: {
       const list = Array.isArray(o.methodsToCall) ? (o.methodsToCall as Obj[]) : [];
-      const calls: Array<{ objectId?: string; methodId?: string }> = [];
+      const calls: CallSummary[] = [];
       for (const c of list) {
         calls.push({ objectId: nodeIdText(c?.objectId), methodId: nodeIdText(c?.methodId) });
         if (calls.length >= MAX_LISTED_NODES) break;

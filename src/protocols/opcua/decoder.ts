@@ -3,7 +3,7 @@
  * bytes, resynchronisation after gaps or mid-stream starts, multi-chunk reassembly (bounded), the
  * secure channel's security state, and one ProtocolEvent per complete message.
  */
-import type { DecoderContext, Direction, IdentityClaim, Operation, StreamDecoder } from '../../core/events.js';
+import type { DecoderContext, Direction, IdentityClaim, Operation, ProtocolEvent, StreamDecoder } from '../../core/events.js';
 import {
   decodeAsymmetricHeader,
   decodeError,
@@ -12,7 +12,7 @@ import {
   decodeServiceBody,
   DECODED_SERVICES,
   type ApplicationSummary,
-  type EndpointSummary,
+  type BodySummary,
 } from './bodies.js';
 import {
   CHUNK_ABORT,
@@ -48,6 +48,51 @@ import {
   typeIdLength,
   type ChunkHeader,
 } from './wire.js';
+
+/**
+ * The fields of an opcua event (one per complete message): the chunk header's message type and the chunks
+ * the message came in, what the transport message (HEL, ACK, ERR, RHE) or the secure conversation headers
+ * (OPN, MSG, CLO) say, and for a readable service body its type id, status and summary (BodySummary).
+ */
+export interface OpcuaFields extends BodySummary {
+  /** Message header bytes 0-2: 'HEL', 'ACK', 'ERR', 'RHE', 'OPN', 'MSG', 'CLO'. */
+  msgType: MessageType;
+  /** Chunks the message came in (header byte 3: 'C' intermediate, 'F' final, 'A' abort); 1 for transport messages. */
+  chunks: number;
+  /** HEL and ACK: protocol version, receive and send buffer sizes, max message size, max chunk count (UInt32 each). */
+  protocolVersion?: number;
+  receiveBufferSize?: number;
+  sendBufferSize?: number;
+  maxMessageSize?: number;
+  maxChunkCount?: number;
+  // endpointUrl (BodySummary): also the HEL's and the RHE's EndpointUrl; serverUri: also the RHE's ServerUri
+  /** ERR: the error StatusCode as "0x80820000" and the reason string. */
+  error?: string;
+  reason?: string;
+  /**
+   * OPN, MSG, CLO: the SecureChannelId (UInt32 after the message header); an OpenSecureChannelResponse's body
+   * (securityToken.channelId) overrides it.
+   */
+  secureChannelId?: number;
+  /** OPN asymmetric security header: SecurityPolicyUri, and whether a SenderCertificate and a ReceiverCertificateThumbprint were sent. */
+  securityPolicyUri?: string;
+  senderCertificate?: boolean;
+  receiverThumbprint?: boolean;
+  /** Readable MSG and CLO: the sequence header's RequestId. */
+  requestId?: number;
+  /** The message ended with an abort chunk, or was cut at the reassembly bounds. */
+  aborted?: true;
+  /** The body is encrypted (or its chunks were not kept): nothing of it was read. */
+  opaque?: true;
+  /** Chunks of a message whose final chunk never came (flow end or gap). */
+  incomplete?: true;
+  /** The namespace-0 numeric type id (binary encoding id) the body starts with. */
+  typeId?: number;
+  /** Responses: the ResponseHeader's ServiceResult as "0x80340000", when not Good. */
+  status?: string;
+  /** The message or its body could not be read. */
+  malformed?: true;
+}
 
 /** Keys of opaque messages in the reassembly map (their request id is encrypted). */
 const OPAQUE_KEY: Readonly<Record<string, number>> = { MSG: -1, OPN: -2, CLO: -3 };
@@ -257,7 +302,7 @@ export class OpcuaDecoder implements StreamDecoder {
       case 'ERR': {
         const s = decodeError(this.lib, b, start, end);
         if (!s) this.ctx.anomaly('opcua_malformed', 'ERR');
-        const fields = s
+        const fields: OpcuaFields = s
           ? { msgType: 'ERR', chunks: 1, error: statusHex(s.code), reason: s.reason }
           : { msgType: 'ERR', chunks: 1, malformed: true };
         this.emit(
@@ -320,7 +365,7 @@ export class OpcuaDecoder implements StreamDecoder {
     const bodyStart = seqOff + SEQUENCE_HEADER_LEN;
     const a = this.assemble(d, key, h, 'OPN', plain, b, Math.min(bodyStart, end), end);
     if (a === undefined) return;
-    const fields: Record<string, unknown> = {
+    const fields: OpcuaFields = {
       msgType: 'OPN',
       chunks: a.chunks,
       secureChannelId: channelId,
@@ -349,7 +394,7 @@ export class OpcuaDecoder implements StreamDecoder {
     const key = plain ? requestId : OPAQUE_KEY[h.type]!;
     const a = this.assemble(d, key, h, h.type, plain, b, Math.min(bodyStart, end), Math.max(bodyStart, bodyEnd));
     if (a === undefined) return;
-    const fields: Record<string, unknown> = plain
+    const fields: OpcuaFields = plain
       ? { msgType: h.type, chunks: a.chunks, secureChannelId: channelId, requestId }
       : { msgType: h.type, chunks: a.chunks, secureChannelId: channelId };
     this.completeSecure(fromInitiator, h.type, plain, a, fields, ts);
@@ -442,14 +487,7 @@ export class OpcuaDecoder implements StreamDecoder {
   }
 
   /** Name, classify, decode and emit one complete OPN/MSG/CLO message. */
-  private completeSecure(
-    fromInitiator: boolean,
-    type: MessageType,
-    plain: boolean,
-    a: Assembled,
-    fields: Record<string, unknown>,
-    ts: number,
-  ): void {
+  private completeSecure(fromInitiator: boolean, type: MessageType, plain: boolean, a: Assembled, fields: OpcuaFields, ts: number): void {
     const guessDir: Direction = fromInitiator ? 'request' : 'response';
     if (a.aborted) fields.aborted = true;
     const body = a.body;
@@ -505,7 +543,7 @@ export class OpcuaDecoder implements StreamDecoder {
   }
 
   /** Channel facts learnt from decoded bodies: the OPN request's mode, the session's auth. */
-  private learn(fields: Record<string, unknown>): void {
+  private learn(fields: OpcuaFields): void {
     if (fields.msgType === 'OPN' && typeof fields.securityMode === 'number') {
       this.channel.mode = fields.securityMode;
       this.refreshFacts();
@@ -531,7 +569,7 @@ export class OpcuaDecoder implements StreamDecoder {
     if (!d.partials) return;
     for (const p of d.partials.values()) {
       // The chunks were on the wire: count them, as an incomplete message.
-      const fields: Record<string, unknown> = { msgType: p.type, chunks: p.chunks, incomplete: true };
+      const fields: OpcuaFields = { msgType: p.type, chunks: p.chunks, incomplete: true };
       if (!p.plain) fields.opaque = true;
       this.emit(fromInitiator, ts, 'incomplete', 'other', fromInitiator ? 'request' : 'response', fields);
     }
@@ -544,14 +582,14 @@ export class OpcuaDecoder implements StreamDecoder {
     fn: string,
     operation: Operation,
     direction: Direction,
-    fields: Record<string, unknown>,
+    fields: OpcuaFields,
     detail?: string,
     identity?: IdentityClaim[],
   ): void {
     const { src, dst } = this.ctx.endpoints(fromInitiator);
     const flow = this.ctx.flow;
     const facts = this.channel.facts;
-    let ev: Parameters<DecoderContext['emit']>[0];
+    let ev: ProtocolEvent<OpcuaFields>;
     if (!detail && !identity?.length) {
       // the common events in one literal each: members added afterwards would reshape every one of them
       ev = facts
@@ -572,28 +610,30 @@ function newDirection(): DirectionState {
 }
 
 /** A short human example of a decoded message. */
-export function describe(name: string, f: Record<string, unknown>): string | undefined {
+export function describe(name: string, f: OpcuaFields): string | undefined {
+  // securityMode and the rest come from node-opcua's decoded objects: checked as they are read, not trusted to the type
   if (typeof f.securityMode === 'number' && f.msgType === 'OPN') {
     return `${f.requestType ?? ''} ${policyShortName(String(f.securityPolicyUri ?? ''))} mode ${SECURITY_MODE_NAMES[f.securityMode] ?? f.securityMode}`.trim();
   }
   if (Array.isArray(f.endpoints)) {
-    const eps = (f.endpoints as EndpointSummary[]).map(
+    const eps = f.endpoints.map(
       (e) => `${policyShortName(e.securityPolicyUri ?? '?')}/${SECURITY_MODE_NAMES[e.securityMode ?? 0] ?? e.securityMode}`,
     );
     return `${eps.length} endpoints${eps.length ? ': ' + [...new Set(eps)].join(', ') : ''}`;
   }
   if (typeof f.auth === 'string') return `auth ${f.auth}`;
   if (Array.isArray(f.nodeIds)) {
-    const ids = f.nodeIds as string[];
-    const more = (f.count as number) > ids.length ? ` (+${(f.count as number) - ids.length} more)` : '';
+    const ids = f.nodeIds;
+    // count comes with nodeIds (WriteRequest)
+    const more = f.count! > ids.length ? ` (+${f.count! - ids.length} more)` : '';
     return `${ids.slice(0, 3).join(', ')}${ids.length > 3 ? ` (+${ids.length - 3} more)` : more}`;
   }
   if (Array.isArray(f.calls)) {
-    const calls = (f.calls as Array<{ objectId?: string; methodId?: string }>).map((c) => `${c.methodId ?? '?'} on ${c.objectId ?? '?'}`);
+    const calls = f.calls.map((c) => `${c.methodId ?? '?'} on ${c.objectId ?? '?'}`);
     return calls.slice(0, 3).join(', ') + (calls.length > 3 ? ` (+${calls.length - 3} more)` : '');
   }
   if (Array.isArray(f.applications)) {
-    const apps = f.applications as ApplicationSummary[];
+    const apps = f.applications;
     return (
       apps
         .map((a) => a.applicationUri ?? a.name ?? '?')
@@ -618,17 +658,17 @@ function appClaims(a: ApplicationSummary | undefined, about: 'src' | 'dst', out:
  * a gateway may list others), a FindServers answer that lists exactly one application, a server
  * registering itself.
  */
-export function claims(f: Record<string, unknown>): IdentityClaim[] | undefined {
+export function claims(f: OpcuaFields): IdentityClaim[] | undefined {
   const out: IdentityClaim[] = [];
   if (Array.isArray(f.endpoints)) {
-    const eps = f.endpoints as EndpointSummary[];
+    const eps = f.endpoints;
     const uris = new Set(eps.map((e) => e.server?.applicationUri));
     if (eps.length && uris.size === 1) appClaims(eps[0]!.server, 'src', out);
   } else if (Array.isArray(f.applications)) {
-    const apps = f.applications as ApplicationSummary[];
+    const apps = f.applications;
     if (apps.length === 1) appClaims(apps[0], 'src', out);
   } else if (f.registeredServer && typeof f.registeredServer === 'object') {
-    const r = f.registeredServer as { serverUri?: string; productUri?: string; name?: string };
+    const r = f.registeredServer;
     appClaims({ applicationUri: r.serverUri, productUri: r.productUri, name: r.name }, 'src', out);
   }
   return out.length ? out : undefined;

@@ -3,8 +3,9 @@
  * from the decoder's events only.
  */
 import type { Endpoint, FlowRef, ProtocolEvent, ProtocolStats } from '../../core/events.js';
-import { DECODED_SERVICES, type ApplicationSummary, type EndpointSummary } from './bodies.js';
+import { DECODED_SERVICES, type ApplicationSummary } from './bodies.js';
 import { COUNTED_MESSAGE_TYPES, OPCUA_PORT } from './constants.js';
+import type { OpcuaFields } from './decoder.js';
 
 interface FlowSides {
   initiator: Endpoint;
@@ -53,11 +54,12 @@ export class OpcuaStats implements ProtocolStats {
   onEvent(event: ProtocolEvent<object>): void {
     if (event.protocol !== 'opcua') return;
     this.seen = true;
-    const f = event.fields as Record<string, unknown>;
+    // opcua events come from OpcuaDecoder alone: their fields are its OpcuaFields
+    const f = event.fields as OpcuaFields;
     const sides = event.flow === this.lastFlow ? this.lastSides! : this.sidesOf(event.flow);
-    const type = f.msgType as string;
+    const type = f.msgType;
     const n = this.messages.get(type);
-    if (n !== undefined) this.messages.set(type, n + ((f.chunks as number) ?? 1));
+    if (n !== undefined) this.messages.set(type, n + f.chunks);
     if (type === 'HEL' && !sides.helloTo) sides.helloTo = event.dst;
     if (type === 'ACK' && !sides.ackFrom) sides.ackFrom = event.src;
     const typeId = f.typeId;
@@ -70,7 +72,7 @@ export class OpcuaStats implements ProtocolStats {
     if (type === 'OPN' && typeof f.securityMode === 'number') this.modes.add(f.securityMode);
     if (typeof f.endpointUrl === 'string') this.endpointUrls.add(f.endpointUrl);
     if (Array.isArray(f.endpoints)) {
-      for (const e of f.endpoints as EndpointSummary[]) {
+      for (const e of f.endpoints) {
         if (e.securityPolicyUri) this.endpointPolicies.add(e.securityPolicyUri);
         for (const p of e.userTokenPolicyUris) this.endpointPolicies.add(p);
         if (e.securityMode !== undefined) this.modes.add(e.securityMode);
@@ -78,8 +80,8 @@ export class OpcuaStats implements ProtocolStats {
         this.addApp(e.server);
       }
     }
-    if (Array.isArray(f.applications)) for (const a of f.applications as ApplicationSummary[]) this.addApp(a);
-    const reg = f.registeredServer as { productUri?: string } | undefined;
+    if (Array.isArray(f.applications)) for (const a of f.applications) this.addApp(a);
+    const reg = f.registeredServer;
     if (reg?.productUri) this.productUris.add(reg.productUri);
   }
 
