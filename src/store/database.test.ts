@@ -5,7 +5,7 @@ import { mkdtempSync, openSync, readFileSync, rmSync, writeSync, closeSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { noteStoreError, openDatabase, STORE_EXIT_CODES, StoreError, storeError, storeHealth } from './database.js';
+import { checkIntegrity, noteStoreError, openDatabase, STORE_EXIT_CODES, StoreError, storeError, storeHealth } from './database.js';
 import { Store } from './store.js';
 import { createToken } from './token-repository.js';
 
@@ -92,6 +92,27 @@ describe('integrity check when opened', () => {
     }
     const other = new Error('not sqlite');
     expect(storeError(other, 'f.db')).toBe(other);
+  });
+});
+
+describe('the bounded check of a large database', () => {
+  const check = (file: string) => {
+    const db = new Database(file, { readonly: true });
+    try {
+      checkIntegrity(db, file, 'bounded', 0); // as if the file were larger than FULL_CHECK_MAX_BYTES
+    } finally {
+      db.close();
+    }
+  };
+
+  it('finds damage in a control table and in the root page of any table, and passes a sound file', () => {
+    check(sound('large-sound.db'));
+    const tokens = sound('large-tokens.db');
+    damage(tokens, 'api_tokens');
+    expect(() => check(tokens)).toThrow(/large-tokens\.db is damaged: SQLite's integrity check says "/);
+    const assets = sound('large-assets.db');
+    damage(assets, 'assets');
+    expect(() => check(assets)).toThrow(/large-assets\.db is damaged: SQLite's integrity check says "database disk image is malformed"/);
   });
 });
 
