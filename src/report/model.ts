@@ -11,10 +11,12 @@ import { FindingsStore, type StoredFinding } from '../store/findings-repository.
 import { gapTable, type GapRow } from '../audit/gap.js';
 import type { Acknowledgement } from '../audit/lifecycle.js';
 import type { Policy } from '../audit/policy-types.js';
+import { UNZONED } from '../audit/placement.js';
 import { findingOrder, plantGraph, type PlantGraph } from './graph.js';
 import { archiveSummary, previousSummary } from '../store/history-repository.js';
 import { analysedCaptures, type AnalysedCapture } from '../store/summary-repository.js';
 import { changeLog, reportSummary, type ChangeEntry, type ReportSummary } from './summary.js';
+import { buildVulnerabilityReport, withVulnerabilityBounds, type VulnerabilityReport } from './vulnerabilities-section.js';
 
 /** A capture the report covers (as the store recorded it). */
 export type CaptureSource = AnalysedCapture;
@@ -35,6 +37,8 @@ export interface ReportModel {
   summary: ReportSummary;
   previous: ReportSummary | null;
   changes: ChangeEntry[];
+  /** Known vulnerabilities of the assets from imported advisories, and the action list joining them with findings. */
+  vulnerabilities: VulnerabilityReport;
 }
 
 export interface ReportOptions {
@@ -69,7 +73,10 @@ export function buildReport(store: Store, policy: Policy, opts: ReportOptions): 
     .sort(findingOrder);
   const graph = plantGraph(policy, assets, paths, [...findings, ...resolved]);
   const live = findings.filter((f) => f.status !== 'resolved');
-  const gaps = gapTable(policy, live);
+  const zoneOfAsset = new Map(graph.assets.map((a) => [a.id, a.zone]));
+  const vulnerabilities = buildVulnerabilityReport(store.db, (id) => zoneOfAsset.get(id) ?? UNZONED, live);
+  // known vulnerabilities bound SL-A too (src/vulns/sl-ceiling.ts)
+  const gaps = withVulnerabilityBounds(gapTable(policy, live), vulnerabilities);
   const captures = analysedCaptures(store.db);
   const times = paths.length ? paths : assets;
   // a loop, not Math.min(...): a million paths would overflow the argument list
@@ -93,5 +100,6 @@ export function buildReport(store: Store, policy: Policy, opts: ReportOptions): 
     summary,
     previous,
     changes: previous ? changeLog(previous, summary) : [],
+    vulnerabilities,
   };
 }

@@ -10,6 +10,7 @@ import { DRAWING_CSS, drawingSvg } from './drawing.js';
 import { zoneEdges, type GraphAsset } from './graph.js';
 import { anchor, esc, table, utc } from './html.js';
 import type { ReportFinding, ReportModel } from './model.js';
+import { renderVulnerabilitySection } from './vulnerabilities-section.js';
 
 /** Section ids, in order: the report's table of contents (and what the tests look for). */
 export const REPORT_SECTIONS = [
@@ -18,6 +19,7 @@ export const REPORT_SECTIONS = [
   ['zones', 'Zones: assets and security levels'],
   ['conduits', 'Conduits: declared and observed'],
   ['findings', 'Findings by severity'],
+  ['vulnerabilities', 'Known vulnerabilities'],
   ['unzoned', 'Unzoned assets'],
   ['changes', 'Change log'],
 ] as const;
@@ -251,6 +253,7 @@ export function renderReport(m: ReportModel): string {
     zones: () => zonesSection(m),
     conduits: () => conduitsSection(m),
     findings: () => findingsSection(m),
+    vulnerabilities: () => renderVulnerabilitySection(m.vulnerabilities),
     unzoned: () => unzonedSection(m),
     changes: () => changesSection(m),
   };
