@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_DB } from '../../analysis/analyze-captures.js';
 import { RULES, SEVERITY_ORDER } from '../../audit/constants.js';
 import { FINDING_STATUSES, type FindingStatus } from '../../audit/lifecycle.js';
+import { terminalJson } from '../../core/sanitize.js';
 import { formatTable } from '../../inventory/format.js';
 import { FindingsStore, type FindingFilter, type StoredFinding } from '../../store/findings-api-repository.js';
 import { CliError, type Command } from './command.js';
@@ -96,7 +97,7 @@ export const findingsCommand: Command = {
       } while (cursor && (limit === undefined || out.length < limit));
       return out;
     });
-    if (values.json) console.log(JSON.stringify(findings, null, 2));
+    if (values.json) console.log(terminalJson(findings, 2));
     else console.log(findings.length ? formatTable(FINDING_HEADER, findingRows(findings), 90) : 'no findings');
     return 0;
   },

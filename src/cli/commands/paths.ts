@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { DEFAULT_DB } from '../../analysis/analyze-captures.js';
 import type { Asset } from '../../core/model.js';
+import { terminalJson } from '../../core/sanitize.js';
 import { formatTable } from '../../inventory/format.js';
 import { pathPage, type ZonedPath } from '../../store/inventory-api-repository.js';
 import type { Command } from './command.js';
@@ -93,7 +94,7 @@ export const pathsCommand: Command = {
       const ids = [...new Set(out.flatMap((p) => [p.initiator, p.responder]))];
       return { paths: out, assets: new Map(s.assetsById(ids).map((a) => [a.id, a])) };
     });
-    if (values.json) console.log(JSON.stringify(paths, null, 2));
+    if (values.json) console.log(terminalJson(paths, 2));
     else console.log(paths.length ? formatTable(PATH_COLUMNS, pathColumns(paths, assets)) : 'no paths');
     return 0;
   },
