@@ -102,8 +102,7 @@ export class Store {
     const putPath =
       db.prepare(`INSERT OR REPLACE INTO paths (id, initiator, responder, initiator_ip, responder_ip, protocol, transport, responder_port,
       packets_to_responder, packets_to_initiator, bytes_to_responder, bytes_to_initiator, first_seen, last_seen, facts)
-      VALUES (@id, @initiator, @responder, @initiatorIp, @responderIp, @protocol, @transport, @responderPort,
-      @packetsToResponder, @packetsToInitiator, @bytesToResponder, @bytesToInitiator, @firstSeen, @lastSeen, @facts)`);
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     const putOp = db.prepare(
       'INSERT OR REPLACE INTO path_operations (path_id, operation, count, functions, examples) VALUES (?, ?, ?, ?, ?)',
     );
@@ -151,7 +150,25 @@ export class Store {
       const row = getPath.get(p.id) as PathRow | undefined;
       const merged = row ? mergePath(pathFromRow(row, getOps.all(p.id) as OperationRow[]), p) : p;
       savedPaths.push(pathAsStored(merged));
-      putPath.run({ ...merged, facts: JSON.stringify(merged.facts) });
+      // positional parameters: binding by name looks every one up in a copy of the whole path
+      const m = merged;
+      putPath.run(
+        m.id,
+        m.initiator,
+        m.responder,
+        m.initiatorIp,
+        m.responderIp,
+        m.protocol,
+        m.transport,
+        m.responderPort,
+        m.packetsToResponder,
+        m.packetsToInitiator,
+        m.bytesToResponder,
+        m.bytesToInitiator,
+        m.firstSeen,
+        m.lastSeen,
+        JSON.stringify(m.facts),
+      );
       for (const [op, s] of Object.entries(merged.operations))
         putOp.run(p.id, op, s!.count, JSON.stringify(s!.functions), JSON.stringify(s!.examples));
       if (!row) {
