@@ -223,7 +223,7 @@ describe('secure channel with policy None', () => {
 
     const ge = byFn('GetEndpointsResponse');
     expect(ge).toMatchObject({ operation: 'discovery', direction: 'response', src: { port: 4840 } });
-    expect((ge.fields as any).endpoints).toEqual([
+    expect(ge.fields.endpoints).toEqual([
       expect.objectContaining({
         url: 'opc.tcp://plc1:4840/ua',
         securityMode: 1,
@@ -238,7 +238,7 @@ describe('secure channel with policy None', () => {
         userTokenPolicyUris: [BASIC256SHA256],
       }),
     ]);
-    expect((ge.fields as any).endpoints[0].server).toEqual({
+    expect(ge.fields.endpoints![0]!.server).toEqual({
       applicationUri: 'urn:acme:plc1',
       productUri: 'urn:acme:ua-server',
       name: 'PLC1 UA',
@@ -325,7 +325,7 @@ describe('chunked messages', () => {
     const w = ctx.events.filter((e) => e.fn === 'WriteRequest');
     expect(w).toHaveLength(1);
     expect(w[0]!.fields).toMatchObject({ chunks: 3, count: 20 });
-    expect((w[0]!.fields as any).nodeIds[19]).toBe('ns=2;s=Tag19');
+    expect(w[0]!.fields.nodeIds![19]).toBe('ns=2;s=Tag19');
   });
 
   it('reports an aborted message with its chunks and no service', () => {
@@ -337,7 +337,7 @@ describe('chunked messages', () => {
     ]);
     const last = ctx.events.at(-1)!;
     expect(last).toMatchObject({ fn: 'aborted', fields: { msgType: 'MSG', chunks: 2, aborted: true } });
-    expect((last.fields as any).typeId).toBeUndefined();
+    expect(last.fields.typeId).toBeUndefined();
   });
 
   it('bounds reassembly: too many chunks are dropped as an anomaly, counted, not kept', () => {
@@ -374,14 +374,14 @@ describe('secured channels', () => {
       [false, msg(9, 0x9abcdef0, Buffer.alloc(128, 0x3c))],
       [true, msg(9, 0x11111111, Buffer.alloc(64, 0x77), { type: 'CLO' })],
     ]);
-    const opns = ctx.events.filter((e) => (e.fields as any).msgType === 'OPN');
+    const opns = ctx.events.filter((e) => e.fields.msgType === 'OPN');
     expect(opns.map((e) => e.fields)).toEqual([
       expect.objectContaining({ securityPolicyUri: BASIC256SHA256, senderCertificate: true, opaque: true }),
       expect.objectContaining({ securityPolicyUri: BASIC256SHA256, senderCertificate: true, opaque: true, secureChannelId: 9 }),
     ]);
-    const msgs = ctx.events.filter((e) => (e.fields as any).msgType === 'MSG');
+    const msgs = ctx.events.filter((e) => e.fields.msgType === 'MSG');
     expect(msgs.map((e) => e.fn)).toEqual(['encrypted', 'encrypted']);
-    expect(msgs.every((e) => (e.fields as any).opaque === true && (e.fields as any).typeId === undefined)).toBe(true);
+    expect(msgs.every((e) => e.fields.opaque === true && e.fields.typeId === undefined)).toBe(true);
     expect(msgs[1]!.facts).toEqual({ security_policy: 'Basic256Sha256', security_mode: 'SignAndEncrypt' });
     expect(ctx.events.at(-1)).toMatchObject({ fn: 'CloseSecureChannel', fields: { msgType: 'CLO', opaque: true } });
   });
@@ -428,7 +428,7 @@ describe('resynchronisation and malformed input', () => {
     dec.onData(true, Buffer.concat([Buffer.alloc(13, 0x20), decoy, read]), 13);
     dec.onEnd!(14);
     const after = ctx.events.slice(4);
-    expect(after.map((e) => [e.fn, (e.fields as any).chunks])).toEqual([
+    expect(after.map((e) => [e.fn, e.fields.chunks])).toEqual([
       ['incomplete', 1],
       ['ReadRequest', 1],
     ]);
@@ -532,7 +532,7 @@ describe('bytes in place (onBytes)', () => {
     dec.onBytes!(true, buf, 3, 3 + read.length + 6, 10); // one whole chunk, then 6 bytes of the next header
     dec.onBytes!(true, buf, 3 + read.length + 6, buf.length, 11);
     dec.onEnd!(12);
-    expect(ctx.events.slice(4).map((e) => [e.fn, e.ts, (e.fields as any).requestId])).toEqual([
+    expect(ctx.events.slice(4).map((e) => [e.fn, e.ts, e.fields.requestId])).toEqual([
       ['ReadRequest', 10, 5],
       ['ReadRequest', 11, 5],
     ]);

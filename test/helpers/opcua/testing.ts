@@ -5,17 +5,18 @@
 import { createRequire } from 'node:module';
 import { FakeContext as SharedFakeContext } from '../fake-context.js';
 import type { Endpoint, FlowRef } from '../../../src/core/events.js';
+import type { OpcuaFields } from '../../../src/protocols/opcua/decoder.js';
 
 export const CLIENT: Endpoint = { ip: '10.0.0.1', port: 50001 };
 export const SERVER: Endpoint = { ip: '10.0.0.2', port: 4840 };
 
-export class FakeContext extends SharedFakeContext<object> {
+export class FakeContext extends SharedFakeContext<OpcuaFields> {
   constructor(flow: FlowRef = { id: 'tcp test #1', transport: 'tcp', initiator: CLIENT, responder: SERVER }) {
     super(flow);
   }
-  /** Fields of every event, as plain records. */
-  fields(): Record<string, unknown>[] {
-    return this.events.map((e) => e.fields as Record<string, unknown>);
+  /** Fields of every event. */
+  fields(): OpcuaFields[] {
+    return this.events.map((e) => e.fields);
   }
   kinds(): string[] {
     return this.anomalies.map((a) => a.kind);
