@@ -25,9 +25,9 @@ const CLASS_OF: Partial<Record<Operation, OpClass>> = {
   subscribe: 'read',
 };
 
-function levelOf(policy: Policy, ep: Endpoint): number | null {
-  const zone = policy.zones.find((z) => z.id === ep.zone);
-  return zone?.level ?? ep.asset?.purdueLevel ?? null;
+/** A zone's level, else the asset's guessed one (an unzoned device); zones looked up in a map, once per path. */
+function levelOf(zoneLevels: ReadonlyMap<string, number | null>, ep: Endpoint): number | null {
+  return zoneLevels.get(ep.zone) ?? ep.asset?.purdueLevel ?? null;
 }
 
 const rankOf = (c: OpClass): number => OP_CLASSES.indexOf(c);
@@ -40,14 +40,14 @@ const rankOf = (c: OpClass): number => OP_CLASSES.indexOf(c);
 function opClassOf(
   f: Finding,
   byPath: ReadonlyMap<string, PathAssessment>,
-  policy: Policy,
+  zoneLevels: ReadonlyMap<string, number | null>,
 ): { opClass: OpClass; target?: string; level?: number } {
   const about = new Set(f.evidence.operations.map((o) => o.operation));
   let best: { opClass: OpClass; target?: string; level?: number } = { opClass: 'none' };
   for (const id of f.evidence.pathIds) {
     const a = byPath.get(id);
     if (!a) continue;
-    const level = levelOf(policy, a.to);
+    const level = levelOf(zoneLevels, a.to);
     if (level === null || level > CONTROL_LEVEL_MAX) continue;
     for (const [op, s] of Object.entries(a.path.operations) as [Operation, { count: number }][]) {
       const c = CLASS_OF[op];
@@ -61,8 +61,9 @@ function opClassOf(
 /** Sets `priority` on every finding (in place) and returns them. Linear in the findings' path ids. */
 export function prioritise(findings: Finding[], policy: Policy, assessment: Assessment): Finding[] {
   const byPath = new Map(assessment.paths.map((a) => [a.path.id, a]));
+  const zoneLevels = new Map(policy.zones.map((z) => [z.id, z.level ?? null]));
   for (const f of findings) {
-    const { opClass, target, level } = opClassOf(f, byPath, policy);
+    const { opClass, target, level } = opClassOf(f, byPath, zoneLevels);
     const priority: Priority = {
       rank: SEVERITY_ORDER[f.severity] * OP_CLASSES.length + rankOf(opClass),
       opClass,

@@ -110,9 +110,9 @@ function operationNotAllowed(assessed: readonly PathAssessment[]): Finding[] {
   });
 }
 
-function levelOf(policy: Policy, ep: Endpoint): number | null {
-  const zone = policy.zones.find((z) => z.id === ep.zone);
-  return zone?.level ?? ep.asset?.purdueLevel ?? null;
+/** A zone's Purdue level, else the asset's guessed one (an unzoned device). */
+function levelOf(zoneLevels: ReadonlyMap<string, number | null>, ep: Endpoint): number | null {
+  return zoneLevels.get(ep.zone) ?? ep.asset?.purdueLevel ?? null;
 }
 
 /** Asset pairs a Purdue-bypass finding lists in its details; the rest are counted (all are in evidence.pathIds). */
@@ -124,9 +124,11 @@ const BYPASS_PAIRS_LISTED = 20;
  * the 73 findings of a 2,000-asset plant, each repeating what one zone-pair finding says.
  */
 function purdueBypass(policy: Policy, assessed: readonly PathAssessment[]): Finding[] {
+  // zones by id in a map: one lookup per path end, whatever the number of zones
+  const zoneLevels = new Map(policy.zones.map((z) => [z.id, z.level]));
   const rows = assessed.flatMap((a) => {
-    const li = levelOf(policy, a.from);
-    const lr = levelOf(policy, a.to);
+    const li = levelOf(zoneLevels, a.from);
+    const lr = levelOf(zoneLevels, a.to);
     if (li === null || lr === null) return [];
     const bypass = (li >= 4 && lr <= 1) || (lr >= 4 && li <= 1);
     return bypass ? [{ a, li, lr }] : [];
