@@ -82,6 +82,14 @@ function validationMessage(err: FastifyError): string {
   return field ? `${where} '${field}' ${v.message}` : `${err.validationContext ?? 'request'} ${v.message}`;
 }
 
+/** What a client is told when a request meets a database problem that is not its fault (503, no file paths). */
+const STORE_UNAVAILABLE: Partial<Record<string, string>> = {
+  corrupt: 'the database is damaged',
+  read_only: 'the database is read-only',
+  cannot_open: 'the database cannot be opened',
+  io: 'the database disk failed or is full',
+};
+
 /** Helmet's own default, sent only over TLS. */
 const HSTS = 'max-age=31536000; includeSubDomains';
 
@@ -143,11 +151,10 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       return reply.code(503).send({ statusCode: 503, error: 'Service Unavailable', message: 'the database is busy; retry' });
     noteStoreError(store.db, err); // /health reports a damaged store from now on
     const se = storeError(err, opts.db);
-    if (se instanceof StoreError && se.code === 'corrupt') {
-      req.log.error({ err }, 'the database is damaged');
-      return reply
-        .code(503)
-        .send({ statusCode: 503, error: 'Service Unavailable', message: 'the database is damaged (see the server log)' });
+    const unavailable = se instanceof StoreError ? STORE_UNAVAILABLE[se.code] : undefined;
+    if (unavailable) {
+      req.log.error({ err }, unavailable);
+      return reply.code(503).send({ statusCode: 503, error: 'Service Unavailable', message: `${unavailable} (see the server log)` });
     }
     if (err.validation) return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: validationMessage(err) });
     const code = err.statusCode ?? 500;
