@@ -126,3 +126,26 @@ describe('assets in no zone at the size of a plant', async () => {
     expect(r.map((f) => f.subject.key).sort()).toEqual(four.map((a) => a.id).sort());
   });
 });
+
+describe('Purdue bypass between unzoned devices', async () => {
+  const p = await policy();
+  const ws = asset('10.99.0.5', 'workstation', { purdueLevel: 4 });
+  const plc = asset('10.99.0.6', 'plc', { purdueLevel: 1 });
+  const paths = [
+    path({ from: '10.99.0.5', to: '10.99.0.6', protocol: 'modbus', port: 502, ops: { read: 1 } }),
+    path({ from: '10.99.0.6', to: '10.99.0.5', protocol: 'modbus', port: 502, ops: { read: 1 } }),
+  ];
+  const { findings } = audit([ws, plc], paths, p, { now: T0 + 86_400 });
+
+  it('keys each direction by the devices’ own levels, so that one label never covers both', () => {
+    expect(
+      findings
+        .filter((f) => f.rule === RULES.purdueBypass)
+        .map((f) => [f.subject.key, f.subject.label])
+        .sort(),
+    ).toEqual([
+      ['unzoned(L1)>unzoned(L4) modbus', 'unzoned (L1) → unzoned (L4) modbus'],
+      ['unzoned(L4)>unzoned(L1) modbus', 'unzoned (L4) → unzoned (L1) modbus'],
+    ]);
+  });
+});

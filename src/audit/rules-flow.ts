@@ -133,7 +133,10 @@ function purdueBypass(policy: Policy, assessed: readonly PathAssessment[]): Find
     const bypass = (li >= 4 && lr <= 1) || (lr >= 4 && li <= 1);
     return bypass ? [{ a, li, lr }] : [];
   });
-  const groups = groupBy(rows, ({ a }) => `${a.from.zone}>${a.to.zone} ${a.path.protocol}`);
+  // An unzoned end has its asset's level, not a zone's: its level is part of the key, so that one finding
+  // never mixes directions or levels under one label.
+  const end = (zone: string, level: number) => (zone === UNZONED ? `${zone}(L${level})` : zone);
+  const groups = groupBy(rows, ({ a, li, lr }) => `${end(a.from.zone, li)}>${end(a.to.zone, lr)} ${a.path.protocol}`);
   return [...groups].map(([key, list]) => {
     const { a, li, lr } = list[0]!;
     const pairs = new Map<string, string>();
