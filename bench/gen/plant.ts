@@ -60,7 +60,7 @@ function pcapFile(frames: { ts: number; data: Buffer }[]): Buffer {
   h.writeUInt16LE(4, 6);
   h.writeUInt32LE(65535, 16);
   h.writeUInt32LE(1, 20);
-  const parts = [h];
+  const parts: Buffer[] = [h];
   for (const f of frames) {
     const r = Buffer.alloc(16);
     r.writeUInt32LE(Math.floor(f.ts), 0);
@@ -157,4 +157,29 @@ function policyText(zones: number): string {
       `          allow: [read]`,
     );
   return lines.join('\n') + '\n';
+}
+
+/**
+ * The policy of the benchmark capture (bench/generate.ts): clients in 10.20/16, servers in 10.30/16, one conduit
+ * for what they speak, Modbus and BACnet reads only (the capture's Modbus writes are findings).
+ */
+export function benchCapturePolicy(): string {
+  return [
+    'version: 1',
+    'name: Benchmark capture',
+    'zones:',
+    '  - { id: operators, name: Operators, level: 2, sl_t: 2, members: [{ cidr: 10.20.0.0/16 }] }',
+    '  - { id: control, name: Control, level: 1, sl_t: 2, members: [{ cidr: 10.30.0.0/16 }] }',
+    'conduits:',
+    '  - id: operators-control',
+    '    between: [operators, control]',
+    '    sl_t: 2',
+    '    enforcement: [firewall]',
+    '    flows:',
+    '      - { protocol: modbus, initiator: operators, operations: { allow: [read] } }',
+    '      - { protocol: s7comm, initiator: operators }',
+    '      - { protocol: opcua, initiator: operators }',
+    '      - { protocol: bacnet, initiator: operators, operations: { allow: [read] } }',
+    '',
+  ].join('\n');
 }
