@@ -129,8 +129,8 @@ export interface MapOverview {
   findings: MapFindingItem[];
   protocols: string[];
   operations: string[];
-  /** Every asset for "find asset": [id, label, addresses separated by spaces, zone]. */
-  index?: [string, string, string, string][];
+  /** Every asset for "find asset" and for drawing a zone as it opens: [id, label, addresses separated by spaces, zone, role]. */
+  index?: [string, string, string, string, string][];
 }
 
 export interface MapPathItem {
@@ -434,7 +434,9 @@ export class MapView {
       })),
       protocols: [...rows.protocols].sort(),
       operations: [...rows.operations].sort(),
-      ...(withIndex ? { index: rows.assets.map((a) => [a.id, a.label, a.ips.join(' '), a.zone] as [string, string, string, string]) } : {}),
+      ...(withIndex
+        ? { index: rows.assets.map((a) => [a.id, a.label, a.ips.join(' '), a.zone, a.role] as [string, string, string, string, string]) }
+        : {}),
     };
   }
 

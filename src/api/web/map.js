@@ -438,13 +438,41 @@ export class PlantMap {
     this.route();
   }
 
-  async openZone(id) {
-    if (this.isOpen(id)) return;
-    const r = await json(`map/zones/${encodeURIComponent(id)}${this.filterQuery()}`);
+  /**
+   * Opens a zone: its assets are drawn at once from the find index (name, address, role: all the layout needs),
+   * and their marks (violations, vulnerabilities, activity under the filter) follow from /map/zones/:id.
+   */
+  openZone(id) {
+    if (this.isOpen(id)) return Promise.resolve();
+    const drawn = this.data.index
+      .filter((e) => e[3] === id)
+      .map(
+        ([aid, label, ips, zone, role]) =>
+          this.assetById.get(aid) ?? { id: aid, label, ips: ips ? ips.split(' ') : [], role, zone, violations: 0, active: true },
+      );
     this.open.add(id);
-    this.zoneAssets.set(id, r.assets);
-    for (const a of r.assets) this.assetById.set(a.id, a);
+    this.zoneAssets.set(id, drawn);
+    for (const a of drawn) if (!this.assetById.has(a.id)) this.assetById.set(a.id, a);
     this.relayoutZones();
+    return this.loadMarks(id);
+  }
+
+  async loadMarks(id) {
+    const r = await json(`map/zones/${encodeURIComponent(id)}${this.filterQuery()}`);
+    if (!this.open.has(id)) return;
+    this.zoneAssets.set(id, r.assets);
+    const cy = this.cy;
+    cy.batch(() => {
+      for (const a of r.assets) {
+        this.assetById.set(a.id, a);
+        const n = cy.getElementById(`a:${a.id}`);
+        if (n.empty()) continue;
+        const active = !!(this.filter.protocol || this.filter.operation || this.filter.from !== null || this.filter.to !== null);
+        n.toggleClass('violating', a.violations > 0);
+        n.toggleClass('vulnerable', (a.vulnerabilities ?? 0) > 0);
+        n.toggleClass('faded', active && !a.active);
+      }
+    });
   }
 
   closeZone(id) {
@@ -561,7 +589,7 @@ export class PlantMap {
     // the asset's details are asked for while its zone opens, not after
     const details = json(`assets/${encodeURIComponent(id)}`);
     details.catch(() => {}); // showAsset reports a failure
-    if (!this.isOpen(zone)) await this.openZone(zone);
+    if (!this.isOpen(zone)) this.openZone(zone); // drawn now; its marks follow
     return this.focusAsset(id, details);
   }
 
