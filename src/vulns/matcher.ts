@@ -83,7 +83,7 @@ export class ProductIndex {
       vendorKeys: vendorKeys(product.vendor),
       numbers: [...exact],
       nameTokens: nameTokens(product.name),
-      range: product.version === undefined ? { kind: 'all', text: '(no version given)' } : parseRange(product.version),
+      range: product.version === undefined ? { kind: 'all', text: '(no version given)' } : this.rangeOf(product.version),
     };
     const nameRange = rangeInName(product.name);
     if (nameRange) p.nameRange = nameRange;
@@ -99,6 +99,15 @@ export class ProductIndex {
     }
     this.familyMemo.clear();
     this.size++;
+  }
+
+  /** Parsed ranges by text: advisories repeat a few thousand range texts over their products ("vers:all/*" 2,500 times). */
+  private readonly ranges = new Map<string, VersionRange>();
+
+  private rangeOf(text: string): VersionRange {
+    let r = this.ranges.get(text);
+    if (!r) this.ranges.set(text, (r = parseRange(text)));
+    return r;
   }
 
   addAdvisory(a: Advisory): void {
