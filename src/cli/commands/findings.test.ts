@@ -59,6 +59,14 @@ describe('otwatch findings / paths', () => {
     const rule = JSON.parse((await capture(['findings', '--db', db, '--json', '--rule', 'ZC-PURDUE-BYPASS', '--status', 'open'])).out);
     expect(rule).toHaveLength(1);
     expect((await capture(['findings', '--db', db, '--json', '--limit', '3'])).out).toSatisfy((s: string) => JSON.parse(s).length === 3);
+    // the demo's traffic ends at 06:56:00; the enterprise → control Modbus write was last at 06:33:50
+    const late = JSON.parse((await capture(['findings', '--db', db, '--json', '--since', '2025-09-16T06:40:00Z'])).out);
+    expect(late.length).toBeGreaterThan(0);
+    // a finding without traffic counts by the audit's time (now), as the API's filter does
+    expect(late.every((f: any) => (f.evidence.lastSeen ?? Infinity) >= Date.parse('2025-09-16T06:40:00Z') / 1000)).toBe(true);
+    const early = JSON.parse((await capture(['findings', '--db', db, '--json', '--until', '2025-09-16T06:40:00Z'])).out);
+    expect(early.length + late.length).toBe(total);
+    expect((await capture(['findings', '--db', db, '--since', 'yesterday'])).code).toBe(2);
     const bad = await capture(['findings', '--db', db, '--severity', 'urgent']);
     expect(bad.code).toBe(2);
     expect(bad.err).toContain('--severity must be one of critical, high, medium, low, info');

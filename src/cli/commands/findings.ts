@@ -12,7 +12,7 @@ import { parseLimit, withStore } from './helpers.js';
 const SORTS: readonly FindingFilter['sort'][] = ['priority', 'severity', 'last_seen', 'first_seen', 'rule'];
 
 const usage = `usage: otwatch findings [--db file] [--json] [--severity s] [--status s] [--rule r] [--zone z] [--conduit c]
-                        [--asset id] [--sort key] [--desc] [--limit n]
+                        [--asset id] [--since t] [--until t] [--sort key] [--desc] [--limit n]
 
 Lists the findings of the zone/conduit audit stored in the database (default ${DEFAULT_DB}) by
 \`otwatch analyze --policy\`, the live agent or the API, with the API's filters. By default the ones to fix
@@ -25,6 +25,8 @@ first come first: severity, then program/control before write before read reachi
   --zone z        findings about zone z
   --conduit c     findings about conduit c
   --asset id      findings whose traffic involves asset id
+  --since t       findings whose latest traffic is at or after t (epoch seconds or ISO 8601)
+  --until t       findings whose latest traffic is at or before t
   --sort key      ${SORTS.join(', ')} (default priority)
   --desc          the reverse order
   --limit n       at most n findings`;
@@ -33,6 +35,14 @@ function oneOf<T extends string>(name: string, value: string | undefined, allowe
   if (value === undefined) return undefined;
   if (!(allowed as readonly string[]).includes(value)) throw new CliError(`--${name} must be one of ${allowed.join(', ')}, not '${value}'`);
   return value as T;
+}
+
+/** Epoch seconds or an ISO 8601 date, as the API's since/until take them. */
+function time(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const t = /^\d+(\.\d+)?$/.test(value) ? Number(value) : Date.parse(value) / 1000;
+  if (!Number.isFinite(t)) throw new CliError(`--${name} takes epoch seconds or an ISO 8601 date, not '${value}'`);
+  return t;
 }
 
 export const FINDING_HEADER = ['SEVERITY', 'FIX', 'STATUS', 'RULE', 'TITLE', 'PATHS', 'LAST SEEN'];
@@ -66,6 +76,8 @@ export const findingsCommand: Command = {
           zone: { type: 'string' },
           conduit: { type: 'string' },
           asset: { type: 'string' },
+          since: { type: 'string' },
+          until: { type: 'string' },
           sort: { type: 'string' },
           desc: { type: 'boolean' },
           limit: { type: 'string' },
@@ -81,6 +93,8 @@ export const findingsCommand: Command = {
       zone: values.zone,
       conduit: values.conduit,
       asset: values.asset,
+      since: time('since', values.since),
+      until: time('until', values.until),
       sort: oneOf('sort', values.sort, SORTS) ?? 'priority',
       desc: values.desc ?? false,
     };
