@@ -57,6 +57,10 @@ describe('ranges', () => {
     expect(within('V4.5.0', 'Versions 4.4.0 and later (only affected by CVE-2019-10943)')).toBe(true);
     expect(within('1.0', 'All versions')).toBe(true);
     expect(within('9.1.2', '9.x')).toBe(true);
+    expect(within('1.03C', '<= 1.03D')).toBe(true); // revision letters (Mitsubishi)
+    expect(within('1.03E', '<= 1.03D')).toBe(false);
+    expect(within('1.03', '<= 1.03D')).toBe(true);
+    expect(within('2.3.7', '>= 2.3x | <= 6.00.327')).toBe(true);
   });
 
   it('says "not understood" rather than guess', () => {

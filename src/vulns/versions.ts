@@ -50,7 +50,15 @@ export function parseVersion(raw: string): Version | undefined {
   // Qualifiers after the dotted part: "SP1", "Update 9", "HF 2", "Build 1234"; anything else ends the version
   // unless it is a separator, and a version followed by unrecognised words is still that version only when
   // those words are parenthesised or a known suffix, else the text is not understood.
-  let rest = head[2].trim();
+  let rest = head[2];
+  // a revision letter right after the number, as Mitsubishi and others write ("1.03D" after "1.03C"),
+  // counts as one more component (A = 1); "2.3x" is the wildcard
+  const letter = /^([A-Za-z])(?![A-Za-z0-9])/.exec(rest);
+  if (letter) {
+    parts.push(/x/i.test(letter[1]) ? '*' : letter[1].toUpperCase().charCodeAt(0) - 64);
+    rest = rest.slice(1);
+  }
+  rest = rest.trim();
   while (rest.length > 0) {
     const q = /^[\s_-]*([a-z]+)[\s_-]*(\d+)(.*)$/i.exec(rest);
     if (q && QUALIFIER.test(q[1])) {
