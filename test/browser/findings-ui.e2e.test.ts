@@ -74,6 +74,12 @@ describe.skipIf(!existsSync(CHROMIUM))('findings, tables, sign-in and upload in 
     await page.evaluate(() =>
       document.addEventListener('otwatch:highlight', (e) => ((window as any).__highlight = (e as CustomEvent).detail)),
     );
+    // the sidebar's list: fix first (program/control reaching level 1 at the top), by title
+    const listed = await page.locator('#finding-list button').allTextContents();
+    expect(listed[0]).toMatch(/^critical.*Operation not allowed on scada-control: s7comm (program|control) scada → control/);
+    expect(listed.findIndex((t) => t.includes('Purdue bypass'))).toBeLessThan(
+      listed.findIndex((t) => t.includes('No conduit for dmz → bms')),
+    );
     const stored = app.otwatch.findings.all().find((f) => f.rule === 'ZC-FLOW-NO-CONDUIT' && f.zones.join() === 'dmz,bms')!;
     await page.locator(`#finding-list button[data-finding="${stored.id}"]`).click();
     await page.locator('#finding-title').waitFor();
