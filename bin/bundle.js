@@ -39,10 +39,10 @@ await build({
 
 // The OUI registry as sorted text lines for bisection (src/inventory/oui.ts): read in milliseconds where the
 // package's 5 MB JSON takes a tenth of a second to parse into an object at the first MAC vendor lookup.
-const { ouiIndexText, OUI_INDEX_FILE } = await import(entry('src/inventory/oui.js'));
+const { ouiIndexText, ouiDataVersion, OUI_INDEX_FILE } = await import(entry('src/inventory/oui.js'));
 const require = createRequire(import.meta.url);
 try {
-  const version = require('oui-data/package.json').version;
+  const version = ouiDataVersion(require);
   writeFileSync(join(root, OUI_INDEX_FILE), ouiIndexText(require('oui-data'), version));
 } catch (e) {
   console.error(`bundle: no OUI index (${e.message}): MAC vendors come from the oui-data JSON`);

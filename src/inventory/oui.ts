@@ -9,7 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { packageRoot } from '../core/package-root.js';
 
 type OuiMap = Record<string, string>;
@@ -26,7 +26,7 @@ function load(): Lookup | null {
   if (registry === undefined) {
     const require = createRequire(import.meta.url);
     try {
-      const version = (require('oui-data/package.json') as { version: string }).version;
+      const version = ouiDataVersion(require);
       const text = readFileSync(join(packageRoot, OUI_INDEX_FILE), 'utf8');
       const head = text.indexOf('\n');
       if (text.slice(0, head) !== OUI_INDEX_HEADER + version) throw new Error('index of another oui-data version');
@@ -44,6 +44,11 @@ function load(): Lookup | null {
     }
   }
   return registry;
+}
+
+/** The installed oui-data's version (its package.json is not exported: read next to its main file). */
+export function ouiDataVersion(require: NodeRequire): string {
+  return (JSON.parse(readFileSync(join(dirname(require.resolve('oui-data')), 'package.json'), 'utf8')) as { version: string }).version;
 }
 
 /** The text of `key` in sorted 'key<tab>text' lines from `from` on, by bisection over the characters. */
