@@ -21,7 +21,8 @@ import type { ApiContext } from './context.js';
 import { runAudit } from '../analysis/run-audit.js';
 import { FindingsStore } from '../store/findings-api-repository.js';
 import { BadCursor } from '../store/list-query.js';
-import { PolicyStore } from '../store/policy-repository.js';
+import { POLICY_FILE_NAME, PolicyStore } from '../store/policy-repository.js';
+import { runAuditOffThread } from '../analysis/audit-thread.js';
 import { Metrics } from './metrics.js';
 import type { LiveMetrics } from '../live/live-agent.js';
 import { captureRoutes } from './routes/captures.js';
@@ -140,6 +141,15 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     metrics,
     uploadLimit: opts.uploadLimit ?? DEFAULT_UPLOAD_LIMIT,
     reaudit: audit,
+    reauditOffThread: async () => {
+      const cur = policies.current();
+      if (!cur) return null;
+      // an in-memory database has no file a second connection could open: audited here
+      if (store.file === ':memory:') return audit();
+      const r = await runAuditOffThread(store.file, cur.text, { file: POLICY_FILE_NAME, opened: !!syslog });
+      syslog?.send(r.opened);
+      return { findings: r.findings, opened: r.openedCount, resolved: r.resolved };
+    },
     log: app.log as unknown as Logger,
   };
   app.decorate('otwatch', ctx);

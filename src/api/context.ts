@@ -15,6 +15,8 @@ export interface ApiContext {
   uploadLimit: number;
   /** Re-audits the store with the current policy (after a policy change). */
   reaudit(): { findings: number; opened: number; resolved: number } | null;
+  /** reaudit() in a worker thread (a policy update): the server keeps answering while a large store is audited. */
+  reauditOffThread(): Promise<{ findings: number; opened: number; resolved: number } | null>;
   log?: Logger;
 }
 

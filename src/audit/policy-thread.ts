@@ -4,10 +4,19 @@
  * that a hostile policy costs that thread, never the server: past either, the answer is a load error and the
  * next call starts a fresh worker.
  */
+import { deserialize, serialize } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import { loadPolicyText } from './policy-load.js';
-import type { LoadResult } from './policy-types.js';
-import type { PolicyJob } from './policy-worker.js';
+import type { Policy, PolicyError } from './policy-types.js';
+import type { PolicyJob, PolicyReply } from './policy-worker.js';
+
+/** A policy loaded in the worker: valid, as bytes that `policyFrom` turns into the Policy when it is needed; or the errors. */
+export type OffThreadLoad = { ok: true; serialized: Uint8Array } | { ok: false; errors: PolicyError[] };
+
+/** The Policy of an OffThreadLoad (tens of milliseconds for a large policy: call it where the policy is used). */
+export function policyFrom(serialized: Uint8Array): Policy {
+  return deserialize(serialized) as Policy;
+}
 
 /** Longest a policy may take to load in the worker (a 1 MiB policy, the API's body limit, takes about a second). */
 export const POLICY_LOAD_TIMEOUT_MS = 60_000;
@@ -37,23 +46,23 @@ function startWorker(): Worker {
   return w;
 }
 
-function failure(file: string, message: string): LoadResult {
+function failure(file: string, message: string): OffThreadLoad {
   return { ok: false, errors: [{ file, line: 1, col: 1, path: '', message }] };
 }
 
-function runInWorker(text: string, file: string, timeoutMs: number): Promise<LoadResult> {
+function runInWorker(text: string, file: string, timeoutMs: number): Promise<OffThreadLoad> {
   const w = (worker ??= startWorker());
   const id = nextId++;
   w.ref(); // a load in progress keeps the process up
-  return new Promise<LoadResult>((resolve) => {
-    const done = (r: LoadResult) => {
+  return new Promise<OffThreadLoad>((resolve) => {
+    const done = (r: OffThreadLoad) => {
       clearTimeout(timer);
       w.off('message', onMessage).off('error', onError).off('exit', onExit);
       w.unref();
       resolve(r);
     };
-    const onMessage = (m: { id: number; result: LoadResult }) => {
-      if (m.id === id) done(m.result);
+    const onMessage = (m: PolicyReply) => {
+      if (m.id === id) done(m.ok ? { ok: true, serialized: m.serialized } : { ok: false, errors: m.errors });
     };
     const onError = (e: Error) => {
       worker = undefined;
@@ -79,12 +88,13 @@ function runInWorker(text: string, file: string, timeoutMs: number): Promise<Loa
  * policy at a time is enough for an administrator's updates and keeps the worker's memory to one policy.
  * Where no worker can start (a bundle without the worker file), it loads on the caller's thread.
  */
-export function loadPolicyOffThread(text: string, file = '<policy>', timeoutMs = POLICY_LOAD_TIMEOUT_MS): Promise<LoadResult> {
+export function loadPolicyOffThread(text: string, file = '<policy>', timeoutMs = POLICY_LOAD_TIMEOUT_MS): Promise<OffThreadLoad> {
   const run = queue.then(() => {
     try {
       return runInWorker(text, file, timeoutMs);
     } catch {
-      return loadPolicyText(text, file);
+      const r = loadPolicyText(text, file);
+      return r.ok ? { ok: true as const, serialized: serialize(r.policy) } : r;
     }
   });
   queue = run.catch(() => undefined);

@@ -5,7 +5,7 @@
  */
 import type { DB } from './database.js';
 import { loadPolicyText } from '../audit/policy-load.js';
-import { loadPolicyOffThread } from '../audit/policy-thread.js';
+import { loadPolicyOffThread, policyFrom } from '../audit/policy-thread.js';
 import type { LoadResult, Policy, PolicyError } from '../audit/policy-types.js';
 
 export interface PolicyVersion {
@@ -20,7 +20,8 @@ export type PutResult = { ok: true; version: PolicyVersion; policy: Policy } | {
 export const POLICY_FILE_NAME = 'policy.yaml';
 
 export class PolicyStore {
-  private cached?: { version: number; policy: Policy };
+  /** The current version's Policy, or (after putOffThread) its bytes until a caller needs it. */
+  private cached?: { version: number; policy?: Policy; serialized?: Uint8Array };
 
   constructor(private readonly db: DB) {}
 
@@ -38,6 +39,10 @@ export class PolicyStore {
       const r = loadPolicyText(cur.text, POLICY_FILE_NAME);
       if (!r.ok) return undefined; // cannot happen: only accepted texts are stored
       this.cached = { version: cur.version, policy: r.policy };
+    }
+    if (!this.cached.policy) {
+      this.cached.policy = policyFrom(this.cached.serialized!);
+      this.cached.serialized = undefined;
     }
     return this.cached.policy;
   }
@@ -66,17 +71,27 @@ export class PolicyStore {
    * put() with the validation in a worker thread (the API's PUT): a large policy takes seconds to check, which on
    * the server's thread would hold every other request, /health included, for as long.
    */
-  async putOffThread(text: string, actor: string | null): Promise<PutResult> {
-    return this.store(text, await loadPolicyOffThread(text, POLICY_FILE_NAME), actor);
+  async putOffThread(
+    text: string,
+    actor: string | null,
+  ): Promise<{ ok: true; version: PolicyVersion } | { ok: false; errors: PolicyError[] }> {
+    const r = await loadPolicyOffThread(text, POLICY_FILE_NAME);
+    if (!r.ok) return r;
+    return { ok: true, version: this.insert(text, { serialized: r.serialized }, actor) };
   }
 
   private store(text: string, r: LoadResult, actor: string | null): PutResult {
     if (!r.ok) return { ok: false, errors: r.errors };
+    return { ok: true, version: this.insert(text, { policy: r.policy }, actor), policy: r.policy };
+  }
+
+  /** A validated text as the next version, current from now on. */
+  private insert(text: string, loaded: { policy?: Policy; serialized?: Uint8Array }, actor: string | null): PolicyVersion {
     const version = ((this.db.prepare('SELECT COALESCE(MAX(version), 0) FROM policy_versions').pluck().get() as number) ?? 0) + 1;
     this.db
       .prepare('INSERT INTO policy_versions (version, text, created_at, created_by) VALUES (?, ?, ?, ?)')
       .run(version, text, new Date().toISOString(), actor);
-    this.cached = { version, policy: r.policy };
-    return { ok: true, version: this.current()!, policy: r.policy };
+    this.cached = { version, ...loaded };
+    return this.current()!;
   }
 }

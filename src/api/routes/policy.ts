@@ -83,7 +83,15 @@ export async function policyRoutes(app: FastifyInstance, { ctx }: { ctx: ApiCont
           errors: r.errors.map((e) => ({ line: e.line, col: e.col, path: e.path, message: e.message })),
         });
       }
-      return { ...r.version, audit: ctx.reaudit() };
+      // the store audited again in a worker thread too: thousands of findings take seconds to judge and write
+      let audit: Awaited<ReturnType<ApiContext['reauditOffThread']>> = null;
+      try {
+        audit = await ctx.reauditOffThread();
+      } catch (err) {
+        // the policy is stored and current; the next capture job or policy update audits again
+        req.log.error({ err }, 're-audit after the policy update failed');
+      }
+      return { ...r.version, audit };
     },
   );
 }
