@@ -68,6 +68,12 @@ describe.skipIf(!advisoriesAvailable)('matching the shared advisories', () => {
     expect(m.why).toContain('SIMATIC S7-300 CPU family');
   });
 
+  it("trusts the vendor the device reports for numbers, not its network card's", () => {
+    expect(of(run([{ ...S7_315, macVendor: 'Intel Corporate' }]), 'ICSA-18-079-02')[0]).toMatchObject({ confidence: 'high' });
+    // a device that says it is another vendor's is not this Siemens number, nor of its family
+    expect(run([{ ...S7_315, vendor: 'Schneider Electric', product: undefined }])).toEqual([]);
+  });
+
   it('calls firmware newer than every range not affected', () => {
     const ms = run([{ ...S7_315, firmware: 'V3.2.19' }]);
     expect(of(ms, 'ICSA-18-079-02')[0]).toMatchObject({ status: 'not_affected', confidence: 'high' });

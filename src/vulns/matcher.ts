@@ -118,7 +118,10 @@ export class ProductIndex {
   match(identity: AssetIdentity): ProductMatch[] {
     const firmware = identity.firmware?.trim() ? identity.firmware.trim() : undefined;
     const version = firmware === undefined ? undefined : parseVersion(firmware);
-    const vendor = identity.vendor ? vendorKeys(identity.vendor) : vendorKeys(identity.macVendor);
+    // numbers and families trust only the vendor the device reports: a network card's OUI may be another
+    // company's; a name match, the weakest, also takes the OUI's vendor when the device names none
+    const reported = vendorKeys(identity.vendor);
+    const vendor = reported.length > 0 ? reported : vendorKeys(identity.macVendor);
     const numbered: { field: string; raw: string; n: string }[] = [];
     for (const [field, raw] of [
       ['order number', identity.orderNumber],
@@ -137,7 +140,7 @@ export class ProductIndex {
       out.set(key, judge(p, basis, confidence, why, firmware, version));
     };
     const vendorAgrees = (p: IndexedProduct): boolean =>
-      vendor.length === 0 || p.vendorKeys.length === 0 || sameVendor(vendor, p.vendorKeys);
+      reported.length === 0 || p.vendorKeys.length === 0 || sameVendor(reported, p.vendorKeys);
 
     // 1. numbers: exact, then the advisories' wildcard patterns
     for (const { field, raw, n } of numbered) {
@@ -154,10 +157,10 @@ export class ProductIndex {
 
     // 2. families of those numbers
     for (const f of familiesOf(
-      vendor,
+      reported,
       numbered.map((x) => x.n),
     )) {
-      const member = numbered.find((x) => familiesOf(vendor, [x.n]).some((g) => g.name === f.name))!;
+      const member = numbered.find((x) => familiesOf(reported, [x.n]).some((g) => g.name === f.name))!;
       for (const p of this.familyProducts(f)) {
         add(p, 'family', 'medium', `${member.field} ${member.raw}${via} is a ${f.name} device, named by "${p.product.name}"`);
       }
