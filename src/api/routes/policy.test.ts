@@ -95,5 +95,12 @@ describe('PUT /policy validates off the request path', () => {
     });
     expect(res.statusCode).toBe(400);
     expect(res.json().errors).toEqual([expect.objectContaining({ line: 5, message: expect.stringContaining('host bits set') })]);
+    const empty = await app.inject({
+      method: 'PUT',
+      url: '/api/v1/policy',
+      headers: { ...bearer(tk.admin), 'content-type': 'application/yaml' },
+      payload: '',
+    });
+    expect(empty.statusCode).toBe(400);
   });
 });
