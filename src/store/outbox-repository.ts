@@ -14,6 +14,7 @@
  * the trigger's WHEN test.
  */
 import type { Asset, Path } from '../core/model.js';
+import type { Statement } from 'better-sqlite3';
 import type { DB } from './database.js';
 import { STORED_COLUMNS, storedFinding, type StoredFinding, type StoredRow } from './findings-repository.js';
 import { pathFromRow, type OperationRow, type PathRow } from './rows.js';
@@ -54,7 +55,16 @@ export interface OutboxState {
 export class SiteMismatch extends Error {}
 
 export class Outbox {
+  private readonly stmts = new Map<string, Statement>();
+
   constructor(private readonly db: DB) {}
+
+  /** A prepared statement, prepared once: a batch reads hundreds of rows. */
+  private stmt(sql: string): Statement {
+    let s = this.stmts.get(sql);
+    if (!s) this.stmts.set(sql, (s = this.db.prepare(sql)));
+    return s;
+  }
 
   state(): OutboxState {
     const s = this.db.prepare('SELECT site, seq, last_acked FROM sync_state WHERE id = 1').get() as
@@ -114,9 +124,10 @@ export class Outbox {
   }
 
   /**
-   * The oldest waiting changes, in sequence order, all of one kind (a message goes to one subject per
-   * kind): the run of the first row's kind, at most `max` rows. Read in one transaction, so each
-   * entity's data is the version its sequence names.
+   * The oldest waiting changes, in sequence order, at most `max`, read in one transaction so that each
+   * entity's data is the version its sequence names. The publisher sends them as one message per kind
+   * (a subject per kind); any such message is the rows of its kind among the oldest rows, so a resend
+   * under the same last sequence holds the same rows or fewer, never others.
    */
   batch(max: number): OutboxChange[] {
     return this.db
@@ -126,12 +137,7 @@ export class Outbox {
           entity_id: string;
           seq: number;
         }[];
-        const out: OutboxChange[] = [];
-        for (const r of rows) {
-          if (r.kind !== rows[0]!.kind) break;
-          out.push({ kind: r.kind, id: r.entity_id, seq: r.seq, data: this.read(r.kind, r.entity_id) });
-        }
-        return out;
+        return rows.map((r) => ({ kind: r.kind, id: r.entity_id, seq: r.seq, data: this.read(r.kind, r.entity_id) }));
       })
       .deferred();
   }
@@ -151,17 +157,16 @@ export class Outbox {
   }
 
   private read(kind: OutboxKind, id: string): OutboxData | null {
-    const db = this.db;
     if (kind === 'asset') {
-      const d = db.prepare('SELECT data FROM assets WHERE id = ?').pluck().get(id) as string | undefined;
+      const d = this.stmt('SELECT data FROM assets WHERE id = ?').pluck().get(id) as string | undefined;
       return d === undefined ? null : (JSON.parse(d) as Asset);
     }
     if (kind === 'path') {
-      const r = db.prepare('SELECT * FROM paths WHERE id = ?').get(id) as PathRow | undefined;
-      return r ? pathFromRow(r, db.prepare('SELECT * FROM path_operations WHERE path_id = ?').all(id) as OperationRow[]) : null;
+      const r = this.stmt('SELECT * FROM paths WHERE id = ?').get(id) as PathRow | undefined;
+      return r ? pathFromRow(r, this.stmt('SELECT * FROM path_operations WHERE path_id = ?').all(id) as OperationRow[]) : null;
     }
     if (kind === 'finding') {
-      const r = db.prepare(`SELECT ${STORED_COLUMNS}, d.data FROM findings f JOIN finding_data d ON d.id = f.id WHERE f.id = ?`).get(id) as
+      const r = this.stmt(`SELECT ${STORED_COLUMNS}, d.data FROM findings f JOIN finding_data d ON d.id = f.id WHERE f.id = ?`).get(id) as
         (StoredRow & { data: string }) | undefined;
       return r ? storedFinding(r, r.data) : null;
     }
@@ -172,10 +177,9 @@ export class Outbox {
       return null;
     }
     if (!Array.isArray(key) || key.length !== 4) return null;
-    const r = db
-      .prepare('SELECT * FROM identity_history WHERE asset_id = ? AND attribute = ? AND value = ? AND protocol = ?')
-      .get(...(key as string[])) as
-      { asset_id: string; attribute: string; value: string; protocol: string; first_ts: number; last_ts: number } | undefined;
+    const r = this.stmt('SELECT * FROM identity_history WHERE asset_id = ? AND attribute = ? AND value = ? AND protocol = ?').get(
+      ...(key as string[]),
+    ) as { asset_id: string; attribute: string; value: string; protocol: string; first_ts: number; last_ts: number } | undefined;
     return r
       ? { assetId: r.asset_id, attribute: r.attribute, value: r.value, protocol: r.protocol, firstTs: r.first_ts, lastTs: r.last_ts }
       : null;

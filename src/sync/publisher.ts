@@ -191,8 +191,8 @@ export class Publisher {
     let backoff = 250;
     while (this.running) {
       const js = this.js;
-      const batch = js ? this.nextBatch() : [];
-      if (!js || batch.length === 0) {
+      const groups = js ? this.nextMessages() : [];
+      if (!js || groups.length === 0) {
         await new Promise<void>((r) => {
           const t = setTimeout(r, this.o.pollMs ?? 500);
           this.wake = () => {
@@ -202,25 +202,9 @@ export class Publisher {
         });
         continue;
       }
-      const last = batch[batch.length - 1]!;
-      const msg: ChangeBatch = {
-        v: MESSAGE_VERSION,
-        site: this.site,
-        kind: last.kind,
-        seq: last.seq,
-        prev: this.outbox.state().lastAcked,
-        changes: batch.map((c) => ({ id: c.id, seq: c.seq, data: c.data })),
-      };
       try {
-        const ack = await js.publish(batchSubject(this.prefix, this.site, last.kind), JSON.stringify(msg), {
-          msgID: `${this.site}:${last.seq}`,
-          timeout: this.o.ackTimeoutMs ?? 10_000,
-        });
-        // stored, or a duplicate of a batch stored before (a resend after a lost acknowledgement): either way it is there
-        this.outbox.acknowledge(batch, last.seq);
-        this.counters.batches++;
-        this.counters.changes += batch.length;
-        if (ack.duplicate) this.counters.duplicates++;
+        // one message per kind, in the order of their last sequences; each acknowledged before the next goes
+        for (const batch of groups) await this.publishBatch(js, batch);
         backoff = 250;
         this.lastWarned = 0;
       } catch (err) {
@@ -237,15 +221,50 @@ export class Publisher {
     }
   }
 
-  /** The outbox's next batch, cut to the byte budget (the oldest rows first, so a resend is the same batch or a part of it). */
-  private nextBatch(): OutboxChange[] {
+  private async publishBatch(js: JetStreamClient, batch: OutboxChange[]): Promise<void> {
+    const last = batch[batch.length - 1]!;
+    const msg: ChangeBatch = {
+      v: MESSAGE_VERSION,
+      site: this.site,
+      kind: last.kind,
+      seq: last.seq,
+      prev: this.outbox.state().lastAcked,
+      changes: batch.map((c) => ({ id: c.id, seq: c.seq, data: c.data })),
+    };
+    const ack = await js.publish(batchSubject(this.prefix, this.site, last.kind), JSON.stringify(msg), {
+      msgID: `${this.site}:${last.seq}`,
+      timeout: this.o.ackTimeoutMs ?? 10_000,
+    });
+    // stored, or a duplicate of a batch stored before (a resend after a lost acknowledgement): either way it is there
+    this.outbox.acknowledge(batch, last.seq);
+    this.counters.batches++;
+    this.counters.changes += batch.length;
+    if (ack.duplicate) this.counters.duplicates++;
+  }
+
+  /**
+   * The oldest waiting changes, cut to the byte budget, as one group per kind ordered by last sequence.
+   * Each group is the rows of its kind among the oldest rows, so a resend under the same message id (its
+   * last sequence) carries the same rows or fewer: JetStream's deduplication never drops anything new.
+   */
+  private nextMessages(): OutboxChange[][] {
     const rows = this.outbox.batch(this.o.batchSize ?? 500);
     const budget = this.o.batchBytes ?? 512 * 1024;
     let bytes = 0;
+    let n = rows.length;
     for (let i = 0; i < rows.length; i++) {
       bytes += JSON.stringify(rows[i]!.data).length + rows[i]!.id.length + 40;
-      if (bytes > budget && i > 0) return rows.slice(0, i);
+      if (bytes > budget && i > 0) {
+        n = i;
+        break;
+      }
     }
-    return rows;
+    const byKind = new Map<string, OutboxChange[]>();
+    for (const r of rows.slice(0, n)) {
+      let g = byKind.get(r.kind);
+      if (!g) byKind.set(r.kind, (g = []));
+      g.push(r);
+    }
+    return [...byKind.values()].sort((a, b) => a[a.length - 1]!.seq - b[b.length - 1]!.seq);
   }
 }

@@ -107,7 +107,7 @@ const TABLES: Record<OutboxKind, Table> = {
 /** The statement that upserts one kind's rows from a JSON array parameter. */
 function upsertSql(t: Table): string {
   const cols = ['site', 'id', 'version', ...t.cols.map((c) => c[0]), 'data'];
-  const types = [['site', 'text'], ['id', 'text'], ['version', 'bigint'], ...t.cols, ['data', 'jsonb']].map(([n, ty]) => `${n} ${ty}`);
+  const types = [['site', 'text'], ['id', 'text'], ['version', 'bigint'], ...t.cols, ['data', 'json']].map(([n, ty]) => `${n} ${ty}`);
   const set = cols.slice(2).map((c) => `${c} = excluded.${c}`);
   return `INSERT INTO ${t.name} (${cols.join(', ')})
     SELECT ${cols.map((c) => (c === 'protocols' || c === 'operations' ? `COALESCE(${c}, '{}')` : c)).join(', ')}
