@@ -362,6 +362,19 @@ describe.skipIf(!existsSync(CHROMIUM))('the plant map at 2,000 assets / 20,000 p
     }
     await check(page, 'find asset in a closed zone to its details', finds);
 
+    // a finding opened elsewhere (findings.js dispatches otwatch:highlight): its conduit and its assets marked
+    const marked = await page.evaluate(() => {
+      const detail = { finding: 'x', zones: ['scada-south', 'line-3'], assets: ['ip:10.7.0.12', 'ip:10.9.0.5'], paths: [] };
+      document.dispatchEvent(new CustomEvent('otwatch:highlight', { detail }));
+      const cy = (document.getElementById('cy') as any)._cyreg.cy;
+      return cy
+        .$('.highlight')
+        .map((e: any) => e.id())
+        .sort();
+    });
+    // 10.9.0.5 lies in the closed building zone: the zone is marked for it
+    expect(marked).toEqual(['a:ip:10.7.0.12', 'z:bms', 'ze:line-3|scada-south']);
+
     // a zone pair of 4,400 paths: a virtual list holding only the rows in view, violating first
     await page.evaluate(() => (document.getElementById('cy') as any)._cyreg.cy.getElementById('ze:line-3|scada-south').emit('tap'));
     await page.locator('#details .vlist .vrow').first().waitFor({ timeout: 10_000 });
