@@ -5,7 +5,7 @@
  */
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
@@ -160,44 +160,45 @@ describe.skipIf(!corpusAvailable)('remote sites under failure', () => {
   }, 180_000);
 
   it('a sensor publishing to another site’s subject is refused by NATS', async () => {
-    const conf = `
-accounts {
-  OT {
-    jetstream: enabled
-    users: [
-      { user: hub, password: hubpw }
-      { user: plant-a, password: apw, permissions: {
-          publish: { allow: ["otw.plant-a.>"] }
-          subscribe: { allow: ["otw.plant-a.snapshot-request", "_INBOX_plant-a.>"] } } }
-    ]
-  }
-}`;
+    // the shipped sample (deploy/nats-hub.conf) with its accounts and permissions as they are; this test's own
+    // listener and store, and no TLS (its certificates are the operator's)
+    const sample = readFileSync(join(repoRoot, 'deploy/nats-hub.conf'), 'utf8');
+    const conf = sample
+      .replace(/^listen:.*$/m, '')
+      .replace(/^server_name:.*$/m, '')
+      .replace(/^jetstream \{[^}]*\}/m, '')
+      .replace(/^tls \{[^}]*\}/m, '');
+    expect(conf).toContain('otwatch.plant-north.>');
     const nats = new OwnNats(await freePort(), conf);
     await nats.start();
     cleanups.push(() => nats.stop());
     const db = pgSchema();
     cleanups.push(() => db.drop());
     const url = (u: string, p: string) => `nats://${u}:${p}@127.0.0.1:${nats.port}`;
-    const hub = new Hub({ nats: { url: url('hub', 'hubpw') }, pg: { url: PG_URL, schema: db.schema }, prefix: 'otw' });
+    const hub = new Hub({ nats: { url: url('hub', 'change-me-hub') }, pg: { url: PG_URL, schema: db.schema } });
     await hub.start();
     cleanups.push(() => hub.stop());
 
     // its own site: allowed, end to end
     const storeA = new Store(join(dir, `perm-a-${uniq()}.db`));
     cleanups.push(() => storeA.close());
-    const a = new Publisher({ site: 'plant-a', nats: { url: url('plant-a', 'apw') }, prefix: 'otw', db: storeA.db, ackTimeoutMs: 1000 });
+    const a = new Publisher({
+      site: 'plant-north',
+      nats: { url: url('plant-north', 'change-me-north') },
+      db: storeA.db,
+      ackTimeoutMs: 1000,
+    });
     a.start();
     cleanups.push(() => a.stop());
     await analyzeCaptures([plant], { store: storeA });
     expect(await a.drain(20_000)).toBe(true);
 
-    // plant-a's credentials claiming to be plant-b: NATS refuses every publish; nothing of plant-b reaches the hub
+    // plant-north's credentials claiming to be plant-south: NATS refuses every publish; nothing of plant-south reaches the hub
     const storeB = new Store(join(dir, `perm-b-${uniq()}.db`));
     cleanups.push(() => storeB.close());
     const b = new Publisher({
-      site: 'plant-b',
-      nats: { url: url('plant-a', 'apw'), inboxPrefix: '_INBOX_plant-a' },
-      prefix: 'otw',
+      site: 'plant-south',
+      nats: { url: url('plant-north', 'change-me-north'), inboxPrefix: '_INBOX_plant-north' },
       db: storeB.db,
       ackTimeoutMs: 500,
     });
@@ -209,16 +210,16 @@ accounts {
     expect(b.counters.errors).toBeGreaterThan(0);
 
     // the raw client too: a permissions violation, not a stored message
-    const nc = await connect({ servers: nats.url, user: 'plant-a', pass: 'apw', inboxPrefix: '_INBOX_plant-a' });
+    const nc = await connect({ servers: nats.url, user: 'plant-north', pass: 'change-me-north', inboxPrefix: '_INBOX_plant-north' });
     cleanups.push(() => nc.close());
-    await expect(jetstream(nc).publish('otw.plant-b.asset', '{}', { timeout: 1000 })).rejects.toThrow(/permission|timeout/i);
+    await expect(jetstream(nc).publish('otwatch.plant-south.asset', '{}', { timeout: 1000 })).rejects.toThrow(/permission|timeout/i);
 
     await waitFor(
-      () => (hub.siteStates().find((s) => s.id === 'plant-a')?.cursor ?? 0) >= a.outbox.state().lastAcked,
+      () => (hub.siteStates().find((s) => s.id === 'plant-north')?.cursor ?? 0) >= a.outbox.state().lastAcked,
       20_000,
-      'plant-a at the hub',
+      'plant-north at the hub',
     );
-    expect(hub.siteStates().map((s) => s.id)).toEqual(['plant-a']);
-    expect(await hubData(hub.repo!, 'plant-a')).toEqual(sensorData(storeA.file));
+    expect(hub.siteStates().map((s) => s.id)).toEqual(['plant-north']);
+    expect(await hubData(hub.repo!, 'plant-north')).toEqual(sensorData(storeA.file));
   }, 120_000);
 });
