@@ -301,3 +301,7 @@ console.log(
 
 // known vulnerabilities (bench/vulns-bench.ts): import of the shared advisories and matching, in a process of its own
 spawnSync(process.execPath, [join(here, 'vulns-bench.js')], { stdio: 'inherit' });
+
+// remote sites (bench/sites-bench.ts): 20 sensors publishing together, hub ingest into PostgreSQL, the hub's API
+// with a site filter; skipped with a line when PostgreSQL or NATS is not running
+spawnSync(process.execPath, [join(here, 'sites-bench.js')], { stdio: 'inherit' });
