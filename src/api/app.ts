@@ -146,7 +146,14 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       if (!cur) return null;
       // an in-memory database has no file a second connection could open: audited here
       if (store.file === ':memory:') return audit();
-      const r = await runAuditOffThread(store.file, cur.text, { file: POLICY_FILE_NAME, opened: !!syslog });
+      let r;
+      try {
+        r = await runAuditOffThread(store.file, cur.text, { file: POLICY_FILE_NAME, opened: !!syslog });
+      } catch (err) {
+        // the thread failed (could not start, or the audit threw there): audited here, where an error reaches the caller
+        ctx.log?.warn({ err }, 're-audit thread failed; auditing on the server thread');
+        return audit();
+      }
       syslog?.send(r.opened);
       return { findings: r.findings, opened: r.openedCount, resolved: r.resolved };
     },

@@ -46,6 +46,11 @@ function startWorker(): Worker {
   return w;
 }
 
+function onThisThread(text: string, file: string): OffThreadLoad {
+  const r = loadPolicyText(text, file);
+  return r.ok ? { ok: true, serialized: serialize(r.policy) } : r;
+}
+
 function failure(file: string, message: string): OffThreadLoad {
   return { ok: false, errors: [{ file, line: 1, col: 1, path: '', message }] };
 }
@@ -67,16 +72,24 @@ function runInWorker(text: string, file: string, timeoutMs: number): Promise<Off
     const onError = (e: Error) => {
       worker = undefined;
       void w.terminate();
-      // ERR_WORKER_OUT_OF_MEMORY: the policy needs more than the worker's heap
-      const why = (e as { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY' ? `needs more than ${POLICY_WORKER_HEAP_MB} MiB` : e.message;
-      done(failure(file, `cannot load the policy: ${why}`));
+      // the policy needs more than the worker's heap: refused, the server's heap is not the next to try
+      if ((e as { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY')
+        return done(failure(file, `cannot load the policy: it needs more than ${POLICY_WORKER_HEAP_MB} MiB`));
+      // the thread could not run (its file missing from a package, ...): the answer still matters more than the
+      // server's responsiveness, so the policy is loaded here
+      done(onThisThread(text, file));
     };
     const onExit = (code: number) => done(failure(file, `cannot load the policy: the loader thread stopped (exit code ${code})`));
     const timer = setTimeout(() => {
       worker = undefined;
       w.off('exit', onExit);
       void w.terminate();
-      done(failure(file, `cannot load the policy: loading took longer than ${Math.round(timeoutMs / 1000)} s`));
+      done(
+        failure(
+          file,
+          `cannot load the policy: loading took longer than ${timeoutMs >= 1000 ? `${Math.round(timeoutMs / 1000)} s` : `${timeoutMs} ms`}`,
+        ),
+      );
     }, timeoutMs);
     w.on('message', onMessage).once('error', onError).once('exit', onExit);
     w.postMessage({ id, text, file } satisfies PolicyJob);
@@ -93,8 +106,7 @@ export function loadPolicyOffThread(text: string, file = '<policy>', timeoutMs =
     try {
       return runInWorker(text, file, timeoutMs);
     } catch {
-      const r = loadPolicyText(text, file);
-      return r.ok ? { ok: true as const, serialized: serialize(r.policy) } : r;
+      return onThisThread(text, file);
     }
   });
   queue = run.catch(() => undefined);
