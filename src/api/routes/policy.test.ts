@@ -78,10 +78,11 @@ describe('PUT /policy validates off the request path', () => {
       `/health during PUT: ${latencies.length} answers, median ${latencies[latencies.length >> 1]!.toFixed(1)} ms, p90 ${p90.toFixed(1)} ms, max ${latencies.at(-1)!.toFixed(1)} ms`,
     );
     // the PUT takes seconds: /health answered many times meanwhile, nearly all within 50 ms (a busy two-core
-    // machine may stall one request now and then; the blocked server stalled all of them for the whole PUT)
+    // machine stalls a request now and then, the threads and the test's own client share its cores; the blocked
+    // server stalled every one of them for the whole PUT)
     expect(latencies.length).toBeGreaterThan(10);
     expect(p90).toBeLessThan(50);
-    expect(latencies.at(-1)!).toBeLessThan(500);
+    expect(latencies[Math.floor(latencies.length * 0.99)]!).toBeLessThan(250);
     // and the stored policy is the one the server audits with
     expect(app.otwatch.policies.policy()?.zones).toHaveLength(3000);
   }, 120_000);
