@@ -12,7 +12,7 @@
  */
 import type { Asset } from '../core/model.js';
 import { familiesOf, type Family } from './families.js';
-import { hasWildcard, normaliseModelNumber, orderNumbersInText, wildcardMatcher } from './model-numbers.js';
+import { hasWildcard, normaliseModelNumber, orderNumbersInText, wildcardMatch } from './model-numbers.js';
 import type {
   Advisory,
   AdvisoryProduct,
@@ -63,7 +63,7 @@ function rangeInName(name: string): VersionRange | undefined {
 /** Every advisory product, indexed by number, by vendor and by name word. Built once per matching run. */
 export class ProductIndex {
   private readonly byNumber = new Map<string, IndexedProduct[]>();
-  private readonly wildcards: { re: RegExp; pattern: string; p: IndexedProduct }[] = [];
+  private readonly wildcards: { pattern: string; p: IndexedProduct }[] = [];
   private readonly byVendor = new Map<string, IndexedProduct[]>();
   /** vendor key → the words of a name that carry digits, distinct and sorted ("1 1511 s7") → products. */
   private readonly byVendorNumbered = new Map<string, Map<string, IndexedProduct[]>>();
@@ -88,7 +88,7 @@ export class ProductIndex {
     const nameRange = rangeInName(product.name);
     if (nameRange) p.nameRange = nameRange;
     for (const n of p.numbers) push(this.byNumber, n, p);
-    for (const n of product.modelNumbers) if (hasWildcard(n)) this.wildcards.push({ re: wildcardMatcher(n), pattern: n, p });
+    for (const n of product.modelNumbers) if (hasWildcard(n)) this.wildcards.push({ pattern: n, p });
     for (const k of p.vendorKeys) {
       push(this.byVendor, k, p);
       const key = numberedKey(p.nameTokens);
@@ -150,7 +150,7 @@ export class ProductIndex {
         add(p, 'model_number', 'high', `${field} ${raw}${via} = ${where} "${p.product.name}"`);
       }
       for (const w of this.wildcards) {
-        if (w.re.test(n) && vendorAgrees(w.p))
+        if (wildcardMatch(w.pattern, n) && vendorAgrees(w.p))
           add(w.p, 'model_number', 'high', `${field} ${raw}${via} fits model number ${w.pattern} of "${w.p.product.name}"`);
       }
     }

@@ -14,13 +14,32 @@ export function hasWildcard(modelNumber: string): boolean {
   return /[*?]/.test(modelNumber);
 }
 
-/** A whole-string matcher for a CSAF model number with `*` / `?` (already normalised). */
-export function wildcardMatcher(pattern: string): RegExp {
-  const body = pattern
-    .replace(/[.+^${}()|[\]\\-]/g, '\\$&')
-    .replace(/\*/g, '.*')
-    .replace(/\?/g, '.');
-  return new RegExp(`^${body}$`);
+/**
+ * Whether a model number (normalised) fits a CSAF pattern with `*` (any run) and `?` (one character), whole.
+ * A two-pointer scan that returns to the last `*` on a mismatch: time bounded by the product of the lengths,
+ * where a regular expression built from a hostile "*a*a*a*...b" would backtrack exponentially.
+ */
+export function wildcardMatch(pattern: string, text: string): boolean {
+  let p = 0;
+  let t = 0;
+  let star = -1;
+  let resume = 0;
+  while (t < text.length) {
+    if (p < pattern.length && (pattern[p] === '?' || pattern[p] === text[t])) {
+      p++;
+      t++;
+    } else if (p < pattern.length && pattern[p] === '*') {
+      star = p++;
+      resume = t;
+    } else if (star >= 0) {
+      p = star + 1;
+      t = ++resume;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.length && pattern[p] === '*') p++;
+  return p === pattern.length;
 }
 
 /**
