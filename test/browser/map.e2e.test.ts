@@ -386,8 +386,12 @@ describe.skipIf(!existsSync(CHROMIUM))('the plant map at 2,000 assets / 20,000 p
     await page.close();
 
     // a second load: the same positions
+    const t0 = Date.now();
     const again = await open();
+    measured['map ready (third load)'] = `${again.readyMs} ms (open ${Date.now() - t0} ms)`;
+    const t1 = Date.now();
     expect((await readPicture(again.page)).positions).toEqual(before.positions);
+    measured['positions compared'] = `${Date.now() - t1} ms`;
     await again.page.close();
   }, 180_000);
 });
