@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyzeCaptures } from '../../src/analysis/analyze-captures.js';
 import { Store } from '../../src/store/store.js';
-import { rematchVulnerabilities, VulnerabilityStore } from '../../src/store/vulnerability-repository.js';
+import { rematchVulnerabilities, vulnerabilityCounts, VulnerabilityStore } from '../../src/store/vulnerability-repository.js';
 import { corpusAvailable, corpusPath } from '../helpers/corpus.js';
 import { advisoriesAvailable, csafPath, kevFile } from './advisories.js';
 
@@ -48,6 +48,7 @@ describe.skipIf(!corpusAvailable || !advisoriesAvailable)('vulnerabilities in th
     expect(m.identity).toBe('6ES7 315-2EH14-0AB0 CPU 315-2 PN/DP V3.2.6');
     expect(m.addresses.length).toBeGreaterThan(0);
     expect(vulns.all({ advisory: 'ICSA-22-104-06' })[0]).toMatchObject({ status: 'affected', fixedVersion: 'V3.2.19' });
+    expect(vulnerabilityCounts(store.db)).toEqual(new Map([[m.assetId, vulns.all({ status: 'affected' }).length]]));
     expect(vulns.perAsset()).toEqual([
       { assetId: m.assetId, affected: vulns.all({ status: 'affected' }).length, potentiallyAffected: 0, knownExploited: 0, maxCvss: 7.5 },
     ]);
