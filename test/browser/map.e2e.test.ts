@@ -258,15 +258,21 @@ describe.skipIf(!existsSync(CHROMIUM))('the plant map at 2,000 assets / 20,000 p
       for (const b of all.zones) if (level.get(a.id)! > level.get(b.id)!) expect(a.y2).toBeLessThan(zoneBox.get(b.id)!.y1);
 
     // zoom with every asset drawn
-    const zoomAll = await timed(
-      page,
-      async () => {
-        await page.mouse.move(700, 400);
-        await page.mouse.wheel(0, -240);
-      },
-      'frame',
-    );
-    await check(page, 'zoom, all 2,000 assets drawn', [zoomAll]);
+    const zoomAll: number[] = [];
+    for (const dy of [-240, 240, -240]) {
+      zoomAll.push(
+        await timed(
+          page,
+          async () => {
+            await page.mouse.move(700, 400);
+            await page.mouse.wheel(0, dy);
+          },
+          'frame',
+        ),
+      );
+      await page.waitForTimeout(100);
+    }
+    await check(page, 'zoom, all 2,000 assets drawn', zoomAll);
     expect(errors).toEqual([]);
     await page.close();
   }, 120_000);
