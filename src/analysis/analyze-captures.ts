@@ -17,6 +17,7 @@ import type { Asset, InventoryChange, Path } from '../core/model.js';
 import { runPipeline, type ProgressHandler } from '../pipeline/pipeline.js';
 import { runSharded, StatsCollector, type StatsReport } from '../pipeline/statistics.js';
 import { Store, type CaptureRecord, type SaveResult } from '../store/store.js';
+import { rematchVulnerabilities } from '../store/vulnerability-repository.js';
 
 export const DEFAULT_DB = './otwatch.db';
 
@@ -166,6 +167,8 @@ export async function analyzeCaptures(paths: string[], opts: AnalyzeOptions = {}
         packets: packetsByFile.get(p.file) ?? 0,
       }));
     const saved = store.save(result, { serverRoleOf, silentAfter: opts.silentAfter, captures });
+    // without an audit (which matches them itself) identities that changed are matched to advisories here
+    if (!opts.audit) rematchVulnerabilities(store.db);
     const t3 = performance.now();
 
     const stats: StatsReport | null = counters

@@ -3,7 +3,8 @@
  * policy update through the API) goes through `runAudit`: it places every stored asset and path in its zone and
  * conduits, evaluates the rules, writes the findings with their lifecycle and records the policy version, all in one
  * transaction, so that a reader never sees the zones of one audit with the findings of another, and `serve` after
- * `analyze --policy` shows what the analysis found.
+ * `analyze --policy` shows what the analysis found. The known vulnerabilities are matched again in the same
+ * transaction (identities may have changed, and a match's exposure reads the placement).
  */
 import { readFile } from 'node:fs/promises';
 import type { Path } from '../core/model.js';
@@ -15,6 +16,7 @@ import type { TrackedFinding } from '../audit/lifecycle.js';
 import { FindingsStore, type StoredFinding } from '../store/findings-repository.js';
 import { PolicyStore } from '../store/policy-repository.js';
 import type { Store } from '../store/store.js';
+import { rematchVulnerabilities } from '../store/vulnerability-repository.js';
 import { replaceZonePlacement } from '../store/zone-placement-repository.js';
 import type { AuditInput, AuditStep } from './analyze-captures.js';
 
@@ -70,7 +72,10 @@ export function runAudit(store: Store, loaded: LoadedPolicy, opts: AuditRunOptio
       replaceZonePlacement(db, placement);
       const version =
         loaded.text === undefined ? policies.current() : policies.recordLoaded(loaded.text, loaded.policy, opts.actor ?? 'audit');
-      return { ...findings.saveAnalysis(result.findings, now), version: version?.version };
+      const saved = findings.saveAnalysis(result.findings, now);
+      // identities may have changed, and the exposure of a vulnerable asset reads the placement just written
+      rematchVulnerabilities(db);
+      return { ...saved, version: version?.version };
     })
     .immediate();
   return {
