@@ -1,11 +1,12 @@
 /**
  * The hub (issue 17): one durable JetStream consumer for every site's changes, written into PostgreSQL.
  *
- * Messages are fetched in stream order, applied in one PostgreSQL transaction per fetch (changes and the
- * sites' cursors together), and acknowledged (AckAll, the last one) only after that transaction
- * committed: a hub killed at any point leaves JetStream holding what PostgreSQL lacks. On start, and
- * after a failed transaction, the consumer is re-created at its acknowledgement floor, so redelivery
- * comes first and in order rather than after ack_wait, behind newer messages.
+ * Messages are fetched in stream order; a fetch's changes are written (in chunks of one kind, several
+ * transactions at once), then the sites' cursors, and the fetch is acknowledged (AckAll, the last message)
+ * only after all of it committed: a hub killed at any point leaves JetStream holding what PostgreSQL lacks,
+ * and what it applies again is skipped as no newer. On start, after a failure, and when a fetch does not
+ * follow the last one, the consumer is re-created at its acknowledgement floor, so redelivery comes first
+ * and in order rather than after ack_wait, behind newer messages.
  *
  * Per site, a cursor: the last sequence applied. A batch names the batch JetStream acknowledged before it
  * (`prev`); a heartbeat names the last acknowledged sequence. Either one beyond the cursor means messages
@@ -58,6 +59,8 @@ export interface HubCounters {
   snapshotRequests: number;
   transactions: number;
   failures: number;
+  /** Milliseconds spent writing to PostgreSQL (the rest of ingest: NATS, parsing, cursors). */
+  pgMs: number;
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -74,6 +77,7 @@ export class Hub {
     snapshotRequests: 0,
     transactions: 0,
     failures: 0,
+    pgMs: 0,
   };
   private readonly prefix: string;
   private readonly stream: string;
@@ -85,7 +89,7 @@ export class Hub {
   private sites = new Map<string, SiteState>();
   private running = false;
   /** The stream sequence of the last message applied: the next fetch should start right after it. */
-  private lastStreamSeq?: number;
+  private lastStreamSeq = 0;
   private loop?: Promise<void>;
 
   constructor(private readonly o: HubOptions) {
@@ -152,7 +156,7 @@ export class Hub {
       ...(floor > 0 ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: floor + 1 } : { deliver_policy: DeliverPolicy.All }),
     });
     this.consumer = await jetstream(this.nc!).consumers.get(this.stream, this.durable);
-    this.lastStreamSeq = undefined;
+    this.lastStreamSeq = floor;
   }
 
   /** The next fetch's messages, all of them (a fetch ends at max_messages or when it expires). */
@@ -174,10 +178,12 @@ export class Hub {
     while (this.running) {
       try {
         const msgs = await (next ?? this.pull());
+        next = undefined;
+        // before the next fetch is asked for: this one's are then the only deliveries awaiting acknowledgement
+        if (msgs.length > 0) await this.checkContinuity(msgs);
         // the next fetch travels while this one is written: NATS and PostgreSQL work at the same time
         next = this.running ? this.pull() : undefined;
         if (msgs.length > 0) {
-          await this.checkContinuity(msgs);
           await this.apply(msgs);
           this.lastStreamSeq = msgs[msgs.length - 1]!.info.streamSequence;
           // AckAll: the last message acknowledges the fetch, after PostgreSQL committed it
@@ -207,17 +213,19 @@ export class Hub {
   /**
    * A fetch that does not follow the last one may mean deliveries went to a fetch lost with the connection
    * (NATS restarted, the link dropped): they wait for ack_wait, and acknowledging this fetch (AckAll) would
-   * acknowledge them unseen. So the hub starts again from the acknowledgement floor instead (the loop's
-   * recovery re-creates the consumer there); the first fetch after that is taken as it comes (messages
-   * deleted from the stream leave holes in its sequence too).
+   * acknowledge them unseen. When the consumer holds more unacknowledged deliveries than this fetch, start
+   * again from the acknowledgement floor (the loop's recovery re-creates the consumer there); otherwise the
+   * messages in between were deleted from the stream (limits, a purge), which the sites' cursors will show.
    */
   private async checkContinuity(msgs: JsMsg[]): Promise<void> {
     const first = msgs[0]!.info.streamSequence;
-    if (this.lastStreamSeq !== undefined && first !== this.lastStreamSeq + 1)
-      throw new Error(`fetch starts at stream sequence ${first}, after ${this.lastStreamSeq}: deliveries may have gone to a lost fetch`);
+    if (first === this.lastStreamSeq + 1) return;
+    const info = await this.consumer!.info(false);
+    if (info.num_ack_pending > msgs.length)
+      throw new Error(`fetch starts at stream sequence ${first} after ${this.lastStreamSeq}, with deliveries of a lost fetch pending`);
   }
 
-  /** One fetch: cursors and gaps in stream order, then changes and sites in one transaction. */
+  /** One fetch: cursors and gaps in stream order, then the changes, then the sites (src/store/pg/hub-repository.ts ingest). */
   private async apply(msgs: JsMsg[]): Promise<void> {
     const working = new Map<string, SiteState>();
     const state = (id: string): SiteState => {
@@ -291,7 +299,9 @@ export class Hub {
         s.snapshotRequestedAt = null;
       }
     }
+    const t = performance.now();
     const written = await this.repo!.ingest(changes, [...working.values()]);
+    this.counters.pgMs += performance.now() - t;
     for (const [id, s] of working) this.sites.set(id, s);
     this.counters.transactions++;
     this.counters.messages += msgs.length;

@@ -115,6 +115,9 @@ function upsertSql(t: Table): string {
     ON CONFLICT (site, id) DO UPDATE SET ${set.join(', ')} WHERE ${t.name}.version < excluded.version`;
 }
 
+/** Rows per statement (and transaction): big enough to amortise a round trip, small enough to spread over connections. */
+const INGEST_CHUNK = 4000;
+
 const UPSERT: Record<OutboxKind, string> = {
   asset: upsertSql(TABLES.asset),
   path: upsertSql(TABLES.path),
@@ -203,10 +206,14 @@ export class HubRepository {
   }
 
   /**
-   * Applies changes and the sites' new state in one transaction; returns the rows written (older
-   * versions than the stored ones are skipped). Several versions of one entity keep the newest.
+   * Applies changes, then the sites' new state; returns the rows written (older versions than the stored
+   * ones are skipped). Several versions of one entity keep the newest. The changes go in chunks of one
+   * kind, each its own transaction, several at once on the pool's connections (disjoint rows: no lock
+   * waits between them); the cursors are written after all committed. A failure part way leaves some
+   * chunks applied and the cursors as they were: the caller does not acknowledge, the messages come again,
+   * and applying them again changes nothing that is already there.
    */
-  async ingest(changes: readonly Change[], sites: readonly SiteState[]): Promise<number> {
+  async ingest(changes: readonly Change[], sites: readonly SiteState[], parallel = 4): Promise<number> {
     const newest = new Map<string, Change>();
     for (const c of changes) {
       const key = `${c.kind}\u0000${c.site}\u0000${c.id}`;
@@ -223,20 +230,20 @@ export class HubRepository {
       if (!list) byKind.set(c.kind, (list = []));
       list.push(row);
     }
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      let written = 0;
-      for (const [kind, rows] of byKind) written += (await client.query(UPSERT[kind], [JSON.stringify(rows)])).rowCount ?? 0;
-      if (sites.length) await this.writeSites(client, sites);
-      await client.query('COMMIT');
-      return written;
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+    const chunks: [OutboxKind, unknown[]][] = [];
+    for (const [kind, rows] of byKind)
+      for (let i = 0; i < rows.length; i += INGEST_CHUNK) chunks.push([kind, rows.slice(i, i + INGEST_CHUNK)]);
+    let written = 0;
+    let next = 0;
+    const worker = async () => {
+      while (next < chunks.length) {
+        const [kind, rows] = chunks[next++]!;
+        written += (await this.pool.query(UPSERT[kind], [JSON.stringify(rows)])).rowCount ?? 0;
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(parallel, chunks.length)) }, worker));
+    if (sites.length) await this.writeSites(this.pool, sites);
+    return written;
   }
 
   async writeSites(client: pg.PoolClient | pg.Pool, sites: readonly SiteState[]): Promise<void> {
