@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import type pg from 'pg';
 import { HubRepository, HUB_SORTS } from '../store/pg/hub-repository.js';
 import { touchPgToken, verifyPgToken } from '../store/pg/token-repository.js';
+import { hashToken, type TokenInfo } from '../store/token-repository.js';
 import { BadCursor } from '../store/list-query.js';
 import type { Hub } from '../hub/hub.js';
 import { authPlugin, type FailureLimiter } from './auth.js';
@@ -26,6 +27,8 @@ export interface HubAppOptions {
 }
 
 const str = { type: 'string' } as const;
+/** How long a verified token is trusted without asking PostgreSQL again (ms). */
+const TOKEN_CACHE_MS = 5000;
 const withSite = <T extends { properties: object }>(s: T) => ({ ...s, properties: { ...s.properties, site: str } });
 /** A site id, as sensors name themselves (a NATS subject token). */
 const siteParam = { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' } as const;
@@ -77,9 +80,30 @@ export async function buildHubApp(opts: HubAppOptions): Promise<FastifyInstance>
     return reply.code(code).send({ statusCode: code, error: err.name ?? 'Error', message: err.message });
   });
   await app.register(helmet, { global: true });
+  // A verified token is remembered for a few seconds: one PostgreSQL round trip less per page (a revocation
+  // takes effect within TOKEN_CACHE_MS). Only the hash is kept, as in the database.
+  const verified = new Map<string, { info: TokenInfo; until: number }>();
+  const verify = async (secret: string): Promise<TokenInfo | undefined> => {
+    const key = hashToken(secret);
+    const hit = verified.get(key);
+    if (hit && hit.until > Date.now()) return hit.info;
+    const info = await verifyPgToken(opts.pool, secret);
+    if (info) {
+      if (verified.size >= 1000) verified.clear();
+      verified.set(key, { info, until: Date.now() + TOKEN_CACHE_MS });
+    } else verified.delete(key);
+    return info;
+  };
   await app.register(authPlugin, {
     limiter: opts.authLimiter,
-    tokens: { verify: (s) => verifyPgToken(opts.pool, s), touch: (t) => touchPgToken(opts.pool, t) },
+    tokens: {
+      verify,
+      touch: async (t) => {
+        const due = !t.lastUsedAt || Date.now() - Date.parse(t.lastUsedAt) >= 60_000;
+        await touchPgToken(opts.pool, t);
+        if (due) t.lastUsedAt = new Date().toISOString(); // the cached copy too: once a minute, not every request
+      },
+    },
   });
 
   app.get(
