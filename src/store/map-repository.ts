@@ -6,6 +6,7 @@
  * a read of 20,000 paths.
  */
 import type { DB } from './database.js';
+import { vulnerabilityCounts } from './vulnerability-repository.js';
 
 export interface MapAssetRow {
   id: string;
@@ -112,7 +113,8 @@ export class MapRepository {
         `SELECT (SELECT COUNT(*) FROM assets), (SELECT MAX(last_seen) FROM assets), (SELECT COUNT(*) FROM paths),
                 (SELECT MAX(last_seen) FROM paths), (SELECT COUNT(*) FROM asset_zones), (SELECT COUNT(*) FROM path_zones),
                 (SELECT COUNT(*) FROM path_conduits), (SELECT COUNT(*) FROM findings), (SELECT MAX(updated_at) FROM findings),
-                (SELECT MAX(version) FROM policy_versions)`,
+                (SELECT MAX(version) FROM policy_versions),
+                (SELECT COUNT(*) FROM vulnerability_matches WHERE status != 'not_affected')`,
       )
       .raw()
       .get() as unknown[];
@@ -142,6 +144,8 @@ export class MapRepository {
         };
         const assets: MapAssetRow[] = [];
         const assetIndex = new Map<string, number>();
+        // affected and potentially affected CVEs per asset (src/vulns): the map marks an asset that has any
+        const vulns = vulnerabilityCounts(db);
         const ar = db
           .prepare('SELECT a.id, a.role, a.data, z.zone FROM assets a LEFT JOIN asset_zones z ON z.asset_id = a.id ORDER BY a.id')
           .raw()
@@ -160,7 +164,7 @@ export class MapRepository {
             vendor: ident(a, 'vendor') ?? a.macVendor ?? null,
             model: ident(a, 'model', 'product', 'module_type', 'order_number'),
             firmware: ident(a, 'firmware'),
-            vulnerabilities: vulnerabilityCount(a.vulnerabilities),
+            vulnerabilities: vulns.get(id) ?? vulnerabilityCount(a.vulnerabilities),
             firstSeen: a.firstSeen,
             lastSeen: a.lastSeen,
           });

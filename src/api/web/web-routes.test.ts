@@ -121,6 +121,22 @@ describe('web routes', () => {
     expect((await app.inject({ url: '/api/v1/whoami', headers: auth() })).json()).toEqual({ role: 'viewer', label: 'v' });
   });
 
+  it('GET /api/v1/map marks the assets with known vulnerabilities (affected or potentially), as soon as they are matched', async () => {
+    const before = (await app.inject({ url: '/api/v1/map', headers: auth() })).json();
+    const plc = before.assets.find((a: { role: string; zone: string }) => a.role === 'plc' && a.zone === 'control');
+    expect(plc.vulnerabilities ?? 0).toBe(0);
+    const put = app.otwatch.store.db.prepare(
+      `INSERT INTO vulnerability_matches (id, asset_id, tracking_id, cve, product_id, status, confidence, basis, why, identity, known_exploited, exposed, priority)
+       VALUES (?, ?, 'ADV-1', ?, 'p', ?, 'high', 'model', 'test', 'test', 0, 0, 1)`,
+    );
+    put.run(`${plc.id}|ADV-1|CVE-1`, plc.id, 'CVE-1', 'known_affected');
+    put.run(`${plc.id}|ADV-1|CVE-2`, plc.id, 'CVE-2', 'not_affected');
+    const after = (await app.inject({ url: '/api/v1/map', headers: auth() })).json();
+    expect(after.assets.find((a: { id: string }) => a.id === plc.id).vulnerabilities).toBe(1);
+    expect(after.zones.find((z: { id: string }) => z.id === 'control').vulnerableAssets).toBe(1);
+    app.otwatch.store.db.prepare('DELETE FROM vulnerability_matches WHERE asset_id = ?').run(plc.id);
+  });
+
   it('GET /api/v1/zones/suggest gives a draft policy that the loader accepts', async () => {
     const r = await app.inject({ url: '/api/v1/zones/suggest', headers: auth() });
     expect(r.statusCode).toBe(200);
