@@ -44,7 +44,7 @@ import {
   parseNpdu,
   type ApduHeader,
   type Npdu,
-} from './wire.js';
+} from './records.js';
 
 export const PROTOCOL = 'bacnet';
 

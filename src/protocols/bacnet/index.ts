@@ -6,7 +6,7 @@ import type { DecoderContext, ProbeInfo, ProtocolModule, StreamDecoder } from '.
 import { BACNET_PORTS } from './constants.js';
 import { BacnetDecoder, PROTOCOL } from './decoder.js';
 import { BacnetStats } from './stats.js';
-import { looksLikeBvlc, looksLikeBvlcOnBacnetPort } from './wire.js';
+import { looksLikeBvlc, looksLikeBvlcOnBacnetPort } from './records.js';
 import { bacnetSecurity } from './security.js';
 import { bipAddressOf } from './routing.js';
 

@@ -3,7 +3,7 @@ import { fakeContext } from '../../../test/helpers/dns/testing.js';
 import { DhcpDecoder } from './decoder.js';
 import { probeDhcp } from './probe.js';
 import { dhcpMessage, ipBytes } from '../../../test/helpers/dhcp/testing.js';
-import { parseDhcp } from './wire.js';
+import { parseDhcp } from './records.js';
 
 const PLC_MAC = '00:0e:8c:11:22:33';
 const CLIENT = { ip: '0.0.0.0', port: 68 };

@@ -15,7 +15,7 @@ import {
   OP_BOOTREPLY,
   OP_BOOTREQUEST,
 } from './constants.js';
-import { parseDhcp, type DhcpMessage } from './wire.js';
+import { parseDhcp, type DhcpMessage } from './records.js';
 
 export const PROTOCOL = 'dhcp';
 const UNSPECIFIED = '0.0.0.0';

@@ -4,7 +4,7 @@
  */
 import type { ProbeInfo } from '../../core/events.js';
 import { DHCP_CLIENT_PORT, DHCP_SERVER_PORT } from './constants.js';
-import { looksLikeDhcp } from './wire.js';
+import { looksLikeDhcp } from './records.js';
 
 export function probeDhcp(data: Buffer, info: ProbeInfo): boolean {
   const onPort =

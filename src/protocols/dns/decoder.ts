@@ -6,7 +6,7 @@
 import type { DecoderContext, IdentityClaim, ProtocolEvent, StreamDecoder } from '../../core/events.js';
 import { HEADER_LEN, MAX_RECORDS_KEPT, OPCODE_NAMES, OPCODE_QUERY, RCODE_NAMES, TCP_LENGTH_PREFIX, TYPE_NAMES } from './constants.js';
 import { nameClaims, namedAddresses, type NamedAddress } from './names.js';
-import { countsFit, parseMessage, readHeader, recordAddress, recordTarget, type DnsMessage, type ResourceRecord } from './wire.js';
+import { countsFit, parseMessage, readHeader, recordAddress, recordTarget, type DnsMessage, type ResourceRecord } from './records.js';
 
 export type DnsVariant = 'dns' | 'mdns' | 'llmnr';
 

@@ -5,7 +5,7 @@
  */
 import type { IdentityClaim } from '../../core/events.js';
 import { CLASS_IN, CLASS_MASK, MAX_CLAIMS, RCODE_NOERROR, TYPE_PTR } from './constants.js';
-import { isHostName, recordAddress, recordTarget, reverseNameAddress, type DnsMessage, type ResourceRecord } from './wire.js';
+import { isHostName, recordAddress, recordTarget, reverseNameAddress, type DnsMessage, type ResourceRecord } from './records.js';
 
 export interface NamedAddress {
   ip: string;

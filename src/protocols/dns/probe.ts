@@ -6,7 +6,7 @@
  */
 import type { ProbeInfo } from '../../core/events.js';
 import { HEADER_LEN, OPCODE_NAMES, TCP_LENGTH_PREFIX } from './constants.js';
-import { countsFit, readHeader, readName } from './wire.js';
+import { countsFit, readHeader, readName } from './records.js';
 
 export function probeDns(data: Buffer, info: ProbeInfo, port: number): boolean {
   if (info.srcPort !== port && info.dstPort !== port) return false;

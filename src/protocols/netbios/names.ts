@@ -1,5 +1,5 @@
 /** NetBIOS names on the wire: first-level decoding, and which names name a host. */
-import { readLabels } from '../dns/wire.js';
+import { readLabels } from '../dns/records.js';
 import { ENCODED_NAME_LEN, ENCODING_BASE, HOST_NAME_SUFFIXES, NETBIOS_NAME_LEN } from './constants.js';
 
 export interface NetbiosName {

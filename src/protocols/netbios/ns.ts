@@ -4,7 +4,7 @@
  * lists the names of the node that sends it. Only unique workstation/server names become claims.
  */
 import type { IdentityClaim } from '../../core/events.js';
-import { parseMessage, type DnsMessage, type ResourceRecord } from '../dns/wire.js';
+import { parseMessage, type DnsMessage, type ResourceRecord } from '../dns/records.js';
 import { ipv4ToString } from '../../net/addr.js';
 import {
   BINDING_OPCODES,

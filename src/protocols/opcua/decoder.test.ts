@@ -20,7 +20,7 @@ import {
   opn,
   reverseHello,
 } from '../../../test/helpers/opcua/testing.js';
-import { looksLikeOpcUa, parseHeader, readTypeId } from './wire.js';
+import { looksLikeOpcUa, parseHeader, readTypeId } from './records.js';
 
 function decode(segments: Array<[boolean, Buffer]>, ctx = new FakeContext()) {
   const dec = opcuaModule.createDecoder(ctx);

@@ -47,7 +47,7 @@ import {
   typeIdAt,
   typeIdLength,
   type ChunkHeader,
-} from './wire.js';
+} from './records.js';
 
 /**
  * The fields of an opcua event (one per complete message): the chunk header's message type and the chunks

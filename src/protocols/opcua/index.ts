@@ -6,7 +6,7 @@ import type { ProbeInfo, ProtocolModule } from '../../core/events.js';
 import { OPCUA_PORT } from './constants.js';
 import { OpcuaDecoder } from './decoder.js';
 import { OpcuaStats } from './stats.js';
-import { looksLikeOpcUa } from './wire.js';
+import { looksLikeOpcUa } from './records.js';
 import { opcuaSecurity } from './security.js';
 
 export const opcuaModule: ProtocolModule = {

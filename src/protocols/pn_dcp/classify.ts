@@ -41,7 +41,7 @@ import {
   TYPE_REQUEST,
   TYPE_RESPONSE_SUCCESS,
 } from './constants.js';
-import { isResponseType, type DcpBlock, type DcpPdu, type IpSettings } from './wire.js';
+import { isResponseType, type DcpBlock, type DcpPdu, type IpSettings } from './records.js';
 
 const MAX_DETAIL = 200;
 

@@ -6,7 +6,7 @@
 import type { DecoderContext, ProtocolEvent, StreamDecoder } from '../../core/events.js';
 import { DCP_HEADER_LEN, FRAME_ID_LEN, PROTOCOL, SERVICE_GET, SERVICE_SET, TYPE_REQUEST } from './constants.js';
 import { classify, identityClaims } from './classify.js';
-import { isDcpFrameId, isResponseType, parseDcp, type DcpBlock } from './wire.js';
+import { isDcpFrameId, isResponseType, parseDcp, type DcpBlock } from './records.js';
 
 export { PROTOCOL };
 

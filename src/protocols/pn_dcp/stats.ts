@@ -14,7 +14,7 @@ import {
 } from './constants.js';
 import { hex2, hex4 } from './classify.js';
 import { PROTOCOL, type DcpFields } from './decoder.js';
-import { isResponseType } from './wire.js';
+import { isResponseType } from './records.js';
 
 export interface DcpSection {
   services: Record<string, number>;

@@ -23,7 +23,7 @@ import {
 import { S7Decoder } from './decoder.js';
 import { bytesHash } from './var-memo.js';
 import { fakeContext } from '../../../test/helpers/s7comm/fake-context.js';
-import { probeS7 } from './index.js';
+import { probeS7 } from './probe.js';
 import { S7Stats } from './stats.js';
 
 function run(chunks: [boolean, Buffer][]) {

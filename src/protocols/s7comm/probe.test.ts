@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { probeS7 } from './index.js';
+import { probeS7 } from './probe.js';
 
 const info = { transport: 'tcp' as const, fromInitiator: true, srcPort: 50000, dstPort: 3389 };
 

@@ -17,7 +17,7 @@ import {
   u16,
   vendorBlock,
 } from '../../../test/helpers/pn_dcp/test-helpers.js';
-import { asciiText, parseDcp } from './wire.js';
+import { asciiText, parseDcp } from './records.js';
 
 const QUALIFIER_PERMANENT = [0, 1];
 

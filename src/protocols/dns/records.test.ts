@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { namedAddresses } from './names.js';
 import { a, aResponse, encodeName, header, ptr, QR, question, record, u16 } from '../../../test/helpers/dns/testing.js';
-import { isHostName, parseMessage, readName, recordTarget, reverseNameAddress } from './wire.js';
+import { isHostName, parseMessage, readName, recordTarget, reverseNameAddress } from './records.js';
 
 const HDR = header(1, 0, 1, 0, 0, 0);
 

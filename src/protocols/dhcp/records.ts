@@ -3,7 +3,7 @@
  * undefined when it is not a DHCP message at all, `malformed` when the options end badly (what parsed is kept).
  */
 import { ipv4ToString, macToString } from '../../net/addr.js';
-import { readName } from '../dns/wire.js';
+import { readName } from '../dns/records.js';
 import {
   BOOTP_FIXED_LEN,
   CHADDR_LEN,

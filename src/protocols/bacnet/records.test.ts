@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodeCharString, decodeValues, newTag, readTag, type Value, type ValueSink } from './tags.js';
 import { bvlc, charString, ctx, app, close, open, oid } from '../../../test/helpers/bacnet/test-helpers.js';
-import { looksLikeBvlc, parseApduHeader, parseBvlc, parseNpdu } from './wire.js';
+import { looksLikeBvlc, parseApduHeader, parseBvlc, parseNpdu } from './records.js';
 
 describe('BVLC', () => {
   it('decodes a forwarded NPDU with the original source address', () => {
