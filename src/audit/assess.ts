@@ -5,10 +5,10 @@
  */
 import type { Asset, Path } from '../core/model.js';
 import type { Operation } from '../core/events.js';
-import { conduitsFor, judgeFlow, operationAllowed, type ConduitUse, type Endpoint } from './conduit-match.js';
+import { conduitsFor, judgeFlow, operationAllowed, type ConduitUse, type PathEnd } from './conduit-match.js';
 import { UNREADABLE_OPERATIONS } from './constants.js';
 import { placeAssets, placeEndpoint, UNZONED, type Placement } from './placement.js';
-import type { Conduit, Flow, Policy } from './policy-types.js';
+import type { Conduit, ConduitFlow, Policy } from './policy-types.js';
 
 export type PathStatus =
   | 'intra_zone' // both ends in the same zone: no conduit needed
@@ -19,14 +19,14 @@ export type PathStatus =
 
 export interface PathAssessment {
   path: Path;
-  from: Endpoint;
-  to: Endpoint;
+  from: PathEnd;
+  to: PathEnd;
   status: PathStatus;
   /** Conduits the zones share (for not_allowed: the reasons below say why each refused). */
   uses: ConduitUse[];
   /** For allowed paths: the conduits that allow it and their matching flows. */
   allowing: ConduitUse[];
-  flows: Flow[];
+  flows: ConduitFlow[];
   reasons: string[];
   /** Operations seen that no allowing flow permits. */
   deniedOps: Operation[];
@@ -50,14 +50,14 @@ function judge(uses: ConduitUse[], p: Path) {
   return { v, denied: seenOps(p).filter((op) => !UNREADABLE_OPERATIONS.includes(op) && !operationAllowed(v.flows, op)) };
 }
 
-function assessPath(policy: Policy, p: Path, from: Endpoint, to: Endpoint): PathAssessment {
+function assessPath(policy: Policy, p: Path, from: PathEnd, to: PathEnd): PathAssessment {
   const base = {
     path: p,
     from,
     to,
     uses: [] as ConduitUse[],
     allowing: [] as ConduitUse[],
-    flows: [] as Flow[],
+    flows: [] as ConduitFlow[],
     reasons: [] as string[],
     deniedOps: [] as Operation[],
     expiredUsed: [] as Conduit[],
@@ -87,7 +87,7 @@ const GROUP_PREFIX = 'group:';
 export function assess(policy: Policy, assets: readonly Asset[], paths: readonly Path[]): Assessment {
   const placements = placeAssets(policy, assets);
   const byId = new Map(assets.map((a) => [a.id, a]));
-  const endpoint = (assetId: string, ip: string): Endpoint => ({
+  const endpoint = (assetId: string, ip: string): PathEnd => ({
     assetId,
     ip,
     zone: placeEndpoint(policy, placements, byId, assetId, ip),

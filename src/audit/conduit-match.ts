@@ -7,10 +7,10 @@ import type { Asset, Path } from '../core/model.js';
 import type { Operation } from '../core/events.js';
 import { contains, numericAddress } from './ip-intervals.js';
 import { assetHasName } from './placement.js';
-import type { Conduit, ConduitEnd, Flow } from './policy-types.js';
+import type { Conduit, ConduitEnd, ConduitFlow } from './policy-types.js';
 import { endLabel } from './policy-semantics.js';
 
-export interface Endpoint {
+export interface PathEnd {
   assetId: string;
   ip: string;
   zone: string;
@@ -23,9 +23,10 @@ export interface ConduitUse {
   initiatorSide: 'a' | 'b';
 }
 
-export type FlowVerdict = { allowed: true; uses: ConduitUse[]; flows: Flow[] } | { allowed: false; uses: ConduitUse[]; reasons: string[] };
+export type FlowVerdict =
+  { allowed: true; uses: ConduitUse[]; flows: ConduitFlow[] } | { allowed: false; uses: ConduitUse[]; reasons: string[] };
 
-export function endMatches(end: ConduitEnd, ep: Endpoint): boolean {
+export function endMatches(end: ConduitEnd, ep: PathEnd): boolean {
   switch (end.kind) {
     case 'zone':
       return end.zone === ep.zone;
@@ -38,7 +39,7 @@ export function endMatches(end: ConduitEnd, ep: Endpoint): boolean {
   }
 }
 
-export function conduitsFor(conduits: readonly Conduit[], initiator: Endpoint, responder: Endpoint): ConduitUse[] {
+export function conduitsFor(conduits: readonly Conduit[], initiator: PathEnd, responder: PathEnd): ConduitUse[] {
   const uses: ConduitUse[] = [];
   for (const c of conduits) {
     if (endMatches(c.a, initiator) && endMatches(c.b, responder)) uses.push({ conduit: c, initiatorSide: 'a' });
@@ -47,20 +48,20 @@ export function conduitsFor(conduits: readonly Conduit[], initiator: Endpoint, r
   return uses;
 }
 
-function protocolMatches(f: Flow, p: Path): boolean {
+function protocolMatches(f: ConduitFlow, p: Path): boolean {
   if (f.protocol === 'tcp' || f.protocol === 'udp') return p.transport === f.protocol;
   return f.protocol === p.protocol.toLowerCase() && (f.transport === null || f.transport === p.transport);
 }
 
-function portMatches(f: Flow, p: Path): boolean {
+function portMatches(f: ConduitFlow, p: Path): boolean {
   return f.ports.length === 0 || f.ports.includes(p.responderPort);
 }
 
-function sideMatches(f: Flow, side: 'a' | 'b'): boolean {
+function sideMatches(f: ConduitFlow, side: 'a' | 'b'): boolean {
   return f.initiator === 'either' || f.initiator === side;
 }
 
-function flowText(f: Flow, c: Conduit): string {
+function flowText(f: ConduitFlow, c: Conduit): string {
   const who = f.initiator === 'either' ? 'either end' : endLabel(f.initiator === 'a' ? c.a : c.b);
   return `${f.protocol}${f.ports.length ? '/' + f.ports.join(',') : ''} opened by ${who}`;
 }
@@ -80,7 +81,7 @@ function missReason(use: ConduitUse, p: Path): string {
 /** Every conduit whose flows allow the path (several may: a zone conduit and a narrower one to one asset). */
 export function judgeFlow(uses: readonly ConduitUse[], p: Path): FlowVerdict {
   const allowing: ConduitUse[] = [];
-  const flows: Flow[] = [];
+  const flows: ConduitFlow[] = [];
   for (const use of uses) {
     const fs = use.conduit.flows.filter((f) => protocolMatches(f, p) && portMatches(f, p) && sideMatches(f, use.initiatorSide));
     if (fs.length) {
@@ -92,6 +93,6 @@ export function judgeFlow(uses: readonly ConduitUse[], p: Path): FlowVerdict {
   return { allowed: false, uses: [...uses], reasons: uses.map((u) => missReason(u, p)) };
 }
 
-export function operationAllowed(flows: readonly Flow[], op: Operation): boolean {
+export function operationAllowed(flows: readonly ConduitFlow[], op: Operation): boolean {
   return flows.some((f) => (f.allow === null || f.allow.includes(op)) && !f.deny.includes(op));
 }

@@ -5,7 +5,7 @@
  */
 import { intervalToCidrs, subtract } from './ip-intervals.js';
 import { endLabel } from './policy-semantics.js';
-import type { ConduitEnd, Flow, IpInterval, Policy } from './policy-types.js';
+import type { ConduitEnd, ConduitFlow, IpInterval, Policy } from './policy-types.js';
 
 export interface AllowRule {
   conduit: string;
@@ -43,7 +43,7 @@ function endBlocks(policy: Policy, end: ConduitEnd, warnings: string[], conduit:
   return zone.members.flatMap((m) => (m.interval ? subtract(m.interval, cuts) : []));
 }
 
-function opsText(f: Flow): string {
+function opsText(f: ConduitFlow): string {
   const parts: string[] = [];
   if (f.allow) parts.push(`allow ${f.allow.join(',')}`);
   if (f.deny.length) parts.push(`deny ${f.deny.join(',')}`);

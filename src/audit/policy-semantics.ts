@@ -19,7 +19,7 @@ import {
 import type {
   Conduit,
   ConduitEnd,
-  Flow,
+  ConduitFlow,
   InitiatorSide,
   IpInterval,
   Member,
@@ -342,7 +342,7 @@ function buildFlow(
   path: PathSegment[],
   a: ConduitEnd | undefined,
   b: ConduitEnd | undefined,
-): Flow | undefined {
+): ConduitFlow | undefined {
   const protocol = raw.protocol.toLowerCase();
   const isTransport = (TRANSPORT_PROTOCOLS as readonly string[]).includes(protocol);
   const defaults = PROTOCOL_DEFAULTS[protocol];
@@ -423,7 +423,7 @@ function buildConduits(c: Collector, raw: RawConduit[], zoneIds: Set<string>): C
       description: r.description,
       a,
       b,
-      flows: flows as Flow[],
+      flows: flows as ConduitFlow[],
       hasSlt,
       slt,
       confidentiality: r.confidentiality ?? null,

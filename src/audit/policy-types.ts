@@ -64,7 +64,7 @@ export type ConduitEnd =
 /** Which end may open the conversation: 'a', 'b' or 'either'. */
 export type InitiatorSide = 'a' | 'b' | 'either';
 
-export interface Flow {
+export interface ConduitFlow {
   /** 'modbus', 's7comm', ... or 'tcp'/'udp' for any protocol on the ports. */
   protocol: string;
   transport: 'tcp' | 'udp' | null; // null: not stated and not derivable (the path's transport is accepted)
@@ -84,7 +84,7 @@ export interface Conduit {
   description?: string;
   a: ConduitEnd;
   b: ConduitEnd;
-  flows: Flow[];
+  flows: ConduitFlow[];
   hasSlt: boolean;
   slt: SecurityLevels;
   /** Whether confidentiality is required on the conduit (OPC UA Sign-only then falls short). */

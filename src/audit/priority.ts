@@ -8,7 +8,7 @@
 import type { Operation } from '../core/events.js';
 import type { Assessment, PathAssessment } from './assess.js';
 import { SEVERITY_ORDER } from './constants.js';
-import type { Endpoint } from './conduit-match.js';
+import type { PathEnd } from './conduit-match.js';
 import { OP_CLASSES, type Finding, type OpClass, type Priority } from './finding.js';
 import type { Policy } from './policy-types.js';
 
@@ -26,7 +26,7 @@ const CLASS_OF: Partial<Record<Operation, OpClass>> = {
 };
 
 /** A zone's level, else the asset's guessed one (an unzoned device); zones looked up in a map, once per path. */
-function levelOf(zoneLevels: ReadonlyMap<string, number | null>, ep: Endpoint): number | null {
+function levelOf(zoneLevels: ReadonlyMap<string, number | null>, ep: PathEnd): number | null {
   return zoneLevels.get(ep.zone) ?? ep.asset?.purdueLevel ?? null;
 }
 

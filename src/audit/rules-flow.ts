@@ -7,7 +7,7 @@
 import type { Operation } from '../core/events.js';
 import type { Assessment, PathAssessment } from './assess.js';
 import { CONTROL_OPERATIONS, CRITICAL_OPERATIONS, RULES, type Severity } from './constants.js';
-import type { Endpoint } from './conduit-match.js';
+import type { PathEnd } from './conduit-match.js';
 import { evidenceFor, emptyEvidence, makeFinding, type Finding } from './finding.js';
 import { groupBy, isoDate } from './group.js';
 import { UNZONED } from './placement.js';
@@ -111,7 +111,7 @@ function operationNotAllowed(assessed: readonly PathAssessment[]): Finding[] {
 }
 
 /** A zone's Purdue level, else the asset's guessed one (an unzoned device). */
-function levelOf(zoneLevels: ReadonlyMap<string, number | null>, ep: Endpoint): number | null {
+function levelOf(zoneLevels: ReadonlyMap<string, number | null>, ep: PathEnd): number | null {
   return zoneLevels.get(ep.zone) ?? ep.asset?.purdueLevel ?? null;
 }
 

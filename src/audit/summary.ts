@@ -2,7 +2,7 @@
 import { FRS } from './constants.js';
 import { isoDate } from './group.js';
 import { endLabel } from './policy-semantics.js';
-import type { Conduit, Flow, Policy, SecurityLevels } from './policy-types.js';
+import type { Conduit, ConduitFlow, Policy, SecurityLevels } from './policy-types.js';
 
 export function sltText(hasSlt: boolean, slt: SecurityLevels): string {
   if (!hasSlt) return 'none';
@@ -11,7 +11,7 @@ export function sltText(hasSlt: boolean, slt: SecurityLevels): string {
   return FRS.map((fr) => `${fr}=${slt[fr] ?? '-'}`).join(' ');
 }
 
-function flowText(f: Flow, c: Conduit): string {
+function flowText(f: ConduitFlow, c: Conduit): string {
   const who = f.initiator === 'either' ? 'either end' : endLabel(f.initiator === 'a' ? c.a : c.b);
   const ops = [f.allow ? `only ${f.allow.join(',')}` : '', f.deny.length ? `not ${f.deny.join(',')}` : ''].filter(Boolean).join(', ');
   return `${f.protocol}${f.ports.length ? ` ${f.transport ?? 'tcp/udp'}/${f.ports.join(',')}` : ''} opened by ${who}${ops ? ` (${ops})` : ''}`;
