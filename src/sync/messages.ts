@@ -47,7 +47,8 @@ export const snapshotSubject = (prefix: string, site: string) => `${prefix}.${si
 export const streamSubjects = (prefix: string) => [...OUTBOX_KINDS, HEARTBEAT].map((k) => `${prefix}.*.${k}`);
 
 const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
-const isStr = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.length <= 1000;
+/** An id or site: bounded, and without NUL (PostgreSQL's text cannot hold it). */
+const isStr = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.length <= 1000 && !v.includes('\u0000');
 
 /** A batch or heartbeat read from the wire, checked; undefined for anything malformed (never throws). */
 export function parseMessage(subjectKind: string, body: Uint8Array): ChangeBatch | Heartbeat | undefined {

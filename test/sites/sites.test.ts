@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { jetstreamManager } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { analyzeCaptures } from '../../src/analysis/analyze-captures.js';
 import { auditStep } from '../../src/analysis/run-audit.js';
@@ -125,4 +125,45 @@ describe.skipIf(!corpusAvailable)('remote sites: sensors → JetStream → hub �
       s.store.close();
     }
   }, 120_000);
+
+  it('hostile or malformed messages on a site subject are counted and skipped; the hub keeps ingesting', async () => {
+    const nc = await connect({ servers: NATS_URL });
+    const js = jetstream(nc);
+    const subject = `${prefix}.plant-x.asset`;
+    const malformed = hub.counters.malformed;
+    // a heartbeat with NUL in its name and counters
+    await js.publish(
+      `${prefix}.plant-x.heartbeat`,
+      JSON.stringify({ v: 1, site: 'plant-x', name: 'X\u0000', ts: 1, lastAcked: 0, pending: 0, counters: { 'a\u0000': 1 } }),
+    );
+    await js.publish(subject, 'garbage');
+    await js.publish(subject, JSON.stringify({ v: 1, site: 'plant-y', kind: 'asset', seq: 1, prev: 0, changes: [] })); // another site in the body
+    // well-formed, hostile content: every column gets NULL rather than failing the statement
+    const hostile = {
+      id: 'mac:x',
+      role: { a: 1 },
+      lastSeen: 'soon',
+      firstSeen: Number.POSITIVE_INFINITY,
+      protocolsServer: 5,
+      identity: null,
+      names: ['a\u0000b'],
+    };
+    await js.publish(
+      subject,
+      JSON.stringify({ v: 1, site: 'plant-x', kind: 'asset', seq: 5, prev: 0, changes: [{ id: 'mac:x', seq: 5, data: hostile }] }),
+    );
+    const fine = { id: 'mac:y', role: 'plc\u0000', lastSeen: 2, firstSeen: 1, protocolsServer: ['modbus', 7], protocolsClient: [] };
+    await js.publish(
+      subject,
+      JSON.stringify({ v: 1, site: 'plant-x', kind: 'asset', seq: 6, prev: 5, changes: [{ id: 'mac:y', seq: 6, data: fine }] }),
+    );
+    await nc.close();
+    await waitFor(() => (hub.siteStates().find((s) => s.id === 'plant-x')?.cursor ?? 0) >= 6, 20_000, 'the valid batch');
+    expect(hub.counters.malformed - malformed).toBe(2);
+    const { rows } = await hub.repo!.pool.query("SELECT id, role, last_seen, protocols FROM assets WHERE site = 'plant-x' ORDER BY id");
+    expect(rows).toEqual([
+      { id: 'mac:x', role: null, last_seen: null, protocols: [] },
+      { id: 'mac:y', role: 'plc', last_seen: 2, protocols: ['modbus'] },
+    ]);
+  }, 60_000);
 });

@@ -39,6 +39,23 @@ interface Table {
   extract(data: never): unknown[];
 }
 
+/*
+ * A sensor's entity is checked by NATS (its subject) but not trusted: each column takes only a value of
+ * its type, else NULL, so that no message can make a statement fail and stall the consumer on it.
+ */
+// PostgreSQL text cannot hold NUL: taken out, or a message with one would fail its whole statement
+const text = (v: unknown): string | null => (typeof v === 'string' ? v.slice(0, 1000).replace(/\u0000/g, '') : null);
+const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+const int = (v: unknown): number | null => (typeof v === 'number' && Number.isInteger(v) && Math.abs(v) < 2 ** 31 ? v : null);
+const texts = (...vs: unknown[]): string[] => [
+  ...new Set(
+    vs.flatMap((v) =>
+      Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string').map((x) => x.slice(0, 200).replace(/\u0000/g, '')) : [],
+    ),
+  ),
+];
+const obj = (v: unknown): Record<string, unknown> => (typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : {});
+
 const TABLES: Record<OutboxKind, Table> = {
   asset: {
     name: 'assets',
@@ -49,12 +66,12 @@ const TABLES: Record<OutboxKind, Table> = {
       ['last_seen', 'float8'],
       ['protocols', 'text[]'],
     ],
-    extract: (a: Asset) => [
-      a.role,
-      a.identity?.vendor?.value ?? a.macVendor ?? null,
-      a.firstSeen,
-      a.lastSeen,
-      [...new Set([...(a.protocolsServer ?? []), ...(a.protocolsClient ?? [])])],
+    extract: (a: Partial<Asset>) => [
+      text(a.role),
+      text(obj(obj(a.identity).vendor).value) ?? text(a.macVendor),
+      num(a.firstSeen),
+      num(a.lastSeen),
+      texts(a.protocolsServer, a.protocolsClient),
     ],
   },
   path: {
@@ -69,15 +86,15 @@ const TABLES: Record<OutboxKind, Table> = {
       ['last_seen', 'float8'],
       ['operations', 'text[]'],
     ],
-    extract: (p: Path) => [
-      p.initiator,
-      p.responder,
-      p.protocol,
-      p.transport,
-      p.responderPort,
-      p.firstSeen,
-      p.lastSeen,
-      Object.keys(p.operations ?? {}),
+    extract: (p: Partial<Path>) => [
+      text(p.initiator),
+      text(p.responder),
+      text(p.protocol),
+      text(p.transport),
+      int(p.responderPort),
+      num(p.firstSeen),
+      num(p.lastSeen),
+      texts(Object.keys(obj(p.operations))),
     ],
   },
   finding: {
@@ -89,20 +106,29 @@ const TABLES: Record<OutboxKind, Table> = {
       ['status', 'text'],
       ['last_seen', 'float8'],
     ],
-    extract: (f: StoredFinding) => [
-      f.rule,
-      f.severity,
-      SEVERITY_ORDER[f.severity as Severity] ?? 9,
-      f.status,
-      f.evidence?.lastSeen ?? f.lastDetected ?? null,
+    extract: (f: Partial<StoredFinding>) => [
+      text(f.rule),
+      text(f.severity),
+      Object.hasOwn(SEVERITY_ORDER, String(f.severity)) ? SEVERITY_ORDER[f.severity as Severity] : 9,
+      text(f.status),
+      num(obj(f.evidence).lastSeen) ?? num(f.lastDetected),
     ],
   },
   identity: {
     name: 'identities',
     cols: [['asset_id', 'text']],
-    extract: (r: IdentityRow) => [r.assetId],
+    extract: (r: Partial<IdentityRow>) => [text(r.assetId)],
   },
 };
+
+/**
+ * PostgreSQL refuses the escape of NUL (\u0000) anywhere in a json parameter that json_to_recordset reads, so one
+ * such character in an entity would fail its whole chunk again at every redelivery. JSON.stringify writes NUL
+ * only as that escape; it is taken out when it is one (an odd number of backslashes before the 'u').
+ */
+export function withoutNul(json: string): string {
+  return json.includes('\\u0000') ? json.replace(/(?<!\\)((?:\\\\)*)\\u0000/g, '$1') : json;
+}
 
 /** The statement that upserts one kind's rows from a JSON array parameter. */
 function upsertSql(t: Table): string {
@@ -238,7 +264,7 @@ export class HubRepository {
     const worker = async () => {
       while (next < chunks.length) {
         const [kind, rows] = chunks[next++]!;
-        written += (await this.pool.query(UPSERT[kind], [JSON.stringify(rows)])).rowCount ?? 0;
+        written += (await this.pool.query(UPSERT[kind], [withoutNul(JSON.stringify(rows))])).rowCount ?? 0;
       }
     };
     await Promise.all(Array.from({ length: Math.max(1, Math.min(parallel, chunks.length)) }, worker));
@@ -256,18 +282,20 @@ export class HubRepository {
          heartbeat = excluded.heartbeat, gaps = excluded.gaps, gap_at = excluded.gap_at,
          snapshot_requested_at = excluded.snapshot_requested_at, repair_until = excluded.repair_until`,
       [
-        JSON.stringify(
-          sites.map((s) => ({
-            id: s.id,
-            name: s.name,
-            cursor: s.cursor,
-            last_heard: s.lastHeard,
-            heartbeat: s.heartbeat,
-            gaps: s.gaps,
-            gap_at: s.gapAt,
-            snapshot_requested_at: s.snapshotRequestedAt,
-            repair_until: s.repairUntil,
-          })),
+        withoutNul(
+          JSON.stringify(
+            sites.map((s) => ({
+              id: s.id,
+              name: s.name,
+              cursor: s.cursor,
+              last_heard: s.lastHeard,
+              heartbeat: s.heartbeat,
+              gaps: s.gaps,
+              gap_at: s.gapAt,
+              snapshot_requested_at: s.snapshotRequestedAt,
+              repair_until: s.repairUntil,
+            })),
+          ),
         ),
       ],
     );
