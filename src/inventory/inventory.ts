@@ -151,6 +151,16 @@ interface FlowBinding {
   opName: Operation | undefined;
   op: OperationSummary | undefined;
   lastDetail: string | undefined;
+  /**
+   * Requests of the flow's own path not yet added to it: a run of the same operation and function is counted
+   * here, in the one object the event touches anyway, and added to the path (its operation's count and
+   * function counts, its first/last seen) when the run changes, the flow ends or a result is taken
+   * (flushFlow): across thousands of interleaved flows the path and its operation are cold in the cache.
+   */
+  fnName: string | undefined;
+  runCount: number;
+  firstTs: number;
+  lastTs: number;
 }
 
 interface RoutedShare {
@@ -214,7 +224,18 @@ export class Inventory implements PipelineSink {
         if (!fb)
           this.flows.set(
             flow.id,
-            (fb = { acc: undefined, reversed, routed: undefined, opName: undefined, op: undefined, lastDetail: undefined }),
+            (fb = {
+              acc: undefined,
+              reversed,
+              routed: undefined,
+              opName: undefined,
+              op: undefined,
+              lastDetail: undefined,
+              fnName: undefined,
+              runCount: 0,
+              firstTs: Infinity,
+              lastTs: -Infinity,
+            }),
           );
         this.lastFlowId = flow.id;
         this.lastFb = fb;
@@ -232,23 +253,40 @@ export class Inventory implements PipelineSink {
         fb.reversed = reversed;
       }
     }
-    if (e.ts < acc.firstSeen) acc.firstSeen = e.ts;
-    if (e.ts > acc.lastSeen) acc.lastSeen = e.ts;
+    const own = fb !== undefined && acc === fb.acc;
+    if (own) {
+      if (e.ts < fb!.firstTs) fb!.firstTs = e.ts;
+      if (e.ts > fb!.lastTs) fb!.lastTs = e.ts;
+    } else {
+      if (e.ts < acc.firstSeen) acc.firstSeen = e.ts;
+      if (e.ts > acc.lastSeen) acc.lastSeen = e.ts;
+    }
     // A response repeats its request's operation: count what the initiator asked for, once.
     if (e.direction !== 'response') {
-      const own = fb !== undefined && acc === fb.acc;
-      let op = own && fb!.opName === e.operation ? fb!.op : acc.operations.get(e.operation);
-      if (!op) {
-        op = { count: 0, examples: [], functions: {} };
-        acc.operations.set(e.operation, op);
+      let op: OperationSummary | undefined;
+      if (own && fb!.opName === e.operation && fb!.fnName === e.fn) {
+        fb!.runCount++;
+        op = fb!.op!;
+      } else {
+        if (own) flushRun(fb!);
+        op = own && fb!.opName === e.operation ? fb!.op : acc.operations.get(e.operation);
+        if (!op) {
+          op = { count: 0, examples: [], functions: {} };
+          acc.operations.set(e.operation, op);
+        }
+        if (own) {
+          if (fb!.op !== op) {
+            fb!.opName = e.operation;
+            fb!.op = op;
+            fb!.lastDetail = undefined;
+          }
+          fb!.fnName = e.fn;
+          fb!.runCount = 1;
+        } else {
+          op.count++;
+          op.functions[e.fn] = (op.functions[e.fn] ?? 0) + 1;
+        }
       }
-      if (own && fb!.op !== op) {
-        fb!.opName = e.operation;
-        fb!.op = op;
-        fb!.lastDetail = undefined;
-      }
-      op.count++;
-      op.functions[e.fn] = (op.functions[e.fn] ?? 0) + 1;
       const detail = e.detail;
       if (detail && !(own && detail === fb!.lastDetail)) {
         addCapped(op.examples, detail, MAX_EXAMPLES);
@@ -346,6 +384,7 @@ export class Inventory implements PipelineSink {
     const f = s.flow;
     if (s.lastSeen > this.maxTs) this.maxTs = s.lastSeen;
     const fb = this.flows.get(f.id);
+    if (fb) flushFlow(fb);
     this.flows.delete(f.id);
     if (f.id === this.lastFlowId) this.lastFlowId = this.lastFb = undefined;
     const reversed = fb?.reversed ?? false;
@@ -411,6 +450,7 @@ export class Inventory implements PipelineSink {
 
   /** Assets, paths and changes of everything seen so far. */
   result(): InventoryResult {
+    for (const fb of this.flows.values()) flushFlow(fb);
     const { assetOf, deviceAsset, assets, gatewayEvidence } = this.resolveAssets();
     const paths = this.buildPaths(assetOf, deviceAsset);
     // Roles need the paths; protocols per side too.
@@ -479,6 +519,7 @@ export class Inventory implements PipelineSink {
 
   /** This inventory's evidence and paths, to be merged into another (a shard's, posted once at its end). */
   exportState(): InventoryState {
+    for (const fb of this.flows.values()) flushFlow(fb);
     return { ips: this.ips, devices: this.devices, macs: this.macs, bindings: this.bindings, paths: this.paths, maxTs: this.maxTs };
   }
 
@@ -1012,4 +1053,24 @@ function mergePathAcc(into: PathAcc, o: PathAcc): void {
     if (!mine) into.facts.set(k, values);
     else for (const v of values) addCapped(mine, v, MAX_FACT_VALUES);
   }
+}
+
+/** Add a flow's pending run of requests to its operation (FlowBinding.runCount). */
+function flushRun(fb: FlowBinding): void {
+  if (fb.runCount === 0) return;
+  const op = fb.op!;
+  op.count += fb.runCount;
+  op.functions[fb.fnName!] = (op.functions[fb.fnName!] ?? 0) + fb.runCount;
+  fb.runCount = 0;
+}
+
+/** Add everything a flow holds back to its path: the run of requests, first and last seen. */
+function flushFlow(fb: FlowBinding): void {
+  flushRun(fb);
+  const acc = fb.acc;
+  if (!acc) return;
+  if (fb.firstTs < acc.firstSeen) acc.firstSeen = fb.firstTs;
+  if (fb.lastTs > acc.lastSeen) acc.lastSeen = fb.lastTs;
+  fb.firstTs = Infinity;
+  fb.lastTs = -Infinity;
 }
