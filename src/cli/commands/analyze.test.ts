@@ -5,25 +5,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { afterAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../cli.js';
+import { afterAll, describe, expect, it } from 'vitest';
 import { analyzeCaptures, captureFingerprint } from '../../analysis/analyze-captures.js';
 import { Store } from '../../store/store.js';
+import { runCli } from '../../../test/helpers/cli.js';
 
 const plant = fileURLToPath(new URL('../../../fixtures/plant/plant.pcap', import.meta.url));
 
-async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = vi.spyOn(console, 'log').mockImplementation((...a) => void out.push(a.join(' ')));
-  const error = vi.spyOn(console, 'error').mockImplementation((...a) => void err.push(a.join(' ')));
-  try {
-    return { code: await main(argv), out: out.join('\n'), err: err.join('\n') };
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-  }
-}
+const run = (argv: string[]) => runCli(argv);
 
 describe('otwatch analyze on what is not a capture', () => {
   const dir = mkdtempSync(join(tmpdir(), 'otwatch-notcap-'));

@@ -6,23 +6,12 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../cli.js';
+import { afterAll, describe, expect, it } from 'vitest';
 import { Store } from '../../store/store.js';
 import { HOSTILE, hostileCapture, TERMINAL_ACTIVE } from '../../../test/helpers/hostile.js';
+import { runCli } from '../../../test/helpers/cli.js';
 
-async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = vi.spyOn(console, 'log').mockImplementation((...a) => void out.push(a.join(' ')));
-  const error = vi.spyOn(console, 'error').mockImplementation((...a) => void err.push(a.join(' ')));
-  try {
-    return { code: await main(argv), out: out.join('\n'), err: err.join('\n') };
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-  }
-}
+const run = (argv: string[]) => runCli(argv);
 
 /** Short enough that no escape is cut from a 48-character cell: OSC 0 title, ESC[8m, CR+LF, U+202E. */
 const SHORT = '\x1b]0;t\x07\x1b[8mX\r\nY\u202eZ';

@@ -2,26 +2,15 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyzeCaptures } from '../../analysis/analyze-captures.js';
 import { auditStep } from '../../analysis/run-audit.js';
 import { packageRoot } from '../../core/package-root.js';
-import { main } from '../cli.js';
+import { runCli } from '../../../test/helpers/cli.js';
 
 const PLANT = join(packageRoot, 'fixtures/plant');
 
-async function capture(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = vi.spyOn(console, 'log').mockImplementation((...a) => void out.push(a.join(' ')));
-  const error = vi.spyOn(console, 'error').mockImplementation((...a) => void err.push(a.join(' ')));
-  try {
-    return { code: await main(argv), out: out.join('\n'), err: err.join('\n') };
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-  }
-}
+const capture = (argv: string[]) => runCli(argv);
 
 describe('otwatch findings / paths', () => {
   let dir: string;

@@ -1,27 +1,16 @@
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { main } from '../cli.js';
 import { statsForCaptures } from '../../pipeline/statistics.js';
+import { runCli } from '../../../test/helpers/cli.js';
 
 const plant = fileURLToPath(new URL('../../../fixtures/plant/plant.pcap', import.meta.url));
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
 
-async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = vi.spyOn(console, 'log').mockImplementation((...a) => void out.push(a.join(' ')));
-  const error = vi.spyOn(console, 'error').mockImplementation((...a) => void err.push(a.join(' ')));
-  try {
-    return { code: await main(argv), out: out.join('\n'), err: err.join('\n') };
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-  }
-}
+const run = (argv: string[]) => runCli(argv);
 
 describe('otwatch stats', () => {
   it('prints the oracle-format report of a capture, sharded or not', async () => {

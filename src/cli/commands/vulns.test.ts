@@ -2,24 +2,13 @@
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyzeCaptures } from '../../analysis/analyze-captures.js';
 import { corpusAvailable, corpusPath } from '../../../test/helpers/corpus.js';
 import { advisoriesAvailable, csafPath, kevFile } from '../../../test/vulns/advisories.js';
-import { main } from '../cli.js';
+import { runCli } from '../../../test/helpers/cli.js';
 
-async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = vi.spyOn(console, 'log').mockImplementation((...a) => void out.push(a.join(' ')));
-  const error = vi.spyOn(console, 'error').mockImplementation((...a) => void err.push(a.join(' ')));
-  try {
-    return { code: await main(argv), out: out.join('\n'), err: err.join('\n') };
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-  }
-}
+const run = (argv: string[]) => runCli(argv);
 
 describe.skipIf(!corpusAvailable || !advisoriesAvailable)('otwatch vulns', () => {
   let dir: string;

@@ -1,23 +1,10 @@
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
-import { main } from '../cli.js';
+import { runCli } from '../../../test/helpers/cli.js';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../../../fixtures/policies/${name}`, import.meta.url));
 
-async function capture(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = vi.spyOn(console, 'log').mockImplementation((...a) => void out.push(a.join(' ')));
-  const error = vi.spyOn(console, 'error').mockImplementation((...a) => void err.push(a.join(' ')));
-  const write = vi.spyOn(process.stdout, 'write').mockImplementation((s) => (out.push(String(s)), true));
-  try {
-    return { code: await main(argv), out: out.join('\n'), err: err.join('\n') };
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-    write.mockRestore();
-  }
-}
+const capture = (argv: string[]) => runCli(argv, { stdout: true });
 
 describe('otwatch policy / zones commands', () => {
   it('policy check: a valid policy summarises and exits 0', async () => {
