@@ -11,6 +11,7 @@ import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { analyzeCaptures } from '../../src/analysis/analyze-captures.js';
 import { auditStep } from '../../src/analysis/run-audit.js';
+import { main } from '../../src/cli/cli.js';
 import { Hub } from '../../src/hub/hub.js';
 import { Store } from '../../src/store/store.js';
 import { Publisher } from '../../src/sync/publisher.js';
@@ -165,5 +166,53 @@ describe.skipIf(!corpusAvailable)('remote sites: sensors → JetStream → hub �
       { id: 'mac:x', role: null, last_seen: null, protocols: [] },
       { id: 'mac:y', role: 'plc', last_seen: 2, protocols: ['modbus'] },
     ]);
+  }, 60_000);
+
+  it('otwatch analyze --site --publish: the command line sensor reaches the hub', async () => {
+    const file = join(dir, 'cli.db');
+    const out: string[] = [];
+    const log = console.log;
+    console.log = (s: string) => out.push(s);
+    try {
+      const code = await main([
+        'analyze',
+        plant,
+        '--db',
+        file,
+        '--policy',
+        policy,
+        '--site',
+        'plant-cli',
+        '--site-name',
+        'Plant CLI',
+        '--publish',
+        NATS_URL,
+        '--publish-prefix',
+        prefix,
+        '--publish-wait',
+        '20',
+      ]);
+      expect(code).toBe(0);
+    } finally {
+      console.log = log;
+    }
+    expect(out[0]).toMatch(/^site plant-cli: \d+ change\(s\) published to nats:\/\/127\.0\.0\.1:4222$/);
+    const store = new Store(file);
+    const lastAcked = store.db.prepare('SELECT last_acked FROM sync_state').pluck().get() as number;
+    store.close();
+    await waitFor(() => (hub.siteStates().find((s) => s.id === 'plant-cli')?.cursor ?? 0) >= lastAcked, 20_000, 'the CLI site at the hub');
+    expect(await hubData(hub.repo!, 'plant-cli')).toEqual(sensorData(file));
+    // the same database as another site: refused with one line, nothing published
+    console.log = () => undefined;
+    const err = console.error;
+    const errors: string[] = [];
+    console.error = (s: string) => errors.push(s);
+    try {
+      expect(await main(['analyze', plant, '--db', file, '--site', 'other', '--publish', NATS_URL, '--publish-prefix', prefix])).toBe(2);
+    } finally {
+      console.log = log;
+      console.error = err;
+    }
+    expect(errors[0]).toMatch(/publishes as site 'plant-cli', not 'other'/);
   }, 60_000);
 });
