@@ -1,7 +1,7 @@
 /** What the remote-sites tests share: a PostgreSQL schema and a NATS subject prefix of their own, states to compare, a NATS server of their own. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -123,5 +123,11 @@ export class OwnNats {
     const exited = new Promise((r) => c.once('exit', r));
     c.kill('SIGTERM');
     await exited;
+  }
+
+  /** Stops the server and removes its configuration and JetStream store. */
+  async dispose(): Promise<void> {
+    await this.stop();
+    rmSync(this.dir, { recursive: true, force: true });
   }
 }

@@ -59,7 +59,7 @@ describe.skipIf(!corpusAvailable)('remote sites under failure', () => {
   it('NATS stopped while the sensor keeps analysing: after it returns, nothing lost, nothing duplicated', async () => {
     const nats = new OwnNats(await freePort());
     await nats.start();
-    cleanups.push(() => nats.stop());
+    cleanups.push(() => nats.dispose());
     const db = pgSchema();
     cleanups.push(() => db.drop());
     const hub = new Hub({ nats: { url: nats.url }, pg: { url: PG_URL, schema: db.schema } });
@@ -98,7 +98,7 @@ describe.skipIf(!corpusAvailable)('remote sites under failure', () => {
   it('the hub SIGKILLed mid-ingest and restarted: nothing lost, nothing duplicated', async () => {
     const nats = new OwnNats(await freePort());
     await nats.start();
-    cleanups.push(() => nats.stop());
+    cleanups.push(() => nats.dispose());
     const db = pgSchema();
     cleanups.push(() => db.drop());
     const store = new Store(join(dir, `kill-${uniq()}.db`));
@@ -171,7 +171,7 @@ describe.skipIf(!corpusAvailable)('remote sites under failure', () => {
     expect(conf).toContain('otwatch.plant-north.>');
     const nats = new OwnNats(await freePort(), conf);
     await nats.start();
-    cleanups.push(() => nats.stop());
+    cleanups.push(() => nats.dispose());
     const db = pgSchema();
     cleanups.push(() => db.drop());
     const url = (u: string, p: string) => `nats://${u}:${p}@127.0.0.1:${nats.port}`;
