@@ -4,8 +4,8 @@
  * site. Each time the centre ends equal to the sensor: nothing lost, nothing twice.
  */
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
@@ -221,5 +221,84 @@ describe.skipIf(!corpusAvailable)('remote sites under failure', () => {
     );
     expect(hub.siteStates().map((s) => s.id)).toEqual(['plant-north']);
     expect(await hubData(hub.repo!, 'plant-north')).toEqual(sensorData(storeA.file));
+  }, 120_000);
+
+  it('TLS to NATS: a sensor verifying the hub with its CA publishes; without the CA it cannot connect', async () => {
+    // a CA and a server certificate for 127.0.0.1, made for this test (nats.js checks the name localhost for it)
+    const certs = mkdtempSync(join(tmpdir(), 'otwatch-tls-'));
+    cleanups.push(() => rmSync(certs, { recursive: true, force: true }));
+    const ssl = (...a: string[]) => execFileSync('openssl', a, { cwd: certs, stdio: 'pipe' });
+    ssl(
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      'ca-key.pem',
+      '-out',
+      'ca.pem',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=otwatch test CA',
+    );
+    ssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server-key.pem', '-out', 'server.csr', '-subj', '/CN=127.0.0.1');
+    writeFileSync(join(certs, 'san.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
+    ssl(
+      'x509',
+      '-req',
+      '-in',
+      'server.csr',
+      '-CA',
+      'ca.pem',
+      '-CAkey',
+      'ca-key.pem',
+      '-CAcreateserial',
+      '-out',
+      'server.pem',
+      '-days',
+      '1',
+      '-extfile',
+      'san.ext',
+    );
+    const nats = new OwnNats(
+      await freePort(),
+      `tls { cert_file: "${join(certs, 'server.pem')}", key_file: "${join(certs, 'server-key.pem')}" }`,
+    );
+    await nats.start();
+    cleanups.push(() => nats.dispose());
+    const url = `tls://127.0.0.1:${nats.port}`;
+    const ca = join(certs, 'ca.pem');
+    const db = pgSchema();
+    cleanups.push(() => db.drop());
+    const hub = new Hub({ nats: { url, tls: { ca } }, pg: { url: PG_URL, schema: db.schema } });
+    await hub.start();
+    cleanups.push(() => hub.stop());
+
+    const store = new Store(join(dir, `tls-${uniq()}.db`));
+    cleanups.push(() => store.close());
+    const sensor = new Publisher({ site: 'plant-tls', nats: { url, tls: { ca } }, db: store.db });
+    sensor.start();
+    cleanups.push(() => sensor.stop());
+    await analyzeCaptures([plant], { store });
+    expect(await sensor.drain(20_000)).toBe(true);
+    await waitFor(
+      () => (hub.siteStates().find((s) => s.id === 'plant-tls')?.cursor ?? 0) >= sensor.outbox.state().lastAcked,
+      20_000,
+      'plant-tls at the hub',
+    );
+    expect(await hubData(hub.repo!, 'plant-tls')).toEqual(sensorData(store.file));
+
+    // not trusting the server's CA: no connection, nothing published, the outbox keeps everything
+    const store2 = new Store(join(dir, `tls2-${uniq()}.db`));
+    cleanups.push(() => store2.close());
+    const untrusting = new Publisher({ site: 'plant-tls2', nats: { url }, db: store2.db });
+    untrusting.start();
+    cleanups.push(() => untrusting.stop());
+    await analyzeCaptures([plant], { store: store2 });
+    expect(await untrusting.drain(3000)).toBe(false);
+    expect(untrusting.counters.batches).toBe(0);
+    expect(untrusting.counters.errors).toBeGreaterThan(0);
   }, 120_000);
 });
