@@ -99,11 +99,27 @@ export class Hub {
   }
 
   async start(): Promise<void> {
+    try {
+      await this.open();
+    } catch (err) {
+      // nothing left open by a hub that did not start: the command exits with the reason
+      await this.nc?.close().catch(() => undefined);
+      await this.pool?.end().catch(() => undefined);
+      throw err;
+    }
+    this.running = true;
+    this.loop = this.run();
+    this.o.log?.info({ stream: this.stream, durable: this.durable, sites: this.sites.size }, 'hub consuming');
+  }
+
+  private async open(): Promise<void> {
     this.pool = await openPool(this.o.pg);
     await migratePg(this.pool);
     this.repo = new HubRepository(this.pool);
     await this.loadSites();
-    this.nc = await natsConnect({ name: 'otwatch-hub', ...this.o.nats });
+    this.nc = await natsConnect({ name: 'otwatch-hub', ...this.o.nats }).catch((err: Error) => {
+      throw new Error(`NATS at ${this.o.nats.url.replace(/\/\/[^@/]*@/, '//')}: ${err.message}`);
+    });
     const jsm = await jetstreamManager(this.nc);
     const config = {
       subjects: streamSubjects(this.prefix),
@@ -117,9 +133,6 @@ export class Hub {
       await jsm.streams.add({ name: this.stream, ...config });
     }
     await this.resetConsumer();
-    this.running = true;
-    this.loop = this.run();
-    this.o.log?.info({ stream: this.stream, durable: this.durable, sites: this.sites.size }, 'hub consuming');
   }
 
   async stop(): Promise<void> {
