@@ -14,7 +14,7 @@ import { BadCursor } from '../store/list-query.js';
 import type { Hub } from '../hub/hub.js';
 import { authPlugin, type FailureLimiter } from './auth.js';
 import { API_PREFIX, BODY_LIMIT } from './constants.js';
-import { assetSchema, errors, errorSchema, filterString, findingSchema, pageOf, pageQuery, pathSchema } from './schemas.js';
+import { assetSchema, errors, errorSchema, filterString, findingSchema, idParam, pageOf, pageQuery, pathSchema } from './schemas.js';
 
 export interface HubAppOptions {
   pool: pg.Pool;
@@ -146,6 +146,43 @@ export async function buildHubApp(opts: HubAppOptions): Promise<FastifyInstance>
           },
         },
         async (req) => repo.assetPage(req.query),
+      );
+      api.get<{ Params: { id: string }; Querystring: { site: string } }>(
+        '/assets/:id',
+        {
+          schema: {
+            tags: ['inventory'],
+            summary: 'One asset of one site with its identity history, paths and findings',
+            params: { type: 'object', properties: { id: idParam }, required: ['id'] },
+            querystring: { type: 'object', additionalProperties: false, properties: { site: siteParam }, required: ['site'] },
+            response: {
+              200: {
+                type: 'object',
+                properties: {
+                  asset: withSite(assetSchema),
+                  identityHistory: {
+                    type: 'array',
+                    items: {
+                      type: 'object',
+                      properties: { attribute: str, value: str, protocol: str, firstTs: { type: 'number' }, lastTs: { type: 'number' } },
+                    },
+                  },
+                  paths: { type: 'array', items: pathSchema },
+                  findings: { type: 'array', items: findingSchema },
+                },
+              },
+              ...errors(400, 401, 404, 429),
+            },
+          },
+        },
+        async (req, reply) => {
+          const d = await repo.assetDetail(req.query.site, req.params.id);
+          if (!d)
+            return reply
+              .code(404)
+              .send({ statusCode: 404, error: 'Not Found', message: `no asset '${req.params.id}' at site '${req.query.site}'` });
+          return d;
+        },
       );
       api.get<{ Querystring: Parameters<HubRepository['pathPage']>[0] }>(
         '/paths',

@@ -135,4 +135,12 @@ describe('hub API', () => {
     expect((await get('/api/v1/assets?cursor=garbage')).statusCode).toBe(400);
     expect((await get(`/api/v1/assets?cursor=${Buffer.from('[1,"x"]').toString('base64url')}`)).statusCode).toBe(400);
   });
+
+  it('serves one asset of one site with its identity history and findings', async () => {
+    const r = await get('/api/v1/assets/ip%3A10.0.0.0?site=north');
+    expect(r.statusCode).toBe(200);
+    expect(r.json().asset).toMatchObject({ id: 'ip:10.0.0.0', site: 'north', role: 'plc' });
+    expect((await get('/api/v1/assets/ip%3A10.0.0.0?site=nowhere')).statusCode).toBe(404);
+    expect((await get('/api/v1/assets/ip%3A10.0.0.0')).statusCode).toBe(400); // ids repeat across sites: the site is required
+  });
 });

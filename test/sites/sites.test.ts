@@ -75,6 +75,18 @@ describe.skipIf(!corpusAvailable)('remote sites: sensors → JetStream → hub �
     );
     expect(await hubData(repo, 'plant-a')).toEqual(expectA);
     expect(await hubData(repo, 'plant-b')).toEqual(expectB);
+    // each asset's findings at the centre are the ones its sensor ties to it
+    let tied = 0;
+    for (const asset of expectA.assets) {
+      const want = a.store.db
+        .prepare('SELECT finding_id FROM finding_assets WHERE asset_id = ? ORDER BY finding_id')
+        .pluck()
+        .all(asset.id) as string[];
+      const got = (await repo.assetDetail('plant-a', asset.id))!.findings.map((f) => f.id).sort();
+      expect(got, asset.id).toEqual(want);
+      tied += want.length;
+    }
+    expect(tied).toBeGreaterThan(0);
     const sites = await repo.siteSummaries(60);
     expect(sites.map((s) => [s.id, s.name, s.assets, s.paths, s.stale, s.gap])).toEqual([
       ['plant-a', 'Plant plant-a', expectA.assets.length, expectA.paths.length, false, false],

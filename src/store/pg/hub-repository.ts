@@ -367,6 +367,37 @@ export class HubRepository {
     return this.page('findings', HUB_SORTS.finding[q.sort as keyof typeof HUB_SORTS.finding] ?? null, q, where, args);
   }
 
+  /** One asset of one site with its identity history, its paths and the findings about it; undefined when unknown. */
+  async assetDetail(
+    site: string,
+    id: string,
+  ): Promise<{ asset: Asset & { site: string }; identityHistory: IdentityRow[]; paths: Path[]; findings: StoredFinding[] } | undefined> {
+    const a = await this.pool.query('SELECT data FROM assets WHERE site = $1 AND id = $2 AND data IS NOT NULL', [site, id]);
+    if (!a.rows[0]) return undefined;
+    const [identityHistory, paths, findings] = await Promise.all([
+      this.identities(site, id),
+      this.pool.query(
+        `SELECT data FROM paths WHERE site = $1 AND initiator = $2 AND data IS NOT NULL
+         UNION ALL SELECT data FROM paths WHERE site = $1 AND responder = $2 AND initiator <> $2 AND data IS NOT NULL LIMIT 1000`,
+        [site, id],
+      ),
+      // the asset a finding is about: its subject, or an end of one of its evidence paths (as the sensor's finding_assets)
+      this.pool.query(
+        `SELECT data FROM findings f WHERE f.site = $1 AND f.data IS NOT NULL AND (f.data->'subject'->>'key' = $2
+           OR EXISTS (SELECT 1 FROM json_array_elements(CASE WHEN json_typeof(f.data->'evidence'->'paths') = 'array'
+             THEN f.data->'evidence'->'paths' ELSE '[]'::json END) p WHERE p->>'initiator' = $2 OR p->>'responder' = $2))
+         ORDER BY f.severity_rank, f.id LIMIT 500`,
+        [site, id],
+      ),
+    ]);
+    return {
+      asset: { ...(a.rows[0].data as Asset), site },
+      identityHistory,
+      paths: paths.rows.map((r) => r.data as Path),
+      findings: findings.rows.map((r) => r.data as StoredFinding),
+    };
+  }
+
   /** An identity history of one asset of one site. */
   async identities(site: string, assetId: string): Promise<IdentityRow[]> {
     const { rows } = await this.pool.query(
