@@ -109,8 +109,11 @@ export class Publisher {
     this.running = false;
     clearInterval(this.heartbeatTimer);
     this.kick();
-    // a publish in flight waits at most its ack timeout; the outbox keeps its rows if it never completes
-    await Promise.race([Promise.all([this.loop, this.connecting]), sleep(2000)]);
+    // a publish in flight is given 2 s (the outbox keeps its rows if it never completes); the timer is
+    // cleared so that it does not hold the process either
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.all([this.loop, this.connecting]), new Promise((r) => (timer = setTimeout(r, 2000)))]);
+    clearTimeout(timer);
     this.sub?.unsubscribe();
     // close, not drain: a request still waiting for JetStream would hold the process for its whole timeout
     await this.nc?.close().catch(() => undefined);
