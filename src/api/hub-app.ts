@@ -122,6 +122,75 @@ export async function buildHubApp(opts: HubAppOptions): Promise<FastifyInstance>
     },
   );
 
+  // at the root, as the sensor's: Prometheus scrapes the same path from both
+  app.get(
+    '/metrics',
+    {
+      schema: {
+        tags: ['sites'],
+        summary: 'Prometheus metrics: the hub ingest counters and each site (assets, open findings, pending, stale, gap)',
+        produces: ['text/plain'],
+        response: { 200: { type: 'string' }, ...errors(401, 429) },
+      },
+    },
+    async (_req, reply) => {
+      const lines: string[] = [];
+      const metric = (name: string, help: string, type: string, rows: [string, number][]) => {
+        lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+        for (const [labels, v] of rows) lines.push(`${name}${labels} ${v}`);
+      };
+      const c = opts.hub?.counters;
+      if (c) {
+        metric('otwatch_hub_changes_total', 'changes received from the sites', 'counter', [['', c.changes]]);
+        metric('otwatch_hub_written_total', 'rows written (older versions skipped)', 'counter', [['', c.written]]);
+        metric('otwatch_hub_malformed_total', 'messages refused as malformed', 'counter', [['', c.malformed]]);
+        metric('otwatch_hub_gaps_total', 'gaps detected', 'counter', [['', c.gaps]]);
+        metric('otwatch_hub_snapshot_requests_total', 'snapshot requests sent', 'counter', [['', c.snapshotRequests]]);
+        metric('otwatch_hub_failures_total', 'ingest failures (retried from the acknowledgement floor)', 'counter', [['', c.failures]]);
+      }
+      const sites = await repo.siteSummaries(opts.staleAfterS);
+      // site ids are subject tokens (letters, digits, - and _): safe as label values
+      const per = (f: (s: (typeof sites)[number]) => number): [string, number][] => sites.map((s) => [`{site="${s.id}"}`, f(s)]);
+      metric(
+        'otwatch_site_assets',
+        'assets of the site',
+        'gauge',
+        per((s) => s.assets),
+      );
+      metric(
+        'otwatch_site_open_findings',
+        'open findings of the site',
+        'gauge',
+        per((s) => s.openFindings),
+      );
+      metric(
+        'otwatch_site_pending_changes',
+        "changes waiting in the sensor's outbox (last heartbeat)",
+        'gauge',
+        per((s) => s.pending ?? 0),
+      );
+      metric(
+        'otwatch_site_last_heard_seconds',
+        'when the site was last heard from (seconds since the epoch)',
+        'gauge',
+        per((s) => (s.lastHeard ? Date.parse(s.lastHeard) / 1000 : 0)),
+      );
+      metric(
+        'otwatch_site_stale',
+        '1 when the site has not been heard from for --stale-after',
+        'gauge',
+        per((s) => (s.stale ? 1 : 0)),
+      );
+      metric(
+        'otwatch_site_gap',
+        '1 while a gap waits for its snapshot',
+        'gauge',
+        per((s) => (s.gap ? 1 : 0)),
+      );
+      return reply.type('text/plain; version=0.0.4').send(lines.join('\n') + '\n');
+    },
+  );
+
   await app.register(
     async (api) => {
       api.get(

@@ -143,4 +143,13 @@ describe('hub API', () => {
     expect((await get('/api/v1/assets/ip%3A10.0.0.0?site=nowhere')).statusCode).toBe(404);
     expect((await get('/api/v1/assets/ip%3A10.0.0.0')).statusCode).toBe(400); // ids repeat across sites: the site is required
   });
+
+  it('reports each site in Prometheus metrics', async () => {
+    const r = await get('/metrics');
+    expect(r.statusCode).toBe(200);
+    expect(r.body).toContain('otwatch_site_assets{site="north"} 30');
+    expect(r.body).toContain('otwatch_site_stale{site="south"} 1');
+    expect(r.body).toContain('otwatch_site_open_findings{site="north"} 1');
+    expect((await get('/metrics', false)).statusCode).toBe(401);
+  });
 });
