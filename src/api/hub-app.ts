@@ -5,6 +5,7 @@
  */
 import helmet from '@fastify/helmet';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type pg from 'pg';
 import { HubRepository, HUB_SORTS } from '../store/pg/hub-repository.js';
@@ -24,6 +25,8 @@ export interface HubAppOptions {
   /** The running hub, for its counters on /api/v1/hub. */
   hub?: Hub;
   authLimiter?: FailureLimiter;
+  /** Serve HTTPS with this PEM certificate and key. */
+  https?: { cert: string; key: string };
 }
 
 const str = { type: 'string' } as const;
@@ -61,6 +64,7 @@ export async function buildHubApp(opts: HubAppOptions): Promise<FastifyInstance>
     ...(typeof opts.logger === 'object' ? { loggerInstance: opts.logger as never } : { logger: opts.logger ?? false }),
     bodyLimit: BODY_LIMIT,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
+    ...(opts.https ? { https: { cert: readFileSync(opts.https.cert), key: readFileSync(opts.https.key) } } : {}),
   }) as unknown as FastifyInstance;
   app.addSchema(errorSchema);
   app.setErrorHandler((err: FastifyError, req, reply) => {

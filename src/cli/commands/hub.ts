@@ -3,8 +3,9 @@ import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { Hub } from '../../hub/hub.js';
 import { CliError, type Command } from './command.js';
+import { isLoopback } from './serve.js';
 
-const usage = `usage: otwatch hub --nats <url> --postgres <url> [--serve [--host addr] [--port n]]
+const usage = `usage: otwatch hub --nats <url> --postgres <url> [--serve [--host addr] [--port n] [--tls-cert file --tls-key file]]
                    [--nats-creds file] [--nats-ca file] [--nats-cert file --nats-key file]
                    [--pg-ca file] [--pg-cert file --pg-key file] [--pg-schema name]
                    [--stream name] [--durable name] [--prefix otwatch]
@@ -21,7 +22,8 @@ PostgreSQL; tokens: otwatch token create --role viewer --postgres <url>.
   --durable name       durable consumer (default otwatch-hub); run one hub per consumer
   --prefix p           subject prefix (default otwatch): sensors publish to <p>.<site>.<kind>
   --stale-after s      a site not heard from for s seconds is stale (default 60)
-  --serve              serve the API (--host, default 127.0.0.1; --port, default 8080)`;
+  --serve              serve the API (--host, default 127.0.0.1; --port, default 8080)
+  --tls-cert/--tls-key PEM certificate and key: serve HTTPS (a non-loopback --host without them prints a warning)`;
 
 export const hubCommand: Command = {
   name: 'hub',
@@ -47,6 +49,8 @@ export const hubCommand: Command = {
         serve: { type: 'boolean' },
         host: { type: 'string' },
         port: { type: 'string' },
+        'tls-cert': { type: 'string' },
+        'tls-key': { type: 'string' },
       },
     }).values;
     if (!values.nats || !values.postgres) throw new CliError(`--nats and --postgres are both needed\n\n${usage}`);
@@ -54,6 +58,13 @@ export const hubCommand: Command = {
     if (!(staleAfter > 0)) throw new CliError('--stale-after must be a positive number of seconds');
     const port = values.port === undefined ? 8080 : Number(values.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError('--port must be 0 to 65535');
+    if (!!values['tls-cert'] !== !!values['tls-key']) throw new CliError('--tls-cert and --tls-key go together');
+    const host = values.host ?? '127.0.0.1';
+    const https = values['tls-cert'] ? { cert: values['tls-cert'], key: values['tls-key']! } : undefined;
+    if (values.serve && !https && !isLoopback(host))
+      console.error(
+        `otwatch hub: WARNING: serving on ${host} without TLS: tokens and data cross the network in clear text; give --tls-cert and --tls-key`,
+      );
     const log = pino({ level: process.env.OTWATCH_LOG ?? 'info', base: { service: 'otwatch-hub' } }, pino.destination(2));
     const tls = (ca?: string, cert?: string, key?: string) => (ca || cert || key ? { ca, cert, key } : undefined);
     const pgOptions = {
@@ -82,8 +93,8 @@ export const hubCommand: Command = {
     let api: { close(): Promise<unknown> } | undefined;
     if (values.serve) {
       const { buildHubApp } = await import('../../api/hub-app.js');
-      const app = await buildHubApp({ pool: hub.repo!.pool, staleAfterS: staleAfter, logger: log, hub });
-      await app.listen({ host: values.host ?? '127.0.0.1', port });
+      const app = await buildHubApp({ pool: hub.repo!.pool, staleAfterS: staleAfter, logger: log, hub, https });
+      await app.listen({ host, port });
       log.info({ address: app.server.address() }, 'hub API listening');
       api = app;
     }
