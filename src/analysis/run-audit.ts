@@ -7,7 +7,7 @@
  * transaction (identities may have changed, and a match's exposure reads the placement).
  */
 import { readFile } from 'node:fs/promises';
-import type { Path } from '../core/model.js';
+import type { Asset, Path } from '../core/model.js';
 import { assess } from '../audit/assess.js';
 import { audit } from '../audit/audit.js';
 import { formatPolicyError, loadPolicyText } from '../audit/policy-load.js';
@@ -16,6 +16,7 @@ import type { TrackedFinding } from '../audit/lifecycle.js';
 import { FindingsStore, type StoredFinding } from '../store/findings-repository.js';
 import { PolicyStore } from '../store/policy-repository.js';
 import type { Store } from '../store/store.js';
+import { storedPathCount } from '../store/summary-repository.js';
 import { rematchVulnerabilities } from '../store/vulnerability-repository.js';
 import { replaceZonePlacement } from '../store/zone-placement-repository.js';
 import type { AuditInput, AuditStep } from './analyze-captures.js';
@@ -37,6 +38,8 @@ export interface AuditRunOptions {
    * whole store.
    */
   paths?: readonly Path[];
+  /** Every stored asset, when the caller has just read them (the analysis does): not read a second time. */
+  assets?: readonly Asset[];
   /** Who recorded the policy version (default: the audit itself). */
   actor?: string;
 }
@@ -59,11 +62,13 @@ export class PolicyLoadError extends Error {
 
 export function runAudit(store: Store, loaded: LoadedPolicy, opts: AuditRunOptions = {}): AuditRunResult {
   const now = opts.now ?? Date.now() / 1000;
-  const assets = store.assets();
+  const assets = opts.assets ?? store.assets();
   const stored = opts.paths ? undefined : store.paths();
   const result = audit(assets, opts.paths ?? stored!, loaded.policy, { now, activeSince: opts.activeSince });
-  // the map and the zone filters show every stored path, not only those this analysis judged
-  const placement = opts.paths ? assess(loaded.policy, assets, store.paths()) : result.assessment;
+  // the map and the zone filters show every stored path, not only those this analysis judged; when the store holds
+  // no other path (a first analysis into a fresh database), the audit's own placement is that of the whole store
+  const onlyThese = !opts.paths || (opts.activeSince === undefined && storedPathCount(store.db) === opts.paths.length);
+  const placement = onlyThese ? result.assessment : assess(loaded.policy, assets, store.paths());
   const db = store.db;
   const findings = new FindingsStore(db);
   const policies = new PolicyStore(db);
@@ -109,6 +114,7 @@ export function auditStep(clock: () => number = () => Date.now() / 1000): AuditS
   return async (input: AuditInput): Promise<(TrackedFinding | StoredFinding)[]> => {
     if (!input.policy) return [];
     const loaded = await loadPolicyForAudit(input.policy);
-    return runAudit(input.store, loaded, { now: clock(), activeSince: input.activeSince, paths: input.paths }).findings;
+    return runAudit(input.store, loaded, { now: clock(), activeSince: input.activeSince, paths: input.paths, assets: input.assets })
+      .findings;
   };
 }

@@ -34,3 +34,8 @@ export function analysedCaptures(db: DB): AnalysedCapture[] {
     .prepare('SELECT file, size, packets, analysed_at AS analysedAt FROM captures ORDER BY analysed_at, file')
     .all() as AnalysedCapture[];
 }
+
+/** How many paths the store holds. */
+export function storedPathCount(db: DB): number {
+  return db.prepare('SELECT COUNT(*) FROM paths').pluck().get() as number;
+}
