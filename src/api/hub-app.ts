@@ -49,6 +49,7 @@ const siteSchema = {
     stale: { type: 'boolean' },
     gap: { type: 'boolean' },
     pending: { anyOf: [{ type: 'integer' }, { type: 'null' }] },
+    counters: { type: 'object', additionalProperties: { type: 'number' } },
   },
 } as const;
 

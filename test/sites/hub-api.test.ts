@@ -16,7 +16,7 @@ const site = (id: string, cursor: number, lastHeard: Date | null): SiteState => 
   name: `Site ${id}`,
   cursor,
   lastHeard,
-  heartbeat: { pending: 0 },
+  heartbeat: { pending: 0, counters: { packets: 12, batches: 3, odd: 'x' } },
   gaps: 0,
   gapAt: null,
   snapshotRequestedAt: null,
@@ -106,6 +106,7 @@ describe('hub API', () => {
       ['north', 'Site north', 30, 1, 'high', false],
       ['south', 'Site south', 30, 0, null, true],
     ]);
+    expect(r.json().items[0].counters).toEqual({ packets: 12, batches: 3 });
   });
 
   it('filters every list by site, pages with cursors, ignores older versions', async () => {

@@ -176,6 +176,8 @@ export interface SiteSummary {
   stale: boolean;
   gap: boolean;
   pending: number | null;
+  /** The sensor's counters from its last heartbeat (publisher's and, for a live agent, packets and flows). */
+  counters: Record<string, number>;
 }
 
 export interface HubListQuery {
@@ -311,6 +313,7 @@ export class HubRepository {
   async siteSummaries(staleAfterS: number, now = new Date()): Promise<SiteSummary[]> {
     const { rows } = await this.pool.query(
       `SELECT s.id, COALESCE(s.name, s.id) AS name, s.last_heard, s.gap_at, s.heartbeat->'pending' AS pending,
+         s.heartbeat->'counters' AS counters,
          (SELECT COUNT(*) FROM assets a WHERE a.site = s.id AND a.data IS NOT NULL) AS assets,
          (SELECT COUNT(*) FROM paths p WHERE p.site = s.id AND p.data IS NOT NULL) AS paths,
          (SELECT COUNT(*) FROM findings f WHERE f.site = s.id AND f.data IS NOT NULL AND f.status IN ('open', 'reopened')) AS open_findings,
@@ -329,6 +332,12 @@ export class HubRepository {
       stale: !r.last_heard || now.getTime() - (r.last_heard as Date).getTime() > staleAfterS * 1000,
       gap: r.gap_at !== null,
       pending: typeof r.pending === 'number' ? r.pending : null,
+      // only numbers: the sensor's heartbeat is its own to fill
+      counters: Object.fromEntries(
+        Object.entries(typeof r.counters === 'object' && r.counters !== null ? (r.counters as Record<string, unknown>) : {})
+          .filter((e): e is [string, number] => typeof e[1] === 'number')
+          .slice(0, 50),
+      ),
     }));
   }
 
