@@ -31,6 +31,7 @@ import { createPgToken } from '../src/store/pg/token-repository.js';
 import { Store } from '../src/store/store.js';
 import { Publisher } from '../src/sync/publisher.js';
 import type { Asset, Path } from '../src/core/model.js';
+import { macAssetId } from '../src/core/ids.js';
 
 export interface SitesBenchResult {
   sites: number;
@@ -70,7 +71,7 @@ function fillSensor(store: Store, site: number, assets: number): number {
       const role = ROLES[i % ROLES.length]!;
       const proto = PROTOCOLS[i % PROTOCOLS.length]!;
       const a: Asset = {
-        id: `mac:${mac}`,
+        id: macAssetId(mac),
         ips: [ip],
         macs: [mac],
         vlans: [10 + (i % 4)],

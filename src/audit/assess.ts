@@ -86,7 +86,7 @@ const GROUP_PREFIX = 'group:';
 
 export function assess(policy: Policy, assets: readonly Asset[], paths: readonly Path[]): Assessment {
   const placements = placeAssets(policy, assets);
-  const byId = new Map(assets.map((a) => [a.id, a]));
+  const byId = new Map<string, Asset>(assets.map((a) => [a.id, a]));
   const endpoint = (assetId: string, ip: string): PathEnd => ({
     assetId,
     ip,

@@ -10,6 +10,7 @@ import { RULES } from './constants.js';
 import { loadPolicyFile } from './policy-load.js';
 import type { Policy } from './policy-types.js';
 import { UNZONED_GROUP_MIN } from './rules-model.js';
+import { macAssetId } from '../core/ids.js';
 
 const policyFile = fileURLToPath(new URL('../../fixtures/policies/audit-test.yaml', import.meta.url));
 
@@ -99,7 +100,7 @@ describe('assets in no zone at the size of a plant', async () => {
   // 50 stray hosts of one subnet each polling a PLC, one more in another subnet, one without an address
   const stray = Array.from({ length: 50 }, (_, i) => asset(`10.200.0.${i + 1}`, 'hmi'));
   const lone = asset('10.201.0.9', 'workstation');
-  const nameless = { ...asset('0.0.0.0', 'unknown'), id: 'mac:02:00:00:00:00:01', ips: [], macs: ['02:00:00:00:00:01'] };
+  const nameless = { ...asset('0.0.0.0', 'unknown'), id: macAssetId('02:00:00:00:00:01'), ips: [], macs: ['02:00:00:00:00:01'] };
   const plc = asset('10.30.1.5', 'plc');
   const paths = stray.map((a) => path({ from: a.ips[0]!, to: '10.30.1.5', protocol: 'modbus', port: 502, ops: { read: 1 } }));
   const { findings } = audit([...stray, lone, nameless, plc], paths, p, { now: T0 + 86_400 });

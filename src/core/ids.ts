@@ -2,22 +2,33 @@
 import { createHash } from 'node:crypto';
 import type { Transport } from './events.js';
 
-export const macAssetId = (mac: string): string => `mac:${mac.toLowerCase()}`;
-export const ipAssetId = (ip: string): string => `ip:${ip}`;
+/**
+ * An asset's id ('mac:00:1b:1b:...', 'ip:10.0.0.5', 'bacnet:3:1d'): branded, so that a path id, a finding id or
+ * an address cannot be passed where an asset id is meant. Made only by the functions here.
+ */
+export type AssetId = string & { readonly __brand: 'AssetId' };
+/** A path's id ('path:<24 hex>'), branded as AssetId is. */
+export type PathId = string & { readonly __brand: 'PathId' };
+
+export const macAssetId = (mac: string): AssetId => `mac:${mac.toLowerCase()}` as AssetId;
+export const ipAssetId = (ip: string): AssetId => `ip:${ip}` as AssetId;
+/** An id read back from storage or a request, or a routed device id a decoder named (checked by isRoutedDeviceId). */
+export const asAssetId = (id: string): AssetId => id as AssetId;
+export const asPathId = (id: string): PathId => id as PathId;
 /** Not an asset: the broadcast/multicast destination of a path (BACnet Who-Is, ...). */
-export const groupId = (ip: string): string => `group:${ip}`;
+export const groupId = (ip: string): AssetId => `group:${ip}` as AssetId;
 
 export interface PathKey {
-  initiator: string;
-  responder: string;
+  initiator: AssetId;
+  responder: AssetId;
   protocol: string;
   transport: Transport;
   responderPort: number;
 }
 
-export function pathId(k: PathKey): string {
+export function pathId(k: PathKey): PathId {
   const key = `${k.initiator}|${k.responder}|${k.protocol}|${k.transport}|${k.responderPort}`;
-  return `path:${createHash('sha256').update(key).digest('hex').slice(0, 24)}`;
+  return `path:${createHash('sha256').update(key).digest('hex').slice(0, 24)}` as PathId;
 }
 
 /**

@@ -1,8 +1,9 @@
 /**
  * The inventory's output model: what the store persists, the audit checks and the API serves.
- * (Contract between agent/inventory, agent/store, zoning/ and api/; change it only with the lead.)
+ * (The contract between src/inventory, src/store, src/audit and src/api.)
  */
 import type { IdentityAttribute, Operation, Transport } from './events.js';
+import type { AssetId, PathId } from './ids.js';
 
 export type AssetRole =
   | 'plc' // PLC / controller: Modbus or S7 server, BACnet device with process objects
@@ -25,7 +26,7 @@ export interface IdentityValue {
 
 export interface Asset {
   /** Stable id: 'mac:aa:bb:..' for a device known by its MAC, 'ip:10.0.0.5' when only the IP is known (behind a router). */
-  id: string;
+  id: AssetId;
   ips: string[];
   macs: string[];
   vlans: number[];
@@ -56,9 +57,9 @@ export interface OperationSummary {
 
 /** (initiator asset, responder asset, protocol, responder port) */
 export interface Path {
-  id: string; // stable: hash of the key
-  initiator: string; // asset id
-  responder: string; // asset id
+  id: PathId; // stable: hash of the key
+  initiator: AssetId;
+  responder: AssetId;
   initiatorIp: string;
   responderIp: string;
   protocol: string; // 'modbus', 's7comm', 'opcua', 'bacnet', 'http', 'ssh', 'tcp/8443', ...
@@ -79,6 +80,6 @@ export interface Path {
 export interface InventoryChange {
   ts: number;
   kind: 'new_asset' | 'identity_changed' | 'asset_silent' | 'new_path';
-  assetId: string;
+  assetId: AssetId;
   detail: string;
 }

@@ -3,6 +3,7 @@ import { Inventory } from './inventory.js';
 import { binding, ep, event, feedExchange, flow, serverRoleOf, summary } from '../../bench/gen/synthetic-inventory.js';
 import { inferRole } from './roles.js';
 import { macVendor } from './oui.js';
+import { asAssetId } from '../core/ids.js';
 
 const ROUTER = '00:1b:1b:00:00:01'; // Siemens-registered OUI, an industrial router
 const PLC_MAC = '00:0e:8c:11:22:33'; // Siemens AG
@@ -235,8 +236,8 @@ describe('roles', () => {
   it('does not call a one-off reader an HMI, nor an HMI that reads identification an engineering station', () => {
     const base = { identity: {}, names: [], serverRoleOf, asResponder: [] };
     const path = (responder: string, ops: Record<string, number>) => ({
-      initiator: 'me',
-      responder,
+      initiator: asAssetId('me'),
+      responder: asAssetId(responder),
       protocol: 's7comm',
       transport: 'tcp' as const,
       responderPort: 102,

@@ -22,7 +22,7 @@ import type {
 } from '../core/events.js';
 import { isDeviceIp, isDeviceMac, isIpv4, subnetOf } from './addresses.js';
 import { DEFAULT_SILENT_AFTER_S, MAX_EXAMPLES, MAX_FACT_VALUES, MAX_NAMES, ROUTER_MIN_IPS } from './constants.js';
-import { groupId, ipAssetId, isRoutedDeviceId, macAssetId, pathId, routedNetworkOf } from '../core/ids.js';
+import { asAssetId, groupId, ipAssetId, isRoutedDeviceId, macAssetId, pathId, routedNetworkOf } from '../core/ids.js';
 import { addCapped, mergeAsset, mergePath, newerIdentity, unionSorted } from './merge.js';
 import type { Asset, IdentityValue, InventoryChange, OperationSummary, Path } from '../core/model.js';
 import { macVendor } from './oui.js';
@@ -510,7 +510,7 @@ export class Inventory implements PipelineSink {
         out.push({
           ts: v.first,
           kind: 'identity_changed',
-          assetId,
+          assetId: asAssetId(assetId),
           detail: identityChangeDetail(attribute, ordered[i - 1][0], value, v.protocol),
         });
       }
@@ -863,7 +863,7 @@ export class Inventory implements PipelineSink {
       if (own !== undefined && assets.has(own)) {
         aliases.set(id, own);
         const { via: _via, ...seen } = device;
-        assets.set(own, mergeAsset(assets.get(own)!, { ...seen, id: own, firstSeen: Infinity, lastSeen: -Infinity }));
+        assets.set(own, mergeAsset(assets.get(own)!, { ...seen, id: asAssetId(own), firstSeen: Infinity, lastSeen: -Infinity }));
         continue;
       }
       const prev = assets.get(id);
@@ -893,7 +893,13 @@ export class Inventory implements PipelineSink {
           : acc.responderDevice !== undefined
             ? deviceAsset(acc.responderDevice)
             : (assetOf(acc.responderIp) ?? groupId(acc.responderIp));
-      const key = { initiator, responder, protocol: acc.protocol, transport: acc.transport, responderPort: acc.responderPort };
+      const key = {
+        initiator: asAssetId(initiator),
+        responder: asAssetId(responder),
+        protocol: acc.protocol,
+        transport: acc.transport,
+        responderPort: acc.responderPort,
+      };
       const operations: Path['operations'] = {};
       for (const op of [...acc.operations.keys()].sort()) {
         const s = acc.operations.get(op)!;
@@ -944,7 +950,7 @@ export function routerEvidence(ips: readonly string[]): string | undefined {
 
 export function emptyAsset(id: string): Asset {
   return {
-    id,
+    id: asAssetId(id),
     ips: [],
     macs: [],
     vlans: [],

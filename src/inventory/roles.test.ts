@@ -9,6 +9,7 @@ import type { Asset } from '../core/model.js';
 import { Inventory } from './inventory.js';
 import { cleanVendor, macVendor } from './oui.js';
 import { inferRole } from './roles.js';
+import { asAssetId } from '../core/ids.js';
 
 const mac = (n: number) => `00:0c:29:00:01:${n.toString(16).padStart(2, '0')}`;
 const host = (n: number, port = 50000 + n) => ep(`10.0.0.${n}`, port, mac(n));
@@ -124,8 +125,8 @@ describe('roles from all the evidence', () => {
 
   it('calls a read-only collector named like a historian one even when nothing reads it in the capture', () => {
     const path = (responder: string, protocol: string, port: number) => ({
-      initiator: 'me',
-      responder,
+      initiator: asAssetId('me'),
+      responder: asAssetId(responder),
       protocol,
       transport: 'tcp' as const,
       responderPort: port,

@@ -1,6 +1,7 @@
 /** Conversions between the output model and table rows. */
 import type { Operation } from '../core/events.js';
 import type { Asset, OperationSummary, Path } from '../core/model.js';
+import { asAssetId, asPathId } from '../core/ids.js';
 
 export interface PathRow {
   id: string;
@@ -34,9 +35,9 @@ export function pathFromRow(r: PathRow, ops: OperationRow[]): Path {
     operations[o.operation] = { count: o.count, examples: JSON.parse(o.examples), functions: JSON.parse(o.functions) };
   }
   return {
-    id: r.id,
-    initiator: r.initiator,
-    responder: r.responder,
+    id: asPathId(r.id),
+    initiator: asAssetId(r.initiator),
+    responder: asAssetId(r.responder),
     initiatorIp: r.initiator_ip,
     responderIp: r.responder_ip,
     protocol: r.protocol,

@@ -12,6 +12,7 @@ import type { Asset, InventoryChange, Path } from '../core/model.js';
 import { DEFAULT_SILENT_AFTER_S } from '../inventory/constants.js';
 import { openDatabase, storeError, type DB, type OpenOptions } from './database.js';
 import { assetColumns, pathAsStored, pathFromRow, type PathRow, type OperationRow } from './rows.js';
+import { asAssetId } from '../core/ids.js';
 
 export interface CaptureRecord {
   fingerprint: string;
@@ -360,7 +361,7 @@ export class Store {
         this.db
           .prepare('SELECT ts, kind, asset_id, detail FROM inventory_changes WHERE ts >= ? ORDER BY ts, id LIMIT ?')
           .all(since, limit) as { ts: number; kind: InventoryChange['kind']; asset_id: string; detail: string }[]
-      ).map((r) => ({ ts: r.ts, kind: r.kind, assetId: r.asset_id, detail: r.detail })),
+      ).map((r) => ({ ts: r.ts, kind: r.kind, assetId: asAssetId(r.asset_id), detail: r.detail })),
     );
   }
 

@@ -1,12 +1,13 @@
 /** Synthetic inventory for the zoning tests: assets and paths shaped like agent/inventory's output. */
 import type { Asset, AssetRole, OperationSummary, Path } from '../../src/core/model.js';
 import type { Operation } from '../../src/core/events.js';
+import { asPathId, ipAssetId } from '../../src/core/ids.js';
 
 export const T0 = Date.UTC(2024, 5, 1) / 1000; // 2024-06-01, after the test conduit's expiry
 
 export function asset(ip: string, role: AssetRole = 'unknown', extra: Partial<Asset> = {}): Asset {
   return {
-    id: `ip:${ip}`,
+    id: ipAssetId(ip),
     ips: [ip],
     macs: [],
     vlans: [],
@@ -41,9 +42,9 @@ export function path(s: PathSpec): Path {
     operations[op as Operation] = { count: count!, examples: [`${op} example`], functions: { [`${op}_fn`]: count! } };
   }
   return {
-    id: `${s.from}>${s.to}/${s.protocol}/${s.port}`,
-    initiator: `ip:${s.from}`,
-    responder: `ip:${s.to}`,
+    id: asPathId(`${s.from}>${s.to}/${s.protocol}/${s.port}`),
+    initiator: ipAssetId(s.from),
+    responder: ipAssetId(s.to),
     initiatorIp: s.from,
     responderIp: s.to,
     protocol: s.protocol,
