@@ -70,7 +70,7 @@ const commands: { name: string; summary: string; load: () => Promise<Command> }[
   },
   {
     name: 'vulns',
-    summary: 'import CSAF advisories and the KEV catalogue, list the assets\' known vulnerabilities',
+    summary: "import CSAF advisories and the KEV catalogue, list the assets' known vulnerabilities",
     load: async () => (await import('./commands/vulns.js')).vulnsCommand,
   },
 ];
