@@ -7,6 +7,7 @@ import type { Asset, Path } from '../core/model.js';
 import type { DB } from './database.js';
 import { listPage, type Page } from './list-query.js';
 import { pathFromRow, type OperationRow, type PathRow } from './rows.js';
+import { assetWhere } from './asset-filter.js';
 
 export const ASSET_SORT = { id: 'a.id', last_seen: 'a.last_seen', first_seen: 'a.first_seen', role: 'a.role' } as const;
 export const PATH_SORT = { id: 'p.id', last_seen: 'p.last_seen', first_seen: 'p.first_seen', protocol: 'p.protocol' } as const;
@@ -59,24 +60,7 @@ const PATH_SELECT = 'p.*, z.from_zone, z.to_zone, z.status AS zone_status';
 const PATH_FROM = 'paths p LEFT JOIN path_zones z ON z.path_id = p.id';
 
 export function assetPage(db: DB, q: AssetListQuery): Page<ZonedAsset> {
-  const where: string[] = [];
-  const args: unknown[] = [];
-  if (q.role) {
-    where.push('a.role = ?');
-    args.push(q.role);
-  }
-  if (q.vendor) {
-    where.push('a.vendor = ?');
-    args.push(q.vendor);
-  }
-  if (q.protocol) {
-    where.push('a.id IN (SELECT asset_id FROM asset_protocols WHERE protocol = ?)');
-    args.push(q.protocol);
-  }
-  if (q.zone) {
-    where.push('a.id IN (SELECT asset_id FROM asset_zones WHERE zone = ?)');
-    args.push(q.zone);
-  }
+  const { where, args } = assetWhere(q);
   const page = listPage<{ data: string; zone: string | null }>(db, {
     from: 'assets a',
     select: 'a.data, (SELECT zone FROM asset_zones WHERE asset_id = a.id) AS zone',

@@ -13,6 +13,7 @@ import { DEFAULT_SILENT_AFTER_S } from '../inventory/constants.js';
 import { openDatabase, storeError, type DB, type OpenOptions } from './database.js';
 import { assetColumns, pathAsStored, pathFromRow, type PathRow, type OperationRow } from './rows.js';
 import { asAssetId } from '../core/ids.js';
+import { assetWhere } from './asset-filter.js';
 
 export interface CaptureRecord {
   fingerprint: string;
@@ -285,20 +286,7 @@ export class Store {
   // --- reading ------------------------------------------------------------------------------------
 
   assets(q: AssetQuery = {}): Asset[] {
-    const where: string[] = [];
-    const args: unknown[] = [];
-    if (q.role) {
-      where.push('a.role = ?');
-      args.push(q.role);
-    }
-    if (q.vendor) {
-      where.push('a.vendor = ?');
-      args.push(q.vendor);
-    }
-    if (q.protocol) {
-      where.push('a.id IN (SELECT asset_id FROM asset_protocols WHERE protocol = ?)');
-      args.push(q.protocol);
-    }
+    const { where, args } = assetWhere(q);
     const sql = `SELECT a.data FROM assets a ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY a.id LIMIT ? OFFSET ?`;
     return this.read(() =>
       (
