@@ -15,7 +15,7 @@ import { endLabel } from '../audit/policy-semantics.js';
 import { RULES, type RuleId } from '../audit/constants.js';
 import type { MapRows } from '../store/map-repository.js';
 import { VIOLATION_RULES } from './constants.js';
-import { declaredFlows } from './graph.js';
+import { declaredFlows, type GraphConduit } from './graph.js';
 
 export const UNZONED_ID = 'unzoned';
 /** A zone with more assets than this is drawn as its counts by role until it is opened. */
@@ -67,29 +67,8 @@ export interface MapPair {
   expired: boolean;
 }
 
-export interface MapConduit {
-  id: string;
-  name: string;
-  a: string;
-  b: string;
-  aZone: string | null;
-  bZone: string | null;
-  hasSlt: boolean;
-  slt: Record<string, number | null>;
-  enforcement: string[];
-  owner: string | null;
-  expires: string | null;
-  expired: boolean;
-  declared: string[];
-  observed: {
-    paths: number;
-    packets: number;
-    protocols: string[];
-    operations: string[];
-    firstSeen: number | null;
-    lastSeen: number | null;
-  };
-}
+/** A conduit as the map draws it: the report's conduit (src/report/graph.ts). */
+export type MapConduit = GraphConduit;
 
 export interface MapAsset {
   id: string;
