@@ -48,7 +48,7 @@ export function terminalProgress(files: readonly string[], quiet = false, out: N
   const total = totalBytes(files);
   const start = performance.now();
   let base = { bytes: 0, packets: 0 };
-  let last = 0;
+  let last = -Infinity; // the first update always shows, however young the process
   let shown = false;
   return {
     update(bytes, packets) {
