@@ -1,5 +1,5 @@
 /** Plain-text tables of assets and paths for a person at a terminal. */
-import type { Asset, Path } from '../core/model.js';
+import type { Asset } from '../core/model.js';
 import { sanitize } from '../core/sanitize.js';
 
 /**
@@ -36,19 +36,3 @@ export function assetRows(assets: readonly Asset[]): string[][] {
 }
 
 export const ASSET_HEADER = ['ASSET', 'ROLE', 'L', 'IPS', 'VENDOR', 'PRODUCT', 'FIRMWARE', 'NAME', 'PROTOCOLS'];
-
-export function pathRows(paths: readonly Path[]): string[][] {
-  return paths.map((p) => [
-    p.initiator,
-    p.responder,
-    p.protocol,
-    `${p.transport}/${p.responderPort}`,
-    `${p.packetsToResponder}/${p.packetsToInitiator}`,
-    Object.entries(p.operations)
-      .map(([op, s]) => `${op}×${s!.count}`)
-      .join(' ') || '-',
-    new Date(p.lastSeen * 1000).toISOString().replace('T', ' ').slice(0, 19),
-  ]);
-}
-
-export const PATH_HEADER = ['INITIATOR', 'RESPONDER', 'PROTOCOL', 'PORT', 'PKTS →/←', 'OPERATIONS', 'LAST SEEN'];

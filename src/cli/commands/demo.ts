@@ -7,7 +7,9 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { analyzeCaptures } from '../../analysis/analyze-captures.js';
-import { ASSET_HEADER, PATH_HEADER, assetRows, formatTable, pathRows } from '../../inventory/format.js';
+import { ASSET_HEADER, assetRows, formatTable } from '../../inventory/format.js';
+import { pathPage } from '../../store/inventory-api-repository.js';
+import { PATH_COLUMNS, pathColumns } from './paths.js';
 import { auditStep } from '../../analysis/run-audit.js';
 import type { Finding } from '../../audit/finding.js';
 import { packageRoot } from '../../core/package-root.js';
@@ -51,12 +53,22 @@ export const demoCommand: Command = {
     const out = process.stdout;
     out.write(`otwatch demo: ${report.stats?.packets ?? 0} packets of ${PLANT_CAPTURE}\n\n`);
     out.write(`ASSETS (${report.assets.length})\n${formatTable(ASSET_HEADER, assetRows(report.assets))}\n\n`);
-    out.write(`PATHS (${report.paths.length})\n${formatTable(PATH_HEADER, pathRows(report.paths))}\n\n`);
+    // paths as `otwatch paths` shows them: each end by address, name and zone, not by the store's 'mac:…' id
+    const zoned = (() => {
+      const reader = new Store(db, { mustExist: true });
+      try {
+        return pathPage(reader.db, { sort: 'id', order: 'asc', limit: 500 }).items;
+      } finally {
+        reader.close();
+      }
+    })();
+    const byId = new Map(report.assets.map((a) => [a.id, a]));
+    out.write(`PATHS (${report.paths.length})\n${formatTable(PATH_COLUMNS, pathColumns(zoned, byId))}\n\n`);
     out.write(`FINDINGS against ${PLANT_POLICY} (${findings.length})\n`);
     out.write(
       formatTable(
-        ['SEVERITY', 'RULE', 'REQUIREMENTS', 'WHAT'],
-        findings.map((f) => [f.severity, f.rule, f.requirements.join(' '), f.explanation]),
+        ['SEVERITY', 'FINDING', 'REQUIREMENTS', 'WHAT'],
+        findings.map((f) => [f.severity, f.title, f.requirements.join(' '), f.explanation]),
         110,
       ) + '\n\n',
     );
