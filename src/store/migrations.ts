@@ -108,6 +108,32 @@ CREATE TABLE captures (
 );
 `;
 
+/**
+ * The outbox triggers (migration 5): after an insert, update or delete of an entity row, and only while sync_state
+ * names a site, the next sequence goes to that entity's outbox row. `id` is the entity id as an SQL expression of
+ * the row (NEW or OLD).
+ */
+const OUTBOX_ENTITIES: readonly { table: string; kind: string; id: (row: 'NEW' | 'OLD') => string }[] = [
+  { table: 'assets', kind: 'asset', id: (r) => `${r}.id` },
+  { table: 'paths', kind: 'path', id: (r) => `${r}.id` },
+  { table: 'findings', kind: 'finding', id: (r) => `${r}.id` },
+  {
+    table: 'identity_history',
+    kind: 'identity',
+    id: (r) => `json_array(${r}.asset_id, ${r}.attribute, ${r}.value, ${r}.protocol)`,
+  },
+];
+const OUTBOX_TRIGGERS = OUTBOX_ENTITIES.flatMap(({ table, kind, id }) =>
+  (['INSERT', 'UPDATE', 'DELETE'] as const).map((event) => {
+    const row = event === 'DELETE' ? 'OLD' : 'NEW';
+    return `CREATE TRIGGER sync_${table}_${event.toLowerCase()} AFTER ${event} ON ${table} WHEN (SELECT site FROM sync_state WHERE id = 1) IS NOT NULL BEGIN
+  UPDATE sync_state SET seq = seq + 1 WHERE id = 1;
+  INSERT OR REPLACE INTO sync_outbox (kind, entity_id, seq) VALUES ('${kind}', ${id(row)}, (SELECT seq FROM sync_state WHERE id = 1));
+END;
+`;
+  }),
+).join('');
+
 export const migrations: readonly Migration[] = [
   { version: 1, name: 'inventory: assets, paths, identity history, changes, captures', sql: INVENTORY_V1 },
   // REST API (api/, agent/jobs/): tokens, upload jobs, policy versions, stored findings with their
@@ -210,55 +236,7 @@ CREATE TABLE sync_outbox (
   PRIMARY KEY (kind, entity_id)
 ) WITHOUT ROWID;
 CREATE UNIQUE INDEX sync_outbox_seq ON sync_outbox (seq);
-CREATE TRIGGER sync_assets_insert AFTER INSERT ON assets WHEN (SELECT site FROM sync_state WHERE id = 1) IS NOT NULL BEGIN
-  UPDATE sync_state SET seq = seq + 1 WHERE id = 1;
-  INSERT OR REPLACE INTO sync_outbox (kind, entity_id, seq) VALUES ('asset', NEW.id, (SELECT seq FROM sync_state WHERE id = 1));
-END;
-CREATE TRIGGER sync_assets_update AFTER UPDATE ON assets WHEN (SELECT site FROM sync_state WHERE id = 1) IS NOT NULL BEGIN
-  UPDATE sync_state SET seq = seq + 1 WHERE id = 1;
-  INSERT OR REPLACE INTO sync_outbox (kind, entity_id, seq) VALUES ('asset', NEW.id, (SELECT seq FROM sync_state WHERE id = 1));
-END;
-CREATE TRIGGER sync_assets_delete AFTER DELETE ON assets WHEN (SELECT site FROM sync_state WHERE id = 1) IS NOT NULL BEGIN
-  UPDATE sync_state SET seq = seq + 1 WHERE id = 1;
-  INSERT OR REPLACE INTO sync_outbox (kind, entity_id, seq) VALUES ('asset', OLD.id, (SELECT seq FROM sync_state WHERE id = 1));
-END;
-CREATE TRIGGER sync_paths_insert AFTER INSERT ON paths WHEN (SELECT site FROM sync_state WHERE id = 1) IS NOT NULL BEGIN
-  UPDATE sync_state SET seq = seq + 1 WHERE id = 1;
-  INSERT OR REPLACE INTO sync_outbox (kind, entity_id, seq) VALUES ('path', NEW.id, (SELECT seq FROM sync_state WHERE id = 1));
-END;
-CREATE TRIGGER sync_paths_update AFTER UPDATE ON paths WHEN (SELECT site FROM sync_state WHERE id = 1) IS NOT NULL BEGIN
-  UPDATE sync_state SET seq = seq + 1 WHERE id = 1;
-  INSERT OR REPLACE INTO sync_outbox (kind, entity_id, seq) VALUES ('path', NEW.id, (SELECT seq FROM sync_state WHERE id = 1));
-END;
-CREATE TRIGGER sync_paths_delete AFTER DELETE ON paths WHEN (SELECT site FROM sync_state WHERE id = 1) IS NOT NULL BEGIN
-  UPDATE sync_state SET seq = seq + 1 WHERE id = 1;
-  INSERT OR REPLACE INTO sync_outbox (kind, entity_id, seq) VALUES ('path', OLD.id, (SELECT seq FROM sync_state WHERE id = 1));
-END;
-CREATE TRIGGER sync_findings_insert AFTER INSERT ON findings WHEN (SELECT site FROM sync_state WHERE id = 1) IS NOT NULL BEGIN
-  UPDATE sync_state SET seq = seq + 1 WHERE id = 1;
-  INSERT OR REPLACE INTO sync_outbox (kind, entity_id, seq) VALUES ('finding', NEW.id, (SELECT seq FROM sync_state WHERE id = 1));
-END;
-CREATE TRIGGER sync_findings_update AFTER UPDATE ON findings WHEN (SELECT site FROM sync_state WHERE id = 1) IS NOT NULL BEGIN
-  UPDATE sync_state SET seq = seq + 1 WHERE id = 1;
-  INSERT OR REPLACE INTO sync_outbox (kind, entity_id, seq) VALUES ('finding', NEW.id, (SELECT seq FROM sync_state WHERE id = 1));
-END;
-CREATE TRIGGER sync_findings_delete AFTER DELETE ON findings WHEN (SELECT site FROM sync_state WHERE id = 1) IS NOT NULL BEGIN
-  UPDATE sync_state SET seq = seq + 1 WHERE id = 1;
-  INSERT OR REPLACE INTO sync_outbox (kind, entity_id, seq) VALUES ('finding', OLD.id, (SELECT seq FROM sync_state WHERE id = 1));
-END;
-CREATE TRIGGER sync_identity_history_insert AFTER INSERT ON identity_history WHEN (SELECT site FROM sync_state WHERE id = 1) IS NOT NULL BEGIN
-  UPDATE sync_state SET seq = seq + 1 WHERE id = 1;
-  INSERT OR REPLACE INTO sync_outbox (kind, entity_id, seq) VALUES ('identity', json_array(NEW.asset_id, NEW.attribute, NEW.value, NEW.protocol), (SELECT seq FROM sync_state WHERE id = 1));
-END;
-CREATE TRIGGER sync_identity_history_update AFTER UPDATE ON identity_history WHEN (SELECT site FROM sync_state WHERE id = 1) IS NOT NULL BEGIN
-  UPDATE sync_state SET seq = seq + 1 WHERE id = 1;
-  INSERT OR REPLACE INTO sync_outbox (kind, entity_id, seq) VALUES ('identity', json_array(NEW.asset_id, NEW.attribute, NEW.value, NEW.protocol), (SELECT seq FROM sync_state WHERE id = 1));
-END;
-CREATE TRIGGER sync_identity_history_delete AFTER DELETE ON identity_history WHEN (SELECT site FROM sync_state WHERE id = 1) IS NOT NULL BEGIN
-  UPDATE sync_state SET seq = seq + 1 WHERE id = 1;
-  INSERT OR REPLACE INTO sync_outbox (kind, entity_id, seq) VALUES ('identity', json_array(OLD.asset_id, OLD.attribute, OLD.value, OLD.protocol), (SELECT seq FROM sync_state WHERE id = 1));
-END;
-`,
+${OUTBOX_TRIGGERS}`,
   },
   // Known vulnerabilities (issue 16, src/store/vulnerability-repository.ts): imported CSAF advisories (newest
   // revision per tracking id), their products and CVEs, the KEV catalogue, and each asset's matches.
