@@ -36,3 +36,8 @@ export function assetRows(assets: readonly Asset[]): string[][] {
 }
 
 export const ASSET_HEADER = ['ASSET', 'ROLE', 'L', 'IPS', 'VENDOR', 'PRODUCT', 'FIRMWARE', 'NAME', 'PROTOCOLS'];
+
+/** A capture time (seconds since the epoch) as a table shows it: 'YYYY-MM-DD HH:MM:SS', UTC. */
+export function timeText(seconds: number): string {
+  return new Date(seconds * 1000).toISOString().replace('T', ' ').slice(0, 19);
+}

@@ -4,7 +4,7 @@ import { DEFAULT_DB } from '../../analysis/analyze-captures.js';
 import { RULES, SEVERITY_ORDER } from '../../audit/constants.js';
 import { FINDING_STATUSES, type FindingStatus } from '../../audit/lifecycle.js';
 import { terminalJson } from '../../core/sanitize.js';
-import { formatTable } from '../../inventory/format.js';
+import { formatTable, timeText } from '../../inventory/format.js';
 import { FindingsStore, type FindingFilter, type StoredFinding } from '../../store/findings-api-repository.js';
 import { CliError, type Command } from './command.js';
 import { parseLimit, withStore } from './helpers.js';
@@ -55,7 +55,7 @@ export function findingRows(findings: readonly StoredFinding[]): string[][] {
     f.rule,
     f.title ?? f.subject.label,
     String(f.evidence.pathCount),
-    f.evidence.lastSeen === null ? '-' : new Date(f.evidence.lastSeen * 1000).toISOString().replace('T', ' ').slice(0, 19),
+    f.evidence.lastSeen === null ? '-' : timeText(f.evidence.lastSeen),
   ]);
 }
 

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_DB } from '../../analysis/analyze-captures.js';
 import type { Asset } from '../../core/model.js';
 import { terminalJson } from '../../core/sanitize.js';
-import { formatTable } from '../../inventory/format.js';
+import { formatTable, timeText } from '../../inventory/format.js';
 import { pathPage, type ZonedPath } from '../../store/inventory-api-repository.js';
 import type { Command } from './command.js';
 import { parseLimit, withStore } from './helpers.js';
@@ -53,7 +53,7 @@ export function pathColumns(paths: readonly ZonedPath[], assets: ReadonlyMap<str
     Object.entries(p.operations)
       .map(([op, s]) => `${op}×${s!.count}`)
       .join(' ') || '-',
-    new Date(p.lastSeen * 1000).toISOString().replace('T', ' ').slice(0, 19),
+    timeText(p.lastSeen),
   ]);
 }
 
