@@ -2,7 +2,7 @@
  * Commands on a damaged database and on a read-only one (issue 18 items 2 and 3), run as the separate
  * processes a user starts: a clear message and a documented exit code, never a stack trace; the
  * commands that only read work on a read-only file in a read-only folder. When the tests run as root
- * (who may write anything) the read-only cases run the command as the unprivileged user nobody.
+ * (who may write anything) the read-only cases run the command without the capabilities that override file modes.
  */
 import Database from 'better-sqlite3';
 import { spawnSync } from 'node:child_process';
@@ -17,13 +17,19 @@ const plant = join(repo, 'fixtures/plant/plant.pcap');
 const policy = join(repo, 'fixtures/policies/rules-test.yaml');
 const asRoot = process.getuid?.() === 0;
 
+/**
+ * Root is refused nothing by file modes: for the read-only cases the command runs without the capabilities that
+ * override them (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH), so that a 0444 file and a 0555 folder bind it as they bind
+ * anyone, while it still reads the checkout wherever that is (another user could not read a private clone).
+ */
 function otwatch(args: string[], unprivileged = false): { code: number; out: string; err: string } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/cli.ts', ...args], {
+  const node = [process.execPath, '--import', 'tsx', 'src/cli/cli.ts', ...args];
+  const argv = unprivileged && asRoot ? ['setpriv', '--bounding-set=-dac_override,-dac_read_search', ...node] : node;
+  const r = spawnSync(argv[0]!, argv.slice(1), {
     cwd: repo,
     encoding: 'utf8',
     timeout: 60_000,
     env: { ...process.env, OTWATCH_LOG: 'silent' },
-    ...(unprivileged && asRoot ? { uid: 65534, gid: 65534 } : {}),
   });
   return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
 }
