@@ -38,6 +38,7 @@ const START_TIMEOUT_MS = 10_000;
 const PACKET_WAIT_MS = 10_000;
 const PCAP_HEADER = 24;
 const PCAP_RECORD_HEADER = 16;
+const RING_KIB = 65_536;
 
 /** Records in a classic pcap written so far (tcpdump -w writes little-endian microsecond pcap). */
 export function pcapRecordCount(path: string): number {
@@ -56,12 +57,18 @@ export async function recordLoopback(opts: RecordOptions, traffic: () => Promise
   if (!TCPDUMP) throw new Error('tcpdump not found');
   mkdirSync(dirname(opts.file), { recursive: true });
   // -U with --immediate-mode: each packet is written as it arrives, not in libpcap's blocks.
-  const dump = spawn(TCPDUMP, ['-i', opts.iface ?? 'lo', '--immediate-mode', '-U', '-s', '0', '-w', opts.file, opts.filter], {
+  // -B: in immediate mode libpcap's ring has one slot per snapshot length (256 KiB with -s 0), so the
+  // default 2 MiB ring holds 8 packets and a tcpdump starved of CPU drops a burst (seen in CI: an
+  // UnregisterSession, a FIN and a UDP request lost); 64 MiB holds 256.
+  const args = ['-i', opts.iface ?? 'lo', '--immediate-mode', '-U', '-B', String(RING_KIB), '-s', '0', '-w', opts.file, opts.filter];
+  const dump = spawn(TCPDUMP, args, {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   const exited = new Promise<void>((r) => dump.once('exit', () => r()));
+  let stderr = '';
   await new Promise<void>((resolve, reject) => {
     let err = '';
+    dump.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     const timer = setTimeout(() => reject(new Error(`tcpdump did not start: ${err}`)), START_TIMEOUT_MS);
     dump.stderr!.on('data', (d: Buffer) => {
       err += d.toString();
@@ -102,5 +109,9 @@ export async function recordLoopback(opts: RecordOptions, traffic: () => Promise
     dump.kill('SIGINT');
     await exited;
   }
+  // a recording with holes makes a test fail far from the cause: say it here
+  const dropped = /(\d+) packets? dropped by kernel/.exec(stderr);
+  if (dropped && Number(dropped[1]) > 0)
+    throw new Error(`tcpdump: ${dropped[1]} packet(s) dropped by the kernel while recording ${opts.file}`);
   return opts.file;
 }
