@@ -257,6 +257,10 @@ export function openDatabase(file: string, opts: OpenOptions = {}): DB {
     }
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL'); // WAL + NORMAL: a crash loses at most the last transaction, never consistency
+    // Statement journals in memory: a write that fires a trigger (the outbox's, even when it records nothing)
+    // opens one per statement, and on disk that was 35 µs per row, two thirds of writing 20,000 paths.
+    // They hold one statement's pages only; the rollback journal of the transaction (the WAL) stays on disk.
+    db.pragma('temp_store = MEMORY');
     migrate(db, migrations, current);
     return db;
   } catch (err) {
