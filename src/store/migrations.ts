@@ -134,6 +134,41 @@ END;
   }),
 ).join('');
 
+/**
+ * The placement triggers (migration 8): the audit replaces the whole placement (asset_zones, path_zones,
+ * path_conduits) at every run, deleting every row and inserting it again, so a trigger on those tables that
+ * recorded each insert would put the whole inventory into the outbox at every audit (every few seconds for a
+ * live agent). Each trigger therefore records the owning asset or path only when its placement differs from
+ * the one last recorded for it (`sync_placement`), and the deletes record nothing. A placement that only
+ * loses one of several conduits, its zones and verdict unchanged, goes with the path's next change.
+ * With no site the trigger's WHEN stops at its first test, as migration 5's. Nothing deletes assets or paths, so
+ * `sync_placement` holds at most one row per placed asset, path and path's conduit.
+ */
+const PLACEMENT_SITE = '(SELECT site FROM sync_state WHERE id = 1) IS NOT NULL';
+const PLACEMENT_ENTITIES: readonly { table: string; kind: string; owner: string; key: string; value: string }[] = [
+  { table: 'asset_zones', kind: 'asset', owner: 'NEW.asset_id', key: 'NEW.asset_id', value: 'NEW.zone' },
+  {
+    table: 'path_zones',
+    kind: 'path',
+    owner: 'NEW.path_id',
+    key: 'NEW.path_id',
+    value: 'json_array(NEW.from_zone, NEW.to_zone, NEW.status)',
+  },
+  // one row per (path, conduit): a conduit newly on a path records the path
+  { table: 'path_conduits', kind: 'conduit', owner: 'NEW.path_id', key: 'json_array(NEW.path_id, NEW.conduit)', value: "''" },
+];
+const PLACEMENT_TRIGGERS = PLACEMENT_ENTITIES.flatMap(({ table, kind, owner, key, value }) =>
+  (['INSERT', 'UPDATE'] as const).map(
+    (event) => `CREATE TRIGGER sync_${table}_${event.toLowerCase()} AFTER ${event} ON ${table}
+WHEN ${PLACEMENT_SITE} AND ${value} IS NOT (SELECT placement FROM sync_placement WHERE kind = '${kind}' AND entity_id = ${key}) BEGIN
+  INSERT OR REPLACE INTO sync_placement (kind, entity_id, placement) VALUES ('${kind}', ${key}, ${value});
+  UPDATE sync_state SET seq = seq + 1 WHERE id = 1;
+  INSERT OR REPLACE INTO sync_outbox (kind, entity_id, seq) VALUES ('${kind === 'asset' ? 'asset' : 'path'}', ${owner}, (SELECT seq FROM sync_state WHERE id = 1));
+END;
+`,
+  ),
+).join('');
+
 export const migrations: readonly Migration[] = [
   { version: 1, name: 'inventory: assets, paths, identity history, changes, captures', sql: INVENTORY_V1 },
   // REST API (api/, agent/jobs/): tokens, upload jobs, policy versions, stored findings with their
@@ -283,6 +318,21 @@ CREATE INDEX vulnerability_matches_status ON vulnerability_matches (status, prio
     version: 7,
     name: 'drop the redundant paths_last_seen index',
     sql: `DROP INDEX IF EXISTS paths_last_seen;`,
+  },
+  // Remote sites (issue 17): the hub draws each site's plant map, so an asset's zone and a path's zones and
+  // conduits travel with them (src/store/outbox-repository.ts reads them); these triggers record an asset or
+  // a path whose placement changed (PLACEMENT_TRIGGERS above).
+  {
+    version: 8,
+    name: 'sync: record assets and paths whose zone placement changed',
+    sql: `
+CREATE TABLE sync_placement (
+  kind TEXT NOT NULL,                 -- 'asset' | 'path' | 'conduit' (a path's conduit: entity_id [path, conduit])
+  entity_id TEXT NOT NULL,
+  placement TEXT NOT NULL,            -- as last recorded into the outbox
+  PRIMARY KEY (kind, entity_id)
+) WITHOUT ROWID;
+${PLACEMENT_TRIGGERS}`,
   },
 ];
 

@@ -12,6 +12,11 @@
  * Triggers rather than calls in each writer: every write path (analyze, the live agent, the audit, the
  * API's acknowledgements) is covered with no edit to them, and a database with no site pays nothing but
  * the trigger's WHEN test.
+ *
+ * An asset travels with the zone the audit placed it in (`zone`), a path with its zones, verdict and
+ * conduits (`fromZone`, `toZone`, `zoneStatus`, `conduits`), as the sensor's own API shows them: the hub
+ * draws each site's plant map from them. Migration 8's triggers record an asset or path whose placement
+ * changed.
  */
 import type { Asset, Path } from '../core/model.js';
 import type { Statement } from 'better-sqlite3';
@@ -32,7 +37,12 @@ export interface IdentityRow {
   lastTs: number;
 }
 
-export type OutboxData = Asset | Path | StoredFinding | IdentityRow;
+/** An asset as published: with the zone the audit placed it in (null: no audit yet). */
+export type PlacedAsset = Asset & { zone: string | null };
+/** A path as published: with its zones, the audit's verdict and the conduits it was placed on. */
+export type PlacedPath = Path & { fromZone: string | null; toZone: string | null; zoneStatus: string | null; conduits: string[] };
+
+export type OutboxData = PlacedAsset | PlacedPath | StoredFinding | IdentityRow;
 
 /** A change to publish: the entity's newest version, or null when it was deleted. */
 export interface OutboxChange {
@@ -118,6 +128,11 @@ export class Outbox {
             .run(kind);
           this.db.prepare('UPDATE sync_state SET seq = MAX(seq, COALESCE((SELECT MAX(seq) FROM sync_outbox), 0)) WHERE id = 1').run();
         }
+        // the snapshot carries every placement: the next audit records only what it changes (migration 8)
+        this.db.exec(`DELETE FROM sync_placement;
+          INSERT INTO sync_placement (kind, entity_id, placement) SELECT 'asset', asset_id, zone FROM asset_zones;
+          INSERT INTO sync_placement (kind, entity_id, placement) SELECT 'path', path_id, json_array(from_zone, to_zone, status) FROM path_zones;
+          INSERT INTO sync_placement (kind, entity_id, placement) SELECT 'conduit', json_array(path_id, conduit), '' FROM path_conduits;`);
         return this.state().seq;
       })
       .immediate();
@@ -137,7 +152,8 @@ export class Outbox {
           entity_id: string;
           seq: number;
         }[];
-        return rows.map((r) => ({ kind: r.kind, id: r.entity_id, seq: r.seq, data: this.read(r.kind, r.entity_id) }));
+        const conduits = this.conduitsOf(rows.filter((r) => r.kind === 'path').map((r) => r.entity_id));
+        return rows.map((r) => ({ kind: r.kind, id: r.entity_id, seq: r.seq, data: this.read(r.kind, r.entity_id, conduits) }));
       })
       .deferred();
   }
@@ -156,14 +172,39 @@ export class Outbox {
       .immediate();
   }
 
-  private read(kind: OutboxKind, id: string): OutboxData | null {
+  /**
+   * The conduits of these paths, in one statement: path_conduits is keyed by conduit first, so a lookup per
+   * path would read the whole table each time (an index by path would cost every audit, site or not).
+   */
+  private conduitsOf(pathIds: readonly string[]): Map<string, string[]> {
+    const out = new Map<string, string[]>();
+    if (!pathIds.length) return out;
+    const rows = this.stmt('SELECT path_id, conduit FROM path_conduits WHERE path_id IN (SELECT value FROM json_each(?)) ORDER BY conduit')
+      .raw()
+      .all(JSON.stringify(pathIds)) as [string, string][];
+    for (const [p, c] of rows) (out.get(p) ?? out.set(p, []).get(p)!).push(c);
+    return out;
+  }
+
+  private read(kind: OutboxKind, id: string, conduits: Map<string, string[]>): OutboxData | null {
     if (kind === 'asset') {
-      const d = this.stmt('SELECT data FROM assets WHERE id = ?').pluck().get(id) as string | undefined;
-      return d === undefined ? null : (JSON.parse(d) as Asset);
+      const r = this.stmt('SELECT a.data, z.zone FROM assets a LEFT JOIN asset_zones z ON z.asset_id = a.id WHERE a.id = ?')
+        .raw()
+        .get(id) as [string, string | null] | undefined;
+      return r === undefined ? null : { ...(JSON.parse(r[0]) as Asset), zone: r[1] };
     }
     if (kind === 'path') {
-      const r = this.stmt('SELECT * FROM paths WHERE id = ?').get(id) as PathRow | undefined;
-      return r ? pathFromRow(r, this.stmt('SELECT * FROM path_operations WHERE path_id = ?').all(id) as OperationRow[]) : null;
+      const r = this.stmt(
+        'SELECT p.*, z.from_zone, z.to_zone, z.status AS zone_status FROM paths p LEFT JOIN path_zones z ON z.path_id = p.id WHERE p.id = ?',
+      ).get(id) as (PathRow & { from_zone: string | null; to_zone: string | null; zone_status: string | null }) | undefined;
+      if (!r) return null;
+      return {
+        ...pathFromRow(r, this.stmt('SELECT * FROM path_operations WHERE path_id = ?').all(id) as OperationRow[]),
+        fromZone: r.from_zone,
+        toZone: r.to_zone,
+        zoneStatus: r.zone_status,
+        conduits: conduits.get(id) ?? [],
+      };
     }
     if (kind === 'finding') {
       const r = this.stmt(`SELECT ${STORED_COLUMNS}, d.data FROM findings f JOIN finding_data d ON d.id = f.id WHERE f.id = ?`).get(id) as
