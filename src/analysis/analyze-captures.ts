@@ -17,7 +17,7 @@ import type { Asset, InventoryChange, Path } from '../core/model.js';
 import { runPipeline, type ProgressHandler } from '../pipeline/pipeline.js';
 import { runSharded, StatsCollector, type StatsReport } from '../pipeline/statistics.js';
 import { Store, type CaptureRecord, type SaveResult } from '../store/store.js';
-import { rematchVulnerabilities } from '../store/vulnerability-repository.js';
+import { rematchWithStoredPolicy } from './rematch-stored.js';
 
 export const DEFAULT_DB = './otwatch.db';
 
@@ -168,7 +168,7 @@ export async function analyzeCaptures(paths: string[], opts: AnalyzeOptions = {}
       }));
     const saved = store.save(result, { serverRoleOf, silentAfter: opts.silentAfter, captures });
     // without an audit (which matches them itself) identities that changed are matched to advisories here
-    if (!opts.audit) rematchVulnerabilities(store.db);
+    if (!opts.audit) await rematchWithStoredPolicy(store.db);
     const t3 = performance.now();
 
     const stats: StatsReport | null = counters

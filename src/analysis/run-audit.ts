@@ -13,6 +13,7 @@ import { audit } from '../audit/audit.js';
 import { formatPolicyError, loadPolicyText } from '../audit/policy-load.js';
 import type { Policy, PolicyError } from '../audit/policy-types.js';
 import type { TrackedFinding } from '../audit/lifecycle.js';
+import { zoneFacts } from '../audit/zone-facts.js';
 import { FindingsStore, type StoredFinding } from '../store/findings-repository.js';
 import { PolicyStore } from '../store/policy-repository.js';
 import type { Store } from '../store/store.js';
@@ -79,7 +80,7 @@ export function runAudit(store: Store, loaded: LoadedPolicy, opts: AuditRunOptio
         loaded.text === undefined ? policies.current() : policies.recordLoaded(loaded.text, loaded.policy, opts.actor ?? 'audit');
       const saved = findings.saveAnalysis(result.findings, now);
       // identities may have changed, and the exposure of a vulnerable asset reads the placement just written
-      rematchVulnerabilities(db);
+      rematchVulnerabilities(db, zoneFacts(loaded.policy));
       return { ...saved, version: version?.version };
     })
     .immediate();

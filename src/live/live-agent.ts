@@ -11,7 +11,7 @@ import { serverRoleLookup, type AuditStep } from '../analysis/analyze-captures.j
 import { LiveSource, type LiveStats } from '../capture/live-source.js';
 import { EvidenceRing } from '../capture/evidence-ring.js';
 import { checkInterface } from '../capture/preflight.js';
-import { rematchVulnerabilities } from '../store/vulnerability-repository.js';
+import { rematchWithStoredPolicy } from '../analysis/rematch-stored.js';
 
 export interface LiveAgentOptions {
   iface: string;
@@ -126,7 +126,7 @@ export class LiveAgent {
     const result = this.inventory.takeWindow();
     const saved = this.store.save(result, { serverRoleOf: this.serverRoleOf, silentAfter: this.o.silentAfter });
     // without an audit (which matches them itself) identities that changed are matched to advisories here
-    if (!(this.o.audit && this.o.policy)) rematchVulnerabilities(this.store.db);
+    if (!(this.o.audit && this.o.policy)) await rematchWithStoredPolicy(this.store.db);
     if (this.o.audit && this.o.policy) {
       // the audit looks at everything stored: a path keeps its findings open until it falls silent
       const findings = await this.o.audit({

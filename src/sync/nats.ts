@@ -4,6 +4,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { connect, credsAuthenticator, type NatsConnection, type ConnectionOptions } from '@nats-io/transport-node';
+import { SITE_PATTERN, checkPrefix, checkSite } from './subject-names.js';
+
+export { SITE_PATTERN, checkPrefix, checkSite };
 
 export interface NatsOptions {
   /** nats://host:port or tls://host:port; user:password in the URL are used as credentials. */
@@ -19,21 +22,6 @@ export interface NatsOptions {
   name?: string;
   /** Reply subjects under this prefix: a sensor's are `_INBOX_<site>`, so its permissions can name them alone. */
   inboxPrefix?: string;
-}
-
-/** A site id is one token of a NATS subject: letters, digits, '-' and '_'. */
-export const SITE_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
-
-export function checkSite(site: string): string {
-  if (!SITE_PATTERN.test(site)) throw new Error(`site '${site}' must be 1 to 64 letters, digits, '-' or '_' (it is a NATS subject token)`);
-  return site;
-}
-
-/** A subject prefix: dot-separated tokens as a site (default 'otwatch'). */
-export function checkPrefix(prefix: string): string {
-  if (!prefix.split('.').every((t) => SITE_PATTERN.test(t)))
-    throw new Error(`subject prefix '${prefix}' must be tokens of letters, digits, '-' or '_'`);
-  return prefix;
 }
 
 /** The connection options for nats.js from ours; bad URLs become errors a person can act on. */

@@ -4,8 +4,9 @@
  */
 import type { Logger } from 'pino';
 import { Store } from '../store/store.js';
-import { checkPrefix, checkSite, type NatsOptions } from './nats.js';
-import { Publisher } from './publisher.js';
+import type { NatsOptions } from './nats.js';
+import type { Publisher } from './publisher.js';
+import { checkPrefix, checkSite } from './subject-names.js';
 
 /** parseArgs options: spread into a command's own. */
 export const PUBLISH_FLAGS = {
@@ -77,12 +78,14 @@ export function publishSettings(flags: Flags, cfg: { site?: string; publish?: Pu
 }
 
 /** A running publisher over its own connection to the sensor's database (the live agent writes through another). */
-export function startPublisher(
+export async function startPublisher(
   s: PublishSettings,
   dbFile: string,
   log?: Logger,
   counters?: () => Record<string, number>,
-): { publisher: Publisher; stop(waitMs?: number): Promise<number> } {
+): Promise<{ publisher: Publisher; stop(waitMs?: number): Promise<number> }> {
+  // the NATS client loads here, not when the command starts: an analysis that does not publish never pays for it
+  const { Publisher } = await import('./publisher.js');
   const store = new Store(dbFile);
   const publisher = new Publisher({ site: s.site, name: s.name, prefix: s.prefix, nats: s.nats, db: store.db, log, counters });
   publisher.start();
@@ -110,6 +113,7 @@ export async function withPublishing<T>(
   fn: (store: Store | undefined) => Promise<T>,
 ): Promise<{ result: T; published?: number; pending?: number }> {
   if (!s) return { result: await fn(undefined) };
+  const { Publisher } = await import('./publisher.js');
   const store = new Store(dbFile);
   try {
     const publisher = new Publisher({ site: s.site, name: s.name, prefix: s.prefix, nats: s.nats, db: store.db, log });

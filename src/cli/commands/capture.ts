@@ -127,7 +127,7 @@ export const captureCommand: Command = {
     }
     // remote sites: the outbox (filled by the agent's flushes) goes to the hub over the publisher's own connection
     const publisher = publish
-      ? startPublisher(publish, values.db ?? cfg.db ?? DEFAULT_DB, log, () => ({
+      ? await startPublisher(publish, values.db ?? cfg.db ?? DEFAULT_DB, log, () => ({
           packets: agent.metrics.packets,
           flushes: agent.metrics.flushes,
           activeFlows: agent.metrics.activeFlows,

@@ -3,6 +3,7 @@
  * then every asset re-matched. `otwatch vulns --db DB [--json]`: the matches, most urgent first.
  */
 import { parseArgs } from 'node:util';
+import { storedZoneFacts } from '../../analysis/rematch-stored.js';
 import { DEFAULT_DB } from '../../analysis/analyze-captures.js';
 import { StoreError } from '../../store/database.js';
 import { Store } from '../../store/store.js';
@@ -71,9 +72,15 @@ async function importAdvisories(argv: string[]): Promise<number> {
     throw err;
   }
   try {
-    const summary = new VulnerabilityStore(store.db).importFiles(positionals, (message) => {
-      if (!values.json) console.error(`otwatch vulns import: ${message}`);
-    });
+    // the exposure ranking reads the zones of the policy the last audit stored
+    const zones = await storedZoneFacts(store.db);
+    const summary = new VulnerabilityStore(store.db).importFiles(
+      positionals,
+      (message) => {
+        if (!values.json) console.error(`otwatch vulns import: ${message}`);
+      },
+      zones,
+    );
     if (values.json) {
       console.log(JSON.stringify(summary, null, 2));
     } else {
