@@ -17,11 +17,14 @@ const STRIDE = 3;
 const SERVICE = 0;
 const PREV = 1;
 const NEXT = 2;
-/** Largest service number an entry can hold (services are one octet on the wire). */
-const MAX_SERVICE = 0x7fff;
+/** Largest service number an entry can hold (services are one octet on the wire; stored plus one). */
+const MAX_SERVICE = 0x7ffe;
 
 export class PendingServices {
-  /** [service, prev, next] per key; service NONE when the key is absent. Allocated on first use. */
+  /**
+   * [service + 1, prev + 1, next + 1] per key, 0 for absent: a fresh (zeroed) array is an empty table as it
+   * comes, where filling 1,536 slots with -1 cost more than the requests of a short flow. Allocated on first use.
+   */
   private table: Int16Array | undefined;
   private head = NONE; // oldest
   private tail = NONE; // newest
@@ -45,23 +48,23 @@ export class PendingServices {
     const t = this.table;
     if (t === undefined || key < 0 || key >= KEY_SPACE) return undefined;
     const v = t[key * STRIDE + SERVICE]!;
-    return v === NONE ? undefined : v;
+    return v === 0 ? undefined : v - 1;
   }
 
   /** As Map.set: a new key goes last; a present key keeps its place and takes the new value. */
   set(key: number, service: number): void {
     if (key < 0 || key >= KEY_SPACE || service < 0 || service > MAX_SERVICE) throw new RangeError(`pending key ${key} service ${service}`);
-    const t = (this.table ??= new Int16Array(KEY_SPACE * STRIDE).fill(NONE));
+    const t = (this.table ??= new Int16Array(KEY_SPACE * STRIDE));
     const i = key * STRIDE;
-    if (t[i + SERVICE] !== NONE) {
-      t[i + SERVICE] = service;
+    if (t[i + SERVICE] !== 0) {
+      t[i + SERVICE] = service + 1;
       return;
     }
-    t[i + SERVICE] = service;
-    t[i + PREV] = this.tail;
-    t[i + NEXT] = NONE;
+    t[i + SERVICE] = service + 1;
+    t[i + PREV] = this.tail + 1;
+    t[i + NEXT] = 0;
     if (this.tail === NONE) this.head = key;
-    else t[this.tail * STRIDE + NEXT] = key;
+    else t[this.tail * STRIDE + NEXT] = key + 1;
     this.tail = key;
     this.count++;
   }
@@ -70,14 +73,14 @@ export class PendingServices {
     const t = this.table;
     if (t === undefined || key < 0 || key >= KEY_SPACE) return false;
     const i = key * STRIDE;
-    if (t[i + SERVICE] === NONE) return false;
-    t[i + SERVICE] = NONE;
-    const p = t[i + PREV]!;
-    const n = t[i + NEXT]!;
+    if (t[i + SERVICE] === 0) return false;
+    t[i + SERVICE] = 0;
+    const p = t[i + PREV]! - 1;
+    const n = t[i + NEXT]! - 1;
     if (p === NONE) this.head = n;
-    else t[p * STRIDE + NEXT] = n;
+    else t[p * STRIDE + NEXT] = n + 1;
     if (n === NONE) this.tail = p;
-    else t[n * STRIDE + PREV] = p;
+    else t[n * STRIDE + PREV] = p + 1;
     this.count--;
     return true;
   }
