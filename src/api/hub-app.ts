@@ -2,20 +2,41 @@
  * The hub's API (issue 17): the same /api/v1 lists as a sensor's (assets, paths, findings; same item
  * schemas, pagination and keyset cursors), served from PostgreSQL with a `site` filter on each, plus
  * GET /api/v1/sites. Tokens are the hub's own, stored in PostgreSQL (otwatch token create --postgres).
+ *
+ * It also serves the sensor's web page (src/api/web/, the same files): GET /api/v1/whoami answers `hub: true`,
+ * and the page then opens on the enterprise view (every site, worst first) and drills into one site's plant
+ * map, GET /api/v1/map?site= (and /map/zones/:id, /map/pairs/:key/paths, /findings/:id, each with site=),
+ * aggregated by src/report/map-view.ts over the site's rows in PostgreSQL (src/store/pg/map-repository.ts).
  */
 import helmet from '@fastify/helmet';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
+import type { FastifyReply } from 'fastify';
 import type pg from 'pg';
+import { MAP_PAGE_LIMIT, mapView, UNZONED_ID, type MapFilter } from '../report/map-view.js';
 import { HubRepository, HUB_SORTS } from '../store/pg/hub-repository.js';
+import { HubMapRepository } from '../store/pg/map-repository.js';
 import { touchPgToken, verifyPgToken } from '../store/pg/token-repository.js';
 import { hashToken, type TokenInfo } from '../store/token-repository.js';
 import { BadCursor } from '../store/list-query.js';
 import type { Hub } from '../hub/hub.js';
 import { authPlugin, type FailureLimiter } from './auth.js';
 import { API_PREFIX, BODY_LIMIT } from './constants.js';
-import { assetSchema, errors, errorSchema, filterString, findingSchema, idParam, pageOf, pageQuery, pathSchema } from './schemas.js';
+import { parseTime } from './context.js';
+import { loadWebAssets, PAGE_CSP } from './routes/web.js';
+import {
+  assetSchema,
+  errors,
+  errorSchema,
+  filterString,
+  findingSchema,
+  idParam,
+  pageOf,
+  pageQuery,
+  pathSchema,
+  timeParam,
+} from './schemas.js';
 
 export interface HubAppOptions {
   pool: pg.Pool;
@@ -53,14 +74,42 @@ const siteSchema = {
   },
 } as const;
 
-const listQuery = (sorts: object, filters: Record<string, object>, sortDefault: string) => ({
+const listQuery = (sorts: object, filters: Record<string, object>, sortDefault: string, aliases: string[] = []) => ({
   type: 'object',
   additionalProperties: false,
-  properties: { site: siteParam, ...filters, sort: { type: 'string', enum: Object.keys(sorts), default: sortDefault }, ...pageQuery },
+  properties: {
+    site: siteParam,
+    ...filters,
+    sort: { type: 'string', enum: [...Object.keys(sorts), ...aliases], default: sortDefault },
+    ...pageQuery,
+  },
 });
+
+/** The map's filter, as the sensor's GET /api/v1/map takes it (src/api/routes/web.ts). */
+const mapFilterQuery = {
+  protocol: filterString,
+  operation: filterString,
+  severity: { type: 'string', enum: ['critical', 'high', 'medium', 'low', 'info'] },
+  from: { ...timeParam, description: 'paths seen at or after (seconds or ISO 8601)' },
+  to: { ...timeParam, description: 'paths seen at or before (seconds or ISO 8601)' },
+} as const;
+type MapFilterQuery = { site: string; protocol?: string; operation?: string; severity?: string; from?: string; to?: string };
+const mapFilterOf = (q: MapFilterQuery): MapFilter => ({
+  protocol: q.protocol,
+  operation: q.operation,
+  severity: q.severity,
+  from: parseTime(q.from),
+  to: parseTime(q.to),
+});
+const anyObject = { type: 'object', additionalProperties: true } as const;
+
+const noSite = (reply: FastifyReply, site: string) =>
+  reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no site '${site}'` });
 
 export async function buildHubApp(opts: HubAppOptions): Promise<FastifyInstance> {
   const repo = new HubRepository(opts.pool);
+  const maps = new HubMapRepository(opts.pool);
+  const web = loadWebAssets();
   const app = Fastify({
     ...(typeof opts.logger === 'object' ? { loggerInstance: opts.logger as never } : { logger: opts.logger ?? false }),
     bodyLimit: BODY_LIMIT,
@@ -125,6 +174,20 @@ export async function buildHubApp(opts: HubAppOptions): Promise<FastifyInstance>
         return reply.code(503).send({ status: 'unavailable' });
       }
     },
+  );
+
+  // the web page, the sensor's own files: public (they hold no data), every API call they make carries the token
+  const sendWeb = (reply: FastifyReply, key: string) => {
+    const a = web.get(key);
+    if (!a)
+      return reply
+        .code(404)
+        .send({ statusCode: 404, error: 'Not Found', message: key === '/' ? 'the web page is not installed' : 'no such file' });
+    return reply.type(a.type).header('cache-control', 'no-cache').header('content-security-policy', PAGE_CSP).send(a.body);
+  };
+  app.get('/', { config: { public: true }, schema: { hide: true } }, async (_req, reply) => sendWeb(reply, '/'));
+  app.get<{ Params: { '*': string } }>('/web/*', { config: { public: true }, schema: { hide: true } }, async (req, reply) =>
+    sendWeb(reply, `/web/${req.params['*']}`),
   );
 
   // at the root, as the sensor's: Prometheus scrapes the same path from both
@@ -286,11 +349,151 @@ export async function buildHubApp(opts: HubAppOptions): Promise<FastifyInstance>
           schema: {
             tags: ['findings'],
             summary: 'Findings of every site or one (site=), each audited by its sensor against its own policy',
-            querystring: listQuery(HUB_SORTS.finding, { severity: filterString, status: filterString, rule: filterString }, 'severity'),
+            // 'priority' (the sensor's default, which the page asks for) is the severity order here
+            querystring: listQuery(HUB_SORTS.finding, { severity: filterString, status: filterString, rule: filterString }, 'severity', [
+              'priority',
+            ]),
             response: { 200: pageOf(withSite(findingSchema)), ...errors(400, 401, 429) },
           },
         },
-        async (req) => repo.findingPage(req.query),
+        async (req) => repo.findingPage({ ...req.query, sort: req.query.sort === 'priority' ? 'severity' : req.query.sort }),
+      );
+      api.get<{ Params: { id: string }; Querystring: { site: string } }>(
+        '/findings/:id',
+        {
+          schema: {
+            tags: ['findings'],
+            summary: 'One finding of one site, as its sensor last sent it',
+            params: { type: 'object', properties: { id: idParam }, required: ['id'] },
+            querystring: { type: 'object', additionalProperties: false, properties: { site: siteParam }, required: ['site'] },
+            response: { 200: withSite(findingSchema), ...errors(400, 401, 404, 429) },
+          },
+        },
+        async (req, reply) =>
+          (await maps.finding(req.query.site, req.params.id)) ??
+          reply
+            .code(404)
+            .send({ statusCode: 404, error: 'Not Found', message: `no finding '${req.params.id}' at site '${req.query.site}'` }),
+      );
+      api.get(
+        '/whoami',
+        {
+          schema: {
+            tags: ['system'],
+            summary: 'The role and label of the presented token; hub: true tells the web page to open on the sites',
+            response: {
+              200: {
+                type: 'object',
+                properties: { role: str, label: { anyOf: [str, { type: 'null' }] }, hub: { type: 'boolean' } },
+              },
+              ...errors(401),
+            },
+          },
+        },
+        async (req) => ({ role: req.token?.role ?? 'viewer', label: req.token?.label ?? null, hub: true }),
+      );
+      api.get<{ Querystring: MapFilterQuery & { open?: string; index?: boolean } }>(
+        '/map',
+        {
+          schema: {
+            tags: ['inventory'],
+            summary: "One site's plant map, as a sensor's GET /api/v1/map: zones, zone pairs, small zones' assets, live findings",
+            querystring: {
+              type: 'object',
+              additionalProperties: false,
+              properties: {
+                site: siteParam,
+                ...mapFilterQuery,
+                open: {
+                  type: 'string',
+                  maxLength: 4000,
+                  description: 'zones (comma separated) whose assets to include whatever their size',
+                },
+                index: { type: 'boolean', default: true, description: 'include the find-asset index' },
+              },
+              required: ['site'],
+            },
+            response: { 200: anyObject, ...errors(400, 401, 404, 429) },
+          },
+        },
+        async (req, reply) => {
+          const rows = await maps.rows(req.query.site);
+          if (!rows) return noSite(reply, req.query.site);
+          const open = req.query.open ? req.query.open.split(',').filter(Boolean) : [];
+          // the hub holds no site's policy: zones are those its sensor placed assets in, drawn by id
+          const map = mapView(rows, undefined).overview(mapFilterOf(req.query), open, req.query.index !== false);
+          const zones = map.zones.filter((z) => z.id !== UNZONED_ID).length;
+          return { site: req.query.site, policyVersion: null, ...map, totals: { ...map.totals, zones } };
+        },
+      );
+      api.get<{ Params: { id: string }; Querystring: MapFilterQuery }>(
+        '/map/zones/:id',
+        {
+          schema: {
+            tags: ['inventory'],
+            summary: "A zone's assets on one site's map (when it opens)",
+            params: { type: 'object', properties: { id: idParam }, required: ['id'] },
+            querystring: {
+              type: 'object',
+              additionalProperties: false,
+              properties: { site: siteParam, ...mapFilterQuery },
+              required: ['site'],
+            },
+            response: {
+              200: { type: 'object', properties: { zone: str, assets: { type: 'array', items: anyObject } }, required: ['zone', 'assets'] },
+              ...errors(400, 401, 404, 429),
+            },
+          },
+        },
+        async (req, reply) => {
+          const rows = await maps.rows(req.query.site);
+          if (!rows) return noSite(reply, req.query.site);
+          const assets = mapView(rows, undefined).zone(req.params.id, mapFilterOf(req.query));
+          if (!assets) return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no zone '${req.params.id}'` });
+          return { zone: req.params.id, assets };
+        },
+      );
+      api.get<{ Params: { key: string }; Querystring: MapFilterQuery & { offset?: number; limit?: number } }>(
+        '/map/pairs/:key/paths',
+        {
+          schema: {
+            tags: ['inventory'],
+            summary: "A page of the paths between two zones of one site's map, violating first, then by id",
+            params: {
+              type: 'object',
+              properties: { key: { ...idParam, pattern: '^[^|\\u0000-\\u001f]+\\|[^|\\u0000-\\u001f]+$' } },
+              required: ['key'],
+            },
+            querystring: {
+              type: 'object',
+              additionalProperties: false,
+              properties: {
+                site: siteParam,
+                ...mapFilterQuery,
+                offset: { type: 'integer', minimum: 0, maximum: 10_000_000, default: 0 },
+                limit: { type: 'integer', minimum: 1, maximum: MAP_PAGE_LIMIT, default: 100 },
+              },
+              required: ['site'],
+            },
+            response: {
+              200: {
+                type: 'object',
+                properties: { total: { type: 'integer' }, violating: { type: 'integer' }, items: { type: 'array', items: anyObject } },
+                required: ['total', 'violating', 'items'],
+              },
+              ...errors(400, 401, 404, 429),
+            },
+          },
+        },
+        async (req, reply) => {
+          const rows = await maps.rows(req.query.site);
+          if (!rows) return noSite(reply, req.query.site);
+          const [a, b] = req.params.key.split('|') as [string, string];
+          const key = a <= b ? `${a}|${b}` : `${b}|${a}`;
+          const page = mapView(rows, undefined).pairPaths(key, mapFilterOf(req.query), req.query.offset ?? 0, req.query.limit ?? 100);
+          if (!page) return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no zone pair '${req.params.key}'` });
+          return page;
+        },
       );
       api.get(
         '/hub',
