@@ -18,10 +18,12 @@ import type { Logger } from 'pino';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type Consumer, type JsMsg } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/nats-core';
+import type { EnterprisePolicy } from '../audit/enterprise-policy.js';
 import { HubRepository, type Change, type SiteState } from '../store/pg/hub-repository.js';
 import { migratePg } from '../store/pg/migrations.js';
 import { openPool, type PgOptions, type PgPool } from '../store/pg/pool.js';
 import { checkPrefix, natsConnect, type NatsOptions } from '../sync/nats.js';
+import { EnterpriseAuditor } from './enterprise-auditor.js';
 import {
   DEFAULT_PREFIX,
   HEARTBEAT,
@@ -45,6 +47,9 @@ export interface HubOptions {
   maxAgeDays?: number;
   /** A snapshot request unanswered this long is sent again (ms, default 30 s). */
   snapshotRetryMs?: number;
+  /** The enterprise policy for traffic between sites (src/hub/enterprise-auditor.ts), and how long a burst of changes rests before it is judged (ms, default 1 s). */
+  enterprisePolicy?: EnterprisePolicy;
+  enterpriseDebounceMs?: number;
   log?: Logger;
 }
 
@@ -84,6 +89,8 @@ export class Hub {
   private readonly durable: string;
   private pool?: PgPool;
   repo?: HubRepository;
+  /** The enterprise audit, when the hub runs with an enterprise policy. */
+  enterprise?: EnterpriseAuditor;
   private nc?: NatsConnection;
   private consumer?: Consumer;
   private sites = new Map<string, SiteState>();
@@ -117,6 +124,13 @@ export class Hub {
     await migratePg(this.pool);
     this.repo = new HubRepository(this.pool);
     await this.loadSites();
+    if (this.o.enterprisePolicy) {
+      this.enterprise = new EnterpriseAuditor(this.pool, this.o.enterprisePolicy, {
+        debounceMs: this.o.enterpriseDebounceMs,
+        log: this.o.log,
+      });
+      await this.enterprise.start();
+    }
     this.nc = await natsConnect({ name: 'otwatch-hub', ...this.o.nats }).catch((err: Error) => {
       throw new Error(`NATS at ${this.o.nats.url.replace(/\/\/[^@/]*@/, '//')}: ${err.message}`);
     });
@@ -138,6 +152,8 @@ export class Hub {
   async stop(): Promise<void> {
     this.running = false;
     await this.loop;
+    // what the last batches changed is judged before the pool closes
+    await this.enterprise?.evaluateIfDue(Number.POSITIVE_INFINITY).catch(() => undefined);
     await this.nc?.drain().catch(() => undefined);
     await this.pool?.end().catch(() => undefined);
   }
@@ -204,6 +220,7 @@ export class Hub {
         }
         // in the loop, between transactions: a request never races the cursor's write
         await this.requestSnapshots();
+        await this.judgeEnterprise();
         backoff = 500;
       } catch (err) {
         next = undefined; // its deliveries come again from the re-created consumer
@@ -316,6 +333,8 @@ export class Hub {
     const written = await this.repo!.ingest(changes, [...working.values()]);
     this.counters.pgMs += performance.now() - t;
     for (const [id, s] of working) this.sites.set(id, s);
+    // after the commit: the enterprise audit sees only what PostgreSQL holds
+    this.enterprise?.observe(changes);
     this.counters.transactions++;
     this.counters.messages += msgs.length;
     this.counters.batches += batches;
@@ -323,6 +342,15 @@ export class Hub {
     this.counters.changes += changes.length;
     this.counters.written += written;
     this.counters.malformed += malformed;
+  }
+
+  /** The enterprise audit's debounced evaluation: its failure is logged and retried, never an ingest failure. */
+  private async judgeEnterprise(): Promise<void> {
+    try {
+      await this.enterprise?.evaluateIfDue();
+    } catch (err) {
+      this.o.log?.error({ err: (err as Error).message }, 'enterprise evaluation failed; retrying at the next change');
+    }
   }
 
   /** Sites with an unrepaired gap whose request is new or unanswered for too long: (re)send it. */

@@ -1,6 +1,8 @@
 /** `otwatch hub`: the central side of remote sites (issue 17): JetStream → PostgreSQL, and the API over every site. */
 import { parseArgs } from 'node:util';
 import pino from 'pino';
+import { loadEnterprisePolicyFile } from '../../audit/enterprise-policy.js';
+import { formatPolicyError } from '../../audit/policy-load.js';
 import { Hub } from '../../hub/hub.js';
 import { CliError, type Command } from './command.js';
 import { isLoopback } from './serve.js';
@@ -8,7 +10,7 @@ import { isLoopback } from './serve.js';
 const usage = `usage: otwatch hub --nats <url> --postgres <url> [--serve [--host addr] [--port n] [--tls-cert file --tls-key file]]
                    [--nats-creds file] [--nats-ca file] [--nats-cert file --nats-key file]
                    [--pg-ca file] [--pg-cert file --pg-key file] [--pg-schema name]
-                   [--stream name] [--durable name] [--prefix otwatch]
+                   [--stream name] [--durable name] [--prefix otwatch] [--enterprise-policy file.yaml]
 
 Consumes every site's changes from NATS JetStream (one durable consumer, acknowledged only after
 PostgreSQL committed) into PostgreSQL, keyed by site; asks a sensor for a snapshot when a gap shows.
@@ -21,6 +23,10 @@ PostgreSQL; tokens: otwatch token create --role viewer --postgres <url>.
   --stream name        JetStream stream (default OTWATCH), created or updated with the sites' subjects
   --durable name       durable consumer (default otwatch-hub); run one hub per consumer
   --prefix p           subject prefix (default otwatch): sensors publish to <p>.<site>.<kind>
+  --enterprise-policy f  the enterprise policy (YAML: sites with their address ranges, conduits between them;
+                       sample: fixtures/policies/enterprise.yaml): paths that cross from one site into another
+                       are judged against it after each ingest, findings at /api/v1/enterprise/findings.
+                       A malformed file stops the hub (exit 2) with file:line:column for each error
   --stale-after s      a site not heard from for s seconds is stale (default 60)
   --serve              serve the API (--host, default 127.0.0.1; --port, default 8080)
   --tls-cert/--tls-key PEM certificate and key: serve HTTPS (a non-loopback --host without them prints a warning)`;
@@ -46,6 +52,7 @@ export const hubCommand: Command = {
         durable: { type: 'string' },
         prefix: { type: 'string' },
         'stale-after': { type: 'string' },
+        'enterprise-policy': { type: 'string' },
         serve: { type: 'boolean' },
         host: { type: 'string' },
         port: { type: 'string' },
@@ -65,6 +72,15 @@ export const hubCommand: Command = {
       console.error(
         `otwatch hub: WARNING: serving on ${host} without TLS: tokens and data cross the network in clear text; give --tls-cert and --tls-key`,
       );
+    let enterprisePolicy;
+    if (values['enterprise-policy'] !== undefined) {
+      const r = await loadEnterprisePolicyFile(values['enterprise-policy']);
+      if (!r.ok) {
+        for (const e of r.errors) console.error(formatPolicyError(e));
+        throw new CliError(`${values['enterprise-policy']}: ${r.errors.length} error(s), enterprise policy not loaded`);
+      }
+      enterprisePolicy = r.policy;
+    }
     const log = pino({ level: process.env.OTWATCH_LOG ?? 'info', base: { service: 'otwatch-hub' } }, pino.destination(2));
     const tls = (ca?: string, cert?: string, key?: string) => (ca || cert || key ? { ca, cert, key } : undefined);
     const pgOptions = {
@@ -84,6 +100,7 @@ export const hubCommand: Command = {
         stream: values.stream,
         durable: values.durable,
         prefix: values.prefix,
+        enterprisePolicy,
         log,
       });
       await hub.start();
@@ -94,6 +111,8 @@ export const hubCommand: Command = {
     if (values.serve) {
       const { buildHubApp } = await import('../../api/hub-app.js');
       const app = await buildHubApp({ pool: hub.repo!.pool, staleAfterS: staleAfter, logger: log, hub, https });
+      const { hubEnterpriseRoutes } = await import('../../api/routes/hub-enterprise.js');
+      await app.register(hubEnterpriseRoutes, { pool: hub.repo!.pool, auditor: hub.enterprise });
       await app.listen({ host, port });
       log.info({ address: app.server.address() }, 'hub API listening');
       api = app;

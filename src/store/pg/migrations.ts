@@ -76,6 +76,35 @@ CREATE TABLE api_tokens (
 );
 `,
   },
+  {
+    version: 2,
+    name: 'hub: the enterprise policy (traffic between sites) and its findings with their lifecycle',
+    sql: `
+CREATE TABLE enterprise_policy (
+  id integer PRIMARY KEY CHECK (id = 1),  -- one enterprise policy per hub database
+  hash text NOT NULL,                     -- of the policy text: a finding remembers the policy that judged it
+  name text,
+  summary jsonb NOT NULL,                 -- zones, ranges, conduits: what GET /api/v1/enterprise/policy shows
+  loaded_at timestamptz NOT NULL DEFAULT now(),
+  evaluated_at timestamptz,
+  evaluation jsonb                        -- the last evaluation: paths judged, inter-site paths, findings, ms
+);
+CREATE TABLE enterprise_findings (
+  id text PRIMARY KEY,
+  rule text NOT NULL, severity text NOT NULL, severity_rank integer NOT NULL,
+  status text NOT NULL CHECK (status IN ('open', 'resolved')),
+  sites text[] NOT NULL,                  -- the two zones the traffic crosses
+  observed_at text[] NOT NULL,            -- the sites whose sensors saw it
+  policy_hash text NOT NULL,
+  first_seen timestamptz NOT NULL, last_seen timestamptz NOT NULL,
+  resolved_at timestamptz, resolution text,   -- 'traffic' (no longer seen) or 'policy' (a new policy allows it)
+  reopened integer NOT NULL DEFAULT 0,
+  data jsonb NOT NULL
+);
+CREATE INDEX enterprise_findings_rank ON enterprise_findings (severity_rank, id);
+CREATE INDEX enterprise_findings_status ON enterprise_findings (status, severity_rank, id);
+`,
+  },
 ];
 
 /** Applies the pending migrations in one transaction, under an advisory lock. Refuses a newer schema. */

@@ -1,0 +1,172 @@
+/**
+ * The hub's enterprise audit (issue 17): the paths of every site that cross into another site's address
+ * ranges, judged against the enterprise policy, the findings kept in PostgreSQL with their lifecycle.
+ *
+ * The auditor holds in memory only the paths that cross sites (a small part of all, and the only ones a
+ * rule reads). At start it reads every path's two addresses from PostgreSQL and the whole rows of those
+ * that cross; then each ingest hands it the changed paths, which it classifies one by one (an index
+ * look-up per address): the work per batch is the batch, never all paths. The rules then run over the
+ * crossing paths, debounced: after the last change has rested `debounceMs`, or at most `maxDelayMs` after
+ * the first one, so that a burst of batches is one evaluation.
+ */
+import type { Logger } from 'pino';
+import type { Path } from '../core/model.js';
+import { summarisePolicy, type EnterprisePolicy } from '../audit/enterprise-policy.js';
+import { enterpriseAudit, EnterpriseJudge, type InterSitePath } from '../audit/enterprise-rules.js';
+import { EnterpriseRepository, type EnterpriseEvaluation, type Resolution } from '../store/pg/enterprise-repository.js';
+import type { Change } from '../store/pg/hub-repository.js';
+import type { PgPool } from '../store/pg/pool.js';
+
+export interface EnterpriseAuditorOptions {
+  debounceMs?: number;
+  maxDelayMs?: number;
+  log?: Logger;
+}
+
+/** Paths read per page at start (their ends only), and whole rows fetched per query. */
+const SCAN_PAGE = 20_000;
+const FETCH_CHUNK = 2_000;
+
+interface Held {
+  version: number;
+  x: InterSitePath;
+}
+
+export class EnterpriseAuditor {
+  readonly repo: EnterpriseRepository;
+  private readonly judge: EnterpriseJudge;
+  /** Crossing paths by site and id. */
+  private readonly held = new Map<string, Held>();
+  /** Versions of crossing paths deleted since: an older replay must not bring them back. */
+  private readonly gone = new Map<string, number>();
+  private dirtySince: number | null = null;
+  private lastChange = 0;
+  /** The first evaluation after a new policy resolves what it no longer produces as 'policy'. */
+  private resolution: Resolution = 'traffic';
+  lastEvaluation?: EnterpriseEvaluation;
+  evaluations = 0;
+  failures = 0;
+
+  constructor(
+    pool: PgPool,
+    readonly policy: EnterprisePolicy,
+    private readonly o: EnterpriseAuditorOptions = {},
+  ) {
+    this.repo = new EnterpriseRepository(pool);
+    this.judge = new EnterpriseJudge(policy);
+  }
+
+  /** Records the policy, reads the crossing paths PostgreSQL holds, evaluates once. */
+  async start(): Promise<void> {
+    const before = await this.repo.setPolicy(this.policy.hash, summarisePolicy(this.policy));
+    if (before !== null && before !== this.policy.hash) this.resolution = 'policy';
+    const t = performance.now();
+    let scanned = 0;
+    let after: [string, string] | undefined;
+    for (;;) {
+      const page = await this.repo.pathEnds(after, SCAN_PAGE);
+      if (!page.length) break;
+      scanned += page.length;
+      after = [page[page.length - 1]!.site, page[page.length - 1]!.id];
+      const crossing = page.filter(
+        (p) =>
+          p.initiatorIp !== null &&
+          p.responderIp !== null &&
+          this.judge.classify(p.site, { initiatorIp: p.initiatorIp, responderIp: p.responderIp } as Path) !== undefined,
+      );
+      for (let i = 0; i < crossing.length; i += FETCH_CHUNK)
+        for (const r of await this.repo.paths(crossing.slice(i, i + FETCH_CHUNK))) this.hold(r.site, r.id, r.version, r.path);
+      if (page.length < SCAN_PAGE) break;
+    }
+    this.o.log?.info(
+      { policy: this.policy.file, hash: this.policy.hash, scanned, interSite: this.held.size, ms: Math.round(performance.now() - t) },
+      'enterprise policy loaded',
+    );
+    await this.evaluate();
+  }
+
+  private hold(site: string, id: string, version: number, path: Path): boolean {
+    const key = `${site}\u0000${id}`;
+    const had = this.held.get(key);
+    if (had && had.version >= version) return false;
+    if ((this.gone.get(key) ?? -1) >= version) return false;
+    const x = this.judge.classify(site, path);
+    if (x) {
+      this.held.set(key, { version, x });
+      return true;
+    }
+    // a path's ends do not change with its versions; a newer one that no longer crosses (a malformed row) goes
+    return had ? this.held.delete(key) : false;
+  }
+
+  /** The changes one ingest committed: only the paths, each classified on its own. */
+  observe(changes: readonly Change[], now = Date.now()): void {
+    let touched = false;
+    for (const c of changes) {
+      if (c.kind !== 'path') continue;
+      const key = `${c.site}\u0000${c.id}`;
+      if (c.data === null || typeof c.data !== 'object') {
+        const had = this.held.get(key);
+        if (had && had.version < c.version) {
+          this.held.delete(key);
+          this.gone.set(key, c.version);
+          touched = true;
+        }
+        continue;
+      }
+      if (this.hold(c.site, c.id, c.version, c.data as Path)) touched = true;
+    }
+    if (touched) {
+      this.dirtySince ??= now;
+      this.lastChange = now;
+    }
+  }
+
+  /** Evaluates when crossing paths changed and the burst has rested (or waited long enough). */
+  async evaluateIfDue(now = Date.now()): Promise<boolean> {
+    if (this.dirtySince === null) return false;
+    const rested = now - this.lastChange >= (this.o.debounceMs ?? 1000);
+    const waited = now - this.dirtySince >= (this.o.maxDelayMs ?? 10_000);
+    if (!rested && !waited) return false;
+    await this.evaluate();
+    return true;
+  }
+
+  /** The rules over every crossing path held, the findings synchronised into PostgreSQL. */
+  async evaluate(): Promise<EnterpriseEvaluation> {
+    const t0 = performance.now();
+    this.dirtySince = null;
+    try {
+      const findings = enterpriseAudit(
+        this.judge,
+        [...this.held.values()].map((h) => h.x),
+      );
+      const auditMs = performance.now() - t0;
+      const { opened, resolved } = await this.repo.sync(findings, this.policy.hash, this.resolution);
+      this.resolution = 'traffic';
+      const e: EnterpriseEvaluation = {
+        interSitePaths: this.held.size,
+        findings: findings.length,
+        opened,
+        resolved,
+        auditMs: Math.round(auditMs * 10) / 10,
+        totalMs: Math.round((performance.now() - t0) * 10) / 10,
+      };
+      await this.repo.recordEvaluation(e);
+      this.lastEvaluation = e;
+      this.evaluations++;
+      if (opened || resolved) this.o.log?.info(e, 'enterprise findings changed');
+      return e;
+    } catch (err) {
+      // evaluated again at the next change or tick: the ingest goes on meanwhile
+      this.dirtySince ??= Date.now();
+      this.failures++;
+      throw err;
+    }
+  }
+
+  /** Crossing paths held now. */
+  get interSitePaths(): number {
+    return this.held.size;
+  }
+}
