@@ -5,8 +5,9 @@
  * narrowest address block, then VLAN.
  */
 import type { Asset } from '../core/model.js';
-import { contains, numericAddress } from './ip-intervals.js';
-import type { Member, Policy, Zone } from './policy-types.js';
+import { numericAddress } from './ip-intervals.js';
+import type { Member, Policy } from './policy-types.js';
+import { membersAt, placementIndex, type IndexedMember, type MemberIndex } from './placement-index.js';
 
 export const UNZONED = 'unzoned';
 
@@ -42,20 +43,6 @@ function norm(s: string): string {
   return s.trim().toLowerCase();
 }
 
-/** Whether one member matches the asset (ips, macs, vlans, names or its id). */
-export function memberMatches(m: Member, asset: Asset, addrs: { family: 4 | 6; value: bigint }[]): boolean {
-  switch (m.kind) {
-    case 'vlan':
-      return asset.vlans.includes(Number(m.value));
-    case 'mac':
-      return asset.macs.some((x) => norm(x) === m.value);
-    case 'asset':
-      return assetHasName(asset, String(m.value));
-    default:
-      return !!m.interval && addrs.some((a) => contains(m.interval!, a.family, a.value));
-  }
-}
-
 export function assetHasName(asset: Asset, name: string): boolean {
   const n = norm(name);
   return (
@@ -65,23 +52,41 @@ export function assetHasName(asset: Asset, name: string): boolean {
   );
 }
 
-function zoneMatch(zone: Zone, asset: Asset, addrs: { family: 4 | 6; value: bigint }[]): Member | undefined {
-  if (zone.exclude.some((m) => memberMatches(m, asset, addrs))) return undefined;
-  let best: Member | undefined;
-  for (const m of zone.members) if (memberMatches(m, asset, addrs) && (!best || rank(m) > rank(best))) best = m;
-  return best;
+/** Every member the asset matches, from the index (each once). */
+function matchedMembers(mi: MemberIndex, asset: Asset, addrs: { family: 4 | 6; value: bigint }[]): Set<IndexedMember> {
+  const out = new Set<IndexedMember>();
+  const add = (list: readonly IndexedMember[] | undefined) => {
+    if (list) for (const e of list) out.add(e);
+  };
+  // as assetHasName: the id lower-cased, names and the identity's name also trimmed
+  add(mi.byName.get(asset.id.toLowerCase()));
+  for (const n of asset.names) add(mi.byName.get(norm(n)));
+  if (asset.identity.name !== undefined) add(mi.byName.get(norm(asset.identity.name.value)));
+  for (const mac of asset.macs) add(mi.byMac.get(norm(mac)));
+  for (const v of asset.vlans) add(mi.byVlan.get(v));
+  for (const a of addrs) add(membersAt(mi.addresses[a.family], a.value));
+  return out;
 }
 
 export function placeAsset(policy: Policy, asset: Asset): Placement {
   const addrs = asset.ips.map(numericAddress).filter((a): a is { family: 4 | 6; value: bigint } => !!a);
-  const matches: ZoneMatch[] = [];
-  for (const zone of policy.zones) {
-    const member = zoneMatch(zone, asset, addrs);
-    if (member) matches.push({ zone: zone.id, member });
+  const idx = placementIndex(policy);
+  const excluded = new Set([...matchedMembers(idx.exclusions, asset, addrs)].map((e) => e.zoneIndex));
+  // per zone, its most specific member (the first written among equals)
+  const best = new Map<number, IndexedMember>();
+  for (const e of matchedMembers(idx.members, asset, addrs)) {
+    if (excluded.has(e.zoneIndex)) continue;
+    const b = best.get(e.zoneIndex);
+    if (!b || rank(e.member) > rank(b.member) || (rank(e.member) === rank(b.member) && e.memberIndex < b.memberIndex))
+      best.set(e.zoneIndex, e);
   }
+  const matches: ZoneMatch[] = [...best.values()]
+    .sort((a, b) => a.zoneIndex - b.zoneIndex)
+    .map((e) => ({ zone: policy.zones[e.zoneIndex]!.id, member: e.member }));
   if (!matches.length) return { zone: UNZONED, matches };
-  const best = matches.reduce((a, b) => (rank(b.member) > rank(a.member) ? b : a));
-  return { zone: best.zone, matches };
+  // across zones, the most specific member; among equals the zone written first
+  const winner = matches.reduce((a, b) => (rank(b.member) > rank(a.member) ? b : a));
+  return { zone: winner.zone, matches };
 }
 
 export function placeAssets(policy: Policy, assets: readonly Asset[]): Map<string, Placement> {
