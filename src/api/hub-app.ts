@@ -16,6 +16,7 @@ import type { FastifyReply } from 'fastify';
 import type pg from 'pg';
 import { MAP_PAGE_LIMIT, mapView, UNZONED_ID, type MapFilter } from '../report/map-view.js';
 import { HubRepository, HUB_SORTS } from '../store/pg/hub-repository.js';
+import { siteFacets } from '../store/pg/facet-repository.js';
 import { HubMapRepository } from '../store/pg/map-repository.js';
 import { touchPgToken, verifyPgToken } from '../store/pg/token-repository.js';
 import { hashToken, type TokenInfo } from '../store/token-repository.js';
@@ -374,6 +375,21 @@ export async function buildHubApp(opts: HubAppOptions): Promise<FastifyInstance>
           reply
             .code(404)
             .send({ statusCode: 404, error: 'Not Found', message: `no finding '${req.params.id}' at site '${req.query.site}'` }),
+      );
+      api.get<{ Querystring: { site: string } }>(
+        '/facets',
+        {
+          schema: {
+            tags: ['inventory'],
+            summary: "The values one site's lists can be filtered by (the web page's drop-downs)",
+            querystring: { type: 'object', additionalProperties: false, properties: { site: siteParam }, required: ['site'] },
+            response: {
+              200: { type: 'object', additionalProperties: { type: 'array', items: str } },
+              ...errors(400, 401, 429),
+            },
+          },
+        },
+        async (req) => siteFacets(opts.pool, req.query.site),
       );
       api.get(
         '/whoami',

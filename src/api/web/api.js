@@ -22,11 +22,23 @@ export function whenUnauthorized(fn) {
   onUnauthorized = fn;
 }
 
+/**
+ * The hub's site the page is drilled into (app.js): every API call then names it (site=), so that the map,
+ * the tables and the details read that site's rows. null on a sensor's page and on the hub's enterprise view.
+ */
+export const scope = { site: null };
+
+function urlOf(path) {
+  if (path.startsWith('/')) return path;
+  const url = `${API}/${path}`;
+  return scope.site === null ? url : `${url}${url.includes('?') ? '&' : '?'}site=${encodeURIComponent(scope.site)}`;
+}
+
 export async function request(path, { method = 'GET', body, type, raw = false } = {}) {
   const headers = { authorization: `Bearer ${token.get() ?? ''}` };
   if (type) headers['content-type'] = type;
   else if (body !== undefined && typeof body !== 'string') headers['content-type'] = 'application/json';
-  const res = await fetch(path.startsWith('/') ? path : `${API}/${path}`, {
+  const res = await fetch(urlOf(path), {
     method,
     headers,
     body: body === undefined || typeof body === 'string' ? body : JSON.stringify(body),

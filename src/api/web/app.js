@@ -1,16 +1,22 @@
 // The page: sign-in with an API token (sessionStorage), then the map, tables, upload and policy views.
-import { json, request, token, whenUnauthorized } from './api.js';
+// Served by a hub (GET /api/v1/whoami says hub: true), it opens on the enterprise view (web/sites.js) instead,
+// and the map and tables show the one site drilled into (api.js scope) until "All sites".
+import { json, request, scope, token, whenUnauthorized } from './api.js';
 import { showFinding } from './findings.js';
 import { PlantMap } from './map.js';
 import { setupPolicy } from './policy.js';
+import { SitesView, stateOf } from './sites.js';
 import { Tables } from './tables.js';
 import { setupUpload } from './upload.js';
 import { download } from './util.js';
 
 const $ = (id) => document.getElementById(id);
 let role = 'viewer';
-const isAdmin = () => role === 'admin';
+// served by a hub: the sites' findings are acknowledged at each site, so the hub's page is read only
+let hub = false;
+const isAdmin = () => role === 'admin' && !hub;
 let map;
+let sites;
 let tables;
 let policy;
 let current = 'signin';
@@ -27,11 +33,56 @@ function view(name) {
   if (name === 'map') map?.cy?.resize();
   if (name === 'tables') tables.show(tables.kind);
   if (name === 'policy') policy.load();
+  if (name === 'sites') sites.load();
+}
+
+/** The tabs a hub's page offers: the sites, and the map and tables of the site drilled into; no upload, policy or report. */
+function showHubTabs() {
+  const only = { sites: hub, map: !hub || scope.site !== null, tables: !hub || scope.site !== null, upload: !hub, policy: !hub };
+  for (const b of document.querySelectorAll('#tabs [data-view]')) b.hidden = !only[b.dataset.view];
+  $('report-btn').hidden = hub;
+  $('csv').hidden = hub;
+  $('site-bar').hidden = !hub || scope.site === null;
+}
+
+/** The map of another site: nothing of the one before (opened zones, their assets, the find index, the filter). */
+function forgetMap() {
+  map.open.clear();
+  map.zoneAssets.clear();
+  map.data = null;
+  map.index = null;
+  map.assetById = null;
+  map.filter = { protocol: '', operation: '', severity: '', from: null, to: null };
+  for (const el of $('filters').elements) if (el.name) el.value = '';
+  tables.facets = null;
+  $('details').replaceChildren();
+  delete $('map-status').dataset.ready;
+}
+
+/** Drills into one site of the hub: its plant map, and its lists in the tables. */
+async function openSite(site) {
+  scope.site = site.id;
+  forgetMap();
+  $('site-name').textContent = site.name;
+  const [state, words] = stateOf(site);
+  $('site-state').textContent = state === 'ok' ? '' : `(${words})`;
+  showHubTabs();
+  view('map');
+  await loadMap();
+}
+
+function allSites() {
+  scope.site = null;
+  showHubTabs();
+  view('sites');
 }
 
 function signedOut(message = '') {
   signedIn = false;
   token.clear();
+  hub = false;
+  scope.site = null;
+  showHubTabs();
   $('tabs').hidden = true;
   $('signout').hidden = true;
   $('who').textContent = '';
@@ -57,7 +108,11 @@ async function loadMap() {
   status.textContent = 'Loading the map…';
   const t0 = performance.now();
   await map.load();
-  status.textContent = `${map.summary()} · drawn in ${Math.round(performance.now() - t0)} ms`;
+  // the hub holds no site's policy: its zones are those the site's sensor placed assets in
+  const summary = hub
+    ? `${$('site-name').textContent}: ${map.data.totals.assets} assets in ${map.data.totals.zones} zones, ${map.data.totals.paths} paths (${map.data.totals.violatingPaths} with violations), ${map.data.findings.length} open findings`
+    : map.summary();
+  status.textContent = `${summary} · drawn in ${Math.round(performance.now() - t0)} ms`;
   status.dataset.ready = 'true';
   map.fillFilters($('filters'), $('asset-list'));
 }
@@ -79,14 +134,20 @@ async function signIn(t) {
   try {
     const me = await json('whoami');
     role = me.role;
+    hub = me.hub === true;
   } catch (e) {
     signedOut(e.status === 401 ? 'That token is not valid (or was revoked).' : e.message);
     return;
   }
   signedIn = true;
+  showHubTabs();
   $('tabs').hidden = false;
   $('signout').hidden = false;
   $('who').textContent = `${role}${isAdmin() ? '' : ' (read only)'}`;
+  if (hub) {
+    view('sites');
+    return;
+  }
   view('map');
   await loadMap();
 }
@@ -95,6 +156,8 @@ function init() {
   map = new PlantMap($('cy'), $('side'), { onFinding: openFinding, isAdmin });
   tables = new Tables({ onFinding: openFinding, onAsset: openAsset });
   policy = setupPolicy({ isAdmin, onSaved: () => loadMap() });
+  sites = new SitesView({ onSite: openSite });
+  $('all-sites').addEventListener('click', allSites);
   setupUpload({
     onDone: async (show) => {
       tables.facets = null; // new assets, protocols, zones: the drop-downs are fetched again

@@ -1,0 +1,226 @@
+/**
+ * The hub's web page end to end in headless Chromium (issue 17): the enterprise view lists every site worst first,
+ * with its state and counts; a click drills into that site's plant map and its lists, "All sites" comes back. A
+ * site's name and an asset's name are what a sensor (or a device on its network) sent: they show as text, never
+ * as markup. The sites' rows reach PostgreSQL through a sensor's real outbox and the hub's own ingest.
+ */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { analyzeCaptures } from '../../src/analysis/analyze-captures.js';
+import { auditStep } from '../../src/analysis/run-audit.js';
+import { buildHubApp } from '../../src/api/hub-app.js';
+import { packageRoot } from '../../src/core/package-root.js';
+import { Outbox } from '../../src/store/outbox-repository.js';
+import { HubRepository, type Change, type SiteState } from '../../src/store/pg/hub-repository.js';
+import { migratePg } from '../../src/store/pg/migrations.js';
+import { openPool, type PgPool } from '../../src/store/pg/pool.js';
+import { createPgToken } from '../../src/store/pg/token-repository.js';
+import { Store } from '../../src/store/store.js';
+import { PG_URL, pgSchema } from '../sites/helpers.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const PLANT = join(packageRoot, 'fixtures/plant');
+const HOSTILE_SITE = `<img src=x onerror="window.__pwned=1">Plant & "A"`;
+const HOSTILE_ASSET = `<script>window.__pwned=2</script><b>plc</b>`;
+
+const state = (id: string, name: string, cursor: number, lastHeard: Date): SiteState => ({
+  id,
+  name,
+  cursor,
+  lastHeard,
+  heartbeat: null,
+  gaps: 0,
+  gapAt: null,
+  snapshotRequestedAt: null,
+  repairUntil: null,
+});
+
+/** The map's zones and asset labels, read from the cytoscape instance on its container. */
+function readMap(page: Page): Promise<{ zones: string[]; labels: string[] }> {
+  return page.evaluate(() => {
+    const cy = (document.getElementById('cy') as unknown as { _cyreg: { cy: any } })._cyreg.cy;
+    return {
+      zones: cy
+        .nodes('.zone')
+        .map((n: any) => n.data('ref'))
+        .sort(),
+      labels: cy.nodes('.asset').map((n: any) => n.data('label')),
+    };
+  });
+}
+
+describe.skipIf(!existsSync(CHROMIUM))('the hub’s web page in headless Chromium', () => {
+  const db = pgSchema();
+  let dir: string;
+  let pool: PgPool;
+  let app: FastifyInstance;
+  let base: string;
+  let token: string;
+  let browser: Browser;
+  let plantZones: string[];
+  let plantAssets: number;
+  let plantFindings: number;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'otwatch-hub-web-'));
+    pool = await openPool({ url: PG_URL, schema: db.schema });
+    await migratePg(pool);
+    const repo = new HubRepository(pool);
+
+    // plant-a: the bundled plant audited against its policy, published through its outbox
+    const store = new Store(join(dir, 'plant-a.db'));
+    const outbox = new Outbox(store.db);
+    outbox.enable('plant-a');
+    await analyzeCaptures([join(PLANT, 'plant.pcap')], { store, policy: join(PLANT, 'policy.yaml'), audit: auditStep() });
+    for (let b = outbox.batch(1000); b.length; b = outbox.batch(1000)) {
+      const last = b[b.length - 1]!.seq;
+      await repo.ingest(
+        b.map((c): Change => ({ kind: c.kind, site: 'plant-a', id: c.id, version: c.seq, data: c.data })),
+        [state('plant-a', HOSTILE_SITE, last, new Date())],
+      );
+      outbox.acknowledge(b, last);
+    }
+    plantZones = (store.db.prepare('SELECT DISTINCT zone FROM asset_zones ORDER BY zone').pluck().all() as string[]).sort();
+    plantAssets = store.db.prepare('SELECT COUNT(*) FROM assets').pluck().get() as number;
+    plantFindings = store.db.prepare('SELECT COUNT(*) FROM findings').pluck().get() as number;
+    store.close();
+
+    // tiny: one asset whose name is markup, no placement (an older sensor), not heard from for a day
+    const asset = {
+      id: 'ip:10.9.9.9',
+      ips: ['10.9.9.9'],
+      macs: [],
+      vlans: [],
+      names: [HOSTILE_ASSET],
+      identity: {},
+      role: 'plc',
+      roleEvidence: [],
+      purdueLevel: null,
+      protocolsServer: [],
+      protocolsClient: [],
+      firstSeen: 1,
+      lastSeen: 2,
+    };
+    await repo.ingest(
+      [
+        { kind: 'asset', site: 'tiny', id: asset.id, version: 1, data: asset },
+        {
+          kind: 'finding',
+          site: 'tiny',
+          id: 'f-low',
+          version: 2,
+          data: {
+            id: 'f-low',
+            rule: 'r',
+            severity: 'low',
+            status: 'open',
+            title: 'A low one',
+            requirements: [],
+            subject: { kind: 'asset', key: asset.id, label: 'x' },
+            zones: [],
+            evidence: { paths: [], lastSeen: 2 },
+          },
+        },
+      ],
+      [state('tiny', 'Tiny site', 2, new Date(Date.now() - 86_400_000))],
+    );
+    // quiet: heard from, nothing open
+    await repo.ingest([], [state('quiet', 'Quiet site', 0, new Date())]);
+
+    app = await buildHubApp({ pool, staleAfterS: 600 });
+    token = (await createPgToken(pool, 'viewer', 'e2e')).token;
+    base = await app.listen({ host: '127.0.0.1', port: 0 });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await app?.close();
+    await pool?.end();
+    await db.drop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('opens on the sites worst first, drills into a site’s map and lists, and comes back; names stay text', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text());
+    });
+    page.on('request', (req) => {
+      if (!req.url().startsWith(base)) errors.push(`external request ${req.url()}`);
+    });
+    await page.goto(`${base}/`);
+    await page.locator('#token').fill(token);
+    await page.keyboard.press('Enter');
+    await page.locator('#sites-status[data-ready="true"]').waitFor({ timeout: 30_000 });
+
+    // the enterprise view: one row per site, the worst open finding first; no upload, policy or report at the hub
+    const rows = page.locator('#sites-table tbody tr');
+    expect(await rows.evaluateAll((trs) => trs.map((tr) => (tr as HTMLElement).dataset.site))).toEqual(['plant-a', 'tiny', 'quiet']);
+    const first = await rows.nth(0).locator('td').allTextContents();
+    expect(first[0]).toBe(`${HOSTILE_SITE} plant-a`);
+    expect(first[1]).toBe('ok');
+    expect(first[2]).toBe(String(plantAssets));
+    expect(first[5]).toBe('critical');
+    expect(await rows.nth(1).locator('td').nth(1).textContent()).toBe('stale');
+    expect(await rows.nth(2).locator('td').nth(5).textContent()).toBe('-');
+    expect(await page.locator('#sites-table img').count()).toBe(0);
+    for (const v of ['upload', 'policy']) expect(await page.locator(`#tabs [data-view="${v}"]`).isHidden()).toBe(true);
+    expect(await page.locator('#report-btn').isHidden()).toBe(true);
+    expect(await page.locator('#tabs [data-view="map"]').isHidden()).toBe(true);
+
+    // a click on the site: its plant map, the zones its sensor placed the assets in
+    await rows.nth(0).locator('button.site-open').click();
+    await page.locator('#map-status[data-ready="true"]').waitFor({ timeout: 30_000 });
+    expect(await page.locator('#site-name').textContent()).toBe(HOSTILE_SITE);
+    const map = await readMap(page);
+    expect(map.zones).toEqual(plantZones);
+    expect(map.zones.length).toBeGreaterThan(3);
+    expect(map.labels).toHaveLength(plantAssets);
+    expect(await page.locator('#map-status').textContent()).toContain(
+      `${plantAssets} assets in ${plantZones.filter((z) => z !== 'unzoned').length} zones`,
+    );
+    expect(await page.locator('#finding-list button').count()).toBeGreaterThan(3);
+
+    // its lists: the site's assets only
+    await page.locator('#tabs [data-view="tables"]').click();
+    await expect.poll(() => page.locator('#table-count').textContent()).toBe(`1–${plantAssets} of ${plantAssets}`);
+    expect(await page.locator('#table-filters select[name="role"] option').count()).toBeGreaterThan(2);
+    await page.locator('[data-table="findings"]').click();
+    await expect.poll(() => page.locator('#table-count').textContent()).toBe(`1–${plantFindings} of ${plantFindings}`);
+
+    // back to every site, then the other site: its map only, its asset's markup as a label
+    await page.locator('#all-sites').click();
+    await page.locator('#sites-status[data-ready="true"]').waitFor();
+    expect(await page.locator('#site-bar').isHidden()).toBe(true);
+    await rows.nth(1).locator('button.site-open').click();
+    await page.locator('#map-status[data-ready="true"]').waitFor({ timeout: 30_000 });
+    // (the map shortens a long label; cytoscape draws it on its canvas, as text)
+    expect(await readMap(page)).toEqual({ zones: ['unzoned'], labels: [`${HOSTILE_ASSET.slice(0, 17)}…`] });
+    await page.locator('#tabs [data-view="tables"]').click();
+    await page.locator('[data-table="assets"]').click();
+    await expect.poll(() => page.locator('#table-count').textContent()).toBe('1–1 of 1');
+    expect(await page.locator('#data-table tbody td').first().textContent()).toBe(HOSTILE_ASSET);
+    expect(await page.locator('#data-table b, #data-table script, #data-table img, #site-bar img, #sites-table img').count()).toBe(0);
+
+    expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 120_000);
+});
