@@ -4,7 +4,7 @@
  *
  * The auditor holds in memory only the paths that cross sites (a small part of all, and the only ones a
  * rule reads). At start it reads every path's two addresses from PostgreSQL and the whole rows of those
- * that cross; then each ingest hands it the changed paths, which it classifies one by one (an index
+ * that cross (in the background: the hub ingests meanwhile); then each ingest hands it the changed paths, which it classifies one by one (an index
  * look-up per address): the work per batch is the batch, never all paths. The rules then run over the
  * crossing paths, debounced: after the last change has rested `debounceMs`, or at most `maxDelayMs` after
  * the first one, so that a burst of batches is one evaluation.
@@ -40,6 +40,11 @@ export class EnterpriseAuditor {
   /** Versions of crossing paths deleted since: an older replay must not bring them back. */
   private readonly gone = new Map<string, number>();
   private dirtySince: number | null = null;
+  /** Whether the start-up scan of the stored paths ended (evaluations wait for it). */
+  private loaded = false;
+  private loading?: Promise<void>;
+  /** Evaluations one after the other: the start's and the loop's never interleave their transactions. */
+  private chain: Promise<unknown> = Promise.resolve();
   private lastChange = 0;
   /** The first evaluation after a new policy resolves what it no longer produces as 'policy'. */
   private resolution: Resolution = 'traffic';
@@ -56,10 +61,38 @@ export class EnterpriseAuditor {
     this.judge = new EnterpriseJudge(policy);
   }
 
-  /** Records the policy, reads the crossing paths PostgreSQL holds, evaluates once. */
+  /** Records the policy, reads the crossing paths PostgreSQL holds, evaluates once; resolves when all is done. */
   async start(): Promise<void> {
+    await this.recordPolicy();
+    await this.load();
+  }
+
+  /**
+   * What the hub calls: the policy recorded now, the paths read in the background, so that ingest and the API
+   * start at once (reading 400,000 paths' addresses takes seconds). Changes observed meanwhile are safe: each
+   * path keeps its newest version, whichever of the scan and the ingest brings it first; no evaluation runs
+   * before the scan ends (it would resolve the findings of paths not read yet).
+   */
+  async startInBackground(): Promise<void> {
+    await this.recordPolicy();
+    this.loading = this.load().catch((err: Error) => {
+      this.loading = undefined; // evaluateIfDue starts it again
+      this.failures++;
+      this.o.log?.error({ err: err.message }, 'enterprise audit: cannot read the paths yet; retrying');
+    });
+  }
+
+  /** Waits for the background scan (the hub's stop, tests). */
+  async settled(): Promise<void> {
+    await this.loading;
+  }
+
+  private async recordPolicy(): Promise<void> {
     const before = await this.repo.setPolicy(this.policy.hash, summarisePolicy(this.policy));
     if (before !== null && before !== this.policy.hash) this.resolution = 'policy';
+  }
+
+  private async load(): Promise<void> {
     const t = performance.now();
     let scanned = 0;
     let after: [string, string] | undefined;
@@ -78,6 +111,7 @@ export class EnterpriseAuditor {
         for (const r of await this.repo.paths(crossing.slice(i, i + FETCH_CHUNK))) this.hold(r.site, r.id, r.version, r.path);
       if (page.length < SCAN_PAGE) break;
     }
+    this.loaded = true;
     this.o.log?.info(
       { policy: this.policy.file, hash: this.policy.hash, scanned, interSite: this.held.size, ms: Math.round(performance.now() - t) },
       'enterprise policy loaded',
@@ -124,6 +158,13 @@ export class EnterpriseAuditor {
 
   /** Evaluates when crossing paths changed and the burst has rested (or waited long enough). */
   async evaluateIfDue(now = Date.now()): Promise<boolean> {
+    if (!this.loaded) {
+      this.loading ??= this.load().catch(() => {
+        this.loading = undefined;
+        this.failures++;
+      });
+      return false;
+    }
     if (this.dirtySince === null) return false;
     const rested = now - this.lastChange >= (this.o.debounceMs ?? 1000);
     const waited = now - this.dirtySince >= (this.o.maxDelayMs ?? 10_000);
@@ -133,7 +174,13 @@ export class EnterpriseAuditor {
   }
 
   /** The rules over every crossing path held, the findings synchronised into PostgreSQL. */
-  async evaluate(): Promise<EnterpriseEvaluation> {
+  evaluate(): Promise<EnterpriseEvaluation> {
+    const next = this.chain.then(() => this.evaluateNow());
+    this.chain = next.catch(() => undefined);
+    return next;
+  }
+
+  private async evaluateNow(): Promise<EnterpriseEvaluation> {
     const t0 = performance.now();
     this.dirtySince = null;
     try {
@@ -163,6 +210,11 @@ export class EnterpriseAuditor {
       this.failures++;
       throw err;
     }
+  }
+
+  /** Whether the start-up scan ended: evaluations can run. */
+  get ready(): boolean {
+    return this.loaded;
   }
 
   /** Crossing paths held now. */

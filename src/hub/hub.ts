@@ -129,7 +129,7 @@ export class Hub {
         debounceMs: this.o.enterpriseDebounceMs,
         log: this.o.log,
       });
-      await this.enterprise.start();
+      await this.enterprise.startInBackground();
     }
     this.nc = await natsConnect({ name: 'otwatch-hub', ...this.o.nats }).catch((err: Error) => {
       throw new Error(`NATS at ${this.o.nats.url.replace(/\/\/[^@/]*@/, '//')}: ${err.message}`);
@@ -153,7 +153,8 @@ export class Hub {
     this.running = false;
     await this.loop;
     // what the last batches changed is judged before the pool closes
-    await this.enterprise?.evaluateIfDue(Number.POSITIVE_INFINITY).catch(() => undefined);
+    await this.enterprise?.settled();
+    if (this.enterprise?.ready) await this.enterprise.evaluateIfDue(Number.POSITIVE_INFINITY).catch(() => undefined);
     await this.nc?.drain().catch(() => undefined);
     await this.pool?.end().catch(() => undefined);
   }

@@ -142,7 +142,7 @@ describe.skipIf(!tcpdumpReads())('otwatch hub --enterprise-policy with two senso
     hub = startHub(file('no-conduit.yaml', noConduit));
     await waitFor(() => /hub consuming/.test(hubLog) || hub!.exitCode !== null, 60_000, 'the hub to start');
     expect(hub.exitCode, hubLog).toBeNull();
-    expect(hubLog).toMatch(/enterprise policy loaded/);
+    await waitFor(() => /enterprise policy loaded/.test(hubLog), 30_000, 'the enterprise policy to load');
 
     const sensor = (site: string) =>
       run(
