@@ -83,10 +83,14 @@ export const analyzeCommand: Command = {
     if (values.policy) {
       // a broken policy stops here, before any capture is read or anything is stored; the audit's modules
       // (policy schema, YAML) load only when a policy is given
-      const { formatPolicyError, loadPolicyFile } = await import('../../audit/policy-load.js');
-      const loaded = await loadPolicyFile(values.policy);
-      if (!loaded.ok)
-        throw new CliError(`the policy has ${loaded.errors.length} error(s):\n${loaded.errors.map(formatPolicyError).join('\n')}`);
+      // (the audit step finds it loaded: the text is parsed once)
+      const { loadPolicyForAudit, PolicyLoadError } = await import('../../analysis/run-audit.js');
+      try {
+        await loadPolicyForAudit(values.policy);
+      } catch (err) {
+        if (err instanceof PolicyLoadError) throw new CliError(err.message);
+        throw err;
+      }
     }
     try {
       const audit = values.policy ? (await import('../../analysis/run-audit.js')).auditStep() : undefined;
