@@ -39,11 +39,11 @@ export async function loadEnterpriseReport(repo: ReportRepository, o: Enterprise
   if (unknown.length) throw new UnknownSitesError(unknown, [...known]);
   const sites = selected ? all.filter((s) => selected.includes(s.id)) : all;
   const ids = sites.map((s) => s.id);
-  const [counts, worst, fixFirst, paths] = await Promise.all([
+  const [counts, worst, fixFirst, pathGroups] = await Promise.all([
     repo.counts(ids),
     repo.worstOpenFindings(ids, WORST_PER_SITE),
     repo.openFindingsFirst(ids, FIX_FIRST_LIMIT),
-    repo.pathCounts(ids),
+    repo.pathGroups(ids),
   ]);
   const details: {
     site: string;
@@ -71,7 +71,6 @@ export async function loadEnterpriseReport(repo: ReportRepository, o: Enterprise
     worst,
     fixFirst,
     details,
-    protocols: paths.protocols,
-    operations: paths.operations,
+    pathGroups,
   });
 }

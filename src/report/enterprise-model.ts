@@ -8,7 +8,7 @@
  * does not audit again (it holds no site's policy).
  */
 import { SEVERITY_ORDER, type Severity } from '../audit/constants.js';
-import type { ReportAssetRow, ReportCountRow, ReportFindingRow, ReportSiteCounts, ReportSiteRow } from '../store/pg/report-repository.js';
+import type { ReportAssetRow, ReportFindingRow, ReportPathGroup, ReportSiteCounts, ReportSiteRow } from '../store/pg/report-repository.js';
 import { OPEN_STATUSES } from '../store/pg/report-repository.js';
 
 /** Open findings listed in the enterprise's "fix first" list. */
@@ -33,8 +33,8 @@ export interface EnterpriseReportInput {
   fixFirst: readonly ReportFindingRow[];
   /** Each site's listed findings and assets (each bounded by the loader). */
   details: readonly { site: string; findings: readonly ReportFindingRow[]; assets: readonly ReportAssetRow[] }[];
-  protocols: readonly ReportCountRow[];
-  operations: readonly ReportCountRow[];
+  /** Each site's paths grouped by protocol and set of operations. */
+  pathGroups: readonly ReportPathGroup[];
 }
 
 export interface EnterpriseSite {
@@ -100,8 +100,27 @@ function groupBySite<T extends { site: string }>(rows: readonly T[]): Map<string
   return out;
 }
 
+/** Per site: its paths, and how many carry each protocol and each operation (most first). */
+function pathCounts(groups: readonly ReportPathGroup[]) {
+  const out = new Map<string, { total: number; protocols: { key: string; n: number }[]; operations: { key: string; n: number }[] }>();
+  for (const [site, rows] of groupBySite(groups)) {
+    const protocols = new Map<string, number>();
+    const operations = new Map<string, number>();
+    let total = 0;
+    for (const g of rows) {
+      total += g.n;
+      protocols.set(g.protocol, (protocols.get(g.protocol) ?? 0) + g.n);
+      for (const op of new Set(g.operations)) operations.set(op, (operations.get(op) ?? 0) + g.n);
+    }
+    const list = (m: Map<string, number>) => [...m].map(([key, n]) => ({ key, n })).sort(byCountThenKey);
+    out.set(site, { total, protocols: list(protocols), operations: list(operations) });
+  }
+  return out;
+}
+
 export function buildEnterpriseModel(input: EnterpriseReportInput): EnterpriseReportModel {
   const counts = new Map(input.counts.map((c) => [c.site, c]));
+  const paths = pathCounts(input.pathGroups);
   const worst = groupBySite(input.worst);
   const sites = input.sites.map((s): EnterpriseSite => {
     const c = counts.get(s.id);
@@ -120,7 +139,7 @@ export function buildEnterpriseModel(input: EnterpriseReportInput): EnterpriseRe
       lastHeard: s.lastHeard,
       stale: s.lastHeard === null || input.generatedAt - s.lastHeard > input.staleAfterS,
       assets: c?.assets ?? 0,
-      paths: c?.paths ?? 0,
+      paths: paths.get(s.id)?.total ?? 0,
       open,
       openTotal,
       acknowledged,
@@ -130,9 +149,6 @@ export function buildEnterpriseModel(input: EnterpriseReportInput): EnterpriseRe
   });
   sites.sort(siteOrder);
   const details = new Map(input.details.map((d) => [d.site, d]));
-  const protocols = groupBySite(input.protocols);
-  const operations = groupBySite(input.operations);
-  const counted = (rows: ReportCountRow[] | undefined) => (rows ?? []).map(({ key, n }) => ({ key, n })).sort(byCountThenKey);
   return {
     generatedAt: input.generatedAt,
     staleAfterS: input.staleAfterS,
@@ -149,8 +165,8 @@ export function buildEnterpriseModel(input: EnterpriseReportInput): EnterpriseRe
       site,
       findings: details.get(site.id)?.findings ?? [],
       assets: details.get(site.id)?.assets ?? [],
-      protocols: counted(protocols.get(site.id)),
-      operations: counted(operations.get(site.id)),
+      protocols: paths.get(site.id)?.protocols ?? [],
+      operations: paths.get(site.id)?.operations ?? [],
     })),
   };
 }

@@ -25,7 +25,6 @@ export interface ReportSiteRow {
 export interface ReportSiteCounts {
   site: string;
   assets: number;
-  paths: number;
   /** Findings per status and severity (as stored: the sensor's text). */
   findings: { status: string; severity: string; n: number }[];
 }
@@ -54,10 +53,11 @@ export interface ReportAssetRow {
   macs: string[];
 }
 
-/** How many of a site's paths carry a protocol or an operation. */
-export interface ReportCountRow {
+/** How many of a site's paths have one protocol and one set of operations. */
+export interface ReportPathGroup {
   site: string;
-  key: string;
+  protocol: string;
+  operations: string[];
   n: number;
 }
 
@@ -106,20 +106,18 @@ export class ReportRepository {
     return rows.map((r) => ({ id: r.id as string, name: str(r.name), lastHeard: seconds(r.last_heard) }));
   }
 
-  /** Assets, paths and findings (per status and severity) of each of `sites`: one grouped statement per table. */
+  /** Assets and findings (per status and severity) of each of `sites`: one grouped statement per table (paths: pathGroups). */
   async counts(sites: readonly string[]): Promise<ReportSiteCounts[]> {
-    const [assets, paths, findings] = await Promise.all([
+    const [assets, findings] = await Promise.all([
       this.pool.query('SELECT site, COUNT(*) AS n FROM assets WHERE site = ANY($1::text[]) AND data IS NOT NULL GROUP BY site', [sites]),
-      this.pool.query('SELECT site, COUNT(*) AS n FROM paths WHERE site = ANY($1::text[]) AND data IS NOT NULL GROUP BY site', [sites]),
       this.pool.query(
         `SELECT site, COALESCE(status, '?') AS status, COALESCE(severity, '?') AS severity, COUNT(*) AS n FROM findings
          WHERE site = ANY($1::text[]) AND data IS NOT NULL GROUP BY site, status, severity`,
         [sites],
       ),
     ]);
-    const of = new Map(sites.map((s) => [s, { site: s, assets: 0, paths: 0, findings: [] } as ReportSiteCounts]));
+    const of = new Map(sites.map((s) => [s, { site: s, assets: 0, findings: [] } as ReportSiteCounts]));
     for (const r of assets.rows) of.get(r.site)!.assets = Number(r.n);
-    for (const r of paths.rows) of.get(r.site)!.paths = Number(r.n);
     for (const r of findings.rows) of.get(r.site)!.findings.push({ status: r.status, severity: r.severity, n: Number(r.n) });
     return [...of.values()];
   }
@@ -183,21 +181,22 @@ export class ReportRepository {
     });
   }
 
-  /** How many paths of each site carry each protocol, and each operation (from the indexed columns, not the JSON). */
-  async pathCounts(sites: readonly string[]): Promise<{ protocols: ReportCountRow[]; operations: ReportCountRow[] }> {
-    const [protocols, operations] = await Promise.all([
-      this.pool.query(
-        `SELECT site, COALESCE(protocol, '?') AS key, COUNT(*) AS n FROM paths
-         WHERE site = ANY($1::text[]) AND data IS NOT NULL GROUP BY site, protocol`,
-        [sites],
-      ),
-      this.pool.query(
-        `SELECT site, op AS key, COUNT(*) AS n FROM paths, unnest(operations) AS op
-         WHERE site = ANY($1::text[]) AND data IS NOT NULL GROUP BY site, op`,
-        [sites],
-      ),
-    ]);
-    const rows = (r: pg.QueryResult) => r.rows.map((x) => ({ site: x.site as string, key: x.key as string, n: Number(x.n) }));
-    return { protocols: rows(protocols), operations: rows(operations) };
+  /**
+   * A site's paths grouped by protocol and set of operations, with how many paths each group has: one scan of
+   * the sites' paths (the indexed columns, not the JSON) gives the site's path count, its paths per protocol and
+   * per operation. Groups are few (protocols × operation sets), at most one per path.
+   */
+  async pathGroups(sites: readonly string[]): Promise<ReportPathGroup[]> {
+    const { rows } = await this.pool.query(
+      `SELECT site, COALESCE(protocol, '?') AS protocol, operations, COUNT(*) AS n FROM paths
+       WHERE site = ANY($1::text[]) AND data IS NOT NULL GROUP BY site, protocol, operations`,
+      [sites],
+    );
+    return rows.map((r) => ({
+      site: r.site as string,
+      protocol: r.protocol as string,
+      operations: strs(r.operations, 100),
+      n: Number(r.n),
+    }));
   }
 }
