@@ -824,14 +824,25 @@ export class Inventory implements PipelineSink {
    */
   private resolveDevices(assets: Map<string, Asset>, assetOf: (ip: string) => string | undefined): Map<string, string> {
     const aliases = new Map<string, string>();
+    // The first asset holding each MAC, built once when a router is named by a MAC that is no asset id: a scan
+    // of every asset for each such router was devices x assets. The loop below adds no MAC to an existing
+    // asset (devices have none; a new router is found by its id), so the index stays true throughout.
+    let macOwner: Map<string, string> | undefined;
+    const ownerOf = (mac: string): string | undefined => {
+      if (!macOwner) {
+        macOwner = new Map();
+        for (const a of assets.values()) for (const m of a.macs) if (!macOwner.has(m)) macOwner.set(m, a.id);
+      }
+      return macOwner.get(mac);
+    };
     for (const [id, s] of [...this.devices].sort(([a], [b]) => (a < b ? -1 : 1))) {
       const votes = new Map<string, number>();
       for (const [key, n] of s.via) {
         const [kind, addr] = key.split(' ') as ['ip' | 'mac', string];
         let routerId = kind === 'ip' ? assetOf(addr)! : macAssetId(addr);
         if (kind === 'mac' && !assets.has(routerId)) {
-          const owner = [...assets.values()].find((a) => a.macs.includes(addr));
-          if (owner) routerId = owner.id;
+          const owner = ownerOf(addr);
+          if (owner !== undefined) routerId = owner;
           else {
             const router = emptyAsset(routerId);
             router.macs = [addr];
