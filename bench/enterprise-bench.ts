@@ -131,7 +131,7 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
     const t1 = performance.now();
     await auditor.start();
     console.log(
-      `  hub start with the policy: scan, fetch ${auditor.interSitePaths.toLocaleString('en')} crossing rows, evaluate, write findings: ${ms(performance.now() - t1)} ` +
+      `  hub start with the policy: scan every path's addresses and fetch the crossing rows ${ms(auditor.lastLoad!.ms)}; whole start: scan, fetch ${auditor.interSitePaths.toLocaleString('en')} crossing rows, evaluate, write findings: ${ms(performance.now() - t1)} ` +
         `(evaluation ${ms(auditor.lastEvaluation!.totalMs)}, rules ${ms(auditor.lastEvaluation!.auditMs)})`,
     );
     // one fetch's worth: 64 messages of 100 path changes, newer versions of paths spread over every site

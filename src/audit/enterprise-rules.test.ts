@@ -116,6 +116,21 @@ describe('enterprise audit', () => {
     ).toEqual(expect.arrayContaining([clear[0]!.id, write[0]!.id]));
   });
 
+  it('takes an address in no range as the observing site, even a site the policy does not declare', async () => {
+    const j = await judge();
+    const fromWest = path({ from: '192.168.1.5', to: '10.20.1.30', protocol: 'opcua', port: 4840, ops: { read: 1 } });
+    const inWest = path({ from: '192.168.1.5', to: '192.168.1.6', protocol: 'modbus', port: 502, ops: { write: 1 } });
+    const f = run(j, [
+      ['west', fromWest],
+      ['west', inWest],
+    ]);
+    expect(f.map(brief)).toEqual([
+      { rule: 'EZ-INTER-SITE-NO-CONDUIT', severity: 'high', sites: ['west', 'north'], observedAt: ['west'], conduit: undefined },
+    ]);
+    // the same path seen at north: its unplanned end is north's own, so it stays local there
+    expect(run(j, [['north', fromWest]])).toEqual([]);
+  });
+
   it('says nothing about traffic a conduit allows with a protected protocol, and flags one with security mode None', async () => {
     const r = loadEnterprisePolicyText(
       'version: 1\nsites:\n  - id: a\n    ranges: [10.1.0.0/16]\n  - id: b\n    ranges: [10.2.0.0/16]\nconduits:\n  - id: ua\n    between: [a, b]\n    flows: [{protocol: opcua}]\n',

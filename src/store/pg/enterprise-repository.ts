@@ -100,17 +100,27 @@ export class EnterpriseRepository {
     };
   }
 
-  /** One page of every live path's ends, in (site, id) order after `after`. */
-  async pathEnds(after: [string, string] | undefined, limit: number): Promise<PathEnds[]> {
-    const args: unknown[] = [limit];
-    const where = after ? `AND (site, id) > ($2, $3)` : '';
-    if (after) args.push(after[0], after[1]);
+  /** The sites that hold paths. */
+  async pathSites(): Promise<string[]> {
+    // a skip scan over the primary key (site, id): one index probe per site, not a pass over every row
     const r = await this.pool.query(
-      `SELECT site, id, data->>'initiatorIp' AS i, data->>'responderIp' AS r FROM paths
-       WHERE data IS NOT NULL ${where} ORDER BY site, id LIMIT $1`,
-      args,
+      `WITH RECURSIVE s AS (
+         (SELECT site FROM paths ORDER BY site LIMIT 1)
+         UNION ALL
+         SELECT (SELECT p.site FROM paths p WHERE p.site > s.site ORDER BY p.site LIMIT 1) FROM s WHERE s.site IS NOT NULL)
+       SELECT site FROM s WHERE site IS NOT NULL`,
     );
-    return r.rows.map((x) => ({ site: x.site, id: x.id, initiatorIp: x.i, responderIp: x.r }));
+    return r.rows.map((x) => x.site as string);
+  }
+
+  /** One page of a site's live paths' ends, in id order after `afterId`. */
+  async pathEnds(site: string, afterId: string | undefined, limit: number): Promise<PathEnds[]> {
+    const r = await this.pool.query(
+      `SELECT id, data->>'initiatorIp' AS i, data->>'responderIp' AS r FROM paths
+       WHERE site = $1 AND data IS NOT NULL ${afterId === undefined ? '' : 'AND id > $3'} ORDER BY id LIMIT $2`,
+      afterId === undefined ? [site, limit] : [site, limit, afterId],
+    );
+    return r.rows.map((x) => ({ site, id: x.id, initiatorIp: x.i, responderIp: x.r }));
   }
 
   /** The whole rows of these paths (with their version). */
