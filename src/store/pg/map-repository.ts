@@ -36,6 +36,8 @@ const byId = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
 
 export class HubMapRepository {
   private readonly cache = new Map<string, { cursor: string; rows: MapRows }>();
+  /** Reads under way, by site and cursor: requests arriving together (the page's first answers) share one. */
+  private readonly reading = new Map<string, Promise<MapRows>>();
 
   constructor(private readonly pool: pg.Pool) {}
 
@@ -51,7 +53,13 @@ export class HubMapRepository {
       this.cache.set(site, hit);
       return hit.rows;
     }
-    const rows = await this.read(site);
+    const key = `${site}\u0000${cursor}`;
+    let pending = this.reading.get(key);
+    if (!pending) {
+      pending = this.read(site).finally(() => this.reading.delete(key));
+      this.reading.set(key, pending);
+    }
+    const rows = await pending;
     this.cache.delete(site);
     this.cache.set(site, { cursor, rows });
     while (this.cache.size > CACHED_SITES) this.cache.delete(this.cache.keys().next().value!);
