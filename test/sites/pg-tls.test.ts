@@ -6,18 +6,21 @@
  *
  * openPool with the CA connects and the migrations run over TLS; without the CA, or to a name the
  * certificate does not carry, verify-full refuses; without TLS the server refuses; a client certificate
- * (--pg-cert/--pg-key) authenticates a user whose pg_hba line is `cert`; the CLI's flags and the URL's
- * sslmode/sslrootcert reach the same server.
+ * (--pg-cert/--pg-key) authenticates a user whose pg_hba line is `cert`; the hub (with the machine's NATS)
+ * starts over TLS; the CLI's flags and the URL's sslmode/sslrootcert reach the same server.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
 import { main } from '../../src/cli/cli.js';
+import { Hub } from '../../src/hub/hub.js';
 import { migratePg } from '../../src/store/pg/migrations.js';
 import { openPool, type PgOptions } from '../../src/store/pg/pool.js';
-import { freePort, waitFor } from './helpers.js';
+import { freePort, NATS_URL, uniq, waitFor } from './helpers.js';
 
 const BIN = process.env.OTWATCH_PG_BIN ?? '/usr/lib/postgresql/15/bin';
 const haveBinaries = existsSync(join(BIN, 'initdb')) && existsSync(join(BIN, 'postgres'));
@@ -239,6 +242,35 @@ describe.skipIf(!haveBinaries)('the hub PostgreSQL over TLS (a server of the tes
     );
     expect(r).toEqual({ who: 'sensor', ssl: true });
     await expect(tryQuery({ url: sensorUrl, tls: { ca: server.file('ca.crt') } })).rejects.toThrow(/certificate/i);
+  });
+
+  it('the hub starts over TLS (--pg-ca); otwatch token create --postgres takes sslmode and sslrootcert in the URL', async () => {
+    const prefix = `t${uniq()}`;
+    const stream = `T_${prefix}`;
+    const hub = new Hub({
+      nats: { url: NATS_URL },
+      pg: { url, schema: 'hub_tls', tls: { ca: server.file('ca.crt') } },
+      prefix,
+      stream,
+      durable: 'hub',
+    });
+    try {
+      await hub.start();
+      const r = await hub.repo!.pool.query('SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()');
+      expect(r.rows[0].ssl).toBe(true);
+    } finally {
+      await hub.stop();
+      const nc = await connect({ servers: NATS_URL });
+      await (await jetstreamManager(nc)).streams.delete(stream).catch(() => undefined);
+      await nc.close();
+    }
+    const tlsUrl = `${url}?sslmode=verify-full&sslrootcert=${encodeURIComponent(server.file('ca.crt'))}`;
+    const created = await cli(['token', 'create', '--role', 'viewer', '--postgres', tlsUrl, '--pg-schema', 'hub_tls']);
+    expect(created.code).toBe(0);
+    expect(created.out).toMatch(/^otw_/);
+    const refused = await cli(['token', 'create', '--role', 'viewer', '--postgres', url, '--pg-schema', 'hub_tls']);
+    expect(refused.code).toBe(2);
+    expect(refused.err).toMatch(/cannot open the hub database: .*no encryption: the server accepts only TLS/);
   });
 
   it('otwatch report --postgres with --pg-ca reads the hub over TLS; without it, a clear error and exit 2', async () => {
