@@ -68,7 +68,12 @@ async function openSite(site) {
   $('site-state').textContent = state === 'ok' ? '' : `(${words})`;
   showHubTabs();
   view('map');
-  await loadMap();
+  try {
+    await loadMap();
+  } catch (e) {
+    // a site the hub no longer knows, or PostgreSQL away: said on the page, the way back stays
+    $('map-status').textContent = `map: ${e.message}`;
+  }
 }
 
 function allSites() {
