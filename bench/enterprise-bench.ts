@@ -143,7 +143,7 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
     const t2 = performance.now();
     auditor.observe(batch);
     const t3 = performance.now();
-    const e = await auditor.evaluate();
+    const e = (await auditor.evaluate())!;
     console.log(
       `  after an ingest of 6,400 path changes: observe ${ms(t3 - t2)}, evaluate over the crossing paths ${ms(e.totalMs)} (rules ${ms(e.auditMs)}), ` +
         `${e.findings} findings`,

@@ -48,6 +48,7 @@ export class EnterpriseAuditor {
   /** Evaluations one after the other: the start's and the loop's never interleave their transactions. */
   private chain: Promise<unknown> = Promise.resolve();
   private lastChange = 0;
+  private closed = false;
   /** The first evaluation after a new policy resolves what it no longer produces as 'policy'. */
   private resolution: Resolution = 'traffic';
   lastEvaluation?: EnterpriseEvaluation;
@@ -169,6 +170,7 @@ export class EnterpriseAuditor {
 
   /** Evaluates when crossing paths changed and the burst has rested (or waited long enough). */
   async evaluateIfDue(now = Date.now()): Promise<boolean> {
+    if (this.closed) return false;
     if (!this.loaded) {
       this.loading ??= this.load().catch(() => {
         this.loading = undefined;
@@ -184,9 +186,19 @@ export class EnterpriseAuditor {
     return true;
   }
 
+  /**
+   * Ends this auditor (its policy was replaced): an evaluation queued or running finishes, none starts after,
+   * so that the replacement's findings are the last word.
+   */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.loading;
+    await this.chain;
+  }
+
   /** The rules over every crossing path held, the findings synchronised into PostgreSQL. */
-  evaluate(): Promise<EnterpriseEvaluation> {
-    const next = this.chain.then(() => this.evaluateNow());
+  evaluate(): Promise<EnterpriseEvaluation | undefined> {
+    const next = this.chain.then(() => (this.closed ? undefined : this.evaluateNow()));
     this.chain = next.catch(() => undefined);
     return next;
   }

@@ -124,13 +124,7 @@ export class Hub {
     await migratePg(this.pool);
     this.repo = new HubRepository(this.pool);
     await this.loadSites();
-    if (this.o.enterprisePolicy) {
-      this.enterprise = new EnterpriseAuditor(this.pool, this.o.enterprisePolicy, {
-        debounceMs: this.o.enterpriseDebounceMs,
-        log: this.o.log,
-      });
-      await this.enterprise.startInBackground();
-    }
+    if (this.o.enterprisePolicy) await this.replaceEnterprisePolicy(this.o.enterprisePolicy);
     this.nc = await natsConnect({ name: 'otwatch-hub', ...this.o.nats }).catch((err: Error) => {
       throw new Error(`NATS at ${this.o.nats.url.replace(/\/\/[^@/]*@/, '//')}: ${err.message}`);
     });
@@ -157,6 +151,19 @@ export class Hub {
     if (this.enterprise?.ready) await this.enterprise.evaluateIfDue(Number.POSITIVE_INFINITY).catch(() => undefined);
     await this.nc?.drain().catch(() => undefined);
     await this.pool?.end().catch(() => undefined);
+  }
+
+  /**
+   * Runs the enterprise audit with this policy from now on (at start, and on a reload: `otwatch hub` on SIGHUP).
+   * The new auditor takes the ingest's changes at once, before its scan of the stored paths begins, so that no
+   * change falls between the two; the old one finishes what it was doing and stops.
+   */
+  async replaceEnterprisePolicy(policy: EnterprisePolicy): Promise<void> {
+    const old = this.enterprise;
+    const next = new EnterpriseAuditor(this.pool!, policy, { debounceMs: this.o.enterpriseDebounceMs, log: this.o.log });
+    this.enterprise = next;
+    await old?.close();
+    await next.startInBackground();
   }
 
   /** The sites as the hub holds them now. */

@@ -4,7 +4,8 @@
  * `otwatch analyze --site --publish`, and the real `otwatch hub --enterprise-policy` process. The SCADA
  * to PLC traffic crosses the sites and both sensors see it: with no conduit between them the hub finds it,
  * naming both sites; restarted with a policy whose conduit allows it, those findings are resolved by the
- * policy and only the cleartext ones stay; a malformed policy stops the hub with exit 2 and a located error.
+ * policy and only the cleartext ones stay; on SIGHUP a malformed file is refused and a valid one replaces the
+ * policy (the findings reopen); a malformed policy at start stops the hub with exit 2 and a located error.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -211,6 +212,25 @@ describe.skipIf(!tcpdumpReads())('otwatch hub --enterprise-policy with two senso
       ['medium', 'north-south', ['north', 'south']],
       ['medium', 'north-south', ['north', 'south']],
     ]);
+
+    // SIGHUP reads the file again: a malformed one is refused and the policy in force kept
+    const live = join(dir, 'allowed.yaml');
+    writeFileSync(live, malformed);
+    hub.kill('SIGHUP');
+    await waitFor(() => /the enterprise policy has errors; the current one is kept/.test(hubLog), 30_000, 'the refused reload');
+    expect(hubLog).toContain(`${live}:6:14: '10.30.1.7/16' has host bits set`);
+    expect(hub.exitCode).toBeNull();
+    expect((await repo.policy())!.summary.conduits.map((c) => c.id)).toEqual(['north-south']);
+    // a valid one replaces it: the conduit gone, the findings come back, reopened
+    writeFileSync(live, noConduit);
+    hub.kill('SIGHUP');
+    await waitFor(
+      async () => northSouth(await findings('open'), 'EZ-INTER-SITE-NO-CONDUIT').length >= 2,
+      60_000,
+      'the findings to reopen after the reload',
+    );
+    expect(northSouth(await findings('open'), 'EZ-INTER-SITE-NO-CONDUIT').map((f) => f.reopened)).toEqual([1, 1]);
+    expect(northSouth(await findings('resolved'), 'EZ-INTER-SITE-CLEARTEXT').map((f) => f.resolution)).toEqual(['policy', 'policy']);
     await stopHub();
 
     // a malformed policy: exit 2, each error at its line and column, nothing started

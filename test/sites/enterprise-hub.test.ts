@@ -149,7 +149,7 @@ describe('enterprise audit at the hub (PostgreSQL)', () => {
       await auditor.start();
       app = await buildHubApp({ pool, staleAfterS: 60 });
       // registered after buildHubApp, before the first inject: as `otwatch hub --serve` does
-      await app.register(hubEnterpriseRoutes, { pool, auditor });
+      await app.register(hubEnterpriseRoutes, { pool, auditor: () => auditor });
       const out: string[] = [];
       const log = console.log;
       const err = console.error;

@@ -14,8 +14,8 @@ import { errors, filterString, pageOf, pageQuery } from '../schemas.js';
 
 export interface HubEnterpriseOptions {
   pool: pg.Pool;
-  /** The running hub's auditor: says whether the stored policy is the one in force. */
-  auditor?: EnterpriseAuditor;
+  /** The running hub's auditor (it changes when the policy is reloaded): says whether the stored policy is the one in force. */
+  auditor?: () => EnterpriseAuditor | undefined;
 }
 
 const str = { type: 'string' } as const;
@@ -114,11 +114,12 @@ export const hubEnterpriseRoutes: FastifyPluginAsync<HubEnterpriseOptions> = asy
         return reply
           .code(404)
           .send({ statusCode: 404, error: 'Not Found', message: 'no enterprise policy: start the hub with --enterprise-policy file.yaml' });
+      const auditor = opts.auditor?.();
       return {
         name: p.summary.name,
         file: p.summary.file,
         hash: p.hash,
-        active: opts.auditor?.policy.hash === p.hash,
+        active: auditor?.policy.hash === p.hash,
         loadedAt: p.loadedAt,
         evaluatedAt: p.evaluatedAt,
         evaluation: p.evaluation,
@@ -126,7 +127,7 @@ export const hubEnterpriseRoutes: FastifyPluginAsync<HubEnterpriseOptions> = asy
         conduits: p.summary.conduits.length,
         zones: p.summary.zones,
         conduitList: p.summary.conduits,
-        interSitePaths: opts.auditor ? opts.auditor.interSitePaths : null,
+        interSitePaths: auditor ? auditor.interSitePaths : null,
       };
     },
   );

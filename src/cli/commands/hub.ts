@@ -26,7 +26,9 @@ PostgreSQL; tokens: otwatch token create --role viewer --postgres <url>.
   --enterprise-policy f  the enterprise policy (YAML: sites with their address ranges, conduits between them;
                        sample: fixtures/policies/enterprise.yaml): paths that cross from one site into another
                        are judged against it after each ingest, findings at /api/v1/enterprise/findings.
-                       A malformed file stops the hub (exit 2) with file:line:column for each error
+                       A malformed file stops the hub (exit 2) with file:line:column for each error.
+                       SIGHUP reads the file again: a valid one replaces the policy (what it allows is
+                       resolved), a malformed one is logged and the current policy kept
   --stale-after s      a site not heard from for s seconds is stale (default 60)
   --serve              serve the API (--host, default 127.0.0.1; --port, default 8080)
   --tls-cert/--tls-key PEM certificate and key: serve HTTPS (a non-loopback --host without them prints a warning)`;
@@ -112,7 +114,7 @@ export const hubCommand: Command = {
       const { buildHubApp } = await import('../../api/hub-app.js');
       const app = await buildHubApp({ pool: hub.repo!.pool, staleAfterS: staleAfter, logger: log, hub, https });
       const { hubEnterpriseRoutes } = await import('../../api/routes/hub-enterprise.js');
-      await app.register(hubEnterpriseRoutes, { pool: hub.repo!.pool, auditor: hub.enterprise });
+      await app.register(hubEnterpriseRoutes, { pool: hub.repo!.pool, auditor: () => hub.enterprise });
       await app.listen({ host, port });
       log.info({ address: app.server.address() }, 'hub API listening');
       api = app;
@@ -128,6 +130,19 @@ export const hubCommand: Command = {
           resolve();
         })();
       };
+      const policyFile = values['enterprise-policy'];
+      if (policyFile !== undefined)
+        process.on('SIGHUP', () => {
+          void (async () => {
+            const r = await loadEnterprisePolicyFile(policyFile);
+            if (!r.ok) {
+              log.error({ errors: r.errors.map(formatPolicyError) }, 'SIGHUP: the enterprise policy has errors; the current one is kept');
+              return;
+            }
+            await hub.replaceEnterprisePolicy(r.policy);
+            log.info({ policy: policyFile, hash: r.policy.hash }, 'SIGHUP: enterprise policy replaced');
+          })().catch((err: Error) => log.error({ err: err.message }, 'SIGHUP: cannot replace the enterprise policy'));
+        });
       process.once('SIGTERM', () => shutdown('SIGTERM'));
       process.once('SIGINT', () => shutdown('SIGINT'));
     });
