@@ -13,6 +13,9 @@
  * were lost after JetStream stored them (a stream limit, a purge): the hub asks the sensor for a snapshot
  * (core NATS, `<prefix>.<site>.snapshot-request`), which the sensor records into its outbox and publishes
  * like any change; the gap is repaired once the cursor reaches the snapshot's last sequence.
+ *
+ * With an enterprise policy, each committed fetch's paths go to the enterprise audit (enterprise-auditor.ts),
+ * which judges the traffic between sites between fetches, debounced; its failures never stop the ingest.
  */
 import type { Logger } from 'pino';
 import type { NatsConnection } from '@nats-io/transport-node';

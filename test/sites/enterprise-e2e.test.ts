@@ -18,7 +18,8 @@ import { connect } from '@nats-io/transport-node';
 import { EnterpriseRepository, type StoredEnterpriseFinding } from '../../src/store/pg/enterprise-repository.js';
 import { openPool, type PgPool } from '../../src/store/pg/pool.js';
 import { repoRoot } from '../helpers/corpus.js';
-import { NATS_URL, PG_URL, pgSchema, uniq, waitFor } from './helpers.js';
+import { freePort, NATS_URL, PG_URL, pgSchema, uniq, waitFor } from './helpers.js';
+import { main } from '../../src/cli/cli.js';
 
 const run = promisify(execFile);
 const plant = join(repoRoot, 'fixtures/plant/plant.pcap');
@@ -99,9 +100,9 @@ describe.skipIf(!tcpdumpReads())('otwatch hub --enterprise-policy with two senso
     '--enterprise-policy',
     policy,
   ];
-  const startHub = (policy: string): ChildProcess => {
+  const startHub = (policy: string, extra: string[] = []): ChildProcess => {
     hubLog = '';
-    const child = spawn(process.execPath, hubArgs(policy), {
+    const child = spawn(process.execPath, [...hubArgs(policy), ...extra], {
       cwd: repoRoot,
       stdio: ['ignore', 'ignore', 'pipe'],
       env: { ...process.env, OTWATCH_LOG: 'info' },
@@ -120,6 +121,21 @@ describe.skipIf(!tcpdumpReads())('otwatch hub --enterprise-policy with two senso
     (await repo.findingPage({ limit: 500, status })).items;
   const northSouth = (fs: StoredEnterpriseFinding[], rule: string) =>
     fs.filter((f) => f.rule === rule && f.sites[0] === 'north' && f.sites[1] === 'south');
+
+  const viewerToken = async (): Promise<string> => {
+    const out: string[] = [];
+    const log = console.log;
+    const err = console.error;
+    console.log = (line: string) => out.push(line);
+    console.error = () => undefined;
+    try {
+      expect(await main(['token', 'create', '--role', 'viewer', '--postgres', PG_URL, '--pg-schema', db.schema])).toBe(0);
+    } finally {
+      console.log = log;
+      console.error = err;
+    }
+    return out[out.length - 1]!.trim();
+  };
 
   beforeAll(async () => {
     // each site's sensor sees the packets of its own addresses (all frames are 802.1Q-tagged)
@@ -140,7 +156,8 @@ describe.skipIf(!tcpdumpReads())('otwatch hub --enterprise-policy with two senso
   });
 
   it('finds the traffic between the sites, resolves it when a conduit allows it, refuses a malformed policy', async () => {
-    hub = startHub(file('no-conduit.yaml', noConduit));
+    const port = await freePort();
+    hub = startHub(file('no-conduit.yaml', noConduit), ['--serve', '--port', String(port)]);
     await waitFor(() => /hub consuming/.test(hubLog) || hub!.exitCode !== null, 60_000, 'the hub to start');
     expect(hub.exitCode, hubLog).toBeNull();
     await waitFor(() => /enterprise policy loaded/.test(hubLog), 30_000, 'the enterprise policy to load');
@@ -190,6 +207,23 @@ describe.skipIf(!tcpdumpReads())('otwatch hub --enterprise-policy with two senso
     expect(s7.evidence.operations.map((o) => o.operation)).toEqual(expect.arrayContaining(['control', 'program']));
     // nothing local to one site is a finding: every evidence path crosses two zones
     for (const f of open) for (const p of f.evidence.paths) expect(p.initiatorIp.slice(0, 6)).not.toBe(p.responderIp.slice(0, 6));
+
+    // served by the hub process itself (the plugin registered by `otwatch hub --serve`), behind its tokens
+    const api = `http://127.0.0.1:${port}/api/v1/enterprise`;
+    await waitFor(() => /hub API listening/.test(hubLog), 30_000, 'the hub API');
+    expect((await fetch(`${api}/findings`)).status).toBe(401);
+    const token = await viewerToken();
+    const served = (await (
+      await fetch(`${api}/findings?severity=critical&limit=500`, { headers: { authorization: `Bearer ${token}` } })
+    ).json()) as {
+      items: StoredEnterpriseFinding[];
+    };
+    expect(served.items.map((f) => f.id)).toContain(s7.id);
+    const policy = (await (await fetch(`${api}/policy`, { headers: { authorization: `Bearer ${token}` } })).json()) as {
+      active: boolean;
+      sites: number;
+    };
+    expect(policy).toMatchObject({ active: true, sites: 2 });
 
     // the policy now has the conduit: the hub restarted with it resolves those findings, as the policy's doing
     await stopHub();

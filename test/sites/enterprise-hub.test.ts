@@ -223,16 +223,14 @@ describe('enterprise audit at the hub (PostgreSQL)', () => {
     const r = loadEnterprisePolicyText(text);
     if (!r.ok) throw new Error(r.errors.map((e) => e.message).join('\n'));
     const seen: { site: string; p: Path }[] = [];
+    // two shared operation summaries: 400,000 paths of their own would hold half a gigabyte in the test worker
+    const reads = path({ from: '10.0.0.1', to: '10.0.0.2', protocol: 'modbus', port: 502, ops: { read: 3 } }).operations;
+    const writes = path({ from: '10.0.0.1', to: '10.0.0.2', protocol: 'modbus', port: 502, ops: { read: 3, write: 1 } }).operations;
     for (let i = 0; i < 20; i++)
       for (let k = 0; k < 20_000; k++) {
         const other = k < 1000 ? (i + 1) % 20 : i;
-        const p = path({
-          from: `10.${i}.${(k >> 8) & 255}.${k & 255}`,
-          to: `10.${other}.200.${k % 50}`,
-          protocol: 'modbus',
-          port: 502,
-          ops: k % 100 === 0 ? { read: 3, write: 1 } : { read: 3 },
-        });
+        const p = path({ from: `10.${i}.${(k >> 8) & 255}.${k & 255}`, to: `10.${other}.200.${k % 50}`, protocol: 'modbus', port: 502 });
+        p.operations = k % 100 === 0 ? writes : reads;
         seen.push({ site: sites[i]!, p });
       }
     const t0 = performance.now();
