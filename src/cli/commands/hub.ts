@@ -23,12 +23,13 @@ PostgreSQL; tokens: otwatch token create --role viewer --postgres <url>.
   --stream name        JetStream stream (default OTWATCH), created or updated with the sites' subjects
   --durable name       durable consumer (default otwatch-hub); run one hub per consumer
   --prefix p           subject prefix (default otwatch): sensors publish to <p>.<site>.<kind>
-  --enterprise-policy f  the enterprise policy (YAML: sites with their address ranges, conduits between them;
-                       sample: fixtures/policies/enterprise.yaml): paths that cross from one site into another
-                       are judged against it after each ingest, findings at /api/v1/enterprise/findings.
+  --enterprise-policy f
+                       the enterprise policy (YAML: sites with their address ranges, conduits between them;
+                       sample fixtures/policies/enterprise.yaml): paths that cross from one site into another
+                       are judged against it after each ingest; findings at /api/v1/enterprise/findings.
                        A malformed file stops the hub (exit 2) with file:line:column for each error.
-                       SIGHUP reads the file again: a valid one replaces the policy (what it allows is
-                       resolved), a malformed one is logged and the current policy kept
+                       SIGHUP reads the file again: a valid one replaces the policy, a malformed one is
+                       logged and the current policy kept
   --stale-after s      a site not heard from for s seconds is stale (default 60)
   --serve              serve the API (--host, default 127.0.0.1; --port, default 8080)
   --tls-cert/--tls-key PEM certificate and key: serve HTTPS (a non-loopback --host without them prints a warning)`;
