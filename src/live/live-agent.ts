@@ -11,6 +11,7 @@ import { serverRoleLookup, type AuditStep } from '../analysis/analyze-captures.j
 import { LiveSource, type LiveStats } from '../capture/live-source.js';
 import { EvidenceRing } from '../capture/evidence-ring.js';
 import { checkInterface } from '../capture/preflight.js';
+import { StoredMirror } from './stored-mirror.js';
 import { rematchWithStoredPolicy } from '../analysis/rematch-stored.js';
 
 export interface LiveAgentOptions {
@@ -47,6 +48,8 @@ export interface LiveMetrics {
 export class LiveAgent {
   private readonly serverRoleOf = serverRoleLookup(protocolModules);
   private readonly store: Store;
+  /** The stored assets and paths the audit looks at, without reading them back at every flush. */
+  private readonly mirror: StoredMirror;
   private readonly inventory: Inventory;
   private readonly pipeline: Pipeline;
   private readonly source: LiveSource;
@@ -63,6 +66,7 @@ export class LiveAgent {
     if (!pre.ok) throw new Error(pre.problems.join('; '));
     for (const w of pre.warnings) o.log.warn(w);
     this.store = new Store(o.db);
+    this.mirror = new StoredMirror(this.store);
     this.inventory = new Inventory({ serverRoleOf: this.serverRoleOf, silentAfter: o.silentAfter });
     this.pipeline = new Pipeline(this.inventory, { log: o.log, flow: o.maxFlows ? { maxFlows: o.maxFlows } : undefined });
     this.source = new LiveSource({
@@ -129,9 +133,11 @@ export class LiveAgent {
     if (!(this.o.audit && this.o.policy)) await rematchWithStoredPolicy(this.store.db);
     if (this.o.audit && this.o.policy) {
       // the audit looks at everything stored: a path keeps its findings open until it falls silent
+      this.mirror.saved(saved);
+      const { assets, paths } = this.mirror.current();
       const findings = await this.o.audit({
-        assets: this.store.assets(),
-        paths: this.store.paths(),
+        assets,
+        paths,
         policy: this.o.policy,
         store: this.store,
       });

@@ -36,8 +36,11 @@ export interface SaveResult {
   changes: number; // change rows added
   assetIds: string[];
   pathIds: string[];
-  /** The assets and paths as written (merged with what was stored, roles final), in the order of assetIds / pathIds. */
-  saved: { assets: Asset[]; paths: Path[] };
+  /**
+   * The assets and paths as written (merged with what was stored, roles final), in the order of assetIds / pathIds;
+   * `recomputed`: other stored assets whose role this save recomputed (ends of merged paths not in this result).
+   */
+  saved: { assets: Asset[]; paths: Path[]; recomputed: Asset[] };
 }
 
 export interface AssetQuery {
@@ -189,7 +192,7 @@ export class Store {
       }
     }
 
-    this.recomputeRoles(recompute, gateway, savedAssets, opts);
+    const recomputed = this.recomputeRoles(recompute, gateway, savedAssets, opts);
     const putProtocol = db.prepare('INSERT OR IGNORE INTO asset_protocols (protocol, side, asset_id) VALUES (?, ?, ?)');
     for (const a of result.assets) {
       if (recompute.has(a.id)) continue;
@@ -210,7 +213,7 @@ export class Store {
       changes,
       assetIds: result.assets.map((a) => a.id),
       pathIds: result.paths.map((p) => p.id),
-      saved: { assets: result.assets.map((a) => savedAssets.get(a.id)!), paths: savedPaths },
+      saved: { assets: result.assets.map((a) => savedAssets.get(a.id)!), paths: savedPaths, recomputed },
     };
   }
 
@@ -218,7 +221,8 @@ export class Store {
    * Role, evidence, Purdue level and protocols of the assets merged with stored data, from every path stored
    * for them; `saved` (the assets as written) gets the result too.
    */
-  private recomputeRoles(ids: Set<string>, gateway: Map<string, string | null>, saved: Map<string, Asset>, opts: SaveOptions): void {
+  private recomputeRoles(ids: Set<string>, gateway: Map<string, string | null>, saved: Map<string, Asset>, opts: SaveOptions): Asset[] {
+    const others: Asset[] = [];
     const db = this.db;
     const getAsset = db.prepare('SELECT data, gateway_evidence FROM assets WHERE id = ?');
     const byInitiator = db.prepare('SELECT * FROM paths WHERE initiator = ?');
@@ -240,10 +244,12 @@ export class Store {
       });
       update.run(asset.role, asset.purdueLevel, JSON.stringify(asset), id);
       if (saved.has(id)) saved.set(id, asset);
+      else others.push(asset);
       clearProtocols.run(id);
       for (const p of asset.protocolsServer) putProtocol.run(p, 'server', id);
       for (const p of asset.protocolsClient) putProtocol.run(p, 'client', id);
     }
+    return others;
   }
 
   /**
@@ -330,6 +336,11 @@ export class Store {
         pathFromRow(r, getOps.all(r.id) as OperationRow[]),
       ),
     );
+  }
+
+  /** Changes when another connection commits to the database (never for this connection's own writes). */
+  dataVersion(): number {
+    return this.db.pragma('data_version', { simple: true }) as number;
   }
 
   pathsById(ids: readonly string[]): Path[] {
