@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { loadEnterprisePolicyFile, loadEnterprisePolicyText, summarisePolicy, ENTERPRISE_ZONE } from './enterprise-policy.js';
 import { ZoneIndex } from './enterprise-index.js';
@@ -101,5 +102,32 @@ describe('enterprise policy', () => {
     expect(
       errorsOf('version: 1\nsites:\n  - id: enterprise\n    ranges: [10.0.0.0/8]\nenterprise:\n  ranges: [172.16.0.0/12]\n')[0],
     ).toMatch(/^e\.yaml:3:9: site id 'enterprise' is the enterprise zone's/);
+  });
+
+  it('never throws on a mangled file: each variant loads or says where it is wrong', () => {
+    const text = readFileSync(sample, 'utf8');
+    let seed = 17;
+    const rand = (n: number) => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    const noise = [':', '-', '[', ']', '{', '}', '"', '&a', '*a', '\n', ' ', '0', '/99', 'x', '\t', '!!binary'];
+    let refused = 0;
+    for (let i = 0; i < 300; i++) {
+      let t = text;
+      for (let k = 1 + rand(3); k > 0; k--) {
+        const at = rand(t.length);
+        t = rand(2) ? t.slice(0, at) + noise[rand(noise.length)]! + t.slice(at) : t.slice(0, at) + t.slice(at + 1 + rand(8));
+      }
+      const r = loadEnterprisePolicyText(t, 'm.yaml');
+      if (r.ok) continue;
+      refused++;
+      for (const e of r.errors) {
+        expect(e.line).toBeGreaterThanOrEqual(1);
+        expect(e.col).toBeGreaterThanOrEqual(1);
+        expect(e.message.length).toBeGreaterThan(0);
+      }
+    }
+    expect(refused).toBeGreaterThan(100);
   });
 });

@@ -71,6 +71,9 @@ describe('enterprise audit', () => {
         { site: 'south', pathId: readNorthSouth.id },
       ].sort((a, b) => (a.site + a.pathId < b.site + b.pathId ? -1 : 1)),
     );
+    // seen by both sensors under one id: one path in the evidence, two sightings
+    expect(clear[0]!.evidence.pathCount).toBe(3);
+    expect(clear[0]!.evidence.pathIds).toEqual([readNorthSouth.id, unplanned.id, writeNorthSouth.id].sort());
     // the write is allowed by no flow of the conduit: critical
     const write = by('EZ-INTER-SITE-NOT-ALLOWED', /modbus write/);
     expect(write.map(brief)).toEqual([

@@ -22,7 +22,7 @@ import { judgeFlow, operationAllowed, type ConduitUse } from './conduit-match.js
 import { CRITICAL_OPERATIONS, SEVERITY_ORDER, UNREADABLE_OPERATIONS, type Severity } from './constants.js';
 import { ENTERPRISE_ZONE, type EnterprisePolicy } from './enterprise-policy.js';
 import { ZoneIndex } from './enterprise-index.js';
-import { evidenceFor, SCOPE_MAX, type Evidence } from './finding.js';
+import { evidenceFor, pathPackets, SCOPE_MAX, type Evidence } from './finding.js';
 import { groupBy } from './group.js';
 
 /** Stable rule ids: stored with the enterprise findings, so never renamed. */
@@ -161,11 +161,14 @@ function finding(
   only?: Operation[],
   details: string[] = [],
 ): EnterpriseFinding {
-  const evidence = evidenceFor(
-    list.map((x) => x.path),
-    only,
-    details,
-  );
+  // a path between two sites is usually seen by both sensors under one id: counted once (the busier copy),
+  // each sighting listed in sitePaths
+  const distinct = new Map<string, Path>();
+  for (const x of list) {
+    const had = distinct.get(x.path.id);
+    if (!had || pathPackets(x.path) > pathPackets(had)) distinct.set(x.path.id, x.path);
+  }
+  const evidence = evidenceFor([...distinct.values()], only, details);
   return {
     id: `${rule}:${createHash('sha256').update(`${rule}\u0000${f.subject.key}`).digest('hex').slice(0, 16)}`,
     rule,
