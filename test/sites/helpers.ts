@@ -49,10 +49,27 @@ const byId = <T extends { id: string }>(a: T[]) => [...a].sort((x, y) => (x.id <
 /** JSON round trip: what survives the wire (undefined fields go). */
 const plain = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
 
+/** What a sensor holds, as it publishes it: each asset with its zone, each path with its zones, verdict and conduits. */
 export function sensorData(dbFile: string): SiteData {
   const store = new Store(dbFile);
   try {
-    return plain({ assets: byId(store.assets()), paths: byId(store.paths()), findings: byId(new FindingsStore(store.db).all()) });
+    const zone = store.db.prepare('SELECT zone FROM asset_zones WHERE asset_id = ?').pluck();
+    const placed = store.db.prepare('SELECT from_zone, to_zone, status FROM path_zones WHERE path_id = ?');
+    const conduits = store.db.prepare('SELECT conduit FROM path_conduits WHERE path_id = ? ORDER BY conduit').pluck();
+    return plain({
+      assets: byId(store.assets()).map((a) => ({ ...a, zone: (zone.get(a.id) as string | undefined) ?? null })),
+      paths: byId(store.paths()).map((p) => {
+        const z = placed.get(p.id) as { from_zone: string; to_zone: string; status: string } | undefined;
+        return {
+          ...p,
+          fromZone: z?.from_zone ?? null,
+          toZone: z?.to_zone ?? null,
+          zoneStatus: z?.status ?? null,
+          conduits: conduits.all(p.id),
+        };
+      }),
+      findings: byId(new FindingsStore(store.db).all()),
+    });
   } finally {
     store.close();
   }
