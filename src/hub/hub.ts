@@ -94,6 +94,8 @@ export class Hub {
   repo?: HubRepository;
   /** The enterprise audit, when the hub runs with an enterprise policy. */
   enterprise?: EnterpriseAuditor;
+  /** The enterprise evaluation under way, if any. */
+  private judging?: Promise<void>;
   private nc?: NatsConnection;
   private consumer?: Consumer;
   private sites = new Map<string, SiteState>();
@@ -150,6 +152,7 @@ export class Hub {
     this.running = false;
     await this.loop;
     // what the last batches changed is judged before the pool closes
+    await this.judging;
     await this.enterprise?.settled();
     if (this.enterprise?.ready) await this.enterprise.evaluateIfDue(Number.POSITIVE_INFINITY).catch(() => undefined);
     await this.nc?.drain().catch(() => undefined);
@@ -231,7 +234,7 @@ export class Hub {
         }
         // in the loop, between transactions: a request never races the cursor's write
         await this.requestSnapshots();
-        await this.judgeEnterprise();
+        this.judgeEnterprise();
         backoff = 500;
       } catch (err) {
         next = undefined; // its deliveries come again from the re-created consumer
@@ -355,13 +358,18 @@ export class Hub {
     this.counters.malformed += malformed;
   }
 
-  /** The enterprise audit's debounced evaluation: its failure is logged and retried, never an ingest failure. */
-  private async judgeEnterprise(): Promise<void> {
-    try {
-      await this.enterprise?.evaluateIfDue();
-    } catch (err) {
-      this.o.log?.error({ err: (err as Error).message }, 'enterprise evaluation failed; retrying at the next change');
-    }
+  /**
+   * The enterprise audit's debounced evaluation, started and not awaited: its PostgreSQL writes overlap the next
+   * fetch. One at a time; its failure is logged and retried at the next change, never an ingest failure.
+   */
+  private judgeEnterprise(): void {
+    const auditor = this.enterprise;
+    if (!auditor || this.judging) return;
+    this.judging = auditor
+      .evaluateIfDue()
+      .then(() => undefined)
+      .catch((err: Error) => this.o.log?.error({ err: err.message }, 'enterprise evaluation failed; retrying at the next change'))
+      .finally(() => (this.judging = undefined));
   }
 
   /** Sites with an unrepaired gap whose request is new or unanswered for too long: (re)send it. */
