@@ -25,6 +25,7 @@ import type { Hub } from '../hub/hub.js';
 import { authPlugin, type FailureLimiter } from './auth.js';
 import { API_PREFIX, BODY_LIMIT } from './constants.js';
 import { parseTime } from './context.js';
+import { hubReportRoutes } from './routes/hub-report.js';
 import { loadWebAssets, PAGE_CSP } from './routes/web.js';
 import {
   assetSchema,
@@ -260,6 +261,8 @@ export async function buildHubApp(opts: HubAppOptions): Promise<FastifyInstance>
     },
   );
 
+  // the report over every site or some (src/api/routes/hub-report.ts)
+  await app.register(hubReportRoutes, { pool: opts.pool, staleAfterS: opts.staleAfterS, prefix: API_PREFIX });
   await app.register(
     async (api) => {
       api.get(

@@ -11,8 +11,6 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Asset } from '../../src/core/model.js';
 import { buildHubApp } from '../../src/api/hub-app.js';
-import { API_PREFIX } from '../../src/api/constants.js';
-import { hubReportRoutes } from '../../src/api/routes/hub-report.js';
 import { main } from '../../src/cli/cli.js';
 import { HubRepository, type Change, type SiteState } from '../../src/store/pg/hub-repository.js';
 import { migratePg } from '../../src/store/pg/migrations.js';
@@ -117,8 +115,6 @@ describe.skipIf(!corpusAvailable)('report over the hub: every site or some, from
       ],
     );
     app = await buildHubApp({ pool, staleAfterS: 60 });
-    // the route's plugin, registered as hub-app.ts would: after buildHubApp, before the first request
-    await app.register(hubReportRoutes, { pool, staleAfterS: 60, prefix: API_PREFIX });
     token = (await createPgToken(pool, 'viewer', 'report test')).token;
   }, 120_000);
 
