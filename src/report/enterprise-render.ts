@@ -4,6 +4,7 @@
  * open findings to fix first across the sites, then one section per site. Every value is escaped (site and
  * asset names are what a sensor, and a device on its plant, said); the order is fixed by the model.
  */
+import { REPORT_BASE_CSS } from './report-css.js';
 import { ROLE_STYLE, REPORT_TABLE_LIMIT } from './constants.js';
 import { anchor, esc, table, utc } from './html.js';
 import type { ReportAssetRow, ReportFindingRow } from '../store/pg/report-repository.js';
@@ -15,20 +16,7 @@ import {
   type EnterpriseSiteSection,
 } from './enterprise-model.js';
 
-/** The single-site report's style (src/report/render.ts), less what only its drawing and zone tables use. */
-const CSS = `
-:root { color-scheme: light; }
-body { font: 13px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color: #1a202c; margin: 24px auto; max-width: 1040px; padding: 0 16px; }
-h1 { font-size: 22px; margin-bottom: 4px; } h2 { font-size: 17px; border-bottom: 2px solid #2b6cb0; padding-bottom: 3px; margin-top: 32px; }
-h3 { font-size: 14px; margin: 18px 0 6px; } .meta { color: #4a5568; }
-table { border-collapse: collapse; width: 100%; margin: 6px 0 12px; font-size: 12px; }
-th, td { border: 1px solid #cbd5e0; padding: 3px 6px; text-align: left; vertical-align: top; }
-th { background: #edf2f7; } td.num { text-align: right; } .none { color: #718096; font-style: italic; }
-.sev { font-weight: 700; text-transform: uppercase; font-size: 11px; padding: 1px 5px; border-radius: 3px; color: #fff; background: #718096; }
-.sev-critical { background: #742a2a; } .sev-high { background: #c53030; } .sev-medium { background: #c05621; } .sev-low { background: #2b6cb0; } .sev-info { background: #718096; }
-.gap, .stale { color: #c53030; font-weight: 700; } code { font-size: 11px; }
-nav ol { columns: 2; }
-@media print { body { margin: 0; max-width: none; } h2 { break-after: avoid; } table { break-inside: avoid; } nav { display: none; } }`;
+const CSS = REPORT_BASE_CSS;
 
 const sev = (s: string) => `<span class="sev sev-${esc(s)}">${esc(s)}</span>`;
 const siteLink = (s: EnterpriseSite) =>

@@ -7,6 +7,7 @@ import { FR_NAMES, FRS } from '../audit/constants.js';
 import { UNZONED } from '../audit/placement.js';
 import { REPORT_TABLE_LIMIT, ROLE_STYLE } from './constants.js';
 import { DRAWING_CSS, drawingSvg } from './drawing.js';
+import { REPORT_BASE_CSS } from './report-css.js';
 import { zoneEdges, type GraphAsset } from './graph.js';
 import { anchor, esc, table, utc } from './html.js';
 import type { ReportFinding, ReportModel } from './model.js';
@@ -24,22 +25,10 @@ export const REPORT_SECTIONS = [
   ['changes', 'Change log'],
 ] as const;
 
-const CSS = `
-:root { color-scheme: light; }
-body { font: 13px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color: #1a202c; margin: 24px auto; max-width: 1040px; padding: 0 16px; }
-h1 { font-size: 22px; margin-bottom: 4px; } h2 { font-size: 17px; border-bottom: 2px solid #2b6cb0; padding-bottom: 3px; margin-top: 32px; }
-h3 { font-size: 14px; margin: 18px 0 6px; } .meta { color: #4a5568; }
-table { border-collapse: collapse; width: 100%; margin: 6px 0 12px; font-size: 12px; }
-th, td { border: 1px solid #cbd5e0; padding: 3px 6px; text-align: left; vertical-align: top; }
-th { background: #edf2f7; } td.num { text-align: right; } .none { color: #718096; font-style: italic; }
-.sev { font-weight: 700; text-transform: uppercase; font-size: 11px; padding: 1px 5px; border-radius: 3px; color: #fff; }
-.sev-critical { background: #742a2a; } .sev-high { background: #c53030; } .sev-medium { background: #c05621; } .sev-low { background: #2b6cb0; } .sev-info { background: #718096; }
-.gap { color: #c53030; font-weight: 700; }
+const CSS = `${REPORT_BASE_CSS}
 .finding { border: 1px solid #cbd5e0; border-left: 4px solid #c53030; padding: 6px 10px; margin: 10px 0; break-inside: avoid; }
 .finding.status-acknowledged { border-left-color: #718096; }
-.finding h4 { margin: 0 0 4px; font-size: 13px; } .finding p { margin: 3px 0; } code { font-size: 11px; }
-nav ol { columns: 2; }
-@media print { body { margin: 0; max-width: none; } h2 { break-after: avoid; } table, .zone-drawing { break-inside: avoid; } nav { display: none; } }
+.finding h4 { margin: 0 0 4px; font-size: 13px; } .finding p { margin: 3px 0; }
 ${DRAWING_CSS}`;
 
 const num = (n: number) => String(n);
