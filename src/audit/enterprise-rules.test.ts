@@ -134,6 +134,24 @@ describe('enterprise audit', () => {
     expect(run(j, [['north', fromWest]])).toEqual([]);
   });
 
+  it('judges a path whose operations or facts are malformed by what is left of it, and ignores one with no protocol', async () => {
+    const j = await judge();
+    const good = path({ from: '10.30.1.9', to: '10.10.1.50', protocol: 'http', port: 80, ops: { read: 1 } });
+    const hostile = {
+      ...path({ from: '10.30.1.8', to: '10.10.1.50', protocol: 'http', port: 80 }),
+      operations: { read: { count: 'many', examples: 5 }, write: null, control: { count: 2, examples: ['stop'], functions: {} } },
+      facts: { auth: 'none', mode: ['x', 1] },
+    } as unknown as Path;
+    const noProtocol = { ...path({ from: '10.30.1.7', to: '10.10.1.50', protocol: 'http', port: 80 }), protocol: 7 } as unknown as Path;
+    const f = run(j, [
+      ['south', good],
+      ['south', hostile],
+      ['south', noProtocol],
+    ]);
+    expect(f.map((x) => [x.rule, x.severity, x.evidence.pathCount])).toEqual([['EZ-INTER-SITE-NO-CONDUIT', 'critical', 2]]);
+    expect(f[0]!.evidence.operations.map((o) => o.operation).sort()).toEqual(['control', 'read']);
+  });
+
   it('says nothing about traffic a conduit allows with a protected protocol, and flags one with security mode None', async () => {
     const r = loadEnterprisePolicyText(
       'version: 1\nsites:\n  - id: a\n    ranges: [10.1.0.0/16]\n  - id: b\n    ranges: [10.2.0.0/16]\nconduits:\n  - id: ua\n    between: [a, b]\n    flows: [{protocol: opcua}]\n',

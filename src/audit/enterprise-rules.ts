@@ -97,17 +97,48 @@ export class EnterpriseJudge {
     }
   }
 
+  /** Whether a path of `site` between these two addresses crosses from one zone into another. */
+  crosses(site: string, initiatorIp: string, responderIp: string): boolean {
+    return (this.index.zoneOf(initiatorIp) ?? site) !== (this.index.zoneOf(responderIp) ?? site);
+  }
+
   /** The path's zones when it crosses between two, else undefined. */
   classify(site: string, path: Path): InterSitePath | undefined {
     if (typeof path.initiatorIp !== 'string' || typeof path.responderIp !== 'string') return undefined;
     const from = this.index.zoneOf(path.initiatorIp) ?? site;
     const to = this.index.zoneOf(path.responderIp) ?? site;
-    return from === to ? undefined : { site, path, from, to };
+    if (from === to) return undefined;
+    const p = wellFormed(path);
+    return p ? { site, path: p, from, to } : undefined;
   }
 
   conduitsBetween(from: string, to: string): ConduitUse[] {
     return this.uses.get(`${from}\u0000${to}`) ?? [];
   }
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isStrings = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
+
+/**
+ * A sensor's path as the rules can read it, or undefined. The hub stores what a site sends (NATS checks its
+ * subject, not its body): a path whose operations or facts are not of their shape would make every evaluation
+ * throw, and so hide every other finding. Such parts are dropped; a path with no protocol or id is ignored.
+ */
+export function wellFormed(p: Path): Path | undefined {
+  if (typeof p.id !== 'string' || typeof p.protocol !== 'string') return undefined;
+  const opsOk =
+    isRecord(p.operations) && Object.values(p.operations).every((o) => isRecord(o) && typeof o.count === 'number' && isStrings(o.examples));
+  const factsOk = isRecord(p.facts) && Object.values(p.facts).every(isStrings);
+  const portOk = typeof p.responderPort === 'number';
+  if (opsOk && factsOk && portOk) return p;
+  const operations: Path['operations'] = {};
+  if (isRecord(p.operations))
+    for (const [op, o] of Object.entries(p.operations))
+      if (isRecord(o) && typeof o.count === 'number' && isStrings(o.examples)) operations[op as Operation] = o;
+  const facts: Path['facts'] = {};
+  if (isRecord(p.facts)) for (const [k, v] of Object.entries(p.facts)) if (isStrings(v)) facts[k] = v;
+  return { ...p, operations, facts, responderPort: portOk ? p.responderPort : 0 };
 }
 
 function zoneText(zone: string): string {

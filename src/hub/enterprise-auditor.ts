@@ -110,10 +110,7 @@ export class EnterpriseAuditor {
         if (!page.length) break;
         after = page[page.length - 1]!.id;
         const crossing = page.filter(
-          (p) =>
-            p.initiatorIp !== null &&
-            p.responderIp !== null &&
-            this.judge.classify(site, { initiatorIp: p.initiatorIp, responderIp: p.responderIp } as Path) !== undefined,
+          (p) => p.initiatorIp !== null && p.responderIp !== null && this.judge.crosses(site, p.initiatorIp, p.responderIp),
         );
         for (let i = 0; i < crossing.length; i += FETCH_CHUNK)
           for (const r of await this.repo.paths(crossing.slice(i, i + FETCH_CHUNK))) this.hold(r.site, r.id, r.version, r.path);

@@ -207,6 +207,30 @@ describe('enterprise audit at the hub (PostgreSQL)', () => {
     });
   });
 
+  it('stores a finding whose evidence carries what jsonb refuses (a lone surrogate, NUL) from a device', async () => {
+    const { ENTERPRISE_RULES } = await import('../../src/audit/enterprise-rules.js');
+    const judge = new EnterpriseJudge(await samplePolicy());
+    const p = path({ from: '10.31.9.9', to: '10.10.1.77', protocol: 's7comm', port: 102, ops: { read: 1 } });
+    p.operations.read!.examples = ['read DB1 \ud800 name', 'nul \u0000 here', 'a pair \ud83d\ude00 stays', 'text \\ud800 stays'];
+    const findings = enterpriseAudit(judge, [judge.classify('south', p)!]);
+    expect(findings.map((f) => f.rule)).toEqual([ENTERPRISE_RULES.noConduit]);
+    const scratch = await openPool({ url: PG_URL, schema: `${db.schema}_x` });
+    try {
+      await migratePg(scratch);
+      await new EnterpriseRepository(scratch).sync(findings, 'h', 'traffic');
+      const stored = (await new EnterpriseRepository(scratch).findingPage({ limit: 10 })).items[0]!;
+      expect(stored.evidence.operations[0]!.examples).toEqual([
+        'read DB1 \ufffd name',
+        'nul  here',
+        'a pair \ud83d\ude00 stays',
+        'text \\ud800 stays',
+      ]);
+    } finally {
+      await scratch.query(`DROP SCHEMA ${db.schema}_x CASCADE`);
+      await scratch.end();
+    }
+  });
+
   it('evaluates 20 sites x 20,000 paths in linear time (timed)', async () => {
     // 20 sites of 10.<n>.0.0/16; each site's paths: 19,000 local, 1,000 to the next site's controllers
     const sites = Array.from({ length: 20 }, (_, i) => `site${i}`);

@@ -64,6 +64,17 @@ export interface PathEnds {
 
 const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
 
+/**
+ * jsonb refuses a lone UTF-16 surrogate (\ud800 with no partner), which a device's string can carry into a
+ * finding's evidence; the whole evaluation's transaction would fail at every try. JSON.stringify writes a
+ * surrogate as an escape only when it is alone (pairs go out as characters), so each such escape (after an
+ * even number of backslashes: not the text '\\ud800') becomes U+FFFD, and NUL goes as in the hub's ingest.
+ */
+export function jsonbSafe(json: string): string {
+  const out = json.includes('\\u') ? json.replace(/(?<!\\)((?:\\\\)*)\\u[dD][89a-fA-F][0-9a-fA-F]{2}/g, '$1\\ufffd') : json;
+  return withoutNul(out);
+}
+
 function decodeCursor(c: string): [number, string] {
   try {
     const v = JSON.parse(Buffer.from(c, 'base64url').toString('utf8')) as unknown;
@@ -83,7 +94,7 @@ export class EnterpriseRepository {
     await this.pool.query(
       `INSERT INTO enterprise_policy (id, hash, name, summary, loaded_at) VALUES (1, $1, $2, $3, now())
        ON CONFLICT (id) DO UPDATE SET hash = EXCLUDED.hash, name = EXCLUDED.name, summary = EXCLUDED.summary, loaded_at = now()`,
-      [hash, summary.name, JSON.stringify(summary)],
+      [hash, summary.name, jsonbSafe(JSON.stringify(summary))],
     );
     return (before.rows[0]?.hash as string | undefined) ?? null;
   }
@@ -171,7 +182,7 @@ export class EnterpriseRepository {
            last_seen = EXCLUDED.last_seen, resolved_at = NULL, resolution = NULL, data = EXCLUDED.data,
            reopened = e.reopened + CASE WHEN e.status = 'resolved' THEN 1 ELSE 0 END
          RETURNING (SELECT b.status FROM before b WHERE b.id = e.id) AS was`,
-        [withoutNul(JSON.stringify(rows)), policyHash, now],
+        [jsonbSafe(JSON.stringify(rows)), policyHash, now],
       );
       const opened = up.rows.filter((r) => r.was !== 'open').length;
       const resolved = await c.query(
