@@ -16,15 +16,19 @@ import type { FastifyReply } from 'fastify';
 import type pg from 'pg';
 import { MAP_PAGE_LIMIT, mapView, UNZONED_ID, type MapFilter } from '../report/map-view.js';
 import { HubRepository, HUB_SORTS } from '../store/pg/hub-repository.js';
+import { openEnterpriseCounts } from '../store/pg/enterprise-counts.js';
+import { EnterpriseRepository } from '../store/pg/enterprise-repository.js';
 import { siteFacets } from '../store/pg/facet-repository.js';
 import { HubMapRepository } from '../store/pg/map-repository.js';
 import { touchPgToken, verifyPgToken } from '../store/pg/token-repository.js';
 import { hashToken, type TokenInfo } from '../store/token-repository.js';
 import { BadCursor } from '../store/list-query.js';
+import type { EnterpriseAuditor } from '../hub/enterprise-auditor.js';
 import type { Hub } from '../hub/hub.js';
 import { authPlugin, type FailureLimiter } from './auth.js';
 import { API_PREFIX, BODY_LIMIT } from './constants.js';
 import { parseTime } from './context.js';
+import { hubEnterpriseRoutes } from './routes/hub-enterprise.js';
 import { hubReportRoutes } from './routes/hub-report.js';
 import { loadWebAssets, PAGE_CSP } from './routes/web.js';
 import {
@@ -45,8 +49,13 @@ export interface HubAppOptions {
   /** A site not heard from for this long is stale (seconds). */
   staleAfterS: number;
   logger?: boolean | Logger;
-  /** The running hub, for its counters on /api/v1/hub. */
+  /** The running hub, for its counters on /api/v1/hub and its enterprise audit. */
   hub?: Hub;
+  /**
+   * The enterprise audit in force (it changes when the policy is reloaded); default: the hub's. Without one the
+   * hub judges no traffic between sites: no enterprise counters on /metrics, no per-site count on /sites.
+   */
+  enterprise?: () => EnterpriseAuditor | undefined;
   authLimiter?: FailureLimiter;
   /** Serve HTTPS with this PEM certificate and key. */
   https?: { cert: string; key: string };
@@ -73,6 +82,8 @@ const siteSchema = {
     gap: { type: 'boolean' },
     pending: { anyOf: [{ type: 'integer' }, { type: 'null' }] },
     counters: { type: 'object', additionalProperties: { type: 'number' } },
+    /** Open enterprise findings naming the site (traffic between sites); null when no enterprise policy is in force. */
+    interSiteFindings: { anyOf: [{ type: 'integer' }, { type: 'null' }] },
   },
 } as const;
 
@@ -111,6 +122,8 @@ const noSite = (reply: FastifyReply, site: string) =>
 export async function buildHubApp(opts: HubAppOptions): Promise<FastifyInstance> {
   const repo = new HubRepository(opts.pool);
   const maps = new HubMapRepository(opts.pool);
+  const enterprise = opts.enterprise ?? (() => opts.hub?.enterprise);
+  const enterpriseRepo = new EnterpriseRepository(opts.pool);
   const web = loadWebAssets();
   const app = Fastify({
     ...(typeof opts.logger === 'object' ? { loggerInstance: opts.logger as never } : { logger: opts.logger ?? false }),
@@ -257,12 +270,47 @@ export async function buildHubApp(opts: HubAppOptions): Promise<FastifyInstance>
         'gauge',
         per((s) => (s.gap ? 1 : 0)),
       );
+      const auditor = enterprise();
+      if (auditor) {
+        const [counts, stored] = await Promise.all([openEnterpriseCounts(opts.pool), enterpriseRepo.policy()]);
+        metric(
+          'otwatch_enterprise_open_findings',
+          'open findings of the enterprise policy (traffic between sites) by severity',
+          'gauge',
+          Object.entries(counts.bySeverity).map(([sev, n]) => [`{severity="${sev}"}`, n]),
+        );
+        metric(
+          'otwatch_site_enterprise_open_findings',
+          'open enterprise findings naming the site (as one end of the traffic or its sensor)',
+          'gauge',
+          per((s) => counts.bySite[s.id] ?? 0),
+        );
+        metric('otwatch_enterprise_evaluations_total', 'enterprise evaluations since the policy was loaded', 'counter', [
+          ['', auditor.evaluations],
+        ]);
+        metric('otwatch_enterprise_evaluation_failures_total', 'enterprise evaluations or path scans that failed (retried)', 'counter', [
+          ['', auditor.failures],
+        ]);
+        metric('otwatch_enterprise_inter_site_paths', 'paths crossing from one site into another, held by the audit', 'gauge', [
+          ['', auditor.interSitePaths],
+        ]);
+        // the stored time, so that it survives a restart; 0 before the first evaluation
+        const at = stored?.hash === auditor.policy.hash && stored.evaluatedAt ? Date.parse(stored.evaluatedAt) / 1000 : 0;
+        metric(
+          'otwatch_enterprise_last_evaluation_seconds',
+          'when the enterprise policy was last evaluated (seconds since the epoch)',
+          'gauge',
+          [['', at]],
+        );
+      }
       return reply.type('text/plain; version=0.0.4').send(lines.join('\n') + '\n');
     },
   );
 
   // the report over every site or some (src/api/routes/hub-report.ts)
   await app.register(hubReportRoutes, { pool: opts.pool, staleAfterS: opts.staleAfterS, prefix: API_PREFIX });
+  // traffic between sites: the enterprise findings and policy (404 with a reason when the hub has none)
+  await app.register(hubEnterpriseRoutes, { pool: opts.pool, auditor: enterprise });
   await app.register(
     async (api) => {
       api.get(
@@ -274,7 +322,12 @@ export async function buildHubApp(opts: HubAppOptions): Promise<FastifyInstance>
             response: { 200: { type: 'object', properties: { items: { type: 'array', items: siteSchema } } }, ...errors(401, 429) },
           },
         },
-        async () => ({ items: await repo.siteSummaries(opts.staleAfterS) }),
+        async () => {
+          const items = await repo.siteSummaries(opts.staleAfterS);
+          if (!enterprise()) return { items: items.map((s) => ({ ...s, interSiteFindings: null })) };
+          const { bySite } = await openEnterpriseCounts(opts.pool);
+          return { items: items.map((s) => ({ ...s, interSiteFindings: bySite[s.id] ?? 0 })) };
+        },
       );
       api.get<{ Querystring: Parameters<HubRepository['assetPage']>[0] }>(
         '/assets',

@@ -8,7 +8,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { fileURLToPath } from 'node:url';
 import { buildHubApp } from '../../src/api/hub-app.js';
-import { hubEnterpriseRoutes } from '../../src/api/routes/hub-enterprise.js';
 import { loadEnterprisePolicyFile, loadEnterprisePolicyText, type EnterprisePolicy } from '../../src/audit/enterprise-policy.js';
 import { enterpriseAudit, EnterpriseJudge, type InterSitePath } from '../../src/audit/enterprise-rules.js';
 import { main } from '../../src/cli/cli.js';
@@ -147,9 +146,8 @@ describe('enterprise audit at the hub (PostgreSQL)', () => {
     beforeAll(async () => {
       auditor = new EnterpriseAuditor(pool, await samplePolicy(), { debounceMs: 0 });
       await auditor.start();
-      app = await buildHubApp({ pool, staleAfterS: 60 });
-      // registered after buildHubApp, before the first inject: as `otwatch hub --serve` does
-      await app.register(hubEnterpriseRoutes, { pool, auditor: () => auditor });
+      // the enterprise routes are part of every hub app; the auditor in force is this one (no running hub here)
+      app = await buildHubApp({ pool, staleAfterS: 60, enterprise: () => auditor });
       const out: string[] = [];
       const log = console.log;
       const err = console.error;
@@ -204,6 +202,52 @@ describe('enterprise audit at the hub (PostgreSQL)', () => {
         allow: ['read', 'identify', 'diagnostic'],
       });
       expect(p.evaluation.findings).toBe(2);
+    });
+
+    it('counts the open findings on /metrics (by severity, per site, evaluations, last evaluation) and per site on /sites', async () => {
+      const site = (id: string) => ({
+        id,
+        name: null,
+        cursor: 0,
+        lastHeard: new Date(),
+        heartbeat: null,
+        gaps: 0,
+        gapAt: null,
+        snapshotRequestedAt: null,
+        repairUntil: null,
+      });
+      await hubRepo.writeSites(pool, [site('north'), site('south'), site('west')]);
+      const open = (await get('/api/v1/enterprise/findings?status=open&limit=500')).json().items as StoredEnterpriseFinding[];
+      expect(open.length).toBeGreaterThan(1);
+      const text = (await get('/metrics')).body;
+      for (const sev of ['critical', 'high', 'medium', 'low', 'info'])
+        expect(text, sev).toContain(
+          `otwatch_enterprise_open_findings{severity="${sev}"} ${open.filter((f) => f.severity === sev).length}\n`,
+        );
+      expect(text).toContain(`otwatch_enterprise_evaluations_total ${auditor.evaluations}\n`);
+      expect(auditor.evaluations).toBeGreaterThan(0);
+      const at = Number(/^otwatch_enterprise_last_evaluation_seconds (\S+)$/m.exec(text)![1]);
+      expect(Math.abs(at - Date.parse((await repo.policy())!.evaluatedAt!) / 1000)).toBeLessThan(0.01);
+      expect(at).toBeGreaterThan(Date.now() / 1000 - 600);
+      const items = (await get('/api/v1/sites')).json().items as { id: string; interSiteFindings: number | null }[];
+      for (const id of ['north', 'south', 'west']) {
+        const want = (await get(`/api/v1/enterprise/findings?status=open&site=${id}`)).json().total as number;
+        expect(items.find((s) => s.id === id)!.interSiteFindings, id).toBe(want);
+        expect(text).toContain(`otwatch_site_enterprise_open_findings{site="${id}"} ${want}\n`);
+      }
+      expect(items.find((s) => s.id === 'south')!.interSiteFindings).toBeGreaterThan(0);
+      expect(items.find((s) => s.id === 'west')!.interSiteFindings).toBe(0);
+
+      // a hub app without an enterprise audit: no enterprise counters, no per-site count
+      const plain = await buildHubApp({ pool, staleAfterS: 60 });
+      try {
+        const auth = { authorization: `Bearer ${token}` };
+        expect((await plain.inject({ url: '/metrics', headers: auth })).body).not.toContain('otwatch_enterprise_');
+        const bare = (await plain.inject({ url: '/api/v1/sites', headers: auth })).json().items as { interSiteFindings: null }[];
+        expect(bare.every((s) => s.interSiteFindings === null)).toBe(true);
+      } finally {
+        await plain.close();
+      }
     });
   });
 

@@ -114,8 +114,6 @@ export const hubCommand: Command = {
     if (values.serve) {
       const { buildHubApp } = await import('../../api/hub-app.js');
       const app = await buildHubApp({ pool: hub.repo!.pool, staleAfterS: staleAfter, logger: log, hub, https });
-      const { hubEnterpriseRoutes } = await import('../../api/routes/hub-enterprise.js');
-      await app.register(hubEnterpriseRoutes, { pool: hub.repo!.pool, auditor: () => hub.enterprise });
       await app.listen({ host, port });
       log.info({ address: app.server.address() }, 'hub API listening');
       api = app;
