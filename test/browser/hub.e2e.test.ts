@@ -3,6 +3,9 @@
  * with its state and counts; a click drills into that site's plant map and its lists, "All sites" comes back. A
  * site's name and an asset's name are what a sensor (or a device on its network) sent: they show as text, never
  * as markup. The sites' rows reach PostgreSQL through a sensor's real outbox and the hub's own ingest.
+ *
+ * With the sample enterprise policy in force, "Between sites" lists the open EZ-* findings worst first as the
+ * API orders them, and each site's row counts its own; a hub without one says so in one line.
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,6 +16,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyzeCaptures } from '../../src/analysis/analyze-captures.js';
 import { auditStep } from '../../src/analysis/run-audit.js';
 import { buildHubApp } from '../../src/api/hub-app.js';
+import { loadEnterprisePolicyFile } from '../../src/audit/enterprise-policy.js';
+import { EnterpriseAuditor } from '../../src/hub/enterprise-auditor.js';
+import type { StoredEnterpriseFinding } from '../../src/store/pg/enterprise-repository.js';
 import { packageRoot } from '../../src/core/package-root.js';
 import { Outbox } from '../../src/store/outbox-repository.js';
 import { HubRepository, type Change, type SiteState } from '../../src/store/pg/hub-repository.js';
@@ -20,12 +26,15 @@ import { migratePg } from '../../src/store/pg/migrations.js';
 import { openPool, type PgPool } from '../../src/store/pg/pool.js';
 import { createPgToken } from '../../src/store/pg/token-repository.js';
 import { Store } from '../../src/store/store.js';
+import { path } from '../helpers/audit.js';
 import { PG_URL, pgSchema } from '../sites/helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const PLANT = join(packageRoot, 'fixtures/plant');
 const HOSTILE_SITE = `<img src=x onerror="window.__pwned=1">Plant & "A"`;
 const HOSTILE_ASSET = `<script>window.__pwned=2</script><b>plc</b>`;
+/** A protocol name as a sensor may send it: it reaches a finding's title and the protocol column. */
+const HOSTILE_PROTOCOL = `<img src=x onerror="window.__pwned=3">`;
 
 const state = (id: string, name: string, cursor: number, lastHeard: Date): SiteState => ({
   id,
@@ -58,6 +67,9 @@ describe.skipIf(!existsSync(CHROMIUM))('the hub’s web page in headless Chromiu
   let dir: string;
   let pool: PgPool;
   let app: FastifyInstance;
+  let plainApp: FastifyInstance;
+  let plainBase: string;
+  let auditor: EnterpriseAuditor;
   let base: string;
   let token: string;
   let browser: Browser;
@@ -131,9 +143,29 @@ describe.skipIf(!existsSync(CHROMIUM))('the hub’s web page in headless Chromiu
     // quiet: heard from, nothing open
     await repo.ingest([], [state('quiet', 'Quiet site', 0, new Date())]);
 
-    app = await buildHubApp({ pool, staleAfterS: 600 });
+    // traffic between sites, as the sensors of tiny and quiet saw it (neither declared by the enterprise policy:
+    // an address in no site's ranges counts as the site whose sensor saw it): tiny writes to north's controller
+    // (no conduit, critical), quiet reads south in clear text over a hostile protocol name, and tiny reads the
+    // enterprise data centre over http
+    const crossing = [
+      { site: 'tiny', p: path({ from: '10.9.9.9', to: '10.20.1.5', protocol: 'modbus', port: 502, ops: { read: 5, write: 2 } }) },
+      { site: 'quiet', p: path({ from: '10.8.8.8', to: '10.30.1.7', protocol: HOSTILE_PROTOCOL, port: 4444, ops: { read: 1 } }) },
+      { site: 'tiny', p: path({ from: '10.9.9.9', to: '10.10.1.50', protocol: 'http', port: 80 }) },
+    ];
+    await repo.ingest(
+      crossing.map(({ site, p }, i): Change => ({ kind: 'path', site, id: p.id, version: 100 + i, data: p })),
+      [],
+    );
+    const ep = await loadEnterprisePolicyFile(join(packageRoot, 'fixtures/policies/enterprise.yaml'));
+    if (!ep.ok) throw new Error(ep.errors.map((e) => e.message).join('\n'));
+    auditor = new EnterpriseAuditor(pool, ep.policy, { debounceMs: 0 });
+    await auditor.start();
+
+    app = await buildHubApp({ pool, staleAfterS: 600, enterprise: () => auditor });
+    plainApp = await buildHubApp({ pool, staleAfterS: 600 });
     token = (await createPgToken(pool, 'viewer', 'e2e')).token;
     base = await app.listen({ host: '127.0.0.1', port: 0 });
+    plainBase = await plainApp.listen({ host: '127.0.0.1', port: 0 });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: [
@@ -150,6 +182,8 @@ describe.skipIf(!existsSync(CHROMIUM))('the hub’s web page in headless Chromiu
   afterAll(async () => {
     await browser?.close();
     await app?.close();
+    await plainApp?.close();
+    await auditor?.close();
     await pool?.end();
     await db.drop();
     if (dir) rmSync(dir, { recursive: true, force: true });
@@ -223,4 +257,91 @@ describe.skipIf(!existsSync(CHROMIUM))('the hub’s web page in headless Chromiu
     expect(errors).toEqual([]);
     await page.close();
   }, 120_000);
+
+  it('lists the open findings between sites worst first, and each site’s count in its row; as text', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${base}/`);
+    await page.locator('#token').fill(token);
+    await page.keyboard.press('Enter');
+    await page.locator('#between-status[data-ready="true"]').waitFor({ timeout: 30_000 });
+    await page.locator('#sites-status[data-ready="true"]').waitFor({ timeout: 30_000 });
+
+    const api = async (url: string) =>
+      (await (await fetch(`${base}${url}`, { headers: { authorization: `Bearer ${token}` } })).json()) as {
+        items: StoredEnterpriseFinding[];
+        total: number;
+      };
+    const open = (await api('/api/v1/enterprise/findings?status=open&limit=500')).items;
+    const rules = open.map((f) => f.rule);
+    expect(rules).toEqual(expect.arrayContaining(['EZ-INTER-SITE-NO-CONDUIT']));
+    expect(open[0]!.severity).toBe('critical'); // tiny's write to north's controller, with no conduit
+    expect(open.some((f) => f.sites.join('|') === 'quiet|south')).toBe(true);
+    expect(open.some((f) => f.sites.join('|') === 'tiny|enterprise')).toBe(true);
+
+    const rows = page.locator('#between-table tbody tr');
+    expect(await rows.evaluateAll((trs) => trs.map((tr) => (tr as HTMLElement).dataset.finding))).toEqual(open.map((f) => f.id));
+    const cells = await rows.evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)));
+    const when = (iso: string) =>
+      page.evaluate((t) => {
+        const d = new Date(t);
+        const p = (n: number) => String(n).padStart(2, '0');
+        return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+      }, iso);
+    for (const [i, f] of open.entries()) {
+      const protocols = [...new Set(f.evidence.paths.map((p) => p.protocol))].sort().join(', ');
+      expect(cells[i]).toEqual([
+        f.severity,
+        f.rule,
+        `${f.sites[0]} → ${f.sites[1]}`,
+        protocols,
+        f.title,
+        await when(f.firstSeen),
+        await when(f.lastSeen),
+      ]);
+    }
+    expect(cells.flat().join('\n')).toContain(HOSTILE_PROTOCOL);
+    expect(await page.locator('#between-status').textContent()).toBe(
+      `${open.length} open finding(s) between sites under enterprise policy “ACME water, all plants”, worst first.`,
+    );
+
+    // the sites list: a column with each site's open inter-site findings, as the API filters them by site
+    const header = await page.locator('#sites-table thead th').allTextContents();
+    expect(header[header.length - 1]).toBe('Between sites');
+    for (const site of ['plant-a', 'tiny', 'quiet']) {
+      const want = (await api(`/api/v1/enterprise/findings?status=open&site=${site}`)).total;
+      const got = await page.locator(`#sites-table tbody tr[data-site="${site}"] td.between-count`).textContent();
+      expect(got, site).toBe(String(want));
+    }
+    expect(await page.locator('#sites-table tbody tr[data-site="tiny"] td.between-count').textContent()).not.toBe('0');
+    expect(await page.locator('#between-table img, #between-table b, #between-table script').count()).toBe(0);
+    expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 120_000);
+
+  it('a hub without an enterprise policy says so in one line and shows no count column', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(`${plainBase}/`);
+    await page.locator('#token').fill(token);
+    await page.keyboard.press('Enter');
+    await page.locator('#between-status[data-ready="true"]').waitFor({ timeout: 30_000 });
+    await page.locator('#sites-status[data-ready="true"]').waitFor({ timeout: 30_000 });
+    // the policy the other app recorded in the same database is not in force here: its findings are not shown
+    expect(await page.locator('#between-status').textContent()).toBe(
+      'No enterprise policy: traffic between sites is not judged (otwatch hub --enterprise-policy file.yaml).',
+    );
+    expect(await page.locator('#between-table tr').count()).toBe(0);
+    expect(await page.locator('#sites-table thead th').allTextContents()).toEqual([
+      'Site',
+      'State',
+      'Assets',
+      'Paths',
+      'Open findings',
+      'Worst',
+      'Last heard',
+    ]);
+    await page.close();
+  }, 60_000);
 });
