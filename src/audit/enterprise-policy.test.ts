@@ -81,7 +81,7 @@ describe('enterprise policy', () => {
       "e.yaml:6:28: '10.30.1.7/24' has host bits set: the network is 10.30.1.0/24 [/sites/1/ranges/1]",
       "e.yaml:7:9: duplicate site id 'north' (first defined at line 3) [/sites/2/id]",
       "e.yaml:11:22: conduit end refers to unknown site 'west': expected one of north, south [/conduits/0/between/1]",
-      "e.yaml:14:20: initiator 'east' is not an end of the conduit: expected north, west, a, b or either [/conduits/0/flows/0/initiator]",
+      "e.yaml:14:20: initiator 'east' is not an end of the conduit: expected north, west, a, b, either [/conduits/0/flows/0/initiator]",
     ]);
   });
 

@@ -11,15 +11,14 @@
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { LineCounter, parseDocument, type Document } from 'yaml';
-import { L2_PROTOCOLS, PROTOCOL_DEFAULTS, TRANSPORT_PROTOCOLS } from './constants.js';
+import { LineCounter, parseDocument } from 'yaml';
 import { ENTERPRISE_SCHEMA } from './enterprise-policy-schema.js';
 import { anyToInterval, compareIntervals, intervalToText } from './ip-intervals.js';
 import { MAX_POLICY_ERRORS, yamlError } from './policy-load.js';
-import { normaliseSlt } from './policy-semantics.js';
-import type { Conduit, ConduitFlow, InitiatorSide, IpInterval, PolicyError, SourcePos } from './policy-types.js';
+import { buildFlow, Collector, normaliseSlt, type RawFlow } from './policy-semantics.js';
+import type { Conduit, ConduitFlow, IpInterval, PolicyError, SourcePos } from './policy-types.js';
 import { compileSchema, validateAgainstSchema } from './schema-validate.js';
-import { pathToPointer, positionOf, type PathSegment } from './yaml-positions.js';
+import type { PathSegment } from './yaml-positions.js';
 import type { Operation } from '../core/events.js';
 
 /** The zone of every address the policy places in no site but in its `enterprise:` block. */
@@ -60,14 +59,6 @@ interface RawZone {
   ranges: string[];
   sl_t?: number;
 }
-interface RawFlow {
-  protocol: string;
-  transport?: 'tcp' | 'udp';
-  ports?: number[];
-  initiator?: string;
-  operations?: { allow?: Operation[]; deny?: Operation[] };
-  description?: string;
-}
 interface RawConduit {
   id: string;
   name?: string;
@@ -87,42 +78,26 @@ interface RawEnterprisePolicy {
   conduits?: RawConduit[];
 }
 
-class Errors {
-  readonly list: PolicyError[] = [];
-  constructor(
-    private doc: Document,
-    private lc: LineCounter,
-    readonly file: string,
-  ) {}
-  pos(path: readonly PathSegment[]): SourcePos {
-    return positionOf(this.doc, this.lc, path);
-  }
-  add(path: readonly PathSegment[], message: string): void {
-    const p = this.pos(path);
-    this.list.push({ file: this.file, line: p.line, col: p.col, path: pathToPointer(path), message });
-  }
-}
-
 /** Zone overlaps reported at most (the rest are counted). */
 const MAX_OVERLAPS = 50;
 
-function buildZones(e: Errors, raw: RawEnterprisePolicy): EnterpriseZone[] {
+function buildZones(e: Collector, raw: RawEnterprisePolicy): EnterpriseZone[] {
   const zones: EnterpriseZone[] = [];
   const seen = new Map<string, number>();
   const one = (r: RawZone, path: PathSegment[], kind: EnterpriseZone['kind']) => {
     const id = kind === 'site' ? r.id! : ENTERPRISE_ZONE;
     if (kind === 'site') {
-      if (seen.has(id)) e.add([...path, 'id'], `duplicate site id '${id}' (first defined at line ${seen.get(id)})`);
+      if (seen.has(id)) e.error([...path, 'id'], `duplicate site id '${id}' (first defined at line ${seen.get(id)})`);
       else seen.set(id, e.pos(path).line);
       if (id === ENTERPRISE_ZONE && raw.enterprise)
-        e.add([...path, 'id'], `site id '${ENTERPRISE_ZONE}' is the enterprise zone's: name the site otherwise`);
+        e.error([...path, 'id'], `site id '${ENTERPRISE_ZONE}' is the enterprise zone's: name the site otherwise`);
     }
     const intervals: IpInterval[] = [];
     const ranges: string[] = [];
     const rangePos: SourcePos[] = [];
     r.ranges.forEach((text, j) => {
       const parsed = anyToInterval(text);
-      if (!parsed.ok) return e.add([...path, 'ranges', j], parsed.error);
+      if (!parsed.ok) return e.error([...path, 'ranges', j], parsed.error);
       intervals.push(parsed.interval);
       ranges.push(text);
       rangePos.push(e.pos([...path, 'ranges', j]));
@@ -138,7 +113,7 @@ function buildZones(e: Errors, raw: RawEnterprisePolicy): EnterpriseZone[] {
  * An address belongs to one zone: a sweep over every range in address order finds the ranges of two
  * zones that overlap (n log n; the ranges of one zone may overlap each other).
  */
-function checkOverlaps(e: Errors, zones: EnterpriseZone[]): void {
+function checkOverlaps(e: Collector, zones: EnterpriseZone[]): void {
   const all = zones.flatMap((z, zi) => z.intervals.map((interval, k) => ({ interval, zi, k })));
   all.sort((a, b) => compareIntervals(a.interval, b.interval));
   let reported = 0;
@@ -149,7 +124,7 @@ function checkOverlaps(e: Errors, zones: EnterpriseZone[]): void {
         const a = zones[widest.zi]!;
         const b = zones[r.zi]!;
         const at = b.rangePos[r.k]!;
-        e.list.push({
+        e.errors.push({
           file: e.file,
           line: at.line,
           col: at.col,
@@ -161,66 +136,28 @@ function checkOverlaps(e: Errors, zones: EnterpriseZone[]): void {
     if (!widest || widest.interval.family !== r.interval.family || r.interval.end > widest.interval.end) widest = r;
   }
   if (reported > MAX_OVERLAPS)
-    e.list.push({ file: e.file, line: 1, col: 1, path: '', message: `${reported - MAX_OVERLAPS} more overlap(s) not listed` });
+    e.errors.push({ file: e.file, line: 1, col: 1, path: '', message: `${reported - MAX_OVERLAPS} more overlap(s) not listed` });
 }
 
-function resolveInitiator(raw: string | undefined, a: string, b: string): InitiatorSide | undefined {
-  if (raw === undefined || raw === 'a' || raw === a) return 'a';
-  if (raw === 'b' || raw === b) return 'b';
-  if (raw === 'either' || raw === 'both') return 'either';
-  return undefined;
-}
-
-function buildFlow(e: Errors, raw: RawFlow, path: PathSegment[], a: string, b: string): ConduitFlow | undefined {
-  const protocol = raw.protocol.toLowerCase();
-  const isTransport = (TRANSPORT_PROTOCOLS as readonly string[]).includes(protocol);
-  const defaults = PROTOCOL_DEFAULTS[protocol];
-  let ok = true;
-  if (isTransport && !raw.ports) {
-    e.add(path, `flow with protocol '${protocol}' allows any application protocol: expected 'ports' to restrict it`);
-    ok = false;
-  }
-  if (!isTransport && !defaults && !raw.ports && !L2_PROTOCOLS.includes(protocol)) {
-    e.add(path, `protocol '${protocol}' has no well-known port: expected 'ports'`);
-    ok = false;
-  }
-  const initiator = resolveInitiator(raw.initiator, a, b);
-  if (!initiator) {
-    e.add([...path, 'initiator'], `initiator '${raw.initiator}' is not an end of the conduit: expected ${a}, ${b}, a, b or either`);
-    ok = false;
-  }
-  if (!ok) return undefined;
-  return {
-    protocol,
-    transport: isTransport ? (protocol as 'tcp' | 'udp') : (raw.transport ?? defaults?.transport ?? null),
-    ports: raw.ports ?? defaults?.ports ?? [],
-    initiator: initiator!,
-    allow: raw.operations?.allow ?? null,
-    deny: raw.operations?.deny ?? [],
-    description: raw.description,
-    pos: e.pos(path),
-  };
-}
-
-function buildConduits(e: Errors, raw: RawConduit[], zones: EnterpriseZone[]): Conduit[] {
+function buildConduits(e: Collector, raw: RawConduit[], zones: EnterpriseZone[]): Conduit[] {
   const ids = new Set(zones.map((z) => z.id));
   const seen = new Map<string, number>();
   const out: Conduit[] = [];
   raw.forEach((r, i) => {
     const path: PathSegment[] = ['conduits', i];
-    if (seen.has(r.id)) e.add([...path, 'id'], `duplicate conduit id '${r.id}' (first defined at line ${seen.get(r.id)})`);
+    if (seen.has(r.id)) e.error([...path, 'id'], `duplicate conduit id '${r.id}' (first defined at line ${seen.get(r.id)})`);
     else seen.set(r.id, e.pos(path).line);
     let ok = true;
     r.between.forEach((end, j) => {
       if (!ids.has(end)) {
         const known = [...ids].slice(0, 20).join(', ');
-        e.add([...path, 'between', j], `conduit end refers to unknown site '${end}': expected one of ${known}`);
+        e.error([...path, 'between', j], `conduit end refers to unknown site '${end}': expected one of ${known}`);
         ok = false;
       }
     });
     const [a, b] = r.between;
     if (a === b) {
-      e.add([...path, 'between'], `conduit '${r.id}' joins '${a}' to itself: a conduit connects two different sites`);
+      e.error([...path, 'between'], `conduit '${r.id}' joins '${a}' to itself: a conduit connects two different sites`);
       ok = false;
     }
     const flows = r.flows.map((f, j) => buildFlow(e, f, [...path, 'flows', j], a, b));
@@ -257,11 +194,11 @@ function load(text: string, file: string): EnterpriseLoadResult {
   const schemaErrors = validateAgainstSchema(data, doc, lc, file, validator);
   if (schemaErrors.length) return { ok: false, errors: schemaErrors.slice(0, MAX_POLICY_ERRORS) };
   const raw = data as RawEnterprisePolicy;
-  const e = new Errors(doc, lc, file);
+  const e = new Collector(doc, lc, file);
   const zones = buildZones(e, raw);
   checkOverlaps(e, zones);
   const conduits = buildConduits(e, raw.conduits ?? [], zones);
-  if (e.list.length) return { ok: false, errors: e.list.sort((x, y) => x.line - y.line || x.col - y.col).slice(0, MAX_POLICY_ERRORS) };
+  if (e.errors.length) return { ok: false, errors: e.errors.sort((x, y) => x.line - y.line || x.col - y.col).slice(0, MAX_POLICY_ERRORS) };
   const hash = createHash('sha256').update(text).digest('hex').slice(0, 16);
   return { ok: true, policy: { file, version: raw.version, name: raw.name, hash, zones, conduits } };
 }

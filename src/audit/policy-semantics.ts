@@ -45,7 +45,7 @@ interface RawZone {
   exclude?: RawMember[];
 }
 type RawEnd = string | { zone?: string; asset?: string; ip?: string; range?: string; cidr?: string };
-interface RawFlow {
+export interface RawFlow {
   protocol: string;
   transport?: 'tcp' | 'udp';
   ports?: number[];
@@ -73,7 +73,8 @@ export interface RawPolicy {
   conduits?: RawConduit[];
 }
 
-class Collector {
+/** Located errors of a policy document (the site policy's and the enterprise policy's). */
+export class Collector {
   readonly errors: PolicyError[] = [];
   constructor(
     private doc: Document,
@@ -324,24 +325,23 @@ export function endLabel(e: ConduitEnd): string {
   return e.kind === 'zone' ? e.zone : e.kind === 'asset' ? e.asset : e.text;
 }
 
-function resolveInitiator(raw: string | undefined, a: ConduitEnd | undefined, b: ConduitEnd | undefined): InitiatorSide | undefined {
+function resolveInitiator(raw: string | undefined, la: string | undefined, lb: string | undefined): InitiatorSide | undefined {
   if (raw === undefined || raw === 'a') return 'a';
   if (raw === 'b') return 'b';
   if (raw === 'either' || raw === 'both') return 'either';
-  const la = a ? endLabel(a) : undefined;
-  const lb = b ? endLabel(b) : undefined;
   if (raw === la && raw === lb) return 'either';
   if (raw === la) return 'a';
   if (raw === lb) return 'b';
   return undefined;
 }
 
-function buildFlow(
+/** One flow of a conduit whose ends are labelled `a` and `b` (zone ids, or the enterprise policy's sites). */
+export function buildFlow(
   c: Collector,
   raw: RawFlow,
   path: PathSegment[],
-  a: ConduitEnd | undefined,
-  b: ConduitEnd | undefined,
+  a: string | undefined,
+  b: string | undefined,
 ): ConduitFlow | undefined {
   const protocol = raw.protocol.toLowerCase();
   const isTransport = (TRANSPORT_PROTOCOLS as readonly string[]).includes(protocol);
@@ -361,7 +361,7 @@ function buildFlow(
   }
   const initiator = resolveInitiator(raw.initiator, a, b);
   if (!initiator) {
-    const names = [a, b].filter((e): e is ConduitEnd => !!e).map(endLabel);
+    const names = [a, b].filter((e): e is string => e !== undefined);
     c.error(
       [...path, 'initiator'],
       `initiator '${raw.initiator}' is not an end of the conduit: expected ${[...names, 'a', 'b', 'either'].join(', ')}`,
@@ -408,7 +408,7 @@ function buildConduits(c: Collector, raw: RawConduit[], zoneIds: Set<string>): C
     if (a && b && a.kind === 'zone' && b.kind === 'zone' && a.zone === b.zone) {
       c.error([...path, 'between'], `conduit '${r.id}' joins zone '${a.zone}' to itself: a conduit connects two different zones`);
     }
-    const flows = r.flows.map((f, j) => buildFlow(c, f, [...path, 'flows', j], a, b));
+    const flows = r.flows.map((f, j) => buildFlow(c, f, [...path, 'flows', j], a && endLabel(a), b && endLabel(b)));
     let expires: number | null = null;
     if (r.expires !== undefined) {
       const t = parseExpiry(r.expires);
