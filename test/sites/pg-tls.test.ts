@@ -9,6 +9,7 @@
  * (--pg-cert/--pg-key) authenticates a user whose pg_hba line is `cert`; the hub (with the machine's NATS)
  * starts over TLS; the CLI's flags and the URL's sslmode/sslrootcert reach the same server.
  */
+import { runCli } from '../helpers/cli.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
@@ -16,7 +17,6 @@ import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import { main } from '../../src/cli/cli.js';
 import { Hub } from '../../src/hub/hub.js';
 import { migratePg } from '../../src/store/pg/migrations.js';
 import { openPool, type PgOptions } from '../../src/store/pg/pool.js';
@@ -144,20 +144,7 @@ hostssl all all 127.0.0.1/32 trust
   }
 }
 
-/** Runs the CLI, capturing what it prints. */
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const [log, error] = [console.log, console.error];
-  console.log = (...a: unknown[]) => out.push(a.join(' '));
-  console.error = (...a: unknown[]) => err.push(a.join(' '));
-  try {
-    return { code: await main(args), out: out.join('\n'), err: err.join('\n') };
-  } finally {
-    console.log = log;
-    console.error = error;
-  }
-}
+const cli = runCli;
 
 /** Opens a pool, runs one query and closes it: the error of a refused connection, or the row. */
 async function tryQuery(

@@ -4,6 +4,7 @@
  * and GET /api/v1/report list every site with PostgreSQL's counts, `--site` limits them, a hostile site
  * and asset name come out escaped, an unknown site is a clear usage error.
  */
+import { runCli } from '../helpers/cli.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,7 +12,6 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Asset } from '../../src/core/model.js';
 import { buildHubApp } from '../../src/api/hub-app.js';
-import { main } from '../../src/cli/cli.js';
 import { HubRepository, type Change, type SiteState } from '../../src/store/pg/hub-repository.js';
 import { migratePg } from '../../src/store/pg/migrations.js';
 import { openPool, type PgPool } from '../../src/store/pg/pool.js';
@@ -24,20 +24,7 @@ const policy = join(repoRoot, 'fixtures/plant/policy.yaml');
 const HOSTILE_SITE = '<script>alert("site")</script>';
 const HOSTILE_ASSET = '<img src=x onerror=alert(1)>';
 
-/** Runs the CLI, capturing what it prints. */
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const [log, error] = [console.log, console.error];
-  console.log = (...a: unknown[]) => out.push(a.join(' '));
-  console.error = (...a: unknown[]) => err.push(a.join(' '));
-  try {
-    return { code: await main(args), out: out.join('\n'), err: err.join('\n') };
-  } finally {
-    console.log = log;
-    console.error = error;
-  }
-}
+const cli = runCli;
 
 const state = (id: string, name: string | null, cursor: number, lastHeard: Date): SiteState => ({
   id,
