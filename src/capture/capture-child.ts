@@ -16,6 +16,7 @@ interface Options {
   promisc: boolean;
   statsEveryMs: number;
   maxQueueBytes: number;
+  readTimeoutMs: number;
 }
 
 const LINKTYPES: Record<string, number> = {
@@ -40,7 +41,8 @@ try {
     snap_length: opts.snaplen,
     buffer_size: opts.bufferSize,
     promiscuous: opts.promisc,
-    buffer_timeout: 0, // immediate mode: deliver packets as they arrive, no 1 s latency
+    // > 0: libpcap's packed TPACKET_V3 ring (see LiveOptions.readTimeoutMs); 0 would be immediate mode
+    buffer_timeout: opts.readTimeoutMs,
   });
 } catch (err) {
   send({ type: 'error', message: String((err as Error)?.message ?? err) });

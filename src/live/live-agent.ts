@@ -128,7 +128,9 @@ export class LiveAgent {
     this.pipeline.checkpoint();
     this.ring?.flush();
     const result = this.inventory.takeWindow();
+    const tSave = performance.now();
     const saved = this.store.save(result, { serverRoleOf: this.serverRoleOf, silentAfter: this.o.silentAfter });
+    const tAudit = performance.now();
     // without an audit (which matches them itself) identities that changed are matched to advisories here
     if (!(this.o.audit && this.o.policy)) await rematchWithStoredPolicy(this.store.db);
     if (this.o.audit && this.o.policy) {
@@ -143,6 +145,7 @@ export class LiveAgent {
       });
       this.metrics.findings = findings.length;
     }
+    const tEnd = performance.now();
     this.updateMetrics();
     this.metrics.flushes++;
     this.metrics.lastFlush = Date.now() / 1000;
@@ -165,6 +168,10 @@ export class LiveAgent {
       queueDrops: c.queueDrops,
       activeFlows: this.metrics.activeFlows,
       ms: Math.round(this.metrics.lastFlushMs),
+      // where a slow flush spends its time: closing the window, writing it, auditing (or matching advisories)
+      windowMs: Math.round(tSave - t),
+      saveMs: Math.round(tAudit - tSave),
+      auditMs: Math.round(tEnd - tAudit),
     };
     if (drops > this.lastDrops)
       this.o.log.warn(
