@@ -160,11 +160,18 @@ describe.skipIf(!corpusAvailable || !has('s7comm'))('corpus: merging two capture
   it('reports oracle-format stats beside the inventory', async () => {
     const r = await analyzeCaptures([corpusPath(a)], {
       db: ':memory:',
+      sections: true,
       audit: ({ assets }) => assets.filter((x) => x.role === 'plc').map((x) => `finding about ${x.id}`),
     });
     const oracle = oracleFor(a);
     expect(r.stats?.packets).toBe(oracle.packets);
     expect((r.stats as Record<string, { pdus?: number }>).s7comm?.pdus).toBe(oracle.s7comm.pdus);
     expect(r.findings).toEqual([`finding about ${withIp(r.assets, '192.168.1.40').id}`]);
+    // without a JSON report no protocol section is built: the same inventory, the pipeline's counters only
+    const bare = await analyzeCaptures([corpusPath(a)], { db: ':memory:' });
+    expect(bare.stats?.packets).toBe(oracle.packets);
+    expect(bare.stats?.s7comm).toBeUndefined();
+    expect(bare.assets).toEqual(r.assets);
+    expect(bare.paths).toEqual(r.paths);
   });
 });

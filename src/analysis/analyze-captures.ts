@@ -42,6 +42,11 @@ export interface AnalyzeOptions {
   db?: string;
   /** Write the JSON report to this file, or to stdout with '-'. */
   report?: string;
+  /**
+   * Build the protocol sections of the statistics (the oracle-format counts per protocol). Default: only when a
+   * JSON `report` is written, the one place they appear; the pipeline counters are always kept.
+   */
+  sections?: boolean;
   policy?: string;
   audit?: AuditStep;
   log?: Logger;
@@ -125,6 +130,7 @@ export async function analyzeCaptures(paths: string[], opts: AnalyzeOptions = {}
     const files = todo.map((p) => p.file);
     const flow = opts.maxFlows ? { maxFlows: opts.maxFlows } : undefined;
     const workers = Math.max(1, Math.floor(opts.workers ?? 1));
+    const withSections = opts.sections ?? opts.report !== undefined;
     if (files.length && workers > 1 && !opts.modules) {
       const sharded = await runSharded(files, {
         workers,
@@ -133,6 +139,7 @@ export async function analyzeCaptures(paths: string[], opts: AnalyzeOptions = {}
         sink: inventory,
         shardSink: inventoryShardSink({ silentAfter: opts.silentAfter }),
         onProgress: opts.onProgress,
+        sections: withSections,
       });
       if (sharded) {
         for (const state of sharded.states) inventory.mergeState(state as InventoryState);
@@ -144,9 +151,9 @@ export async function analyzeCaptures(paths: string[], opts: AnalyzeOptions = {}
       }
     }
     if (files.length && !counters) {
-      const collector = new StatsCollector(modules, inventory);
-      counters = await runPipeline(files, collector, { modules, log, onProgress: opts.onProgress, flow, read: opts.read });
-      sections = collector.sections();
+      const collector = withSections ? new StatsCollector(modules, inventory) : undefined;
+      counters = await runPipeline(files, collector ?? inventory, { modules, log, onProgress: opts.onProgress, flow, read: opts.read });
+      sections = collector?.sections() ?? {};
     }
     const t1 = performance.now();
     const result = inventory.result();

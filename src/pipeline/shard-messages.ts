@@ -36,6 +36,8 @@ export interface ShardJob {
   shardIndex: number;
   shardCount: number;
   sink?: ShardSinkSpec;
+  /** false: no protocol sections, only the sink and the counters (an analysis that writes no JSON report). */
+  sections?: boolean;
 }
 
 /** A shard's protocol sections, pipeline counters and (with a sink) the sink's state. */

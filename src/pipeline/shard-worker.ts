@@ -20,11 +20,11 @@ async function runJob(job: ShardJob): Promise<ShardResult> {
       if (!mod) sinkModules.set(job.sink.module, (mod = import(job.sink.module) as Promise<ShardSinkModule>));
       sink = (await mod).createShardSink(job.sink.options);
     }
-    const collector = new StatsCollector(undefined, sink?.sink);
-    const counters = await runPipeline(job.paths, collector, {
+    const collector = job.sections === false ? undefined : new StatsCollector(undefined, sink?.sink);
+    const counters = await runPipeline(job.paths, collector ?? sink?.sink ?? new StatsCollector([]), {
       flow: { ...job.flow, shardIndex: job.shardIndex, shardCount: job.shardCount },
     });
-    return { sections: collector.sections(), counters, state: sink?.state() };
+    return { sections: collector?.sections() ?? {}, counters, state: sink?.state() };
   } catch (e) {
     // a missing or unreadable capture rejects runPipeline; the main thread rejects the analysis with it
     return { error: e instanceof Error ? e.message : String(e) };

@@ -112,6 +112,11 @@ export interface ShardedRunOptions {
   shardSink?: ShardSinkSpec;
   /** This thread's reading: it reads every byte (and sees every packet) of the captures, as each shard does. */
   onProgress?: ProgressHandler;
+  /**
+   * false: the shards build no protocol sections and only feed their sink (an analysis that writes no JSON report:
+   * the per-event statistics were a tenth of its work). Default true.
+   */
+  sections?: boolean;
 }
 
 /**
@@ -126,16 +131,16 @@ export async function runSharded(
   const shards = opts.workers;
   // shard 0 runs here (its modules are loaded already: a worker costs ~0.2 s of CPU to start), the others in workers
   const others = Array.from({ length: shards - 1 }, (_, i) =>
-    runShard({ paths, flow, shardIndex: i + 1, shardCount: shards, sink: opts.shardSink }),
+    runShard({ paths, flow, shardIndex: i + 1, shardCount: shards, sink: opts.shardSink, sections: opts.sections }),
   );
   const primary = (async (): Promise<ShardOutput> => {
-    const collector = new StatsCollector(protocolModules, opts.sink);
-    const counters = await runPipeline(paths, collector, {
+    const collector = opts.sections === false && opts.sink ? undefined : new StatsCollector(protocolModules, opts.sink);
+    const counters = await runPipeline(paths, collector ?? opts.sink!, {
       log: opts.log,
       flow: { ...flow, shardIndex: 0, shardCount: shards },
       onProgress: opts.onProgress,
     });
-    return { sections: collector.sections(), counters };
+    return { sections: collector?.sections() ?? {}, counters };
   })();
   // settle every shard before reporting, so that no worker is left running a job when a reading error rejects
   const settled = await Promise.allSettled([primary, ...others]);
