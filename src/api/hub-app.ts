@@ -6,7 +6,9 @@
  * It also serves the sensor's web page (src/api/web/, the same files): GET /api/v1/whoami answers `hub: true`,
  * and the page then opens on the enterprise view (every site, worst first) and drills into one site's plant
  * map, GET /api/v1/map?site= (and /map/zones/:id, /map/pairs/:key/paths, /findings/:id, each with site=),
- * aggregated by src/report/map-view.ts over the site's rows in PostgreSQL (src/store/pg/map-repository.ts).
+ * aggregated by src/report/map-view.ts over the site's rows in PostgreSQL (src/store/pg/map-repository.ts), with
+ * the zones and conduits of the site's policy as its sensor's heartbeat carries them. The enterprise audit's
+ * routes (src/api/routes/hub-enterprise.ts) are registered here too, and /metrics counts its findings.
  */
 import helmet from '@fastify/helmet';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
@@ -489,11 +491,13 @@ export async function buildHubApp(opts: HubAppOptions): Promise<FastifyInstance>
           },
         },
         async (req, reply) => {
-          const rows = await maps.rows(req.query.site);
-          if (!rows) return noSite(reply, req.query.site);
+          const site = await maps.site(req.query.site);
+          if (!site) return noSite(reply, req.query.site);
           const open = req.query.open ? req.query.open.split(',').filter(Boolean) : [];
-          // the hub holds no site's policy: zones are those its sensor placed assets in, drawn by id
-          const map = mapView(rows, undefined).overview(mapFilterOf(req.query), open, req.query.index !== false);
+          // the site's zones and conduits as its sensor's heartbeat carried them: drawn as the sensor draws them
+          const map = mapView(site.rows, site.policy).overview(mapFilterOf(req.query), open, req.query.index !== false);
+          if (site.policy) return { site: req.query.site, policyVersion: site.policyVersion, ...map };
+          // an older sensor sent none: zones are those it placed assets in, drawn by id
           const zones = map.zones.filter((z) => z.id !== UNZONED_ID).length;
           return { site: req.query.site, policyVersion: null, ...map, totals: { ...map.totals, zones } };
         },
@@ -518,9 +522,9 @@ export async function buildHubApp(opts: HubAppOptions): Promise<FastifyInstance>
           },
         },
         async (req, reply) => {
-          const rows = await maps.rows(req.query.site);
-          if (!rows) return noSite(reply, req.query.site);
-          const assets = mapView(rows, undefined).zone(req.params.id, mapFilterOf(req.query));
+          const site = await maps.site(req.query.site);
+          if (!site) return noSite(reply, req.query.site);
+          const assets = mapView(site.rows, site.policy).zone(req.params.id, mapFilterOf(req.query));
           if (!assets) return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no zone '${req.params.id}'` });
           return { zone: req.params.id, assets };
         },
@@ -558,11 +562,16 @@ export async function buildHubApp(opts: HubAppOptions): Promise<FastifyInstance>
           },
         },
         async (req, reply) => {
-          const rows = await maps.rows(req.query.site);
-          if (!rows) return noSite(reply, req.query.site);
+          const site = await maps.site(req.query.site);
+          if (!site) return noSite(reply, req.query.site);
           const [a, b] = req.params.key.split('|') as [string, string];
           const key = a <= b ? `${a}|${b}` : `${b}|${a}`;
-          const page = mapView(rows, undefined).pairPaths(key, mapFilterOf(req.query), req.query.offset ?? 0, req.query.limit ?? 100);
+          const page = mapView(site.rows, site.policy).pairPaths(
+            key,
+            mapFilterOf(req.query),
+            req.query.offset ?? 0,
+            req.query.limit ?? 100,
+          );
           if (!page) return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no zone pair '${req.params.key}'` });
           return page;
         },

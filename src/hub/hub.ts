@@ -14,6 +14,9 @@
  * (core NATS, `<prefix>.<site>.snapshot-request`), which the sensor records into its outbox and publishes
  * like any change; the gap is repaired once the cursor reaches the snapshot's last sequence.
  *
+ * A heartbeat may carry the site's policy zones and conduits (checked by parseSitePolicy): stored per site when
+ * they changed, before the fetch is acknowledged, for the site's map (src/store/pg/map-repository.ts).
+ *
  * With an enterprise policy, each committed fetch's paths go to the enterprise audit (enterprise-auditor.ts),
  * which judges the traffic between sites between fetches, debounced; its failures never stop the ingest.
  */
@@ -23,6 +26,7 @@ import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type Consumer, t
 import { nanos } from '@nats-io/nats-core';
 import type { EnterprisePolicy } from '../audit/enterprise-policy.js';
 import { HubRepository, type Change, type SiteState } from '../store/pg/hub-repository.js';
+import type { SitePolicySummary } from '../store/site-policy.js';
 import { migratePg } from '../store/pg/migrations.js';
 import { openPool, type PgOptions, type PgPool } from '../store/pg/pool.js';
 import { checkPrefix, natsConnect, type NatsOptions } from '../sync/nats.js';
@@ -31,6 +35,7 @@ import {
   DEFAULT_PREFIX,
   HEARTBEAT,
   parseMessage,
+  parseSitePolicy,
   snapshotSubject,
   streamSubjects,
   type ChangeBatch,
@@ -305,6 +310,8 @@ export class Hub {
       }
     };
     const changes: Change[] = [];
+    /** The newest policy each site's heartbeats carried in this fetch. */
+    const policies = new Map<string, SitePolicySummary>();
     let batches = 0;
     let heartbeats = 0;
     let malformed = 0;
@@ -325,6 +332,8 @@ export class Hub {
         s.lastHeard = now;
         s.name = typeof hb.name === 'string' ? hb.name.slice(0, 200) : s.name;
         s.heartbeat = { ts: hb.ts, lastAcked: hb.lastAcked, pending: hb.pending, counters: hb.counters };
+        const policy = parseSitePolicy(hb.policy);
+        if (policy) policies.set(site, policy);
         if (typeof hb.snapshot === 'number' && s.gapAt) s.repairUntil = Math.max(s.repairUntil ?? 0, hb.snapshot);
         if (hb.lastAcked > s.cursor) gap(s, `heartbeat names ${hb.lastAcked}`);
       } else {
@@ -345,6 +354,15 @@ export class Hub {
     }
     const t = performance.now();
     const written = await this.repo!.ingest(changes, [...working.values()]);
+    // after the sites' rows exist; before the acknowledgement, so that a crash here sends them again
+    const changed = await this.repo!.writeSitePolicies([...policies].map(([site, policy]) => ({ site, policy })));
+    for (const site of changed) {
+      const p = policies.get(site)!;
+      this.o.log?.info(
+        { site, version: p.version, zones: p.zones.length, conduits: p.conduits.length, omitted: p.omitted },
+        "the site's policy zones and conduits changed",
+      );
+    }
     this.counters.pgMs += performance.now() - t;
     for (const [id, s] of working) this.sites.set(id, s);
     // after the commit: the enterprise audit sees only what PostgreSQL holds

@@ -6,6 +6,11 @@
  * away, a timeout) is retried; its rows stay, and rows replaced meanwhile go out in their newer version.
  * One batch in flight keeps the chain exact: each batch names the last acknowledged one, so the hub sees
  * exactly the batches lost after JetStream stored them. Connections go outward only; packets never leave.
+ *
+ * The heartbeat also carries the current policy's zones and conduits (src/sync/site-policy.ts, bounded) when
+ * they changed since the last heartbeat JetStream acknowledged, after a snapshot request, and every
+ * `policyEvery` heartbeats (a hub whose database was replaced gets them back), so that the hub's map of the
+ * site names and places its zones; a last heartbeat goes out when the publisher stops.
  */
 import type { Logger } from 'pino';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
@@ -13,6 +18,7 @@ import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
 import type { DB } from '../store/database.js';
 import { Outbox, type OutboxChange } from '../store/outbox-repository.js';
 import { checkPrefix, checkSite, natsConnect, type NatsOptions } from './nats.js';
+import { SitePolicySource, type SitePolicyLimits } from './site-policy.js';
 import {
   batchSubject,
   DEFAULT_PREFIX,
@@ -41,6 +47,10 @@ export interface PublisherOptions {
   ackTimeoutMs?: number;
   /** The sensor's own counters for the heartbeat (packets, flows, ...). */
   counters?: () => Record<string, number>;
+  /** The policy goes again in every n-th heartbeat even when unchanged (default 30: five minutes at 10 s). */
+  policyEvery?: number;
+  /** Bounds of the policy in a heartbeat (default: 10,000 zones, 10,000 conduits, 768 KiB). */
+  policyLimits?: SitePolicyLimits;
   log?: Logger;
 }
 
@@ -70,11 +80,16 @@ export class Publisher {
   private snapshotSeq = 0;
   private connecting?: Promise<void>;
   private lastWarned = 0;
+  private readonly sitePolicy: SitePolicySource;
+  /** The hash of the policy in the last heartbeat JetStream acknowledged, and heartbeats since it went. */
+  private policySent?: string;
+  private sincePolicy = 0;
 
   constructor(private readonly o: PublisherOptions) {
     this.site = checkSite(o.site);
     this.prefix = checkPrefix(o.prefix ?? DEFAULT_PREFIX);
     this.outbox = new Outbox(o.db);
+    this.sitePolicy = new SitePolicySource(o.db, o.policyLimits);
     // recording starts now (the first time: with the whole stored state), whether or not NATS is reachable
     this.outbox.enable(this.site);
   }
@@ -113,6 +128,9 @@ export class Publisher {
     // cleared so that it does not hold the process either
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([Promise.all([this.loop, this.connecting]), new Promise((r) => (timer = setTimeout(r, 2000)))]);
+    clearTimeout(timer);
+    // a last heartbeat: the final counters and the policy as the run left it (analyze stores it after connecting)
+    await Promise.race([this.heartbeat(), new Promise((r) => (timer = setTimeout(r, 2000)))]);
     clearTimeout(timer);
     this.sub?.unsubscribe();
     // close, not drain: a request still waiting for JetStream would hold the process for its whole timeout
@@ -172,6 +190,14 @@ export class Publisher {
     const js = this.js;
     if (!js || this.nc?.isClosed()) return;
     const s = this.outbox.state();
+    let policy;
+    try {
+      policy = this.sitePolicy.current();
+    } catch (err) {
+      // the heartbeat goes without it: the hub keeps the policy it has
+      this.o.log?.warn({ err: (err as Error).message }, 'cannot read the policy for the heartbeat');
+    }
+    const withPolicy = policy && (policy.hash !== this.policySent || snapshot || this.sincePolicy >= (this.o.policyEvery ?? 30) - 1);
     const hb: Heartbeat = {
       v: MESSAGE_VERSION,
       site: this.site,
@@ -181,10 +207,15 @@ export class Publisher {
       pending: s.pending,
       ...(snapshot ? { snapshot } : {}),
       counters: { ...this.counters, ...(this.o.counters?.() ?? {}) },
+      ...(withPolicy ? { policy } : {}),
     };
     try {
       await js.publish(heartbeatSubject(this.prefix, this.site), JSON.stringify(hb));
       this.counters.heartbeats++;
+      if (withPolicy) {
+        this.policySent = policy!.hash;
+        this.sincePolicy = 0;
+      } else this.sincePolicy++;
     } catch {
       // NATS away: the next heartbeat carries the same news
     }

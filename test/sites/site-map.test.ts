@@ -2,7 +2,10 @@
  * The hub's plant map of one site (issue 17): `otwatch analyze --policy --site --publish` sends each asset with
  * its zone and each path with its zones, verdict and conduits; the hub's GET /api/v1/map?site= then draws the
  * same zones, with the same assets per zone and the same zone pairs, as the sensor's own GET /api/v1/map. The
- * hub also serves the web page, tells it that it is a hub, and answers a large site's map in bounded time.
+ * sensor's heartbeat carries its policy's zones (names, levels, SL-T) and conduits, so the hub's map has the
+ * sensor's empty zones, names, levels and conduit boxes too; a policy of 10,001 zones travels capped, a hostile
+ * zone name as data. The hub also serves the web page, tells it that it is a hub, and answers a large site's map
+ * in bounded time; a site whose sensor sends no policy (an older otwatch) is drawn by zone ids as before.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -43,13 +46,15 @@ async function cli(args: string[]): Promise<number> {
 }
 
 /** A map's zones as [id, assets, roles], and its zone pairs as [key, paths, violations]: what both maps must agree on. */
-function shape(m: MapOverview, zonesWithAssetsOnly: boolean) {
+function shape(m: MapOverview, zonesWithAssetsOnly: boolean, withConduits = false) {
   return {
     zones: m.zones
       .filter((z) => !zonesWithAssetsOnly || z.assets > 0 || z.inside > 0)
       .map((z) => [z.id, z.assets, z.roles, z.inside, z.insideViolations])
       .sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
-    pairs: m.pairs.filter((p) => p.paths > 0).map((p) => [p.key, p.paths, p.violations, p.bySeverity, p.protocols]),
+    pairs: m.pairs
+      .filter((p) => withConduits || p.paths > 0)
+      .map((p) => [p.key, p.paths, p.violations, p.bySeverity, p.protocols, ...(withConduits ? [p.conduits, p.status] : [])]),
     assets: m.totals.assets,
     paths: m.totals.paths,
     violatingPaths: m.totals.violatingPaths,
@@ -152,18 +157,36 @@ describe('the hub draws each site’s plant map', () => {
       const listed = await get('/api/v1/assets?site=plant-a&limit=500');
       expect((listed.body.items as unknown as PlacedAsset[]).every((a) => a.zone === (zones.get(a.id) ?? null))).toBe(true);
 
-      // the map: the sensor's policy zones with no asset are not at the hub (it holds no site's policy)
+      // the map: the sensor's policy zones and conduits came with its last heartbeat, so the hub draws the
+      // sensor's map: every zone (empty ones too) with its name, level and SL-T, every conduit box
+      await waitFor(
+        async () => (await pool.query("SELECT policy_hash FROM sites WHERE id = 'plant-a'")).rows[0]?.policy_hash != null,
+        20_000,
+        "the site's policy in a heartbeat",
+      );
       const sensorToken = createToken(store.db, 'viewer', 'test').token;
       const mine = await sensor.inject({ url: '/api/v1/map', headers: { authorization: `Bearer ${sensorToken}` } });
       expect(mine.statusCode).toBe(200);
       const theirs = await get('/api/v1/map?site=plant-a');
       expect(theirs.status).toBe(200);
-      const want = shape(mine.json() as MapOverview, true);
+      const sensorMap = mine.json() as MapOverview & { policyVersion: number };
+      const want = shape(sensorMap, false, true);
       expect(want.zones.length).toBeGreaterThan(3);
       expect(want.pairs.length).toBeGreaterThan(2);
       expect(want.violatingPaths).toBeGreaterThan(0);
-      expect(shape(theirs.body, false)).toEqual(want);
+      expect(shape(theirs.body, false, true)).toEqual(want);
       expect(theirs.body.index!.length).toBe(want.assets);
+      const zoneLook = (m: MapOverview) => m.zones.map((z) => [z.id, z.name, z.level, z.description, z.hasSlt, z.slt]);
+      expect(zoneLook(theirs.body)).toEqual(zoneLook(sensorMap));
+      expect(sensorMap.zones.filter((z) => z.level !== null).length).toBeGreaterThan(3);
+      expect(sensorMap.zones.some((z) => z.name !== z.id)).toBe(true);
+      const conduitLook = (m: MapOverview) =>
+        m.conduits.map((c) => [c.id, c.name, c.a, c.b, c.aZone, c.bZone, c.expires, c.expired, c.observed]);
+      expect(conduitLook(theirs.body)).toEqual(conduitLook(sensorMap));
+      expect(sensorMap.conduits.length).toBeGreaterThan(3);
+      expect(theirs.body.totals).toEqual(sensorMap.totals);
+      expect(theirs.body.policyName).toBe(sensorMap.policyName);
+      expect(theirs.body.policyVersion).toBe(sensorMap.policyVersion);
 
       // a zone opened, a zone pair's paths, a finding: as the sensor answers them
       const zone = want.zones[0]![0] as string;

@@ -113,7 +113,7 @@ async function loadMap() {
   status.textContent = 'Loading the map…';
   const t0 = performance.now();
   await map.load();
-  // the hub holds no site's policy: its zones are those the site's sensor placed assets in
+  // the hub's map of a site: its sensor's policy zones (from its heartbeat), or those it placed assets in
   const summary = hub
     ? `${$('site-name').textContent}: ${map.data.totals.assets} assets in ${map.data.totals.zones} zones, ${map.data.totals.paths} paths (${map.data.totals.violatingPaths} with violations), ${map.data.findings.length} open findings`
     : map.summary();

@@ -9,6 +9,7 @@ import type { Asset, Path } from '../../core/model.js';
 import { SEVERITY_ORDER, type Severity } from '../../audit/constants.js';
 import type { OutboxKind, IdentityRow } from '../outbox-repository.js';
 import type { StoredFinding } from '../findings-repository.js';
+import type { SitePolicySummary } from '../site-policy.js';
 import { BadCursor, encodeCursor, type Page } from '../list-query.js';
 
 export interface Change {
@@ -301,6 +302,22 @@ export class HubRepository {
         ),
       ],
     );
+  }
+
+  /**
+   * Each site's policy zones and conduits from its heartbeat (checked by the caller), written only when its hash
+   * differs from the stored one: a heartbeat repeating it costs no write. Returns the sites whose policy changed.
+   */
+  async writeSitePolicies(policies: readonly { site: string; policy: SitePolicySummary }[]): Promise<string[]> {
+    if (!policies.length) return [];
+    const { rows } = await this.pool.query(
+      `UPDATE sites s SET policy = u.policy, policy_hash = u.hash
+       FROM json_to_recordset($1::json) AS u(id text, hash text, policy jsonb)
+       WHERE s.id = u.id AND s.policy_hash IS DISTINCT FROM u.hash
+       RETURNING s.id`,
+      [withoutNul(JSON.stringify(policies.map((p) => ({ id: p.site, hash: p.policy.hash, policy: p.policy }))))],
+    );
+    return rows.map((r) => r.id as string);
   }
 
   async markSnapshotRequested(ids: readonly string[], at: Date): Promise<void> {

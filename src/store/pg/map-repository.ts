@@ -8,8 +8,16 @@
  * Three statements per site, each one index range of (site, id); the rows are kept per site until the site's
  * cursor moves (every applied batch moves it), so a filter change or an opened zone costs an aggregation in
  * memory. What a sensor sent is checked, not trusted: a value of the wrong type is taken as absent.
+ *
+ * The site's policy zones and conduits, as its sensor's heartbeat last carried them (sites.policy), become the
+ * map's policy: zones with their names, levels and SL-T, empty ones included, and conduit boxes, as the sensor's
+ * own map draws them. A site whose sensor never sent them (an older otwatch) is drawn by the zone ids its assets
+ * were placed in, as before.
  */
 import type pg from 'pg';
+import { FRS } from '../../audit/constants.js';
+import type { Conduit, ConduitEnd, Policy, SecurityLevels, Zone } from '../../audit/policy-types.js';
+import type { SitePolicySummary } from '../site-policy.js';
 import type { StoredFinding } from '../findings-repository.js';
 import type { MapAssetRow, MapFindingRow, MapPathRows, MapRows } from '../map-repository.js';
 
@@ -34,18 +42,56 @@ const identityValue = (a: Record<string, unknown>, ...keys: string[]): string | 
 };
 const byId = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
 
+/** One site's map: its rows, and its policy when its sensor sent one. */
+export interface SiteMap {
+  rows: MapRows;
+  policy: Policy | undefined;
+  /** The sensor's policy version the zones come from (null: none sent). */
+  policyVersion: number | null;
+}
+
 export class HubMapRepository {
   private readonly cache = new Map<string, { cursor: string; rows: MapRows }>();
+  /** Each site's policy as last read, by its hash: one Policy object per hash, so that the map's view is built once. */
+  private readonly policies = new Map<string, { hash: string; policy: Policy | undefined; version: number | null }>();
   /** Reads under way, by site and cursor: requests arriving together (the page's first answers) share one. */
   private readonly reading = new Map<string, Promise<MapRows>>();
 
   constructor(private readonly pool: pg.Pool) {}
 
+  /** The site's map rows and policy, or undefined when the hub has never heard of the site. */
+  async site(site: string): Promise<SiteMap | undefined> {
+    const s = await this.pool.query('SELECT cursor::text AS cursor, policy_hash FROM sites WHERE id = $1', [site]);
+    if (!s.rows[0]) return undefined;
+    const [rows, p] = await Promise.all([
+      this.rowsAt(site, s.rows[0].cursor as string),
+      this.policyOf(site, s.rows[0].policy_hash as string | null),
+    ]);
+    return { rows, policy: p.policy, policyVersion: p.version };
+  }
+
   /** The site's map rows, or undefined when the hub has never heard of the site. */
   async rows(site: string): Promise<MapRows | undefined> {
-    const s = await this.pool.query('SELECT cursor::text AS cursor FROM sites WHERE id = $1', [site]);
-    if (!s.rows[0]) return undefined;
-    const cursor = s.rows[0].cursor as string;
+    return (await this.site(site))?.rows;
+  }
+
+  private async policyOf(site: string, hash: string | null): Promise<{ policy: Policy | undefined; version: number | null }> {
+    if (hash === null) return { policy: undefined, version: null };
+    const hit = this.policies.get(site);
+    if (hit && hit.hash === hash) return hit;
+    const { rows } = await this.pool.query('SELECT policy, policy_hash FROM sites WHERE id = $1', [site]);
+    const stored = rows[0]?.policy as SitePolicySummary | null | undefined;
+    const read = {
+      hash: (rows[0]?.policy_hash as string | null) ?? hash,
+      policy: stored ? policyFromSummary(stored) : undefined,
+      version: stored && typeof stored.version === 'number' ? stored.version : null,
+    };
+    this.policies.set(site, read);
+    if (this.policies.size > CACHED_SITES * 4) this.policies.delete(this.policies.keys().next().value!);
+    return read;
+  }
+
+  private async rowsAt(site: string, cursor: string): Promise<MapRows> {
     const hit = this.cache.get(site);
     if (hit && hit.cursor === cursor) {
       // most recently used last: the first key is the one to drop
@@ -269,4 +315,51 @@ function buildRows(
     };
   });
   return { assets, assetIndex, zoneIds, protocols, operations, paths, pathIndex, conduitPaths, findings };
+}
+
+const NOWHERE = { line: 0, col: 0 };
+const noLevels = (): SecurityLevels => Object.fromEntries(FRS.map((fr) => [fr, null])) as SecurityLevels;
+
+/**
+ * The map's policy from a site's heartbeat summary: zones with their name, level and SL-T and no members (the
+ * sensor placed every asset already), conduits with their ends and no flows (the sensor judged every path
+ * already). An end that names a zone is that zone; any other is an asset or address range, which the map draws
+ * from the zone its traffic comes from, as the sensor's map does.
+ */
+export function policyFromSummary(s: SitePolicySummary): Policy {
+  const zones: Zone[] = (Array.isArray(s.zones) ? s.zones : []).map((z) => {
+    const slt = noLevels();
+    if (Array.isArray(z.slt)) FRS.forEach((fr, i) => (slt[fr] = typeof z.slt![i] === 'number' ? z.slt![i]! : null));
+    return {
+      id: String(z.id),
+      name: typeof z.name === 'string' ? z.name : String(z.id),
+      ...(typeof z.description === 'string' ? { description: z.description } : {}),
+      level: typeof z.level === 'number' ? z.level : null,
+      hasSlt: Array.isArray(z.slt),
+      slt,
+      members: [],
+      exclude: [],
+      pos: NOWHERE,
+    };
+  });
+  const zoneIds = new Set(zones.map((z) => z.id));
+  const end = (label: string): ConduitEnd =>
+    zoneIds.has(label) ? { kind: 'zone', zone: label, pos: NOWHERE } : { kind: 'asset', asset: label, pos: NOWHERE };
+  const conduits: Conduit[] = (Array.isArray(s.conduits) ? s.conduits : [])
+    .filter((c) => Array.isArray(c.between) && c.between.length === 2)
+    .map((c) => ({
+      id: String(c.id),
+      name: typeof c.name === 'string' ? c.name : String(c.id),
+      a: end(String(c.between[0])),
+      b: end(String(c.between[1])),
+      flows: [],
+      hasSlt: false,
+      slt: noLevels(),
+      confidentiality: null,
+      enforcement: [],
+      expires: typeof c.expires === 'number' ? c.expires : null,
+      ...(typeof c.expiresText === 'string' ? { expiresText: c.expiresText } : {}),
+      pos: NOWHERE,
+    }));
+  return { file: '<site policy>', version: 1, ...(typeof s.name === 'string' ? { name: s.name } : {}), zones, conduits };
 }

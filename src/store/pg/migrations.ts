@@ -105,6 +105,15 @@ CREATE INDEX enterprise_findings_rank ON enterprise_findings (severity_rank, id)
 CREATE INDEX enterprise_findings_status ON enterprise_findings (status, severity_rank, id);
 `,
   },
+  {
+    version: 3,
+    name: "hub: each site's policy zones and conduits, as its sensor's heartbeat carries them (the site's map)",
+    sql: `
+ALTER TABLE sites
+  ADD COLUMN policy jsonb,               -- zones (id, name, level, SL-T) and conduits (id, ends, name); NULL: none sent
+  ADD COLUMN policy_hash text;           -- of the sensor's policy text: rewritten only when it changes
+`,
+  },
 ];
 
 /** Applies the pending migrations in one transaction, under an advisory lock. Refuses a newer schema. */
