@@ -11,7 +11,7 @@
  *
  *   node dist/bench/live-load.js [--packets N] [--rates 50000,100000,...] [--runs N] [--stats-only|--capture-only]
  */
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -54,6 +54,25 @@ interface Outcome {
   queueDrops: number;
   decoded: number;
   flushes: number;
+  /** Packets captured but not yet decoded when tcpreplay ended: the agent's backlog, held by the capture process. */
+  behind?: number;
+  /** Seconds after tcpreplay ended until every packet sent was decoded. */
+  caughtUpAfter?: number;
+  /** CPU seconds of the agent's process (this one) and of the capture process, over the run. */
+  agentCpu?: number;
+  captureCpu?: number;
+  longestFlushMs?: number;
+}
+
+/** CPU seconds (user + system) of a process so far, from /proc (clock ticks of 1/100 s). */
+function cpuSecondsOf(pid: number | undefined): number {
+  if (!pid) return NaN;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return NaN;
+  }
 }
 
 /** The capture process and the stream parser alone: what the capture can take when nothing else runs. */
@@ -94,12 +113,35 @@ async function agentRun(iface: string, play: () => Promise<unknown>): Promise<Ou
     log: pino({ level: 'warn' }, pino.destination(2)),
   });
   await agent.start();
-  await play();
+  const cpu0 = process.cpuUsage();
+  let longestFlushMs = 0;
+  const watch = setInterval(() => (longestFlushMs = Math.max(longestFlushMs, agent.metrics.lastFlushMs)), 50);
+  const sent = (await play()) as ReplayOutcome;
+  const ended = performance.now();
+  const behind = Math.max(0, sent.sent - agent.progress.decoded);
+  // the backlog must be decoded, not only buffered: wait (at most a minute) until the agent has caught up
+  while (agent.progress.decoded < sent.sent && performance.now() - ended < 60_000) await new Promise((ok) => setTimeout(ok, 20));
+  const caughtUpAfter = (performance.now() - ended) / 1000;
   await new Promise((ok) => setTimeout(ok, 1500));
+  const captureCpu = cpuSecondsOf(agent.progress.capturePid);
+  const used = process.cpuUsage(cpu0);
   await agent.stop();
+  clearInterval(watch);
   const m = agent.metrics;
   const c = m.capture;
-  return { recv: c.recv, drop: c.drop, ifdrop: c.ifdrop, queueDrops: c.queueDrops, decoded: m.packets, flushes: m.flushes };
+  return {
+    recv: c.recv,
+    drop: c.drop,
+    ifdrop: c.ifdrop,
+    queueDrops: c.queueDrops,
+    decoded: m.packets,
+    flushes: m.flushes,
+    behind,
+    caughtUpAfter,
+    agentCpu: (used.user + used.system) / 1e6,
+    captureCpu,
+    longestFlushMs: Math.max(longestFlushMs, m.lastFlushMs),
+  };
 }
 
 const net = createTestNet('load');
@@ -113,7 +155,7 @@ let best = 0;
 try {
   console.log(mode);
   console.log(
-    'target (pkt/s) | sent | tcpreplay achieved pkt/s | libpcap recv | kernel drop | queue drop | decoded | flushes | load avg (1 min)',
+    'target (pkt/s) | sent | tcpreplay achieved pkt/s | libpcap recv | kernel drop | queue drop | decoded | flushes | longest flush ms | behind at end | caught up after s | CPU s agent/capture | load avg (1 min)',
   );
   for (const rate of rates)
     for (let run = 0; run < runs; run++) {
@@ -130,7 +172,7 @@ try {
       const short = rate !== 'max' && sent.pps < 0.95 * Number(rate);
       const notes = [drops ? '<- drops' : '', short ? `<- tcpreplay short of the target (${fmt(sent.pps)} < ${fmt(Number(rate))})` : ''];
       console.log(
-        `${rate === 'max' ? 'top speed' : fmt(Number(rate))} | ${fmt(sent.sent)} | ${fmt(sent.pps)} | ${fmt(o.recv)} | ${fmt(o.drop)} | ${fmt(o.queueDrops)} | ${fmt(o.decoded)} | ${o.flushes} | ${load.toFixed(2)} ${notes.join(' ').trim()}`,
+        `${rate === 'max' ? 'top speed' : fmt(Number(rate))} | ${fmt(sent.sent)} | ${fmt(sent.pps)} | ${fmt(o.recv)} | ${fmt(o.drop)} | ${fmt(o.queueDrops)} | ${fmt(o.decoded)} | ${o.flushes} | ${o.longestFlushMs === undefined ? '-' : fmt(o.longestFlushMs)} | ${o.behind === undefined ? '-' : fmt(o.behind)} | ${o.caughtUpAfter === undefined ? '-' : o.caughtUpAfter.toFixed(1)} | ${o.agentCpu === undefined ? '-' : `${o.agentCpu.toFixed(1)}/${o.captureCpu!.toFixed(1)}`} | ${load.toFixed(2)} ${notes.join(' ').trim()}`,
       );
       // what counts is the rate tcpreplay achieved, not the one asked for
       if (drops === 0 && sent.failed === 0 && sent.sent > 0) best = Math.max(best, sent.pps);

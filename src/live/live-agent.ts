@@ -12,6 +12,7 @@ import { LiveSource, type LiveStats } from '../capture/live-source.js';
 import { EvidenceRing } from '../capture/evidence-ring.js';
 import { checkInterface } from '../capture/preflight.js';
 import { StoredMirror } from './stored-mirror.js';
+import { FlushSchedule } from './flush-schedule.js';
 import { rematchWithStoredPolicy } from '../analysis/rematch-stored.js';
 
 export interface LiveAgentOptions {
@@ -54,7 +55,8 @@ export class LiveAgent {
   private readonly pipeline: Pipeline;
   private readonly source: LiveSource;
   private readonly ring?: EvidenceRing;
-  private timer?: NodeJS.Timeout;
+  private schedule?: FlushSchedule;
+  private stretchWarned = false;
   private lastDrops = 0;
   /** Packets and wall time at the last flush: the rate logged with each flush is over the window since. */
   private lastRate = { packets: 0, at: performance.now() };
@@ -101,6 +103,11 @@ export class LiveAgent {
     return this.store;
   }
 
+  /** Packets decoded so far (metrics.packets is only updated at each flush) and the capture process's pid. */
+  get progress(): { decoded: number; capturePid: number | undefined } {
+    return { decoded: this.pipeline.counters.packets, capturePid: this.source.pid };
+  }
+
   async start(): Promise<void> {
     const ring = this.ring;
     const packet = this.pipeline.packet;
@@ -117,7 +124,19 @@ export class LiveAgent {
       { interface: this.o.iface, filter: this.o.filter ?? '', db: this.o.db, flushSeconds: this.o.flushSeconds },
       `capturing on ${this.o.iface}`,
     );
-    this.timer = setInterval(() => void this.flushSafely(), this.o.flushSeconds * 1000);
+    this.schedule = new FlushSchedule(() => this.flushSafely(), {
+      everyMs: this.o.flushSeconds * 1000,
+      stretched: (waitMs, flushMs) => {
+        // warned once, then logged: a big plant stretches every window, the operator needs telling only once
+        const level = this.stretchWarned ? 'info' : 'warn';
+        this.stretchWarned = true;
+        this.o.log[level](
+          { flushMs: Math.round(flushMs), nextInMs: Math.round(waitMs) },
+          `a flush took ${Math.round(flushMs)} ms: the next one waits ${(waitMs / 1000).toFixed(1)} s instead of ${this.o.flushSeconds} s so that decoding keeps up (a crash would lose that much)`,
+        );
+      },
+    });
+    this.schedule.start();
   }
 
   /** Persist the current window: open flows' traffic so far, the inventory, then the audit. */
@@ -204,7 +223,8 @@ export class LiveAgent {
   /** Stop capturing, end every flow, flush, close the store. Idempotent. */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
-      clearInterval(this.timer);
+      // a flush in progress ends before the last one starts: two at once would save the same window twice
+      await this.schedule?.stop();
       const result = await this.source.stop();
       if (result) this.pipeline.endCapture(`live:${this.o.iface}`, result);
       await this.flush();
