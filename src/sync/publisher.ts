@@ -18,6 +18,7 @@ import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
 import type { DB } from '../store/database.js';
 import { Outbox, type OutboxChange } from '../store/outbox-repository.js';
 import { checkPrefix, checkSite, natsConnect, type NatsOptions } from './nats.js';
+import type { SitePolicySummary } from '../store/site-policy.js';
 import { SitePolicySource, type SitePolicyLimits } from './site-policy.js';
 import {
   batchSubject,
@@ -83,6 +84,8 @@ export class Publisher {
   private readonly sitePolicy: SitePolicySource;
   /** The hash of the policy in the last heartbeat JetStream acknowledged, and heartbeats since it went. */
   private policySent?: string;
+  /** The hash of the policy in a heartbeat not yet acknowledged: the heartbeats meanwhile go without it. */
+  private policyInFlight?: string;
   private sincePolicy = 0;
 
   constructor(private readonly o: PublisherOptions) {
@@ -190,14 +193,18 @@ export class Publisher {
     const js = this.js;
     if (!js || this.nc?.isClosed()) return;
     const s = this.outbox.state();
-    let policy;
+    let policy: SitePolicySummary | undefined;
     try {
       policy = this.sitePolicy.current();
     } catch (err) {
       // the heartbeat goes without it: the hub keeps the policy it has
       this.o.log?.warn({ err: (err as Error).message }, 'cannot read the policy for the heartbeat');
     }
-    const withPolicy = policy && (policy.hash !== this.policySent || snapshot || this.sincePolicy >= (this.o.policyEvery ?? 30) - 1);
+    const withPolicy =
+      policy !== undefined &&
+      policy.hash !== this.policyInFlight &&
+      (policy.hash !== this.policySent || !!snapshot || this.sincePolicy >= (this.o.policyEvery ?? 30) - 1);
+    if (withPolicy) this.policyInFlight = policy!.hash;
     const hb: Heartbeat = {
       v: MESSAGE_VERSION,
       site: this.site,
@@ -218,6 +225,8 @@ export class Publisher {
       } else this.sincePolicy++;
     } catch {
       // NATS away: the next heartbeat carries the same news
+    } finally {
+      if (withPolicy) this.policyInFlight = undefined;
     }
   }
 
