@@ -231,7 +231,12 @@ export class HubRepository {
   constructor(readonly pool: pg.Pool) {}
 
   async sites(): Promise<SiteState[]> {
-    return (await this.pool.query('SELECT * FROM sites ORDER BY id')).rows.map(siteRow);
+    // not the policy column: the consumer's state only (it reloads this after each failure)
+    return (
+      await this.pool.query(
+        'SELECT id, name, cursor, last_heard, heartbeat, gaps, gap_at, snapshot_requested_at, repair_until FROM sites ORDER BY id',
+      )
+    ).rows.map(siteRow);
   }
 
   /**
