@@ -7,7 +7,7 @@
  * With the sample enterprise policy in force, "Between sites" lists the open EZ-* findings worst first as the
  * API orders them, and each site's row counts its own; a hub without one says so in one line.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -17,6 +17,8 @@ import { analyzeCaptures } from '../../src/analysis/analyze-captures.js';
 import { auditStep } from '../../src/analysis/run-audit.js';
 import { buildHubApp } from '../../src/api/hub-app.js';
 import { loadEnterprisePolicyFile } from '../../src/audit/enterprise-policy.js';
+import { loadPolicyText } from '../../src/audit/policy-load.js';
+import { sitePolicyOf } from '../../src/sync/site-policy.js';
 import { EnterpriseAuditor } from '../../src/hub/enterprise-auditor.js';
 import type { StoredEnterpriseFinding } from '../../src/store/pg/enterprise-repository.js';
 import { packageRoot } from '../../src/core/package-root.js';
@@ -35,6 +37,8 @@ const HOSTILE_SITE = `<img src=x onerror="window.__pwned=1">Plant & "A"`;
 const HOSTILE_ASSET = `<script>window.__pwned=2</script><b>plc</b>`;
 /** A protocol name as a sensor may send it: it reaches a finding's title and the protocol column. */
 const HOSTILE_PROTOCOL = `<img src=x onerror="window.__pwned=3">`;
+/** A zone name as a sensor's policy may hold it: drawn as the zone's label. */
+const HOSTILE_ZONE = `<img src=x onerror="window.__pwned=4">Zone`;
 
 const state = (id: string, name: string, cursor: number, lastHeard: Date): SiteState => ({
   id,
@@ -316,6 +320,57 @@ describe.skipIf(!existsSync(CHROMIUM))('the hub’s web page in headless Chromiu
     }
     expect(await page.locator('#sites-table tbody tr[data-site="tiny"] td.between-count').textContent()).not.toBe('0');
     expect(await page.locator('#between-table img, #between-table b, #between-table script').count()).toBe(0);
+    expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 120_000);
+
+  it('a site whose heartbeat carried its policy: every zone by name and level, empty ones too, conduits on their pairs', async () => {
+    // what plant-a's sensor sends in its heartbeat (src/sync/site-policy.ts), one zone name made hostile
+    const loaded = loadPolicyText(readFileSync(join(PLANT, 'policy.yaml'), 'utf8'));
+    if (!loaded.ok) throw new Error('the plant policy loads');
+    const summary = sitePolicyOf(loaded.policy, 'e2e-policy', 1);
+    summary.zones[0]!.name = HOSTILE_ZONE;
+    expect(await new HubRepository(pool).writeSitePolicies([{ site: 'plant-a', policy: summary }])).toEqual(['plant-a']);
+
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${base}/`);
+    await page.locator('#token').fill(token);
+    await page.keyboard.press('Enter');
+    await page.locator('#sites-status[data-ready="true"]').waitFor({ timeout: 30_000 });
+    await page.locator('#sites-table tbody tr[data-site="plant-a"] button.site-open').click();
+    await page.locator('#map-status[data-ready="true"]').waitFor({ timeout: 30_000 });
+    const drawn = await page.evaluate(() => {
+      const cy = (document.getElementById('cy') as unknown as { _cyreg: { cy: any } })._cyreg.cy;
+      return {
+        zones: cy.nodes('.zone').map((n: any) => [n.data('ref'), n.data('label')]),
+        bands: cy.nodes('.band').map((n: any) => n.data('label')),
+        pairs: cy.edges().map((e: any) => e.data('ref')),
+      };
+    });
+    const labels = new Map(drawn.zones as [string, string][]);
+    for (const z of loaded.policy.zones) {
+      const name = z.id === summary.zones[0]!.id ? HOSTILE_ZONE : z.name;
+      expect(labels.get(z.id), z.id).toMatch(
+        new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\n${z.level === null ? '' : `L${z.level} · `}`),
+      );
+    }
+    // the sensor's empty zones are drawn too, and the zones stand in more than one Purdue band
+    expect(loaded.policy.zones.every((z) => labels.has(z.id))).toBe(true);
+    expect(new Set(loaded.policy.zones.map((z) => z.level)).size).toBeGreaterThan(2);
+    expect(drawn.bands.length).toBeGreaterThan(2);
+    // each conduit between two zones sits on its zone pair's edge
+    const zoneIds = new Set(loaded.policy.zones.map((z) => z.id));
+    const between = loaded.policy.conduits
+      .filter((c) => c.a.kind === 'zone' && c.b.kind === 'zone' && zoneIds.has(c.a.zone) && zoneIds.has(c.b.zone))
+      .map((c) => [(c.a as { zone: string }).zone, (c.b as { zone: string }).zone].sort().join('|'));
+    expect(between.length).toBeGreaterThan(3);
+    for (const key of between) expect(drawn.pairs, key).toContain(key);
+    expect(await page.locator('#map-status').textContent()).toContain(`in ${loaded.policy.zones.length} zones`);
+    // (the legend's role icons are the page's own images; none came from the zone's name)
+    expect(await page.locator('img[src="x"], [onerror]').count()).toBe(0);
     expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
     expect(errors).toEqual([]);
     await page.close();
