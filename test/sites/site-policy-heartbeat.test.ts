@@ -149,6 +149,29 @@ describe('a site policy in the heartbeat', () => {
     expect(map.body.zones[0]!.name).toBe(HOSTILE);
   }, 60_000);
 
+  it('an unchanged policy goes again every policyEvery heartbeats (a hub whose database was replaced gets it back)', async () => {
+    const small = new Store(join(dir, 'again.db'));
+    const seen: Heartbeat[] = [];
+    const sub = nc.subscribe(heartbeatSubject(prefix, 'again'), {
+      callback: (err, m) => {
+        if (!err) seen.push(JSON.parse(new TextDecoder().decode(m.data)) as Heartbeat);
+      },
+    });
+    const again = new Publisher({ site: 'again', nats: { url: NATS_URL }, db: small.db, prefix, heartbeatMs: 100, policyEvery: 3 });
+    try {
+      expect(new PolicyStore(small.db).put(readFileSync(join(repoRoot, 'fixtures/plant/policy.yaml'), 'utf8'), 'test').ok).toBe(true);
+      again.start();
+      await waitFor(() => seen.length >= 12, 30_000, 'twelve heartbeats');
+      const carrying = seen.filter((h) => h.policy).length;
+      expect(carrying).toBeGreaterThanOrEqual(3);
+      expect(carrying).toBeLessThanOrEqual(Math.ceil(seen.length / 3) + 1);
+    } finally {
+      await again.stop();
+      sub.unsubscribe();
+      small.close();
+    }
+  }, 60_000);
+
   it('the hub checks what a heartbeat says: wrong types, NUL, lone surrogates, too many zones', () => {
     expect(parseSitePolicy(undefined)).toBeUndefined();
     expect(parseSitePolicy({ hash: 'h', version: 1, zones: {}, conduits: [] })).toBeUndefined();
