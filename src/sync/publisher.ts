@@ -195,7 +195,7 @@ export class Publisher {
     const s = this.outbox.state();
     let policy: SitePolicySummary | undefined;
     try {
-      policy = this.sitePolicy.current();
+      policy = await this.sitePolicy.current();
     } catch (err) {
       // the heartbeat goes without it: the hub keeps the policy it has
       this.o.log?.warn({ err: (err as Error).message }, 'cannot read the policy for the heartbeat');

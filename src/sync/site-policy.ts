@@ -1,11 +1,13 @@
 /**
  * The sensor's side of the site policy in its heartbeat (issue 17): the current policy's zones (id, name,
  * level, SL-T) and conduits (id, ends, name, expiry), bounded in count and bytes, for the hub's map of the site.
- * The policy text is parsed once per version (a large policy takes a moment: not at every heartbeat).
+ * The policy text is parsed once per version (a large policy takes a moment: not at every heartbeat), a large
+ * one in the policy loader's worker thread (10,000 zones take about 2 s: the live agent's thread keeps capturing).
  */
 import { createHash } from 'node:crypto';
 import { FRS } from '../audit/constants.js';
 import { loadPolicyText } from '../audit/policy-load.js';
+import { loadPolicyOffThread, policyFrom } from '../audit/policy-thread.js';
 import { endLabel } from '../audit/policy-semantics.js';
 import type { Policy } from '../audit/policy-types.js';
 import type { DB } from '../store/database.js';
@@ -33,6 +35,9 @@ export const SITE_POLICY_LIMITS: SitePolicyLimits = {
   conduits: SITE_POLICY_MAX_CONDUITS,
   bytes: SITE_POLICY_MAX_BYTES,
 };
+
+/** A policy text up to this size is parsed on the caller's thread (milliseconds; a worker would cost more to start). */
+const ON_THREAD_MAX_CHARS = 64 * 1024;
 
 const cut = (s: string, n: number) => (s.length > n ? s.slice(0, n) : s);
 
@@ -92,24 +97,36 @@ export function sitePolicyOf(
 /** The current policy's summary, read and parsed again only when the sensor's policy version changes. */
 export class SitePolicySource {
   private version: number | undefined;
-  private summary: SitePolicySummary | undefined;
+  private summary: Promise<SitePolicySummary | undefined> = Promise.resolve(undefined);
 
   constructor(
     private readonly db: DB,
     private readonly limits: SitePolicyLimits = SITE_POLICY_LIMITS,
   ) {}
 
-  /** undefined when the sensor has no policy (or its stored text does not load: the hub then draws zone ids). */
-  current(): SitePolicySummary | undefined {
+  /**
+   * undefined when the sensor has no policy, or its stored text does not load (the hub then draws zone ids).
+   * Heartbeats asking while a version loads share its load.
+   */
+  current(): Promise<SitePolicySummary | undefined> {
     const version = currentPolicyVersion(this.db);
-    if (version === this.version) return this.summary;
-    this.version = version;
-    this.summary = undefined;
-    if (version === undefined) return undefined;
+    if (version !== this.version) {
+      this.version = version;
+      this.summary = version === undefined ? Promise.resolve(undefined) : this.load(version).catch(() => undefined);
+    }
+    return this.summary;
+  }
+
+  private async load(version: number): Promise<SitePolicySummary | undefined> {
     const text = policyVersionText(this.db, version);
     if (text === undefined) return undefined;
-    const r = loadPolicyText(text, `policy v${version}`);
-    if (r.ok) this.summary = sitePolicyOf(r.policy, createHash('sha256').update(text).digest('hex').slice(0, 32), version, this.limits);
-    return this.summary;
+    const hash = createHash('sha256').update(text).digest('hex').slice(0, 32);
+    const file = `policy v${version}`;
+    if (text.length <= ON_THREAD_MAX_CHARS) {
+      const r = loadPolicyText(text, file);
+      return r.ok ? sitePolicyOf(r.policy, hash, version, this.limits) : undefined;
+    }
+    const r = await loadPolicyOffThread(text, file);
+    return r.ok ? sitePolicyOf(policyFrom(r.serialized), hash, version, this.limits) : undefined;
   }
 }
