@@ -26,7 +26,8 @@ export async function openEnterpriseCounts(pool: pg.Pool): Promise<EnterpriseCou
     ),
   ]);
   const bySeverity: Record<string, number> = Object.fromEntries(SEVERITIES.map((s) => [s, 0]));
-  for (const r of sev.rows) bySeverity[r.severity as string] = Number(r.n);
+  // only the known severities: they become Prometheus label values
+  for (const r of sev.rows) if (SEVERITIES.includes(r.severity as string)) bySeverity[r.severity as string] = Number(r.n);
   const bySite: Record<string, number> = {};
   for (const r of site.rows) bySite[r.site as string] = Number(r.n);
   return { bySeverity, bySite };
