@@ -2,7 +2,7 @@
  * The hub's enterprise audit over HTTP (issue 17): GET /api/v1/enterprise/findings (traffic between sites
  * judged against the enterprise policy: paging, severity, status, site and rule filters) and
  * GET /api/v1/enterprise/policy (the policy the hub runs with: sites, ranges, conduits, last evaluation).
- * A plugin registered on the hub's app (buildHubApp) after it is built: the app's token check and error
+ * A plugin registered by buildHubApp on every hub app: the app's token check and error
  * handler apply to it, as to every route of the app.
  */
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
