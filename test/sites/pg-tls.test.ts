@@ -231,7 +231,7 @@ describe.skipIf(!haveBinaries)('the hub PostgreSQL over TLS (a server of the tes
     await expect(tryQuery({ url: sensorUrl, tls: { ca: server.file('ca.crt') } })).rejects.toThrow(/certificate/i);
   });
 
-  it('the hub starts over TLS (--pg-ca); otwatch token create --postgres takes sslmode and sslrootcert in the URL', async () => {
+  it('the hub starts over TLS (--pg-ca); otwatch token create --postgres takes --pg-ca, or sslmode and sslrootcert in the URL', async () => {
     const prefix = `t${uniq()}`;
     const stream = `T_${prefix}`;
     const hub = new Hub({
@@ -255,6 +255,24 @@ describe.skipIf(!haveBinaries)('the hub PostgreSQL over TLS (a server of the tes
     const created = await cli(['token', 'create', '--role', 'viewer', '--postgres', tlsUrl, '--pg-schema', 'hub_tls']);
     expect(created.code).toBe(0);
     expect(created.out).toMatch(/^otw_/);
+    // the same with --pg-ca, as the hub and the report take it
+    const withCa = await cli([
+      'token',
+      'create',
+      '--role',
+      'viewer',
+      '--postgres',
+      url,
+      '--pg-schema',
+      'hub_tls',
+      '--pg-ca',
+      server.file('ca.crt'),
+    ]);
+    expect(withCa.code).toBe(0);
+    expect(withCa.out).toMatch(/^otw_/);
+    const listed = await cli(['token', 'list', '--postgres', url, '--pg-schema', 'hub_tls', '--pg-ca', server.file('ca.crt'), '--json']);
+    expect(listed.code).toBe(0);
+    expect(JSON.parse(listed.out)).toHaveLength(2);
     const refused = await cli(['token', 'create', '--role', 'viewer', '--postgres', url, '--pg-schema', 'hub_tls']);
     expect(refused.code).toBe(2);
     expect(refused.err).toMatch(/cannot open the hub database: .*no encryption: the server accepts only TLS/);

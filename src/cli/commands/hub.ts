@@ -155,7 +155,16 @@ export const hubCommand: Command = {
  */
 export async function pgTokenCommand(
   action: 'create' | 'list' | 'revoke',
-  values: { postgres: string; 'pg-schema'?: string; role?: string; name?: string; json?: boolean },
+  values: {
+    postgres: string;
+    'pg-schema'?: string;
+    'pg-ca'?: string;
+    'pg-cert'?: string;
+    'pg-key'?: string;
+    role?: string;
+    name?: string;
+    json?: boolean;
+  },
   id?: string,
 ): Promise<number> {
   const { openPool } = await import('../../store/pg/pool.js');
@@ -163,7 +172,9 @@ export async function pgTokenCommand(
   const { createPgToken, listPgTokens, revokePgToken } = await import('../../store/pg/token-repository.js');
   let pool;
   try {
-    pool = await openPool({ url: values.postgres, schema: values['pg-schema'] });
+    const [ca, cert, key] = [values['pg-ca'], values['pg-cert'], values['pg-key']];
+    if (!!cert !== !!key) throw new Error('--pg-cert and --pg-key go together');
+    pool = await openPool({ url: values.postgres, schema: values['pg-schema'], tls: ca || cert ? { ca, cert, key } : undefined });
     await migratePg(pool);
   } catch (err) {
     await pool?.end().catch(() => undefined);

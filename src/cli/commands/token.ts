@@ -12,6 +12,7 @@ const usage = `usage: otwatch token create --role viewer|admin [--name label] [-
        otwatch token list [--db file] [--json]
        otwatch token revoke <id> [--db file]
        otwatch token create|list|revoke ... --postgres URL [--pg-schema name]   (the hub's tokens)
+                                          [--pg-ca file] [--pg-cert file --pg-key file]
 
 API tokens for 'otwatch serve'. A token is printed once, at creation, and stored only as its SHA-256.
 Viewers read; admins also change the policy, acknowledge findings and upload captures.`;
@@ -30,6 +31,9 @@ export const tokenCommand: Command = {
         json: { type: 'boolean' },
         postgres: { type: 'string' },
         'pg-schema': { type: 'string' },
+        'pg-ca': { type: 'string' },
+        'pg-cert': { type: 'string' },
+        'pg-key': { type: 'string' },
       },
     });
     const { values, positionals } = parsed;
