@@ -46,6 +46,26 @@ export interface MapPathRows {
   orphanEnds: Map<number, [string, string]>;
 }
 
+/** Columns for `n` paths, to be filled in (by this store and by the hub's, src/store/pg/map-repository.ts). */
+export function newMapPathRows(n: number): MapPathRows {
+  return {
+    ids: [],
+    initiator: new Int32Array(n),
+    responder: new Int32Array(n),
+    protocol: new Uint16Array(n),
+    transport: [],
+    port: new Uint16Array(n),
+    packets: new Float64Array(n),
+    firstSeen: new Float64Array(n),
+    lastSeen: new Float64Array(n),
+    fromZone: new Uint16Array(n),
+    toZone: new Uint16Array(n),
+    status: [],
+    ops: new Uint32Array(n),
+    orphanEnds: new Map(),
+  };
+}
+
 /** A live (not resolved) finding as the map needs it: what it is about and what its evidence names. */
 export interface MapFindingRow {
   id: string;
@@ -171,22 +191,7 @@ export class MapRepository {
         }
 
         const n = db.prepare('SELECT COUNT(*) FROM paths').pluck().get() as number;
-        const paths: MapPathRows = {
-          ids: [],
-          initiator: new Int32Array(n),
-          responder: new Int32Array(n),
-          protocol: new Uint16Array(n),
-          transport: [],
-          port: new Uint16Array(n),
-          packets: new Float64Array(n),
-          firstSeen: new Float64Array(n),
-          lastSeen: new Float64Array(n),
-          fromZone: new Uint16Array(n),
-          toZone: new Uint16Array(n),
-          status: [],
-          ops: new Uint32Array(n),
-          orphanEnds: new Map(),
-        };
+        const paths = newMapPathRows(n);
         const protocols: string[] = [];
         const protoIdx = new Map<string, number>();
         const pathIndex = new Map<string, number>();

@@ -19,7 +19,7 @@ import { FRS } from '../../audit/constants.js';
 import type { Conduit, ConduitEnd, Policy, SecurityLevels, Zone } from '../../audit/policy-types.js';
 import type { SitePolicySummary } from '../site-policy.js';
 import type { StoredFinding } from '../findings-repository.js';
-import type { MapAssetRow, MapFindingRow, MapPathRows, MapRows } from '../map-repository.js';
+import { newMapPathRows, type MapAssetRow, type MapFindingRow, type MapRows } from '../map-repository.js';
 
 /** Sites whose rows are kept (the most recently drawn). */
 const CACHED_SITES = 8;
@@ -226,22 +226,7 @@ function buildRows(
   // in id order, as the sensor's rows: a zone pair's page of paths is then in id order without a sort
   pathRows.sort((x, y) => byId(x[0], y[0]));
   const n = pathRows.length;
-  const paths: MapPathRows = {
-    ids: [],
-    initiator: new Int32Array(n),
-    responder: new Int32Array(n),
-    protocol: new Uint16Array(n),
-    transport: [],
-    port: new Uint16Array(n),
-    packets: new Float64Array(n),
-    firstSeen: new Float64Array(n),
-    lastSeen: new Float64Array(n),
-    fromZone: new Uint16Array(n),
-    toZone: new Uint16Array(n),
-    status: [],
-    ops: new Uint32Array(n),
-    orphanEnds: new Map(),
-  };
+  const paths = newMapPathRows(n);
   const protocols: string[] = [];
   const protoIdx = new Map<string, number>();
   const operations: string[] = [];
