@@ -28,10 +28,13 @@ export interface LiveOptions {
   maxQueueBytes?: number;
   /**
    * How long libpcap may hold packets before handing them over (ms; default 10). Above 0 libpcap uses a
-   * TPACKET_V3 ring, where packets are packed one after the other: a 256 MB buffer holds about 1.7 million
-   * packets of the benchmark mix. 0 is immediate mode, which libpcap serves with a TPACKET_V2 ring of fixed slots
-   * of the largest frame (64 KiB on an interface with segmentation offload): 256 MB is then about 4,000 packets,
-   * 20 ms at 200k packets/s, and any pause of the capture process longer than that is a kernel drop.
+   * TPACKET_V3 ring: blocks of 128 KiB filled one packet after the other, handed over when full or after this
+   * timeout. The default 64 MB are 512 blocks; at 200k packets/s of the benchmark mix (79 bytes a packet) a block
+   * fills in about 4 ms, so the ring holds some 2 s of traffic while the capture process is not scheduled.
+   * 0 is immediate mode, which libpcap serves with a TPACKET_V2 ring of fixed slots sized for the largest frame
+   * (64 KiB on an interface with segmentation offload, as veth and most NICs): 64 MB is then 1,000 packets, 5 ms at
+   * 200k packets/s, and any longer pause of the capture process is a kernel drop (src/capture/live-source.test.ts
+   * pauses it to show both).
    */
   readTimeoutMs?: number;
 }
