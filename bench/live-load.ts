@@ -79,13 +79,25 @@ function cpuSecondsOf(pid: number | undefined): number {
 
 /** The capture process and the stream parser alone: what the capture can take when nothing else runs. */
 async function captureRun(iface: string, play: () => Promise<unknown>): Promise<Outcome> {
-  const source = new LiveSource({ iface, bufferSize: 256 * 1024 * 1024, statsEveryMs: 200 });
+  const source = new LiveSource({ iface, statsEveryMs: 200 });
   await source.start(() => {});
+  const cpu0 = process.cpuUsage();
   await play();
   await new Promise((ok) => setTimeout(ok, 1500));
+  const captureCpu = cpuSecondsOf(source.pid);
+  const used = process.cpuUsage(cpu0);
   await source.stop();
   const s = source.stats;
-  return { recv: s.recv, drop: s.drop, ifdrop: s.ifdrop, queueDrops: s.queueDrops, decoded: source.delivered, flushes: 0 };
+  return {
+    recv: s.recv,
+    drop: s.drop,
+    ifdrop: s.ifdrop,
+    queueDrops: s.queueDrops,
+    decoded: source.delivered,
+    flushes: 0,
+    agentCpu: (used.user + used.system) / 1e6,
+    captureCpu,
+  };
 }
 
 /** The statistics collector alone behind the capture (what this benchmark measured before the agent). */
@@ -186,7 +198,7 @@ try {
       const short = rate !== 'max' && sent.pps < 0.95 * Number(rate);
       const notes = [drops ? '<- drops' : '', short ? `<- tcpreplay short of the target (${fmt(sent.pps)} < ${fmt(Number(rate))})` : ''];
       console.log(
-        `${rate === 'max' ? 'top speed' : fmt(Number(rate))} | ${fmt(sent.sent)} | ${fmt(sent.pps)} | ${fmt(o.recv)} | ${fmt(o.drop)} | ${fmt(o.queueDrops)} | ${fmt(o.decoded)} | ${o.flushes} | ${o.longestFlushMs === undefined ? '-' : fmt(o.longestFlushMs)} | ${o.behind === undefined ? '-' : fmt(o.behind)} | ${o.caughtUpAfter === undefined ? 'never' : o.caughtUpAfter.toFixed(1)} | ${o.agentCpu === undefined ? '-' : `${o.agentCpu.toFixed(1)}/${o.captureCpu!.toFixed(1)}`} | ${load.toFixed(2)} ${notes.join(' ').trim()}`,
+        `${rate === 'max' ? 'top speed' : fmt(Number(rate))} | ${fmt(sent.sent)} | ${fmt(sent.pps)} | ${fmt(o.recv)} | ${fmt(o.drop)} | ${fmt(o.queueDrops)} | ${fmt(o.decoded)} | ${o.flushes} | ${o.longestFlushMs === undefined ? '-' : fmt(o.longestFlushMs)} | ${o.behind === undefined ? '-' : fmt(o.behind)} | ${o.behind === undefined ? '-' : o.caughtUpAfter === undefined ? 'never' : o.caughtUpAfter.toFixed(1)} | ${o.agentCpu === undefined ? '-' : `${o.agentCpu.toFixed(1)}/${o.captureCpu!.toFixed(1)}`} | ${load.toFixed(2)} ${notes.join(' ').trim()}`,
       );
       // what counts is the rate tcpreplay achieved, not the one asked for
       if (drops === 0 && sent.failed === 0 && sent.sent > 0) best = Math.max(best, sent.pps);

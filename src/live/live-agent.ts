@@ -1,6 +1,8 @@
 /**
  * The live agent: a mirror port → the same pipeline as captures → inventory windows flushed to SQLite every
- * few seconds → the audit. A crash loses at most the last window; a restart merges into what is stored.
+ * few seconds → the audit. A crash loses at most the last window; a restart merges into what is stored. Flushes
+ * run one at a time and take at most a quarter of the thread (src/live/flush-schedule.ts): a plant whose flush is
+ * slow gets longer windows, and the log says so, rather than a pipeline that falls behind the capture.
  */
 import type { Logger } from 'pino';
 import { protocolModules } from '../protocols/registry.js';
