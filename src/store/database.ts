@@ -9,7 +9,7 @@
  */
 import Database from 'better-sqlite3';
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { LATEST_SCHEMA_VERSION, migrations as defaultMigrations, type Migration } from './migrations.js';
+import { LATEST_SCHEMA_VERSION, migrations as defaultMigrations, SYNC_TRIGGERS_SQL, type Migration } from './migrations.js';
 
 export type DB = Database.Database;
 
@@ -262,6 +262,7 @@ export function openDatabase(file: string, opts: OpenOptions = {}): DB {
     // They hold one statement's pages only; the rollback journal of the transaction (the WAL) stays on disk.
     db.pragma('temp_store = MEMORY');
     migrate(db, migrations, current);
+    restoreSyncTriggers(db);
     return db;
   } catch (err) {
     db.close();
@@ -312,6 +313,13 @@ function schemaVersion(db: DB, file: string): number {
     throw new StoreError(`${file} is a SQLite database but not an otwatch one (no schema_version table); give another --db`, 'not_otwatch');
   }
   return (db.prepare('SELECT COALESCE(MAX(version), 0) FROM schema_version').pluck().get() as number) ?? 0;
+}
+
+/** A database that publishes as a site records its changes through triggers, which exist only then (migration 9). */
+function restoreSyncTriggers(db: DB): void {
+  if (db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sync_state'").get() === undefined) return;
+  const site = db.prepare('SELECT site FROM sync_state WHERE id = 1').pluck().get() as string | null | undefined;
+  if (site !== null && site !== undefined) db.exec(SYNC_TRIGGERS_SQL);
 }
 
 function migrate(db: DB, migrations: readonly Migration[], current: number): void {

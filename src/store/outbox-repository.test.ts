@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { analyzeCaptures } from '../analysis/analyze-captures.js';
 import { auditStep, loadPolicyForAudit, runAudit } from '../analysis/run-audit.js';
@@ -195,5 +197,27 @@ describe('sensor outbox', () => {
     expect(count(store, 'SELECT COUNT(*) FROM sync_outbox')).toBe(0);
     expect(count(store, 'SELECT COUNT(*) FROM sync_placement')).toBe(0);
     store.close();
+  });
+
+  it('has its triggers only while publishing: none without a site, all once enabled, and again when the database reopens', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'otwatch-outbox-'));
+    try {
+      const file = join(dir, 'sensor.db');
+      const triggers = (s: Store) => count(s, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'sync_%'");
+      const quiet = new Store(file);
+      expect(triggers(quiet)).toBe(0); // a sensor that publishes nothing writes without them
+      new Outbox(quiet.db).enable('north');
+      expect(triggers(quiet)).toBe(18); // 4 entities x insert/update/delete, 3 placement tables x insert/update
+      quiet.close();
+      // reopened, as a database that published before migration 9 is: the triggers come back before any write
+      const again = new Store(file);
+      expect(triggers(again)).toBe(18);
+      const before = count(again, 'SELECT COUNT(*) FROM sync_outbox');
+      await analyzeCaptures([plant], { store: again });
+      expect(count(again, 'SELECT COUNT(*) FROM sync_outbox')).toBeGreaterThan(before + 10);
+      again.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -18,6 +18,7 @@
  * draws each site's plant map from them. Migration 8's triggers record an asset or path whose placement
  * changed.
  */
+import { SYNC_TRIGGERS_SQL } from './migrations.js';
 import type { Asset, Path } from '../core/model.js';
 import type { Statement } from 'better-sqlite3';
 import type { DB } from './database.js';
@@ -100,6 +101,8 @@ export class Outbox {
             'INSERT INTO sync_state (id, site, seq, last_acked) VALUES (1, ?, ?, 0) ON CONFLICT (id) DO UPDATE SET site = excluded.site',
           )
           .run(site, Math.max(s.seq, Math.floor(nowMs) * 1000));
+        // from now on every write records its change (the triggers exist only while publishing: migration 9)
+        this.db.exec(SYNC_TRIGGERS_SQL);
         return { snapshot: this.snapshot() };
       })
       .immediate();
