@@ -116,7 +116,8 @@ export const captureCommand: Command = {
         log,
       });
     } catch (err) {
-      if (err instanceof StoreError) throw new CliError(err.message);
+      // a damaged, read-only or locked database keeps its documented exit code (65, 73, 74, 75), as for every command
+      if (err instanceof StoreError) throw err;
       throw new CliError((err as Error).message);
     }
     try {

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkInterface } from '../../capture/preflight.js';
 
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
 const plant = join(repo, 'fixtures/plant/plant.pcap');
@@ -70,6 +71,8 @@ describe('commands on a damaged or read-only database', () => {
       ['report', '--db', bad, '--policy', policy, '--out', join(dir, 'r.html')],
       ['token', 'create', '--role', 'admin', '--db', bad],
       ['analyze', plant, '--db', bad],
+      // the live agent opens its database before it captures (only where a capture could start at all)
+      ...(checkInterface('lo').ok ? [['capture', '--interface', 'lo', '--db', bad]] : []),
     ];
     for (const c of commands) {
       const r = otwatch(c);
