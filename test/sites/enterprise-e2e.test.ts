@@ -7,6 +7,7 @@
  * policy and only the cleartext ones stay; on SIGHUP a malformed file is refused and a valid one replaces the
  * policy (the findings reopen); a malformed policy at start stops the hub with exit 2 and a located error.
  */
+import { runCli } from '../helpers/cli.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,7 +20,6 @@ import { EnterpriseRepository, type StoredEnterpriseFinding } from '../../src/st
 import { openPool, type PgPool } from '../../src/store/pg/pool.js';
 import { repoRoot } from '../helpers/corpus.js';
 import { freePort, NATS_URL, PG_URL, pgSchema, uniq, waitFor } from './helpers.js';
-import { main } from '../../src/cli/cli.js';
 
 const run = promisify(execFile);
 const plant = join(repoRoot, 'fixtures/plant/plant.pcap');
@@ -123,18 +123,9 @@ describe.skipIf(!tcpdumpReads())('otwatch hub --enterprise-policy with two senso
     fs.filter((f) => f.rule === rule && f.sites[0] === 'north' && f.sites[1] === 'south');
 
   const viewerToken = async (): Promise<string> => {
-    const out: string[] = [];
-    const log = console.log;
-    const err = console.error;
-    console.log = (line: string) => out.push(line);
-    console.error = () => undefined;
-    try {
-      expect(await main(['token', 'create', '--role', 'viewer', '--postgres', PG_URL, '--pg-schema', db.schema])).toBe(0);
-    } finally {
-      console.log = log;
-      console.error = err;
-    }
-    return out[out.length - 1]!.trim();
+    const r = await runCli(['token', 'create', '--role', 'viewer', '--postgres', PG_URL, '--pg-schema', db.schema]);
+    expect(r.code).toBe(0);
+    return r.out.trim().split('\n').pop()!.trim();
   };
 
   beforeAll(async () => {

@@ -4,13 +4,13 @@
  * or a new policy allows it, reopened), the API plugin on the hub's app, and the evaluation timed at
  * 20 sites x 20,000 paths.
  */
+import { runCli } from '../helpers/cli.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { fileURLToPath } from 'node:url';
 import { buildHubApp } from '../../src/api/hub-app.js';
 import { loadEnterprisePolicyFile, loadEnterprisePolicyText, type EnterprisePolicy } from '../../src/audit/enterprise-policy.js';
 import { enterpriseAudit, EnterpriseJudge, type InterSitePath } from '../../src/audit/enterprise-rules.js';
-import { main } from '../../src/cli/cli.js';
 import type { Path } from '../../src/core/model.js';
 import { EnterpriseAuditor } from '../../src/hub/enterprise-auditor.js';
 import { EnterpriseRepository, type StoredEnterpriseFinding } from '../../src/store/pg/enterprise-repository.js';
@@ -148,18 +148,9 @@ describe('enterprise audit at the hub (PostgreSQL)', () => {
       await auditor.start();
       // the enterprise routes are part of every hub app; the auditor in force is this one (no running hub here)
       app = await buildHubApp({ pool, staleAfterS: 60, enterprise: () => auditor });
-      const out: string[] = [];
-      const log = console.log;
-      const err = console.error;
-      console.log = (s: string) => out.push(s);
-      console.error = () => undefined;
-      try {
-        expect(await main(['token', 'create', '--role', 'viewer', '--postgres', PG_URL, '--pg-schema', db.schema])).toBe(0);
-      } finally {
-        console.log = log;
-        console.error = err;
-      }
-      token = out[out.length - 1]!.trim();
+      const created = await runCli(['token', 'create', '--role', 'viewer', '--postgres', PG_URL, '--pg-schema', db.schema]);
+      expect(created.code).toBe(0);
+      token = created.out.trim().split('\n').pop()!.trim();
     });
     afterAll(async () => {
       await app?.close();
