@@ -336,17 +336,7 @@ export function parseApduHeader(buf: Buffer, off: number, end: number, rec: Apdu
       rec.maxSegments = MAX_SEGMENTS[(b1 >> 4) & 0x07];
       rec.maxApdu = MAX_APDU_LENGTHS[b1 & 0x0f] ?? b1 & 0x0f;
       rec.invokeId = buf[off + 2]!;
-      let p = off + 3;
-      if (rec.segmented) {
-        if (off + 5 > end) return truncatedApdu(rec, end);
-        rec.sequence = buf[p]!;
-        rec.window = buf[p + 1]!;
-        p += 2;
-      }
-      if (p >= end) return truncatedApdu(rec, end);
-      rec.service = buf[p]!;
-      rec.next = p + 1;
-      return rec;
+      return segmentAndService(rec, buf, off + 3, end);
     }
     case PDU_UNCONFIRMED_REQUEST:
       if (off + 2 > end) return truncatedApdu(rec, end);
@@ -364,17 +354,7 @@ export function parseApduHeader(buf: Buffer, off: number, end: number, rec: Apdu
       rec.moreFollows = (flags & APDU_MORE_FOLLOWS) !== 0;
       if (off + 2 > end) return truncatedApdu(rec, end);
       rec.invokeId = buf[off + 1]!;
-      let p = off + 2;
-      if (rec.segmented) {
-        if (off + 4 > end) return truncatedApdu(rec, end);
-        rec.sequence = buf[p]!;
-        rec.window = buf[p + 1]!;
-        p += 2;
-      }
-      if (p >= end) return truncatedApdu(rec, end);
-      rec.service = buf[p]!;
-      rec.next = p + 1;
-      return rec;
+      return segmentAndService(rec, buf, off + 2, end);
     }
     case PDU_SEGMENT_ACK:
       rec.nak = (flags & APDU_NAK) !== 0;
@@ -403,6 +383,20 @@ export function parseApduHeader(buf: Buffer, off: number, end: number, rec: Apdu
       rec.malformed = 'reserved apdu type';
       return rec;
   }
+}
+
+/** After a request's or a complex ack's invoke id: sequence number and proposed window when segmented, then the service. */
+function segmentAndService(rec: ApduHeader, buf: Buffer, p: number, end: number): ApduHeader {
+  if (rec.segmented) {
+    if (p + 2 > end) return truncatedApdu(rec, end);
+    rec.sequence = buf[p]!; // sequence number
+    rec.window = buf[p + 1]!; // proposed window size
+    p += 2;
+  }
+  if (p >= end) return truncatedApdu(rec, end);
+  rec.service = buf[p]!;
+  rec.next = p + 1;
+  return rec;
 }
 
 function truncatedApdu(rec: ApduHeader, end: number): ApduHeader {
