@@ -132,6 +132,25 @@ async function timed(page: Page, action: () => Promise<unknown>, until: string):
   return page.evaluate(() => (window as any).__t as Promise<number>);
 }
 
+/** The time to the next frame of each wheel step (dy) over the map's middle, a pause between steps. */
+async function zoomTimes(page: Page, steps: readonly number[]): Promise<number[]> {
+  const out: number[] = [];
+  for (const dy of steps) {
+    out.push(
+      await timed(
+        page,
+        async () => {
+          await page.mouse.move(700, 400);
+          await page.mouse.wheel(0, dy);
+        },
+        'frame',
+      ),
+    );
+    await page.waitForTimeout(100);
+  }
+  return out;
+}
+
 describe.skipIf(!existsSync(CHROMIUM))('the plant map at 2,000 assets / 20,000 paths / 10 zones, in headless Chromium', () => {
   let dir: string;
   let app: FastifyInstance;
@@ -258,21 +277,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the plant map at 2,000 assets / 20,000 p
       for (const b of all.zones) if (level.get(a.id)! > level.get(b.id)!) expect(a.y2).toBeLessThan(zoneBox.get(b.id)!.y1);
 
     // zoom with every asset drawn
-    const zoomAll: number[] = [];
-    for (const dy of [-240, 240, -240]) {
-      zoomAll.push(
-        await timed(
-          page,
-          async () => {
-            await page.mouse.move(700, 400);
-            await page.mouse.wheel(0, dy);
-          },
-          'frame',
-        ),
-      );
-      await page.waitForTimeout(100);
-    }
-    await check(page, 'zoom, all 2,000 assets drawn', zoomAll);
+    await check(page, 'zoom, all 2,000 assets drawn', await zoomTimes(page, [-240, 240, -240]));
     expect(errors).toEqual([]);
     await page.close();
   }, 120_000);
@@ -333,21 +338,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the plant map at 2,000 assets / 20,000 p
     }
     await check(page, 'click on an asset to its details', clicks);
 
-    const zooms: number[] = [];
-    for (const dy of [240, -240, 240]) {
-      zooms.push(
-        await timed(
-          page,
-          async () => {
-            await page.mouse.move(700, 400);
-            await page.mouse.wheel(0, dy);
-          },
-          'frame',
-        ),
-      );
-      await page.waitForTimeout(100);
-    }
-    await check(page, 'zoom to next frame', zooms);
+    await check(page, 'zoom to next frame', await zoomTimes(page, [240, -240, 240]));
 
     // find a PLC inside a closed zone by its address: the zone opens, the asset is selected and described
     const finds: number[] = [];
