@@ -29,7 +29,7 @@ describe('otwatch stats', () => {
   });
 
   it('runs the same from the build, where the analysis is bundled (npm install builds it)', async () => {
-    expect(existsSync(join(repo, 'dist/bundle/stats.js')), 'dist/bundle: run npm run build').toBe(true);
+    expect(existsSync(join(repo, 'dist/bundle/cli.js')), 'dist/bundle: run npm run build').toBe(true);
     const expected = JSON.parse(JSON.stringify(await statsForCaptures([plant])));
     delete expected.otwatch;
     for (const workers of ['1', '2']) {

@@ -1,7 +1,7 @@
 /** `otwatch stats <capture...>`: protocol statistics as JSON, in the corpus oracle's format. */
 import type * as ShardPool from '../../pipeline/shard-pool.js';
 import type * as Statistics from '../../pipeline/statistics.js';
-import { existsSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { terminalJson } from '../../core/sanitize.js';
@@ -81,12 +81,10 @@ export const statsCommand: Command = {
 };
 
 /**
- * src/pipeline/<name>.js as bundled by the build (dist/bundle/, bin/bundle.js): the analysis loads in a third of the
- * time its 130 modules take. From sources, or a build without the bundle, the module itself.
+ * The pipeline, loaded when the command runs (the CLI's other commands do not pay for it): shard-pool (small) first,
+ * so that the worker threads load their decoders on the other cores while this thread loads its own.
  */
 async function loadModule<T>(name: 'stats' | 'shard-pool'): Promise<T> {
-  const bundle = new URL(`../../../bundle/${name}.js`, import.meta.url);
-  if (!import.meta.url.endsWith('.ts') && existsSync(bundle)) return (await import(bundle.href)) as T;
   return (await (name === 'stats' ? import('../../pipeline/statistics.js') : import('../../pipeline/shard-pool.js'))) as T;
 }
 
