@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type YAMLError } from 'yaml';
 import type { LoadResult, Policy, PolicyError } from './policy-types.js';
 import { buildPolicy, type RawPolicy } from './policy-semantics.js';
-import { validateAgainstSchema } from './schema-validate.js';
+import { validateAgainstSchema } from './schema-errors.js';
 
 /** yaml's pretty messages carry a code excerpt after ' at line N, column M:'; we give the position apart. */
 export function yamlError(e: YAMLError, file: string): PolicyError {
