@@ -773,10 +773,19 @@ export class Inventory implements PipelineSink {
         if (!cur || count > cur.count || (count === cur.count && b.last > cur.last)) owner.set(ip, { mac, count, last: b.last });
       }
     }
+    // One id string per address, made once: the paths' ends and every map keyed by asset id downstream then
+    // share the string (its hash is computed once) instead of concatenating a new one per path end.
+    const ids = new Map<string, string | undefined>();
     const assetOf = (ip: string): string | undefined => {
-      if (!isDeviceIp(ip)) return undefined;
-      const o = owner.get(ip);
-      return o ? macAssetId(o.mac) : ipAssetId(ip);
+      let id = ids.get(ip);
+      if (id === undefined && !ids.has(ip)) {
+        if (isDeviceIp(ip)) {
+          const o = owner.get(ip);
+          id = o ? macAssetId(o.mac) : ipAssetId(ip);
+        }
+        ids.set(ip, id);
+      }
+      return id;
     };
     for (const [ip, s] of [...this.ips].sort(([a], [b]) => (a < b ? -1 : 1))) {
       if (!wasSeen(s)) continue; // named by an answer, never on the wire
@@ -946,6 +955,7 @@ function wasSeen(s: Seen | undefined): boolean {
 
 /** Why a MAC is a router, or undefined when its addresses look like one device's. */
 export function routerEvidence(ips: readonly string[]): string | undefined {
+  if (ips.length < 2) return undefined; // one address is one device (and most MACs hold one)
   const v4 = ips.filter(isIpv4);
   const v4Subnets = new Set(v4.map(subnetOf).filter((s) => s !== undefined));
   const v6Subnets = new Set(

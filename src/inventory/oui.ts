@@ -95,14 +95,25 @@ export function macVendor(mac: string): string | undefined {
   if (hex.length !== 12) return undefined;
   const firstOctet = parseInt(hex.slice(0, 2), 16);
   if (firstOctet & 0x03) return undefined; // group (bit 0) or locally administered (bit 1): no registered owner
+  // the vendor depends on the longest prefix only: a plant's devices of one vendor share it, and each bisection
+  // of the registry's text is a few microseconds
+  const key = hex.slice(0, PREFIX_DIGITS[0]);
+  if (vendorByPrefix.has(key)) return vendorByPrefix.get(key);
   const map = load();
   if (!map) return undefined;
+  let vendor: string | undefined;
   for (const digits of PREFIX_DIGITS) {
     const first = map(hex.slice(0, digits));
     if (first !== undefined) {
       const name = cleanVendor(first);
-      return name && name.toLowerCase() !== 'private' ? name : undefined;
+      vendor = name && name.toLowerCase() !== 'private' ? name : undefined;
+      break;
     }
   }
-  return undefined;
+  if (vendorByPrefix.size >= VENDOR_CACHE_MAX) vendorByPrefix.clear(); // bounded: random MACs would fill it
+  vendorByPrefix.set(key, vendor);
+  return vendor;
 }
+
+const vendorByPrefix = new Map<string, string | undefined>();
+const VENDOR_CACHE_MAX = 1 << 16;

@@ -181,7 +181,7 @@ export function inferRole(input: RoleInput): RoleVerdict {
       }
       const changes = opCount(p, CHANGING_OPERATIONS);
       if (changes > 0) written.add(p.responder);
-      const writes = opCount(p, ['write']);
+      const writes = p.operations.write?.count ?? 0;
       if (rRole === 'bacnet_controller' && writes > 0) bmsWritten.set(p.responder, (bmsWritten.get(p.responder) ?? 0) + writes);
       for (const op of ENGINEERING_OPERATIONS) {
         const n = p.operations[op]?.count ?? 0;
@@ -227,7 +227,8 @@ export function inferRole(input: RoleInput): RoleVerdict {
     add('historian', `reads ${what.join(' and ')} with ${plural(requests, 'request')} and never writes, and ${onward}`);
   }
 
-  const aggregatorLine = `serves over OPC UA (${uaServed.map((d) => `${d.key} to ${plural(d.clients, 'client')}`).join(', ')}) what it reads from ${plural(sources, 'source')} without writing: an aggregating server, not an operator station`;
+  const aggregatorLine = () =>
+    `serves over OPC UA (${uaServed.map((d) => `${d.key} to ${plural(d.clients, 'client')}`).join(', ')}) what it reads from ${plural(sources, 'source')} without writing: an aggregating server, not an operator station`;
   const isHmi =
     !collector && !aggregator && (polled.size >= HMI_MIN_CONTROLLERS || (polled.size === 1 && totalPolls >= HMI_MIN_POLLS_SINGLE));
   if (isHmi) add('hmi', `polls ${plural(polled.size, 'controller')} with ${plural(totalPolls, 'read/write request')}`);
@@ -287,7 +288,7 @@ export function inferRole(input: RoleInput): RoleVerdict {
     );
     role = 'hmi';
   }
-  if (aggregator && role === 'opcua_server') decided.push(`opcua_server: ${aggregatorLine}`);
+  if (aggregator && role === 'opcua_server') decided.push(`opcua_server: ${aggregatorLine()}`);
   const roleEvidence = [...decided, ...(evidence.get(role) ?? [])];
   for (const r of ROLE_PRECEDENCE) if (r !== role) roleEvidence.push(...(evidence.get(r) ?? []));
   if (trailing) roleEvidence.push(trailing);
