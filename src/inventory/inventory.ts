@@ -140,6 +140,8 @@ interface PathAcc {
 interface FlowBinding {
   /** The path between the flow's own endpoints, which receives the flow summary's counts (minus the routed share). */
   acc: PathAcc | undefined;
+  /** acc's protocol, read here with the rest of the binding rather than from the path (cold in the cache). */
+  protocol: string | undefined;
   reversed: boolean; // the flow's responder is the path's initiator (a UDP peer that spoke first)
   /** Paths to devices behind a router that this flow carried, with the datagrams each side sent on them. */
   routed: Map<PathAcc, RoutedShare> | undefined;
@@ -201,7 +203,11 @@ export class Inventory implements PipelineSink {
     // UDP and layer 2 have no connection: the flow's initiator is only who spoke first, so the path's
     // initiator is the requester (a request's sender, a response's receiver). A TCP path follows the
     // connection, even when the server sends jobs back over it (an S7 PLC pulling blocks during a download).
-    const fromInitiator = l2 ? e.src.mac === flow.initiator.mac : e.src.ip === flow.initiator.ip && e.src.port === flow.initiator.port;
+    // decoders pass the flow's own endpoint objects (DecoderContext.endpoints): the same object is the same side,
+    // without reading two more objects per event
+    const src = e.src;
+    const fi = flow.initiator;
+    const fromInitiator = src === fi || (l2 ? src.mac === fi.mac : src.ip === fi.ip && src.port === fi.port);
     const reversed =
       flow.transport !== 'tcp' && (e.direction === 'request' ? !fromInitiator : e.direction === 'response' ? fromInitiator : false);
     if (l2) {
@@ -226,6 +232,7 @@ export class Inventory implements PipelineSink {
             flow.id,
             (fb = {
               acc: undefined,
+              protocol: undefined,
               reversed,
               routed: undefined,
               opName: undefined,
@@ -243,13 +250,14 @@ export class Inventory implements PipelineSink {
     }
     if (!fb) acc = this.l2PathAcc(e, fromInitiator, reversed);
     else if (ends && (ends.src || ends.dst)) acc = this.routedPathAcc(e, fb, ends, fromInitiator, reversed);
-    else if (fb.acc && fb.reversed === reversed && fb.acc.protocol === e.protocol) acc = fb.acc;
+    else if (fb.acc && fb.reversed === reversed && fb.protocol === e.protocol) acc = fb.acc;
     else {
       const init = reversed ? flow.responder : flow.initiator;
       const resp = reversed ? flow.initiator : flow.responder;
       acc = this.pathAcc(init.ip, resp.ip, e.protocol, flow.transport, resp.port, e.ts);
       if (!fb.acc) {
         fb.acc = acc;
+        fb.protocol = acc.protocol;
         fb.reversed = reversed;
       }
     }
