@@ -3,16 +3,17 @@
  * decides who initiated it, hands its payload to the decoder the registry picks (by port, then by
  * heuristic), feeds TCP reassembly, and expires idle flows.
  */
-import type { AddressBinding, Endpoint, FlowRef, FlowSummary, ProtocolEvent, ProtocolModule } from '../core/events.js';
+import type { AddressBinding, Endpoint, FlowRef, FlowSummary, ProbeInfo, ProtocolEvent, ProtocolModule } from '../core/events.js';
 
 type IpTransport = 'tcp' | 'udp';
 import { type Frame } from '../net/frame.js';
 import { IPPROTO_TCP, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../net/constants.js';
 import { ipv4ToString, ipv6ToString, macToString } from '../net/addr.js';
 import { DecodeState, Flow, type FlowOwner } from './flow.js';
-import { isServicePort, serviceName } from './app-ports.js';
+import { isServicePort } from './app-ports.js';
 import { sourceIsLo, tupleHash } from './flow-key.js';
-import { ReassemblyBudget } from './tcp-reassembly.js';
+import { ReassemblyBudget, type TcpDirection } from './tcp-reassembly.js';
+import { BindingsSeen } from './bindings-seen.js';
 import type { PipelineCounters } from '../core/counters.js';
 
 export interface FlowTableOptions {
@@ -57,11 +58,20 @@ export interface FlowTableOutput {
 }
 
 export class FlowTable implements FlowOwner {
-  /** Every open flow (iteration), and the indexes that find one from a packet. */
-  private flows = new Set<Flow>();
-  /** Eviction order: the flows without payload, oldest first, then every flow by age with a second chance. */
-  private withoutPayload = new FlowQueue((f) => f.open && !f.carriedPayload);
-  private byAge = new FlowQueue((f) => f.open);
+  /**
+   * Every open flow, oldest first (iteration), as a list through the flows themselves (Flow.prevOpen/nextOpen):
+   * opening and ending a flow is two links, where a Set hashed it and grew its table with the open flows.
+   */
+  private oldestOpen: Flow | undefined;
+  private newestOpen: Flow | undefined;
+  private openCount = 0;
+  /**
+   * Eviction order: the flows without payload, oldest first, then every flow by age with a second chance.
+   * Made from the list of open flows (the same order) when the table is first full, and kept from then on:
+   * an analysis that never fills the table never queues a flow.
+   */
+  private withoutPayload: FlowQueue | undefined;
+  private byAge: FlowQueue | undefined;
   private readonly maxFlows: number;
   readonly reassembly: ReassemblyBudget;
   private readonly minTimeout: number;
@@ -75,13 +85,15 @@ export class FlowTable implements FlowOwner {
    * until then an expiry sweep would end nothing, and is skipped rather than touching every flow.
    */
   private noExpiryBefore = Infinity;
-  private bindingsSeen = new Set<string>();
+  private bindingsSeen = new BindingsSeen();
   /**
    * One text per IPv4 address: every flow of a host shares the same string object, so that sets and maps
    * keyed by address downstream (stats, inventory) compare by identity rather than character by character.
    */
   private ip4Texts = new Map<number, string>();
   private macTexts = new Map<number, { hi: number; text: string }>();
+  /** What the probes are told of the packet they judge, filled afresh for each (a probe reads it during its call only). */
+  private readonly probeInfo: ProbeInfo = { transport: 'tcp', fromInitiator: true, srcPort: 0, dstPort: 0 };
   /** The flow of the last packet (checked before the index). */
   private last: Flow | undefined;
   private readonly shardCount: number;
@@ -115,7 +127,7 @@ export class FlowTable implements FlowOwner {
   }
 
   get size(): number {
-    return this.flows.size;
+    return this.openCount;
   }
 
   emit(event: ProtocolEvent<object>): void {
@@ -200,8 +212,8 @@ export class FlowTable implements FlowOwner {
 
     if (tcp) {
       if (flags & TCP_SYN) {
-        if (fromInitiator) flow.initiatorIsn = f.seq;
-        else flow.responderIsn = f.seq;
+        if (fromInitiator) flow.initiatorIsn = f.seq | 0;
+        else flow.responderIsn = f.seq | 0;
         const stream = fromInitiator ? flow.fromInitiatorStream : flow.fromResponderStream;
         stream?.syn(f.seq);
       }
@@ -229,7 +241,7 @@ export class FlowTable implements FlowOwner {
   }
 
   private create(f: Frame, hash: number, key6: string, srcIsLo: boolean, transport: IpTransport): Flow {
-    if (this.flows.size >= this.maxFlows) this.evictOne();
+    if (this.openCount >= this.maxFlows) this.evictOne();
     const sp = f.srcPort;
     const dp = f.dstPort;
     // who initiated: SYN decides; mid-stream (or UDP) the side on a service port is the responder
@@ -261,7 +273,6 @@ export class FlowTable implements FlowOwner {
       flow.hi4 = (srcIsLo ? f.dst4 : f.src4) | 0;
       flow.ports = srcIsLo ? (sp << 16) | dp : (dp << 16) | sp;
       flow.proto = f.l4proto;
-      flow.hash = hash;
       flow.chain = this.index4.get(hash);
       this.index4.set(hash, flow);
     } else {
@@ -269,11 +280,8 @@ export class FlowTable implements FlowOwner {
       this.index6.set(key6, flow);
     }
     flow.probesLeft = this.opts.probeBudget;
-    flow.serviceName = serviceName(transport, responder.port);
     this.noExpiryBefore = Math.min(this.noExpiryBefore, f.ts + (transport === 'udp' ? this.opts.udpIdleTimeout : this.opts.tcpIdleTimeout));
-    this.flows.add(flow);
-    this.withoutPayload.push(flow, this.flows.size);
-    this.byAge.push(flow, this.flows.size);
+    this.link(flow);
     this.counters.flows[transport]++;
     if (srcMac) this.binding(srcMac, srcIp, f.vlan, f.ts);
     return flow;
@@ -312,10 +320,13 @@ export class FlowTable implements FlowOwner {
 
   private binding(mac: string, ip: string, vlan: number, ts: number): void {
     if (!this.out.onBinding) return;
-    const k = `${mac}|${ip}|${vlan}`;
-    if (this.bindingsSeen.has(k)) return;
-    if (this.bindingsSeen.size > 1_000_000) this.bindingsSeen.clear(); // bounded: the inventory dedupes too
-    this.bindingsSeen.add(k);
+    const seen = this.bindingsSeen;
+    if (!seen.add(mac, ip, vlan, false)) return;
+    // bounded: the inventory dedupes too (past the bound the table starts afresh with this binding)
+    if (seen.size > 1_000_001) {
+      seen.clear();
+      seen.add(mac, ip, vlan, false);
+    }
     const b: AddressBinding = { ts, mac, ip, source: 'ip' };
     if (vlan >= 0) b.vlan = vlan;
     this.out.onBinding(b);
@@ -325,9 +336,7 @@ export class FlowTable implements FlowOwner {
   arpBinding(mac: string, ip: string, ts: number, vlan: number): void {
     if (!this.out.onBinding) return;
     if (ip === '0.0.0.0' || mac === '00:00:00:00:00:00' || mac === 'ff:ff:ff:ff:ff:ff') return;
-    const k = `${mac}|${ip}|${vlan}|arp`;
-    if (this.bindingsSeen.has(k)) return;
-    this.bindingsSeen.add(k);
+    if (!this.bindingsSeen.add(mac, ip, vlan, true)) return;
     const b: AddressBinding = { ts, mac, ip, source: 'arp' };
     if (vlan >= 0) b.vlan = vlan;
     this.out.onBinding(b);
@@ -338,7 +347,11 @@ export class FlowTable implements FlowOwner {
     flow.carriedPayload = true;
     const t = flow.flow.transport as IpTransport;
     const payload = f.data.subarray(f.payload, f.payloadEnd);
-    const info = { transport: t, fromInitiator, srcPort: f.srcPort, dstPort: f.dstPort };
+    const info = this.probeInfo;
+    info.transport = t;
+    info.fromInitiator = fromInitiator;
+    info.srcPort = f.srcPort;
+    info.dstPort = f.dstPort;
     const portModules = this.byPort.get(portKey(t, flow.flow.responder.port)) ?? this.byPort.get(portKey(t, flow.flow.initiator.port));
     if (portModules) {
       for (const m of portModules) {
@@ -361,18 +374,41 @@ export class FlowTable implements FlowOwner {
     }
   }
 
+  /** A new flow goes last in the list of open flows (and in the eviction queues once they exist). */
+  private link(flow: Flow): void {
+    const newest = this.newestOpen;
+    flow.prevOpen = newest;
+    if (newest === undefined) this.oldestOpen = flow;
+    else newest.nextOpen = flow;
+    this.newestOpen = flow;
+    this.openCount++;
+    this.withoutPayload?.push(flow, this.openCount);
+    this.byAge?.push(flow, this.openCount);
+  }
+
+  private unlink(flow: Flow): void {
+    const { prevOpen, nextOpen } = flow;
+    if (prevOpen === undefined) this.oldestOpen = nextOpen;
+    else prevOpen.nextOpen = nextOpen;
+    if (nextOpen === undefined) this.newestOpen = prevOpen;
+    else nextOpen.prevOpen = prevOpen;
+    flow.prevOpen = flow.nextOpen = undefined;
+    this.openCount--;
+  }
+
   private unindex(flow: Flow): void {
-    this.flows.delete(flow);
+    this.unlink(flow);
     flow.open = false;
     if (this.last === flow) this.last = undefined;
     if (flow.key6) {
       this.index6.delete(flow.key6);
       return;
     }
-    let head = this.index4.get(flow.hash);
+    const hash = tupleHash(flow.lo4, flow.hi4, flow.ports, flow.proto);
+    let head = this.index4.get(hash);
     if (head === flow) {
-      if (flow.chain) this.index4.set(flow.hash, flow.chain);
-      else this.index4.delete(flow.hash);
+      if (flow.chain) this.index4.set(hash, flow.chain);
+      else this.index4.delete(hash);
       return;
     }
     while (head && head.chain !== flow) head = head.chain;
@@ -382,13 +418,16 @@ export class FlowTable implements FlowOwner {
   private end(flow: Flow, ts: number): void {
     this.unindex(flow);
     const summary = flow.end(Math.max(ts, flow.lastSeen));
-    for (const s of [flow.fromInitiatorStream, flow.fromResponderStream]) {
-      if (!s) continue;
-      this.counters.tcp.gaps += s.gaps;
-      this.counters.tcp.gapBytes += s.gapBytes;
-      this.counters.tcp.retransmittedBytes += s.retransmittedBytes;
-    }
+    if (flow.fromInitiatorStream) this.countStream(flow.fromInitiatorStream);
+    if (flow.fromResponderStream) this.countStream(flow.fromResponderStream);
     this.out.onFlowEnd(summary);
+  }
+
+  private countStream(s: TcpDirection): void {
+    const c = this.counters.tcp;
+    c.gaps += s.gaps;
+    c.gapBytes += s.gapBytes;
+    c.retransmittedBytes += s.retransmittedBytes;
   }
 
   /**
@@ -397,19 +436,35 @@ export class FlowTable implements FlowOwner {
    * conversation that keeps talking outlives a scan's flows, each seen once, whatever their payload.
    */
   private evictOne(): void {
-    let victim = this.withoutPayload.oldest();
+    if (this.byAge === undefined) this.queueOpenFlows();
+    let victim = this.withoutPayload!.oldest();
     while (victim === undefined) {
-      const f = this.byAge.shift();
+      const f = this.byAge!.shift();
       if (f === undefined) return;
       if (f.lastSeen > f.queuedAt) {
         f.queuedAt = f.lastSeen;
-        this.byAge.push(f, this.flows.size);
+        this.byAge!.push(f, this.openCount);
       } else {
         victim = f;
       }
     }
     this.anomaly('flow', 'evicted', undefined, victim.flow);
     this.end(victim, victim.lastSeen);
+  }
+
+  /**
+   * The eviction queues as they would be had every flow been queued when opened: the open flows in the order
+   * they were opened (the ones that ended are the ones the queues skip).
+   */
+  private queueOpenFlows(): void {
+    const withoutPayload = new FlowQueue((f) => f.open && !f.carriedPayload);
+    const byAge = new FlowQueue((f) => f.open);
+    for (let f = this.oldestOpen; f !== undefined; f = f.nextOpen) {
+      withoutPayload.push(f, this.openCount);
+      byAge.push(f, this.openCount);
+    }
+    this.withoutPayload = withoutPayload;
+    this.byAge = byAge;
   }
 
   /** Capture time has reached `ts`: every 10 s of it, flows idle past their timeout end. */
@@ -425,7 +480,8 @@ export class FlowTable implements FlowOwner {
     this.lastExpiry = now;
     const o = this.opts;
     let noExpiryBefore = Infinity;
-    for (const flow of this.flows) {
+    for (let flow = this.oldestOpen, next: Flow | undefined; flow !== undefined; flow = next) {
+      next = flow.nextOpen; // before the flow ends and leaves the list
       const closed = flow.reset || (flow.finFromInitiator && flow.finFromResponder);
       const limit = flow.flow.transport === 'udp' ? o.udpIdleTimeout : closed ? o.tcpClosedTimeout : o.tcpIdleTimeout;
       if (now - flow.lastSeen > limit) this.end(flow, flow.lastSeen);
@@ -440,7 +496,7 @@ export class FlowTable implements FlowOwner {
    */
   checkpoint(): void {
     this.bindingsSeen.clear();
-    for (const flow of this.flows) {
+    for (let flow = this.oldestOpen; flow !== undefined; flow = flow.nextOpen) {
       const s = flow.checkpoint();
       if (!s) continue;
       for (const ep of [s.flow.initiator, s.flow.responder]) {
@@ -452,7 +508,7 @@ export class FlowTable implements FlowOwner {
 
   /** End every flow (end of a capture). */
   endAll(): void {
-    for (const flow of [...this.flows]) this.end(flow, flow.lastSeen);
+    while (this.oldestOpen !== undefined) this.end(this.oldestOpen, this.oldestOpen.lastSeen);
     this.bindingsSeen.clear();
   }
 }
@@ -532,11 +588,7 @@ function flowId(transport: IpTransport, a: Endpoint, b: Endpoint, seq: number): 
   );
 }
 
-function safeProbe(
-  m: ProtocolModule,
-  payload: Buffer,
-  info: { transport: IpTransport; fromInitiator: boolean; srcPort: number; dstPort: number },
-): boolean {
+function safeProbe(m: ProtocolModule, payload: Buffer, info: ProbeInfo): boolean {
   try {
     return m.probe(payload, info);
   } catch {

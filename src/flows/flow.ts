@@ -4,6 +4,7 @@
  */
 import type { DecoderContext, Endpoint, FlowRef, FlowSummary, ProtocolEvent, ProtocolModule, StreamDecoder } from '../core/events.js';
 import { TcpDirection, type ReassemblyBudget, type StreamSink } from './tcp-reassembly.js';
+import { serviceName } from './app-ports.js';
 
 /** What a flow reports upward; the pipeline implements it. */
 export interface FlowOwner {
@@ -43,27 +44,40 @@ export class Flow implements DecoderContext, StreamSink {
   fromResponderStream: TcpDirection | undefined;
   /** Out-of-order segments held by the two streams: an ACK needs a look at the other stream only when > 0. */
   queuedSegments = 0;
-  private readonly pairFromInitiator: { src: Endpoint; dst: Endpoint };
-  private readonly pairFromResponder: { src: Endpoint; dst: Endpoint };
+  /**
+   * The endpoints as decoders ask for them, made at the first ask of each direction: most decoders ask once,
+   * for one direction, and a flow no decoder claimed never does.
+   */
+  private pairFromInitiator: { src: Endpoint; dst: Endpoint } | undefined;
+  private pairFromResponder: { src: Endpoint; dst: Endpoint } | undefined;
   private readonly owner: FlowOwner;
   readonly flow: FlowRef;
   module: ProtocolModule | undefined;
-  /** Name for the summary when no decoder claimed the flow. */
-  serviceName = '';
+  /**
+   * Name for the summary when no decoder claimed the flow: set when the name is not the responder port's
+   * service name (garbage on a well-known port), else looked up at the summary.
+   */
+  serviceName: string | undefined;
   probesLeft = 6;
   firstSeen: number;
-  /** TCP: ISN+1 per side when the SYN was seen, so that reassembly starts at the first byte. */
+  /**
+   * TCP: the ISN per side when the SYN was seen, so that reassembly starts at the first byte. As an int32
+   * (a small integer in V8 where half of all ISNs as unsigned would be a boxed number): sequence arithmetic
+   * is modulo 2^32 either way.
+   */
   initiatorIsn: number | undefined;
   responderIsn: number | undefined;
   finFromInitiator = false;
   finFromResponder = false;
   reset = false;
-  hash = 0;
   key6 = '';
   /** For eviction (flow-table.ts): in the table (false once ended), has carried payload, last queued (capture time). */
   open = true;
   carriedPayload = false;
   queuedAt = 0;
+  /** The flow table's list of open flows, in the order they were opened (flow-table.ts). */
+  prevOpen: Flow | undefined;
+  nextOpen: Flow | undefined;
 
   constructor(ref: FlowRef, initiatorIsLo: boolean, ts: number, owner: FlowOwner) {
     this.flow = ref;
@@ -72,8 +86,6 @@ export class Flow implements DecoderContext, StreamSink {
     this.firstSeen = ts;
     this.lastSeen = ts;
     this.queuedAt = ts;
-    this.pairFromInitiator = { src: ref.initiator, dst: ref.responder };
-    this.pairFromResponder = { src: ref.responder, dst: ref.initiator };
   }
 
   /** Whether this is the IPv4 flow of that canonical key (an IPv6 flow's proto is 0: never). */
@@ -82,7 +94,9 @@ export class Flow implements DecoderContext, StreamSink {
   }
 
   endpoints(fromInitiator: boolean): { src: Endpoint; dst: Endpoint } {
-    return fromInitiator ? this.pairFromInitiator : this.pairFromResponder;
+    const { initiator, responder } = this.flow;
+    if (fromInitiator) return (this.pairFromInitiator ??= { src: initiator, dst: responder });
+    return (this.pairFromResponder ??= { src: responder, dst: initiator });
   }
 
   emit(event: ProtocolEvent<object>): void {
@@ -174,7 +188,9 @@ export class Flow implements DecoderContext, StreamSink {
   private summary(): FlowSummary {
     return {
       flow: this.flow,
-      protocol: this.module ? this.module.name : this.serviceName,
+      protocol: this.module
+        ? this.module.name
+        : (this.serviceName ??= serviceName(this.flow.transport as 'tcp' | 'udp', this.flow.responder.port)),
       decoded: this.module !== undefined,
       firstSeen: this.firstSeen,
       lastSeen: this.lastSeen,

@@ -79,7 +79,8 @@ interface Reassembly {
 }
 
 export class BacnetDecoder implements StreamDecoder {
-  private readonly reassembly = new Map<string, Reassembly>();
+  /** Segmented messages being reassembled (made at the first segment: most flows never see one). */
+  private reassembly: Map<string, Reassembly> | undefined;
   /** pendingKey(request came from the initiator, invoke id) → confirmed service. */
   private readonly pending = new PendingServices(MAX_PENDING);
   /** Same keys: the remote device (DNET/DADR) an outstanding confirmed request was routed to (made on first use). */
@@ -114,8 +115,8 @@ export class BacnetDecoder implements StreamDecoder {
   }
 
   onEnd(): void {
-    if (this.reassembly.size) this.ctx.anomaly('bacnet_incomplete_segmentation', `${this.reassembly.size} unfinished`);
-    this.reassembly.clear();
+    if (this.reassembly?.size) this.ctx.anomaly('bacnet_incomplete_segmentation', `${this.reassembly.size} unfinished`);
+    this.reassembly = undefined;
     this.pending.clear();
     this.routedPending = undefined;
   }
@@ -322,14 +323,15 @@ export class BacnetDecoder implements StreamDecoder {
     fields.segment = h.sequence;
     fields.more_follows = h.moreFollows;
     const key = `${fromInitiator ? 1 : 0}:${h.type}:${h.invokeId}`;
-    let r = this.reassembly.get(key);
+    const reassembly = (this.reassembly ??= new Map());
+    let r = reassembly.get(key);
     // Sequence numbers run modulo 256: a 0 that follows segment 255 continues the message.
     if (h.sequence === 0 && !(r && r.next > 0 && (r.next & 0xff) === 0)) {
       if (r) this.ctx.anomaly('bacnet_segmentation_restart', key);
       r = { service: h.service!, chunks: [], bytes: 0, next: 0 };
-      this.reassembly.delete(key);
-      this.reassembly.set(key, r);
-      this.evict(this.reassembly);
+      reassembly.delete(key);
+      reassembly.set(key, r);
+      this.evict(reassembly);
     }
     if (!r) {
       this.ctx.anomaly('bacnet_segment_without_start', `${key} segment ${h.sequence}`);
@@ -339,7 +341,7 @@ export class BacnetDecoder implements StreamDecoder {
       // A repeated segment (retransmission) is harmless; a gap means we lost part of the message.
       if (h.sequence! < (r.next & 0xff)) return undefined;
       this.ctx.anomaly('bacnet_segment_gap', `${key} expected ${r.next & 0xff} got ${h.sequence}`);
-      this.reassembly.delete(key);
+      reassembly.delete(key);
       return undefined;
     }
     const chunk = Buffer.from(buf.subarray(h.next, end)); // copy: `buf` is only valid during onData
@@ -348,11 +350,11 @@ export class BacnetDecoder implements StreamDecoder {
     r.next++;
     if (r.bytes > MAX_REASSEMBLY_BYTES || r.chunks.length > MAX_REASSEMBLY_SEGMENTS) {
       this.ctx.anomaly('bacnet_segmentation_too_large', `${key} ${r.bytes} bytes in ${r.chunks.length} segments`);
-      this.reassembly.delete(key);
+      reassembly.delete(key);
       return undefined;
     }
     if (h.moreFollows) return undefined;
-    this.reassembly.delete(key);
+    reassembly.delete(key);
     const whole = Buffer.concat(r.chunks, r.bytes);
     fields.reassembled_segments = r.chunks.length;
     return decodeService(h.type, r.service, whole, 0, whole.length, fields, SERVICE);

@@ -83,4 +83,21 @@ describe('PendingServices', () => {
     expect(p.get(1)).toBeUndefined();
     expect(p.get(2)).toBe(15);
   });
+
+  it('keeps every key and service whole, in the short array and in the table', () => {
+    for (const n of [3, 8, 9, 40]) {
+      const p = new PendingServices(512);
+      // the largest keys and services an entry can hold, and zeros
+      const entries = Array.from({ length: n }, (_, i) => [i === 0 ? 0 : 511 - i, i % 2 === 0 ? 0x7ffe : i] as const);
+      for (const [k, svc] of entries) p.set(k, svc);
+      expect(p.size).toBe(n);
+      for (const [k, svc] of entries) expect(p.get(k)).toBe(svc);
+      expect(p.get(1)).toBeUndefined();
+      p.evictOver(n - 1); // the oldest goes: key 0
+      expect(p.get(0)).toBeUndefined();
+      expect(p.get(entries[1]![0])).toBe(entries[1]![1]);
+    }
+    expect(() => new PendingServices(4).set(512, 1)).toThrow(RangeError);
+    expect(() => new PendingServices(4).set(1, 0x7fff)).toThrow(RangeError);
+  });
 });

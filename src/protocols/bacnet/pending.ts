@@ -12,7 +12,7 @@
 /** Keys are 0..511: 256 invoke ids per direction (see pendingKey in decoder.ts). */
 const KEY_SPACE = 512;
 const NONE = -1;
-/** Keys held in the short arrays before the table is allocated. */
+/** Keys held in the short array before the table is allocated. */
 const SMALL = 8;
 /** Int16 slots per key: service, previous key, next key (older and newer neighbours). */
 const STRIDE = 3;
@@ -21,20 +21,24 @@ const PREV = 1;
 const NEXT = 2;
 /** Largest service number an entry can hold (services are one octet on the wire; stored plus one). */
 const MAX_SERVICE = 0x7ffe;
+/** A short-array entry is key << SMALL_SHIFT | service: one small integer. */
+const SMALL_SHIFT = 15;
+const SMALL_SERVICE = (1 << SMALL_SHIFT) - 1;
 
 export class PendingServices {
   /**
    * [service + 1, prev + 1, next + 1] per key, 0 for absent: a fresh (zeroed) array is an empty table as it
-   * comes, where filling 1,536 slots with -1 cost more than the requests of a short flow. Allocated on first use.
+   * comes, where filling 1,536 slots with -1 cost more than the requests of a short flow. Allocated when the short
+   * array below overflows.
    */
   private table: Int16Array | undefined;
   /**
-   * Until more than SMALL keys are outstanding, the entries live in these two short arrays, oldest first:
-   * most flows never have more than a few requests open, and 10,000 BACnet flows each holding a 3 KiB table
-   * were 30 MiB of the 2,000-asset plant's peak memory.
+   * Until more than SMALL keys are outstanding (while there is no table), the entries live in this short
+   * array, oldest first, each key and service as one number ((key << SMALL_SHIFT) | service); none until the
+   * first: most flows never have more than a few requests open, and 10,000 BACnet flows each holding a 3 KiB
+   * table were 30 MiB of the 2,000-asset plant's peak memory.
    */
-  private smallKeys: number[] | undefined = [];
-  private smallServices: number[] = [];
+  private small: number[] | undefined;
   private head = NONE; // oldest
   private tail = NONE; // newest
   private count = 0;
@@ -54,13 +58,12 @@ export class PendingServices {
   }
 
   get(key: number): number | undefined {
-    const small = this.smallKeys;
-    if (small !== undefined) {
-      const at = small.indexOf(key);
-      return at < 0 ? undefined : this.smallServices[at];
-    }
     const t = this.table;
-    if (t === undefined || key < 0 || key >= KEY_SPACE) return undefined;
+    if (t === undefined) {
+      const at = this.smallIndex(key);
+      return at < 0 ? undefined : this.small![at]! & SMALL_SERVICE;
+    }
+    if (key < 0 || key >= KEY_SPACE) return undefined;
     const v = t[key * STRIDE + SERVICE]!;
     return v === 0 ? undefined : v - 1;
   }
@@ -68,22 +71,21 @@ export class PendingServices {
   /** As Map.set: a new key goes last; a present key keeps its place and takes the new value. */
   set(key: number, service: number): void {
     if (key < 0 || key >= KEY_SPACE || service < 0 || service > MAX_SERVICE) throw new RangeError(`pending key ${key} service ${service}`);
-    const small = this.smallKeys;
-    if (small !== undefined) {
-      const at = small.indexOf(key);
+    if (this.table === undefined) {
+      const small = (this.small ??= []);
+      const at = this.smallIndex(key);
       if (at >= 0) {
-        this.smallServices[at] = service;
+        small[at] = (key << SMALL_SHIFT) | service;
         return;
       }
       if (small.length < SMALL) {
-        small.push(key);
-        this.smallServices.push(service);
+        small.push((key << SMALL_SHIFT) | service);
         this.count++;
         return;
       }
       this.toTable();
     }
-    const t = (this.table ??= new Int16Array(KEY_SPACE * STRIDE));
+    const t = this.table!;
     const i = key * STRIDE;
     if (t[i + SERVICE] !== 0) {
       t[i + SERVICE] = service + 1;
@@ -99,17 +101,18 @@ export class PendingServices {
   }
 
   delete(key: number): boolean {
-    const small = this.smallKeys;
-    if (small !== undefined) {
-      const at = small.indexOf(key);
+    const t = this.table;
+    if (t === undefined) {
+      const at = this.smallIndex(key);
       if (at < 0) return false;
-      small.splice(at, 1);
-      this.smallServices.splice(at, 1);
+      const small = this.small!;
+      // the later entries move up one (splice would make an array of the removed entry)
+      for (let i = at + 1; i < small.length; i++) small[i - 1] = small[i]!;
+      small.pop();
       this.count--;
       return true;
     }
-    const t = this.table;
-    if (t === undefined || key < 0 || key >= KEY_SPACE) return false;
+    if (key < 0 || key >= KEY_SPACE) return false;
     const i = key * STRIDE;
     if (t[i + SERVICE] === 0) return false;
     t[i + SERVICE] = 0;
@@ -125,29 +128,34 @@ export class PendingServices {
 
   /** Drop the oldest entry while more than `max` are kept. */
   evictOver(max: number): void {
-    const small = this.smallKeys;
-    if (small !== undefined) {
-      while (this.count > max) this.delete(small[0]!);
+    if (this.table === undefined) {
+      while (this.count > max) this.delete(this.small![0]! >> SMALL_SHIFT);
       return;
     }
     while (this.count > max && this.head !== NONE) this.delete(this.head);
   }
 
-  /** Moves the short arrays' entries, in their order, into the table: from here on a request costs the same whatever the count. */
-  private toTable(): void {
-    const keys = this.smallKeys!;
-    const services = this.smallServices;
-    this.smallKeys = undefined;
-    this.smallServices = [];
-    this.count = 0;
-    for (let i = 0; i < keys.length; i++) this.set(keys[i]!, services[i]!);
+  /** Where the short array holds `key`, -1 when it does not. */
+  private smallIndex(key: number): number {
+    const small = this.small;
+    if (small === undefined) return -1;
+    for (let i = 0; i < small.length; i++) if (small[i]! >> SMALL_SHIFT === key) return i;
+    return -1;
   }
 
-  /** Empties the table (and frees it: a flow that ends rarely starts again). */
+  /** Moves the short array's entries, in their order, into the table: from here on a request costs the same whatever the count. */
+  private toTable(): void {
+    const entries = this.small!;
+    this.small = undefined;
+    this.table = new Int16Array(KEY_SPACE * STRIDE);
+    this.count = 0;
+    for (const e of entries) this.set(e >> SMALL_SHIFT, e & SMALL_SERVICE);
+  }
+
+  /** Empties the table (and frees it and the short array: a flow that ends rarely starts again). */
   clear(): void {
     this.table = undefined;
-    this.smallKeys = [];
-    this.smallServices = [];
+    this.small = undefined;
     this.head = this.tail = NONE;
     this.count = 0;
   }

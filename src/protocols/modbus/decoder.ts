@@ -110,11 +110,14 @@ export class ModbusDecoder implements StreamDecoder, PduSink {
   }
 
   onEnd(): void {
-    for (const framer of [this.fromInitiatorFramer, this.fromResponderFramer]) {
-      const left = framer.release();
-      if (left > 0) this.ctx.anomaly('modbus_truncated_adu', `${left} bytes at end of flow`);
-    }
+    this.release(this.fromInitiatorFramer);
+    this.release(this.fromResponderFramer);
     this.pending.clear();
+  }
+
+  private release(framer: PduFramer): void {
+    const left = framer.release();
+    if (left > 0) this.ctx.anomaly('modbus_truncated_adu', `${left} bytes at end of flow`);
   }
 
   /** PduSink: one complete ADU at buf[start, end) from the direction being framed. */
