@@ -85,6 +85,8 @@ export class FlowTable implements FlowOwner {
    * until then an expiry sweep would end nothing, and is skipped rather than touching every flow.
    */
   private noExpiryBefore = Infinity;
+  /** The latest capture time of a packet of a flow: no flow was seen after it. */
+  private latest = -Infinity;
   private bindingsSeen = new BindingsSeen();
   /**
    * One text per IPv4 address: every flow of a host shares the same string object, so that sets and maps
@@ -196,7 +198,9 @@ export class FlowTable implements FlowOwner {
     const payloadLen = f.payloadEnd - f.payload;
     const ipBytes = f.l4End - f.l4;
     // capture time going back (merged captures, a clock step) makes a flow's deadline earlier than the bound
-    if (ts < flow.lastSeen) this.noExpiryBefore = Math.min(this.noExpiryBefore, ts + this.minTimeout);
+    // (the flow's own time, a number boxed apart from it, need not be read while capture time goes forward)
+    if (ts >= this.latest) this.latest = ts;
+    else if (ts < flow.lastSeen) this.noExpiryBefore = Math.min(this.noExpiryBefore, ts + this.minTimeout);
     flow.lastSeen = ts;
     if (fromInitiator) {
       // an endpoint's VLAN is that of the frames it sends (a routed peer's frames carry another)

@@ -93,8 +93,9 @@ export class TcpDirection {
     if (!this.isStarted) this.start(seq); // mid-stream: the first segment seen starts the stream
     const d = seqDiff(seq, this.next);
     if (d <= 0) {
-      // retransmission or overlap: deliver only the part beyond what was delivered
-      const skip = -d;
+      // retransmission or overlap: deliver only the part beyond what was delivered (0 - d: -d of 0 is -0, a
+      // double, which would make retransmittedBytes a boxed number in every direction)
+      const skip = 0 - d;
       if (skip >= len) {
         this.retransmittedBytes += len;
         return;
@@ -161,7 +162,7 @@ export class TcpDirection {
       this.sink.queuedSegments--;
       this.pendingBytes -= p.bytes.length;
       this.budget.queued -= p.bytes.length;
-      const skip = -d;
+      const skip = 0 - d;
       if (skip < p.bytes.length) this.deliver(p.bytes, skip, p.bytes.length, ts);
       else this.retransmittedBytes += p.bytes.length;
     }
