@@ -118,6 +118,24 @@ describe('merging analyses', () => {
     s.close();
   });
 
+  it('merges an asset or path named twice in one result into a fresh store as two saves would', () => {
+    // into a fresh store nothing is looked up but what this save wrote: the second copy still merges
+    const twice = morning();
+    twice.assets = [...twice.assets, ...twice.assets];
+    twice.paths = [...twice.paths, ...twice.paths];
+    const fresh = new Store(dbPath());
+    const saved = fresh.save(twice, { serverRoleOf });
+    expect([saved.newAssets, saved.newPaths]).toEqual([2, 1]);
+    const stepwise = new Store(dbPath());
+    stepwise.save(morning(), { serverRoleOf });
+    stepwise.save({ ...morning(), changes: [] }, { serverRoleOf });
+    expect(fresh.paths()).toEqual(stepwise.paths());
+    expect(fresh.paths()[0].packetsToResponder).toBe(2 * morning().paths[0].packetsToResponder);
+    expect(fresh.assets()).toEqual(stepwise.assets());
+    fresh.close();
+    stepwise.close();
+  });
+
   it('records new assets and, after the first analysis, new paths as changes', () => {
     const s = new Store(dbPath());
     const first = s.save(morning(), { serverRoleOf });

@@ -90,7 +90,11 @@ export class Store {
 
   private saveInTransaction(result: InventoryResult, opts: SaveOptions): SaveResult {
     const db = this.db;
-    const hadData = db.prepare('SELECT EXISTS (SELECT 1 FROM assets)').pluck().get() === 1;
+    const exists = (table: string) => db.prepare(`SELECT EXISTS (SELECT 1 FROM ${table})`).pluck().get() === 1;
+    const hadData = exists('assets');
+    // A row is stored only if its table held rows before this save or this save wrote its id: into a fresh
+    // database (a first analysis) nothing is looked up, 20,000 reads that find nothing less for a large plant.
+    const hadPaths = exists('paths');
     const getAsset = db.prepare('SELECT data, gateway_evidence FROM assets WHERE id = ?');
     const putAsset =
       db.prepare(`INSERT INTO assets (id, role, purdue_level, vendor, mac_vendor, name, first_seen, last_seen, gateway_evidence, data)
@@ -125,7 +129,10 @@ export class Store {
     const gateway = new Map<string, string | null>();
     const savedAssets = new Map<string, Asset>();
     for (const a of result.assets) {
-      const row = getAsset.get(a.id) as { data: string; gateway_evidence: string | null } | undefined;
+      const row =
+        hadData || savedAssets.has(a.id)
+          ? (getAsset.get(a.id) as { data: string; gateway_evidence: string | null } | undefined)
+          : undefined;
       const merged = row ? mergeAsset(JSON.parse(row.data) as Asset, a) : a;
       savedAssets.set(a.id, merged);
       if (row) recompute.add(a.id);
@@ -151,8 +158,11 @@ export class Store {
     // Paths: counts added, first/last min/max, operations and facts merged.
     let newPaths = 0;
     const savedPaths: Path[] = [];
+    const writtenPaths = hadPaths ? undefined : new Set<string>();
     for (const p of result.paths) {
-      const row = getPath.get(p.id) as PathRow | undefined;
+      let row: PathRow | undefined;
+      if (!writtenPaths || writtenPaths.has(p.id)) row = getPath.get(p.id) as PathRow | undefined;
+      else writtenPaths.add(p.id);
       const merged = row ? mergePath(pathFromRow(row, getOps.all(p.id) as OperationRow[]), p) : p;
       savedPaths.push(pathAsStored(merged));
       // positional parameters: binding by name looks every one up in a copy of the whole path
