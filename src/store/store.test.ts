@@ -184,6 +184,17 @@ describe('merging analyses', () => {
     expect(plan('SELECT path_id FROM path_operations WHERE operation = ?', 'write')).toMatch(
       /USING (COVERING )?INDEX path_operations_operation/,
     );
+    // migration 10 dropped assets_last_seen: (last_seen, id) serves its queries, none sorts anew
+    for (const sql of [
+      'SELECT MAX(last_seen) FROM assets',
+      'SELECT id, last_seen FROM assets WHERE last_seen < 100',
+      'SELECT data FROM assets ORDER BY last_seen DESC, id DESC LIMIT 50',
+    ])
+      expect(plan(sql)).toMatch(/USING (COVERING )?INDEX assets_last_seen_id/);
+    expect(plan('SELECT data FROM assets ORDER BY last_seen, id LIMIT 50')).not.toMatch(/TEMP B-TREE/);
+    const indexes = s.db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'assets'").pluck().all();
+    expect(indexes).not.toContain('assets_last_seen');
+    expect(indexes).not.toContain('assets_mac_vendor');
     s.close();
   });
 });
