@@ -3,12 +3,13 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { Inventory } from '../inventory/inventory.js';
 import { ep, feedExchange, serverRoleOf } from '../../bench/gen/synthetic-inventory.js';
 import { openDatabase, StoreError } from './database.js';
 import { LATEST_SCHEMA_VERSION, migrations } from './migrations.js';
 import { Store } from './store.js';
+import { BULK_LOAD_MIN_ROWS } from './bulk-load.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'otwatch-store-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -133,6 +134,37 @@ describe('merging analyses', () => {
     expect(fresh.paths()[0].packetsToResponder).toBe(2 * morning().paths[0].packetsToResponder);
     expect(fresh.assets()).toEqual(stepwise.assets());
     fresh.close();
+    stepwise.close();
+  });
+
+  it('builds the indexes of paths after the rows of a large first save, every row and index as written row by row', () => {
+    const inv = new Inventory({ serverRoleOf });
+    for (let c = 0; c < 40; c++)
+      for (let v = 0; v < 26; v++)
+        feedExchange(inv, {
+          client: ep(`10.1.0.${c + 1}`, 50000 + v, undefined),
+          server: ep(`10.2.0.${v + 1}`, 502, undefined),
+          ts: 1000 + c,
+        });
+    const big = inv.result();
+    expect(big.paths.length).toBeGreaterThanOrEqual(BULK_LOAD_MIN_ROWS);
+    const bulk = new Store(dbPath());
+    const exec = vi.spyOn(bulk.db, 'exec');
+    bulk.save(big, { serverRoleOf });
+    expect(exec).toHaveBeenCalledWith('DROP INDEX "paths_protocol"');
+    expect(exec).toHaveBeenCalledWith('CREATE INDEX paths_protocol ON paths (protocol, id)');
+    // the same paths in two saves, the second into a table that has rows: written row by row
+    const stepwise = new Store(dbPath());
+    stepwise.save({ ...big, paths: big.paths.slice(0, 1) }, { serverRoleOf });
+    stepwise.save({ ...big, assets: [], changes: [], identityHistory: [], paths: big.paths.slice(1) }, { serverRoleOf });
+    for (const sql of [
+      'SELECT rowid, * FROM paths',
+      'SELECT * FROM path_operations',
+      "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE tbl_name IN ('paths', 'path_operations') ORDER BY name",
+    ])
+      expect(bulk.db.prepare(sql).all()).toEqual(stepwise.db.prepare(sql).all());
+    expect(bulk.db.prepare('PRAGMA integrity_check').pluck().all()).toEqual(['ok']);
+    bulk.close();
     stepwise.close();
   });
 

@@ -14,6 +14,7 @@ import { openDatabase, storeError, type DB, type OpenOptions } from './database.
 import { assetColumns, pathAsStored, pathFromRow, type PathRow, type OperationRow } from './rows.js';
 import { asAssetId } from '../core/ids.js';
 import { assetWhere } from './asset-filter.js';
+import { BULK_LOAD_MIN_ROWS, withIndexesBuiltAfter } from './bulk-load.js';
 
 export interface CaptureRecord {
   fingerprint: string;
@@ -159,48 +160,53 @@ export class Store {
     let newPaths = 0;
     const savedPaths: Path[] = [];
     const writtenPaths = hadPaths ? undefined : new Set<string>();
-    for (const p of result.paths) {
-      let row: PathRow | undefined;
-      if (!writtenPaths || writtenPaths.has(p.id)) row = getPath.get(p.id) as PathRow | undefined;
-      else writtenPaths.add(p.id);
-      const merged = row ? mergePath(pathFromRow(row, getOps.all(p.id) as OperationRow[]), p) : p;
-      savedPaths.push(pathAsStored(merged));
-      // positional parameters: binding by name looks every one up in a copy of the whole path
-      const m = merged;
-      putPath.run(
-        m.id,
-        m.initiator,
-        m.responder,
-        m.initiatorIp,
-        m.responderIp,
-        m.protocol,
-        m.transport,
-        m.responderPort,
-        m.packetsToResponder,
-        m.packetsToInitiator,
-        m.bytesToResponder,
-        m.bytesToInitiator,
-        m.firstSeen,
-        m.lastSeen,
-        JSON.stringify(m.facts),
-      );
-      for (const [op, s] of Object.entries(merged.operations))
-        putOp.run(p.id, op, s!.count, JSON.stringify(s!.functions), JSON.stringify(s!.examples));
-      if (!row) {
-        newPaths++;
-        if (hadData)
-          change({
-            ts: p.firstSeen,
-            kind: 'new_path',
-            assetId: p.initiator,
-            detail: `${p.initiator} → ${p.responder} ${p.protocol} ${p.transport}/${p.responderPort}`,
-          });
+    const writePaths = () => {
+      for (const p of result.paths) {
+        let row: PathRow | undefined;
+        if (!writtenPaths || writtenPaths.has(p.id)) row = getPath.get(p.id) as PathRow | undefined;
+        else writtenPaths.add(p.id);
+        const merged = row ? mergePath(pathFromRow(row, getOps.all(p.id) as OperationRow[]), p) : p;
+        savedPaths.push(pathAsStored(merged));
+        // positional parameters: binding by name looks every one up in a copy of the whole path
+        const m = merged;
+        putPath.run(
+          m.id,
+          m.initiator,
+          m.responder,
+          m.initiatorIp,
+          m.responderIp,
+          m.protocol,
+          m.transport,
+          m.responderPort,
+          m.packetsToResponder,
+          m.packetsToInitiator,
+          m.bytesToResponder,
+          m.bytesToInitiator,
+          m.firstSeen,
+          m.lastSeen,
+          JSON.stringify(m.facts),
+        );
+        for (const [op, s] of Object.entries(merged.operations))
+          putOp.run(p.id, op, s!.count, JSON.stringify(s!.functions), JSON.stringify(s!.examples));
+        if (!row) {
+          newPaths++;
+          if (hadData)
+            change({
+              ts: p.firstSeen,
+              kind: 'new_path',
+              assetId: p.initiator,
+              detail: `${p.initiator} → ${p.responder} ${p.protocol} ${p.transport}/${p.responderPort}`,
+            });
+        }
+        if (row) {
+          recompute.add(p.initiator);
+          recompute.add(p.responder);
+        }
       }
-      if (row) {
-        recompute.add(p.initiator);
-        recompute.add(p.responder);
-      }
-    }
+    };
+    // a first analysis of a large plant: the indexes of paths built once after the rows
+    if (!hadPaths && result.paths.length >= BULK_LOAD_MIN_ROWS) withIndexesBuiltAfter(db, ['paths', 'path_operations'], writePaths);
+    else writePaths();
 
     const recomputed = this.recomputeRoles(recompute, gateway, savedAssets, opts);
     const putProtocol = db.prepare('INSERT OR IGNORE INTO asset_protocols (protocol, side, asset_id) VALUES (?, ?, ?)');
