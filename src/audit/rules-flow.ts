@@ -9,10 +9,10 @@ import type { Assessment, PathAssessment } from './assess.js';
 import { CONTROL_OPERATIONS, CRITICAL_OPERATIONS, RULES, type Severity } from './constants.js';
 import type { PathEnd } from './conduit-match.js';
 import { evidenceFor, emptyEvidence, makeFinding, type Finding } from './finding.js';
-import { groupBy, isoDate } from './group.js';
+import { conduitSet, groupBy, isoDate } from './group.js';
 import { UNZONED } from './placement.js';
 import { endLabel } from './policy-semantics.js';
-import type { Policy } from './policy-types.js';
+import type { Conduit, Policy } from './policy-types.js';
 
 function flowText(a: PathAssessment): string {
   return `${a.path.protocol} (${a.path.transport}/${a.path.responderPort})`;
@@ -53,7 +53,7 @@ function noConduit(assessed: readonly PathAssessment[]): Finding[] {
 }
 
 function conduitKey(a: PathAssessment, which: 'uses' | 'allowing'): string {
-  return [...new Set(a[which].map((u) => u.conduit.id))].sort().join('+');
+  return conduitSet(a[which]);
 }
 
 function notAllowed(assessed: readonly PathAssessment[]): Finding[] {
@@ -90,7 +90,8 @@ const OP_REMEDIATION: Partial<Record<Operation, string>> = {
 };
 
 function operationNotAllowed(assessed: readonly PathAssessment[]): Finding[] {
-  const rows = assessed.flatMap((a) => a.deniedOps.map((op) => ({ a, op })));
+  const rows: { a: PathAssessment; op: Operation }[] = [];
+  for (const a of assessed) for (const op of a.deniedOps) rows.push({ a, op });
   const groups = groupBy(rows, ({ a, op }) => `${conduitKey(a, 'allowing')} ${a.from.zone}>${a.to.zone} ${a.path.protocol} ${op}`);
   return [...groups].map(([key, list]) => {
     const { a, op } = list[0]!;
@@ -126,13 +127,13 @@ const BYPASS_PAIRS_LISTED = 20;
 function purdueBypass(policy: Policy, assessed: readonly PathAssessment[]): Finding[] {
   // zones by id in a map: one lookup per path end, whatever the number of zones
   const zoneLevels = new Map(policy.zones.map((z) => [z.id, z.level]));
-  const rows = assessed.flatMap((a) => {
+  const rows: { a: PathAssessment; li: number; lr: number }[] = [];
+  for (const a of assessed) {
     const li = levelOf(zoneLevels, a.from);
     const lr = levelOf(zoneLevels, a.to);
-    if (li === null || lr === null) return [];
-    const bypass = (li >= 4 && lr <= 1) || (lr >= 4 && li <= 1);
-    return bypass ? [{ a, li, lr }] : [];
-  });
+    if (li === null || lr === null) continue;
+    if ((li >= 4 && lr <= 1) || (lr >= 4 && li <= 1)) rows.push({ a, li, lr });
+  }
   // An unzoned end has its asset's level, not a zone's: its level is part of the key, so that one finding
   // never mixes directions or levels under one label.
   const end = (zone: string, level: number) => (zone === UNZONED ? `${zone}(L${level})` : zone);
@@ -163,7 +164,8 @@ function purdueBypass(policy: Policy, assessed: readonly PathAssessment[]): Find
 }
 
 function expiredInUse(assessed: readonly PathAssessment[]): Finding[] {
-  const rows = assessed.flatMap((a) => a.expiredUsed.map((c) => ({ a, c })));
+  const rows: { a: PathAssessment; c: Conduit }[] = [];
+  for (const a of assessed) for (const c of a.expiredUsed) rows.push({ a, c });
   const groups = groupBy(rows, ({ c }) => c.id);
   return [...groups].map(([key, list]) => {
     const c = list[0]!.c;
@@ -183,7 +185,14 @@ function expiredInUse(assessed: readonly PathAssessment[]): Finding[] {
 }
 
 function conduitUnused(policy: Policy, assessed: readonly PathAssessment[]): Finding[] {
-  const used = new Set(assessed.flatMap((a) => a.allowing.map((u) => u.conduit.id)));
+  // paths with one verdict share its list of allowing conduits: each list is read once
+  const used = new Set<string>();
+  const seen = new Set<readonly unknown[]>();
+  for (const a of assessed) {
+    if (seen.has(a.allowing)) continue;
+    seen.add(a.allowing);
+    for (const u of a.allowing) used.add(u.conduit.id);
+  }
   return policy.conduits
     .filter((c) => !used.has(c.id))
     .map((c) =>

@@ -17,8 +17,17 @@ export function assetLabel(a: Asset): string {
   return name && ip ? `${name} (${ip})` : (name ?? ip ?? a.macs[0] ?? a.id);
 }
 
-function pathsOf(paths: readonly Path[], assetId: string): Path[] {
-  return paths.filter((p) => p.initiator === assetId || p.responder === assetId);
+/** The paths of each of the given assets (each path once per asset), in one pass over the paths. */
+function pathsOf(paths: readonly Path[], assetIds: ReadonlySet<string>): Map<string, Path[]> {
+  const out = new Map<string, Path[]>();
+  const add = (id: string, p: Path) => {
+    if (assetIds.has(id)) (out.get(id) ?? out.set(id, []).get(id)!).push(p);
+  };
+  for (const p of paths) {
+    add(p.initiator, p);
+    if (p.responder !== p.initiator) add(p.responder, p);
+  }
+  return out;
 }
 
 /** Assets an unzoned-subnet finding names in its details; the rest are counted (all are in evidence.assetIds). */
@@ -52,13 +61,16 @@ function unzonedAsset(asset: Asset, own: readonly Path[]): Finding {
  * its id as hosts of that subnet come and go.
  */
 function unzoned(assets: readonly Asset[], paths: readonly Path[]): Finding[] {
+  if (!assets.length) return [];
   const groups = groupBy(assets, (a) => {
     const net = a.ips.map(subnetOf).find((n) => n !== undefined);
     return net ? `subnet:${net}` : `asset:${a.id}`;
   });
-  // every asset's paths in one pass over the paths, not one pass per asset
+  // the unzoned assets' paths in one pass over the paths, not one pass per asset (a path from an asset to
+  // itself is listed twice, as it always was)
+  const ids = new Set(assets.map((a) => a.id));
   const mine = new Map<string, Path[]>();
-  for (const p of paths) for (const id of [p.initiator, p.responder]) (mine.get(id) ?? mine.set(id, []).get(id)!).push(p);
+  for (const p of paths) for (const id of [p.initiator, p.responder]) if (ids.has(id)) (mine.get(id) ?? mine.set(id, []).get(id)!).push(p);
   return [...groups].flatMap(([key, list]) => {
     if (!key.startsWith('subnet:') || list.length < UNZONED_GROUP_MIN) return list.map((a) => unzonedAsset(a, mine.get(a.id) ?? []));
     const net = key.slice('subnet:'.length);
@@ -94,6 +106,11 @@ export function modelRules(policy: Policy, assets: readonly Asset[], assessment:
   const paths = assessment.paths.map((a) => a.path);
   const out: Finding[] = [];
   const stray: Asset[] = [];
+  const several = assets.filter((asset) => {
+    const placed = assessment.placements.get(asset.id);
+    return placed && placed.zone !== UNZONED && placed.matches.length > 1 && asset.role !== 'gateway';
+  });
+  const severalPaths = several.length ? pathsOf(paths, new Set(several.map((a) => a.id))) : new Map<string, Path[]>();
   for (const asset of assets) {
     const placed = assessment.placements.get(asset.id);
     if (!placed) continue;
@@ -109,7 +126,7 @@ export function modelRules(policy: Policy, assets: readonly Asset[], assessment:
           explanation: `${assetLabel(asset)} matches ${placed.matches.length} zones (${how.join(', ')}); it was placed in '${placed.zone}', the most specific match`,
           remediation: 'Make the zone members disjoint (exclude the device from all but one zone)',
           zones: placed.matches.map((m) => m.zone),
-          evidence: evidenceFor(pathsOf(paths, asset.id), undefined, how),
+          evidence: evidenceFor(severalPaths.get(asset.id) ?? [], undefined, how),
         }),
       );
     }

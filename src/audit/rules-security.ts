@@ -8,10 +8,19 @@ import { protocolSecurity } from '../protocols/registry.js';
 import { CONTROL_OPERATIONS, RULES, SECURE_TRANSPORT_MIN_SLT, UNREADABLE_OPERATIONS, type FR } from './constants.js';
 import { evidenceFor, makeFinding, type Finding } from './finding.js';
 import type { Conduit, Policy, SecurityLevels } from './policy-types.js';
-import { groupBy } from './group.js';
+import { conduitSet, groupBy } from './group.js';
+
+/** Each zone's SL-T by its id (the first zone of an id, as a search in policy order finds), once per policy. */
+const zoneSlts = new WeakMap<Policy, Map<string, SecurityLevels>>();
 
 function zoneSlt(policy: Policy, zone: string): SecurityLevels | undefined {
-  return policy.zones.find((z) => z.id === zone)?.slt;
+  let byId = zoneSlts.get(policy);
+  if (!byId) {
+    byId = new Map();
+    for (const z of policy.zones) if (!byId.has(z.id)) byId.set(z.id, z.slt);
+    zoneSlts.set(policy, byId);
+  }
+  return byId.get(zone);
 }
 
 /** A conduit without its own SL-T takes the higher SL-T of the zones it joins, per FR. */
@@ -21,29 +30,52 @@ export function conduitLevel(policy: Policy, c: Conduit, zones: readonly string[
   return levels.length ? Math.max(...levels) : null;
 }
 
-function maxLevel(policy: Policy, a: PathAssessment, frs: readonly FR[]): number | null {
-  const zones = [a.from.zone, a.to.zone];
-  const levels = a.allowing
-    .flatMap((u) => frs.map((fr) => conduitLevel(policy, u.conduit, zones, fr)))
-    .filter((l): l is number => l !== null);
-  return levels.length ? Math.max(...levels) : null;
+/** What the conduits allowing a path ask of it: the highest SL-T of FR1, FR3 and FR4, and confidentiality. */
+interface Demands {
+  level: number | null;
+  confidentiality: boolean;
 }
 
-function confidentialityRequired(policy: Policy, a: PathAssessment): boolean {
+function demandsOf(policy: Policy, a: PathAssessment): Demands {
   const zones = [a.from.zone, a.to.zone];
-  return a.allowing.some(
-    (u) => u.conduit.confidentiality ?? (conduitLevel(policy, u.conduit, zones, 'FR4') ?? 0) >= SECURE_TRANSPORT_MIN_SLT,
-  );
+  const levels = a.allowing
+    .flatMap((u) => (['FR1', 'FR3', 'FR4'] as const).map((fr) => conduitLevel(policy, u.conduit, zones, fr)))
+    .filter((l): l is number => l !== null);
+  return {
+    level: levels.length ? Math.max(...levels) : null,
+    confidentiality: a.allowing.some(
+      (u) => u.conduit.confidentiality ?? (conduitLevel(policy, u.conduit, zones, 'FR4') ?? 0) >= SECURE_TRANSPORT_MIN_SLT,
+    ),
+  };
+}
+
+/**
+ * The demands of a path's conduits, once per list of allowing conduits and zone pair: the paths of one verdict
+ * share their list (assess.ts), and the demands read nothing else of the path.
+ */
+export class ConduitDemands {
+  private readonly memo = new WeakMap<readonly unknown[], Map<string, Demands>>();
+
+  constructor(private readonly policy: Policy) {}
+
+  of(a: PathAssessment): Demands {
+    let byZones = this.memo.get(a.allowing);
+    if (!byZones) this.memo.set(a.allowing, (byZones = new Map()));
+    const key = `${a.from.zone}\u0000${a.to.zone}`;
+    let d = byZones.get(key);
+    if (!d) byZones.set(key, (d = demandsOf(this.policy, a)));
+    return d;
+  }
 }
 
 /** Why the path is not adequately protected for its conduit, one reason per weakness; empty if it is. */
-export function cleartextReasons(policy: Policy, a: PathAssessment): string[] {
+export function cleartextReasons(policy: Policy, a: PathAssessment, demands = new ConduitDemands(policy)): string[] {
   const p = a.path;
   const proto = p.protocol.toLowerCase();
   const reasons: string[] = [];
   const sec = protocolSecurity(proto);
   if (!sec) return reasons;
-  const level = maxLevel(policy, a, ['FR1', 'FR3', 'FR4']);
+  const { level, confidentiality } = demands.of(a);
   if (level === null || level < SECURE_TRANSPORT_MIN_SLT) return reasons;
   if (sec.authentication !== 'always') {
     // optional authentication (DNP3 secure authentication, IEC 62351-5): every message seen on the path carried it
@@ -51,7 +83,7 @@ export function cleartextReasons(policy: Policy, a: PathAssessment): string[] {
     const values = fact ? (p.facts[fact.key] ?? []).map((v) => v.toLowerCase()) : [];
     const authenticated = fact !== undefined && values.length > 0 && values.every((v) => v === fact.value);
     if (!authenticated) reasons.push(`${proto} carries no authentication and no integrity protection (conduit SL-T ${level})`);
-    else if (sec.encryption === 'never' && confidentialityRequired(policy, a))
+    else if (sec.encryption === 'never' && confidentiality)
       reasons.push(`${proto} with secure authentication is authenticated but not encrypted, on a conduit that requires confidentiality`);
   }
   const channel = sec.secureChannel;
@@ -61,7 +93,7 @@ export function cleartextReasons(policy: Policy, a: PathAssessment): string[] {
     const policies = (p.facts[channel.policyFact] ?? []).map(channel.policyName);
     if (modes.includes('None') || policies.includes('None'))
       reasons.push(`${name} secure channel with security mode None (conduit SL-T ${level})`);
-    if (modes.includes('Sign') && confidentialityRequired(policy, a))
+    if (modes.includes('Sign') && confidentiality)
       reasons.push(`${name} security mode Sign only: no encryption on a conduit that requires confidentiality`);
     for (const d of channel.deprecatedPolicies) if (policies.includes(d)) reasons.push(`${name} deprecated security policy ${d}`);
   }
@@ -69,14 +101,14 @@ export function cleartextReasons(policy: Policy, a: PathAssessment): string[] {
 }
 
 function cleartext(policy: Policy, assessed: readonly PathAssessment[]): Finding[] {
-  const rows = assessed
-    .filter((a) => a.status === 'allowed')
-    .map((a) => ({ a, reasons: cleartextReasons(policy, a) }))
-    .filter((r) => r.reasons.length);
-  const groups = groupBy(
-    rows,
-    ({ a }) => `${[...new Set(a.allowing.map((u) => u.conduit.id))].sort().join('+')} ${a.path.protocol.toLowerCase()}`,
-  );
+  const demands = new ConduitDemands(policy);
+  const rows: { a: PathAssessment; reasons: string[] }[] = [];
+  for (const a of assessed) {
+    if (a.status !== 'allowed') continue;
+    const reasons = cleartextReasons(policy, a, demands);
+    if (reasons.length) rows.push({ a, reasons });
+  }
+  const groups = groupBy(rows, ({ a }) => `${conduitSet(a.allowing)} ${a.path.protocol.toLowerCase()}`);
   return [...groups].map(([key, list]) => {
     const { a } = list[0]!;
     const conduit = a.allowing[0]!.conduit.id;
@@ -100,8 +132,14 @@ function cleartext(policy: Policy, assessed: readonly PathAssessment[]): Finding
 }
 
 function anonymous(policy: Policy, assessed: readonly PathAssessment[]): Finding[] {
+  // the protocol's declaration once per protocol name, not once per path
+  const declared = new Map<string, ReturnType<typeof protocolSecurity>>();
+  const security = (protocol: string) => {
+    if (!declared.has(protocol)) declared.set(protocol, protocolSecurity(protocol));
+    return declared.get(protocol);
+  };
   const anonymousSession = (a: PathAssessment): boolean => {
-    const fact = protocolSecurity(a.path.protocol)?.anonymousFact;
+    const fact = security(a.path.protocol)?.anonymousFact;
     return fact !== undefined && (a.path.facts[fact.key] ?? []).some((v) => v.toLowerCase() === fact.value);
   };
   const rows = assessed.filter((a) => anonymousSession(a) && (zoneSlt(policy, a.to.zone)?.FR1 ?? 0) >= SECURE_TRANSPORT_MIN_SLT);
@@ -134,10 +172,7 @@ function unverifiable(assessed: readonly PathAssessment[]): Finding[] {
   const rows = assessed.filter(
     (a) => a.status === 'allowed' && opaque(a) > 0 && a.flows.some((f) => f.allow !== null || f.deny.length > 0),
   );
-  const groups = groupBy(
-    rows,
-    (a) => `${[...new Set(a.allowing.map((u) => u.conduit.id))].sort().join('+')} ${a.path.protocol.toLowerCase()}`,
-  );
+  const groups = groupBy(rows, (a) => `${conduitSet(a.allowing)} ${a.path.protocol.toLowerCase()}`);
   return [...groups].map(([key, list]) => {
     const a = list[0]!;
     const conduit = a.allowing[0]!.conduit.id;
