@@ -3,10 +3,23 @@
  * filters of every list and the report read these; only the audit writer (src/analysis/run-audit.ts) replaces them.
  */
 import type { Assessment } from '../audit/assess.js';
+import { BULK_LOAD_MIN_ROWS, withIndexesBuiltAfter } from './bulk-load.js';
 import type { DB } from './database.js';
 
 /** Replaces the whole placement; call inside the audit's transaction so readers never see half of one. */
 export function replaceZonePlacement(db: DB, assessment: Assessment): void {
+  // the first audit of a large store: the placement's indexes built once after its rows
+  const bulk =
+    db.inTransaction &&
+    assessment.paths.length >= BULK_LOAD_MIN_ROWS &&
+    db.prepare('SELECT NOT EXISTS (SELECT 1 FROM path_zones) AND NOT EXISTS (SELECT 1 FROM asset_zones)').pluck().get() === 1;
+  if (bulk) withIndexesBuiltAfter(db, PLACEMENT_TABLES, () => writePlacement(db, assessment));
+  else writePlacement(db, assessment);
+}
+
+const PLACEMENT_TABLES = ['asset_zones', 'path_zones', 'path_conduits'];
+
+function writePlacement(db: DB, assessment: Assessment): void {
   db.exec('DELETE FROM asset_zones; DELETE FROM path_zones; DELETE FROM path_conduits;');
   const putAsset = db.prepare('INSERT INTO asset_zones (asset_id, zone) VALUES (?, ?)');
   for (const [id, p] of assessment.placements) putAsset.run(id, p.zone);
