@@ -49,18 +49,23 @@ function opClassOf(
     if (!a) continue;
     const level = levelOf(zoneLevels, a.to);
     if (level === null || level > CONTROL_LEVEL_MAX) continue;
-    for (const [op, s] of Object.entries(a.path.operations) as [Operation, { count: number }][]) {
+    for (const key in a.path.operations) {
+      const op = key as Operation;
       const c = CLASS_OF[op];
-      if (!c || s.count === 0 || !about.has(op)) continue;
+      if (!c || a.path.operations[op]!.count === 0 || !about.has(op)) continue;
       if (rankOf(c) < rankOf(best.opClass)) best = { opClass: c, target: a.path.responderIp, level };
     }
   }
   return best;
 }
 
-/** Sets `priority` on every finding (in place) and returns them. Linear in the findings' path ids. */
+/** Sets `priority` on every finding (in place) and returns them. Linear in the paths and the findings' path ids. */
 export function prioritise(findings: Finding[], policy: Policy, assessment: Assessment): Finding[] {
-  const byPath = new Map(assessment.paths.map((a) => [a.path.id, a]));
+  // only the paths some finding names: most paths of a plant (those inside a zone) are in none
+  const named = new Set<string>();
+  for (const f of findings) for (const id of f.evidence.pathIds) named.add(id);
+  const byPath = new Map<string, PathAssessment>();
+  if (named.size) for (const a of assessment.paths) if (named.has(a.path.id)) byPath.set(a.path.id, a);
   const zoneLevels = new Map(policy.zones.map((z) => [z.id, z.level ?? null]));
   for (const f of findings) {
     const { opClass, target, level } = opClassOf(f, byPath, zoneLevels);

@@ -103,14 +103,16 @@ function unzoned(assets: readonly Asset[], paths: readonly Path[]): Finding[] {
 }
 
 export function modelRules(policy: Policy, assets: readonly Asset[], assessment: Assessment): Finding[] {
-  const paths = assessment.paths.map((a) => a.path);
+  let all: Path[] | undefined;
+  // every path, only when some asset is unzoned or in several zones
+  const paths = () => (all ??= assessment.paths.map((a) => a.path));
   const out: Finding[] = [];
   const stray: Asset[] = [];
   const several = assets.filter((asset) => {
     const placed = assessment.placements.get(asset.id);
     return placed && placed.zone !== UNZONED && placed.matches.length > 1 && asset.role !== 'gateway';
   });
-  const severalPaths = several.length ? pathsOf(paths, new Set(several.map((a) => a.id))) : new Map<string, Path[]>();
+  const severalPaths = several.length ? pathsOf(paths(), new Set(several.map((a) => a.id))) : new Map<string, Path[]>();
   for (const asset of assets) {
     const placed = assessment.placements.get(asset.id);
     if (!placed) continue;
@@ -131,7 +133,7 @@ export function modelRules(policy: Policy, assets: readonly Asset[], assessment:
       );
     }
   }
-  out.push(...unzoned(stray, paths));
+  out.push(...unzoned(stray, stray.length ? paths() : []));
   for (const zone of policy.zones) {
     if (zone.hasSlt) continue;
     out.push(
