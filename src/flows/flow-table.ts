@@ -587,10 +587,22 @@ function portKey(transport: IpTransport, port: number): number {
  */
 function flowId(transport: IpTransport, a: Endpoint, b: Endpoint, seq: number): string {
   const v6 = a.ip.includes(':');
-  return [transport, v6 ? ' [' : ' ', a.ip, v6 ? ']:' : ':', a.port, v6 ? ' > [' : ' > ', b.ip, v6 ? ']:' : ':', b.port, ' #', seq].join(
-    '',
-  );
+  const p = ID_PARTS;
+  p[0] = transport;
+  p[1] = v6 ? ' [' : ' ';
+  p[2] = a.ip;
+  p[3] = v6 ? ']:' : ':';
+  p[4] = a.port;
+  p[5] = v6 ? ' > [' : ' > ';
+  p[6] = b.ip;
+  p[7] = v6 ? ']:' : ':';
+  p[8] = b.port;
+  p[10] = seq;
+  return p.join('');
 }
+
+/** flowId's pieces, written afresh for each id (no array of pieces made per flow). */
+const ID_PARTS: (string | number)[] = ['', '', '', '', 0, '', '', '', 0, ' #', 0];
 
 function safeProbe(m: ProtocolModule, payload: Buffer, info: ProbeInfo): boolean {
   try {

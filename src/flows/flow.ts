@@ -71,10 +71,15 @@ export class Flow implements DecoderContext, StreamSink {
   finFromResponder = false;
   reset = false;
   key6 = '';
-  /** For eviction (flow-table.ts): in the table (false once ended), has carried payload, last queued (capture time). */
+  /** For eviction (flow-table.ts): in the table (false once ended), has carried payload. */
   open = true;
   carriedPayload = false;
-  queuedAt = 0;
+  /**
+   * For eviction: the capture time the flow was last queued at, undefined while that is when it was opened
+   * (firstSeen, until a checkpoint moves it): most flows are never queued again, and a number here would be
+   * one more boxed number per flow.
+   */
+  private requeuedAt: number | undefined;
   /** The flow table's list of open flows, in the order they were opened (flow-table.ts). */
   prevOpen: Flow | undefined;
   nextOpen: Flow | undefined;
@@ -85,7 +90,14 @@ export class Flow implements DecoderContext, StreamSink {
     this.initiatorIsLo = initiatorIsLo;
     this.firstSeen = ts;
     this.lastSeen = ts;
-    this.queuedAt = ts;
+  }
+
+  get queuedAt(): number {
+    return this.requeuedAt ?? this.firstSeen;
+  }
+
+  set queuedAt(ts: number) {
+    this.requeuedAt = ts;
   }
 
   /** Whether this is the IPv4 flow of that canonical key (an IPv6 flow's proto is 0: never). */
@@ -181,6 +193,7 @@ export class Flow implements DecoderContext, StreamSink {
     if (this.packetsFromInitiator + this.packetsFromResponder === 0) return undefined;
     const s = this.summary();
     this.packetsFromInitiator = this.packetsFromResponder = this.bytesFromInitiator = this.bytesFromResponder = 0;
+    this.requeuedAt ??= this.firstSeen;
     this.firstSeen = this.lastSeen;
     return s;
   }

@@ -52,13 +52,30 @@ export interface FramerOptions {
   initialCapacity?: number;
 }
 
+/**
+ * A protocol's FramerOptions with their defaults, made once per protocol: each of its framers (two per
+ * connection) refers to it rather than holding a copy of every option.
+ */
+export class Framing {
+  readonly headerLen: number;
+  readonly measure: Measure;
+  readonly resync: ((buf: Buffer, from: number, end: number) => number) | undefined;
+  readonly judgeShort: boolean;
+  readonly maxGarbage: number;
+  readonly capacity: number;
+
+  constructor(o: FramerOptions) {
+    this.headerLen = o.headerLen;
+    this.measure = o.measure;
+    this.resync = o.resync;
+    this.judgeShort = o.judgeShortHeader ?? false;
+    this.maxGarbage = o.maxGarbageChunks ?? Infinity;
+    this.capacity = o.initialCapacity ?? o.headerLen;
+  }
+}
+
 export class PduFramer {
-  private readonly headerLen: number;
-  private readonly measure: Measure;
-  private readonly resync: ((buf: Buffer, from: number, end: number) => number) | undefined;
-  private readonly judgeShort: boolean;
-  private readonly maxGarbage: number;
-  private readonly capacity: number;
+  private readonly framing: Framing;
   private pend: Buffer | undefined;
   private pendLen = 0;
   /** Total of the carried-over PDU once its header has been measured; 0 before. */
@@ -72,16 +89,12 @@ export class PduFramer {
   validSeen = false;
   givenUp = false;
 
+  /** `o`: the protocol's Framing, or options to make one of (tests, one-off framers). */
   constructor(
     private readonly sink: PduSink,
-    o: FramerOptions,
+    o: Framing | FramerOptions,
   ) {
-    this.headerLen = o.headerLen;
-    this.measure = o.measure;
-    this.resync = o.resync;
-    this.judgeShort = o.judgeShortHeader ?? false;
-    this.maxGarbage = o.maxGarbageChunks ?? Infinity;
-    this.capacity = o.initialCapacity ?? o.headerLen;
+    this.framing = o instanceof Framing ? o : new Framing(o);
   }
 
   /** Bytes carried over to the next chunk. */
@@ -127,7 +140,7 @@ export class PduFramer {
   skip(buf: Buffer, from: number, to: number): void {
     this.garbageChunks++;
     this.sink.garbage(buf, from, to);
-    if (!this.validSeen && this.garbageChunks >= this.maxGarbage) {
+    if (!this.validSeen && this.garbageChunks >= this.framing.maxGarbage) {
       this.givenUp = true;
       this.sink.gaveUp?.(this.garbageChunks);
     }
@@ -138,22 +151,23 @@ export class PduFramer {
    * chunk as sent starts (for atChunkStart), -1 when that is not known (after a gap, in re-scanned bytes).
    */
   private run(data: Buffer, off: number, n: number, chunkStart: number): void {
+    const { measure, resync } = this.framing;
     while (off < n) {
       const rem = n - off;
-      const m = this.measure(data, off, rem);
+      const m = measure(data, off, rem);
       if (m === GARBAGE) {
-        if (!this.resync) {
+        if (!resync) {
           this.skip(data, off, n);
           return;
         }
-        const next = this.resync(data, off + 1, n);
+        const next = resync(data, off + 1, n);
         this.skip(data, off, next);
         if (this.givenUp) return;
         off = next;
         continue;
       }
       if (m === NEED_MORE || m > rem) {
-        this.keep(data, off, n, m === NEED_MORE ? this.headerLen : m, off === chunkStart);
+        this.keep(data, off, n, m === NEED_MORE ? this.framing.headerLen : m, off === chunkStart);
         return;
       }
       this.validSeen = true;
@@ -164,19 +178,20 @@ export class PduFramer {
 
   /** Adds the first bytes of data[start, n) to the carried-over PDU; returns where the rest starts, or -1 when they are used up. */
   private completePending(data: Buffer, start: number, n: number): number {
+    const { headerLen, measure } = this.framing;
     let pend = this.pend!;
     let off = start;
     if (this.pendTotal === 0) {
-      const take = Math.min(this.headerLen - this.pendLen, n - off);
+      const take = Math.min(headerLen - this.pendLen, n - off);
       data.copy(pend, this.pendLen, off, off + take);
       this.pendLen += take;
       off += take;
-      if (this.pendLen < this.headerLen) {
+      if (this.pendLen < headerLen) {
         // data is used up and the header is still short: judge what there is only if asked to
-        if (this.judgeShort && this.measure(pend, 0, this.pendLen) === GARBAGE) return this.garbageInPending(data, off, n);
+        if (this.framing.judgeShort && measure(pend, 0, this.pendLen) === GARBAGE) return this.garbageInPending(data, off, n);
         return -1;
       }
-      const m = this.measure(pend, 0, this.pendLen);
+      const m = measure(pend, 0, this.pendLen);
       if (m === GARBAGE) return this.garbageInPending(data, off, n);
       this.pendTotal = m;
       if (pend.length < m) {
@@ -205,7 +220,7 @@ export class PduFramer {
   private garbageInPending(data: Buffer, off: number, n: number): number {
     const held = this.pendLen;
     this.pendLen = 0;
-    if (!this.resync) {
+    if (!this.framing.resync) {
       this.skip(this.pend!, 0, held);
       return -1;
     }
@@ -217,11 +232,11 @@ export class PduFramer {
   }
 
   private keep(data: Buffer, from: number, to: number, need: number, atStart: boolean): void {
-    if (!this.pend || this.pend.length < need) this.pend = Buffer.allocUnsafe(Math.max(need, this.capacity));
+    if (!this.pend || this.pend.length < need) this.pend = Buffer.allocUnsafe(Math.max(need, this.framing.capacity));
     data.copy(this.pend, 0, from, to);
     this.pendLen = to - from;
     // Measured already when the header is whole; a short header is measured when completed.
-    this.pendTotal = this.pendLen >= this.headerLen ? need : 0;
+    this.pendTotal = this.pendLen >= this.framing.headerLen ? need : 0;
     this.pendAtStart = atStart;
   }
 }

@@ -72,7 +72,13 @@ export class PendingServices {
   set(key: number, service: number): void {
     if (key < 0 || key >= KEY_SPACE || service < 0 || service > MAX_SERVICE) throw new RangeError(`pending key ${key} service ${service}`);
     if (this.table === undefined) {
-      const small = (this.small ??= []);
+      const small = this.small;
+      if (small === undefined) {
+        // made at its size: an array grown from empty by a push holds room for 17
+        this.small = [(key << SMALL_SHIFT) | service];
+        this.count++;
+        return;
+      }
       const at = this.smallIndex(key);
       if (at >= 0) {
         small[at] = (key << SMALL_SHIFT) | service;

@@ -84,7 +84,7 @@ import {
 import { describePath, hexClass, parseEPath, type EPath } from './epath.js';
 import { attributeClaims, describeIdentity, identityClaims } from './identity.js';
 import { GENERAL_STATUS } from './names.js';
-import { GARBAGE, NEED_MORE, PduFramer, type PduSink } from '../framing.js';
+import { Framing, GARBAGE, NEED_MORE, PduFramer, type PduSink } from '../framing.js';
 
 export { PROTOCOL };
 
@@ -138,6 +138,14 @@ export interface EnipFields {
 
 type Ends = { src: Endpoint; dst: Endpoint };
 
+/** Encapsulation framing: the fixed header says the message's length. */
+const FRAMING = new Framing({
+  headerLen: ENCAP_HEADER_LEN,
+  measure: measureMessage,
+  maxGarbageChunks: MAX_GARBAGE_CHUNKS,
+  initialCapacity: 512,
+});
+
 /** One direction: its framer (TCP; on UDP only its garbage count), and where its messages go. */
 class Side implements PduSink {
   readonly framer: PduFramer;
@@ -148,12 +156,7 @@ class Side implements PduSink {
     private readonly dec: EnipDecoder,
     readonly fromInitiator: boolean,
   ) {
-    this.framer = new PduFramer(this, {
-      headerLen: ENCAP_HEADER_LEN,
-      measure: measureMessage,
-      maxGarbageChunks: MAX_GARBAGE_CHUNKS,
-      initialCapacity: 512,
-    });
+    this.framer = new PduFramer(this, FRAMING);
   }
 
   pdu(buf: Buffer, start: number, end: number): void {

@@ -11,7 +11,7 @@ import type { DecoderContext, Direction, Endpoint, IdentityClaim, ProtocolEvent,
 import { describe } from './classify.js';
 import { describeRequest, type Described } from './memo.js';
 import { SlotMap } from '../../net/slot-map.js';
-import { GARBAGE, NEED_MORE, PduFramer, type PduSink } from '../framing.js';
+import { Framing, GARBAGE, NEED_MORE, PduFramer, type PduSink } from '../framing.js';
 import {
   DEVICE_ID_OBJECTS,
   EXCEPTION_BIT,
@@ -34,12 +34,12 @@ import type { Operation } from '../../core/events.js';
 export const PROTOCOL = 'modbus';
 
 /** Framing of each direction: MBAP prefix, measured by measureAdu, given up on after a few garbage chunks. */
-const FRAMING = {
+const FRAMING = new Framing({
   headerLen: MBAP_PREFIX_LEN,
   measure: measureAdu,
   maxGarbageChunks: MAX_GARBAGE_CHUNKS_BEFORE_GIVING_UP,
   initialCapacity: MAX_ADU_LEN,
-};
+});
 
 /** An outstanding request is its own event: it carries fields, fn, operation, detail and ts. */
 type PendingRequest = ProtocolEvent<ModbusFields>;

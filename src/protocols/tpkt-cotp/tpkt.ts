@@ -18,7 +18,7 @@ import {
   TPKT_MIN_LEN,
   TPKT_VERSION,
 } from '../s7comm/constants.js';
-import { GARBAGE, NEED_MORE, PduFramer, type PduSink } from '../framing.js';
+import { Framing, GARBAGE, NEED_MORE, PduFramer, type PduSink } from '../framing.js';
 
 export interface TpktSink {
   /** One whole TPKT: buf[off, end) is its payload (the COTP TPDU). */
@@ -67,6 +67,8 @@ export function findTpkt(buf: Buffer, from: number, end: number): number {
   return end;
 }
 
+const FRAMING = new Framing({ headerLen: TPKT_JUDGED_LEN, measure: measureTpkt, resync: findTpkt, judgeShortHeader: true });
+
 /**
  * TPKT framing on the shared PduFramer: garbage is skipped to the next plausible header (not to the
  * segment's end), and a partial header is judged again as each byte of it arrives.
@@ -75,7 +77,7 @@ export class TpktFramer implements PduSink {
   private readonly framer: PduFramer;
 
   constructor(private readonly sink: TpktSink) {
-    this.framer = new PduFramer(this, { headerLen: TPKT_JUDGED_LEN, measure: measureTpkt, resync: findTpkt, judgeShortHeader: true });
+    this.framer = new PduFramer(this, FRAMING);
   }
 
   push(data: Buffer, start = 0, end = data.length): void {
