@@ -17,7 +17,13 @@ async function policy(): Promise<Policy> {
 const before = Date.UTC(2024, 0, 15) / 1000;
 const after = T0;
 const gateway = asset('10.20.1.1', 'gateway', { ips: ['10.20.1.1', '10.30.1.1'] });
-const assets = [asset('10.20.1.10', 'hmi'), asset('10.20.1.50', 'engineering_workstation'), asset('10.30.1.6', 'plc'), gateway];
+const assets = [
+  asset('10.10.1.20', 'workstation'),
+  asset('10.20.1.10', 'hmi'),
+  asset('10.20.1.50', 'engineering_workstation'),
+  asset('10.30.1.6', 'plc'),
+  gateway,
+];
 const s7 = (from: string, ops: Record<string, number>, lastSeen: number) =>
   path({ from, to: '10.30.1.6', protocol: 's7comm', port: 102, ops, lastSeen, firstSeen: lastSeen - 60 });
 /** Paths of one zone pair and protocol (scada → control s7comm) that the conduits judge differently. */
@@ -30,6 +36,8 @@ const paths = [
   path({ from: '10.30.1.1', to: '10.30.1.6', protocol: 's7comm', port: 102, ops: { read: 1 } }),
   path({ from: '10.20.1.1', to: '10.30.1.6', protocol: 's7comm', port: 102, ops: { read: 1 } }),
   path({ from: '10.30.1.6', to: '10.20.1.10', protocol: 's7comm', port: 102, ops: { read: 1 } }),
+  // the integrator's address in another zone pair: its conduit ends in control, so it cannot apply
+  path({ from: '10.10.1.20', to: '10.20.1.50', protocol: 'opcua', port: 4840, ops: { read: 1 } }),
 ];
 
 const brief = (a: PathAssessment) => ({
@@ -56,7 +64,9 @@ describe('assess: paths that share a zone pair and a protocol, each judged on it
       { status: 'intra_zone', zones: 'control>control', allowing: [], deniedOps: [], expiredUsed: [] },
       { status: 'allowed', zones: 'scada>control', allowing: ['scada-control'], deniedOps: [], expiredUsed: [] },
       { status: 'not_allowed', zones: 'control>scada', allowing: [], deniedOps: [], expiredUsed: [] },
+      { status: 'allowed', zones: 'ent>scada', allowing: ['ent-scada'], deniedOps: [], expiredUsed: [] },
     ]);
+    expect(together[8]!.uses.map((u) => u.conduit.id)).toEqual(['ent-scada']);
     expect(together[7]!.reasons[0]).toContain('only when opened by scada, but control opened it');
   });
 

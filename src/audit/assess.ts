@@ -13,7 +13,7 @@ import type { Operation } from '../core/events.js';
 import { conduitsFor, judgeFlow, operationAllowed, type ConduitUse, type FlowVerdict, type PathEnd } from './conduit-match.js';
 import { UNREADABLE_OPERATIONS } from './constants.js';
 import { placeAssets, placeEndpoint, UNZONED, type Placement } from './placement.js';
-import type { Conduit, ConduitFlow, Policy } from './policy-types.js';
+import type { Conduit, ConduitEnd, ConduitFlow, Policy } from './policy-types.js';
 
 export type PathStatus =
   | 'intra_zone' // both ends in the same zone: no conduit needed
@@ -109,7 +109,11 @@ export function assess(policy: Policy, assets: readonly Asset[], paths: readonly
     let plan = plans.get(key);
     if (!plan) {
       const ends = (zone: string): PathEnd => ({ assetId: '', ip: '', zone });
-      const steps = policy.conduits.flatMap<ConduitUse | Conduit>((c) => (zonal(c) ? conduitsFor([c], ends(from), ends(to)) : [c]));
+      // a conduit with one zone end can join only paths with an end in that zone
+      const possible = (e: ConduitEnd) => e.kind !== 'zone' || e.zone === from || e.zone === to;
+      const steps = policy.conduits.flatMap<ConduitUse | Conduit>((c) =>
+        zonal(c) ? conduitsFor([c], ends(from), ends(to)) : possible(c.a) && possible(c.b) ? [c] : [],
+      );
       plan = steps.every((s) => 'conduit' in s) ? { uses: steps as ConduitUse[] } : { steps };
       plans.set(key, plan);
     }
