@@ -208,7 +208,9 @@ export class Store {
     if (!hadPaths && result.paths.length >= BULK_LOAD_MIN_ROWS) withIndexesBuiltAfter(db, ['paths', 'path_operations'], writePaths);
     else writePaths();
 
-    const recomputed = this.recomputeRoles(recompute, gateway, savedAssets, opts);
+    // the paths this save wrote, as reading them back would give them: not read and parsed again for the roles
+    const written = recompute.size ? new Map(savedPaths.map((p) => [p.id, p])) : new Map<string, Path>();
+    const recomputed = this.recomputeRoles(recompute, gateway, savedAssets, written, opts);
     const putProtocol = db.prepare('INSERT OR IGNORE INTO asset_protocols (protocol, side, asset_id) VALUES (?, ?, ?)');
     for (const a of result.assets) {
       if (recompute.has(a.id)) continue;
@@ -237,7 +239,13 @@ export class Store {
    * Role, evidence, Purdue level and protocols of the assets merged with stored data, from every path stored
    * for them; `saved` (the assets as written) gets the result too.
    */
-  private recomputeRoles(ids: Set<string>, gateway: Map<string, string | null>, saved: Map<string, Asset>, opts: SaveOptions): Asset[] {
+  private recomputeRoles(
+    ids: Set<string>,
+    gateway: Map<string, string | null>,
+    saved: Map<string, Asset>,
+    written: ReadonlyMap<string, Path>,
+    opts: SaveOptions,
+  ): Asset[] {
     const others: Asset[] = [];
     const db = this.db;
     const getAsset = db.prepare('SELECT data, gateway_evidence FROM assets WHERE id = ?');
@@ -247,7 +255,8 @@ export class Store {
     const update = db.prepare('UPDATE assets SET role = ?, purdue_level = ?, data = ? WHERE id = ?');
     const clearProtocols = db.prepare('DELETE FROM asset_protocols WHERE asset_id = ?');
     const putProtocol = db.prepare('INSERT OR IGNORE INTO asset_protocols (protocol, side, asset_id) VALUES (?, ?, ?)');
-    const load = (rows: PathRow[]): Path[] => rows.map((r) => pathFromRow(r, getOps.all(r.id) as OperationRow[]));
+    // a path written by this save is taken as written (finishAsset only reads it); only the others are read back
+    const load = (rows: PathRow[]): Path[] => rows.map((r) => written.get(r.id) ?? pathFromRow(r, getOps.all(r.id) as OperationRow[]));
     for (const id of ids) {
       const row = getAsset.get(id) as { data: string; gateway_evidence: string | null } | undefined;
       if (!row) continue; // a broadcast group: not an asset
