@@ -8,12 +8,21 @@ import type { DB } from './database.js';
 
 /** Replaces the whole placement; call inside the audit's transaction so readers never see half of one. */
 export function replaceZonePlacement(db: DB, assessment: Assessment): void {
-  // the first audit of a large store: the placement's indexes built once after its rows
-  const bulk =
-    db.inTransaction &&
-    assessment.paths.length >= BULK_LOAD_MIN_ROWS &&
-    db.prepare('SELECT NOT EXISTS (SELECT 1 FROM path_zones) AND NOT EXISTS (SELECT 1 FROM asset_zones)').pluck().get() === 1;
-  if (bulk) withIndexesBuiltAfter(db, PLACEMENT_TABLES, () => writePlacement(db, assessment));
+  const stored = db
+    .prepare(
+      `SELECT EXISTS (SELECT 1 FROM asset_zones) OR EXISTS (SELECT 1 FROM path_zones) OR EXISTS (SELECT 1 FROM path_conduits),
+         EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN ('asset_zones', 'path_zones', 'path_conduits'))`,
+    )
+    .raw()
+    .get() as [number, number];
+  const [hadRows, publishing] = [stored[0] === 1, stored[1] === 1];
+  // The first audit of a large store: the placement's indexes built once after its rows.
+  if (!hadRows && db.inTransaction && assessment.paths.length >= BULK_LOAD_MIN_ROWS)
+    withIndexesBuiltAfter(db, PLACEMENT_TABLES, () => writePlacement(db, assessment));
+  // A publishing store's triggers record each row inserted whose placement they did not record last: every row
+  // is written again, as they expect. Any other store gets only the rows that changed (an audit that places
+  // everything as the last one writes nothing), the same rows in the end.
+  else if (hadRows && !publishing) updatePlacement(db, assessment);
   else writePlacement(db, assessment);
 }
 
@@ -29,6 +38,46 @@ function writePlacement(db: DB, assessment: Assessment): void {
     putPath.run(a.path.id, a.from.zone, a.to.zone, a.status);
     for (const u of a.allowing.length ? a.allowing : a.uses) putConduit.run(u.conduit.id, a.path.id);
   }
+}
+
+/** The placement writePlacement leaves, by writing the rows that differ from the stored ones only (tables WITHOUT ROWID). */
+function updatePlacement(db: DB, assessment: Assessment): void {
+  const assets = new Map(db.prepare('SELECT asset_id, zone FROM asset_zones').raw().all() as [string, string][]);
+  const putAsset = db.prepare('INSERT OR REPLACE INTO asset_zones (asset_id, zone) VALUES (?, ?)');
+  for (const [id, p] of assessment.placements) {
+    if (assets.get(id) !== p.zone) putAsset.run(id, p.zone);
+    assets.delete(id);
+  }
+  const dropAsset = db.prepare('DELETE FROM asset_zones WHERE asset_id = ?');
+  for (const id of assets.keys()) dropAsset.run(id);
+
+  // compared with what is stored by then: a path assessed twice ends with its last placement, as with writePlacement
+  const storedPaths = new Map<string, string[]>();
+  for (const r of db.prepare('SELECT path_id, from_zone, to_zone, status FROM path_zones').raw().all() as string[][])
+    storedPaths.set(r[0], r);
+  const putPath = db.prepare('INSERT OR REPLACE INTO path_zones (path_id, from_zone, to_zone, status) VALUES (?, ?, ?, ?)');
+  const placed = new Set<string>();
+  const conduits = new Map<string, [string, string]>();
+  for (const a of assessment.paths) {
+    const id = a.path.id;
+    const was = storedPaths.get(id);
+    if (!was || was[1] !== a.from.zone || was[2] !== a.to.zone || was[3] !== a.status) {
+      putPath.run(id, a.from.zone, a.to.zone, a.status);
+      storedPaths.set(id, [id, a.from.zone, a.to.zone, a.status]);
+    }
+    placed.add(id);
+    for (const u of a.allowing.length ? a.allowing : a.uses) conduits.set(JSON.stringify([u.conduit.id, id]), [u.conduit.id, id]);
+  }
+  const dropPath = db.prepare('DELETE FROM path_zones WHERE path_id = ?');
+  for (const id of storedPaths.keys()) if (!placed.has(id)) dropPath.run(id);
+
+  const storedConduits = new Set(
+    (db.prepare('SELECT conduit, path_id FROM path_conduits').raw().all() as string[][]).map((c) => JSON.stringify(c)),
+  );
+  const putConduit = db.prepare('INSERT INTO path_conduits (conduit, path_id) VALUES (?, ?)');
+  for (const [key, c] of conduits) if (!storedConduits.delete(key)) putConduit.run(...c);
+  const dropConduit = db.prepare('DELETE FROM path_conduits WHERE conduit = ? AND path_id = ?');
+  for (const key of storedConduits) dropConduit.run(...(JSON.parse(key) as string[]));
 }
 
 /** What was observed in one zone: its assets (by role) and its paths out, in and inside. */
