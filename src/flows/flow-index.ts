@@ -2,14 +2,17 @@
  * The flow table's index of IPv4 flows: canonical key (lo address, hi address, both ports in one int32,
  * transport protocol) → flow, in open addressing over one Int32Array of keys (linear probing, entries moved
  * back on removal, no tombstones). Every packet looks its flow up: the keys are compared in a dense array
- * of 16 bytes a slot, where a Map<hash, flow> went from its bucket to its entry and then to the flow itself
+ * of 20 bytes a slot, where a Map<hash, flow> went from its bucket to its entry and then to the flow itself
  * to compare the key.
  */
-import { tupleHash } from './flow-key.js';
-
-/** Int32s per slot: lo, hi, ports, proto (0: the slot is empty; IPv4 flows are TCP or UDP, never 0). */
-const STRIDE = 4;
-const INITIAL_SLOTS = 1024;
+/**
+ * Int32s per slot: lo, hi, ports, proto (0: the slot is empty; IPv4 flows are TCP or UDP, never 0), and the
+ * key's hash (where it belongs when entries move).
+ */
+const STRIDE = 5;
+const HASH = 4;
+/** Slots to start with: a capture of a few thousand flows never grows the index. */
+const INITIAL_SLOTS = 8192;
 
 export class FlowIndex4<T> {
   private keys = new Int32Array(INITIAL_SLOTS * STRIDE);
@@ -33,7 +36,7 @@ export class FlowIndex4<T> {
     }
   }
 
-  /** Adds a key that is not in the index. */
+  /** Adds a key that is not in the index; `hash` is tupleHash of the key. */
   add(lo: number, hi: number, ports: number, proto: number, hash: number, value: T): void {
     if (proto === 0) throw new RangeError('flow index: protocol 0');
     if ((this.count + 1) * 2 > this.mask + 1) this.grow();
@@ -56,7 +59,7 @@ export class FlowIndex4<T> {
     let hole = i;
     for (let j = (hole + 1) & mask; keys[j * STRIDE + 3]! !== 0; j = (j + 1) & mask) {
       const k = j * STRIDE;
-      const home = tupleHash(keys[k]!, keys[k + 1]!, keys[k + 2]!, keys[k + 3]!) & mask;
+      const home = keys[k + HASH]! & mask;
       // the entry at j may fill the hole unless its home lies cyclically in (hole, j]
       if (((j - home) & mask) >= ((j - hole) & mask)) {
         keys.copyWithin(hole * STRIDE, k, k + STRIDE);
@@ -80,6 +83,7 @@ export class FlowIndex4<T> {
     keys[k + 1] = hi;
     keys[k + 2] = ports;
     keys[k + 3] = proto;
+    keys[k + HASH] = hash;
     this.values[i] = value;
   }
 
@@ -95,7 +99,7 @@ export class FlowIndex4<T> {
       const k = i * STRIDE;
       const p = keys[k + 3]!;
       if (p === 0) continue;
-      this.place(keys[k]!, keys[k + 1]!, keys[k + 2]!, p, tupleHash(keys[k]!, keys[k + 1]!, keys[k + 2]!, p), values[i]!);
+      this.place(keys[k]!, keys[k + 1]!, keys[k + 2]!, p, keys[k + HASH]!, values[i]!);
     }
   }
 }
