@@ -56,6 +56,18 @@ describe('FlowIndex4', () => {
     expect(index.size).toBe(keys.length - gone.length);
   });
 
+  it('forgets every key at clear, and takes keys again', () => {
+    const index = new FlowIndex4<number>();
+    const keys: Key[] = Array.from({ length: 9000 }, (_, i) => [i, i + 1, 80, 6]);
+    keys.forEach((k, i) => index.add(...k, tupleHash(...k), i));
+    index.clear();
+    expect(index.size).toBe(0);
+    for (const k of keys) expect(index.get(...k, tupleHash(...k))).toBeUndefined();
+    index.add(...keys[3]!, tupleHash(...keys[3]!), 33);
+    expect(index.get(...keys[3]!, tupleHash(...keys[3]!))).toBe(33);
+    expect(index.size).toBe(1);
+  });
+
   it('refuses protocol 0, its mark of an empty slot', () => {
     expect(() => new FlowIndex4<number>().add(1, 2, 3, 0, 5, 1)).toThrow(RangeError);
   });

@@ -73,6 +73,14 @@ export class FlowIndex4<T> {
     return true;
   }
 
+  /** Removes every key (and gives back the room grown for them). */
+  clear(): void {
+    this.keys = new Int32Array(INITIAL_SLOTS * STRIDE);
+    this.values = new Array<T | undefined>(INITIAL_SLOTS).fill(undefined);
+    this.mask = INITIAL_SLOTS - 1;
+    this.count = 0;
+  }
+
   private place(lo: number, hi: number, ports: number, proto: number, hash: number, value: T): void {
     const keys = this.keys;
     const mask = this.mask;

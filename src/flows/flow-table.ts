@@ -410,6 +410,11 @@ export class FlowTable implements FlowOwner {
 
   private end(flow: Flow, ts: number): void {
     this.unindex(flow);
+    this.report(flow, ts);
+  }
+
+  /** A flow out of the table ends: its decoder is flushed and its summary and stream counts reported. */
+  private report(flow: Flow, ts: number): void {
     const summary = flow.end(Math.max(ts, flow.lastSeen));
     if (flow.fromInitiatorStream) this.countStream(flow.fromInitiatorStream);
     if (flow.fromResponderStream) this.countStream(flow.fromResponderStream);
@@ -501,7 +506,21 @@ export class FlowTable implements FlowOwner {
 
   /** End every flow (end of a capture). */
   endAll(): void {
-    while (this.oldestOpen !== undefined) this.end(this.oldestOpen, this.oldestOpen.lastSeen);
+    // every flow leaves the table, oldest first, as end() would take them out one by one; the indexes
+    // are emptied at once rather than entry by entry
+    let flow = this.oldestOpen;
+    this.oldestOpen = this.newestOpen = this.last = undefined;
+    this.withoutPayload = this.byAge = undefined; // (made again from the open flows when needed)
+    this.index4.clear();
+    this.index6.clear();
+    while (flow !== undefined) {
+      const next = flow.nextOpen;
+      flow.prevOpen = flow.nextOpen = undefined;
+      flow.open = false;
+      this.openCount--;
+      this.report(flow, flow.lastSeen);
+      flow = next;
+    }
     this.bindingsSeen.clear();
   }
 }
