@@ -293,7 +293,7 @@ export class FlowTable implements FlowOwner {
    * in V8, where the whole 48 bits would be a boxed number hashed the slow way), the first two checked.
    */
   private macText(data: Buffer, off: number): string {
-    const lo = data.readInt32BE(off + 2);
+    const lo = (data[off + 2] << 24) | (data[off + 3] << 16) | (data[off + 4] << 8) | data[off + 5];
     const hi = (data[off] << 8) | data[off + 1];
     let e = this.macTexts.get(lo);
     if (e === undefined || e.hi !== hi) {
@@ -304,12 +304,14 @@ export class FlowTable implements FlowOwner {
     return e.text;
   }
 
+  /** `n`: the address as an unsigned 32-bit number; kept by its int32 (a small integer in V8, as the MACs are). */
   private ip4Text(n: number): string {
-    let t = this.ip4Texts.get(n);
+    const key = n | 0;
+    let t = this.ip4Texts.get(key);
     if (t === undefined) {
       if (this.ip4Texts.size >= MAX_INTERNED_ADDRESSES) this.ip4Texts.clear(); // bounded: a scan must not grow it forever
       t = ipv4ToString(n);
-      this.ip4Texts.set(n, t);
+      this.ip4Texts.set(key, t);
     }
     return t;
   }
