@@ -36,17 +36,17 @@ describe('FlowIndex4', () => {
       }
       expect(index.size).toBe(ref.size);
     }
-    expect(ref.size).toBeGreaterThan(5000); // grew past its first slots
+    expect(ref.size).toBeGreaterThan(9000); // grew past its first slots
     for (const k of keys) expect(index.get(...k, tupleHash(...k))).toBe(ref.get(name(k)));
   });
 
   it('finds keys whose hashes share a home slot after others of the run are deleted', () => {
-    // keys whose home slots (the hash's low 13 bits, in the first 8,192 slots) are 100, 101 and 102: one run
+    // keys whose home slots (the hash's low 14 bits, in the first 16,384 slots) are 100, 101 and 102: one run
     const keys: Key[] = [];
     for (let i = 1; keys.length < 24; i++) {
       const k: Key = [i, 2, 3, 6];
-      const home = tupleHash(...k) & 8191;
-      if (home >= 100 && home <= 102 && keys.filter((x) => (tupleHash(...x) & 8191) === home).length < 8) keys.push(k);
+      const home = tupleHash(...k) & 16383;
+      if (home >= 100 && home <= 102 && keys.filter((x) => (tupleHash(...x) & 16383) === home).length < 8) keys.push(k);
     }
     const index = new FlowIndex4<number>();
     keys.forEach((k, i) => index.add(...k, tupleHash(...k), i));
@@ -58,7 +58,7 @@ describe('FlowIndex4', () => {
 
   it('forgets every key at clear, and takes keys again', () => {
     const index = new FlowIndex4<number>();
-    const keys: Key[] = Array.from({ length: 9000 }, (_, i) => [i, i + 1, 80, 6]);
+    const keys: Key[] = Array.from({ length: 9000 }, (_, i) => [i, i + 1, 80, 6]); // grown once
     keys.forEach((k, i) => index.add(...k, tupleHash(...k), i));
     index.clear();
     expect(index.size).toBe(0);

@@ -11,8 +11,8 @@
  */
 const STRIDE = 5;
 const HASH = 4;
-/** Slots to start with: a capture of a few thousand flows never grows the index. */
-const INITIAL_SLOTS = 8192;
+/** Slots to start with: a capture of up to 8,192 flows never grows the index. */
+const INITIAL_SLOTS = 16384;
 
 export class FlowIndex4<T> {
   private keys = new Int32Array(INITIAL_SLOTS * STRIDE);
@@ -100,14 +100,20 @@ export class FlowIndex4<T> {
     const keys = this.keys;
     const values = this.values;
     const slots = (this.mask + 1) * 2;
-    this.keys = new Int32Array(slots * STRIDE);
-    this.values = new Array<T | undefined>(slots).fill(undefined);
-    this.mask = slots - 1;
+    const mask = slots - 1;
+    const newKeys = new Int32Array(slots * STRIDE);
+    const newValues = new Array<T | undefined>(slots).fill(undefined);
     for (let i = 0; i < values.length; i++) {
       const k = i * STRIDE;
-      const p = keys[k + 3]!;
-      if (p === 0) continue;
-      this.place(keys[k]!, keys[k + 1]!, keys[k + 2]!, p, keys[k + HASH]!, values[i]!);
+      if (keys[k + 3]! === 0) continue;
+      let j = keys[k + HASH]! & mask;
+      while (newKeys[j * STRIDE + 3]! !== 0) j = (j + 1) & mask;
+      const n = j * STRIDE;
+      for (let x = 0; x < STRIDE; x++) newKeys[n + x] = keys[k + x]!;
+      newValues[j] = values[i];
     }
+    this.keys = newKeys;
+    this.values = newValues;
+    this.mask = mask;
   }
 }
