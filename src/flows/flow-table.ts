@@ -14,7 +14,6 @@ import { isServicePort } from './app-ports.js';
 import { sourceIsLo, tupleHash } from './flow-key.js';
 import { ReassemblyBudget, type TcpDirection } from './tcp-reassembly.js';
 import { BindingsSeen } from './bindings-seen.js';
-import { FlowIndex4 } from './flow-index.js';
 import type { PipelineCounters } from '../core/counters.js';
 
 export interface FlowTableOptions {
@@ -76,7 +75,7 @@ export class FlowTable implements FlowOwner {
   private readonly maxFlows: number;
   readonly reassembly: ReassemblyBudget;
   private readonly minTimeout: number;
-  private index4 = new FlowIndex4<Flow>();
+  private index4 = new Map<number, Flow>();
   private index6 = new Map<string, Flow>();
   private byPort = new Map<number, ProtocolModule[]>(); // portKey('tcp', 502) → modules
   private flowSeq = 0;
@@ -165,7 +164,7 @@ export class FlowTable implements FlowOwner {
       const s = f.src4;
       const d = f.dst4;
       srcIsLo = sourceIsLo(s, d, sp, dp);
-      // IPv4 flows live in an index of integer keys (no string built per packet) (flow-index.ts);
+      // IPv4 flows live in an integer-keyed index (no string built per packet); chains resolve collisions
       // the key as int32s: small integers in V8, so the Flow keeps them in place instead of boxed numbers
       const lo = (srcIsLo ? s : d) | 0;
       const hi = (srcIsLo ? d : s) | 0;
@@ -174,7 +173,10 @@ export class FlowTable implements FlowOwner {
       if (this.shardCount > 1 && hash % this.shardCount !== this.shardIndex) return; // another shard's flow
       // a reply follows its request: half of all packets belong to the flow of the packet before
       flow = this.last;
-      if (flow === undefined || !flow.hasKey4(lo, hi, ports, f.l4proto)) flow = this.index4.get(lo, hi, ports, f.l4proto, hash);
+      if (flow === undefined || !flow.hasKey4(lo, hi, ports, f.l4proto)) {
+        flow = this.index4.get(hash);
+        while (flow !== undefined && !flow.hasKey4(lo, hi, ports, f.l4proto)) flow = flow.chain;
+      }
     } else {
       const s = f.data.toString('latin1', f.addrOff, f.addrOff + 16);
       const d = f.data.toString('latin1', f.addrOff + 16, f.addrOff + 32);
@@ -275,7 +277,8 @@ export class FlowTable implements FlowOwner {
       flow.hi4 = (srcIsLo ? f.dst4 : f.src4) | 0;
       flow.ports = srcIsLo ? (sp << 16) | dp : (dp << 16) | sp;
       flow.proto = f.l4proto;
-      this.index4.add(flow.lo4, flow.hi4, flow.ports, flow.proto, hash, flow);
+      flow.chain = this.index4.get(hash);
+      this.index4.set(hash, flow);
     } else {
       flow.key6 = key6;
       this.index6.set(key6, flow);
@@ -407,7 +410,15 @@ export class FlowTable implements FlowOwner {
       this.index6.delete(flow.key6);
       return;
     }
-    this.index4.delete(flow.lo4, flow.hi4, flow.ports, flow.proto, tupleHash(flow.lo4, flow.hi4, flow.ports, flow.proto));
+    const hash = tupleHash(flow.lo4, flow.hi4, flow.ports, flow.proto);
+    let head = this.index4.get(hash);
+    if (head === flow) {
+      if (flow.chain) this.index4.set(hash, flow.chain);
+      else this.index4.delete(hash);
+      return;
+    }
+    while (head && head.chain !== flow) head = head.chain;
+    if (head) head.chain = flow.chain;
   }
 
   private end(flow: Flow, ts: number): void {

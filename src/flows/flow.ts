@@ -24,12 +24,13 @@ export class Flow implements DecoderContext, StreamSink {
   // Fields in the order of their use per packet: V8 lays an object out in declaration order, and a packet
   // then touches the first two cache lines of its flow rather than every line (4,000 flows are not all in
   // the CPU cache).
-  // flow-table index fields: the canonical IPv4 tuple (as int32: addresses and the two ports in one), or
-  // the IPv6 key
+  // flow-table index fields: the canonical IPv4 tuple (as int32: addresses and the two ports in one) and
+  // hash chain, or the IPv6 key
   lo4 = 0;
   hi4 = 0;
   ports = 0;
   proto = 0;
+  chain: Flow | undefined;
   /** Whether the initiator is the endpoint that sorts first in the flow key. */
   readonly initiatorIsLo: boolean;
   lastSeen: number;
