@@ -145,8 +145,12 @@ export class FlowTable implements FlowOwner {
     this.counters.anomalies[anomaly] = (this.counters.anomalies[anomaly] ?? 0) + 1;
   }
 
-  /** A decoded TCP or UDP frame. */
-  packet(f: Frame): void {
+  /**
+   * A decoded TCP or UDP frame. `ts`: its capture time (f.ts) as the caller holds it: handed on to the
+   * streams and decoders as it is, where f.ts, a number the frame keeps in place, would be boxed anew for
+   * each call that takes it.
+   */
+  packet(f: Frame, ts: number = f.ts): void {
     const tcp = f.l4proto === IPPROTO_TCP;
     const sp = f.srcPort;
     const dp = f.dstPort;
@@ -155,7 +159,6 @@ export class FlowTable implements FlowOwner {
     let flow: Flow | undefined;
     let hash = 0;
     let key6 = '';
-    const ts = f.ts;
     // flows idle past their timeout end before this packet looks for its flow: a packet after a long silence
     // starts a new flow rather than joining one already reported (every shard runs this on every packet,
     // so flows end at the same packet sharded or not)

@@ -82,7 +82,7 @@ export class Pipeline {
     switch (kind) {
       case FrameKind.Transport:
         c.frames.transport++;
-        this.flows.packet(f);
+        this.flows.packet(f, ts);
         return;
       case FrameKind.Arp: {
         c.frames.arp++;
@@ -111,7 +111,7 @@ export class Pipeline {
         f.end = whole.bytes.length;
         if (decodeTransport(f.data, f) === FrameKind.Transport) {
           c.frames.transport++;
-          this.flows.packet(f);
+          this.flows.packet(f, ts);
         } else c.frames.other_l3++;
         return;
       }

@@ -270,12 +270,18 @@ export function applicationValue(buf: Buffer, t: Tag, sink?: ValueSink): Value {
 }
 
 /**
+ * The tag each nesting depth of decodeValues reads into: one per depth, as a call reads its own while the
+ * calls it makes for nested values read theirs (decoding is synchronous), and none is made per value list.
+ */
+const VALUE_TAGS: Tag[] = Array.from({ length: MAX_DEPTH + 1 }, newTag);
+
+/**
  * Decodes a sequence of tagged values from `off` up to the closing tag `closeNum` (or `end` when
  * closeNum is -1). Returns the offset after the closing tag, or -1 when the encoding is broken.
  * At most MAX_VALUES values are kept; the rest are walked over and counted.
  */
 export function decodeValues(buf: Buffer, off: number, end: number, closeNum: number, out: Value[], sink: ValueSink, depth = 0): number {
-  const t = newTag();
+  const t = VALUE_TAGS[depth] ?? newTag();
   let p = off;
   while (p < end) {
     if (!readTag(buf, p, end, t)) return -1;
