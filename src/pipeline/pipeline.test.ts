@@ -340,6 +340,33 @@ describe('TCP reassembly', () => {
     ]);
   });
 
+  it("checkpoints report each open flow's traffic since the last one, oldest flow first, and keep the flows open", () => {
+    const sink = new Collect();
+    const p = new Pipeline(sink, { modules: [], flow: { maxFlows: 2 } });
+    const dgram = (clientPort: number, ts: number) => {
+      const f = ethernet(S.mac, C.mac, 0x0800, ipv4(C.ip, S.ip, 17, udp(clientPort, 47808, Buffer.from('x'))));
+      p.packet(f, 0, f.length, ts, 1, f.length);
+    };
+    dgram(40001, 1000);
+    dgram(40002, 1001);
+    dgram(40001, 1003); // the first flow is seen again
+    p.checkpoint();
+    const window = (s: FlowSummary) => [s.flow.initiator.port, s.firstSeen, s.lastSeen, s.packetsFromInitiator];
+    expect(sink.flows.map(window)).toEqual([
+      [40001, 1000, 1003, 2],
+      [40002, 1001, 1001, 1],
+    ]);
+    dgram(40001, 1004);
+    p.checkpoint(); // only the first flow has traffic since
+    expect(sink.flows.slice(2).map(window)).toEqual([[40001, 1003, 1004, 1]]);
+    expect(p.activeFlows).toBe(2);
+    // a third flow fills the table: the first flow, seen since it was queued at its opening (1000), gets a
+    // second chance whatever the checkpoints made of its first-seen time; the second, not seen since, ends
+    dgram(40003, 1005);
+    expect(p.counters.anomalies).toEqual({ 'flow.evicted': 1 });
+    expect(sink.flows.slice(3).map(window)).toEqual([[40002, 1001, 1001, 0]]);
+  });
+
   describe('a full flow table', () => {
     const client = (i: number) => ({ mac: C.mac, ip: `10.0.1.${i}`, port: 40000 + i });
     const setup = (maxFlows: number) => {
