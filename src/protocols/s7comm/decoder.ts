@@ -892,7 +892,11 @@ function headerFields(pdu: S7PduHead): S7Fields {
   return fields;
 }
 
-/** Fields of a read/write var job: headerFields and the function's members. */
+/**
+ * Fields of a read/write var job: headerFields and the function's members. A job's header has no error
+ * members: unless it is malformed, one literal of its final members in their order (members added to
+ * headerFields' literal would each go to a property store allocated past the object).
+ */
 function varJobFields(
   pdu: S7PduHead,
   fn: number,
@@ -900,6 +904,33 @@ function varJobFields(
   items: S7ItemFields[],
   data: S7WriteItemFields[] | undefined,
 ): S7Fields {
+  const { rosctr, pduRef, paramLength, dataLength } = pdu;
+  if (pdu.errorClass === undefined && !pdu.malformed) {
+    const rosctr_name = ROSCTR_NAMES[rosctr];
+    const function_code = hex2(fn);
+    return data === undefined
+      ? {
+          rosctr,
+          rosctr_name,
+          pdu_ref: pduRef,
+          param_length: paramLength,
+          data_length: dataLength,
+          function_code,
+          item_count: itemCount,
+          items,
+        }
+      : {
+          rosctr,
+          rosctr_name,
+          pdu_ref: pduRef,
+          param_length: paramLength,
+          data_length: dataLength,
+          function_code,
+          item_count: itemCount,
+          items,
+          data_items: data,
+        };
+  }
   const fields = headerFields(pdu);
   fields.function_code = hex2(fn);
   fields.item_count = itemCount;
@@ -908,8 +939,24 @@ function varJobFields(
   return fields;
 }
 
-/** Fields of a read var answer: headerFields and the answer's codes and item heads. */
+/** Fields of a read var answer: headerFields and the answer's codes and item heads (one literal, as varJobFields, when it can). */
 function readAnswerFields(pdu: S7PduHead, fn: number, itemCount: number, answer: ReadAnswer): S7Fields {
+  const { rosctr, pduRef, paramLength, dataLength, errorClass } = pdu;
+  if (errorClass !== undefined && !pdu.malformed) {
+    return {
+      rosctr,
+      rosctr_name: ROSCTR_NAMES[rosctr],
+      pdu_ref: pduRef,
+      param_length: paramLength,
+      data_length: dataLength,
+      error_class: errorClass,
+      error_code: pdu.errorCode,
+      function_code: hex2(fn),
+      item_count: itemCount,
+      return_codes: answer.codes,
+      data_items: answer.items,
+    };
+  }
   const fields = headerFields(pdu);
   fields.function_code = hex2(fn);
   fields.item_count = itemCount;
