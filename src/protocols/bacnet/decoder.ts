@@ -4,7 +4,8 @@
  * messages being reassembled and outstanding confirmed requests (so that a Reject, Abort or
  * Segment-ACK is classified by the service it answers), both bounded.
  */
-import type { DecoderContext, Direction, Endpoint, IdentityClaim, Operation, ProtocolEvent, StreamDecoder } from '../../core/events.js';
+import { protocolEvent } from '../../core/protocol-event.js';
+import type { DecoderContext, Direction, Endpoint, IdentityClaim, Operation, StreamDecoder } from '../../core/events.js';
 import {
   BVLC_FUNCTION_NAMES,
   BVLC_FUNCTION_OPERATIONS,
@@ -404,11 +405,7 @@ export class BacnetDecoder implements StreamDecoder {
     identity?: IdentityClaim[],
   ): void {
     const flow = this.ctx.flow;
-    let ev: ProtocolEvent<BacnetFields>;
-    // With its detail in the literal, the event is made at its size: a member added afterwards needs a
-    // property array of its own. (Identity is rare: added.)
-    if (detail !== undefined) ev = { protocol: PROTOCOL, ts, flow, src, dst, direction, fn, operation, fields, detail };
-    else ev = { protocol: PROTOCOL, ts, flow, src, dst, direction, fn, operation, fields };
+    const ev = protocolEvent(PROTOCOL, ts, flow, src, dst, direction, fn, operation, detail, fields);
     if (identity) ev.identity = identity;
     if (fields.snet !== undefined || fields.dnet !== undefined) {
       const from = routedSource(fields);

@@ -4,7 +4,8 @@
  * (ciaddr) or asks for (option 50), with the client hardware address as the MAC that owns it.
  * A DISCOVER has no address yet: its names are remembered for the REQUEST that follows on the same flow.
  */
-import type { DecoderContext, IdentityClaim, ProtocolEvent, StreamDecoder } from '../../core/events.js';
+import { protocolEvent } from '../../core/protocol-event.js';
+import type { DecoderContext, IdentityClaim, StreamDecoder } from '../../core/events.js';
 import {
   MAX_REMEMBERED_CLIENTS,
   MESSAGE_TYPE_NAMES,
@@ -46,18 +47,19 @@ export class DhcpDecoder implements StreamDecoder {
     const { op, ...rest } = msg;
     const fields: DhcpFields = rest;
     if (msg.messageType !== undefined) fields.messageTypeName = MESSAGE_TYPE_NAMES[msg.messageType];
-    const event: ProtocolEvent<DhcpFields> = {
-      protocol: PROTOCOL,
+    const direction = op === OP_BOOTREQUEST ? 'request' : op === OP_BOOTREPLY ? 'response' : 'unknown';
+    const event = protocolEvent(
+      PROTOCOL,
       ts,
-      flow: this.ctx.flow,
+      this.ctx.flow,
       src,
       dst,
-      direction: op === OP_BOOTREQUEST ? 'request' : op === OP_BOOTREPLY ? 'response' : 'unknown',
-      fn: functionName(msg),
-      operation: 'discovery',
-      detail: detailOf(msg, names),
+      direction,
+      functionName(msg),
+      'discovery',
+      detailOf(msg, names),
       fields,
-    };
+    );
     const identity = claimsFor(msg, names);
     if (identity) event.identity = identity;
     this.ctx.emit(event);

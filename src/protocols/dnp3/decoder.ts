@@ -12,6 +12,7 @@
  * octet up to the next such header (counted as an anomaly), so a gap or garbage costs at most the frames
  * it touches. A direction that shows no frame in MAX_GARBAGE_BYTES_BEFORE_GIVING_UP octets is not DNP3.
  */
+import { protocolEvent } from '../../core/protocol-event.js';
 import type { DecoderContext, Direction, Endpoint, IdentityClaim, Operation, ProtocolEvent, StreamDecoder } from '../../core/events.js';
 import { iinFlags, parseFragment, type AppFragment } from './app.js';
 import {
@@ -242,18 +243,19 @@ export class Dnp3Decoder implements StreamDecoder {
   private base(side: Side, fromInitiator: boolean, h: LinkHeader, ts: number, fields: Dnp3Fields): ProtocolEvent<Dnp3Fields> {
     const ends = side.ends ?? (side.ends = this.ctx.endpoints(fromInitiator));
     const direction: Direction = h.dir ? 'request' : 'response';
-    return {
-      protocol: PROTOCOL,
+    return protocolEvent(
+      PROTOCOL,
       ts,
-      flow: this.ctx.flow,
-      src: ends.src,
-      dst: ends.dst,
+      this.ctx.flow,
+      ends.src,
+      ends.dst,
       direction,
-      fn: '',
-      operation: 'other',
+      '',
+      'other',
+      undefined,
       fields,
-      facts: this.secureAuth ? FACTS_SECURE_AUTH : FACTS_NO_AUTH,
-    };
+      this.secureAuth ? FACTS_SECURE_AUTH : FACTS_NO_AUTH,
+    );
   }
 
   private linkEvent(side: Side, fromInitiator: boolean, h: LinkHeader, ts: number, crcError = false): void {

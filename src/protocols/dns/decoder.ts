@@ -3,7 +3,8 @@
  * 'discovery', with the answered names as identity claims about the answered addresses. UDP carries one
  * message per datagram; TCP prefixes each with a 2-byte length (RFC 1035 4.2.2).
  */
-import type { DecoderContext, IdentityClaim, ProtocolEvent, StreamDecoder } from '../../core/events.js';
+import { protocolEvent } from '../../core/protocol-event.js';
+import type { DecoderContext, IdentityClaim, StreamDecoder } from '../../core/events.js';
 import { HEADER_LEN, MAX_RECORDS_KEPT, OPCODE_NAMES, OPCODE_QUERY, RCODE_NAMES, TCP_LENGTH_PREFIX, TYPE_NAMES } from './constants.js';
 import { nameClaims, namedAddresses, type NamedAddress } from './names.js';
 import { countsFit, parseMessage, readHeader, recordAddress, recordTarget, type DnsMessage, type ResourceRecord } from './records.js';
@@ -82,18 +83,19 @@ export class DnsDecoder implements StreamDecoder {
     const pairs = namedAddresses(buf, msg);
     const fields = describeFields(buf, msg);
     const identity: IdentityClaim[] | undefined = nameClaims(pairs);
-    const event: ProtocolEvent<DnsFields> = {
-      protocol: this.protocol,
+    const direction = msg.header.response ? 'response' : 'request';
+    const event = protocolEvent(
+      this.protocol,
       ts,
-      flow: this.ctx.flow,
+      this.ctx.flow,
       src,
       dst,
-      direction: msg.header.response ? 'response' : 'request',
-      fn: functionName(msg),
-      operation: 'discovery',
-      detail: detailOf(msg, pairs),
+      direction,
+      functionName(msg),
+      'discovery',
+      detailOf(msg, pairs),
       fields,
-    };
+    );
     if (identity) event.identity = identity;
     this.ctx.emit(event);
   }

@@ -12,6 +12,7 @@
  * plausible header is garbage to its end (senders start messages at segment boundaries, and so does
  * Wireshark's check of the command); a gap drops the partial message.
  */
+import { protocolEvent } from '../../core/protocol-event.js';
 import type { DecoderContext, Direction, Endpoint, IdentityClaim, Operation, ProtocolEvent, StreamDecoder } from '../../core/events.js';
 import {
   CIP_RESPONSE_BIT,
@@ -652,19 +653,7 @@ export class EnipDecoder implements StreamDecoder {
     fields: EnipFields,
     ts: number,
   ): ProtocolEvent<EnipFields> {
-    return {
-      protocol: PROTOCOL,
-      ts,
-      flow: this.ctx.flow,
-      src: ends.src,
-      dst: ends.dst,
-      direction,
-      fn,
-      operation,
-      detail,
-      fields,
-      facts: FACTS,
-    };
+    return protocolEvent(PROTOCOL, ts, this.ctx.flow, ends.src, ends.dst, direction, fn, operation, detail, fields, FACTS);
   }
 
   private malformed(fields: EnipFields, why: string): void {

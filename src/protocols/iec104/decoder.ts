@@ -10,7 +10,8 @@
  * port is only a fallback until one arrives); a later APDU that says otherwise is counted as an anomaly
  * and described by what it says itself.
  */
-import type { DecoderContext, Direction, Endpoint, IdentityClaim, ProtocolEvent, StreamDecoder } from '../../core/events.js';
+import { protocolEvent } from '../../core/protocol-event.js';
+import type { DecoderContext, Direction, Endpoint, IdentityClaim, StreamDecoder } from '../../core/events.js';
 import { apciFormat, controlFieldClean, sequenceNumber, uFunction, uFunctionName } from './apci.js';
 import { decodeAsdu } from './asdu.js';
 import { classify, type Iec104Fields, type Station } from './classify.js';
@@ -154,19 +155,7 @@ export class Iec104Decoder implements StreamDecoder {
     const direction: Direction = station === 'controlling' ? 'request' : station === 'controlled' ? 'response' : 'unknown';
     const ends = side.ends ?? (side.ends = this.ctx.endpoints(side.fromInitiator));
     const { fn, operation, detail } = classify(fields);
-    const event: ProtocolEvent<Iec104Fields> = {
-      protocol: PROTOCOL,
-      ts: side.ts,
-      flow: this.ctx.flow,
-      src: ends.src,
-      dst: ends.dst,
-      direction,
-      fn,
-      operation,
-      detail,
-      fields,
-      facts: this.facts,
-    };
+    const event = protocolEvent(PROTOCOL, side.ts, this.ctx.flow, ends.src, ends.dst, direction, fn, operation, detail, fields, this.facts);
     const identity = station ? this.identityOf(fields, station) : undefined;
     if (identity) event.identity = identity;
     this.ctx.emit(event);

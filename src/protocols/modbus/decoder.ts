@@ -7,6 +7,7 @@
  * garbage up to its end (TCP segment boundaries are where a Modbus sender starts ADUs, so the next
  * chunk is the next chance to find one, as Wireshark does); a gap drops the partial ADU.
  */
+import { protocolEvent } from '../../core/protocol-event.js';
 import type { DecoderContext, Direction, Endpoint, IdentityClaim, ProtocolEvent, StreamDecoder } from '../../core/events.js';
 import { describe } from './classify.js';
 import { describeRequest, type Described } from './memo.js';
@@ -189,18 +190,7 @@ export class ModbusDecoder implements StreamDecoder, PduSink {
     if (fields.exceptionCode !== undefined) detail = `${detail} exception ${fields.exceptionCode} ${fields.exception ?? 'unknown'}`;
     else if (direction === 'response' && fields.objects) detail = describe(fields, fn);
 
-    const event: ProtocolEvent<ModbusFields> = {
-      protocol: PROTOCOL,
-      ts,
-      flow: this.ctx.flow,
-      src,
-      dst,
-      direction,
-      fn,
-      operation,
-      detail,
-      fields,
-    };
+    const event = protocolEvent(PROTOCOL, ts, this.ctx.flow, src, dst, direction, fn, operation, detail, fields);
     if (direction === 'response') {
       const identity = identityOf(fields);
       if (identity) event.identity = identity;

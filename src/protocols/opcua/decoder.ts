@@ -3,7 +3,8 @@
  * bytes, resynchronisation after gaps or mid-stream starts, multi-chunk reassembly (bounded), the
  * secure channel's security state, and one ProtocolEvent per complete message.
  */
-import type { DecoderContext, Direction, IdentityClaim, Operation, ProtocolEvent, StreamDecoder } from '../../core/events.js';
+import { protocolEvent } from '../../core/protocol-event.js';
+import type { DecoderContext, Direction, IdentityClaim, Operation, StreamDecoder } from '../../core/events.js';
 import {
   decodeAsymmetricHeader,
   decodeError,
@@ -589,18 +590,8 @@ export class OpcuaDecoder implements StreamDecoder {
     const { src, dst } = this.ctx.endpoints(fromInitiator);
     const flow = this.ctx.flow;
     const facts = this.channel.facts;
-    let ev: ProtocolEvent<OpcuaFields>;
-    if (!detail && !identity?.length) {
-      // the common events in one literal each: members added afterwards would reshape every one of them
-      ev = facts
-        ? { protocol: 'opcua', ts, flow, src, dst, direction, fn, operation, fields, facts }
-        : { protocol: 'opcua', ts, flow, src, dst, direction, fn, operation, fields };
-    } else {
-      ev = { protocol: 'opcua', ts, flow, src, dst, direction, fn, operation, fields };
-      if (detail) ev.detail = detail;
-      if (identity && identity.length) ev.identity = identity;
-      if (facts) ev.facts = facts;
-    }
+    const ev = protocolEvent('opcua', ts, flow, src, dst, direction, fn, operation, detail || undefined, fields, facts);
+    if (identity && identity.length) ev.identity = identity;
     this.ctx.emit(ev);
   }
 }

@@ -3,7 +3,8 @@
  * Ethernet frame of EtherType 0x8892 from the frame id on. Frames of other frame ids (cyclic real-time
  * data, alarms) share the EtherType and are ignored; every DCP PDU becomes one event.
  */
-import type { DecoderContext, ProtocolEvent, StreamDecoder } from '../../core/events.js';
+import { protocolEvent } from '../../core/protocol-event.js';
+import type { DecoderContext, StreamDecoder } from '../../core/events.js';
 import { DCP_HEADER_LEN, FRAME_ID_LEN, PROTOCOL, SERVICE_GET, SERVICE_SET, TYPE_REQUEST } from './constants.js';
 import { classify, identityClaims } from './classify.js';
 import { isDcpFrameId, isResponseType, parseDcp, type DcpBlock } from './records.js';
@@ -65,19 +66,8 @@ export class DcpDecoder implements StreamDecoder {
         this.pending.delete(pdu.xid);
       }
     }
-    const event: ProtocolEvent<DcpFields> = {
-      protocol: PROTOCOL,
-      ts,
-      flow: this.ctx.flow,
-      src,
-      dst,
-      direction: pdu.serviceType === TYPE_REQUEST ? 'request' : isResponseType(pdu.serviceType) ? 'response' : 'unknown',
-      fn: c.fn,
-      operation: c.operation,
-      detail: c.detail,
-      fields,
-      facts: FACTS,
-    };
+    const direction = pdu.serviceType === TYPE_REQUEST ? 'request' : isResponseType(pdu.serviceType) ? 'response' : 'unknown';
+    const event = protocolEvent(PROTOCOL, ts, this.ctx.flow, src, dst, direction, c.fn, c.operation, c.detail, fields, FACTS);
     const identity = identityClaims(pdu, src.mac);
     if (identity) event.identity = identity;
     this.ctx.emit(event);

@@ -5,6 +5,7 @@
  * reassembly of multi-unit userdata answers) and S7comm-plus recognition. Emits one
  * ProtocolEvent per S7 PDU, per S7comm-plus frame and per COTP connect TPDU.
  */
+import { protocolEvent } from '../../core/protocol-event.js';
 import type { DecoderContext, Direction, Endpoint, IdentityClaim, Operation, ProtocolEvent, StreamDecoder } from '../../core/events.js';
 import { functionName, functionOperation, hex2, hex4, s7PlusName, s7PlusOperation, userdataName, userdataOperation } from './classify.js';
 import {
@@ -859,10 +860,18 @@ export class S7Decoder implements StreamDecoder {
     const { src, dst } = this.ctx.endpoints(side.fromInitiator);
     const ts = this.ts;
     const flow = this.ctx.flow;
-    // detail in the literal (most S7 events have one): adding it afterwards would reshape every such event
-    const event: ProtocolEvent<S7Fields | S7PlusFields> = detail
-      ? { protocol, ts, flow, src, dst, direction, fn, operation, fields, detail }
-      : { protocol, ts, flow, src, dst, direction, fn, operation, fields };
+    const event: ProtocolEvent<S7Fields | S7PlusFields> = protocolEvent(
+      protocol,
+      ts,
+      flow,
+      src,
+      dst,
+      direction,
+      fn,
+      operation,
+      detail || undefined,
+      fields,
+    );
     // SZL answers describe the PLC that sends them
     if (identity && identity.length) event.identity = identity.map((c) => ({ about: 'src', attribute: c.attribute, value: c.value }));
     if (facts && Object.keys(facts).length) event.facts = facts;
