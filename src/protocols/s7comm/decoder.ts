@@ -917,28 +917,18 @@ function varJobFields(
   if (pdu.errorClass === undefined && !pdu.malformed) {
     const rosctr_name = ROSCTR_NAMES[rosctr];
     const function_code = hex2(fn);
-    return data === undefined
-      ? {
-          rosctr,
-          rosctr_name,
-          pdu_ref: pduRef,
-          param_length: paramLength,
-          data_length: dataLength,
-          function_code,
-          item_count: itemCount,
-          items,
-        }
-      : {
-          rosctr,
-          rosctr_name,
-          pdu_ref: pduRef,
-          param_length: paramLength,
-          data_length: dataLength,
-          function_code,
-          item_count: itemCount,
-          items,
-          data_items: data,
-        };
+    // data_items present (undefined for a read job) so that every var job has the same members
+    return {
+      rosctr,
+      rosctr_name,
+      pdu_ref: pduRef,
+      param_length: paramLength,
+      data_length: dataLength,
+      function_code,
+      item_count: itemCount,
+      items,
+      data_items: data,
+    };
   }
   const fields = headerFields(pdu);
   fields.function_code = hex2(fn);
