@@ -254,7 +254,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the hub’s web page in headless Chromiu
     await page.locator('#tabs [data-view="tables"]').click();
     await page.locator('[data-table="assets"]').click();
     await expect.poll(() => page.locator('#table-count').textContent()).toBe('1–1 of 1');
-    expect(await page.locator('#data-table tbody td').first().textContent()).toBe(HOSTILE_ASSET);
+    await expect.poll(() => page.locator('#data-table tbody td').first().textContent()).toBe(HOSTILE_ASSET);
     expect(await page.locator('#data-table b, #data-table script, #data-table img, #site-bar img, #sites-table img').count()).toBe(0);
 
     expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();

@@ -149,6 +149,8 @@ export class Tables {
     this.kind = kind;
     this.offset = 0;
     for (const b of document.querySelectorAll('[data-table]')) b.setAttribute('aria-pressed', String(b.dataset.table === kind));
+    // the previous table's count would otherwise stand under the new table's heading until its first page came
+    document.getElementById('table-count').textContent = 'loading…';
     const spec = SPECS[kind];
     await this.loadFacets();
     this.form.replaceChildren(
