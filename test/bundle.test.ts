@@ -3,8 +3,8 @@
  * worker scripts and schemas next to itself. These tests run the built CLI, not the sources, so that a worker entry or
  * a file missing from the bundle fails here rather than on a user's machine.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -55,6 +55,36 @@ describe('the bundled CLI', () => {
     });
     expect(summaries[1]).toEqual(summaries[0]);
     expect(summaries[0].findings).toMatch(/ZC-/);
+  });
+
+  it('logs through the pino bundled with it, as JSON lines on stderr', () => {
+    // yaml and pino are part of the bundle (bin/bundle.js, INLINED): their CommonJS code must find require()
+    const r = spawnSync(process.execPath, [cli, 'analyze', plant, '--policy', policy, '--db', join(dir, 'log.db'), '--quiet'], {
+      encoding: 'utf8',
+      env: { ...process.env, OTWATCH_LOG: 'info' },
+    });
+    expect(r.status).toBe(0);
+    const lines = r.stderr
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as { level: number; msg: string });
+    expect(lines.some((l) => l.level === 30 && /^storing \d+ assets and \d+ paths into /.test(l.msg))).toBe(true);
+  });
+
+  it('loads no SQLite driver for a command that opens no database', () => {
+    // stats is timed against tshark from process start: the driver and its native module cost it ~10 ms
+    const probe = join(dir, 'loaded.cjs');
+    writeFileSync(probe, "process.on('exit', () => process.stderr.write(JSON.stringify(Object.keys(require.cache))));\n");
+    const run = (...args: string[]) => spawnSync(process.execPath, ['--require', probe, cli, ...args], { encoding: 'utf8' });
+    const stats = run('stats', plant);
+    expect(stats.status).toBe(0);
+    expect(JSON.parse(stats.stdout).packets).toBeGreaterThan(0);
+    expect(JSON.parse(stats.stderr) as string[]).not.toContainEqual(expect.stringContaining('better-sqlite3'));
+    // the probe does see the driver where a command loads it
+    const assets = run('assets', '--db', join(dir, 'log.db'));
+    expect(JSON.parse(assets.stderr.slice(assets.stderr.lastIndexOf('['))) as string[]).toContainEqual(
+      expect.stringContaining('better-sqlite3'),
+    );
   });
 
   it('reports a broken policy with its location, as the sources do', () => {

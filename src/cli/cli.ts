@@ -3,7 +3,7 @@
 import { pathToFileURL } from 'node:url';
 import type { Command } from './commands/command.js';
 import { CliError } from './commands/command.js';
-import { StoreError, storeError } from '../store/database.js';
+import { StoreError, storeError } from '../store/store-error.js';
 
 /**
  * The sub-commands, each loaded only when it runs: `otwatch stats` must not pay for loading Fastify,
