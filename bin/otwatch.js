@@ -2,11 +2,6 @@
 // Runs the compiled CLI (npm install builds it through the `prepare` script): the bundle of bin/bundle.js when the
 // build made one (a third of the start-up), else the modules tsc wrote.
 import { existsSync } from 'node:fs';
-import { setFlagsFromString } from 'node:v8';
-
-// old space grows by half its live size between full collections rather than by up to 4x: a scan's flows,
-// ended by the flow table's bound, would otherwise leave hundreds of MiB of garbage before V8 collects it
-setFlagsFromString('--heap-growing-percent=50');
 
 const bundled = new URL('../dist/bundle/cli.js', import.meta.url);
 const { main } = await import(existsSync(bundled) ? bundled.href : '../dist/src/cli/cli.js');

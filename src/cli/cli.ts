@@ -3,6 +3,7 @@
 import { pathToFileURL } from 'node:url';
 import type { Command } from './commands/command.js';
 import { CliError } from './commands/command.js';
+import { limitHeapGrowthWhenLarge } from '../core/heap-growth.js';
 import { StoreError, storeError } from '../store/store-error.js';
 
 /**
@@ -89,6 +90,7 @@ function help(): string {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  limitHeapGrowthWhenLarge();
   const [name, ...rest] = argv;
   if (!name || name === 'help' || name === '--help' || name === '-h') {
     console.log(help());

@@ -9,6 +9,10 @@ import { parentPort } from 'node:worker_threads';
 import { runPipeline } from './pipeline.js';
 import { StatsCollector } from './statistics.js';
 import type { ShardJob, ShardResult, ShardSinkModule } from './shard-messages.js';
+import { limitHeapGrowthWhenLarge } from '../core/heap-growth.js';
+
+// this thread's heap counts too: a shard's flows are its own (src/core/heap-growth.ts)
+limitHeapGrowthWhenLarge();
 
 const sinkModules = new Map<string, Promise<ShardSinkModule>>();
 
