@@ -271,6 +271,16 @@ export interface FlowSummary {
   packetsFromResponder: number;
   bytesFromInitiator: number; // IP payload bytes (transport header included)
   bytesFromResponder: number;
+  /** Whether any packet of the flow, either way, carried payload (a SYN-only connection attempt carries none). */
+  carriedPayload: boolean;
+}
+
+/**
+ * A connection attempt that proves nothing about the address it was sent to: TCP, no payload either way, and
+ * nothing back (a scan's SYN probe, or a host that is down). Its initiator exists; its responder may not.
+ */
+export function isUnansweredAttempt(s: FlowSummary): boolean {
+  return s.flow.transport === 'tcp' && s.packetsFromResponder === 0 && !s.carriedPayload;
 }
 
 /** MAC ↔ IP evidence from ARP (and from every IP frame's Ethernet header, counted per pair). */

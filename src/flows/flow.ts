@@ -211,6 +211,7 @@ export class Flow implements DecoderContext, StreamSink {
       packetsFromResponder: this.packetsFromResponder,
       bytesFromInitiator: this.bytesFromInitiator,
       bytesFromResponder: this.bytesFromResponder,
+      carriedPayload: this.carriedPayload,
     };
   }
 }

@@ -90,6 +90,7 @@ export function mergeCounters(primary: PipelineCounters, others: readonly Pipeli
     out.unknownLinkTypes = mergeValues(out.unknownLinkTypes, o.unknownLinkTypes) as Record<string, number>;
     out.flows.tcp += o.flows.tcp;
     out.flows.udp += o.flows.udp;
+    out.flows.unanswered += o.flows.unanswered;
     out.tcp.gaps += o.tcp.gaps;
     out.tcp.gapBytes += o.tcp.gapBytes;
     out.tcp.retransmittedBytes += o.tcp.retransmittedBytes;

@@ -127,6 +127,12 @@ export const analyzeCommand: Command = {
             `${s.assets} assets (${s.newAssets} new), ${s.paths} paths (${s.newPaths} new), ${s.changes} changes recorded` +
             (r.findings ? `, ${r.findings.length} findings` : ''),
         );
+        // a scan's probes (or connections to hosts that are down) leave no asset or path: say how many there were
+        const unanswered = r.stats?.otwatch.flows.unanswered ?? 0;
+        if (unanswered > 0)
+          console.log(
+            `${unanswered} TCP connection attempt(s) got no answer (a scan, or hosts that are down): no asset or path made for their targets`,
+          );
       }
       // a gzip that held no capture: read as nothing and not recorded (analyzeCaptures), but an error all the same
       const unreadable = (r.stats?.otwatch.files ?? []).filter((f) => f.format === 'unknown');
