@@ -78,7 +78,6 @@ export function summary(f: FlowRef, protocol: string, first: number, last: numbe
     packetsFromResponder: packets[1],
     bytesFromInitiator: bytes[0],
     bytesFromResponder: bytes[1],
-    carriedPayload: true,
   };
 }
 

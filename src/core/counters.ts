@@ -23,8 +23,8 @@ export interface PipelineCounters {
     snap_truncated: number; // cut by the capture's snaplen
   };
   ipv4Fragments: { fragments: number; reassembled: number; expired: number; dropped: number };
-  /** Flows by transport; `unanswered`: TCP connection attempts that ended with no payload and nothing back. */
-  flows: { tcp: number; udp: number; unanswered: number };
+  /** Flows by transport, and the TCP connection attempts among them that got no answer or a reset (FlowSummary.attempt). */
+  flows: { tcp: number; udp: number; unanswered: number; refused: number };
   tcp: { gaps: number; gapBytes: number; retransmittedBytes: number };
   events: number;
   /** Flows on a decoder's well-known port whose payload the decoder's probe rejected (garbage on 502). */
@@ -43,7 +43,7 @@ export function newCounters(): PipelineCounters {
     bytes: 0,
     frames: { transport: 0, arp: 0, llc: 0, other_l3: 0, unknown_link: 0, malformed: 0, snap_truncated: 0 },
     ipv4Fragments: { fragments: 0, reassembled: 0, expired: 0, dropped: 0 },
-    flows: { tcp: 0, udp: 0, unanswered: 0 },
+    flows: { tcp: 0, udp: 0, unanswered: 0, refused: 0 },
     tcp: { gaps: 0, gapBytes: 0, retransmittedBytes: 0 },
     events: 0,
     mismatches: {},

@@ -271,16 +271,12 @@ export interface FlowSummary {
   packetsFromResponder: number;
   bytesFromInitiator: number; // IP payload bytes (transport header included)
   bytesFromResponder: number;
-  /** Whether any packet of the flow, either way, carried payload (a SYN-only connection attempt carries none). */
-  carriedPayload: boolean;
-}
-
-/**
- * A connection attempt that proves nothing about the address it was sent to: TCP, no payload either way, and
- * nothing back (a scan's SYN probe, or a host that is down). Its initiator exists; its responder may not.
- */
-export function isUnansweredAttempt(s: FlowSummary): boolean {
-  return s.flow.transport === 'tcp' && s.packetsFromResponder === 0 && !s.carriedPayload;
+  /**
+   * A TCP connection attempt that never became a conversation: the initiator's SYN, no payload either way, and
+   * no SYN back. 'unanswered': nothing came back (a scan's probe, a host that is down), which proves nothing about
+   * the address it was sent to; 'refused': a reset came back (a closed port: the host exists, no path was used).
+   */
+  attempt?: 'unanswered' | 'refused';
 }
 
 /** MAC ↔ IP evidence from ARP (and from every IP frame's Ethernet header, counted per pair). */

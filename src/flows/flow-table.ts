@@ -3,16 +3,7 @@
  * decides who initiated it, hands its payload to the decoder the registry picks (by port, then by
  * heuristic), feeds TCP reassembly, and expires idle flows.
  */
-import {
-  isUnansweredAttempt,
-  type AddressBinding,
-  type Endpoint,
-  type FlowRef,
-  type FlowSummary,
-  type ProbeInfo,
-  type ProtocolEvent,
-  type ProtocolModule,
-} from '../core/events.js';
+import type { AddressBinding, Endpoint, FlowRef, FlowSummary, ProbeInfo, ProtocolEvent, ProtocolModule } from '../core/events.js';
 
 type IpTransport = 'tcp' | 'udp';
 import { type Frame } from '../net/frame.js';
@@ -443,7 +434,7 @@ export class FlowTable implements FlowOwner {
     const summary = flow.end(Math.max(ts, flow.lastSeen));
     if (flow.fromInitiatorStream) this.countStream(flow.fromInitiatorStream);
     if (flow.fromResponderStream) this.countStream(flow.fromResponderStream);
-    if (isUnansweredAttempt(summary)) this.counters.flows.unanswered++;
+    if (summary.attempt) this.counters.flows[summary.attempt]++;
     this.out.onFlowEnd(summary);
   }
 
@@ -523,8 +514,8 @@ export class FlowTable implements FlowOwner {
     for (let flow = this.oldestOpen; flow !== undefined; flow = flow.nextOpen) {
       const s = flow.checkpoint();
       if (!s) continue;
-      // a responder that never answered is not known to exist (isUnansweredAttempt): its address binds to nothing
-      for (const ep of isUnansweredAttempt(s) ? [s.flow.initiator] : [s.flow.initiator, s.flow.responder]) {
+      // a responder that never answered is not known to exist (FlowSummary.attempt): its address binds to nothing
+      for (const ep of s.attempt === 'unanswered' ? [s.flow.initiator] : [s.flow.initiator, s.flow.responder]) {
         if (ep.mac) this.binding(ep.mac, ep.ip, flow.flow.vlan ?? -1, flow.lastSeen);
       }
       this.out.onFlowEnd(s);

@@ -198,6 +198,14 @@ export class Flow implements DecoderContext, StreamSink {
     return s;
   }
 
+  /** FlowSummary.attempt: a TCP SYN that got no SYN back and no payload went either way. */
+  private attempt(): FlowSummary['attempt'] {
+    if (this.carriedPayload || this.initiatorIsn === undefined || this.responderIsn !== undefined || this.flow.transport !== 'tcp')
+      return undefined;
+    if (this.packetsFromResponder === 0) return 'unanswered';
+    return this.reset ? 'refused' : undefined;
+  }
+
   private summary(): FlowSummary {
     return {
       flow: this.flow,
@@ -211,7 +219,7 @@ export class Flow implements DecoderContext, StreamSink {
       packetsFromResponder: this.packetsFromResponder,
       bytesFromInitiator: this.bytesFromInitiator,
       bytesFromResponder: this.bytesFromResponder,
-      carriedPayload: this.carriedPayload,
+      attempt: this.attempt(),
     };
   }
 }

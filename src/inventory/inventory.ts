@@ -9,17 +9,16 @@
  * (PROFINET DCP, BACnet over LLC: endpoints with a MAC and no IP) is an asset keyed by its MAC, with the
  * identity it claims there, on paths between MAC assets.
  */
-import {
-  isUnansweredAttempt,
-  type AddressBinding,
-  type Endpoint,
-  type FlowSummary,
-  type IdentityAttribute,
-  type IdentityClaim,
-  type Operation,
-  type PipelineSink,
-  type ProtocolEvent,
-  type Transport,
+import type {
+  AddressBinding,
+  Endpoint,
+  FlowSummary,
+  IdentityAttribute,
+  IdentityClaim,
+  Operation,
+  PipelineSink,
+  ProtocolEvent,
+  Transport,
 } from '../core/events.js';
 import { isDeviceIp, isDeviceMac, isIpv4, subnetOf } from './addresses.js';
 import { DEFAULT_SILENT_AFTER_S, MAX_EXAMPLES, MAX_FACT_VALUES, MAX_NAMES, ROUTER_MIN_IPS } from './constants.js';
@@ -396,13 +395,15 @@ export class Inventory implements PipelineSink {
     if (fb) flushFlow(fb);
     this.flows.delete(f.id);
     if (f.id === this.lastFlowId) this.lastFlowId = this.lastFb = undefined;
-    if (!fb && isUnansweredAttempt(s)) {
-      // A SYN that got nothing back proves that its sender exists, not its address: no asset, no path for it
-      // (a scan's million probes made a million of each, 5 GB for the analysis). The flow table counts it.
-      const ep = f.initiator;
-      this.touchIp(ep.ip, s.firstSeen, ep.vlan);
-      this.touchIp(ep.ip, s.lastSeen, ep.vlan);
-      if (ep.mac) this.bind(ep.mac, ep.ip, s.lastSeen, ep.vlan, false);
+    if (!fb && s.attempt) {
+      // A connection attempt is no path: a scan's million SYNs made a million paths, and a million assets of
+      // the addresses that never answered (5 GB for the analysis). A SYN that got nothing back proves that its
+      // sender exists, not its target; a reset proves both (the flow table counts each kind).
+      for (const ep of s.attempt === 'refused' ? [f.initiator, f.responder] : [f.initiator]) {
+        this.touchIp(ep.ip, s.firstSeen, ep.vlan);
+        this.touchIp(ep.ip, s.lastSeen, ep.vlan);
+        if (ep.mac) this.bind(ep.mac, ep.ip, s.lastSeen, ep.vlan, false);
+      }
       return;
     }
     const reversed = fb?.reversed ?? false;

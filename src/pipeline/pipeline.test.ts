@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { Pipeline, runPipeline } from './pipeline.js';
 import type { AddressBinding, FlowSummary, PipelineSink, ProtocolEvent, ProtocolModule, StreamDecoder } from '../core/events.js';
 import { pcapFile, pcapHeader, pcapRecord } from '../../test/helpers/capture-build.js';
-import { ACK, SYN, TcpConversation, arp, bsdLoopback, ethernet, ipv4, ipv6, sll, sll2, tcp, udp } from '../../bench/gen/packets.js';
+import { ACK, RST, SYN, TcpConversation, arp, bsdLoopback, ethernet, ipv4, ipv6, sll, sll2, tcp, udp } from '../../bench/gen/packets.js';
 import { corpusAvailable, corpusCaptures, corpusPath, oracleFor } from '../../test/helpers/corpus.js';
 
 /** A test protocol: every byte a decoder receives is recorded, so reassembly is checked byte for byte. */
@@ -570,5 +570,38 @@ describe.skipIf(!corpusAvailable)('every corpus capture through the whole pipeli
       if (ex.length) problems.push(`${rel}: ${JSON.stringify(ex)}`);
     }
     expect(problems).toEqual([]);
+  });
+});
+
+describe('connection attempts', () => {
+  // each flow on its own client port, ended at the end of the capture: its summary's attempt
+  const attemptsOf = (flows: Buffer[][]): (string | undefined)[] => {
+    const sink = new Collect();
+    const p = new Pipeline(sink, { modules: [] });
+    let ts = 1000;
+    for (const frames of flows) for (const f of frames) p.packet(f, 0, f.length, (ts += 0.01), 1, f.length);
+    p.endCapture('mem', { format: 'pcap', compressed: false, packets: 0, bytesRead: 0, linkTypes: [1], interfaces: 1, skippedBlocks: 0 });
+    expect(p.counters.flows.unanswered).toBe(sink.flows.filter((s) => s.attempt === 'unanswered').length);
+    expect(p.counters.flows.refused).toBe(sink.flows.filter((s) => s.attempt === 'refused').length);
+    return sink.flows.sort((a, b) => a.flow.initiator.port - b.flow.initiator.port).map((s) => s.attempt);
+  };
+  const conv = (i: number) => new TcpConversation({ ...C, port: 41000 + i }, S);
+  const from = (c: TcpConversation, client: boolean, flags: number) => {
+    const [a, b] = client ? [c.client, c.server] : [c.server, c.client];
+    return ethernet(b.mac, a.mac, 0x0800, ipv4(a.ip, b.ip, 6, tcp(a.port, b.port, 1, 1, flags)));
+  };
+
+  it('tells a SYN that got nothing back and one refused from conversations, with or without payload', () => {
+    const c = [0, 1, 2, 3, 4, 5].map(conv);
+    expect(
+      attemptsOf([
+        [from(c[0], true, SYN), from(c[0], true, SYN)], // retransmitted, never answered
+        [from(c[1], true, SYN), from(c[1], false, RST | ACK)], // a closed port
+        [...c[2].handshake(), from(c[2], true, RST | ACK)], // an open port, connected and dropped (a connect scan)
+        [...c[3].handshake(), c[3].send(true, Buffer.from('poll'))], // a conversation
+        [from(c[4], true, ACK), from(c[4], false, ACK)], // keepalives of a connection older than the capture
+        [from(c[5], true, SYN), c[5].send(true, Buffer.from('hello'))], // one-way mirror: the client's side only
+      ]),
+    ).toEqual(['unanswered', 'refused', undefined, undefined, undefined, undefined]);
   });
 });

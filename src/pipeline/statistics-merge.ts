@@ -91,6 +91,7 @@ export function mergeCounters(primary: PipelineCounters, others: readonly Pipeli
     out.flows.tcp += o.flows.tcp;
     out.flows.udp += o.flows.udp;
     out.flows.unanswered += o.flows.unanswered;
+    out.flows.refused += o.flows.refused;
     out.tcp.gaps += o.tcp.gaps;
     out.tcp.gapBytes += o.tcp.gapBytes;
     out.tcp.retransmittedBytes += o.tcp.retransmittedBytes;

@@ -76,7 +76,6 @@ export function feedFlow(
     packetsFromResponder: counts.pR,
     bytesFromInitiator: counts.bI,
     bytesFromResponder: counts.bR,
-    carriedPayload: true,
   };
   sink.onFlowEnd(summary);
   return { events: c.events, summary };

@@ -9,6 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { analyzeCaptures, captureFingerprint } from '../../analysis/analyze-captures.js';
 import { Store } from '../../store/store.js';
 import { runCli } from '../../../test/helpers/cli.js';
+import { writeScanCapture } from '../../../test/helpers/scan-capture.js';
 
 const plant = fileURLToPath(new URL('../../../fixtures/plant/plant.pcap', import.meta.url));
 
@@ -59,5 +60,21 @@ describe('otwatch analyze on what is not a capture', () => {
     } finally {
       store.close();
     }
+  });
+});
+
+describe('otwatch analyze on a scan', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'otwatch-scan-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('says how many connection attempts made no path, and why', async () => {
+    const file = join(dir, 'scan.pcap');
+    writeScanCapture(file);
+    const r = await run(['analyze', file, '--db', join(dir, 'scan.db')]);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/: 3 assets \(3 new\), 1 paths \(1 new\)/);
+    expect(r.out).toContain(
+      '51 TCP connection attempt(s) made no path (a scan, or hosts that are down): 50 got no answer (no asset made for their targets), 1 were refused',
+    );
   });
 });

@@ -127,11 +127,12 @@ export const analyzeCommand: Command = {
             `${s.assets} assets (${s.newAssets} new), ${s.paths} paths (${s.newPaths} new), ${s.changes} changes recorded` +
             (r.findings ? `, ${r.findings.length} findings` : ''),
         );
-        // a scan's probes (or connections to hosts that are down) leave no asset or path: say how many there were
-        const unanswered = r.stats?.otwatch.flows.unanswered ?? 0;
-        if (unanswered > 0)
+        // a scan's probes (or connections to hosts that are down, or to closed ports) leave no path: how many there were
+        const { unanswered = 0, refused = 0 } = r.stats?.otwatch.flows ?? {};
+        if (unanswered + refused > 0)
           console.log(
-            `${unanswered} TCP connection attempt(s) got no answer (a scan, or hosts that are down): no asset or path made for their targets`,
+            `${unanswered + refused} TCP connection attempt(s) made no path (a scan, or hosts that are down): ` +
+              `${unanswered} got no answer (no asset made for their targets), ${refused} were refused`,
           );
       }
       // a gzip that held no capture: read as nothing and not recorded (analyzeCaptures), but an error all the same
