@@ -111,7 +111,8 @@ export function serverRoleLookup(modules: readonly ProtocolModule[]): (protocol:
 export async function analyzeCaptures(paths: string[], opts: AnalyzeOptions = {}): Promise<AnalysisReport> {
   const modules = opts.modules ?? protocolModules;
   const serverRoleOf = serverRoleLookup(modules);
-  const store = opts.store ?? new Store(opts.db ?? DEFAULT_DB);
+  // a database this analysis creates is written once, through a rollback journal, and left in WAL mode at close
+  const store = opts.store ?? new Store(opts.db ?? DEFAULT_DB, { rollbackJournalWhenNew: true });
   const dbFile = store.file;
   const log = opts.log;
   try {

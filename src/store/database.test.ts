@@ -1,7 +1,7 @@
 /** The database checked when opened, SQLite errors as StoreErrors with exit codes, damage remembered for /health (issue 18 items 2, 3). */
 import Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, openSync, readFileSync, rmSync, writeSync, closeSync } from 'node:fs';
+import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync, closeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -141,5 +141,54 @@ describe('store health', () => {
     } finally {
       db.close();
     }
+  });
+});
+
+describe('a database this open creates (rollbackJournalWhenNew)', () => {
+  it('is written through a rollback journal while open and left in WAL mode when closed; an existing one stays WAL', () => {
+    const file = join(dir, 'new-rollback.db');
+    const s = new Store(file, { rollbackJournalWhenNew: true });
+    expect(s.db.pragma('journal_mode', { simple: true })).toBe('delete');
+    createToken(s.db, 'viewer', 'a');
+    s.close();
+    const again = new Store(file, { rollbackJournalWhenNew: true });
+    expect(again.db.pragma('journal_mode', { simple: true })).toBe('wal');
+    again.close();
+    const raw = new Database(file, { readonly: true });
+    expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(raw.prepare('SELECT COUNT(*) FROM api_tokens').pluck().get()).toBe(1);
+    raw.close();
+  });
+
+  it('after a write cut short: refused for reading with what to do, rolled back by the next writer', () => {
+    // a transaction that spilled part of its pages into the file, copied with its journal while still open: the
+    // file and journal a killed process leaves
+    const file = join(dir, 'cut.db');
+    const s = new Store(file, { rollbackJournalWhenNew: true });
+    createToken(s.db, 'viewer', 'kept');
+    s.db.pragma('cache_size = 10');
+    s.db.exec('BEGIN');
+    for (let i = 0; i < 2000; i++) createToken(s.db, 'viewer', `lost ${i} ${'x'.repeat(200)}`);
+    const cut = join(dir, 'cut-copy.db');
+    writeFileSync(cut, readFileSync(file));
+    writeFileSync(`${cut}-journal`, readFileSync(`${file}-journal`));
+    s.db.exec('ROLLBACK');
+    s.close();
+
+    let err: unknown;
+    try {
+      openDatabase(cut, { readonly: true }).close();
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(StoreError);
+    expect((err as StoreError).code).toBe('cannot_open');
+    expect((err as StoreError).message).toContain('a write to it was interrupted');
+    const writer = new Store(cut); // rolls the journal back
+    expect(writer.db.prepare('SELECT COUNT(*) FROM api_tokens').pluck().get()).toBe(1);
+    writer.close();
+    const reader = openDatabase(cut, { readonly: true });
+    expect(reader.prepare('SELECT label FROM api_tokens').pluck().all()).toEqual(['kept']);
+    reader.close();
   });
 });

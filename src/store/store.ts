@@ -10,7 +10,7 @@ import { finishAsset, identityChangeDetail, silentDetail, type IdentityRecord, t
 import { mergeAsset, mergePath } from '../inventory/merge.js';
 import type { Asset, InventoryChange, Path } from '../core/model.js';
 import { DEFAULT_SILENT_AFTER_S } from '../inventory/constants.js';
-import { openDatabase, storeError, type DB, type OpenOptions } from './database.js';
+import { closeDatabase, openDatabase, storeError, type DB, type OpenOptions } from './database.js';
 import { assetColumns, pathAsStored, pathFromRow, type PathRow, type OperationRow } from './rows.js';
 import { asAssetId } from '../core/ids.js';
 import { assetWhere } from './asset-filter.js';
@@ -71,7 +71,7 @@ export class Store {
   }
 
   close(): void {
-    this.db.close();
+    closeDatabase(this.db);
   }
 
   /** Captures (by fingerprint) already merged into this database. */
