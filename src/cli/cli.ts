@@ -90,7 +90,7 @@ function help(): string {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  limitHeapGrowthWhenLarge();
+  limitHeapGrowthWhenLarge(true);
   const [name, ...rest] = argv;
   if (!name || name === 'help' || name === '--help' || name === '-h') {
     console.log(help());

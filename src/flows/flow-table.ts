@@ -4,6 +4,7 @@
  * heuristic), feeds TCP reassembly, and expires idle flows.
  */
 import type { AddressBinding, Endpoint, FlowRef, FlowSummary, ProbeInfo, ProtocolEvent, ProtocolModule } from '../core/events.js';
+import { limitHeapGrowth } from '../core/heap-growth.js';
 
 type IpTransport = 'tcp' | 'udp';
 import { type Frame } from '../net/frame.js';
@@ -472,6 +473,8 @@ export class FlowTable implements FlowOwner {
    * they were opened (the ones that ended are the ones the queues skip).
    */
   private queueOpenFlows(): void {
+    // the table is full for the first time: what it ends from now on is garbage at the rate new flows come
+    limitHeapGrowth(undefined, true);
     const withoutPayload = new FlowQueue((f) => f.open && !f.carriedPayload);
     const byAge = new FlowQueue((f) => f.open);
     for (let f = this.oldestOpen; f !== undefined; f = f.nextOpen) {

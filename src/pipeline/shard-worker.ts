@@ -12,7 +12,7 @@ import type { ShardJob, ShardResult, ShardSinkModule } from './shard-messages.js
 import { limitHeapGrowthWhenLarge } from '../core/heap-growth.js';
 
 // this thread's heap counts too: a shard's flows are its own (src/core/heap-growth.ts)
-limitHeapGrowthWhenLarge();
+limitHeapGrowthWhenLarge(false);
 
 const sinkModules = new Map<string, Promise<ShardSinkModule>>();
 
