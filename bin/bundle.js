@@ -16,7 +16,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
  * Packages bundled with our code. pino's transports (a worker thread that loads files next to pino's own) would
  * not work from the bundle: otwatch logs to a file descriptor (pino.destination) and uses none.
  */
-const INLINED = new Set(['yaml', 'pino']);
+const INLINED = new Set(['yaml', 'pino', 'ipaddr.js']);
 
 /** esbuild plugin: a package import stays external unless it names an INLINED package or comes from inlined code. */
 function inlineOnly(inlined) {
@@ -58,8 +58,9 @@ await build({
   platform: 'node',
   target: 'node20',
   // packages stay packages (node-opcua is loaded on demand, better-sqlite3 and pcap are native), but for those of
-  // INLINED: pure JavaScript that every analysis loads, as dozens of CommonJS files each (yaml, pino and its
-  // dependencies: ~37 ms of module loading at each start, 11 ms as part of the bundle)
+  // INLINED: pure JavaScript that every analysis loads as CommonJS (yaml, pino and its dependencies: ~37 ms of
+  // module loading at each start, 11 ms as part of the bundle; ipaddr.js, whose source Node scans for its exports
+  // when an ES module imports it: 5 ms)
   plugins: [inlineOnly(INLINED)],
   // the inlined CommonJS code calls require() for Node's own modules: an ES module has none of its own
   banner: {

@@ -6,7 +6,11 @@ import { IPV4_SUBNET_BITS, IPV6_SUBNET_BITS } from './constants.js';
 export function isDeviceMac(mac: string | undefined): mac is string {
   if (!mac || mac.length < 17) return false;
   if (mac === '00:00:00:00:00:00') return false;
-  return (parseInt(mac.slice(0, 2), 16) & 0x01) === 0;
+  // the group bit is the low bit of the first octet, the low bit of its second hex digit ('0'-'9' and 'a'-'f' /
+  // 'A'-'F' alternate odd and even with their character codes, the letters from an odd code: 'a' is 10)
+  const c = mac.charCodeAt(1);
+  const digit = c <= 0x39 ? c - 0x30 : (c | 0x20) - 0x57;
+  return (digit & 0x01) === 0;
 }
 
 /**
