@@ -26,8 +26,8 @@ describe('limitHeapGrowth (a full flow table)', () => {
     vi.resetModules(); // a thread of its own: this module's state afresh
     const fresh = await import('./heap-growth.js');
     const calls: string[] = [];
-    fresh.limitHeapGrowth((f) => calls.push(f));
-    fresh.limitHeapGrowth((f) => calls.push(f));
+    fresh.limitHeapGrowth(false, (f) => calls.push(f));
+    fresh.limitHeapGrowth(false, (f) => calls.push(f));
     expect(calls).toEqual([LARGE_HEAP_GROWTH]);
     fresh.limitHeapGrowthWhenLarge(true, Number.MAX_SAFE_INTEGER, (f) => calls.push(f));
     await new Promise((r) => setTimeout(r, 60));

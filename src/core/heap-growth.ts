@@ -35,7 +35,7 @@ let limited = false;
  * collect now, so that the limit the last full collection set (up to six times the live size) goes at once rather
  * than at the next one: a 1M-SYN scan peaked at 271 MiB in one thread without, 197 MiB with.
  */
-export function limitHeapGrowth(setFlags: (flags: string) => void = setFlagsFromString, collect = false): void {
+export function limitHeapGrowth(collect: boolean, setFlags: (flags: string) => void = setFlagsFromString): void {
   if (limited) return;
   limited = true;
   if (watching) clearInterval(watching);
@@ -62,11 +62,12 @@ export function limitHeapGrowthWhenLarge(
 ): ReturnType<typeof setInterval> {
   if (watching) return watching;
   const timer = setInterval(() => {
-    if (getHeapStatistics().used_heap_size >= largeBytes) limitHeapGrowth(setFlags);
+    if (getHeapStatistics().used_heap_size >= largeBytes) limitHeapGrowth(false, setFlags);
   }, CHECK_EVERY_MS);
   timer.unref();
   watching = timer;
-  if (limited) clearInterval(timer);
+  if (limited)
+    clearInterval(timer); // limited already: nothing to watch for
   else if (firstThread && getHeapStatistics().used_heap_size < largeBytes) setFlags(SMALL_HEAP_GROWTH);
   return timer;
 }

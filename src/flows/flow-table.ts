@@ -474,7 +474,7 @@ export class FlowTable implements FlowOwner {
    */
   private queueOpenFlows(): void {
     // the table is full for the first time: what it ends from now on is garbage at the rate new flows come
-    limitHeapGrowth(undefined, true);
+    limitHeapGrowth(true);
     const withoutPayload = new FlowQueue((f) => f.open && !f.carriedPayload);
     const byAge = new FlowQueue((f) => f.open);
     for (let f = this.oldestOpen; f !== undefined; f = f.nextOpen) {

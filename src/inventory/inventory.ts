@@ -395,17 +395,21 @@ export class Inventory implements PipelineSink {
     if (fb) flushFlow(fb);
     this.flows.delete(f.id);
     if (f.id === this.lastFlowId) this.lastFlowId = this.lastFb = undefined;
-    if (!fb && s.attempt) {
-      // A connection attempt is no path: a scan's million SYNs made a million paths, and a million assets of
-      // the addresses that never answered (5 GB for the analysis). A SYN that got nothing back proves that its
-      // sender exists, not its target; a reset proves both (the flow table counts each kind).
-      for (const ep of s.attempt === 'refused' ? [f.initiator, f.responder] : [f.initiator]) {
-        this.touchIp(ep.ip, s.firstSeen, ep.vlan);
-        this.touchIp(ep.ip, s.lastSeen, ep.vlan);
-        if (ep.mac) this.bind(ep.mac, ep.ip, s.lastSeen, ep.vlan, false);
-      }
-      return;
+    // A connection attempt (FlowSummary.attempt; no event came of it) is no path: a scan's million SYNs made a million
+    // paths, and a million assets of the addresses that never answered (5 GB for the analysis). A SYN that got
+    // nothing back proves that its sender exists, not its target; a reset proves both (the flow table counts each).
+    const attempt = fb === undefined ? s.attempt : undefined;
+    if (attempt === undefined) this.addToPaths(s, fb);
+    for (const ep of attempt === 'unanswered' ? [f.initiator] : [f.initiator, f.responder]) {
+      this.touchIp(ep.ip, s.firstSeen, ep.vlan);
+      this.touchIp(ep.ip, s.lastSeen, ep.vlan);
+      if (ep.mac) this.bind(ep.mac, ep.ip, s.lastSeen, ep.vlan, false);
     }
+  }
+
+  /** A flow's counts on its own path, less the share of the routed paths its datagrams were counted on. */
+  private addToPaths(s: FlowSummary, fb: FlowBinding | undefined): void {
+    const f = s.flow;
     const reversed = fb?.reversed ?? false;
     let pI = s.packetsFromInitiator;
     let pR = s.packetsFromResponder;
@@ -445,11 +449,6 @@ export class Inventory implements PipelineSink {
       acc.bytesToInitiator += reversed ? bI : bR;
       if (s.firstSeen < acc.firstSeen) acc.firstSeen = s.firstSeen;
       if (s.lastSeen > acc.lastSeen) acc.lastSeen = s.lastSeen;
-    }
-    for (const ep of [f.initiator, f.responder]) {
-      this.touchIp(ep.ip, s.firstSeen, ep.vlan);
-      this.touchIp(ep.ip, s.lastSeen, ep.vlan);
-      if (ep.mac) this.bind(ep.mac, ep.ip, s.lastSeen, ep.vlan, false);
     }
   }
 
